@@ -1,0 +1,86 @@
+# Patternwork: `make run` serves the demo, `make test` runs every check. Nothing else is needed.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.PHONY: help run install install-test test test-fast lint fmt check bench
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 2
+
+# uv uses the machine's Python and never downloads one.
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+export UV_CACHE_DIR ?= $(CURDIR)/.tools/cache
+
+# Keys live under var/ unless the environment provides them.
+ifeq ($(origin SECRET_KEY),undefined)
+export SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
+endif
+ifeq ($(origin PATTERNWORK_ENCRYPTION_KEYS),undefined)
+export PATTERNWORK_ENCRYPTION_KEYS_FILE ?= $(CURDIR)/var/encryption_keys
+endif
+
+help:
+	@echo "make run   install, migrate, load the demo practice and serve on http://$(HOST):$(PORT)"
+	@echo "make test  install test tools and run every check (SQLite, then PostgreSQL 15)"
+
+$(UV):
+	$(PYTHON) scripts/bootstrap_uv.py $(UV_VERSION) $(UV)
+
+install: $(UV)
+	$(UV) sync --frozen --inexact --python $(PYTHON)
+
+install-test: $(UV)
+	$(UV) sync --frozen --inexact --python $(PYTHON) --group test
+
+# make run: a single process on SQLite (WAL) under var/, plain HTTP on loopback.
+run: export PATTERNWORK_HTTPS ?= false
+run: export ALLOWED_HOSTS ?= 127.0.0.1,localhost
+run: install
+	$(PY) scripts/ensure_keys.py var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py check --database default --fail-level ERROR
+	$(PY) manage.py seed_demo
+	@echo "Serving Patternwork on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	exec $(VENV)/bin/gunicorn patternwork.wsgi:application --bind $(HOST):$(PORT) \
+		--workers $(WORKERS) --access-logfile - --error-logfile -
+
+# Production-like environment for `check --deploy`: throwaway values, never used to serve.
+DEPLOY_ENV := DJANGO_SETTINGS_MODULE=patternwork.settings SECRET_KEY_FILE= \
+	SECRET_KEY=deploy-check-$(shell head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
+	PATTERNWORK_ENCRYPTION_KEYS_FILE= \
+	PATTERNWORK_ENCRYPTION_KEYS=ZGVwbG95LWNoZWNrLWtleS0tMzItYnl0ZXMtbG9uZyE= \
+	ALLOWED_HOSTS=patternwork.example.org PATTERNWORK_HTTPS=true DEBUG=false
+
+TEST_ENV := DJANGO_SETTINGS_MODULE=patternwork.settings_test SECRET_KEY_FILE= \
+	PATTERNWORK_ENCRYPTION_KEYS_FILE=
+
+lint: install-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+check: install-test
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
+
+test: lint check
+	@echo "== pytest on SQLite =="
+	$(TEST_ENV) $(VENV)/bin/pytest -n 2
+	@echo "== pytest on PostgreSQL 15 (database tests, throwaway server) =="
+	$(TEST_ENV) PATTERNWORK_DB_TESTS_ONLY=1 $(PY) scripts/with_postgres.py -- $(VENV)/bin/pytest -n 2
+
+test-fast: install-test
+	$(TEST_ENV) $(VENV)/bin/pytest -n 2 -x -q
+
+fmt: install-test
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install-test
+	$(TEST_ENV) $(PY) bench/run.py

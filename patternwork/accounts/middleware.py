@@ -1,0 +1,55 @@
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.utils import timezone
+
+from patternwork.accounts.models import Membership
+
+SESSION_MEMBERSHIP = "patternwork_membership"
+SESSION_STARTED = "patternwork_auth_started"
+
+
+class MembershipMiddleware:
+    """Attach the member's active practice role to the request, and end dead sessions.
+
+    A session dies on its next request when it passed the absolute limit, or when the
+    membership it was working under has been deactivated since.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.membership = None
+        if request.user.is_authenticated:
+            if self._expired(request):
+                logout(request)
+            else:
+                request.membership = self._membership(request)
+        return self.get_response(request)
+
+    def _expired(self, request) -> bool:
+        started = request.session.get(SESSION_STARTED)
+        if not started:
+            return False
+        started_at = datetime.fromisoformat(started)
+        return timezone.now() - started_at > settings.SESSION_ABSOLUTE_LIMIT
+
+    def _membership(self, request):
+        chosen = request.session.get(SESSION_MEMBERSHIP)
+        memberships = list(
+            Membership.objects.filter(user=request.user).select_related("practice").order_by("pk")
+        )
+        if chosen:
+            for membership in memberships:
+                if str(membership.public_id) == chosen:
+                    if membership.is_active:
+                        return membership
+                    logout(request)
+                    return None
+        active = [m for m in memberships if m.is_active]
+        if active:
+            request.session[SESSION_MEMBERSHIP] = str(active[0].public_id)
+            return active[0]
+        return None

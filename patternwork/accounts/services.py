@@ -1,0 +1,335 @@
+"""Writes to practices, staff and login state. Each one audits in its own transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from patternwork.accounts import throttle, tokens
+from patternwork.accounts.models import Membership, Practice, User, normalise_email
+from patternwork.audit.models import AuditEvent
+from patternwork.audit.services import diff, record
+from patternwork.core import context
+
+LOGIN_FAILED = "The email address or password is not correct."
+LOGIN_THROTTLED = (
+    "Too many failed attempts. For your security, logging in is paused; try again after "
+    "{until} (UTC), or reset your password."
+)
+ALREADY_MEMBER = "This person is already a member of the practice."
+SLUG_TAKEN = "Another practice already uses the short name “{slug}”."
+NOT_A_SUPERVISOR = "Only a supervisor can have supervisees."
+SUPERVISEE_NOT_THERAPIST = "Supervisees must be active therapists of the same practice."
+CANNOT_DEACTIVATE_SELF = "You cannot deactivate your own account."
+LAST_ADMIN = "A practice needs at least one active admin."
+
+PRACTICE_FIELDS = (
+    "name",
+    "address",
+    "phone",
+    "email",
+    "time_zone",
+    "crisis_information",
+    "admins_read_clinical",
+)
+
+
+class LoginRefused(Exception):
+    def __init__(self, message: str, *, throttled: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.throttled = throttled
+
+
+def authenticate_password(*, request, email: str, password: str) -> User:
+    """Check a password under the throttle; audit success and failure alike."""
+    address = context.current().remote_addr
+    lock = throttle.check(email, address)
+    if lock.locked:
+        record(
+            action="auth.login_throttled",
+            actor_label=normalise_email(email)[:254],
+            outcome=AuditEvent.Outcome.DENIED,
+        )
+        raise LoginRefused(LOGIN_THROTTLED.format(until=f"{lock.until:%H:%M}"), throttled=True)
+    user = authenticate(request, username=normalise_email(email), password=password)
+    if user is None:
+        with transaction.atomic():
+            throttle.note_failure(email, address)
+            record(
+                action="auth.login_failed",
+                actor_label=normalise_email(email)[:254],
+                outcome=AuditEvent.Outcome.FAILURE,
+            )
+        raise LoginRefused(LOGIN_FAILED)
+    throttle.clear_account(email)
+    return user
+
+
+def record_login(*, user: User, step: str) -> None:
+    """Audit a completed login step: "password", "otp" or "otp_enrolled"."""
+    membership = Membership.objects.filter(user=user, is_active=True).select_related("practice")
+    first = membership.first()
+    record(
+        action=f"auth.login.{step}",
+        actor=user,
+        actor_role=first.role if first else "",
+        practice=first.practice if first else None,
+    )
+
+
+def record_otp_failure(*, user: User) -> None:
+    record(action="auth.otp_failed", actor=user, outcome=AuditEvent.Outcome.FAILURE)
+
+
+def record_logout(*, user: User) -> None:
+    record(action="auth.logout", actor=user)
+
+
+def create_practice(
+    *, name: str, slug: str = "", admin_email: str, admin_name: str, actor: User | None = None
+) -> tuple[Practice, Membership]:
+    """Create a practice and its first admin (who sets a password through an invitation)."""
+    slug = slugify(slug or name)[:60]
+    if Practice.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": SLUG_TAKEN.format(slug=slug)})
+    with transaction.atomic():
+        practice = Practice(name=name, slug=slug)
+        practice.full_clean()
+        practice.save()
+        user = _user_for(admin_email, admin_name)
+        membership = Membership.objects.create(
+            user=user, practice=practice, role=Membership.Role.ADMIN
+        )
+        record(action="practice.create", actor=actor, practice=practice, obj=practice)
+        record(
+            action="staff.invite",
+            actor=actor,
+            practice=practice,
+            obj=membership,
+            changes={"role": [None, membership.role]},
+        )
+    return practice, membership
+
+
+def _user_for(email: str, full_name: str) -> User:
+    email = normalise_email(email)
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User(email=email, full_name=full_name.strip())
+        user.set_unusable_password()
+        user.full_clean()
+        user.save()
+    return user
+
+
+def invitation_url(user: User) -> str:
+    path = reverse("clinic:invitation-accept", args=[tokens.make_invitation_token(user)])
+    return settings.PATTERNWORK_BASE_URL.rstrip("/") + path
+
+
+def invite_staff(
+    *, practice: Practice, email: str, full_name: str, role: str, invited_by: Membership
+) -> Membership:
+    """Add a member to the practice and email them a 72-hour link to set a password."""
+    email = normalise_email(email)
+    if Membership.objects.filter(practice=practice, user__email=email).exists():
+        raise ValidationError({"email": ALREADY_MEMBER})
+    with transaction.atomic():
+        user = _user_for(email, full_name)
+        membership = Membership(user=user, practice=practice, role=role)
+        membership.full_clean()
+        membership.save()
+        record(
+            action="staff.invite",
+            actor=invited_by.user,
+            actor_role=invited_by.role,
+            practice=practice,
+            obj=membership,
+            changes={"role": [None, role]},
+        )
+        if not user.has_usable_password():
+            link = invitation_url(user)
+            transaction.on_commit(lambda: _send_invitation(user, practice, link))
+    return membership
+
+
+def _send_invitation(user: User, practice: Practice, link: str) -> None:
+    hours = int(settings.STAFF_INVITATION_TIMEOUT.total_seconds() // 3600)
+    send_mail(
+        subject=f"You have been invited to {practice.name} on Patternwork",
+        message=(
+            f"Hello {user.full_name},\n\n{practice.name} has invited you to Patternwork.\n"
+            f"Set your password within {hours} hours at:\n\n{link}\n\n"
+            "You will then set up two-factor authentication with an authenticator app.\n"
+        ),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+def accept_invitation(*, user: User, password: str) -> None:
+    """Set the invited user's password; the link then stops working."""
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        record(action="staff.invitation_accepted", actor=user, obj=user)
+
+
+def change_password(*, user: User, password: str) -> None:
+    """Set a new password (change or reset); audited, never logged."""
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        record(action="auth.password_changed", actor=user, obj=user)
+
+
+def change_role(*, membership: Membership, role: str, changed_by: Membership) -> Membership:
+    if membership.role == role:
+        return membership
+    if membership.role == Membership.Role.ADMIN:
+        _ensure_another_admin(membership)
+    with transaction.atomic():
+        old = membership.role
+        membership.role = role
+        membership.full_clean()
+        membership.save(update_fields=["role", "updated_at"])
+        if role != Membership.Role.SUPERVISOR:
+            membership.supervisees.clear()
+        if role != Membership.Role.THERAPIST:
+            membership.supervisors.clear()
+        record(
+            action="staff.change_role",
+            actor=changed_by.user,
+            actor_role=changed_by.role,
+            practice=membership.practice,
+            obj=membership,
+            changes={"role": [old, role]},
+        )
+    return membership
+
+
+def set_supervisees(
+    *, supervisor: Membership, supervisees: Iterable[Membership], changed_by: Membership
+) -> None:
+    supervisees = list(supervisees)
+    if supervisor.role != Membership.Role.SUPERVISOR:
+        raise ValidationError(NOT_A_SUPERVISOR)
+    for member in supervisees:
+        if (
+            member.practice_id != supervisor.practice_id
+            or member.role != Membership.Role.THERAPIST
+            or not member.is_active
+        ):
+            raise ValidationError(SUPERVISEE_NOT_THERAPIST)
+    with transaction.atomic():
+        before = {"supervisees": [str(m.public_id) for m in supervisor.supervisees.all()]}
+        supervisor.supervisees.set(supervisees)
+        after = {"supervisees": [str(m.public_id) for m in supervisees]}
+        record(
+            action="staff.set_supervisees",
+            actor=changed_by.user,
+            actor_role=changed_by.role,
+            practice=supervisor.practice,
+            obj=supervisor,
+            changes=diff(before, after),
+        )
+
+
+def deactivate_member(*, membership: Membership, deactivated_by: Membership) -> None:
+    """Deactivate a member. Their sessions die on their next request.
+
+    The membership middleware logs out a session whose membership is inactive, and a
+    user left with no active membership is deactivated as a whole, which Django's
+    authentication refuses outright.
+    """
+    if membership.user_id == deactivated_by.user_id:
+        raise ValidationError(CANNOT_DEACTIVATE_SELF)
+    if membership.role == Membership.Role.ADMIN:
+        _ensure_another_admin(membership)
+    with transaction.atomic():
+        membership.is_active = False
+        membership.deactivated_at = timezone.now()
+        membership.save(update_fields=["is_active", "deactivated_at", "updated_at"])
+        user = membership.user
+        if not user.memberships.filter(is_active=True).exists() and user.is_active:
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+        record(
+            action="staff.deactivate",
+            actor=deactivated_by.user,
+            actor_role=deactivated_by.role,
+            practice=membership.practice,
+            obj=membership,
+            changes={"is_active": [True, False]},
+        )
+
+
+def reactivate_member(*, membership: Membership, reactivated_by: Membership) -> None:
+    with transaction.atomic():
+        membership.is_active = True
+        membership.deactivated_at = None
+        membership.save(update_fields=["is_active", "deactivated_at", "updated_at"])
+        if not membership.user.is_active:
+            membership.user.is_active = True
+            membership.user.save(update_fields=["is_active"])
+        record(
+            action="staff.reactivate",
+            actor=reactivated_by.user,
+            actor_role=reactivated_by.role,
+            practice=membership.practice,
+            obj=membership,
+            changes={"is_active": [False, True]},
+        )
+
+
+def _ensure_another_admin(membership: Membership) -> None:
+    others = Membership.objects.filter(
+        practice_id=membership.practice_id, role=Membership.Role.ADMIN, is_active=True
+    ).exclude(pk=membership.pk)
+    if not others.exists():
+        raise ValidationError(LAST_ADMIN)
+
+
+@dataclass(frozen=True)
+class PracticeChange:
+    practice: Practice
+    changed: tuple[str, ...]
+
+
+def update_practice(*, practice: Practice, data: dict, changed_by: Membership) -> PracticeChange:
+    """Update the practice's settings; audit which fields changed.
+
+    The stored row, not the passed instance, is the "before": a bound ModelForm has
+    already copied its input onto the instance it was given.
+    """
+    with transaction.atomic():
+        stored = Practice.objects.select_for_update().get(pk=practice.pk)
+        before = {field: getattr(stored, field) for field in PRACTICE_FIELDS}
+        for field in PRACTICE_FIELDS:
+            if field in data:
+                setattr(stored, field, data[field])
+        after = {field: getattr(stored, field) for field in PRACTICE_FIELDS}
+        changes = diff(before, after)
+        if not changes:
+            return PracticeChange(stored, ())
+        stored.full_clean()
+        stored.save(update_fields=[*changes, "updated_at"])
+        record(
+            action="practice.update",
+            actor=changed_by.user,
+            actor_role=changed_by.role,
+            practice=stored,
+            obj=stored,
+            changes=changes,
+        )
+    return PracticeChange(stored, tuple(changes))

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import QuerySet
+
+from patternwork.audit.models import AuditEvent
+
+
+def events_for_practice(membership, *, filters: dict) -> QuerySet[AuditEvent]:
+    """The admin's own practice's audit events, newest first, filtered.
+
+    Dates are read in the practice's time zone; stored times are UTC.
+    """
+    events = AuditEvent.objects.filter(practice_id=membership.practice_id).select_related("actor")
+    if filters.get("action"):
+        events = events.filter(action__startswith=filters["action"])
+    if filters.get("actor"):
+        events = events.filter(actor_label__icontains=filters["actor"])
+    if filters.get("object_type"):
+        events = events.filter(object_type=filters["object_type"])
+    if filters.get("object_id"):
+        events = events.filter(object_id=filters["object_id"])
+    if filters.get("outcome"):
+        events = events.filter(outcome=filters["outcome"])
+    zone = ZoneInfo(membership.practice.time_zone)
+    if filters.get("since"):
+        events = events.filter(occurred_at__gte=datetime.combine(filters["since"], time(), zone))
+    if filters.get("until"):
+        end = datetime.combine(filters["until"] + timedelta(days=1), time(), zone)
+        events = events.filter(occurred_at__lt=end)
+    return events.order_by("-occurred_at", "-id")

@@ -1,0 +1,43 @@
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from patternwork.accounts.access import deny_not_found, require_role
+
+
+def staff_view(*roles: str):
+    """Guard a staff page: logged in, second factor verified, an active member, right role.
+
+    Someone who is not a member of any practice (a client, later) gets a 404: staff
+    pages do not exist for them. A member with the wrong role gets an audited 403.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not request.user.is_verified():
+                query = urlencode({"next": request.get_full_path()})
+                return redirect(f"{reverse('clinic:otp-verify')}?{query}")
+            if request.membership is None:
+                raise deny_not_found(
+                    user=request.user,
+                    membership=None,
+                    object_type="page",
+                    object_id=request.path[:64],
+                )
+            if roles:
+                require_role(request, *roles)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"

@@ -1,0 +1,8 @@
+from django.urls import include, path
+
+from patternwork import health
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("", include("patternwork.clinic.urls")),
+]

@@ -1,0 +1,119 @@
+"""Who reaches what: the route inventory and the access matrix for staff pages."""
+
+import pytest
+from django.urls import reverse
+
+from patternwork.audit.models import AuditEvent
+from tests import routes
+from tests.factories import MembershipFactory, UserFactory
+
+STAFF_AND_ADMIN = routes.names(routes.STAFF) + routes.names(routes.ADMIN)
+
+
+def url_for(name, member):
+    if name in routes.OBJECT_ROUTES:
+        return reverse(name, args=[member.public_id])
+    return reverse(name)
+
+
+def request(client, name, url):
+    return client.post(url) if name in routes.POST_ONLY else client.get(url)
+
+
+def test_every_route_is_classified():
+    assert routes.all_route_names() == set(routes.ROUTES)
+    assert routes.unnamed_routes() == []
+
+
+@pytest.mark.parametrize("name", STAFF_AND_ADMIN)
+def test_staff_page_redirects_anonymous_to_login(client, therapist, name):
+    url = url_for(name, therapist)
+
+    response = request(client, name, url)
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("clinic:login"))
+
+
+@pytest.mark.parametrize("name", STAFF_AND_ADMIN)
+def test_staff_page_refuses_a_session_without_second_factor(client, admin, therapist, name):
+    client.force_login(admin.user)
+
+    response = request(client, name, url_for(name, therapist))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("clinic:otp-verify"))
+
+
+@pytest.mark.parametrize("name", STAFF_AND_ADMIN)
+def test_staff_page_is_not_found_for_someone_without_a_membership(client, login, therapist, name):
+    outsider = UserFactory(full_name="Client Person")
+    login(outsider)
+
+    response = request(client, name, url_for(name, therapist))
+
+    assert response.status_code == 404
+    assert AuditEvent.objects.filter(actor=outsider, action="access.denied").count() == 1
+
+
+@pytest.mark.parametrize("name", routes.names(routes.ADMIN))
+def test_admin_page_is_forbidden_to_a_therapist_and_audited(client, login, therapist, name):
+    login(therapist)
+
+    response = request(client, name, url_for(name, therapist))
+
+    assert response.status_code == 403
+    event = AuditEvent.objects.get(action="access.denied")
+    assert (event.actor, event.outcome, event.practice) == (
+        therapist.user,
+        "denied",
+        therapist.practice,
+    )
+
+
+@pytest.mark.parametrize("name", sorted(routes.OBJECT_ROUTES))
+def test_object_of_another_practice_is_not_found(client, login, admin, foreign_admin, name):
+    foreign_member = MembershipFactory(practice=foreign_admin.practice)
+    login(admin)
+
+    response = request(client, name, url_for(name, foreign_member))
+
+    assert response.status_code == 404
+    foreign_member.refresh_from_db()
+    assert foreign_member.is_active is True
+    assert AuditEvent.objects.filter(
+        action="access.denied", object_id=str(foreign_member.public_id)
+    ).exists()
+
+
+@pytest.mark.parametrize("name", sorted(routes.OBJECT_ROUTES))
+def test_object_route_with_unknown_id_is_not_found(client, login, admin, name):
+    login(admin)
+    url = reverse(name, args=["00000000-0000-4000-8000-000000000000"])
+
+    assert request(client, name, url).status_code == 404
+
+
+@pytest.mark.parametrize("name", STAFF_AND_ADMIN)
+def test_staff_pages_are_never_cached_and_carry_a_strict_csp(client, login, admin, name):
+    login(admin)
+
+    response = request(client, name, url_for(name, admin))
+
+    assert response["Cache-Control"] == "no-store"
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert "unsafe-eval" not in csp
+
+
+def test_deactivated_members_session_dies_on_the_next_request(client, login, therapist, admin):
+    login(therapist)
+    assert client.get(reverse("clinic:home")).status_code == 200
+    therapist.is_active = False
+    therapist.save(update_fields=["is_active"])
+
+    response = client.get(reverse("clinic:home"))
+
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session

@@ -1,0 +1,116 @@
+import os
+
+import pytest
+from django.db import connection
+from django_otp import DEVICE_ID_SESSION_KEY
+
+from patternwork.accounts.models import Membership
+from patternwork.audit import triggers
+from tests.factories import MembershipFactory, PracticeFactory, TOTPDeviceFactory
+
+DB_FIXTURES = {"db", "transactional_db", "django_db_setup"}
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    only = " (database tests only)" if os.environ.get("PATTERNWORK_DB_TESTS_ONLY") == "1" else ""
+    return f"patternwork database: {engine}{only}"
+
+
+def pytest_collection_modifyitems(config, items):
+    """On the PostgreSQL pass, run only the tests that touch the database."""
+    if os.environ.get("PATTERNWORK_DB_TESTS_ONLY") != "1":
+        return
+    selected, deselected = [], []
+    for item in items:
+        uses_db = item.get_closest_marker("django_db") or DB_FIXTURES & set(
+            getattr(item, "fixturenames", ())
+        )
+        (selected if uses_db else deselected).append(item)
+    config.hook.pytest_deselected(items=deselected)
+    items[:] = selected
+
+
+@pytest.fixture
+def practice(db):
+    return PracticeFactory(name="Northgate Therapies", slug="northgate")
+
+
+@pytest.fixture
+def other_practice(db):
+    return PracticeFactory(name="Southbank Counselling", slug="southbank")
+
+
+def _member(practice, role, name):
+    return MembershipFactory(practice=practice, role=role, user__full_name=name)
+
+
+@pytest.fixture
+def therapist(practice):
+    return _member(practice, Membership.Role.THERAPIST, "Dr Ada Therapist")
+
+
+@pytest.fixture
+def other_therapist(practice):
+    return _member(practice, Membership.Role.THERAPIST, "Dr Ben Colleague")
+
+
+@pytest.fixture
+def supervisor(practice, therapist):
+    member = _member(practice, Membership.Role.SUPERVISOR, "Dr Cleo Supervisor")
+    member.supervisees.add(therapist)
+    return member
+
+
+@pytest.fixture
+def admin(practice):
+    return _member(practice, Membership.Role.ADMIN, "Dee Admin")
+
+
+@pytest.fixture
+def foreign_admin(other_practice):
+    return _member(other_practice, Membership.Role.ADMIN, "Eve Elsewhere")
+
+
+@pytest.fixture
+def foreign_therapist(other_practice):
+    return _member(other_practice, Membership.Role.THERAPIST, "Dr Fay Elsewhere")
+
+
+def verified_login(client, user):
+    """Log a user in with both factors, as the real two-step login leaves the session."""
+    device = TOTPDeviceFactory(user=user)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+@pytest.fixture
+def login(client):
+    def _login(membership_or_user):
+        user = getattr(membership_or_user, "user", membership_or_user)
+        return verified_login(client, user)
+
+    return _login
+
+
+@pytest.fixture
+def _recreate_audit_triggers(django_db_blocker):
+    yield
+    with django_db_blocker.unblock():
+        triggers.create(connection)
+
+
+@pytest.fixture
+def audited_transactional_db(_recreate_audit_triggers, transactional_db):
+    """A transactional database whose audit rows can be flushed after the test.
+
+    The append-only triggers refuse the flush that ends a transactional test, so
+    they are dropped just for the flush and created again right after it.
+    """
+    yield
+    triggers.drop(connection)

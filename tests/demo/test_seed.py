@@ -1,0 +1,67 @@
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from patternwork.accounts.models import Membership, Practice
+from patternwork.accounts.totp import confirmed_device, current_code
+from patternwork.demo import seed
+
+
+def run(*args) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_seed_demo_creates_the_practice_and_prints_logins(db):
+    output = run("seed_demo")
+
+    practice = Practice.objects.get(slug=seed.DEMO_SLUG)
+    assert practice.is_demo is True
+    roles = set(Membership.objects.filter(practice=practice).values_list("user__email", "role"))
+    assert roles == {(s.email, s.role) for s in seed.DEMO_STAFF}
+    for staff in seed.DEMO_STAFF:
+        assert staff.email in output
+    assert seed.DEMO_PASSWORD in output
+
+
+def test_seed_demo_is_idempotent(db):
+    run("seed_demo")
+    counts = (Practice.objects.count(), Membership.objects.count())
+
+    second = run("seed_demo")
+
+    assert (Practice.objects.count(), Membership.objects.count()) == counts
+    assert "therapist@riverside.example" in second
+
+
+def test_seed_demo_totp_secrets_are_fixed(db):
+    first = seed.seed()
+
+    assert first[0].totp_secret == seed.seed()[0].totp_secret
+
+
+def test_demo_totp_prints_the_current_code(db):
+    seed.seed()
+    from patternwork.accounts.models import User
+
+    device = confirmed_device(User.objects.get(email=seed.THERAPIST.email))
+    output = run("demo_totp", seed.THERAPIST.email)
+
+    assert output.split()[0] == current_code(device)[0]
+
+
+def test_demo_totp_refuses_a_real_account(db, therapist):
+    from tests.factories import TOTPDeviceFactory
+
+    TOTPDeviceFactory(user=therapist.user)
+
+    with pytest.raises(CommandError, match="only printed for accounts of the demo practice"):
+        run("demo_totp", therapist.user.email)
+
+
+def test_demo_password_passes_the_password_policy():
+    from django.contrib.auth.password_validation import validate_password
+
+    validate_password(seed.DEMO_PASSWORD)
