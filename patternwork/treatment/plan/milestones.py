@@ -1,0 +1,212 @@
+"""Course milestones: what the plan tracks and the caseload shows when overdue.
+
+Source: DESIGN.md section 3 (milestones); domain.md sections 1.3-1.5 (relationship review
+and IPAF in the initial phase, goodbye letter shared in the penultimate session).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from patternwork.treatment.plan.course import (
+    GAD7,
+    PHQ9,
+    check_attended,
+    check_planned,
+    phase_bounds,
+    whole_between,
+)
+
+RELATIONSHIP_REVIEW = "relationship_review"
+IPAF_AGREED = "ipaf_agreed"
+SESSION_MEASURES = "session_measures"
+LETTER_DRAFTED = "letter_drafted"
+LETTER_SHARED = "letter_shared"
+COURSE_ENDED = "course_ended"
+
+LETTER_SESSION_INVALID = "The letter sharing session must be within the planned sessions."
+MISSING_MEASURES_INVALID = "Sessions missing measures must be attended session numbers."
+
+
+class MilestoneState(StrEnum):
+    NOT_YET = "not_yet"
+    DUE = "due"
+    OVERDUE = "overdue"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class Milestone:
+    key: str
+    label: str
+    state: MilestoneState
+    detail: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CourseFacts:
+    """Hold what is known about a course that its milestones depend on.
+
+    sessions_missing_measures lists attended session numbers lacking PHQ-9 and/or GAD-7.
+    letter_share_session defaults to the penultimate planned session (domain.md 1.5).
+    """
+
+    planned: int
+    attended: int
+    relationships_reviewed: bool = False
+    ipaf_agreed: bool = False
+    sessions_missing_measures: tuple[int, ...] = ()
+    letter_drafted: bool = False
+    letter_shared: bool = False
+    letter_share_session: int | None = None
+    ended: bool = False
+    end_reason: str = ""
+
+    def __post_init__(self) -> None:
+        # A list from a queryset would leave the frozen facts unhashable.
+        object.__setattr__(self, "sessions_missing_measures", tuple(self.sessions_missing_measures))
+        check_planned(self.planned)
+        check_attended(self.attended)
+        if self.letter_share_session is not None and not whole_between(
+            self.letter_share_session, 1, self.planned
+        ):
+            raise ValueError(LETTER_SESSION_INVALID)
+        if not all(
+            whole_between(number, 1, self.attended) for number in self.sessions_missing_measures
+        ):
+            raise ValueError(MISSING_MEASURES_INVALID)
+
+    @property
+    def share_session(self) -> int:
+        if self.letter_share_session is None:
+            return self.planned - 1
+        return self.letter_share_session
+
+
+def _relationship_review(facts: CourseFacts) -> Milestone:
+    """Track the review of current and past relationships, begun from session 1.
+
+    Source: Lemma, Target & Fonagy (2011) ch. 4 via domain.md section 1.3.
+    """
+    n = facts.attended
+    if facts.relationships_reviewed:
+        state, detail = MilestoneState.DONE, "Under way."
+    elif n >= 2:
+        state, detail = MilestoneState.OVERDUE, f"Not under way after {n} sessions."
+    elif n == 1:
+        state, detail = MilestoneState.DUE, "Get it under way by session 2."
+    else:
+        state, detail = MilestoneState.NOT_YET, "Starts in session 1."
+    return Milestone(RELATIONSHIP_REVIEW, "Relationship review under way", state, detail)
+
+
+def _ipaf_agreed(facts: CourseFacts) -> Milestone:
+    """Track the IPAF agreed with the client by the end of the initial phase.
+
+    Source: Lemma, Target & Fonagy (2011) ch. 4 summary [S1] via domain.md section 1.4.
+    """
+    n = facts.attended
+    last_initial = phase_bounds(facts.planned).initial.last
+    if facts.ipaf_agreed:
+        state, detail = MilestoneState.DONE, "Agreed."
+    elif n >= last_initial:
+        state, detail = MilestoneState.OVERDUE, f"Not agreed by session {last_initial}."
+    elif n >= 1:
+        state, detail = MilestoneState.DUE, f"Agree by session {last_initial}."
+    else:
+        state, detail = MilestoneState.NOT_YET, f"Agree by session {last_initial}."
+    return Milestone(IPAF_AGREED, "IPAF agreed with the client", state, detail)
+
+
+def _session_measures(facts: CourseFacts) -> Milestone:
+    """Track PHQ-9 and GAD-7 at every attended session.
+
+    Source: NHS Talking Therapies session-by-session monitoring (domain.md section 2.1).
+    """
+    n = facts.attended
+    missing = sorted(set(facts.sessions_missing_measures))
+    if missing:
+        sessions = "session" if len(missing) == 1 else "sessions"
+        numbers = ", ".join(str(number) for number in missing)
+        state, detail = MilestoneState.OVERDUE, f"Missing at {sessions} {numbers}."
+    elif n == 0:
+        state, detail = MilestoneState.NOT_YET, "From session 1."
+    elif n == 1:
+        state, detail = MilestoneState.DONE, "Recorded at session 1."
+    else:
+        state, detail = MilestoneState.DONE, f"Recorded at all {n} sessions."
+    label = f"{PHQ9} and {GAD7} at every attended session"
+    return Milestone(SESSION_MEASURES, label, state, detail)
+
+
+def _letter_drafted(facts: CourseFacts) -> Milestone:
+    """Track the goodbye letter drafted before its sharing session.
+
+    Source: domain.md section 1.5 (sharing session configurable, default the penultimate).
+    """
+    n, share = facts.attended, facts.share_session
+    if facts.letter_drafted or facts.letter_shared:
+        state, detail = MilestoneState.DONE, "Drafted."
+    elif n >= share - 1:
+        state, detail = MilestoneState.OVERDUE, f"Not drafted; it is shared in session {share}."
+    elif n == share - 2:
+        state, detail = MilestoneState.DUE, f"Draft before session {share}."
+    else:
+        state, detail = MilestoneState.NOT_YET, f"Draft before session {share}."
+    return Milestone(LETTER_DRAFTED, "Goodbye letter drafted", state, detail)
+
+
+def _letter_shared(facts: CourseFacts) -> Milestone:
+    """Track the goodbye letter shared in its sharing session.
+
+    Source: domain.md section 1.5 (sharing session configurable, default the penultimate).
+    """
+    n, share = facts.attended, facts.share_session
+    if facts.letter_shared:
+        state, detail = MilestoneState.DONE, "Shared."
+    elif n >= share:
+        state, detail = MilestoneState.OVERDUE, f"Not shared in session {share}."
+    elif n == share - 1:
+        state, detail = MilestoneState.DUE, f"Share in session {share}."
+    else:
+        state, detail = MilestoneState.NOT_YET, f"Share in session {share}."
+    return Milestone(LETTER_SHARED, "Goodbye letter shared", state, detail)
+
+
+def _course_ended(facts: CourseFacts) -> Milestone:
+    """Track the course ended with an end reason.
+
+    Source: DESIGN.md section 3 (course states; an ended course records its reason).
+    """
+    n, planned = facts.attended, facts.planned
+    reason = facts.end_reason.strip()
+    if facts.ended and reason:
+        state, detail = MilestoneState.DONE, f"Ended: {reason}."
+    elif facts.ended:
+        state, detail = MilestoneState.OVERDUE, "Ended without an end reason."
+    elif n >= planned:
+        state, detail = MilestoneState.DUE, f"All {planned} planned sessions attended."
+    else:
+        state, detail = MilestoneState.NOT_YET, f"Ends after session {planned}."
+    return Milestone(COURSE_ENDED, "Course ended with an end reason", state, detail)
+
+
+def milestones(facts: CourseFacts) -> tuple[Milestone, ...]:
+    """Return every milestone of the course with its state, in course order.
+
+    Source: DESIGN.md section 3 (the milestones the plan tracks).
+    """
+    return (
+        _relationship_review(facts),
+        _ipaf_agreed(facts),
+        _session_measures(facts),
+        _letter_drafted(facts),
+        _letter_shared(facts),
+        _course_ended(facts),
+    )
+
+
+def overdue(facts: CourseFacts) -> tuple[Milestone, ...]:
+    """Return just the overdue milestones, for the caseload."""
+    return tuple(m for m in milestones(facts) if m.state is MilestoneState.OVERDUE)
