@@ -1,0 +1,175 @@
+"""Score one administration of an instrument from its definition.
+
+Answers map item keys to option values. A key that is absent means the item was not answered;
+the value ``None`` (``NOT_APPLICABLE``) means the person marked the item "not applicable",
+which only items that allow it accept (the WSAS work item). The scoring rules come from the
+instrument's definition file (see ``definitions.py``); nothing here is specific to one
+instrument.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from patternwork.measures.definitions import Band, Instrument, Item, Threshold
+
+NOT_APPLICABLE = None
+
+INCOMPLETE_RESPONSE = "{code} is incomplete: no answer to {items}."
+MISSING_ITEM = "item {number} ({text})"
+UNKNOWN_ITEM = "{code} has no item {key!r}."
+NOT_AN_OPTION = "{code} item {number} ({text}): {value!r} is not one of {allowed}."
+NOT_APPLICABLE_REFUSED = "{code} item {number} ({text}) cannot be answered 'not applicable'."
+
+
+@dataclass(frozen=True)
+class RiskHit:
+    item: str
+    value: int
+
+
+@dataclass(frozen=True)
+class Score:
+    code: str
+    version: int
+    total: int
+    max_total: int
+    band: Band
+    caseness: bool | None
+    risk: tuple[RiskHit, ...]
+    not_applicable: tuple[str, ...]
+    prorated: tuple[str, ...]
+
+
+class ResponseError(ValueError):
+    """The answers cannot be scored."""
+
+
+class InvalidResponse(ResponseError):
+    """An answer names an unknown item, is not one of the item's options, or is a refused N/A."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__(" ".join(problems))
+        self.problems = tuple(problems)
+
+
+class IncompleteResponse(ResponseError):
+    """Required items are unanswered; the risk items that fired on the rest are kept."""
+
+    def __init__(
+        self, instrument: Instrument, missing: Sequence[Item], risk: Sequence[RiskHit]
+    ) -> None:
+        items = "; ".join(
+            MISSING_ITEM.format(number=item.number, text=item.text) for item in missing
+        )
+        super().__init__(INCOMPLETE_RESPONSE.format(code=instrument.code, items=items))
+        self.missing = tuple(item.key for item in missing)
+        # A partly completed PHQ-9 with item 9 answered must still raise the risk flag
+        # (domain.md 5.3, hazard 4), so the caller gets the hits even without a total.
+        self.risk = tuple(risk)
+
+
+def compare(threshold: Threshold, value: int) -> bool:
+    """Return whether value meets threshold (value <comparator> threshold.value)."""
+    return threshold.comparator.holds(value, threshold.value)
+
+
+def _check(instrument: Instrument, answers: Mapping[str, int | None]) -> None:
+    problems = []
+    for key, value in answers.items():
+        item = instrument.item(key)
+        if item is None:
+            problems.append(UNKNOWN_ITEM.format(code=instrument.code, key=key))
+        elif value is NOT_APPLICABLE:
+            if not item.not_applicable_allowed:
+                problems.append(
+                    NOT_APPLICABLE_REFUSED.format(
+                        code=instrument.code, number=item.number, text=item.text
+                    )
+                )
+        # bool is an int subclass; True is not a valid answer code.
+        elif isinstance(value, bool) or not isinstance(value, int) or not item.has_value(value):
+            problems.append(
+                NOT_AN_OPTION.format(
+                    code=instrument.code,
+                    number=item.number,
+                    text=item.text,
+                    value=value,
+                    allowed=", ".join(str(v) for v in item.values),
+                )
+            )
+    if problems:
+        raise InvalidResponse(problems)
+
+
+def _risk_hits(instrument: Instrument, answers: Mapping[str, int | None]) -> tuple[RiskHit, ...]:
+    hits = []
+    for rule in instrument.risk_items:
+        value = answers.get(rule.item)
+        if value is not None and compare(rule.threshold, value):
+            hits.append(RiskHit(item=rule.item, value=value))
+    return tuple(hits)
+
+
+def risk_hits(instrument: Instrument, answers: Mapping[str, int | None]) -> tuple[RiskHit, ...]:
+    """Return the risk items that fired, from whatever valid answers exist.
+
+    Works on incomplete answers so a risk answer is never lost for want of a total
+    (DESIGN.md section 4: never suppress the flag).
+    """
+    _check(instrument, answers)
+    return _risk_hits(instrument, answers)
+
+
+def _round_half_up(value: Fraction) -> int:
+    return (2 * value.numerator + value.denominator) // (2 * value.denominator)
+
+
+def score(instrument: Instrument, answers: Mapping[str, int | None]) -> Score:
+    """Score answers to instrument: sum of the scored items, band, caseness and risk items.
+
+    Rules from the instrument's definition file; the only scoring method the loader accepts
+    is "sum". Unscored items (the PHQ-9 difficulty item)
+    never enter the total; a not-applicable item lowers the maximum (WSAS: 32 instead of 40).
+    Missing required items raise IncompleteResponse, unless the instrument defines pro-rating
+    and no more than its max_missing scored items are missing (total = sum of answered items
+    x applicable items / answered items, rounded half up).
+    """
+    _check(instrument, answers)
+    risk = _risk_hits(instrument, answers)
+    raw = max_total = answered = applicable = 0
+    not_applicable = []
+    for item in instrument.scored_items:
+        if item.key in answers and answers[item.key] is NOT_APPLICABLE:
+            not_applicable.append(item.key)
+            continue
+        applicable += 1
+        max_total += item.max_score
+        value = answers.get(item.key)
+        if value is not None:
+            answered += 1
+            raw += item.score_of(value) or 0
+    missing = [item for item in instrument.items if item.required and item.key not in answers]
+    prorating = instrument.scoring.prorating
+    can_prorate = (
+        prorating is not None
+        and len(missing) <= prorating.max_missing
+        and all(item.scored for item in missing)
+        and answered > 0
+    )
+    if missing and not can_prorate:
+        raise IncompleteResponse(instrument, missing, risk)
+    total = raw if not missing else _round_half_up(Fraction(raw * applicable, answered))
+    return Score(
+        code=instrument.code,
+        version=instrument.version,
+        total=total,
+        max_total=max_total,
+        band=instrument.band_for(total),
+        caseness=None if instrument.caseness is None else compare(instrument.caseness, total),
+        risk=risk,
+        not_applicable=tuple(not_applicable),
+        prorated=tuple(item.key for item in missing),
+    )

@@ -1,0 +1,405 @@
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from patternwork.measures.definitions import Comparator, Threshold, get_instrument
+from patternwork.measures.outcomes import (
+    MISSING_THRESHOLDS,
+    Change,
+    CourseOutcome,
+    MeasureOutcome,
+    MeasureRule,
+    OutcomeConfig,
+    Rate,
+    ScorePoint,
+    ServiceRates,
+    course_outcome,
+    describe,
+    service_rates,
+)
+
+START = datetime(2025, 3, 3, 10, 0, tzinfo=UTC)
+GE, GT = Comparator.GE, Comparator.GT
+DEFAULT = OutcomeConfig()
+STRICT = OutcomeConfig(
+    depression=MeasureRule("PHQ-9", Threshold(GE, 10), Threshold(GT, 6)),
+    anxiety=MeasureRule("GAD-7", Threshold(GE, 8), Threshold(GT, 4)),
+)
+IMPROVED, NO_CHANGE, DETERIORATED = (
+    Change.IMPROVED,
+    Change.NO_RELIABLE_CHANGE,
+    Change.DETERIORATED,
+)
+PROPERTY = settings(database=None, max_examples=300)
+
+
+def _at(week, contact=None, total=0):
+    return ScorePoint(
+        contact_id=contact or f"c{week}", when=START + timedelta(weeks=week), total=total
+    )
+
+
+def _series(*totals):
+    return [_at(week, total=total) for week, total in enumerate(totals)]
+
+
+def _course(phq, gad, *, finished=True, config=None):
+    return course_outcome(_series(*phq), _series(*gad), finished=finished, config=config)
+
+
+def _flags(outcome):
+    return (
+        outcome.caseness_at_start,
+        outcome.recovered,
+        outcome.reliable_improvement,
+        outcome.reliable_deterioration,
+        outcome.no_reliable_change,
+        outcome.reliable_recovery,
+        outcome.depression.change,
+        outcome.anxiety.change,
+    )
+
+
+# domain.md 2.4 worked examples: PHQ-9 scores, GAD-7 scores, config, then caseness at start,
+# recovered, reliable improvement, reliable deterioration, no reliable change, reliable
+# recovery, PHQ-9 change, GAD-7 change.
+WORKED_EXAMPLES = [
+    pytest.param(
+        (15, 8), (10, 12), DEFAULT,
+        (True, False, True, False, False, False, IMPROVED, NO_CHANGE),
+        id="15,10 to 8,12: GAD still a case, PHQ reliably improved",
+    ),
+    pytest.param(
+        (12, 9), (9, 7), DEFAULT,
+        (True, True, False, False, True, False, NO_CHANGE, NO_CHANGE),
+        id="12,9 to 9,7: recovered but not reliably improved",
+    ),
+    pytest.param(
+        (20, 10), (6, 11), DEFAULT,
+        (True, False, False, True, False, False, IMPROVED, DETERIORATED),
+        id="20,6 to 10,11: GAD rise of 5 blocks improvement",
+    ),
+    pytest.param(
+        (8, 2), (5, 3), DEFAULT,
+        (False, None, True, False, False, None, IMPROVED, NO_CHANGE),
+        id="8,5 to 2,3: not a case; PHQ fall of 6 improves under >=",
+    ),
+    pytest.param(
+        (8, 2), (5, 3), STRICT,
+        (False, None, False, False, True, None, NO_CHANGE, NO_CHANGE),
+        id="8,5 to 2,3: the same fall of 6 is no change under >",
+    ),
+    pytest.param(
+        (18,), (14,), DEFAULT,
+        (True, None, None, None, None, None, None, None),
+        id="18,14 with one score each: no pair, no outcome",
+    ),
+    pytest.param(
+        (12, 4), (7, 7), DEFAULT,
+        (True, True, True, False, False, True, IMPROVED, NO_CHANGE),
+        id="12,7 to 4,7: reliable recovery",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("phq", "gad", "config", "flags"), WORKED_EXAMPLES)
+def test_course_outcome_worked_examples(phq, gad, config, flags):
+    assert _flags(_course(phq, gad, config=config)) == flags
+
+
+def test_course_outcome_returns_the_whole_result():
+    phq, gad = _series(15, 11, 8), _series(10, 12)
+
+    assert course_outcome(phq, gad, finished=True) == CourseOutcome(
+        finished=True,
+        depression=MeasureOutcome("PHQ-9", phq[0], phq[2], IMPROVED),
+        anxiety=MeasureOutcome("GAD-7", gad[0], gad[1], NO_CHANGE),
+        paired=True,
+        caseness_at_start=True,
+        recovered=False,
+        reliable_improvement=True,
+        reliable_deterioration=False,
+        no_reliable_change=False,
+        reliable_recovery=False,
+    )
+
+
+def test_course_outcome_ignores_a_second_score_at_the_same_contact():
+    phq = [_at(0, "c1", 14), _at(0.1, "c1", 6)]
+    gad = [_at(0, "c1", 9), _at(1, "c2", 5)]
+
+    outcome = course_outcome(phq, gad, finished=True)
+
+    assert (outcome.depression.first, outcome.depression.last) == (phq[0], None)
+    assert (outcome.paired, outcome.recovered, outcome.caseness_at_start) == (False, None, True)
+
+
+def test_course_outcome_takes_the_latest_duplicate_at_the_last_contact():
+    phq = [_at(0, "c1", 15), _at(1, "c2", 9), _at(1.1, "c2", 8)]
+
+    outcome = course_outcome(phq, _series(10, 5), finished=True)
+
+    assert (outcome.depression.first, outcome.depression.last) == (phq[0], phq[2])
+
+
+def test_course_outcome_last_score_comes_from_another_contact_than_the_first():
+    phq = [_at(0, "c1", 15), _at(1, "c2", 9), _at(2, "c1", 12)]
+
+    outcome = course_outcome(phq, _series(10, 5), finished=True)
+
+    assert (outcome.depression.first, outcome.depression.last) == (phq[0], phq[1])
+
+
+def test_course_outcome_sorts_unsorted_input_by_when():
+    phq, gad = _series(18, 12, 7), _series(9, 8, 7)
+
+    forward = course_outcome(phq, gad, finished=True)
+    backward = course_outcome(phq[::-1], gad[::-1], finished=True)
+
+    assert backward == forward
+    assert (backward.depression.first.total, backward.depression.last.total) == (18, 7)
+
+
+@pytest.mark.parametrize(("order", "first", "last"), [((0, 1), 15, 9), ((1, 0), 9, 15)])
+def test_course_outcome_breaks_ties_on_when_by_the_order_given(order, first, last):
+    tied = [_at(0, "c1", 15), _at(0, "c2", 9)]
+    phq = [tied[i] for i in order]
+
+    outcome = course_outcome(phq, _series(10, 5), finished=True)
+
+    assert (outcome.depression.first.total, outcome.depression.last.total) == (first, last)
+
+
+def test_course_outcome_with_one_measure_only_has_no_outcome():
+    outcome = course_outcome(_series(20, 8), [], finished=True)
+
+    assert outcome.depression == MeasureOutcome(
+        "PHQ-9", _at(0, total=20), _at(1, total=8), IMPROVED
+    )
+    assert outcome.anxiety == MeasureOutcome("GAD-7", None, None, None)
+    assert (outcome.paired, _flags(outcome)[:6]) == (False, (None,) * 6)
+
+
+def test_course_outcome_without_scores_has_no_outcome():
+    outcome = course_outcome([], [], finished=False)
+
+    assert (outcome.finished, outcome.paired, _flags(outcome)) == (False, False, (None,) * 8)
+
+
+def test_outcome_config_defaults_come_from_the_instrument_definitions():
+    assert OutcomeConfig() == OutcomeConfig(
+        depression=MeasureRule("PHQ-9", Threshold(GE, 10), Threshold(GE, 6)),
+        anxiety=MeasureRule("GAD-7", Threshold(GE, 8), Threshold(GE, 4)),
+    )
+
+
+def test_measure_rule_needs_caseness_and_reliable_change():
+    with pytest.raises(ValueError, match=r"^WSAS cannot be used") as raised:
+        MeasureRule.from_instrument(get_instrument("WSAS"))
+
+    assert str(raised.value) == MISSING_THRESHOLDS.format(code="WSAS")
+
+
+@pytest.mark.parametrize(
+    ("phq", "gad", "finished", "text"),
+    [
+        ((18, 7), (9, 7), True, "Recovered; reliable improvement on PHQ-9 (18 to 7)."),
+        (
+            (18, 7), (12, 5), True,
+            "Recovered; reliable improvement on PHQ-9 (18 to 7) and GAD-7 (12 to 5).",
+        ),
+        ((15, 8), (10, 12), True, "Not recovered; reliable improvement on PHQ-9 (15 to 8)."),
+        (
+            (12, 9), (9, 7), True,
+            "Recovered; no reliable change on PHQ-9 (12 to 9) and GAD-7 (9 to 7).",
+        ),
+        (
+            (20, 10), (6, 11), True,
+            "Not recovered; reliable deterioration on GAD-7 (6 to 11) despite a reliable fall "
+            "on PHQ-9 (20 to 10).",
+        ),
+        (
+            (5, 6), (6, 11), True,
+            "Below caseness at start; reliable deterioration on GAD-7 (6 to 11).",
+        ),
+        ((8, 2), (5, 3), True, "Below caseness at start; reliable improvement on PHQ-9 (8 to 2)."),
+        ((18,), (14,), True, "Not paired: fewer than two PHQ-9 and GAD-7 scores."),
+        ((18, 12), (14,), True, "Not paired: fewer than two GAD-7 scores."),
+        (
+            (18, 7), (9, 7), False,
+            "Recovered; reliable improvement on PHQ-9 (18 to 7). Course not finished, so not "
+            "counted in service rates.",
+        ),
+    ],
+)  # fmt: skip
+def test_describe_says_the_outcome_in_plain_words(phq, gad, finished, text):
+    assert describe(_course(phq, gad, finished=finished)) == text
+
+
+def test_service_rates_use_their_documented_denominators():
+    outcomes = [
+        _course((15, 8), (10, 12)),  # case; RI
+        _course((12, 9), (9, 7)),  # case; recovered
+        _course((20, 10), (6, 11)),  # case; RD
+        _course((8, 2), (5, 3)),  # not a case; RI
+        _course((18,), (14,)),  # case; not paired
+        _course((12, 4), (7, 7)),  # case; reliable recovery
+        _course((12, 4), (7, 7), finished=False),  # not counted
+        _course((20, 8), ()),  # caseness unknown; in RI/RD denominators only
+    ]
+
+    rates = service_rates(outcomes)
+
+    assert rates == ServiceRates(
+        finished=7,
+        finished_at_caseness=5,
+        recovery=Rate(2, 5),
+        reliable_recovery=Rate(1, 5),
+        reliable_improvement=Rate(3, 7),
+        reliable_deterioration=Rate(1, 7),
+    )
+    assert (
+        rates.recovery.value,
+        rates.reliable_recovery.value,
+        rates.reliable_improvement.value,
+        rates.reliable_deterioration.value,
+    ) == (Fraction(2, 5), Fraction(1, 5), Fraction(3, 7), Fraction(1, 7))
+
+
+def test_service_rates_without_finished_courses_have_no_rates():
+    rates = service_rates([_course((12, 4), (7, 7), finished=False)])
+
+    assert rates == ServiceRates(0, 0, Rate(0, 0), Rate(0, 0), Rate(0, 0), Rate(0, 0))
+    assert rates.recovery.value is None
+
+
+def test_service_rates_with_no_course_at_caseness_have_no_recovery_rate():
+    rates = service_rates([_course((8, 2), (5, 3))])
+
+    assert (rates.recovery.value, rates.reliable_improvement.value) == (None, Fraction(1))
+
+
+def _points(max_total):
+    point = st.builds(
+        ScorePoint,
+        contact_id=st.integers(0, 3),
+        when=st.integers(0, 4).map(lambda day: START + timedelta(days=day)),
+        total=st.integers(0, max_total),
+    )
+    return st.lists(point, max_size=5)
+
+
+courses = st.builds(
+    course_outcome,
+    _points(27),
+    _points(21),
+    finished=st.booleans(),
+    config=st.sampled_from([DEFAULT, STRICT]),
+)
+
+
+@PROPERTY
+@given(courses)
+def test_property_reliable_recovery_implies_recovery_and_reliable_improvement(outcome):
+    if outcome.reliable_recovery:
+        assert (outcome.recovered, outcome.reliable_improvement) == (True, True)
+
+
+@PROPERTY
+@given(courses)
+def test_property_never_both_reliably_improved_and_deteriorated(outcome):
+    assert not (outcome.reliable_improvement and outcome.reliable_deterioration)
+
+
+@PROPERTY
+@given(courses)
+def test_property_recovery_implies_caseness_at_start(outcome):
+    if outcome.recovered is not None:
+        assert outcome.caseness_at_start is True
+
+
+@PROPERTY
+@given(courses)
+def test_property_unpaired_courses_have_no_outcome_flags(outcome):
+    if not outcome.paired:
+        assert _flags(outcome)[1:6] == (None,) * 5
+
+
+@PROPERTY
+@given(courses)
+def test_property_paired_courses_fall_in_exactly_one_change_class(outcome):
+    if outcome.paired:
+        classes = (
+            outcome.reliable_improvement,
+            outcome.reliable_deterioration,
+            outcome.no_reliable_change,
+        )
+        assert sorted(classes) == [False, False, True]
+
+
+@PROPERTY
+@given(courses)
+def test_property_measure_changes_agree_with_composite_flags(outcome):
+    changes = {outcome.depression.change, outcome.anxiety.change}
+    if outcome.paired:
+        deteriorated = DETERIORATED in changes
+        assert (outcome.reliable_deterioration, outcome.reliable_improvement) == (
+            deteriorated,
+            IMPROVED in changes and not deteriorated,
+        )
+        assert outcome.no_reliable_change == (changes == {NO_CHANGE})
+
+
+@PROPERTY
+@given(courses)
+def test_property_first_and_last_scores_come_from_different_contacts(outcome):
+    for measure in (outcome.depression, outcome.anxiety):
+        if measure.paired:
+            assert measure.first.contact_id != measure.last.contact_id
+            assert measure.first.when <= measure.last.when
+
+
+@PROPERTY
+@given(
+    st.lists(st.integers(0, 27), min_size=0, max_size=5),
+    st.lists(st.integers(0, 21), min_size=0, max_size=5),
+    st.randoms(use_true_random=False),
+)
+def test_property_input_order_does_not_matter_when_times_differ(phq, gad, random):
+    phq_points, gad_points = _series(*phq), _series(*gad)
+    shuffled_phq, shuffled_gad = phq_points[:], gad_points[:]
+    random.shuffle(shuffled_phq)
+    random.shuffle(shuffled_gad)
+
+    assert course_outcome(shuffled_phq, shuffled_gad, finished=True) == course_outcome(
+        phq_points, gad_points, finished=True
+    )
+
+
+@PROPERTY
+@given(st.lists(courses, max_size=12))
+def test_property_rates_are_fractions_of_consistent_denominators(outcomes):
+    rates = service_rates(outcomes)
+    finished = [o for o in outcomes if o.finished]
+
+    assert rates.finished == len(finished)
+    assert rates.finished_at_caseness == sum(o.caseness_at_start is True for o in finished)
+    assert rates.recovery.denominator == rates.reliable_recovery.denominator
+    assert rates.recovery.denominator == rates.finished_at_caseness
+    assert rates.reliable_improvement.denominator == rates.reliable_deterioration.denominator
+    assert rates.reliable_improvement.denominator == rates.finished
+    assert rates.reliable_recovery.count <= rates.recovery.count
+    assert rates.reliable_improvement.count + rates.reliable_deterioration.count <= rates.finished
+    for rate in (
+        rates.recovery,
+        rates.reliable_recovery,
+        rates.reliable_improvement,
+        rates.reliable_deterioration,
+    ):
+        if rate.denominator == 0:
+            assert rate.value is None
+        else:
+            assert 0 <= rate.value <= 1
