@@ -1,0 +1,171 @@
+"""Result types of the relationship-pattern statistics.
+
+Pure rules (no Django). Every figure carries the ids of the episodes behind it so the
+therapist can open them (DESIGN.md 5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Generic, TypeVar
+
+from patternwork.formulation.patterns.episodes import EpisodeId, Era, Part, Phase, Valence, When
+
+SHARE_INVALID = "A share needs a total of at least 1 and no more episodes than its total."
+
+T = TypeVar("T")
+K = TypeVar("K")
+
+
+@dataclass(frozen=True)
+class Share:
+    """Hold how many of `total` episodes something appears in, and which ones."""
+
+    count: int = field(init=False)
+    total: int
+    value: Fraction = field(init=False)
+    episode_ids: tuple[EpisodeId, ...]
+
+    def __post_init__(self) -> None:
+        count = len(self.episode_ids)
+        if self.total < 1 or count > self.total:
+            raise ValueError(SHARE_INVALID)
+        object.__setattr__(self, "count", count)
+        object.__setattr__(self, "value", Fraction(count, self.total))
+
+
+@dataclass(frozen=True)
+class ByPhase(Generic[T]):
+    initial: T
+    middle: T
+    ending: T
+
+    def __getitem__(self, phase: Phase) -> T:
+        return getattr(self, Phase(phase).value)
+
+
+@dataclass(frozen=True)
+class CourseChange:
+    """Hold later minus earlier pervasiveness; None where either phase has no episodes."""
+
+    initial_to_middle: Fraction | None
+    middle_to_ending: Fraction | None
+    initial_to_ending: Fraction | None
+
+
+@dataclass(frozen=True)
+class PersonTally:
+    person_key: Hashable
+    person_label: str
+    count: int = field(init=False)
+    episode_ids: tuple[EpisodeId, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "count", len(self.episode_ids))
+
+
+@dataclass(frozen=True)
+class Tally(Generic[K]):
+    key: K
+    count: int = field(init=False)
+    episode_ids: tuple[EpisodeId, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "count", len(self.episode_ids))
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    """Say whether a category appears both in earlier and in current or in-session episodes."""
+
+    recurs: bool = field(init=False)
+    earlier_episode_ids: tuple[EpisodeId, ...]
+    later_episode_ids: tuple[EpisodeId, ...]
+
+    def __post_init__(self) -> None:
+        recurs = bool(self.earlier_episode_ids) and bool(self.later_episode_ids)
+        object.__setattr__(self, "recurs", recurs)
+
+
+@dataclass(frozen=True)
+class CategoryProfile:
+    part: Part
+    category: str
+    overall: Share
+    by_phase: ByPhase[Share | None]
+    change: CourseChange
+    people: tuple[PersonTally, ...]
+    eras: tuple[Tally[Era | None], ...]
+    whens: tuple[Tally[When], ...]
+    recurrence: Recurrence
+
+
+@dataclass(frozen=True)
+class ValenceProfile:
+    part: Part
+    valence: Valence
+    overall: Share
+    by_phase: ByPhase[Share | None]
+    change: CourseChange
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Hold the most pervasive categories of one part; several when they tie."""
+
+    part: Part
+    categories: tuple[str, ...]
+    count: int
+    total: int
+    value: Fraction
+    episode_ids: tuple[EpisodeId, ...]
+
+    @property
+    def is_tie(self) -> bool:
+        return len(self.categories) > 1
+
+
+@dataclass(frozen=True)
+class CoreTheme:
+    """Hold the candidate wish, response of other and response of self (domain.md 4.1)."""
+
+    wish: Candidate | None
+    ro: Candidate | None
+    rs: Candidate | None
+
+    def __getitem__(self, part: Part) -> Candidate | None:
+        return getattr(self, Part(part).value)
+
+
+@dataclass(frozen=True)
+class Triple:
+    """Hold one (wish, ro, rs) sequence; `rank` is shared by ties (1, 1, 3)."""
+
+    rank: int
+    wish: str
+    ro: str
+    rs: str
+    share: Share
+
+
+@dataclass(frozen=True)
+class PatternReport:
+    total: int
+    episode_ids: tuple[EpisodeId, ...]
+    phase_episode_ids: ByPhase[tuple[EpisodeId, ...]]
+    min_episodes: int
+    too_few_episodes: bool
+    message: str | None
+    categories: tuple[CategoryProfile, ...]
+    valences: tuple[ValenceProfile, ...]
+    core_theme: CoreTheme | None
+    sequences: tuple[Triple, ...] | None
+
+    def profiles(self, part: Part) -> tuple[CategoryProfile, ...]:
+        return tuple(profile for profile in self.categories if profile.part == part)
+
+    def profile(self, part: Part, category: str) -> CategoryProfile | None:
+        matches = (p for p in self.categories if p.part == part and p.category == category)
+        return next(matches, None)
