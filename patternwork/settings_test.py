@@ -18,7 +18,9 @@ STORAGES = {
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not os.environ.get(  # noqa: F405
+    "DATABASE_URL"
+):
     # Tests get their own in-memory database; nothing touches var/.
     DATABASES["default"]["NAME"] = ":memory:"  # noqa: F405
 

@@ -214,3 +214,29 @@ def test_app_refuses_to_start_without_a_key(tmp_path):
         "PATTERNWORK_ENCRYPTION_KEYS (or PATTERNWORK_ENCRYPTION_KEYS_FILE) is not set"
         in result.stderr
     )
+
+
+def test_encrypted_text_is_not_in_the_sqlite_file_or_its_wal(tmp_path):
+    database = tmp_path / "live.sqlite3"
+    script = (
+        "import django; django.setup();"
+        "from django.core.management import call_command; call_command('migrate', verbosity=0);"
+        "from tests.testapp.models import SecretNote;"
+        f"[SecretNote.objects.create(title='n', body='{CANARY}-' + str(n)) for n in range(200)];"
+        "print(SecretNote.objects.first().body)"
+    )
+    result = run_python(
+        script,
+        {
+            "DJANGO_SETTINGS_MODULE": "patternwork.settings_test",
+            "DATABASE_URL": f"sqlite:///{database}",
+            "PATTERNWORK_ENCRYPTION_KEYS": KEY_A,
+        },
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"{CANARY}-0"
+    files = [p for p in tmp_path.iterdir() if p.name.startswith("live.sqlite3")]
+    assert database in files
+    for path in files:
+        assert CANARY.encode() not in path.read_bytes(), path.name
