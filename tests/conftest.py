@@ -3,12 +3,19 @@ import os
 import pytest
 from django.db import connection
 from django_otp import DEVICE_ID_SESSION_KEY
+from hypothesis import settings as hypothesis_settings
 
 from patternwork.accounts.models import Membership
 from patternwork.audit import triggers
 from tests.factories import MembershipFactory, PracticeFactory, TOTPDeviceFactory
 
 DB_FIXTURES = {"db", "transactional_db", "django_db_setup"}
+
+# Property tests explore the same examples on every run, so CI results are repeatable;
+# HYPOTHESIS_PROFILE=explore searches afresh each time (and keeps what it found).
+hypothesis_settings.register_profile("repeatable", derandomize=True, deadline=None, database=None)
+hypothesis_settings.register_profile("explore", deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 def pytest_report_header(config):
