@@ -96,7 +96,11 @@ INSTALLED_APPS = [
     "patternwork.core",
     "patternwork.accounts",
     "patternwork.audit",
+    "patternwork.clients",
+    "patternwork.treatment",
     "patternwork.clinic",
+    "patternwork.portal",
+    "patternwork.api",
     "patternwork.demo",
 ]
 

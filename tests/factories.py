@@ -1,6 +1,9 @@
 """One factory per model. Boring, deterministic and fictional."""
 
+import datetime
+
 import factory
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from patternwork.accounts.models import Membership, Practice, User
@@ -44,3 +47,63 @@ class TOTPDeviceFactory(factory.django.DjangoModelFactory):
     name = "Test authenticator"
     confirmed = True
     key = factory.Sequence(lambda n: f"{n:040x}")
+
+
+class ClientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "clients.Client"
+
+    practice = factory.SubFactory(PracticeFactory)
+    therapist = factory.SubFactory(MembershipFactory, practice=factory.SelfAttribute("..practice"))
+    client_number = factory.Sequence(lambda n: f"C{n:05d}")
+    full_name = factory.Sequence(lambda n: f"Client Person {n}")
+    date_of_birth = datetime.date(1990, 5, 17)
+    consent_treatment = True
+
+
+class ReferralFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "clients.Referral"
+
+    practice = factory.SubFactory(PracticeFactory)
+    source = "self"
+    received_at = factory.LazyFunction(timezone.now)
+    full_name = factory.Sequence(lambda n: f"Referred Person {n}")
+    email = factory.Sequence(lambda n: f"referred{n}@example.test")
+    reason = "Low mood since a change at work; arguments at home."
+    consent_to_contact = True
+    consent_to_store = True
+
+
+class CourseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "treatment.Course"
+
+    client = factory.SubFactory(ClientFactory)
+    practice = factory.SelfAttribute("client.practice")
+    therapist = factory.SelfAttribute("client.therapist")
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "treatment.Appointment"
+
+    course = factory.SubFactory(CourseFactory)
+    practice = factory.SelfAttribute("course.practice")
+    therapist = factory.SelfAttribute("course.therapist")
+    starts_at = factory.LazyFunction(
+        lambda: timezone.now().replace(microsecond=0) - datetime.timedelta(days=1)
+    )
+    ends_at = factory.LazyAttribute(lambda a: a.starts_at + datetime.timedelta(minutes=50))
+
+
+class SessionNoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "treatment.SessionNote"
+
+    appointment = factory.SubFactory(AppointmentFactory, status="attended", session_number=1)
+    practice = factory.SelfAttribute("appointment.practice")
+    course = factory.SelfAttribute("appointment.course")
+    author = factory.SelfAttribute("appointment.therapist")
+    phase = "initial"
+    body = "Talked about the relationship with an older sister."

@@ -12,6 +12,7 @@ Rules (DESIGN.md section 1):
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 
 from patternwork.accounts.models import Membership
@@ -21,15 +22,33 @@ from patternwork.audit.services import record
 Role = Membership.Role
 
 
-def clinical_therapist_ids(membership: Membership) -> list[int] | None:
-    """Membership ids whose clients this member may see; None means the whole practice."""
+def record_scope(membership: Membership) -> list[int] | None:
+    """Membership ids of the therapists whose clients' records this member may see.
+
+    None means every client of the practice (admins, who assign and manage clients).
+    """
     if membership.role == Role.THERAPIST:
         return [membership.pk]
     if membership.role == Role.SUPERVISOR:
         return [membership.pk, *membership.supervisees.values_list("pk", flat=True)]
-    if membership.role == Role.ADMIN and membership.practice.admins_read_clinical:
-        return None
-    return []
+    return None
+
+
+def clinical_scope(membership: Membership) -> list[int] | None:
+    """Like record_scope, for clinical content (notes, episodes, letters).
+
+    Admins read clinical content only where the practice allows it.
+    """
+    if membership.role == Role.ADMIN:
+        return None if membership.practice.admins_read_clinical else []
+    return record_scope(membership)
+
+
+def scope_filter(scope: list[int] | None, field: str = "therapist_id") -> Q:
+    """A filter for a queryset of objects carrying a therapist foreign key."""
+    if scope is None:
+        return Q()
+    return Q(**{f"{field}__in": scope})
 
 
 def deny_not_found(*, user, membership, object_type: str, object_id: str = "") -> Http404:

@@ -1,4 +1,5 @@
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -27,7 +28,11 @@ class MembershipMiddleware:
                 logout(request)
             else:
                 request.membership = self._membership(request)
-        return self.get_response(request)
+        if request.membership is None:
+            return self.get_response(request)
+        # Staff see and enter times in their practice's time zone; storage stays UTC.
+        with timezone.override(ZoneInfo(request.membership.practice.time_zone)):
+            return self.get_response(request)
 
     def _expired(self, request) -> bool:
         started = request.session.get(SESSION_STARTED)

@@ -82,6 +82,7 @@ class Practice(BaseModel):
         help_text=_("Every such read is audited."),
     )
     is_demo = models.BooleanField(default=False, editable=False)
+    next_client_number = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["name"]
@@ -133,6 +134,23 @@ class Membership(BaseModel):
     @property
     def is_therapist(self) -> bool:
         return self.role == self.Role.THERAPIST
+
+
+class ClosureDay(models.Model):
+    """A day the practice is closed (bank holiday...): no appointments are generated on it."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="closure_days")
+    date = models.DateField(_("date"))
+    label = models.CharField(_("what it is"), max_length=100)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "date"], name="one_closure_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.label}"
 
 
 class LoginFailure(models.Model):

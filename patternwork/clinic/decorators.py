@@ -12,7 +12,9 @@ def staff_view(*roles: str):
     """Guard a staff page: logged in, second factor verified, an active member, right role.
 
     Someone who is not a member of any practice (a client, later) gets a 404: staff
-    pages do not exist for them. A member with the wrong role gets an audited 403.
+    pages do not exist for them. A member with the wrong role gets an audited 403, or
+    an audited 404 on a page about one object, so that no answer ever depends on
+    whether an object of another practice exists.
     """
 
     def decorator(view):
@@ -29,6 +31,13 @@ def staff_view(*roles: str):
                     membership=None,
                     object_type="page",
                     object_id=request.path[:64],
+                )
+            if roles and request.membership.role not in roles and "public_id" in kwargs:
+                raise deny_not_found(
+                    user=request.user,
+                    membership=request.membership,
+                    object_type="page",
+                    object_id=str(kwargs["public_id"]),
                 )
             if roles:
                 require_role(request, *roles)

@@ -4,15 +4,25 @@ import pytest
 from django.urls import reverse
 
 from patternwork.audit.models import AuditEvent
-from tests import routes
-from tests.factories import MembershipFactory, UserFactory
+from tests import objects, routes
+from tests.factories import UserFactory
 
-STAFF_AND_ADMIN = routes.names(routes.STAFF) + routes.names(routes.ADMIN)
+STAFF_AND_ADMIN = sorted(
+    routes.names(routes.STAFF)
+    + routes.names(routes.ADMIN)
+    + routes.names(routes.CASELOAD)
+    + routes.names(routes.REFERRALS)
+)
+CASELOAD_OBJECT_ROUTES = sorted(
+    name for name, kind in routes.OBJECT_ROUTES.items() if kind in objects.CASELOAD_KINDS
+)
 
 
 def url_for(name, member):
+    """The route's URL; an object route gets an object of the member's practice."""
     if name in routes.OBJECT_ROUTES:
-        return reverse(name, args=[member.public_id])
+        obj = objects.build(routes.OBJECT_ROUTES[name], member)
+        return reverse(name, args=[obj.public_id])
     return reverse(name)
 
 
@@ -62,7 +72,7 @@ def test_admin_page_is_forbidden_to_a_therapist_and_audited(client, login, thera
 
     response = request(client, name, url_for(name, therapist))
 
-    assert response.status_code == 403
+    assert response.status_code == (404 if name in routes.OBJECT_ROUTES else 403)
     event = AuditEvent.objects.get(action="access.denied")
     assert (event.actor, event.outcome, event.practice) == (
         therapist.user,
@@ -71,19 +81,36 @@ def test_admin_page_is_forbidden_to_a_therapist_and_audited(client, login, thera
     )
 
 
+@pytest.mark.parametrize("role", ["admin", "therapist"])
 @pytest.mark.parametrize("name", sorted(routes.OBJECT_ROUTES))
-def test_object_of_another_practice_is_not_found(client, login, admin, foreign_admin, name):
-    foreign_member = MembershipFactory(practice=foreign_admin.practice)
-    login(admin)
+def test_object_of_another_practice_is_not_found(
+    client, login, admin, therapist, foreign_therapist, role, name
+):
+    foreign = objects.build(routes.OBJECT_ROUTES[name], foreign_therapist)
+    login(admin if role == "admin" else therapist)
+    before = AuditEvent.objects.exclude(action="access.denied").count()
 
-    response = request(client, name, url_for(name, foreign_member))
+    response = request(client, name, reverse(name, args=[foreign.public_id]))
 
     assert response.status_code == 404
-    foreign_member.refresh_from_db()
-    assert foreign_member.is_active is True
+    assert AuditEvent.objects.exclude(action="access.denied").count() == before
     assert AuditEvent.objects.filter(
-        action="access.denied", object_id=str(foreign_member.public_id)
+        action="access.denied", object_id=str(foreign.public_id)
     ).exists()
+
+
+@pytest.mark.parametrize("name", CASELOAD_OBJECT_ROUTES)
+def test_object_of_another_therapists_client_is_not_found(
+    client, login, therapist, other_therapist, name
+):
+    theirs = objects.build(routes.OBJECT_ROUTES[name], other_therapist)
+    login(therapist)
+    before = AuditEvent.objects.exclude(action="access.denied").count()
+
+    response = request(client, name, reverse(name, args=[theirs.public_id]))
+
+    assert response.status_code == 404
+    assert AuditEvent.objects.exclude(action="access.denied").count() == before
 
 
 @pytest.mark.parametrize("name", sorted(routes.OBJECT_ROUTES))

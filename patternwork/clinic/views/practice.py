@@ -11,7 +11,7 @@ from patternwork.accounts import selectors, services
 from patternwork.accounts.models import Membership
 from patternwork.audit.selectors import events_for_practice
 from patternwork.clinic.decorators import staff_view
-from patternwork.clinic.forms import (
+from patternwork.clinic.forms.practice import (
     AuditFilterForm,
     InviteStaffForm,
     PracticeSettingsForm,

@@ -4,53 +4,37 @@ A new route without an entry fails `test_every_route_is_classified`, so access r
 are decided when a route is added, not discovered later.
 """
 
+import importlib
+import pkgutil
+
 from django.urls import URLPattern, URLResolver, get_resolver
 
 PUBLIC = "public"  # anyone, logged in or not
 PASSWORD_STAGE = "password-stage"  # logged in with a password, second factor pending
 STAFF = "staff"  # any verified member of a practice
 ADMIN = "admin"  # verified admin of the practice
+CASELOAD = "caseload"  # verified staff, and the object must be in their clients' scope
+REFERRALS = "referrals"  # verified staff of the practice (triage is shared)
+PUBLIC_TOKEN = "public-token"  # anyone holding the secret in the URL (calendar feeds)
 
-ROUTES = {
-    "healthz": PUBLIC,
-    "clinic:login": PUBLIC,
-    "clinic:logout": PUBLIC,
-    "clinic:invitation-accept": PUBLIC,
-    "clinic:password-reset": PUBLIC,
-    "clinic:password-reset-sent": PUBLIC,
-    "clinic:password-reset-confirm": PUBLIC,
-    "clinic:password-reset-complete": PUBLIC,
-    "clinic:otp-verify": PASSWORD_STAGE,
-    "clinic:otp-setup": PASSWORD_STAGE,
-    "clinic:home": STAFF,
-    "clinic:password-change": STAFF,
-    "clinic:practice-settings": ADMIN,
-    "clinic:staff-list": ADMIN,
-    "clinic:staff-invite": ADMIN,
-    "clinic:staff-detail": ADMIN,
-    "clinic:staff-role": ADMIN,
-    "clinic:staff-supervisees": ADMIN,
-    "clinic:staff-deactivate": ADMIN,
-    "clinic:staff-reactivate": ADMIN,
-    "clinic:audit-log": ADMIN,
-}
 
-# Routes that take the public id of an object, and the kind of object it is.
-OBJECT_ROUTES = {
-    "clinic:staff-detail": "membership",
-    "clinic:staff-role": "membership",
-    "clinic:staff-supervisees": "membership",
-    "clinic:staff-deactivate": "membership",
-    "clinic:staff-reactivate": "membership",
-}
+def _collect():
+    """Merge the tables of every area module in this package."""
+    routes, objects, post_only = {}, {}, set()
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for name in getattr(module, "ROUTES", {}):
+            if name in routes:
+                raise AssertionError(f"{name} is classified twice")
+        routes.update(getattr(module, "ROUTES", {}))
+        objects.update(getattr(module, "OBJECT_ROUTES", {}))
+        post_only |= set(getattr(module, "POST_ONLY", set()))
+    return routes, objects, post_only
 
-POST_ONLY = {
-    "clinic:logout",
-    "clinic:staff-role",
-    "clinic:staff-supervisees",
-    "clinic:staff-deactivate",
-    "clinic:staff-reactivate",
-}
+
+# ROUTES: name -> who may reach it. OBJECT_ROUTES: name -> kind of object its public id
+# names (see tests/objects.py). POST_ONLY: routes that only accept POST.
+ROUTES, OBJECT_ROUTES, POST_ONLY = _collect()
 
 
 def all_route_names() -> set[str]:

@@ -1,0 +1,149 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from patternwork.core.crypto import EncryptedTextField
+from patternwork.core.models import BaseModel
+
+
+class Client(BaseModel):
+    """A person receiving (or referred for) therapy at one practice."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        CLOSED = "closed", _("Closed")
+
+    practice = models.ForeignKey(
+        "accounts.Practice", on_delete=models.PROTECT, related_name="clients"
+    )
+    client_number = models.CharField(_("client number"), max_length=20, editable=False)
+    full_name = models.CharField(_("full name"), max_length=200)
+    preferred_name = models.CharField(_("preferred name"), max_length=100, blank=True)
+    date_of_birth = models.DateField(_("date of birth"))
+    pronouns = models.CharField(_("pronouns"), max_length=40, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("telephone"), max_length=40, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    gp_name = models.CharField(_("GP name"), max_length=200, blank=True)
+    gp_practice = models.CharField(_("GP practice"), max_length=200, blank=True)
+    gp_contact = models.TextField(_("GP address and telephone"), blank=True)
+    referrer_name = models.CharField(_("referred by"), max_length=200, blank=True)
+    referrer_contact = models.TextField(_("referrer's contact details"), blank=True)
+    emergency_contact_name = models.CharField(_("emergency contact"), max_length=200, blank=True)
+    emergency_contact_relationship = models.CharField(
+        _("relationship to client"), max_length=100, blank=True
+    )
+    emergency_contact_phone = models.CharField(
+        _("emergency contact telephone"), max_length=40, blank=True
+    )
+    consent_treatment = models.BooleanField(_("consents to treatment"), default=False)
+    consent_treatment_at = models.DateTimeField(null=True, blank=True, editable=False)
+    contact_by_email = models.BooleanField(_("may be contacted by email"), default=False)
+    contact_by_phone = models.BooleanField(_("may be telephoned"), default=False)
+    contact_by_sms = models.BooleanField(_("may be sent text messages"), default=False)
+    contact_by_letter = models.BooleanField(_("may be sent letters"), default=False)
+    voicemail_ok = models.BooleanField(_("messages may be left on voicemail"), default=False)
+    consent_contact_at = models.DateTimeField(null=True, blank=True, editable=False)
+    share_with_referrer = models.BooleanField(
+        _("consents to the course summary being sent to the referrer"), default=False
+    )
+    therapist = models.ForeignKey(
+        "accounts.Membership",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="clients",
+        verbose_name=_("assigned therapist"),
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["full_name", "client_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "client_number"], name="client_number_unique_in_practice"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["active", "closed"]), name="client_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["practice", "therapist"], name="client_practice_therapist")]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.client_number})"
+
+    @property
+    def display_name(self) -> str:
+        return self.preferred_name or self.full_name
+
+
+class Referral(BaseModel):
+    """Someone asking for therapy: self-referred on the public page or entered by staff."""
+
+    class Source(models.TextChoices):
+        SELF = "self", _("Self-referral")
+        PROFESSIONAL = "professional", _("Professional referral")
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        CONTACTED = "contacted", _("Contacted")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+
+    practice = models.ForeignKey(
+        "accounts.Practice", on_delete=models.PROTECT, related_name="referrals"
+    )
+    source = models.CharField(max_length=20, choices=Source.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    received_at = models.DateTimeField(_("received"))
+    full_name = models.CharField(_("full name"), max_length=200)
+    preferred_name = models.CharField(_("preferred name"), max_length=100, blank=True)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    pronouns = models.CharField(_("pronouns"), max_length=40, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("telephone"), max_length=40, blank=True)
+    reason = EncryptedTextField(_("what they would like help with"))
+    availability = models.TextField(_("availability"), blank=True)
+    contact_by_email = models.BooleanField(_("may be contacted by email"), default=False)
+    contact_by_phone = models.BooleanField(_("may be telephoned"), default=False)
+    voicemail_ok = models.BooleanField(_("messages may be left on voicemail"), default=False)
+    referrer_name = models.CharField(_("referred by"), max_length=200, blank=True)
+    referrer_contact = models.TextField(_("referrer's contact details"), blank=True)
+    consent_to_contact = models.BooleanField(default=False)
+    consent_to_store = models.BooleanField(default=False)
+    decline_reason = models.TextField(_("reason for declining"), blank=True)
+    contacted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "accounts.Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    client = models.ForeignKey(
+        Client, null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
+    )
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["practice", "status"], name="referral_practice_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="declined") | ~models.Q(decline_reason=""),
+                name="referral_declined_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="accepted") | models.Q(client__isnull=False),
+                name="referral_accepted_has_client",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Referral of {self.full_name} ({self.get_status_display()})"
+
+
+class SubmissionAttempt(models.Model):
+    """A public form submission, kept for the per-address rate limit only."""
+
+    address = models.GenericIPAddressField(null=True, db_index=True)
+    at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.address} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,57 @@
+"""Reads of clients and referrals, always scoped to the member asking."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from patternwork.accounts.access import deny_not_found, record_scope, scope_filter
+from patternwork.accounts.models import Membership
+from patternwork.clients.models import Client, Referral
+
+
+def clients_for(membership: Membership) -> QuerySet[Client]:
+    return Client.objects.filter(
+        Q(practice_id=membership.practice_id) & scope_filter(record_scope(membership))
+    ).select_related("therapist__user")
+
+
+def get_client_for(membership: Membership, public_id, *, user) -> Client:
+    """One client the member may see; anything else is an audited 404."""
+    client = clients_for(membership).filter(public_id=public_id).first()
+    if client is None:
+        raise deny_not_found(
+            user=user, membership=membership, object_type="clients.client", object_id=public_id
+        )
+    return client
+
+
+def search_clients(membership: Membership, query: str) -> QuerySet[Client]:
+    clients = clients_for(membership)
+    query = query.strip()
+    if query:
+        clients = clients.filter(
+            Q(full_name__icontains=query)
+            | Q(preferred_name__icontains=query)
+            | Q(client_number__iexact=query)
+            | Q(client_number__icontains=query)
+        )
+    return clients
+
+
+def referrals_for(membership: Membership, *, status: str = "") -> QuerySet[Referral]:
+    """The practice's referrals: triage is shared by its therapists, supervisors and admins."""
+    referrals = Referral.objects.filter(practice_id=membership.practice_id).select_related(
+        "client", "decided_by__user"
+    )
+    if status:
+        referrals = referrals.filter(status=status)
+    return referrals
+
+
+def get_referral_for(membership: Membership, public_id, *, user) -> Referral:
+    referral = referrals_for(membership).filter(public_id=public_id).first()
+    if referral is None:
+        raise deny_not_found(
+            user=user, membership=membership, object_type="clients.referral", object_id=public_id
+        )
+    return referral

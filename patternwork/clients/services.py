@@ -1,0 +1,366 @@
+"""Writes to clients and referrals. Each one audits inside its own transaction."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from patternwork.accounts.models import Membership, Practice
+from patternwork.audit.services import diff, record
+from patternwork.clients.models import Client, Referral, SubmissionAttempt
+from patternwork.core.concurrency import StaleEdit
+from patternwork.treatment.models import Course
+
+CLIENT_FIELDS = (
+    "full_name",
+    "preferred_name",
+    "date_of_birth",
+    "pronouns",
+    "email",
+    "phone",
+    "address",
+    "gp_name",
+    "gp_practice",
+    "gp_contact",
+    "referrer_name",
+    "referrer_contact",
+    "emergency_contact_name",
+    "emergency_contact_relationship",
+    "emergency_contact_phone",
+    "consent_treatment",
+    "contact_by_email",
+    "contact_by_phone",
+    "contact_by_sms",
+    "contact_by_letter",
+    "voicemail_ok",
+    "share_with_referrer",
+)
+CONTACT_CONSENT_FIELDS = (
+    "contact_by_email",
+    "contact_by_phone",
+    "contact_by_sms",
+    "contact_by_letter",
+    "voicemail_ok",
+)
+REFERRAL_FIELDS = (
+    "full_name",
+    "preferred_name",
+    "date_of_birth",
+    "pronouns",
+    "email",
+    "phone",
+    "reason",
+    "availability",
+    "contact_by_email",
+    "contact_by_phone",
+    "voicemail_ok",
+    "referrer_name",
+    "referrer_contact",
+)
+# Free text that may carry clinical detail: audited as "changed", never by value.
+SENSITIVE = {"reason", "address", "gp_contact", "referrer_contact"}
+
+THERAPIST_NOT_IN_PRACTICE = "Choose an active therapist of this practice."
+REFERRAL_ALREADY_DECIDED = "This referral has already been {status}."
+DECLINE_NEEDS_REASON = "Give the reason for declining."
+TOO_MANY_SUBMISSIONS = (
+    "We have received several forms from your connection in a short time. Please wait an hour "
+    "and try again, or telephone the practice."
+)
+SUBMISSION_WINDOW = timedelta(hours=1)
+SUBMISSIONS_PER_WINDOW = 5
+
+
+def _check_therapist(practice: Practice, therapist: Membership | None) -> None:
+    if therapist is None:
+        return
+    if (
+        therapist.practice_id != practice.pk
+        or not therapist.is_active
+        or therapist.role not in {Membership.Role.THERAPIST, Membership.Role.SUPERVISOR}
+    ):
+        raise ValidationError({"therapist": THERAPIST_NOT_IN_PRACTICE})
+
+
+def _next_client_number(practice: Practice) -> str:
+    # The practice row is the counter; locking it makes numbers unique under concurrency.
+    locked = Practice.objects.select_for_update().get(pk=practice.pk)
+    number = locked.next_client_number
+    Practice.objects.filter(pk=practice.pk).update(next_client_number=F("next_client_number") + 1)
+    return f"C{number:05d}"
+
+
+def _apply_consent_times(client: Client, before: dict, now) -> None:
+    if client.consent_treatment != before.get("consent_treatment"):
+        client.consent_treatment_at = now if client.consent_treatment else None
+    if any(getattr(client, f) != before.get(f) for f in CONTACT_CONSENT_FIELDS):
+        client.consent_contact_at = now
+
+
+def _build_client(*, practice: Practice, data: dict, therapist: Membership | None) -> Client:
+    client = Client(practice=practice, therapist=therapist)
+    for field in CLIENT_FIELDS:
+        if field in data:
+            setattr(client, field, data[field])
+    client.client_number = _next_client_number(practice)
+    _apply_consent_times(client, {}, timezone.now())
+    client.full_clean()
+    client.save()
+    return client
+
+
+def _new_course(
+    *, client: Client, therapist: Membership, referral: Referral | None = None
+) -> Course:
+    return Course.objects.create(
+        practice=client.practice, client=client, therapist=therapist, referral=referral
+    )
+
+
+def create_client(
+    *, practice: Practice, data: dict, therapist: Membership | None, created_by: Membership
+) -> Client:
+    """Create a numbered client record; with a therapist, open a course ("referred")."""
+    _check_therapist(practice, therapist)
+    with transaction.atomic():
+        client = _build_client(practice=practice, data=data, therapist=therapist)
+        changes = {}
+        if therapist is not None:
+            course = _new_course(client=client, therapist=therapist)
+            changes = {
+                "therapist": [None, str(therapist.public_id)],
+                "course": [None, str(course.public_id)],
+            }
+        record(
+            action="client.create",
+            actor=created_by.user,
+            actor_role=created_by.role,
+            practice=practice,
+            obj=client,
+            changes=changes,
+        )
+    return client
+
+
+def update_client(
+    *, client: Client, data: dict, expected_version: int, changed_by: Membership
+) -> Client:
+    """Update the record; a stale version (someone saved in between) raises StaleEdit."""
+    with transaction.atomic():
+        stored = Client.objects.select_for_update().get(pk=client.pk)
+        if stored.version != expected_version:
+            raise StaleEdit(current_version=stored.version)
+        before = {field: getattr(stored, field) for field in CLIENT_FIELDS}
+        for field in CLIENT_FIELDS:
+            if field in data:
+                setattr(stored, field, data[field])
+        after = {field: getattr(stored, field) for field in CLIENT_FIELDS}
+        changes = diff(before, after, sensitive=SENSITIVE)
+        if not changes:
+            return stored
+        _apply_consent_times(stored, before, timezone.now())
+        stored.version += 1
+        stored.full_clean()
+        stored.save()
+        record(
+            action="client.update",
+            actor=changed_by.user,
+            actor_role=changed_by.role,
+            practice=stored.practice,
+            obj=stored,
+            changes=changes,
+        )
+    return stored
+
+
+def assign_therapist(*, client: Client, therapist: Membership, assigned_by: Membership) -> Client:
+    """Assign (or reassign) the client's therapist, and with it the open course's."""
+    _check_therapist(client.practice, therapist)
+    with transaction.atomic():
+        stored = Client.objects.select_for_update().get(pk=client.pk)
+        old = stored.therapist
+        if old is not None and old.pk == therapist.pk:
+            return stored
+        stored.therapist = therapist
+        stored.version += 1
+        stored.save(update_fields=["therapist", "version", "updated_at"])
+        course = stored.courses.exclude(state=Course.State.ENDED).first()
+        if course is None:
+            course = _new_course(client=stored, therapist=therapist)
+        else:
+            Course.objects.filter(pk=course.pk).update(therapist=therapist)
+            # Future appointments move to the new therapist's diary with the course.
+            course.appointments.filter(status="booked", starts_at__gt=timezone.now()).update(
+                therapist=therapist
+            )
+        record(
+            action="client.assign_therapist",
+            actor=assigned_by.user,
+            actor_role=assigned_by.role,
+            practice=stored.practice,
+            obj=stored,
+            changes={
+                "therapist": [str(old.public_id) if old else None, str(therapist.public_id)],
+                "course": str(course.public_id),
+            },
+        )
+    return stored
+
+
+def check_submission_rate(address: str | None) -> None:
+    """Refuse a public submission beyond the per-address hourly limit (no outside service)."""
+    now = timezone.now()
+    with transaction.atomic():
+        SubmissionAttempt.objects.filter(at__lte=now - SUBMISSION_WINDOW).delete()
+        if address and (
+            SubmissionAttempt.objects.filter(
+                address=address, at__gt=now - SUBMISSION_WINDOW
+            ).count()
+            >= SUBMISSIONS_PER_WINDOW
+        ):
+            raise ValidationError(TOO_MANY_SUBMISSIONS)
+        SubmissionAttempt.objects.create(address=address, at=now)
+
+
+def submit_self_referral(*, practice: Practice, data: dict) -> Referral:
+    """Store a self-referral from the public page. Consent was checked by the form."""
+    with transaction.atomic():
+        referral = Referral(
+            practice=practice,
+            source=Referral.Source.SELF,
+            received_at=timezone.now(),
+            consent_to_contact=True,
+            consent_to_store=True,
+        )
+        for field in REFERRAL_FIELDS:
+            if field in data:
+                setattr(referral, field, data[field])
+        referral.full_clean()
+        referral.save()
+        record(action="referral.self_submitted", practice=practice, obj=referral)
+    return referral
+
+
+def create_referral(*, practice: Practice, data: dict, created_by: Membership) -> Referral:
+    """Enter a referral received another way (GP letter, telephone...)."""
+    with transaction.atomic():
+        referral = Referral(
+            practice=practice,
+            source=data.get("source") or Referral.Source.PROFESSIONAL,
+            received_at=data.get("received_at") or timezone.now(),
+            consent_to_contact=bool(data.get("consent_to_contact")),
+            consent_to_store=True,
+        )
+        for field in REFERRAL_FIELDS:
+            if field in data:
+                setattr(referral, field, data[field])
+        referral.full_clean()
+        referral.save()
+        record(
+            action="referral.create",
+            actor=created_by.user,
+            actor_role=created_by.role,
+            practice=practice,
+            obj=referral,
+        )
+    return referral
+
+
+def _lock_open_referral(referral: Referral) -> Referral:
+    stored = Referral.objects.select_for_update().get(pk=referral.pk)
+    if stored.status in {Referral.Status.ACCEPTED, Referral.Status.DECLINED}:
+        raise ValidationError(
+            REFERRAL_ALREADY_DECIDED.format(status=stored.get_status_display().lower())
+        )
+    return stored
+
+
+def mark_referral_contacted(*, referral: Referral, by: Membership) -> Referral:
+    with transaction.atomic():
+        stored = _lock_open_referral(referral)
+        old = stored.status
+        stored.status = Referral.Status.CONTACTED
+        stored.contacted_at = timezone.now()
+        stored.save(update_fields=["status", "contacted_at", "updated_at"])
+        record(
+            action="referral.contacted",
+            actor=by.user,
+            actor_role=by.role,
+            practice=stored.practice,
+            obj=stored,
+            changes={"status": [old, stored.status]},
+        )
+    return stored
+
+
+def decline_referral(*, referral: Referral, reason: str, by: Membership) -> Referral:
+    if not reason.strip():
+        raise ValidationError({"reason": DECLINE_NEEDS_REASON})
+    with transaction.atomic():
+        stored = _lock_open_referral(referral)
+        old = stored.status
+        stored.status = Referral.Status.DECLINED
+        stored.decline_reason = reason.strip()
+        stored.decided_at = timezone.now()
+        stored.decided_by = by
+        stored.save(
+            update_fields=["status", "decline_reason", "decided_at", "decided_by", "updated_at"]
+        )
+        record(
+            action="referral.declined",
+            actor=by.user,
+            actor_role=by.role,
+            practice=stored.practice,
+            obj=stored,
+            changes={"status": [old, stored.status]},
+        )
+    return stored
+
+
+def accept_referral(
+    *, referral: Referral, therapist: Membership, client_data: dict, by: Membership
+) -> Client:
+    """Accept: create the client from the referral, assign the therapist, open a course."""
+    _check_therapist(referral.practice, therapist)
+    with transaction.atomic():
+        stored = _lock_open_referral(referral)
+        data = {
+            "full_name": stored.full_name,
+            "preferred_name": stored.preferred_name,
+            "date_of_birth": stored.date_of_birth,
+            "pronouns": stored.pronouns,
+            "email": stored.email,
+            "phone": stored.phone,
+            "referrer_name": stored.referrer_name,
+            "referrer_contact": stored.referrer_contact,
+            "contact_by_email": stored.contact_by_email,
+            "contact_by_phone": stored.contact_by_phone,
+            "voicemail_ok": stored.voicemail_ok,
+            **client_data,
+        }
+        client = _build_client(practice=stored.practice, data=data, therapist=therapist)
+        course = _new_course(client=client, therapist=therapist, referral=stored)
+        old = stored.status
+        stored.status = Referral.Status.ACCEPTED
+        stored.client = client
+        stored.decided_at = timezone.now()
+        stored.decided_by = by
+        stored.save(update_fields=["status", "client", "decided_at", "decided_by", "updated_at"])
+        record(
+            action="referral.accepted",
+            actor=by.user,
+            actor_role=by.role,
+            practice=stored.practice,
+            obj=stored,
+            changes={
+                "status": [old, stored.status],
+                "client": [None, str(client.public_id)],
+                "course": [None, str(course.public_id)],
+                "therapist": [None, str(therapist.public_id)],
+            },
+        )
+    return client

@@ -1,0 +1,138 @@
+"""Shared scheduling helpers: local time, closures, clashes, session numbers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import formats, timezone
+
+from patternwork.accounts.models import ClosureDay, Practice
+from patternwork.treatment import plan
+from patternwork.treatment.models import Appointment, Course
+
+CLASH = "{when} clashes with {other}. Choose another time or move that appointment first."
+CLOSED_DAY = "{day} is a practice closure day ({label})."
+ACTIVE_STATUSES = (Appointment.Status.BOOKED, Appointment.Status.ATTENDED)
+
+
+def zone(practice: Practice) -> ZoneInfo:
+    return ZoneInfo(practice.time_zone)
+
+
+def local_start(practice: Practice, day: date, at: time) -> datetime:
+    return datetime.combine(day, at, tzinfo=zone(practice))
+
+
+def local_date(practice: Practice, moment: datetime) -> date:
+    return moment.astimezone(zone(practice)).date()
+
+
+def today(practice: Practice) -> date:
+    return local_date(practice, timezone.now())
+
+
+def closures(practice: Practice) -> dict[date, str]:
+    return dict(ClosureDay.objects.filter(practice=practice).values_list("date", "label"))
+
+
+def describe_slot(practice: Practice, start: datetime, end: datetime) -> str:
+    local = start.astimezone(zone(practice))
+    finish = end.astimezone(zone(practice))
+    return f"{formats.date_format(local, 'D j M Y')} {local:%H:%M}-{finish:%H:%M}"
+
+
+def check_clashes(
+    *,
+    practice: Practice,
+    therapist_id: int,
+    slots: Sequence[tuple[datetime, datetime]],
+    ignore: Iterable[int] = (),
+) -> None:
+    """Refuse slots that overlap the therapist's booked or attended appointments."""
+    if not slots:
+        return
+    first = min(start for start, _ in slots)
+    last = max(end for _, end in slots)
+    existing = (
+        Appointment.objects.filter(
+            therapist_id=therapist_id,
+            status__in=ACTIVE_STATUSES,
+            starts_at__lt=last,
+            ends_at__gt=first,
+        )
+        .exclude(pk__in=list(ignore))
+        .select_related("course__client")
+    )
+    labels = {}
+    existing_slots = []
+    for appointment in existing:
+        client = appointment.course.client
+        label = (
+            f"{client.display_name} ({client.client_number}), "
+            f"{describe_slot(practice, appointment.starts_at, appointment.ends_at)}"
+        )
+        labels[label] = appointment
+        existing_slots.append(plan.Slot(appointment.starts_at, appointment.ends_at, label))
+    candidates = [plan.Slot(start, end) for start, end in slots]
+    clashes = plan.find_clashes(candidates, existing_slots)
+    if clashes:
+        messages = [
+            CLASH.format(
+                when=f"The appointment on {describe_slot(practice, c.start, c.end)}",
+                other=f"the appointment of {other.label}",
+            )
+            for c, other in clashes
+        ]
+        raise ValidationError(messages)
+
+
+def check_not_closed(practice: Practice, moments: Iterable[datetime]) -> None:
+    closed = closures(practice)
+    problems = []
+    for moment in moments:
+        day = local_date(practice, moment)
+        if day in closed:
+            problems.append(
+                CLOSED_DAY.format(day=formats.date_format(day, "D j M Y"), label=closed[day])
+            )
+    if problems:
+        raise ValidationError(problems)
+
+
+def renumber(course: Course) -> None:
+    """Give each attended treatment appointment its session number n, in time order."""
+    appointments = list(
+        course.appointments.filter(kind=Appointment.Kind.TREATMENT).order_by("starts_at", "id")
+    )
+    numbers = plan.number_sessions([a.status for a in appointments])
+    changed = []
+    for appointment, number in zip(appointments, numbers, strict=True):
+        if appointment.session_number != number:
+            appointment.session_number = number
+            changed.append(appointment)
+    # The rows were just read under the course lock; a bulk update cannot race them.
+    Appointment.objects.bulk_update(changed, ["session_number"])
+
+
+def lock_course(course: Course) -> Course:
+    """Serialise writes to one course (and its appointments) behind its row lock."""
+    return Course.objects.select_for_update().select_related("practice", "client").get(pk=course.pk)
+
+
+def future_booked(course: Course, now: datetime):
+    return course.appointments.filter(
+        kind=Appointment.Kind.TREATMENT, status=Appointment.Status.BOOKED, starts_at__gt=now
+    ).order_by("starts_at", "id")
+
+
+def end_of(start: datetime, minutes: int) -> datetime:
+    # In UTC: wall-clock arithmetic across a daylight-saving change would be an hour out.
+    return start.astimezone(UTC) + timedelta(minutes=minutes)
+
+
+def treatment_q() -> Q:
+    return Q(kind=Appointment.Kind.TREATMENT)

@@ -1,0 +1,297 @@
+"""Reads of courses, appointments and notes, always scoped to the member asking.
+
+Every list here is built in a fixed number of queries, whatever the number of clients
+or sessions: counts and next dates are annotations, related rows are joined.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Min, Q, QuerySet
+from django.utils import timezone
+
+from patternwork.accounts.access import (
+    clinical_scope,
+    deny_not_found,
+    record_scope,
+    scope_filter,
+)
+from patternwork.accounts.models import Membership
+from patternwork.audit.services import record
+from patternwork.treatment import plan, scheduling
+from patternwork.treatment.models import Appointment, Course, SessionNote
+
+ATTENDED = Q(
+    appointments__status=Appointment.Status.ATTENDED,
+    appointments__kind=Appointment.Kind.TREATMENT,
+)
+
+
+def courses_for(membership: Membership) -> QuerySet[Course]:
+    return Course.objects.filter(
+        Q(practice_id=membership.practice_id) & scope_filter(record_scope(membership))
+    ).select_related("client", "therapist__user", "practice")
+
+
+def get_course_for(membership: Membership, public_id, *, user) -> Course:
+    course = courses_for(membership).filter(public_id=public_id).first()
+    if course is None:
+        raise deny_not_found(
+            user=user, membership=membership, object_type="treatment.course", object_id=public_id
+        )
+    return course
+
+
+def appointments_for(membership: Membership) -> QuerySet[Appointment]:
+    return Appointment.objects.filter(
+        Q(practice_id=membership.practice_id)
+        & scope_filter(record_scope(membership), "course__therapist_id")
+    ).select_related("course__client", "course__practice", "therapist__user")
+
+
+def get_appointment_for(membership: Membership, public_id, *, user) -> Appointment:
+    appointment = appointments_for(membership).filter(public_id=public_id).first()
+    if appointment is None:
+        raise deny_not_found(
+            user=user,
+            membership=membership,
+            object_type="treatment.appointment",
+            object_id=public_id,
+        )
+    return appointment
+
+
+def can_read_clinical(membership: Membership, course: Course) -> bool:
+    scope = clinical_scope(membership)
+    return scope is None or course.therapist_id in scope
+
+
+def notes_visible(membership: Membership, course: Course, *, user) -> bool:
+    """Whether the member may read this course's notes; an admin's read is audited."""
+    if not can_read_clinical(membership, course):
+        return False
+    if membership.role == Membership.Role.ADMIN:
+        record(
+            action="note.read_by_admin",
+            actor=user,
+            actor_role=membership.role,
+            practice=membership.practice,
+            obj=course,
+        )
+    return True
+
+
+def get_note_appointment_for(membership: Membership, public_id, *, user) -> Appointment:
+    """An appointment whose note the member may read and write; else an audited 404."""
+    appointment = appointments_for(membership).filter(public_id=public_id).first()
+    if appointment is None or not can_read_clinical(membership, appointment.course):
+        raise deny_not_found(
+            user=user,
+            membership=membership,
+            object_type="treatment.sessionnote",
+            object_id=public_id,
+        )
+    return appointment
+
+
+def note_for(appointment: Appointment) -> SessionNote | None:
+    return (
+        SessionNote.objects.filter(appointment=appointment)
+        .select_related("author__user", "signed_by__user")
+        .prefetch_related("amendments__author__user")
+        .first()
+    )
+
+
+def course_facts(course: Course, attended: int) -> plan.CourseFacts:
+    """What the plan's milestones need to know about a course.
+
+    Relationship review, IPAF, measures and the letter join as those features land;
+    until then they count as not done, which is the truth.
+    """
+    return plan.CourseFacts(
+        planned=course.planned_sessions,
+        attended=attended,
+        letter_share_session=course.letter_share_session,
+        ended=course.state == Course.State.ENDED,
+        end_reason=course.end_reason,
+    )
+
+
+def current_phase(attended: int, planned: int) -> plan.Phase:
+    return plan.phase_for(max(attended, 1), planned)
+
+
+@dataclass
+class CaseloadRow:
+    course: Course
+    attended: int
+    phase: plan.Phase
+    next_start: datetime | None
+    overdue: tuple[plan.Milestone, ...]
+
+    @property
+    def client(self):
+        return self.course.client
+
+
+@dataclass
+class Caseload:
+    rows: list[CaseloadRow]
+    today: list[Appointment]
+    week: list[Appointment]
+    therapists: list[Membership] = field(default_factory=list)
+
+
+def caseload(
+    membership: Membership,
+    *,
+    query: str = "",
+    phase: str = "",
+    state: str = "",
+    overdue_only: bool = False,
+    therapist: str = "",
+) -> Caseload:
+    """The member's open courses with n of N, phase, next appointment and overdue items."""
+    now = timezone.now()
+    courses = (
+        courses_for(membership)
+        .exclude(state=Course.State.ENDED)
+        .annotate(
+            attended=Count("appointments", filter=ATTENDED),
+            next_start=Min(
+                "appointments__starts_at",
+                filter=Q(
+                    appointments__status=Appointment.Status.BOOKED,
+                    appointments__starts_at__gt=now,
+                ),
+            ),
+        )
+        .order_by("client__full_name")
+    )
+    if query.strip():
+        text = query.strip()
+        courses = courses.filter(
+            Q(client__full_name__icontains=text)
+            | Q(client__preferred_name__icontains=text)
+            | Q(client__client_number__icontains=text)
+        )
+    if state:
+        courses = courses.filter(state=state)
+    if therapist:
+        courses = courses.filter(therapist__public_id=therapist)
+    rows = []
+    for course in courses:
+        facts = course_facts(course, course.attended)
+        row = CaseloadRow(
+            course=course,
+            attended=course.attended,
+            phase=current_phase(course.attended, course.planned_sessions),
+            next_start=course.next_start,
+            overdue=plan.overdue(facts) if course.state == Course.State.ACTIVE else (),
+        )
+        if phase and row.phase != phase:
+            continue
+        if overdue_only and not row.overdue:
+            continue
+        rows.append(row)
+    local_today = scheduling.local_date(membership.practice, now)
+    week_end = local_today + timedelta(days=7)
+    upcoming = list(
+        appointments_for(membership)
+        .filter(
+            starts_at__gte=scheduling.local_start(
+                membership.practice, local_today, datetime.min.time()
+            ),
+            starts_at__lt=scheduling.local_start(
+                membership.practice, week_end, datetime.min.time()
+            ),
+        )
+        .order_by("starts_at")
+    )
+    todays = [
+        a
+        for a in upcoming
+        if scheduling.local_date(membership.practice, a.starts_at) == local_today
+    ]
+    return Caseload(rows=rows, today=todays, week=[a for a in upcoming if a not in todays])
+
+
+@dataclass
+class TimelineItem:
+    appointment: Appointment
+    phase: plan.Phase | None
+    has_note: bool
+
+
+@dataclass
+class CourseView:
+    course: Course
+    timeline: list[TimelineItem]
+    attended: int
+    phase: plan.Phase
+    bounds: plan.PhaseBounds
+    projection: plan.Projection | None
+    milestones: tuple[plan.Milestone, ...]
+    closures: dict[date, str]
+
+
+def course_view(course: Course) -> CourseView:
+    """The course page: timeline with phases, projection and milestones, in fixed queries."""
+    practice = course.practice
+    appointments = list(course.appointments.select_related("note").order_by("starts_at", "id"))
+    treatment = [a for a in appointments if a.kind == Appointment.Kind.TREATMENT]
+    attended = sum(1 for a in treatment if a.status == Appointment.Status.ATTENDED)
+    timeline = []
+    for appointment in appointments:
+        number = appointment.session_number
+        phase = plan.phase_for(number, course.planned_sessions) if number else None
+        timeline.append(TimelineItem(appointment, phase, hasattr(appointment, "note")))
+    closed = scheduling.closures(practice)
+    projection = None
+    if course.state == Course.State.ACTIVE and treatment:
+        booked = [
+            scheduling.local_date(practice, a.starts_at)
+            for a in treatment
+            if a.status == Appointment.Status.BOOKED
+        ]
+        attended_dates = [
+            scheduling.local_date(practice, a.starts_at)
+            for a in treatment
+            if a.status == Appointment.Status.ATTENDED
+        ]
+        projection = plan.project_course(
+            planned=course.planned_sessions,
+            attended=attended,
+            booked=booked,
+            cadence=course.cadence,
+            closures=closed,
+            latest=scheduling.local_date(practice, treatment[-1].starts_at),
+            last_attended=attended_dates[-1] if attended_dates else None,
+            today=scheduling.today(practice),
+        )
+    return CourseView(
+        course=course,
+        timeline=timeline,
+        attended=attended,
+        phase=current_phase(attended, course.planned_sessions),
+        bounds=plan.phase_bounds(course.planned_sessions),
+        projection=projection,
+        milestones=plan.milestones(course_facts(course, attended)),
+        closures=closed,
+    )
+
+
+def open_feed_for(membership: Membership):
+    return membership.calendar_feeds.filter(revoked_at__isnull=True).first()
+
+
+def feed_appointments(membership: Membership) -> QuerySet[Appointment]:
+    """All of a therapist's appointments for their private calendar feed."""
+    return (
+        Appointment.objects.filter(therapist=membership)
+        .select_related("course__client")
+        .order_by("starts_at", "id")
+    )

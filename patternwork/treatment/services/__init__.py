@@ -1,0 +1,34 @@
+"""Writes to courses, appointments, notes and calendar feeds.
+
+Every write runs in one transaction that also writes its audit event.
+"""
+
+from patternwork.treatment.services.appointments import (
+    add_replacement,
+    book_assessment,
+    cancel_appointment,
+    mark_attended,
+    mark_did_not_attend,
+    move_appointment,
+)
+from patternwork.treatment.services.calendar import create_feed, revoke_feed, touch_feed
+from patternwork.treatment.services.courses import change_plan, end_course, start_course
+from patternwork.treatment.services.notes import amend_note, save_note, sign_note
+
+__all__ = [
+    "add_replacement",
+    "amend_note",
+    "book_assessment",
+    "cancel_appointment",
+    "change_plan",
+    "create_feed",
+    "end_course",
+    "mark_attended",
+    "mark_did_not_attend",
+    "move_appointment",
+    "revoke_feed",
+    "save_note",
+    "sign_note",
+    "start_course",
+    "touch_feed",
+]

@@ -1,0 +1,275 @@
+"""Attendance, cancellations, moves, replacements and assessment appointments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import formats, timezone
+
+from patternwork.accounts.models import Membership
+from patternwork.audit.services import record
+from patternwork.treatment import plan, scheduling
+from patternwork.treatment.models import Appointment, Course
+from patternwork.treatment.services.courses import COURSE_ENDED
+
+NOT_YET_HAPPENED = "This appointment is on {when}. Attendance can be recorded once it has started."
+HAS_NOTE = "This session has a note, so it stays attended. Amend the note instead."
+CANCEL_NEEDS_REASON = "Give the reason for the cancellation."
+ONLY_BOOKED = "Only a booked appointment can be {verb}."
+CANCELLED_BY = {
+    "client": Appointment.Status.CANCELLED_CLIENT,
+    "therapist": Appointment.Status.CANCELLED_THERAPIST,
+}
+SCOPE_SINGLE = "single"
+SCOPE_FOLLOWING = "following"
+NO_REPLACEMENT_NEEDED = "The course already has enough appointments booked to reach its plan."
+BAD_MINUTES = f"Length must be {plan.MIN_SESSION_MINUTES}-{plan.MAX_SESSION_MINUTES} minutes."
+
+
+def _naive_local(moment: datetime, zone) -> datetime:
+    return moment.astimezone(zone).replace(tzinfo=None)
+
+
+def _lock(appointment: Appointment) -> tuple[Course, Appointment]:
+    course = scheduling.lock_course(appointment.course)
+    locked = Appointment.objects.select_related("note").get(pk=appointment.pk)
+    return course, locked
+
+
+def _audit(actor: Membership, course: Course, appointment: Appointment, action: str, changes: dict):
+    record(
+        action=action,
+        actor=actor.user,
+        actor_role=actor.role,
+        practice=course.practice,
+        obj=appointment,
+        changes=changes,
+    )
+
+
+def _set_outcome(
+    *, appointment: Appointment, status: str, reason: str, actor: Membership, action: str
+) -> Appointment:
+    with transaction.atomic():
+        course, appointment = _lock(appointment)
+        if course.state == Course.State.ENDED and appointment.status == Appointment.Status.BOOKED:
+            raise ValidationError(COURSE_ENDED)
+        now = timezone.now()
+        if appointment.starts_at > now:
+            when = formats.date_format(
+                appointment.starts_at.astimezone(scheduling.zone(course.practice)), "j F Y, H:i"
+            )
+            raise ValidationError(NOT_YET_HAPPENED.format(when=when))
+        if (
+            appointment.status == Appointment.Status.ATTENDED
+            and status != Appointment.Status.ATTENDED
+            and hasattr(appointment, "note")
+        ):
+            raise ValidationError(HAS_NOTE)
+        old = appointment.status
+        if old == status:
+            return appointment
+        appointment.status = status
+        appointment.status_reason = reason
+        appointment.status_changed_at = now
+        appointment.save(
+            update_fields=["status", "status_reason", "status_changed_at", "updated_at"]
+        )
+        scheduling.renumber(course)
+        appointment.refresh_from_db(fields=["session_number"])
+        _audit(actor, course, appointment, action, {"status": [old, status]})
+    return appointment
+
+
+def mark_attended(*, appointment: Appointment, actor: Membership) -> Appointment:
+    """Record that the client came. Treatment sessions then count towards n."""
+    return _set_outcome(
+        appointment=appointment,
+        status=Appointment.Status.ATTENDED,
+        reason="",
+        actor=actor,
+        action="appointment.attended",
+    )
+
+
+def mark_did_not_attend(*, appointment: Appointment, actor: Membership) -> Appointment:
+    """Record a missed appointment: n does not change and the end date moves on."""
+    return _set_outcome(
+        appointment=appointment,
+        status=Appointment.Status.DNA,
+        reason="",
+        actor=actor,
+        action="appointment.did_not_attend",
+    )
+
+
+def cancel_appointment(
+    *, appointment: Appointment, by: str, reason: str, actor: Membership
+) -> Appointment:
+    """Cancel a booked appointment on behalf of the client or the therapist, with a reason."""
+    if by not in CANCELLED_BY:
+        raise ValidationError({"by": "Say who cancelled."})
+    if not reason.strip():
+        raise ValidationError({"reason": CANCEL_NEEDS_REASON})
+    with transaction.atomic():
+        course, appointment = _lock(appointment)
+        if appointment.status != Appointment.Status.BOOKED:
+            raise ValidationError(ONLY_BOOKED.format(verb="cancelled"))
+        old = appointment.status
+        appointment.status = CANCELLED_BY[by]
+        appointment.status_reason = reason.strip()
+        appointment.status_changed_at = timezone.now()
+        appointment.sequence += 1
+        appointment.save(
+            update_fields=["status", "status_reason", "status_changed_at", "sequence", "updated_at"]
+        )
+        _audit(
+            actor, course, appointment, "appointment.cancel", {"status": [old, appointment.status]}
+        )
+    return appointment
+
+
+def move_appointment(
+    *, appointment: Appointment, new_start: datetime, scope: str, actor: Membership
+) -> list[Appointment]:
+    """Move one booked appointment, or it and all the course's later booked ones.
+
+    Each moved appointment keeps its identity (calendar UID) and gets a higher SEQUENCE.
+    """
+    if scope not in {SCOPE_SINGLE, SCOPE_FOLLOWING}:
+        raise ValidationError({"scope": "Choose this appointment or this and all following."})
+    if timezone.is_naive(new_start):
+        raise ValueError("new_start must be aware")
+    with transaction.atomic():
+        course, appointment = _lock(appointment)
+        if course.state == Course.State.ENDED:
+            raise ValidationError(COURSE_ENDED)
+        if appointment.status != Appointment.Status.BOOKED:
+            raise ValidationError(ONLY_BOOKED.format(verb="moved"))
+        zone = scheduling.zone(course.practice)
+        # A wall-clock shift: 10:00 stays 10:00 on every moved date, across daylight saving.
+        delta = _naive_local(new_start, zone) - _naive_local(appointment.starts_at, zone)
+        moving = [appointment]
+        if scope == SCOPE_FOLLOWING:
+            moving += list(
+                course.appointments.filter(
+                    status=Appointment.Status.BOOKED, starts_at__gt=appointment.starts_at
+                ).order_by("starts_at")
+            )
+        planned = []
+        for item in moving:
+            start = (_naive_local(item.starts_at, zone) + delta).replace(tzinfo=zone)
+            planned.append((item, start, scheduling.end_of(start, item.duration_minutes)))
+        scheduling.check_not_closed(course.practice, [start for _, start, _ in planned])
+        scheduling.check_clashes(
+            practice=course.practice,
+            therapist_id=appointment.therapist_id,
+            slots=[(start, end) for _, start, end in planned],
+            ignore=[item.pk for item in moving],
+        )
+        for item, start, end in planned:
+            item.starts_at, item.ends_at = start, end
+            item.sequence += 1
+            item.save(update_fields=["starts_at", "ends_at", "sequence", "updated_at"])
+        scheduling.renumber(course)
+        _audit(
+            actor,
+            course,
+            appointment,
+            "appointment.move",
+            {
+                "scope": scope,
+                "moved": len(moving),
+                "shift_minutes": int(delta.total_seconds() // 60),
+            },
+        )
+    return moving
+
+
+def add_replacement(*, course: Course, actor: Membership) -> Appointment:
+    """Book one appointment at the next cadence slot after the course's last one.
+
+    Offered when cancellations or missed sessions leave too few bookings to reach N.
+    """
+    with transaction.atomic():
+        course = scheduling.lock_course(course)
+        if course.state != Course.State.ACTIVE:
+            raise ValidationError(COURSE_ENDED)
+        practice = course.practice
+        treatment = list(
+            course.appointments.filter(kind=Appointment.Kind.TREATMENT).order_by("starts_at")
+        )
+        attended = sum(1 for a in treatment if a.status == Appointment.Status.ATTENDED)
+        booked = [
+            scheduling.local_date(practice, a.starts_at)
+            for a in treatment
+            if a.status == Appointment.Status.BOOKED
+        ]
+        latest = scheduling.local_date(practice, treatment[-1].starts_at) if treatment else None
+        projection = plan.project_course(
+            planned=course.planned_sessions,
+            attended=attended,
+            booked=booked,
+            cadence=course.cadence,
+            closures=scheduling.closures(practice),
+            latest=latest,
+            last_attended=latest,
+            today=scheduling.today(practice),
+        )
+        if projection.shortfall == 0:
+            raise ValidationError(NO_REPLACEMENT_NEEDED)
+        start = scheduling.local_start(practice, projection.replacement_dates[0], course.start_time)
+        end = scheduling.end_of(start, course.session_minutes)
+        scheduling.check_clashes(
+            practice=practice, therapist_id=course.therapist_id, slots=[(start, end)]
+        )
+        appointment = Appointment.objects.create(
+            practice=practice,
+            course=course,
+            therapist_id=course.therapist_id,
+            starts_at=start,
+            ends_at=end,
+        )
+        _audit(
+            actor,
+            course,
+            appointment,
+            "appointment.add_replacement",
+            {"starts_at": [None, start.isoformat()]},
+        )
+    return appointment
+
+
+def book_assessment(
+    *, course: Course, start: datetime, minutes: int, actor: Membership
+) -> Appointment:
+    """Book an assessment appointment (it does not count towards n)."""
+    if not plan.MIN_SESSION_MINUTES <= minutes <= plan.MAX_SESSION_MINUTES:
+        raise ValidationError({"minutes": BAD_MINUTES})
+    with transaction.atomic():
+        course = scheduling.lock_course(course)
+        if course.state == Course.State.ENDED:
+            raise ValidationError(COURSE_ENDED)
+        end = scheduling.end_of(start, minutes)
+        scheduling.check_not_closed(course.practice, [start])
+        scheduling.check_clashes(
+            practice=course.practice, therapist_id=course.therapist_id, slots=[(start, end)]
+        )
+        appointment = Appointment.objects.create(
+            practice=course.practice,
+            course=course,
+            therapist_id=course.therapist_id,
+            kind=Appointment.Kind.ASSESSMENT,
+            starts_at=start,
+            ends_at=end,
+        )
+        changes = {"starts_at": [None, start.isoformat()]}
+        if course.state == Course.State.REFERRED:
+            course.state = Course.State.ASSESSMENT
+            course.version += 1
+            course.save(update_fields=["state", "version", "updated_at"])
+            changes["course_state"] = [Course.State.REFERRED, Course.State.ASSESSMENT]
+        _audit(actor, course, appointment, "appointment.book_assessment", changes)
+    return appointment

@@ -1,0 +1,283 @@
+"""Starting, re-planning and ending a course."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from patternwork.accounts.models import Membership
+from patternwork.audit.services import record
+from patternwork.core.concurrency import StaleEdit
+from patternwork.treatment import plan, scheduling
+from patternwork.treatment.models import Appointment, Course
+
+COURSE_ENDED = "This course has ended; nothing more can be scheduled in it."
+ALREADY_STARTED = "This course has already started. Change its plan instead."
+END_NEEDS_REASON = "Choose why the course is ending."
+NOT_STARTED = "Start the course first."
+PLAN_CHANGE_REASON = "Plan changed"
+
+
+@dataclass(frozen=True)
+class PlanValues:
+    """What the therapist may set: the plan module validates it."""
+
+    planned_sessions: int
+    cadence: str
+    session_minutes: int
+    start_date: object
+    start_time: object
+    letter_share_session: int | None = None
+
+    def settings(self) -> plan.PlanSettings:
+        try:
+            return plan.PlanSettings(
+                planned_sessions=self.planned_sessions,
+                cadence=self.cadence,
+                session_minutes=self.session_minutes,
+                start_date=self.start_date,
+                start_time=self.start_time,
+            )
+        except plan.PlanSettingsError as error:
+            raise ValidationError(error.problems) from None
+
+
+def _check_letter_session(values: PlanValues) -> None:
+    session = values.letter_share_session
+    if session is not None and not 1 <= session <= values.planned_sessions:
+        raise ValidationError({"letter_share_session": plan.LETTER_SESSION_INVALID})
+
+
+def _generate(practice, *, first, count: int, cadence: str, at: time, minutes: int):
+    try:
+        days = plan.generate_dates(
+            first=first, count=count, cadence=cadence, closures=scheduling.closures(practice)
+        )
+    except plan.ClosureError as error:
+        raise ValidationError(str(error)) from None
+    starts = [scheduling.local_start(practice, day, at) for day in days]
+    return [(start, scheduling.end_of(start, minutes)) for start in starts]
+
+
+def start_course(*, course: Course, values: PlanValues, actor: Membership) -> Course:
+    """Start treatment: set the plan and book its appointments at the cadence.
+
+    Closure days are skipped; a clash with the therapist's other appointments refuses
+    the whole plan with a message naming each clash.
+    """
+    settings = values.settings()
+    _check_letter_session(values)
+    with transaction.atomic():
+        course = scheduling.lock_course(course)
+        if course.state == Course.State.ENDED:
+            raise ValidationError(COURSE_ENDED)
+        if course.state == Course.State.ACTIVE:
+            raise ValidationError(ALREADY_STARTED)
+        slots = _generate(
+            course.practice,
+            first=settings.start_date,
+            count=settings.planned_sessions,
+            cadence=settings.cadence,
+            at=settings.start_time,
+            minutes=settings.session_minutes,
+        )
+        scheduling.check_clashes(
+            practice=course.practice, therapist_id=course.therapist_id, slots=slots
+        )
+        Appointment.objects.bulk_create(
+            Appointment(
+                practice=course.practice,
+                course=course,
+                therapist_id=course.therapist_id,
+                kind=Appointment.Kind.TREATMENT,
+                starts_at=start,
+                ends_at=end,
+            )
+            for start, end in slots
+        )
+        old_state = course.state
+        course.state = Course.State.ACTIVE
+        course.planned_sessions = settings.planned_sessions
+        course.cadence = settings.cadence.value
+        course.session_minutes = settings.session_minutes
+        course.start_date = settings.start_date
+        course.start_time = settings.start_time
+        course.letter_share_session = values.letter_share_session
+        course.started_at = timezone.now()
+        course.version += 1
+        course.full_clean()
+        course.save()
+        record(
+            action="course.start",
+            actor=actor.user,
+            actor_role=actor.role,
+            practice=course.practice,
+            obj=course,
+            changes={
+                "state": [old_state, course.state],
+                "planned_sessions": [None, course.planned_sessions],
+                "cadence": [None, course.cadence],
+                "session_minutes": [None, course.session_minutes],
+                "start": [None, f"{course.start_date} {course.start_time:%H:%M}"],
+                "appointments_booked": len(slots),
+            },
+        )
+    return course
+
+
+def change_plan(
+    *, course: Course, values: PlanValues, expected_version: int, actor: Membership
+) -> Course:
+    """Change sessions, cadence, length or time; regenerate future appointments only.
+
+    Past appointments are never touched. Future booked ones are kept and moved in
+    order (a changed one keeps its UID and gets a higher SEQUENCE), surplus ones are
+    removed, and missing ones are added.
+    """
+    settings = values.settings()
+    _check_letter_session(values)
+    with transaction.atomic():
+        course = scheduling.lock_course(course)
+        if course.version != expected_version:
+            raise StaleEdit(current_version=course.version)
+        if course.state != Course.State.ACTIVE:
+            raise ValidationError(
+                COURSE_ENDED if course.state == Course.State.ENDED else NOT_STARTED
+            )
+        practice = course.practice
+        now = timezone.now()
+        today = scheduling.today(practice)
+        treatment = course.appointments.filter(kind=Appointment.Kind.TREATMENT)
+        past = list(treatment.filter(starts_at__lte=now).order_by("starts_at"))
+        future = list(scheduling.future_booked(course, now))
+        attended = sum(1 for a in past if a.status == Appointment.Status.ATTENDED)
+        unmarked = sum(1 for a in past if a.status == Appointment.Status.BOOKED)
+        # The series keeps its rhythm from the next booked appointment.
+        first_future = scheduling.local_date(practice, future[0].starts_at) if future else None
+        last_past = scheduling.local_date(practice, past[-1].starts_at) if past else None
+        try:
+            days = plan.regenerate_future(
+                settings=settings,
+                attended=attended,
+                unmarked=unmarked,
+                first_future=first_future,
+                last_past=last_past,
+                today=today,
+                closures=scheduling.closures(practice),
+            )
+        except plan.ClosureError as error:
+            raise ValidationError(str(error)) from None
+        starts = [scheduling.local_start(practice, day, settings.start_time) for day in days]
+        slots = [(start, scheduling.end_of(start, settings.session_minutes)) for start in starts]
+        scheduling.check_clashes(
+            practice=practice,
+            therapist_id=course.therapist_id,
+            slots=slots,
+            ignore=[a.pk for a in future],
+        )
+        moved = 0
+        for appointment, (start, end) in zip(future, slots, strict=False):
+            if (appointment.starts_at, appointment.ends_at) != (start, end):
+                appointment.starts_at, appointment.ends_at = start, end
+                appointment.sequence += 1
+                appointment.save(update_fields=["starts_at", "ends_at", "sequence", "updated_at"])
+                moved += 1
+        surplus = future[len(slots) :]
+        Appointment.objects.filter(pk__in=[a.pk for a in surplus]).delete()
+        added = slots[len(future) :]
+        Appointment.objects.bulk_create(
+            Appointment(
+                practice=practice,
+                course=course,
+                therapist_id=course.therapist_id,
+                starts_at=start,
+                ends_at=end,
+            )
+            for start, end in added
+        )
+        before = {
+            "planned_sessions": course.planned_sessions,
+            "cadence": course.cadence,
+            "session_minutes": course.session_minutes,
+            "start_time": course.start_time.strftime("%H:%M") if course.start_time else None,
+            "letter_share_session": course.letter_share_session,
+        }
+        course.planned_sessions = settings.planned_sessions
+        course.cadence = settings.cadence.value
+        course.session_minutes = settings.session_minutes
+        course.start_time = settings.start_time
+        course.letter_share_session = values.letter_share_session
+        course.version += 1
+        course.full_clean()
+        course.save()
+        after = {
+            "planned_sessions": course.planned_sessions,
+            "cadence": course.cadence,
+            "session_minutes": course.session_minutes,
+            "start_time": course.start_time.strftime("%H:%M"),
+            "letter_share_session": course.letter_share_session,
+        }
+        changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
+        changes["appointments"] = {"moved": moved, "removed": len(surplus), "added": len(added)}
+        record(
+            action="course.plan_change",
+            actor=actor.user,
+            actor_role=actor.role,
+            practice=practice,
+            obj=course,
+            changes=changes,
+        )
+    return course
+
+
+def end_course(*, course: Course, reason: str, note: str, actor: Membership) -> Course:
+    """End the course with a reason; cancel its future booked appointments."""
+    if reason not in Course.EndReason.values:
+        raise ValidationError({"reason": END_NEEDS_REASON})
+    with transaction.atomic():
+        course = scheduling.lock_course(course)
+        if course.state == Course.State.ENDED:
+            raise ValidationError(COURSE_ENDED)
+        now = timezone.now()
+        future = course.appointments.filter(status=Appointment.Status.BOOKED, starts_at__gt=now)
+        cancelled = 0
+        for appointment in future:
+            appointment.status = Appointment.Status.CANCELLED_THERAPIST
+            appointment.status_reason = f"Course ended ({Course.EndReason(reason).label.lower()})"
+            appointment.status_changed_at = now
+            appointment.sequence += 1
+            appointment.save(
+                update_fields=[
+                    "status",
+                    "status_reason",
+                    "status_changed_at",
+                    "sequence",
+                    "updated_at",
+                ]
+            )
+            cancelled += 1
+        old_state = course.state
+        course.state = Course.State.ENDED
+        course.end_reason = reason
+        course.end_note = note
+        course.ended_at = now
+        course.version += 1
+        course.save()
+        record(
+            action="course.end",
+            actor=actor.user,
+            actor_role=actor.role,
+            practice=course.practice,
+            obj=course,
+            changes={
+                "state": [old_state, course.state],
+                "end_reason": [None, reason],
+                "end_note": "[changed]" if note else None,
+                "future_appointments_cancelled": cancelled,
+            },
+        )
+    return course

@@ -1,0 +1,40 @@
+"""Build one object of each kind that object routes address, for access tests.
+
+`build(kind, therapist)` makes an object belonging to that therapist's practice and, for
+clinical kinds, to that therapist's caseload.
+"""
+
+from tests import factories
+
+CASELOAD_KINDS = {"client", "course", "appointment", "note"}
+
+
+def _client(therapist):
+    return factories.ClientFactory(practice=therapist.practice, therapist=therapist)
+
+
+def _course(therapist):
+    return factories.CourseFactory(client=_client(therapist), state="active")
+
+
+def _appointment(therapist):
+    return factories.AppointmentFactory(course=_course(therapist))
+
+
+def _note(therapist):
+    return factories.SessionNoteFactory(appointment__course=_course(therapist)).appointment
+
+
+BUILDERS = {
+    "membership": lambda therapist: therapist,
+    "client": _client,
+    "referral": lambda therapist: factories.ReferralFactory(practice=therapist.practice),
+    "course": _course,
+    "appointment": _appointment,
+    # Note routes are addressed by their appointment's public id.
+    "note": _note,
+}
+
+
+def build(kind, therapist):
+    return BUILDERS[kind](therapist)
