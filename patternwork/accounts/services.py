@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from patternwork.accounts import throttle, tokens
-from patternwork.accounts.models import Membership, Practice, User, normalise_email
+from patternwork.accounts.models import ClosureDay, Membership, Practice, User, normalise_email
 from patternwork.audit.models import AuditEvent
 from patternwork.audit.services import diff, record
 from patternwork.core import context
@@ -333,3 +333,39 @@ def update_practice(*, practice: Practice, data: dict, changed_by: Membership) -
             changes=changes,
         )
     return PracticeChange(stored, tuple(changes))
+
+
+CLOSURE_EXISTS = "{day} is already a closure day."
+
+
+def add_closure_day(*, practice: Practice, day, label: str, by: Membership):
+    """Mark a day closed: plans generated later skip it (existing bookings are kept)."""
+    if ClosureDay.objects.filter(practice=practice, date=day).exists():
+        raise ValidationError({"date": CLOSURE_EXISTS.format(day=day.isoformat())})
+    with transaction.atomic():
+        closure = ClosureDay.objects.create(practice=practice, date=day, label=label.strip())
+        record(
+            action="practice.closure_add",
+            actor=by.user,
+            actor_role=by.role,
+            practice=practice,
+            object_type="accounts.closureday",
+            object_id=day.isoformat(),
+            changes={"label": [None, closure.label]},
+        )
+    return closure
+
+
+def remove_closure_day(*, practice: Practice, day, by: Membership) -> bool:
+    with transaction.atomic():
+        deleted, _ = ClosureDay.objects.filter(practice=practice, date=day).delete()
+        if deleted:
+            record(
+                action="practice.closure_remove",
+                actor=by.user,
+                actor_role=by.role,
+                practice=practice,
+                object_type="accounts.closureday",
+                object_id=day.isoformat(),
+            )
+    return bool(deleted)

@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from patternwork.accounts import services as account_services
 from patternwork.accounts.models import Membership, Practice, User
 from patternwork.accounts.totp import base32_secret
+from patternwork.demo import course_data
 
 DEMO_SLUG = "riverside-demo"
 DEMO_PRACTICE = "Riverside Psychological Therapies (demo)"
@@ -73,6 +74,7 @@ def seed() -> list[DemoLogin]:
         supervisor = members[SUPERVISOR.email]
         if not supervisor.supervisees.exists():
             supervisor.supervisees.set([members[THERAPIST.email], members[THERAPIST_2.email]])
+        course_data.seed_courses(practice, members[THERAPIST.email])
         logins = []
         for staff in DEMO_STAFF:
             user = members[staff.email].user

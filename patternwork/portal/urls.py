@@ -1,3 +1,10 @@
+from django.urls import path
+
+from patternwork.portal import views
+
 app_name = "portal"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("refer/<slug:practice_slug>/", views.self_referral, name="self-referral"),
+    path("refer/<slug:practice_slug>/sent/", views.self_referral_sent, name="self-referral-sent"),
+]

@@ -21,7 +21,8 @@ from patternwork.accounts.access import (
 from patternwork.accounts.models import Membership
 from patternwork.audit.services import record
 from patternwork.treatment import plan, scheduling
-from patternwork.treatment.models import Appointment, Course, SessionNote
+from patternwork.treatment.models import Appointment, CalendarFeed, Course, SessionNote
+from patternwork.treatment.services.calendar import hash_token
 
 ATTENDED = Q(
     appointments__status=Appointment.Status.ATTENDED,
@@ -237,6 +238,10 @@ class CourseView:
     milestones: tuple[plan.Milestone, ...]
     closures: dict[date, str]
 
+    @property
+    def share_session(self) -> int:
+        return self.course.letter_share_session or self.course.planned_sessions - 1
+
 
 def course_view(course: Course) -> CourseView:
     """The course page: timeline with phases, projection and milestones, in fixed queries."""
@@ -294,4 +299,20 @@ def feed_appointments(membership: Membership) -> QuerySet[Appointment]:
         Appointment.objects.filter(therapist=membership)
         .select_related("course__client")
         .order_by("starts_at", "id")
+    )
+
+
+def active_feed_for_token(token: str):
+    """The live feed a calendar app asks for, by the hash of its secret token."""
+    # Looked up by the token's hash: the database compares hashes, so the time taken
+    # tells nothing about how close a guess came, and every token costs the same work.
+    return (
+        CalendarFeed.objects.filter(
+            token_hash=hash_token(token),
+            revoked_at__isnull=True,
+            membership__is_active=True,
+            membership__user__is_active=True,
+        )
+        .select_related("membership__practice")
+        .first()
     )

@@ -65,3 +65,35 @@ def test_demo_password_passes_the_password_policy():
     from django.contrib.auth.password_validation import validate_password
 
     validate_password(seed.DEMO_PASSWORD)
+
+
+@pytest.mark.parametrize(
+    "today",
+    ["2026-11-25 09:00", "2027-01-04 18:00", "2027-04-01 12:00"],
+)
+def test_demo_has_clients_at_every_stage(db, today):
+    import datetime as dt
+
+    import time_machine
+
+    from patternwork.clients.models import Referral
+    from patternwork.treatment.models import Appointment, Course
+    from patternwork.treatment.selectors import current_phase
+
+    moment = dt.datetime.fromisoformat(today).replace(tzinfo=dt.UTC)
+    with time_machine.travel(moment, tick=False):
+        seed.seed()
+
+    practice = Practice.objects.get(slug=seed.DEMO_SLUG)
+    phases = []
+    for course in Course.objects.filter(practice=practice).exclude(state="ended"):
+        attended = course.appointments.filter(status="attended").count()
+        phases.append(current_phase(attended, course.planned_sessions).value)
+    ended = Course.objects.filter(practice=practice, state="ended")
+    assert sorted(phases) == ["ending", "initial", "middle", "middle"]
+    assert [(c.end_reason, c.appointments.filter(status="attended").count()) for c in ended] == [
+        ("completed", 16)
+    ]
+    assert Referral.objects.filter(practice=practice, status="new").count() == 1
+    statuses = set(Appointment.objects.filter(practice=practice).values_list("status", flat=True))
+    assert {"attended", "booked", "dna", "cancelled_client"} <= statuses

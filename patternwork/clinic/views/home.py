@@ -1,9 +1,67 @@
+from django import forms
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
+from patternwork.accounts.models import Membership
 from patternwork.clinic.decorators import staff_view
+from patternwork.treatment import selectors
+from patternwork.treatment.models import Course
+
+
+class CaseloadFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name or client number"), required=False, max_length=100)
+    phase = forms.ChoiceField(
+        label=_("Phase"),
+        required=False,
+        choices=[
+            ("", _("Any")),
+            ("initial", _("Initial")),
+            ("middle", _("Middle")),
+            ("ending", _("Ending")),
+            ("over_plan", _("Over plan")),
+        ],
+    )
+    state = forms.ChoiceField(
+        label=_("Course"),
+        required=False,
+        choices=[("", _("Any open")), *[c for c in Course.State.choices if c[0] != "ended"]],
+    )
+    overdue = forms.BooleanField(label=_("Only with overdue items"), required=False)
+    therapist = forms.ChoiceField(label=_("Therapist"), required=False)
+
+    def __init__(self, *args, therapists=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(str(m.public_id), m.user.full_name) for m in therapists]
+        if len(choices) > 1:
+            self.fields["therapist"].choices = [("", _("All")), *choices]
+        else:
+            del self.fields["therapist"]
 
 
 @staff_view()
 def home(request):
-    """The therapist's caseload: today's and this week's appointments and their clients."""
-    return render(request, "clinic/caseload.html", {"clients": []})
+    """The caseload: today's and this week's appointments, and each open course."""
+    membership = request.membership
+    therapists = []
+    if membership.role != Membership.Role.THERAPIST:
+        scope = Membership.objects.filter(practice=membership.practice, is_active=True)
+        if membership.role == Membership.Role.SUPERVISOR:
+            scope = scope.filter(
+                pk__in=[membership.pk, *membership.supervisees.values_list("pk", flat=True)]
+            )
+        therapists = list(
+            scope.filter(role__in=["therapist", "supervisor"])
+            .select_related("user")
+            .order_by("user__full_name")
+        )
+    form = CaseloadFilterForm(request.GET or None, therapists=therapists)
+    filters = form.cleaned_data if form.is_valid() else {}
+    caseload = selectors.caseload(
+        membership,
+        query=filters.get("q", ""),
+        phase=filters.get("phase", ""),
+        state=filters.get("state", ""),
+        overdue_only=filters.get("overdue", False),
+        therapist=filters.get("therapist", ""),
+    )
+    return render(request, "clinic/caseload.html", {"caseload": caseload, "form": form})

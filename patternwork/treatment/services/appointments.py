@@ -24,6 +24,7 @@ CANCELLED_BY = {
 }
 SCOPE_SINGLE = "single"
 SCOPE_FOLLOWING = "following"
+NOTHING_TO_FOLLOW = "The course has no treatment appointments yet: start it first."
 NO_REPLACEMENT_NEEDED = "The course already has enough appointments booked to reach its plan."
 BAD_MINUTES = f"Length must be {plan.MIN_SESSION_MINUTES}-{plan.MAX_SESSION_MINUTES} minutes."
 
@@ -201,6 +202,8 @@ def add_replacement(*, course: Course, actor: Membership) -> Appointment:
         treatment = list(
             course.appointments.filter(kind=Appointment.Kind.TREATMENT).order_by("starts_at")
         )
+        if not treatment:
+            raise ValidationError(NOTHING_TO_FOLLOW)
         attended = sum(1 for a in treatment if a.status == Appointment.Status.ATTENDED)
         booked = [
             scheduling.local_date(practice, a.starts_at)

@@ -1,0 +1,46 @@
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+register = template.Library()
+
+PHASE_LABELS = {
+    "initial": _("Initial phase"),
+    "middle": _("Middle phase"),
+    "ending": _("Ending phase"),
+    "over_plan": _("Over plan"),
+}
+MILESTONE_TAGS = {"overdue": "tag--danger", "due": "tag--warn", "done": "tag--ok", "not_yet": ""}
+MILESTONE_LABELS = {
+    "overdue": _("Overdue"),
+    "due": _("Due"),
+    "done": _("Done"),
+    "not_yet": _("Not yet"),
+}
+
+
+@register.filter
+def phase_label(phase) -> str:
+    return str(PHASE_LABELS.get(str(phase), "")) if phase else ""
+
+
+@register.filter
+def milestone_tag(state) -> str:
+    return MILESTONE_TAGS.get(str(state), "")
+
+
+@register.filter
+def milestone_state(state) -> str:
+    return str(MILESTONE_LABELS.get(str(state), state))
+
+
+@register.filter
+def session_cells(bounds, attended: int):
+    """One cell per planned session for the phase band: (number, phase, attended?)."""
+    cells = []
+    for phase, span in (
+        ("initial", bounds.initial),
+        ("middle", bounds.middle),
+        ("ending", bounds.ending),
+    ):
+        cells.extend((n, phase, n <= attended) for n in range(span.first, span.last + 1))
+    return cells

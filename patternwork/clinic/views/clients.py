@@ -1,0 +1,154 @@
+"""Client records: list and search, create, view, edit, assign a therapist."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from patternwork.accounts.models import Membership
+from patternwork.clients import selectors, services
+from patternwork.clients.models import Client
+from patternwork.clinic.decorators import staff_view
+from patternwork.clinic.forms.clients import AssignTherapistForm, ClientForm, ClientSearchForm
+from patternwork.clinic.views.practice import PAGE_SIZE, _add_errors
+from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
+from patternwork.treatment.models import Course
+
+Role = Membership.Role
+
+
+def _assignable(practice):
+    return (
+        Membership.objects.filter(
+            practice=practice, is_active=True, role__in=[Role.THERAPIST, Role.SUPERVISOR]
+        )
+        .select_related("user")
+        .order_by("user__full_name")
+    )
+
+
+@staff_view()
+def client_list(request):
+    form = ClientSearchForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    clients = selectors.search_clients(request.membership, filters.get("q", ""))
+    if filters.get("status"):
+        clients = clients.filter(status=filters["status"])
+    page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "clinic/clients/client_list.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+@staff_view(Role.ADMIN, Role.THERAPIST, Role.SUPERVISOR)
+def client_new(request):
+    """Add a client. Clinicians add to their own caseload; admins choose the therapist."""
+    membership = request.membership
+    form = ClientForm(request.POST or None)
+    assign = None
+    if membership.role == Role.ADMIN:
+        assign = AssignTherapistForm(
+            request.POST or None, therapists=_assignable(membership.practice)
+        )
+    if request.method == "POST" and form.is_valid() and (assign is None or assign.is_valid()):
+        therapist = assign.cleaned_data["therapist"] if assign else membership
+        try:
+            client = services.create_client(
+                practice=membership.practice,
+                data=form.cleaned_data,
+                therapist=therapist,
+                created_by=membership,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request, _("Client %(number)s created.") % {"number": client.client_number}
+            )
+            return redirect("clinic:client-detail", public_id=client.public_id)
+    return render(
+        request,
+        "clinic/clients/client_form.html",
+        {"form": form, "assign": assign, "creating": True},
+    )
+
+
+@staff_view()
+def client_detail(request, public_id):
+    client = selectors.get_client_for(request.membership, public_id, user=request.user)
+    courses = list(client.courses.select_related("therapist__user").order_by("-created_at"))
+    open_course = next((c for c in courses if c.state != Course.State.ENDED), None)
+    assign = AssignTherapistForm(
+        therapists=_assignable(request.membership.practice),
+        initial={"therapist": client.therapist.public_id if client.therapist else None},
+    )
+    return render(
+        request,
+        "clinic/clients/client_detail.html",
+        {
+            "client": client,
+            "courses": courses,
+            "open_course": open_course,
+            "assign": assign,
+            "referrals": list(client.referrals.all()),
+        },
+    )
+
+
+@staff_view()
+def client_edit(request, public_id):
+    client = selectors.get_client_for(request.membership, public_id, user=request.user)
+    # The form works on a copy: the service compares against the stored row.
+    form = ClientForm(
+        request.POST or None,
+        instance=Client.objects.get(pk=client.pk),
+        initial={"version": client.version},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_client(
+                client=client,
+                data=form.cleaned_data,
+                expected_version=form.cleaned_data.get("version") or 0,
+                changed_by=request.membership,
+            )
+        except StaleEdit:
+            form.add_error(None, STALE_EDIT_MESSAGE)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("clinic:client-detail", public_id=client.public_id)
+    status = (
+        409 if form.non_field_errors() and STALE_EDIT_MESSAGE in form.non_field_errors() else 200
+    )
+    return render(
+        request, "clinic/clients/client_form.html", {"form": form, "client": client}, status=status
+    )
+
+
+@staff_view(Role.ADMIN)
+@require_POST
+def client_assign(request, public_id):
+    client = selectors.get_client_for(request.membership, public_id, user=request.user)
+    form = AssignTherapistForm(request.POST, therapists=_assignable(request.membership.practice))
+    if form.is_valid():
+        try:
+            services.assign_therapist(
+                client=client,
+                therapist=form.cleaned_data["therapist"],
+                assigned_by=request.membership,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Therapist assigned."))
+    else:
+        messages.error(request, _("Choose a therapist."))
+    return redirect("clinic:client-detail", public_id=client.public_id)

@@ -1,0 +1,179 @@
+"""The course: its page, starting it, changing its plan, ending it, replacements."""
+
+from datetime import datetime
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from patternwork.accounts.models import Membership
+from patternwork.clinic.decorators import staff_view
+from patternwork.clinic.forms.courses import AssessmentForm, ChangePlanForm, EndCourseForm, PlanForm
+from patternwork.clinic.views.practice import _add_errors
+from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
+from patternwork.treatment import scheduling, selectors, services
+from patternwork.treatment.services.courses import PlanValues
+
+Role = Membership.Role
+CLINICIANS = (Role.THERAPIST, Role.SUPERVISOR, Role.ADMIN)
+
+
+def _course(request, public_id):
+    return selectors.get_course_for(request.membership, public_id, user=request.user)
+
+
+@staff_view()
+def course_detail(request, public_id):
+    course = _course(request, public_id)
+    view = selectors.course_view(course)
+    return render(
+        request,
+        "clinic/courses/course_detail.html",
+        {
+            "course": course,
+            "client": course.client,
+            "view": view,
+            "notes_visible": selectors.notes_visible(request.membership, course, user=request.user),
+        },
+    )
+
+
+def _plan_values(data, *, start_date=None) -> PlanValues:
+    return PlanValues(
+        planned_sessions=data["planned_sessions"],
+        cadence=data["cadence"],
+        session_minutes=data["session_minutes"],
+        start_date=data.get("start_date", start_date),
+        start_time=data["start_time"],
+        letter_share_session=data.get("letter_share_session"),
+    )
+
+
+@staff_view(*CLINICIANS)
+def course_start(request, public_id):
+    course = _course(request, public_id)
+    form = PlanForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.start_course(
+                course=course, values=_plan_values(form.cleaned_data), actor=request.membership
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The course has started; its appointments are booked."))
+            return redirect("clinic:course-detail", public_id=course.public_id)
+    return render(
+        request,
+        "clinic/courses/course_start.html",
+        {"course": course, "client": course.client, "form": form},
+    )
+
+
+@staff_view(*CLINICIANS)
+def course_plan(request, public_id):
+    course = _course(request, public_id)
+    initial = {
+        "planned_sessions": course.planned_sessions,
+        "cadence": course.cadence,
+        "session_minutes": course.session_minutes,
+        "start_time": course.start_time,
+        "letter_share_session": course.letter_share_session,
+        "version": course.version,
+    }
+    form = ChangePlanForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_plan(
+                course=course,
+                values=_plan_values(form.cleaned_data, start_date=course.start_date),
+                expected_version=form.cleaned_data.get("version") or 0,
+                actor=request.membership,
+            )
+        except StaleEdit:
+            form.add_error(None, STALE_EDIT_MESSAGE)
+            status = 409
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The plan is changed; future appointments were updated."))
+            return redirect("clinic:course-detail", public_id=course.public_id)
+    return render(
+        request,
+        "clinic/courses/course_plan.html",
+        {"course": course, "client": course.client, "form": form},
+        status=status,
+    )
+
+
+@staff_view(*CLINICIANS)
+def course_end(request, public_id):
+    course = _course(request, public_id)
+    form = EndCourseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.end_course(
+                course=course,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+                actor=request.membership,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The course has ended."))
+            return redirect("clinic:course-detail", public_id=course.public_id)
+    return render(
+        request,
+        "clinic/courses/course_end.html",
+        {"course": course, "client": course.client, "form": form},
+    )
+
+
+@staff_view(*CLINICIANS)
+@require_POST
+def course_replacement(request, public_id):
+    course = _course(request, public_id)
+    try:
+        appointment = services.add_replacement(course=course, actor=request.membership)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        when = appointment.starts_at.astimezone(scheduling.zone(course.practice))
+        messages.success(
+            request,
+            _("Replacement appointment booked for %(when)s.") % {"when": f"{when:%d %b %Y %H:%M}"},
+        )
+    return redirect("clinic:course-detail", public_id=course.public_id)
+
+
+@staff_view(*CLINICIANS)
+def course_assessment(request, public_id):
+    course = _course(request, public_id)
+    form = AssessmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        start = datetime.combine(
+            form.cleaned_data["date"],
+            form.cleaned_data["time"],
+            tzinfo=scheduling.zone(course.practice),
+        )
+        try:
+            services.book_assessment(
+                course=course,
+                start=start,
+                minutes=form.cleaned_data["minutes"],
+                actor=request.membership,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Assessment booked."))
+            return redirect("clinic:course-detail", public_id=course.public_id)
+    return render(
+        request,
+        "clinic/courses/course_assessment.html",
+        {"course": course, "client": course.client, "form": form},
+    )

@@ -1,0 +1,47 @@
+from tests.routes import ADMIN, CASELOAD
+
+ROUTES = {
+    "clinic:course-detail": CASELOAD,
+    "clinic:course-start": CASELOAD,
+    "clinic:course-plan": CASELOAD,
+    "clinic:course-end": CASELOAD,
+    "clinic:course-replacement": CASELOAD,
+    "clinic:course-assessment": CASELOAD,
+    "clinic:appointment-detail": CASELOAD,
+    "clinic:appointment-attended": CASELOAD,
+    "clinic:appointment-dna": CASELOAD,
+    "clinic:appointment-cancel": CASELOAD,
+    "clinic:appointment-move": CASELOAD,
+    "clinic:note-save": CASELOAD,
+    "clinic:note-sign": CASELOAD,
+    "clinic:note-amend": CASELOAD,
+    "clinic:closure-days": ADMIN,
+    "clinic:closure-day-remove": ADMIN,
+}
+OBJECT_ROUTES = {
+    "clinic:course-detail": "course",
+    "clinic:course-start": "course",
+    "clinic:course-plan": "course",
+    "clinic:course-end": "course",
+    "clinic:course-replacement": "course",
+    "clinic:course-assessment": "course",
+    "clinic:appointment-detail": "appointment",
+    "clinic:appointment-attended": "appointment",
+    "clinic:appointment-dna": "appointment",
+    "clinic:appointment-cancel": "appointment",
+    "clinic:appointment-move": "appointment",
+    "clinic:note-save": "note",
+    "clinic:note-sign": "note",
+    "clinic:note-amend": "note",
+}
+POST_ONLY = {
+    "clinic:course-replacement",
+    "clinic:appointment-attended",
+    "clinic:appointment-dna",
+    "clinic:appointment-cancel",
+    "clinic:appointment-move",
+    "clinic:note-save",
+    "clinic:note-sign",
+    "clinic:note-amend",
+    "clinic:closure-day-remove",
+}

@@ -1,0 +1,6 @@
+from tests.routes import PUBLIC
+
+ROUTES = {
+    "portal:self-referral": PUBLIC,
+    "portal:self-referral-sent": PUBLIC,
+}
