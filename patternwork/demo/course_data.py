@@ -222,8 +222,8 @@ def _run_story(practice: Practice, therapist: Membership, story: Story) -> None:
 
 NOTE_LINES = {
     "initial": {
-        "relationships": "Talked about her mother, an older brother and her last partner.",
-        "pattern": "A sense of having to earn closeness, and of being dropped when she needs it.",
+        "relationships": "Talked about their mother, an older brother and a recent partner.",
+        "pattern": "A sense of having to earn closeness, and of being dropped when they need it.",
     },
     "middle": {
         "focus_week": "Felt overlooked in a meeting and went quiet, then angry at home.",

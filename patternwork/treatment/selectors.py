@@ -110,11 +110,12 @@ def course_facts(course: Course, attended: int) -> plan.CourseFacts:
     """What the plan's milestones need to know about a course.
 
     Relationship review, IPAF, measures and the letter join as those features land;
-    until then they count as not done, which is the truth.
+    until then nothing of them is recorded, and the facts say so.
     """
     return plan.CourseFacts(
         planned=course.planned_sessions,
         attended=attended,
+        sessions_missing_measures=tuple(range(1, attended + 1)),
         letter_share_session=course.letter_share_session,
         ended=course.state == Course.State.ENDED,
         end_reason=course.end_reason,
@@ -225,6 +226,9 @@ class TimelineItem:
     appointment: Appointment
     phase: plan.Phase | None
     has_note: bool
+    # For a booked treatment appointment: the session it becomes if this and every
+    # earlier booked one are attended.
+    expected_number: int | None = None
 
 
 @dataclass
@@ -250,10 +254,21 @@ def course_view(course: Course) -> CourseView:
     treatment = [a for a in appointments if a.kind == Appointment.Kind.TREATMENT]
     attended = sum(1 for a in treatment if a.status == Appointment.Status.ATTENDED)
     timeline = []
+    position = 0
     for appointment in appointments:
         number = appointment.session_number
-        phase = plan.phase_for(number, course.planned_sessions) if number else None
-        timeline.append(TimelineItem(appointment, phase, hasattr(appointment, "note")))
+        expected = None
+        if number:
+            position = number
+        elif (
+            appointment.kind == Appointment.Kind.TREATMENT
+            and appointment.status == Appointment.Status.BOOKED
+        ):
+            position += 1
+            expected = position
+        shown = number or expected
+        phase = plan.phase_for(shown, course.planned_sessions) if shown else None
+        timeline.append(TimelineItem(appointment, phase, hasattr(appointment, "note"), expected))
     closed = scheduling.closures(practice)
     projection = None
     if course.state == Course.State.ACTIVE and treatment:

@@ -356,3 +356,20 @@ def test_supervisor_reads_but_admin_does_not_read_notes_by_default(
     assert admin_view.status_code == 200
     assert "NOTE-TEXT-FOR-ACCESS" not in admin_view.content.decode()
     assert admin_write.status_code == 404
+
+
+def test_timeline_shows_expected_numbers_and_phases_for_booked_sessions(client, started):
+    post(client, "clinic:appointment-attended", appointments(started)[0])
+    post(client, "clinic:appointment-dna", appointments(started)[1])
+
+    timeline = page(client, started).context["view"].timeline
+
+    assert [(i.appointment.session_number, i.expected_number) for i in timeline[:4]] == [
+        (1, None),
+        (None, None),
+        (None, 2),
+        (None, 3),
+    ]
+    # One missed session: the last booked one would be session 15, one short of the plan.
+    assert [i.phase for i in timeline[-4:]] == ["middle", "ending", "ending", "ending"]
+    assert timeline[-1].expected_number == 15

@@ -264,3 +264,12 @@ def test_course_facts_defaults_letter_to_the_penultimate_session():
 def test_course_facts_rejects_inconsistent_facts(facts, message):
     with pytest.raises(ValueError, match=message):
         CourseFacts(**facts)
+
+
+def test_every_milestone_has_an_overdue_label():
+    from patternwork.treatment.plan import OVERDUE_LABELS, CourseFacts, milestones
+
+    keys = {m.key for m in milestones(CourseFacts(planned=16, attended=16))}
+
+    assert keys == set(OVERDUE_LABELS)
+    assert OVERDUE_LABELS["ipaf_agreed"] == "IPAF not agreed"

@@ -36,12 +36,27 @@ class MilestoneState(StrEnum):
     DONE = "done"
 
 
+# How the caseload names a milestone that is overdue: what is missing, not the goal.
+OVERDUE_LABELS = {
+    RELATIONSHIP_REVIEW: "Relationship review not started",
+    IPAF_AGREED: "IPAF not agreed",
+    SESSION_MEASURES: "PHQ-9/GAD-7 missing",
+    LETTER_DRAFTED: "Goodbye letter not drafted",
+    LETTER_SHARED: "Goodbye letter not shared",
+    COURSE_ENDED: "End reason missing",
+}
+
+
 @dataclass(frozen=True)
 class Milestone:
     key: str
     label: str
     state: MilestoneState
     detail: str
+
+    @property
+    def overdue_label(self) -> str:
+        return OVERDUE_LABELS[self.key]
 
 
 @dataclass(frozen=True, kw_only=True)
