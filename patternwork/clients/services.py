@@ -38,6 +38,7 @@ CLIENT_FIELDS = (
     "contact_by_letter",
     "voicemail_ok",
     "share_with_referrer",
+    "status",
 )
 CONTACT_CONSENT_FIELDS = (
     "contact_by_email",
@@ -64,6 +65,7 @@ REFERRAL_FIELDS = (
 # Free text that may carry clinical detail: audited as "changed", never by value.
 SENSITIVE = {"reason", "address", "gp_contact", "referrer_contact"}
 
+CLOSE_WITH_OPEN_COURSE = "End the client's open course before closing the record."
 THERAPIST_NOT_IN_PRACTICE = "Choose an active therapist of this practice."
 REFERRAL_ALREADY_DECIDED = "This referral has already been {status}."
 DECLINE_NEEDS_REASON = "Give the reason for declining."
@@ -162,6 +164,11 @@ def update_client(
         changes = diff(before, after, sensitive=SENSITIVE)
         if not changes:
             return stored
+        if (
+            stored.status == Client.Status.CLOSED
+            and stored.courses.exclude(state=Course.State.ENDED).exists()
+        ):
+            raise ValidationError({"status": CLOSE_WITH_OPEN_COURSE})
         _apply_consent_times(stored, before, timezone.now())
         stored.version += 1
         stored.full_clean()

@@ -13,6 +13,7 @@ from tests.factories import ClientFactory, CourseFactory
 
 NEW = reverse("clinic:client-new")
 VALID = {
+    "status": "active",
     "full_name": "Alex Example",
     "preferred_name": "Lex",
     "date_of_birth": "1988-02-29",
@@ -241,3 +242,22 @@ def test_caseload_shows_only_own_clients(client, login, therapist, other_therapi
     response = client.get(reverse("clinic:home"))
 
     assert [r.client.full_name for r in response.context["caseload"].rows] == ["Mine Indeed"]
+
+
+def test_closing_a_record_needs_the_course_ended(client, login, therapist):
+    existing = ClientFactory(practice=therapist.practice, therapist=therapist)
+    course = CourseFactory(client=existing)
+    login(therapist)
+    url = reverse("clinic:client-edit", args=[existing.public_id])
+    data = {**VALID, "full_name": existing.full_name, "date_of_birth": "1990-05-17", "status": "closed"}
+
+    refused = client.post(url, data | {"version": "1"})
+    course.state, course.end_reason = "ended", "completed"
+    course.save()
+    closed = client.post(url, data | {"version": "1"})
+
+    existing.refresh_from_db()
+    assert refused.status_code == 200
+    assert "End the client" in refused.content.decode()
+    assert closed.status_code == 302
+    assert existing.status == "closed"
