@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "patternwork.audit",
     "patternwork.clients",
     "patternwork.treatment",
+    "patternwork.measures",
     "patternwork.clinic",
     "patternwork.portal",
     "patternwork.api",

@@ -13,6 +13,7 @@ from patternwork.accounts.models import Membership, Practice
 from patternwork.audit.services import diff, record
 from patternwork.clients.models import Client, Referral, SubmissionAttempt
 from patternwork.core.concurrency import StaleEdit
+from patternwork.measures.summary import refresh_outcome_summary
 from patternwork.treatment.models import Course
 
 CLIENT_FIELDS = (
@@ -204,6 +205,7 @@ def assign_therapist(*, client: Client, therapist: Membership, assigned_by: Memb
             course.appointments.filter(status="booked", starts_at__gt=timezone.now()).update(
                 therapist=therapist
             )
+            refresh_outcome_summary(course)
         record(
             action="client.assign_therapist",
             actor=assigned_by.user,

@@ -10,6 +10,7 @@ from django.utils import formats, timezone
 
 from patternwork.accounts.models import Membership
 from patternwork.audit.services import record
+from patternwork.measures.summary import refresh_outcome_summary
 from patternwork.treatment import plan, scheduling
 from patternwork.treatment.models import Appointment, Course
 from patternwork.treatment.services.courses import COURSE_ENDED
@@ -79,6 +80,7 @@ def _set_outcome(
             update_fields=["status", "status_reason", "status_changed_at", "updated_at"]
         )
         scheduling.renumber(course)
+        refresh_outcome_summary(course)
         appointment.refresh_from_db(fields=["session_number"])
         _audit(actor, course, appointment, action, {"status": [old, status]})
     return appointment
@@ -175,6 +177,7 @@ def move_appointment(
             item.sequence += 1
             item.save(update_fields=["starts_at", "ends_at", "sequence", "updated_at"])
         scheduling.renumber(course)
+        refresh_outcome_summary(course)
         _audit(
             actor,
             course,

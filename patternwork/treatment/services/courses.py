@@ -12,6 +12,7 @@ from django.utils import timezone
 from patternwork.accounts.models import Membership
 from patternwork.audit.services import record
 from patternwork.core.concurrency import StaleEdit
+from patternwork.measures.summary import refresh_outcome_summary
 from patternwork.treatment import plan, scheduling
 from patternwork.treatment.models import Appointment, Course
 
@@ -111,6 +112,7 @@ def start_course(*, course: Course, values: PlanValues, actor: Membership) -> Co
         course.version += 1
         course.full_clean()
         course.save()
+        refresh_outcome_summary(course)
         record(
             action="course.start",
             actor=actor.user,
@@ -267,6 +269,7 @@ def end_course(*, course: Course, reason: str, note: str, actor: Membership) -> 
         course.ended_at = now
         course.version += 1
         course.save()
+        refresh_outcome_summary(course)
         record(
             action="course.end",
             actor=actor.user,

@@ -1,0 +1,93 @@
+"""Keep each course's outcome summary current (first and last scores, activity, dates).
+
+Called inside the transaction of every write that changes what the summary holds:
+a score, an attendance, a move, the start or the end of a course. The choice of first
+and last score is the pure outcomes module's, so the summary and the pure rules agree.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+
+from patternwork.measures import outcomes
+from patternwork.measures.models import OutcomeSummary, Response
+from patternwork.treatment import scheduling
+from patternwork.treatment.models import Appointment, Course
+
+PHQ9 = "PHQ-9"
+GAD7 = "GAD-7"
+
+
+def score_points(course: Course) -> tuple[list[outcomes.ScorePoint], list[outcomes.ScorePoint]]:
+    """The valid PHQ-9 and GAD-7 scores of a course: complete, from attended contacts."""
+    rows = (
+        Response.objects.filter(
+            course=course,
+            status=Response.Status.COMPLETE,
+            instrument__in=[PHQ9, GAD7],
+            appointment__status=Appointment.Status.ATTENDED,
+        )
+        .order_by("appointment__starts_at", "appointment_id", "id")
+        .values_list("instrument", "appointment_id", "appointment__starts_at", "total")
+    )
+    depression, anxiety = [], []
+    for instrument, contact, when, total in rows:
+        point = outcomes.ScorePoint(contact, when, total)
+        (depression if instrument == PHQ9 else anxiety).append(point)
+    return depression, anxiety
+
+
+def course_outcome(course: Course) -> outcomes.CourseOutcome:
+    attended = course.appointments.filter(
+        status=Appointment.Status.ATTENDED, kind=Appointment.Kind.TREATMENT
+    ).count()
+    depression, anxiety = score_points(course)
+    finished = course.state == Course.State.ENDED and attended >= 2
+    return outcomes.course_outcome(depression, anxiety, finished=finished)
+
+
+def refresh_outcome_summary(course: Course) -> OutcomeSummary:
+    """Recompute one course's summary row from its raw appointments and scores."""
+    course = Course.objects.select_related("practice", "referral").get(pk=course.pk)
+    practice = course.practice
+    counts = course.appointments.filter(kind=Appointment.Kind.TREATMENT).aggregate(
+        attended=Count("id", filter=Q(status=Appointment.Status.ATTENDED)),
+        dna=Count("id", filter=Q(status=Appointment.Status.DNA)),
+    )
+    first = (
+        course.appointments.filter(
+            status=Appointment.Status.ATTENDED, kind=Appointment.Kind.TREATMENT
+        )
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
+    depression, anxiety = score_points(course)
+    result = outcomes.course_outcome(depression, anxiety, finished=False)
+
+    def total(point):
+        return point.total if point is not None else None
+
+    values = {
+        "practice": practice,
+        "therapist_id": course.therapist_id,
+        "referral_received_on": scheduling.local_date(practice, course.referral.received_at)
+        if course.referral
+        else None,
+        "started_on": scheduling.local_date(practice, course.started_at)
+        if course.started_at
+        else None,
+        "first_session_on": scheduling.local_date(practice, first) if first else None,
+        "ended": course.state == Course.State.ENDED,
+        "ended_on": scheduling.local_date(practice, course.ended_at) if course.ended_at else None,
+        "attended": counts["attended"],
+        "did_not_attend": counts["dna"],
+        "phq9_first": total(result.depression.first),
+        "phq9_last": total(result.depression.last),
+        "phq9_count": len(depression),
+        "gad7_first": total(result.anxiety.first),
+        "gad7_last": total(result.anxiety.last),
+        "gad7_count": len(anxiety),
+    }
+    summary, _ = OutcomeSummary.objects.update_or_create(course=course, defaults=values)
+    return summary
