@@ -9,6 +9,9 @@ from patternwork.accounts.models import Membership
 from patternwork.audit import triggers
 from tests.factories import MembershipFactory, PracticeFactory, TOTPDeviceFactory
 
+# A course with a frozen clock, shared by treatment, measures and clinic tests.
+pytest_plugins = ["tests.course_fixtures"]
+
 DB_FIXTURES = {"db", "transactional_db", "django_db_setup"}
 
 # Property tests explore the same examples on every run, so CI results are repeatable;

@@ -107,3 +107,37 @@ class SessionNoteFactory(factory.django.DjangoModelFactory):
     author = factory.SelfAttribute("appointment.therapist")
     phase = "initial"
     body = "Talked about the relationship with an older sister."
+
+
+class ResponseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "measures.Response"
+
+    appointment = factory.SubFactory(AppointmentFactory, status="attended", session_number=1)
+    course = factory.SelfAttribute("appointment.course")
+    client = factory.SelfAttribute("course.client")
+    practice = factory.SelfAttribute("course.practice")
+    instrument = "PHQ-9"
+    instrument_version = 1
+    completed_at = factory.SelfAttribute("appointment.starts_at")
+    answers = factory.LazyFunction(lambda: {f"q{n}": 0 for n in range(1, 9)} | {"q9": 1})
+    total = 1
+    max_total = 27
+    band = "None-minimal"
+    caseness = False
+
+
+class RiskFlagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "measures.RiskFlag"
+
+    response = factory.SubFactory(ResponseFactory)
+    course = factory.SelfAttribute("response.course")
+    client = factory.SelfAttribute("response.client")
+    practice = factory.SelfAttribute("response.practice")
+    instrument = "PHQ-9"
+    item = "q9"
+    item_text = "Thoughts that you would be better off dead, or of hurting yourself in some way"
+    value = 1
+    value_label = "Several days"
+    raised_at = factory.LazyFunction(timezone.now)

@@ -6,7 +6,7 @@ clinical kinds, to that therapist's caseload.
 
 from tests import factories
 
-CASELOAD_KINDS = {"client", "course", "appointment", "note"}
+CASELOAD_KINDS = {"client", "course", "appointment", "note", "risk_flag"}
 
 
 def _client(therapist):
@@ -25,6 +25,13 @@ def _note(therapist):
     return factories.SessionNoteFactory(appointment__course=_course(therapist)).appointment
 
 
+def _risk_flag(therapist):
+    appointment = factories.AppointmentFactory(
+        course=_course(therapist), status="attended", session_number=1
+    )
+    return factories.RiskFlagFactory(response__appointment=appointment)
+
+
 BUILDERS = {
     "membership": lambda therapist: therapist,
     "client": _client,
@@ -33,6 +40,7 @@ BUILDERS = {
     "appointment": _appointment,
     # Note routes are addressed by their appointment's public id.
     "note": _note,
+    "risk_flag": _risk_flag,
 }
 
 

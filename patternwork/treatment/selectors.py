@@ -20,6 +20,7 @@ from patternwork.accounts.access import (
 )
 from patternwork.accounts.models import Membership
 from patternwork.audit.services import record
+from patternwork.measures.flag_selectors import open_flags_for
 from patternwork.treatment import plan, scheduling
 from patternwork.treatment.models import Appointment, CalendarFeed, Course, SessionNote
 from patternwork.treatment.services.calendar import hash_token
@@ -106,16 +107,46 @@ def note_for(appointment: Appointment) -> SessionNote | None:
     )
 
 
-def course_facts(course: Course, attended: int) -> plan.CourseFacts:
+def sessions_missing_measures(course_ids) -> dict[int, tuple[int, ...]]:
+    """Attended session numbers lacking a complete PHQ-9 or GAD-7, per course (one query)."""
+    rows = (
+        Appointment.objects.filter(
+            course_id__in=list(course_ids),
+            status=Appointment.Status.ATTENDED,
+            kind=Appointment.Kind.TREATMENT,
+        )
+        .annotate(
+            measures=Count(
+                "responses__instrument",
+                filter=Q(
+                    responses__status="complete",
+                    responses__instrument__in=[plan.PHQ9, plan.GAD7],
+                ),
+                distinct=True,
+            )
+        )
+        .filter(measures__lt=2)
+        .order_by("course_id", "session_number")
+        .values_list("course_id", "session_number")
+    )
+    missing: dict[int, list[int]] = {}
+    for course_id, number in rows:
+        missing.setdefault(course_id, []).append(number)
+    return {course_id: tuple(numbers) for course_id, numbers in missing.items()}
+
+
+def course_facts(
+    course: Course, attended: int, missing_measures: tuple[int, ...] = ()
+) -> plan.CourseFacts:
     """What the plan's milestones need to know about a course.
 
-    Relationship review, IPAF, measures and the letter join as those features land;
-    until then nothing of them is recorded, and the facts say so.
+    Relationship review, the IPAF and the letter join as those features land; until
+    then nothing of them is recorded, and the facts say so.
     """
     return plan.CourseFacts(
         planned=course.planned_sessions,
         attended=attended,
-        sessions_missing_measures=tuple(range(1, attended + 1)),
+        sessions_missing_measures=missing_measures,
         letter_share_session=course.letter_share_session,
         ended=course.state == Course.State.ENDED,
         end_reason=course.end_reason,
@@ -144,7 +175,7 @@ class Caseload:
     rows: list[CaseloadRow]
     today: list[Appointment]
     week: list[Appointment]
-    therapists: list[Membership] = field(default_factory=list)
+    flags: list = field(default_factory=list)
 
 
 def caseload(
@@ -184,9 +215,11 @@ def caseload(
         courses = courses.filter(state=state)
     if therapist:
         courses = courses.filter(therapist__public_id=therapist)
+    courses = list(courses)
+    missing = sessions_missing_measures([c.pk for c in courses])
     rows = []
     for course in courses:
-        facts = course_facts(course, course.attended)
+        facts = course_facts(course, course.attended, missing.get(course.pk, ()))
         row = CaseloadRow(
             course=course,
             attended=course.attended,
@@ -218,7 +251,12 @@ def caseload(
         for a in upcoming
         if scheduling.local_date(membership.practice, a.starts_at) == local_today
     ]
-    return Caseload(rows=rows, today=todays, week=[a for a in upcoming if a not in todays])
+    return Caseload(
+        rows=rows,
+        today=todays,
+        week=[a for a in upcoming if a not in todays],
+        flags=list(open_flags_for(membership)),
+    )
 
 
 @dataclass
@@ -299,7 +337,11 @@ def course_view(course: Course) -> CourseView:
         phase=current_phase(attended, course.planned_sessions),
         bounds=plan.phase_bounds(course.planned_sessions),
         projection=projection,
-        milestones=plan.milestones(course_facts(course, attended)),
+        milestones=plan.milestones(
+            course_facts(
+                course, attended, sessions_missing_measures([course.pk]).get(course.pk, ())
+            )
+        ),
         closures=closed,
     )
 

@@ -7,7 +7,7 @@ from patternwork.audit.models import AuditEvent
 from patternwork.core.concurrency import StaleEdit
 from patternwork.treatment import services
 from patternwork.treatment.models import NoteAmendment, SessionNote
-from tests.treatment.conftest import weekly
+from tests.course_fixtures import weekly
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from patternwork.treatment import plan, services
 from patternwork.treatment.models import Appointment, Course
 from patternwork.treatment.selectors import course_view
 from patternwork.treatment.services import appointments as appointment_services
+from tests.course_fixtures import MONDAY_2_MARCH, weekly
 from tests.factories import AppointmentFactory, ClientFactory, CourseFactory
-from tests.treatment.conftest import MONDAY_2_MARCH, weekly
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -370,3 +370,12 @@ def test_start_course_from_assessment_state(course, therapist):
     services.start_course(course=course, values=weekly(start=MONDAY_2_MARCH), actor=therapist)
 
     assert len(treatment(course)) == 16
+
+
+def test_correcting_attended_to_did_not_attend_renumbers(course, therapist):
+    services.start_course(course=course, values=weekly(), actor=therapist)
+    mark(treatment(course), 3, therapist)
+
+    services.mark_did_not_attend(appointment=treatment(course)[1], actor=therapist)
+
+    assert [a.session_number for a in treatment(course)[:3]] == [1, None, 2]

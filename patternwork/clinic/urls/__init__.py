@@ -1,6 +1,14 @@
 """The staff web UI's URLs, one module per area."""
 
-from patternwork.clinic.urls import auth, calendar, clients, courses, practice, referrals
+from patternwork.clinic.urls import (
+    auth,
+    calendar,
+    clients,
+    courses,
+    measures,
+    practice,
+    referrals,
+)
 
 app_name = "clinic"
 
@@ -11,4 +19,5 @@ urlpatterns = [
     *referrals.urlpatterns,
     *courses.urlpatterns,
     *calendar.urlpatterns,
+    *measures.urlpatterns,
 ]

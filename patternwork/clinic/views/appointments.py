@@ -14,6 +14,7 @@ from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.courses import AmendmentForm, CancelForm, MoveForm, NoteForm
 from patternwork.clinic.views.practice import _add_errors
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
+from patternwork.measures.flag_selectors import responses_at
 from patternwork.treatment import plan, prompts, scheduling, selectors, services
 from patternwork.treatment.models import Appointment
 from patternwork.treatment.services.notes import note_answers, note_phase
@@ -62,8 +63,18 @@ def _session_page(
         "cancel_form": cancel_form or CancelForm(),
         "move_form": move_form or MoveForm(initial={"date": local.date(), "time": local.time()}),
         "started": appointment.starts_at <= timezone.now(),
+        "responses": list(responses_at(appointment).values()) if notes_visible else [],
+        "due": _due(appointment),
     }
     return render(request, "clinic/courses/appointment_detail.html", context, status=status)
+
+
+def _due(appointment) -> tuple[str, ...]:
+    if appointment.status != Appointment.Status.ATTENDED:
+        return ()
+    if appointment.kind == Appointment.Kind.ASSESSMENT or not appointment.session_number:
+        return (plan.PHQ9, plan.GAD7, plan.WSAS)
+    return plan.measures_due(appointment.session_number, appointment.course.planned_sessions)
 
 
 @staff_view()

@@ -76,8 +76,17 @@ def _set_outcome(
         appointment.status = status
         appointment.status_reason = reason
         appointment.status_changed_at = now
+        if status != Appointment.Status.ATTENDED:
+            # Only attended sessions carry a number; renumbering below fixes the rest.
+            appointment.session_number = None
         appointment.save(
-            update_fields=["status", "status_reason", "status_changed_at", "updated_at"]
+            update_fields=[
+                "status",
+                "status_reason",
+                "status_changed_at",
+                "session_number",
+                "updated_at",
+            ]
         )
         scheduling.renumber(course)
         refresh_outcome_summary(course)

@@ -1,0 +1,142 @@
+"""Questionnaires at a session, risk flags and the supervisor's oversight."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from patternwork.accounts.models import Membership
+from patternwork.clinic.decorators import staff_view
+from patternwork.clinic.forms.measures import NOT_APPLICABLE, AcknowledgeForm, MeasuresForm
+from patternwork.core.concurrency import StaleEdit
+from patternwork.measures import definitions, flag_selectors, services
+from patternwork.treatment import plan, selectors
+from patternwork.treatment.models import Appointment
+
+Role = Membership.Role
+CLINICIANS = (Role.THERAPIST, Role.SUPERVISOR, Role.ADMIN)
+ORDER = (plan.PHQ9, plan.GAD7, plan.WSAS)
+STALE = _(
+    "Someone else changed these answers while you were entering them. Your answers are "
+    "kept below; check them against the saved ones and save again."
+)
+
+
+def instruments_for(appointment: Appointment, recorded) -> list:
+    if appointment.kind == Appointment.Kind.ASSESSMENT or not appointment.session_number:
+        due = set(ORDER)
+    else:
+        due = set(
+            plan.measures_due(appointment.session_number, appointment.course.planned_sessions)
+        )
+    codes = due | set(recorded)
+    return [definitions.get_instrument(code) for code in ORDER if code in codes]
+
+
+def _initial(recorded) -> dict:
+    initial = {}
+    for code, response in recorded.items():
+        for key, value in response.answers.items():
+            initial[MeasuresForm.field_name(code, key)] = (
+                NOT_APPLICABLE if value is None else str(value)
+            )
+    return initial
+
+
+@staff_view(*CLINICIANS)
+def measures_record(request, public_id):
+    appointment = selectors.get_note_appointment_for(
+        request.membership, public_id, user=request.user
+    )
+    recorded = flag_selectors.responses_at(appointment)
+    instruments = instruments_for(appointment, recorded)
+    versions = {code: response.version for code, response in recorded.items()}
+    form = MeasuresForm(
+        request.POST or None,
+        instruments=instruments,
+        versions=versions,
+        initial=_initial(recorded),
+    )
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.record_measures(
+                appointment=appointment,
+                answers=form.answers(),
+                versions=form.versions(),
+                actor=request.membership,
+            )
+        except StaleEdit:
+            form.add_error(None, STALE)
+            status = 409
+        except ValidationError as error:
+            # Messages name the instrument and its missing items, so they read well alone.
+            form.add_error(None, error.messages)
+            status = 400
+        else:
+            flagged = [
+                r for r in saved if r.risk_flags.filter(acknowledged_at__isnull=True).exists()
+            ]
+            summary = ", ".join(f"{r.instrument} {r.total} ({r.band.lower()})" for r in saved)
+            messages.success(request, _("Saved: %(summary)s.") % {"summary": summary})
+            if flagged:
+                messages.warning(
+                    request,
+                    _("A risk answer was given. It is flagged on the caseload until acknowledged."),
+                )
+            return redirect("clinic:appointment-detail", public_id=appointment.public_id)
+    elif request.method == "POST":
+        status = 400
+    return render(
+        request,
+        "clinic/measures/measures_record.html",
+        {
+            "appointment": appointment,
+            "course": appointment.course,
+            "client": appointment.course.client,
+            "form": form,
+            "recorded": recorded,
+        },
+        status=status,
+    )
+
+
+@staff_view(*CLINICIANS)
+def risk_flag(request, public_id):
+    flag = flag_selectors.get_flag_for(request.membership, public_id, user=request.user)
+    form = AcknowledgeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.acknowledge_flag(
+                flag=flag, note=form.cleaned_data["note"], actor=request.membership
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Flag acknowledged; the action taken is recorded."))
+            return redirect("clinic:course-detail", public_id=flag.course.public_id)
+    return render(
+        request,
+        "clinic/measures/risk_flag.html",
+        {
+            "flag": flag,
+            "client": flag.client,
+            "course": flag.course,
+            "form": form,
+            "history": flag_selectors.risk_history(flag),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_view(Role.SUPERVISOR, Role.ADMIN)
+def oversight(request):
+    """Open risk flags and overdue milestones across the member's scope."""
+    caseload = selectors.caseload(request.membership)
+    flags = list(flag_selectors.open_flags_for(request.membership))
+    behind = [row for row in caseload.rows if row.overdue]
+    return render(
+        request,
+        "clinic/measures/oversight.html",
+        {"flags": flags, "behind": behind, "caseload": caseload},
+    )

@@ -1,0 +1,191 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from patternwork.audit.models import AuditEvent
+from patternwork.core.concurrency import StaleEdit
+from patternwork.measures import services
+from patternwork.measures.models import OutcomeSummary, Response, RiskFlag
+from patternwork.measures.services import Answers
+from patternwork.treatment import services as treatment
+from tests.course_fixtures import weekly
+
+
+def phq(*values):
+    return Answers("PHQ-9", {f"q{n}": v for n, v in enumerate(values, start=1)})
+
+
+def gad(*values):
+    return Answers("GAD-7", {f"q{n}": v for n, v in enumerate(values, start=1)})
+
+
+LOW_PHQ_WITH_RISK = (0, 0, 0, 0, 0, 0, 0, 0, 1)  # total 1, item 9 = 1
+HIGH_PHQ = (2, 2, 2, 2, 2, 2, 2, 2, 0)  # total 16
+GAD_10 = (2, 2, 2, 1, 1, 1, 1)
+
+
+@pytest.fixture
+def sessions(course, therapist):
+    treatment.start_course(course=course, values=weekly(), actor=therapist)
+    appointments = list(course.appointments.order_by("starts_at"))
+    for appointment in appointments[:4]:
+        treatment.mark_attended(appointment=appointment, actor=therapist)
+    return [a.__class__.objects.get(pk=a.pk) for a in appointments]
+
+
+def test_record_scores_and_audits_each_response(sessions, therapist):
+    saved = services.record_measures(
+        appointment=sessions[0], answers=[phq(*HIGH_PHQ), gad(*GAD_10)], actor=therapist
+    )
+
+    assert [(r.instrument, r.total, r.band, r.caseness) for r in saved] == [
+        ("PHQ-9", 16, "Moderately severe", True),
+        ("GAD-7", 10, "Moderate", True),
+    ]
+    assert AuditEvent.objects.filter(action="measure.record").count() == 2
+
+
+def test_incomplete_response_is_refused_naming_the_missing_items(sessions, therapist):
+    answers = Answers("PHQ-9", {"q1": 1, "q2": 1})
+
+    with pytest.raises(ValidationError) as error:
+        services.record_measures(appointment=sessions[0], answers=[answers], actor=therapist)
+
+    message = " ".join(error.value.message_dict["PHQ-9"])
+    assert "item 3 (Trouble falling or staying asleep" in message
+    assert "item 9 (" in message
+    assert not Response.objects.exists()
+
+
+def test_nothing_is_saved_when_one_instrument_is_bad(sessions, therapist):
+    with pytest.raises(ValidationError):
+        services.record_measures(
+            appointment=sessions[0],
+            answers=[phq(*HIGH_PHQ), Answers("GAD-7", {"q1": 9})],
+            actor=therapist,
+        )
+
+    assert not Response.objects.exists()
+
+
+def test_measures_need_an_attended_session(course, therapist):
+    treatment.start_course(course=course, values=weekly(), actor=therapist)
+    booked = course.appointments.order_by("starts_at").first()
+
+    with pytest.raises(ValidationError, match="attended"):
+        services.record_measures(appointment=booked, answers=[phq(*HIGH_PHQ)], actor=therapist)
+
+
+def test_item_nine_raises_a_flag_even_with_a_low_total(sessions, therapist):
+    services.record_measures(
+        appointment=sessions[0], answers=[phq(*LOW_PHQ_WITH_RISK)], actor=therapist
+    )
+
+    flag = RiskFlag.objects.get()
+    assert (flag.item, flag.value, flag.value_label, flag.is_open) == (
+        "q9",
+        1,
+        "Several days",
+        True,
+    )
+    assert flag.item_text.startswith("Thoughts that you would be better off dead")
+    assert AuditEvent.objects.get(action="measure.record").changes["risk_flags_raised"] == 1
+
+
+def test_flag_survives_the_response_being_edited_to_zero(sessions, therapist):
+    (response,) = services.record_measures(
+        appointment=sessions[0], answers=[phq(*LOW_PHQ_WITH_RISK)], actor=therapist
+    )
+
+    services.record_measures(
+        appointment=sessions[0], answers=[phq(*([0] * 9))], versions={"PHQ-9": 1}, actor=therapist
+    )
+
+    response.refresh_from_db()
+    assert (response.total, response.version) == (0, 2)
+    assert RiskFlag.objects.get().is_open
+    assert list(response.revisions.values_list("version", "total")) == [(1, 1)]
+    assert AuditEvent.objects.filter(action="measure.edit").count() == 1
+
+
+def test_editing_with_a_stale_version_is_refused(sessions, therapist):
+    services.record_measures(appointment=sessions[0], answers=[phq(*HIGH_PHQ)], actor=therapist)
+    services.record_measures(
+        appointment=sessions[0], answers=[phq(*([1] * 9))], versions={"PHQ-9": 1}, actor=therapist
+    )
+
+    with pytest.raises(StaleEdit):
+        services.record_measures(
+            appointment=sessions[0],
+            answers=[phq(*([0] * 9))],
+            versions={"PHQ-9": 1},
+            actor=therapist,
+        )
+    assert Response.objects.get().total == 9
+
+
+def test_acknowledging_a_flag_needs_a_note_and_is_audited(sessions, therapist):
+    services.record_measures(
+        appointment=sessions[0], answers=[phq(*LOW_PHQ_WITH_RISK)], actor=therapist
+    )
+    flag = RiskFlag.objects.get()
+
+    with pytest.raises(ValidationError):
+        services.acknowledge_flag(flag=flag, note="  ", actor=therapist)
+    services.acknowledge_flag(flag=flag, note="Discussed safety plan in session.", actor=therapist)
+
+    flag.refresh_from_db()
+    assert (flag.is_open, flag.acknowledged_by, flag.action_note) == (
+        False,
+        therapist,
+        "Discussed safety plan in session.",
+    )
+    with pytest.raises(ValidationError, match="already"):
+        services.acknowledge_flag(flag=flag, note="again", actor=therapist)
+    assert AuditEvent.objects.filter(action="risk_flag.acknowledge").count() == 1
+
+
+def test_a_new_risk_answer_after_acknowledgement_raises_a_new_flag(sessions, therapist):
+    services.record_measures(
+        appointment=sessions[0], answers=[phq(*LOW_PHQ_WITH_RISK)], actor=therapist
+    )
+    services.acknowledge_flag(flag=RiskFlag.objects.get(), note="Seen.", actor=therapist)
+
+    services.record_measures(
+        appointment=sessions[1], answers=[phq(*LOW_PHQ_WITH_RISK)], actor=therapist
+    )
+
+    assert RiskFlag.objects.filter(acknowledged_at__isnull=True).count() == 1
+    assert RiskFlag.objects.count() == 2
+
+
+def test_summary_follows_scores_and_attendance(sessions, therapist, course):
+    services.record_measures(
+        appointment=sessions[0], answers=[phq(*HIGH_PHQ), gad(*GAD_10)], actor=therapist
+    )
+    services.record_measures(
+        appointment=sessions[2], answers=[phq(*([1] * 9)), gad(*([0] * 7))], actor=therapist
+    )
+
+    summary = OutcomeSummary.objects.get(course=course)
+    assert (
+        summary.attended,
+        summary.phq9_first,
+        summary.phq9_last,
+        summary.gad7_first,
+        summary.gad7_last,
+    ) == (
+        4,
+        16,
+        9,
+        10,
+        0,
+    )
+
+    treatment.mark_did_not_attend(appointment=sessions[2], actor=therapist)
+    summary.refresh_from_db()
+    assert (summary.attended, summary.did_not_attend, summary.phq9_last, summary.phq9_count) == (
+        3,
+        1,
+        None,
+        1,
+    )

@@ -1,0 +1,12 @@
+from tests.routes import ADMIN, CASELOAD
+
+ROUTES = {
+    "clinic:measures-record": CASELOAD,
+    "clinic:risk-flag": CASELOAD,
+    # Supervisors and admins; a therapist gets 403.
+    "clinic:oversight": ADMIN,
+}
+OBJECT_ROUTES = {
+    "clinic:measures-record": "note",
+    "clinic:risk-flag": "risk_flag",
+}
