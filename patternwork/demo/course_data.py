@@ -55,6 +55,12 @@ class Story:
     client_cancelled_at: tuple[int, ...] = ()
     end_reason: str = ""
     reason_for_referral: str = ""
+    # PHQ-9 and GAD-7 totals at the first and at the sixteenth session; the scores in
+    # between move steadily from one to the other, with a small wobble.
+    phq9: tuple[int, int] = (15, 8)
+    gad7: tuple[int, int] = (12, 6)
+    risk_at: tuple[int, ...] = ()  # session numbers with a PHQ-9 item 9 answer of 1
+    risk_acknowledged: bool = True
 
 
 STORIES = (
@@ -67,6 +73,8 @@ STORIES = (
         dt.time(10, 0),
         weeks_ago=2,
         reason_for_referral="Low mood after a relationship ended; feels she is always the one left.",
+        phq9=(17, 9),
+        gad7=(13, 7),
     ),
     Story(
         "Daniel Osei",
@@ -78,6 +86,9 @@ STORIES = (
         weeks_ago=7,
         dna_at=(3,),
         reason_for_referral="Anxiety and irritability at work; conflict with his manager.",
+        phq9=(12, 7),
+        gad7=(16, 8),
+        risk_at=(2,),
     ),
     Story(
         "Rosa Lindqvist",
@@ -89,6 +100,8 @@ STORIES = (
         weeks_ago=9,
         client_cancelled_at=(5,),
         reason_for_referral="Depression; caring for her father and feeling unseen by her siblings.",
+        phq9=(19, 11),
+        gad7=(11, 8),
     ),
     Story(
         "Kieran Walsh",
@@ -100,6 +113,10 @@ STORIES = (
         weeks_ago=15,
         dna_at=(6,),
         reason_for_referral="Low mood and withdrawal since moving cities for work.",
+        phq9=(16, 8),
+        gad7=(10, 6),
+        risk_at=(14,),
+        risk_acknowledged=False,
     ),
     Story(
         "Priyanka Shah",
@@ -111,6 +128,8 @@ STORIES = (
         weeks_ago=19,
         end_reason=Course.EndReason.COMPLETED,
         reason_for_referral="Recurrent depression; perfectionism and fear of letting people down.",
+        phq9=(18, 7),
+        gad7=(14, 5),
     ),
 )
 
@@ -207,6 +226,7 @@ def _run_story(practice: Practice, therapist: Membership, story: Story) -> None:
             services.mark_attended(appointment=appointment, actor=therapist)
             attended += 1
     _write_notes(course, therapist)
+    _record_measures(course, therapist, story)
     if story.end_reason:
         services.end_course(
             course=course,
@@ -257,3 +277,46 @@ def _note_phase(appointment: Appointment, course: Course) -> str:
 
 def waiting_referrals(practice: Practice):
     return Referral.objects.filter(practice=practice, status=Referral.Status.NEW)
+
+
+def trajectory(start: int, end: int, session: int, planned: int = 16) -> int:
+    """A fictional total at a session: a steady change with a small fixed wobble."""
+    wobble = 0 if session in (1, planned) else (0, 1, -1, 0, 1, 0, -1, 1)[session % 8]
+    share = (session - 1) / (planned - 1)
+    return max(0, round(start + (end - start) * share) + wobble)
+
+
+def spread(total: int, items: int, maximum: int = 3) -> list[int]:
+    """Answers (0 to maximum) for `items` items adding up to `total`."""
+    total = min(total, items * maximum)
+    base, extra = divmod(total, items)
+    return [base + (1 if n < extra else 0) for n in range(items)]
+
+
+def _record_measures(course: Course, therapist: Membership, story: Story) -> None:
+    from patternwork.measures import services as measures
+    from patternwork.measures.models import RiskFlag
+    from patternwork.measures.services import Answers
+
+    attended = course.appointments.filter(status=Appointment.Status.ATTENDED).order_by("starts_at")
+    for appointment in attended:
+        n = appointment.session_number
+        risk = 1 if n in story.risk_at else 0
+        phq = [*spread(trajectory(*story.phq9, n) - risk, 8), risk]
+        gad = spread(trajectory(*story.gad7, n), 7)
+        measures.record_measures(
+            appointment=appointment,
+            answers=[
+                Answers("PHQ-9", {f"q{i}": v for i, v in enumerate(phq, start=1)}),
+                Answers("GAD-7", {f"q{i}": v for i, v in enumerate(gad, start=1)}),
+            ],
+            actor=therapist,
+        )
+    if story.risk_acknowledged:
+        for flag in RiskFlag.objects.filter(course=course, acknowledged_at__isnull=True):
+            measures.acknowledge_flag(
+                flag=flag,
+                note="Asked in the session: passing thoughts, no plans or intent. "
+                "Safety plan and crisis numbers reviewed; will ask again next week.",
+                actor=therapist,
+            )

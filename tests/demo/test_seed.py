@@ -97,3 +97,24 @@ def test_demo_has_clients_at_every_stage(db, today):
     assert Referral.objects.filter(practice=practice, status="new").count() == 1
     statuses = set(Appointment.objects.filter(practice=practice).values_list("status", flat=True))
     assert {"attended", "booked", "dna", "cancelled_client"} <= statuses
+
+
+def test_demo_measures_and_outcome_sentences(db):
+    import datetime as dt
+
+    import time_machine
+
+    from patternwork.measures import outcomes
+    from patternwork.measures.models import RiskFlag
+    from patternwork.measures.summary import course_outcome
+    from patternwork.treatment.models import Course
+
+    with time_machine.travel(dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC), tick=False):
+        seed.seed()
+
+    ended = Course.objects.get(practice__slug=seed.DEMO_SLUG, state="ended")
+    sentence = outcomes.describe(course_outcome(ended))
+    assert sentence == "Recovered; reliable improvement on PHQ-9 (18 to 7) and GAD-7 (14 to 5)."
+    open_flags = RiskFlag.objects.filter(acknowledged_at__isnull=True)
+    assert [f.client.full_name for f in open_flags] == ["Kieran Walsh"]
+    assert RiskFlag.objects.filter(acknowledged_at__isnull=False).count() == 1
