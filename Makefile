@@ -82,5 +82,7 @@ fmt: install-test
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: install-test
-	$(TEST_ENV) $(PY) bench/run.py
+# BENCH_ARGS="--courses 20000" for a quick run; the default is 1,000,000 courses.
+bench: $(UV)
+	$(UV) sync --frozen --inexact --python $(PYTHON) --group test --group bench
+	$(TEST_ENV) $(PY) bench/run.py $(BENCH_ARGS)

@@ -42,7 +42,7 @@ class Response(BaseModel):
     answers = models.JSONField(default=dict)
     total = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     max_total = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
-    band = models.CharField(max_length=40, blank=True, editable=False)
+    band = models.CharField(max_length=100, blank=True, editable=False)
     caseness = models.BooleanField(null=True, blank=True, editable=False)
     entered_by = models.ForeignKey(
         "accounts.Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -686,3 +686,11 @@ def test_parse_instrument_does_not_modify_its_input():
 def test_instruments_are_hashable_and_compare_by_value():
     assert parse_instrument(_phq9_data(), source=S) == get_instrument("PHQ-9")
     assert len({get_instrument("PHQ-9"), parse_instrument(_phq9_data())}) == 1
+
+
+def test_every_band_label_fits_the_response_column():
+    from patternwork.measures.definitions import load_all_versions
+    from patternwork.measures.models import Response
+
+    limit = Response._meta.get_field("band").max_length
+    assert all(len(b.label) <= limit for i in load_all_versions() for b in i.bands)

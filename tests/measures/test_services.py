@@ -189,3 +189,24 @@ def test_summary_follows_scores_and_attendance(sessions, therapist, course):
         None,
         1,
     )
+
+
+def test_wsas_with_a_long_band_label_and_work_not_applicable(sessions, therapist):
+    answers = Answers(
+        "WSAS",
+        {
+            "work": None,
+            "home_management": 8,
+            "social_leisure": 8,
+            "private_leisure": 8,
+            "close_relationships": 8,
+        },
+    )
+
+    (response,) = services.record_measures(
+        appointment=sessions[0], answers=[answers], actor=therapist
+    )
+
+    response.refresh_from_db()
+    assert (response.total, response.max_total) == (32, 32)
+    assert len(response.band) > 40

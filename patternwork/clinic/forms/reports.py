@@ -1,0 +1,64 @@
+import datetime as dt
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from patternwork.accounts.models import Membership
+
+# Reports cover real service years; anything outside is a typing slip, and the far ends
+# of the calendar would overflow the date arithmetic of the period.
+EARLIEST = dt.date(1990, 1, 1)
+LATEST = dt.date(2100, 12, 31)
+DATE_OUT_OF_RANGE = _("Enter a date between %(earliest)s and %(latest)s.")
+END_BEFORE_START = _("The end date is before the start date.")
+
+
+class TherapistChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Membership) -> str:
+        if obj.is_active:
+            return obj.user.full_name
+        return _("%(name)s (no longer active)") % {"name": obj.user.full_name}
+
+
+class ReportFilterForm(forms.Form):
+    therapist = TherapistChoiceField(
+        label=_("Therapist"),
+        queryset=Membership.objects.none(),
+        required=False,
+        to_field_name="public_id",
+    )
+    ended_from = forms.DateField(
+        label=_("Courses ended from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    ended_to = forms.DateField(
+        label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, therapists, everyone_label, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["therapist"].queryset = therapists
+        self.fields["therapist"].empty_label = everyone_label
+
+    def _in_range(self, name: str) -> dt.date | None:
+        value = self.cleaned_data.get(name)
+        if value is not None and not EARLIEST <= value <= LATEST:
+            raise forms.ValidationError(
+                DATE_OUT_OF_RANGE,
+                params={"earliest": EARLIEST.isoformat(), "latest": LATEST.isoformat()},
+            )
+        return value
+
+    def clean_ended_from(self) -> dt.date | None:
+        return self._in_range("ended_from")
+
+    def clean_ended_to(self) -> dt.date | None:
+        return self._in_range("ended_to")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("ended_from"), cleaned.get("ended_to")
+        if start and end and start > end:
+            self.add_error("ended_to", END_BEFORE_START)
+        return cleaned

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from patternwork.clinic.views import reports
+
+urlpatterns = [
+    path("reports/outcomes/", reports.service_report, name="service-report"),
+    path("reports/outcomes.csv", reports.service_report_csv, name="service-report-csv"),
+]

@@ -1,0 +1,266 @@
+"""The service outcome report: a page with a chart, and the same figures as CSV.
+
+Admins report on the whole practice. Supervisors report on their record scope: their
+supervisees and themself (the caseloads they oversee); choosing nobody means all of
+them. Therapists have no report (403).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from fractions import Fraction
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from patternwork.accounts.models import Membership
+from patternwork.clinic.decorators import staff_view
+from patternwork.clinic.forms.reports import ReportFilterForm
+from patternwork.measures.outcomes import OutcomeConfig, Rate
+from patternwork.reports import selectors, services
+from patternwork.reports.selectors import Mean, ServiceReport
+
+ADMIN, SUPERVISOR = Membership.Role.ADMIN, Membership.Role.SUPERVISOR
+TEMPLATE = "clinic/reports/service_report.html"
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CHART_WIDTH, CHART_LABELS, CHART_BAR, CHART_ROW = 640, 250, 330, 30
+
+
+@dataclass(frozen=True)
+class Figure:
+    code: str
+    label: str
+    count: int | None = None
+    denominator: int | None = None
+    value: Fraction | None = None
+    kind: str = "count"  # count, rate, mean (count / denominator), or days (a median)
+    warn: bool = False
+
+    @property
+    def percent(self) -> float | None:
+        return None if self.value is None or self.kind != "rate" else float(self.value * 100)
+
+    @property
+    def number(self) -> float | None:
+        return None if self.value is None else float(self.value)
+
+
+def _rate(code: str, label: str, rate: Rate, *, warn: bool = False) -> Figure:
+    return Figure(code, label, rate.count, rate.denominator, rate.value, "rate", warn)
+
+
+def _mean(code: str, label: str, mean: Mean) -> Figure:
+    return Figure(code, label, mean.total, mean.count, mean.value, "mean")
+
+
+def figures(report: ServiceReport) -> list[tuple[str, list[Figure]]]:
+    """The report's figures by section, in the order the page and the CSV show them."""
+    rates, waits = report.outcomes, report.waits
+    return [
+        (
+            _("Activity"),
+            [
+                Figure("referrals", _("Referrals received"), report.referrals),
+                Figure("started", _("Courses started"), report.started),
+                Figure("finished", _("Courses finished"), report.finished),
+                _mean(
+                    "mean_attended_sessions",
+                    _("Attended treatment sessions per finished course"),
+                    report.attended_sessions,
+                ),
+                _rate(
+                    "did_not_attend",
+                    _("Did-not-attend rate, finished courses"),
+                    report.did_not_attend,
+                    warn=True,
+                ),
+            ],
+        ),
+        (
+            _("Outcomes of finished courses"),
+            [
+                _rate("paired", _("With paired PHQ-9 and GAD-7 scores"), report.paired),
+                _rate("at_caseness", _("At caseness at start"), report.at_caseness),
+                _rate("recovery", _("Recovery"), rates.recovery),
+                _rate(
+                    "reliable_improvement", _("Reliable improvement"), rates.reliable_improvement
+                ),
+                _rate("reliable_recovery", _("Reliable recovery"), rates.reliable_recovery),
+                _rate(
+                    "reliable_deterioration",
+                    _("Reliable deterioration"),
+                    rates.reliable_deterioration,
+                    warn=True,
+                ),
+            ],
+        ),
+        (
+            _("Waits from referral to first attended session"),
+            [
+                _mean("wait_mean_days", _("Mean wait (days)"), waits.mean_days),
+                Figure(
+                    "wait_median_days",
+                    _("Median wait (days)"),
+                    denominator=waits.count,
+                    value=waits.median_days,
+                    kind="days",
+                ),
+                _rate("within_6_weeks", _("Seen within 6 weeks (42 days)"), waits.within_6_weeks),
+                _rate(
+                    "within_18_weeks", _("Seen within 18 weeks (126 days)"), waits.within_18_weeks
+                ),
+            ],
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class Bar:
+    figure: Figure
+    y: int
+    width: float
+    text_x: float
+
+
+def chart(sections: list[tuple[str, list[Figure]]]) -> dict:
+    """Geometry of a horizontal bar per rate, drawn server-side (no script, no style)."""
+    rates = [figure for _title, items in sections for figure in items if figure.kind == "rate"]
+    bars = []
+    for index, figure in enumerate(rates):
+        width = 0.0 if figure.percent is None else CHART_BAR * figure.percent / 100
+        bars.append(Bar(figure, index * CHART_ROW, width, CHART_LABELS + width + 6))
+    height = len(bars) * CHART_ROW
+    return {
+        "bars": bars,
+        "width": CHART_WIDTH,
+        "height": height + 24,
+        "labels": CHART_LABELS,
+        "grid": [
+            {"x": CHART_LABELS + CHART_BAR * share / 100, "label": f"{share}%"}
+            for share in (0, 25, 50, 75, 100)
+        ],
+        "axis_y": height + 16,
+        "bar_height": CHART_ROW - 10,
+        "bar_area": height,
+    }
+
+
+def _filter_form(request) -> ReportFilterForm:
+    membership = request.membership
+    everyone = (
+        gettext_lazy("Whole practice")
+        if membership.is_admin
+        else gettext_lazy("Everyone I supervise")
+    )
+    return ReportFilterForm(
+        request.GET or None,
+        therapists=selectors.report_therapists(membership),
+        everyone_label=everyone,
+    )
+
+
+def _filters(form: ReportFilterForm) -> dict:
+    if not form.is_bound:
+        return {"therapist": None, "ended_from": None, "ended_to": None}
+    return {key: form.cleaned_data[key] for key in ("therapist", "ended_from", "ended_to")}
+
+
+def _invalid(request, form):
+    return render(request, TEMPLATE, {"form": form}, status=400)
+
+
+@staff_view(ADMIN, SUPERVISOR)
+def service_report(request):
+    form = _filter_form(request)
+    if form.is_bound and not form.is_valid():
+        return _invalid(request, form)
+    filters = _filters(form)
+    report = selectors.service_report_for(request.membership, **filters)
+    sections = figures(report)
+    query = request.GET.urlencode()
+    return render(
+        request,
+        TEMPLATE,
+        {
+            "form": form,
+            "filters": filters,
+            "report": report,
+            "sections": sections,
+            "chart": chart(sections),
+            "query": query,
+            "rules": OutcomeConfig(),
+        },
+    )
+
+
+def _text(value: str) -> str:
+    """A text cell a spreadsheet shows as text: never a formula (numbers are written as such)."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _decimal(figure: Figure) -> str:
+    if figure.value is None:
+        return ""
+    places = 4 if figure.kind == "rate" else 2
+    return f"{float(figure.value):.{places}f}"
+
+
+def _csv_name(practice, filters) -> str:
+    start, end = filters["ended_from"], filters["ended_to"]
+    period = f"{start.isoformat() if start else 'start'}-to-{end.isoformat() if end else 'now'}"
+    return f"service-report-{practice.slug}-{period}.csv"
+
+
+@staff_view(ADMIN, SUPERVISOR)
+def service_report_csv(request):
+    form = _filter_form(request)
+    if form.is_bound and not form.is_valid():
+        return _invalid(request, form)
+    filters = _filters(form)
+    membership = request.membership
+    report = selectors.service_report_for(membership, **filters)
+    services.record_export(membership=membership, report="service-outcomes", **filters)
+    therapist = filters["therapist"]
+    context = [
+        membership.practice.name,
+        therapist.user.full_name if therapist else "",
+        filters["ended_from"].isoformat() if filters["ended_from"] else "",
+        filters["ended_to"].isoformat() if filters["ended_to"] else "",
+    ]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{_csv_name(membership.practice, filters)}"'
+    )
+    # The byte order mark makes spreadsheet programs read the file as UTF-8.
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "code",
+            "measure",
+            "count",
+            "denominator",
+            "rate",
+            "practice",
+            "therapist",
+            "ended_from",
+            "ended_to",
+        ]
+    )
+    for _section, items in figures(report):
+        for figure in items:
+            writer.writerow(
+                [
+                    _text(figure.code),
+                    _text(figure.label),
+                    "" if figure.count is None else figure.count,
+                    "" if figure.denominator is None else figure.denominator,
+                    _decimal(figure),
+                    *(_text(value) for value in context),
+                ]
+            )
+    return response

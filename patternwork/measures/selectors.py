@@ -1,0 +1,359 @@
+"""Reads of a course's questionnaire scores for its page: the chart, the table, the outcome.
+
+The caller has already decided that the member may read the course's clinical content
+(``treatment.selectors.can_read_clinical``). Everything here is built in a fixed number of
+queries, whatever the number of sessions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils.text import capfirst, get_text_list
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
+
+from patternwork.measures import chart, definitions, outcomes, scoring, summary
+from patternwork.measures.models import Response, RiskFlag
+from patternwork.treatment import plan
+from patternwork.treatment.models import Appointment, Course
+
+CHARTED = (plan.PHQ9, plan.GAD7)
+
+COMPARATOR_WORDS = {
+    definitions.Comparator.GE: gettext_noop("%(value)s or more"),
+    definitions.Comparator.GT: gettext_noop("above %(value)s"),
+    definitions.Comparator.LE: gettext_noop("%(value)s or less"),
+    definitions.Comparator.LT: gettext_noop("below %(value)s"),
+}
+
+
+class RowKind:
+    SESSION = "session"
+    ASSESSMENT = "assessment"
+    # A risk answer given at an appointment that is no longer attended, or outside one:
+    # it is never dropped from the page, though it has no place on the chart.
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Score:
+    total: int
+    band: str
+    caseness: bool | None
+
+
+@dataclass(frozen=True)
+class RiskAnswer:
+    instrument: str
+    item_number: int
+    value: int
+    label: str
+    # False when the response was edited since and no longer holds this answer.
+    current: bool
+    # None when no flag was raised for it (it was already flagged on the same response).
+    flag_open: bool | None
+
+
+@dataclass(frozen=True)
+class MeasureRow:
+    when: datetime
+    kind: str
+    session: int | None
+    appointment_public_id: object | None
+    phq9: Score | None
+    gad7: Score | None
+    risk: tuple[RiskAnswer, ...]
+
+    @property
+    def position(self) -> int | None:
+        if self.kind == RowKind.ASSESSMENT:
+            return chart.ASSESSMENT
+        if self.kind == RowKind.SESSION:
+            return self.session
+        return None
+
+
+@dataclass(frozen=True)
+class CourseMeasures:
+    chart: chart.Chart
+    rows: list[MeasureRow]
+    risk_positions: tuple[int, ...]
+    outcome: outcomes.CourseOutcome
+    sentence: str
+    description: str
+
+
+def _instrument(code: str, version: int) -> definitions.Instrument | None:
+    try:
+        return definitions.get_instrument(code, version)
+    except definitions.UnknownInstrument:
+        return None
+
+
+def _risk_answers(response: Response, flags: list[RiskFlag]) -> list[RiskAnswer]:
+    """The response's current risk answers, then any flagged answer it no longer holds."""
+    instrument = _instrument(response.instrument, response.instrument_version)
+    hits: tuple[scoring.RiskHit, ...] = ()
+    if instrument is not None:
+        try:
+            hits = scoring.risk_hits(instrument, response.answers)
+        except scoring.ResponseError:
+            # Stored answers are validated on write; if a definition ever stops accepting
+            # them, the flags below still show every risk answer that was given.
+            hits = ()
+
+    def number(item_key: str) -> int:
+        item = instrument.item(item_key) if instrument else None
+        return item.number if item else 0
+
+    def label(item_key: str, value: int) -> str:
+        item = instrument.item(item_key) if instrument else None
+        options = item.options if item else ()
+        return next((o.label for o in options if o.value == value), str(value))
+
+    answers = []
+    for hit in hits:
+        matching = [f for f in flags if (f.item, f.value) == (hit.item, hit.value)]
+        flag_open = any(f.is_open for f in matching) if matching else None
+        answers.append(
+            RiskAnswer(
+                response.instrument,
+                number(hit.item),
+                hit.value,
+                label(hit.item, hit.value),
+                current=True,
+                flag_open=flag_open,
+            )
+        )
+    current = {(hit.item, hit.value) for hit in hits}
+    earlier: dict[tuple[str, int], list[RiskFlag]] = {}
+    for flag in flags:
+        if (flag.item, flag.value) not in current:
+            earlier.setdefault((flag.item, flag.value), []).append(flag)
+    for (item_key, value), matching in earlier.items():
+        answers.append(
+            RiskAnswer(
+                matching[0].instrument,
+                number(item_key),
+                value,
+                matching[0].value_label,
+                current=False,
+                flag_open=any(f.is_open for f in matching),
+            )
+        )
+    return answers
+
+
+def _score(response: Response | None) -> Score | None:
+    if response is None:
+        return None
+    return Score(response.total, response.band, response.caseness)
+
+
+def _where(position: int) -> str:
+    if position == chart.ASSESSMENT:
+        return _("assessment")
+    return _("session %(number)s") % {"number": position}
+
+
+def _trend(panel: chart.Panel) -> str:
+    first, last = panel.first, panel.last
+    if first is None or last is None:
+        return _("no %(code)s scores") % {"code": panel.code}
+    if first == last:
+        return _("%(code)s %(total)s at %(where)s") % {
+            "code": panel.code,
+            "total": first.total,
+            "where": _where(first.position),
+        }
+    return _("%(code)s from %(first)s at %(first_where)s to %(last)s at %(last_where)s") % {
+        "code": panel.code,
+        "first": first.total,
+        "first_where": _where(first.position),
+        "last": last.total,
+        "last_where": _where(last.position),
+    }
+
+
+def _risk_words(positions: tuple[int, ...]) -> str:
+    if not positions:
+        return _("no risk answers")
+    places = []
+    if chart.ASSESSMENT in positions:
+        places.append(_("assessment"))
+    sessions = [str(p) for p in positions if p != chart.ASSESSMENT]
+    if sessions:
+        places.append(
+            ngettext("session %(numbers)s", "sessions %(numbers)s", len(sessions))
+            % {"numbers": get_text_list(sessions, _("and"))}
+        )
+    return ngettext("risk answer at %(places)s", "risk answers at %(places)s", len(positions)) % {
+        "places": get_text_list(places, _("and"))
+    }
+
+
+def describe_chart(drawn: chart.Chart, planned: int) -> str:
+    """Say in words what the chart shows, for its <desc> (screen readers, no images)."""
+    parts = [_trend(panel) for panel in drawn.panels]
+    parts.append(_risk_words(tuple(marker.position for marker in drawn.risk)))
+    lines = [
+        _("%(code)s %(threshold)s")
+        % {
+            "code": panel.code,
+            "threshold": _(COMPARATOR_WORDS[panel.caseness.comparator])
+            % {"value": panel.caseness.value},
+        }
+        for panel in drawn.panels
+        if panel.caseness is not None
+    ]
+    text = capfirst("; ".join(parts)) + "."
+    if lines:
+        text += " " + _("Dashed lines mark caseness: %(lines)s.") % {
+            "lines": get_text_list(lines, _("and"))
+        }
+    text += " " + _(
+        "Shaded bands mark the initial, middle and ending phases of the %(planned)s-session plan."
+    ) % {"planned": planned}
+    over = [band for band in drawn.bands if band.phase == plan.Phase.OVER_PLAN]
+    if over:
+        count = over[0].last - over[0].first + 1
+        text += " " + ngettext(
+            "Session %(first)s is past the plan.",
+            "Sessions %(first)s to %(last)s are past the plan.",
+            count,
+        ) % {"first": over[0].first, "last": over[0].last}
+    return text
+
+
+def course_measures(course: Course) -> CourseMeasures:
+    """The course's PHQ-9 and GAD-7 by session, its risk answers and its outcome in words.
+
+    Scores count when complete and given at an attended contact (as for outcomes); the chart
+    places them by attended treatment session number, with a slot for assessment. Every
+    attended treatment session has a table row, so a session without scores shows as such.
+    Five queries: attended appointments, responses, risk flags, and two for the outcome.
+    """
+    attended = list(
+        course.appointments.filter(status=Appointment.Status.ATTENDED).order_by("starts_at", "id")
+    )
+    responses = list(
+        Response.objects.filter(
+            course=course,
+            status=Response.Status.COMPLETE,
+            instrument__in=CHARTED,
+            appointment__status=Appointment.Status.ATTENDED,
+        ).order_by("appointment_id", "instrument")
+    )
+    flags = list(
+        RiskFlag.objects.filter(course=course)
+        .select_related("response__appointment")
+        .order_by("raised_at", "id")
+    )
+    flags_by_response: dict[int, list[RiskFlag]] = {}
+    for flag in flags:
+        flags_by_response.setdefault(flag.response_id, []).append(flag)
+    scored: dict[int, dict[str, Response]] = {}
+    for response in responses:
+        scored.setdefault(response.appointment_id, {})[response.instrument] = response
+    # Every response with a risk answer or a flag: the charted ones, and any other a flag
+    # points at (a draft, or one whose appointment is no longer attended).
+    risky: dict[int, Response] = {r.pk: r for r in responses}
+    for flag in flags:
+        risky.setdefault(flag.response_id, flag.response)
+    risk_by_key: dict[object, list[RiskAnswer]] = {}
+    for response in sorted(risky.values(), key=lambda r: (r.instrument, r.pk)):
+        answers = _risk_answers(response, flags_by_response.get(response.pk, []))
+        if answers:
+            key = response.appointment_id or ("response", response.pk)
+            risk_by_key.setdefault(key, []).extend(answers)
+
+    rows = []
+    attended_ids = set()
+    for appointment in attended:
+        attended_ids.add(appointment.pk)
+        found = scored.get(appointment.pk, {})
+        risk = tuple(risk_by_key.get(appointment.pk, ()))
+        if appointment.kind == Appointment.Kind.TREATMENT and appointment.session_number:
+            kind = RowKind.SESSION
+        elif appointment.kind == Appointment.Kind.ASSESSMENT and (found or risk):
+            kind = RowKind.ASSESSMENT
+        elif risk:
+            kind = RowKind.OTHER
+        else:
+            continue
+        rows.append(
+            MeasureRow(
+                when=appointment.starts_at,
+                kind=kind,
+                session=appointment.session_number if kind == RowKind.SESSION else None,
+                appointment_public_id=appointment.public_id,
+                phq9=_score(found.get(plan.PHQ9)),
+                gad7=_score(found.get(plan.GAD7)),
+                risk=risk,
+            )
+        )
+    for response in risky.values():
+        key = response.appointment_id or ("response", response.pk)
+        if response.appointment_id in attended_ids or key not in risk_by_key:
+            continue
+        appointment = response.appointment
+        rows.append(
+            MeasureRow(
+                when=appointment.starts_at
+                if appointment
+                else (response.completed_at or response.created_at),
+                kind=RowKind.OTHER,
+                session=None,
+                appointment_public_id=appointment.public_id if appointment else None,
+                phq9=None,
+                gad7=None,
+                risk=tuple(risk_by_key.pop(key)),
+            )
+        )
+    rows.sort(key=lambda row: row.when)
+
+    series_scores: dict[str, dict[int, int]] = {code: {} for code in CHARTED}
+    for row in rows:
+        position = row.position
+        if position is None:
+            continue
+        for code, score in ((plan.PHQ9, row.phq9), (plan.GAD7, row.gad7)):
+            # Rows are in time order, so the assessment slot keeps the earliest assessment
+            # score: the one the outcome takes as the first score.
+            if score is not None and position not in series_scores[code]:
+                series_scores[code][position] = score.total
+    risk_positions = tuple(
+        sorted({row.position for row in rows if row.risk and row.position is not None})
+    )
+    series = []
+    for code in CHARTED:
+        instrument = definitions.get_instrument(code)
+        series.append(
+            chart.Series(
+                code=code,
+                low=instrument.total_min,
+                high=instrument.total_max,
+                caseness=instrument.caseness,
+                # A total from an older definition with another range stays in the table;
+                # the chart draws only what fits the current scale, rather than failing.
+                scores={
+                    position: total
+                    for position, total in series_scores[code].items()
+                    if instrument.total_min <= total <= instrument.total_max
+                },
+            )
+        )
+    drawn = chart.build_chart(
+        series=series, phases=plan.phase_bounds(course.planned_sessions), risk=risk_positions
+    )
+    outcome = summary.course_outcome(course)
+    return CourseMeasures(
+        chart=drawn,
+        rows=rows,
+        risk_positions=risk_positions,
+        outcome=outcome,
+        sentence=outcomes.describe(outcome),
+        description=describe_chart(drawn, course.planned_sessions),
+    )

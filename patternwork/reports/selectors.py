@@ -1,0 +1,344 @@
+"""The service outcome report: activity, outcomes and waits, computed in the database.
+
+Three queries whatever the number of courses (DESIGN.md sections 4, 6 and 8): one
+aggregate over the per-course outcome summaries (`measures.OutcomeSummary`, kept current
+by the measures and treatment services in the same transaction as each write), one count
+of courses per length of wait, and one count of referrals. No course is looped over in
+Python.
+
+Definitions (domain.md 2.3; the outcome rules are `patternwork.measures.outcomes`, and
+`outcome_conditions` below states them in SQL one for one):
+- period: optional local dates ``ended_from``-``ended_to`` (inclusive) in the practice's
+  time zone. Finished courses count by their end date, started courses by their start
+  date, referrals by the day they were received.
+- finished: ended with at least 2 attended treatment sessions.
+- mean attended sessions: attended treatment sessions of finished courses / finished.
+- did-not-attend rate: treatment appointments not attended without notice / (attended +
+  not attended), over finished courses only, so that open courses do not skew it.
+- caseness at start, recovery, reliable improvement, reliable recovery and reliable
+  deterioration: exactly as `outcomes.service_rates` counts them; recovery and reliable
+  recovery over finished courses at caseness at start, improvement and deterioration over
+  all finished courses.
+- waits: days from the referral being received to the first attended treatment session,
+  for finished courses that came from a referral; the share seen within 42 days (6 weeks)
+  and within 126 days (18 weeks), as the NHS Talking Therapies waiting-time standards.
+- scope: `therapist` or `scope` limit every figure to those therapists' courses, and
+  referrals to those whose course is with one of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Sum
+from django.db.models.lookups import (
+    GreaterThan,
+    GreaterThanOrEqual,
+    LessThan,
+    LessThanOrEqual,
+)
+
+from patternwork.accounts.access import record_scope
+from patternwork.accounts.models import Membership, Practice
+from patternwork.clients.models import Referral
+from patternwork.measures.definitions import Comparator, Threshold
+from patternwork.measures.models import OutcomeSummary
+from patternwork.measures.outcomes import OutcomeConfig, Rate, ServiceRates
+from patternwork.measures.summary import GAD7, PHQ9
+from patternwork.treatment.models import Course
+
+WITHIN_6_WEEKS = 42
+WITHIN_18_WEEKS = 126
+UNSUPPORTED_MEASURES = (
+    "The outcome summary holds {summary}; a report on {depression} and {anxiety} needs its "
+    "scores there first."
+)
+OUT_OF_SCOPE = "This therapist is outside your reporting scope."
+
+_LOOKUPS = {
+    Comparator.GE: GreaterThanOrEqual,
+    Comparator.GT: GreaterThan,
+    Comparator.LE: LessThanOrEqual,
+    Comparator.LT: LessThan,
+}
+
+
+@dataclass(frozen=True)
+class Mean:
+    total: int
+    count: int
+
+    @property
+    def value(self) -> Fraction | None:
+        return None if self.count == 0 else Fraction(self.total, self.count)
+
+
+@dataclass(frozen=True)
+class Waits:
+    """Days from referral to first attended treatment session, for finished courses."""
+
+    count: int
+    total_days: int
+    median_days: Fraction | None
+    within_6_weeks: Rate
+    within_18_weeks: Rate
+
+    @property
+    def mean_days(self) -> Mean:
+        return Mean(self.total_days, self.count)
+
+
+@dataclass(frozen=True)
+class ServiceReport:
+    referrals: int
+    started: int
+    outcomes: ServiceRates
+    attended_sessions: Mean
+    did_not_attend: Rate
+    paired: Rate
+    at_caseness: Rate
+    waits: Waits
+
+    @property
+    def finished(self) -> int:
+        return self.outcomes.finished
+
+
+class DaysBetween(Func):
+    """Whole days from the second date to the first (negative when it is later)."""
+
+    arity = 2
+    output_field = IntegerField()
+    template = "(%(expressions)s)"
+    arg_joiner = " - "
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # Dates are ISO text on SQLite; julianday() is built in (no Python function per row).
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra_context,
+        )
+
+
+def _meets(expression, threshold: Threshold) -> Q:
+    """SQL for ``scoring.compare(threshold, value)``: value <comparator> threshold value."""
+    if isinstance(expression, str):
+        expression = F(expression)
+    return Q(_LOOKUPS[threshold.comparator](expression, threshold.value))
+
+
+def outcome_conditions(config: OutcomeConfig | None = None) -> dict[str, Q]:
+    """The outcome rules of `outcomes.course_outcome` as conditions on a summary row.
+
+    The one place where thresholds and comparators become SQL. Every condition that
+    compares two scores is guarded by `paired`, so a missing score never counts as a
+    change (SQL's NULL would otherwise make NOT (...) unknown rather than false).
+    """
+    config = config or OutcomeConfig()
+    if (config.depression.code, config.anxiety.code) != (PHQ9, GAD7):
+        raise ValueError(
+            UNSUPPORTED_MEASURES.format(
+                summary=f"{PHQ9} and {GAD7}",
+                depression=config.depression.code,
+                anxiety=config.anxiety.code,
+            )
+        )
+    dep, anx = config.depression, config.anxiety
+    paired = Q(phq9_last__isnull=False, gad7_last__isnull=False)
+    caseness = Q(phq9_first__isnull=False, gad7_first__isnull=False) & (
+        _meets("phq9_first", dep.caseness) | _meets("gad7_first", anx.caseness)
+    )
+    recovered = (
+        paired & caseness & ~_meets("phq9_last", dep.caseness) & ~_meets("gad7_last", anx.caseness)
+    )
+    changes = []
+    for rule, first, last in ((dep, "phq9_first", "phq9_last"), (anx, "gad7_first", "gad7_last")):
+        improved = _meets(F(first) - F(last), rule.reliable_change)
+        # As in outcomes._measure_outcome: deteriorated only when not improved.
+        deteriorated = ~improved & _meets(F(last) - F(first), rule.reliable_change)
+        changes.append((improved, deteriorated))
+    (dep_improved, dep_worse), (anx_improved, anx_worse) = changes
+    deterioration = paired & (dep_worse | anx_worse)
+    improvement = paired & (dep_improved | anx_improved) & ~(dep_worse | anx_worse)
+    return {
+        "paired": paired,
+        "caseness": caseness,
+        "recovered": recovered,
+        "reliable_improvement": improvement,
+        "reliable_deterioration": deterioration,
+        "reliable_recovery": recovered & improvement,
+    }
+
+
+def _in_period(field: str, start: date | None, end: date | None) -> Q:
+    condition = Q(**{f"{field}__isnull": False})
+    if start is not None:
+        condition &= Q(**{f"{field}__gte": start})
+    if end is not None:
+        condition &= Q(**{f"{field}__lte": end})
+    return condition
+
+
+def _median(histogram: Sequence[tuple[int, int]], count: int) -> Fraction | None:
+    """The median of values given as sorted (value, how many) pairs."""
+    if count == 0:
+        return None
+    lower, upper = (count - 1) // 2, count // 2
+    seen, low = 0, None
+    for value, times in histogram:
+        if low is None and lower < seen + times:
+            low = value
+        if upper < seen + times:
+            return Fraction(low + value, 2)
+        seen += times
+    raise ValueError("histogram does not add up to count")
+
+
+def _waits(rows: QuerySet[OutcomeSummary], finished: Q) -> Waits:
+    histogram = [
+        (days, courses)
+        for days, courses in rows.filter(
+            finished, referral_received_on__isnull=False, first_session_on__isnull=False
+        )
+        .annotate(days=DaysBetween(F("first_session_on"), F("referral_received_on")))
+        .values("days")
+        .annotate(courses=Count("pk"))
+        .order_by("days")
+        .values_list("days", "courses")
+    ]
+    count = sum(courses for _, courses in histogram)
+    return Waits(
+        count=count,
+        total_days=sum(days * courses for days, courses in histogram),
+        median_days=_median(histogram, count),
+        within_6_weeks=Rate(sum(c for d, c in histogram if d <= WITHIN_6_WEEKS), count),
+        within_18_weeks=Rate(sum(c for d, c in histogram if d <= WITHIN_18_WEEKS), count),
+    )
+
+
+def _start_of(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=zone)
+
+
+def _referrals(
+    practice: Practice,
+    therapists: Collection[int] | None,
+    start: date | None,
+    end: date | None,
+) -> int:
+    referrals = Referral.objects.filter(practice=practice)
+    zone = ZoneInfo(practice.time_zone)
+    if start is not None:
+        referrals = referrals.filter(received_at__gte=_start_of(start, zone))
+    if end is not None:
+        referrals = referrals.filter(received_at__lt=_start_of(end + timedelta(days=1), zone))
+    if therapists is not None:
+        courses = Course.objects.filter(referral=OuterRef("pk"), therapist_id__in=therapists)
+        referrals = referrals.filter(Exists(courses))
+    return referrals.count()
+
+
+def service_report(
+    practice: Practice,
+    *,
+    therapist: Membership | None = None,
+    scope: Collection[int] | None = None,
+    ended_from: date | None = None,
+    ended_to: date | None = None,
+    config: OutcomeConfig | None = None,
+) -> ServiceReport:
+    """Report a practice's activity, outcomes and waits (definitions: module docstring).
+
+    `therapist` limits the report to one therapist's courses; `scope` (membership ids,
+    as `accounts.access.record_scope` gives them) to several. None means the practice.
+    """
+    therapists = None if scope is None else list(scope)
+    if therapist is not None:
+        therapists = [therapist.pk]
+    rows = OutcomeSummary.objects.filter(practice=practice)
+    if therapists is not None:
+        rows = rows.filter(therapist_id__in=therapists)
+    finished = Q(ended=True, attended__gte=2) & _in_period("ended_on", ended_from, ended_to)
+    rule = outcome_conditions(config)
+
+    def finished_and(name: str) -> Count:
+        return Count("pk", filter=finished & rule[name])
+
+    figures = rows.aggregate(
+        started=Count("pk", filter=_in_period("started_on", ended_from, ended_to)),
+        finished=Count("pk", filter=finished),
+        attended_sessions=Sum("attended", filter=finished, default=0),
+        missed_sessions=Sum("did_not_attend", filter=finished, default=0),
+        paired=finished_and("paired"),
+        at_caseness=finished_and("caseness"),
+        recovered=finished_and("recovered"),
+        reliable_recovery=finished_and("reliable_recovery"),
+        reliable_improvement=finished_and("reliable_improvement"),
+        reliable_deterioration=finished_and("reliable_deterioration"),
+    )
+    count, at_caseness = figures["finished"], figures["at_caseness"]
+    attended, dna = figures["attended_sessions"], figures["missed_sessions"]
+    return ServiceReport(
+        referrals=_referrals(practice, therapists, ended_from, ended_to),
+        started=figures["started"],
+        outcomes=ServiceRates(
+            finished=count,
+            finished_at_caseness=at_caseness,
+            recovery=Rate(figures["recovered"], at_caseness),
+            reliable_recovery=Rate(figures["reliable_recovery"], at_caseness),
+            reliable_improvement=Rate(figures["reliable_improvement"], count),
+            reliable_deterioration=Rate(figures["reliable_deterioration"], count),
+        ),
+        attended_sessions=Mean(attended, count),
+        did_not_attend=Rate(dna, attended + dna),
+        paired=Rate(figures["paired"], count),
+        at_caseness=Rate(at_caseness, count),
+        waits=_waits(rows, finished),
+    )
+
+
+def report_therapists(membership: Membership) -> QuerySet[Membership]:
+    """The clinicians a member may choose in the report: their record scope.
+
+    An admin chooses among everyone of the practice who can hold a caseload or has held
+    one (inactive members too, for past periods); a supervisor among their supervisees
+    and themself.
+    """
+    members = Membership.objects.filter(practice=membership.practice).select_related("user")
+    scope = record_scope(membership)
+    if scope is not None:
+        return members.filter(pk__in=scope).order_by("user__full_name", "pk")
+    clinicians = Q(role__in=[Membership.Role.THERAPIST, Membership.Role.SUPERVISOR])
+    held_courses = Exists(Course.objects.filter(therapist=OuterRef("pk")))
+    return members.filter(clinicians | held_courses).order_by("user__full_name", "pk")
+
+
+def service_report_for(
+    membership: Membership,
+    *,
+    therapist: Membership | None = None,
+    ended_from: date | None = None,
+    ended_to: date | None = None,
+) -> ServiceReport:
+    """The report a member may see: their practice, narrowed to their record scope."""
+    scope = record_scope(membership)
+    if therapist is not None and (
+        therapist.practice_id != membership.practice_id
+        or (scope is not None and therapist.pk not in scope)
+    ):
+        raise PermissionDenied(OUT_OF_SCOPE)
+    return service_report(
+        membership.practice,
+        therapist=therapist,
+        scope=scope,
+        ended_from=ended_from,
+        ended_to=ended_to,
+    )

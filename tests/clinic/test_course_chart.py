@@ -1,0 +1,204 @@
+"""The measures chart, score table and outcome sentence on the course page (issue 4, item 6)."""
+
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from patternwork.measures import services
+from patternwork.measures.models import RiskFlag
+from patternwork.treatment import services as treatment
+from tests.course_fixtures import weekly
+from tests.factories import ClientFactory, CourseFactory
+from tests.measures.test_measures_selectors import (
+    NOT_FINISHED,
+    NOW,
+    RECOVERED,
+    TEN_DESCRIPTION,
+    gad,
+    measured_course,
+    phq,
+)
+from tests.measures.test_measures_selectors import attend as attend_sessions
+from tests.measures.test_measures_selectors import new_course as start_course
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def page(client, course):
+    return client.get(reverse("clinic:course-detail", args=[course.public_id]))
+
+
+def measures_card(response) -> str:
+    html = response.content.decode()
+    start = html.index('<section class="card" aria-labelledby="measures-heading">')
+    return html[start : html.index("</section>", start)]
+
+
+def text(fragment: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", fragment).split())
+
+
+@pytest.fixture
+def finished(therapist):
+    course = measured_course(therapist)
+    return treatment.end_course(course=course, reason="completed", note="", actor=therapist)
+
+
+def test_course_page_shows_the_chart_the_table_and_the_outcome(client, login, therapist, finished):
+    login(therapist)
+
+    card = measures_card(page(client, finished))
+
+    assert f"<strong>Outcome:</strong> {RECOVERED}</p>" in card
+    assert 'role="img" aria-labelledby="measures-chart-title measures-chart-desc"' in card
+    assert '<title id="measures-chart-title">PHQ-9 and GAD-7 by session</title>' in card
+    assert f'<desc id="measures-chart-desc">{TEN_DESCRIPTION}</desc>' in card
+    chart = card[card.index('<svg class="score-chart"') : card.index("</svg>")]
+    assert chart.count('<circle class="score-chart__point"') == 10
+    assert chart.count('<path class="score-chart__point"') == 10
+    assert chart.count('<polyline class="score-chart__line"') == 2
+    assert chart.count('<polygon class="score-chart__risk" points="216,22 223,36 209,36"') == 1
+    assert chart.count('stroke-dasharray="6 4"') == 2
+    assert text(card[card.index("<table") : card.index("</table>")]).startswith(
+        "Scores by session Session Date PHQ-9 GAD-7 Risk answer "
+        "1 2 Mar 2026 18 Moderately severe 12 Moderate none "
+        "2 9 Mar 2026 17 Moderately severe 12 Moderate none "
+        "3 16 Mar 2026 15 Moderately severe 11 Moderate PHQ-9 item 9: Several days (1) flag open "
+    )
+    assert card.count('<th scope="row">') == 10
+    assert text(card).count("caseness ≥ 10") == 1
+
+
+def test_chart_is_drawn_without_inline_styles_or_scripts(client, login, therapist, finished):
+    login(therapist)
+
+    card = measures_card(page(client, finished))
+
+    assert re.findall(r"\sstyle=|<style|<script|\son[a-z]+=", card) == []
+
+
+def test_open_course_says_it_is_not_finished(client, login, therapist):
+    course = measured_course(therapist)
+    login(therapist)
+
+    response = page(client, course)
+
+    assert response.context["measures"].sentence == RECOVERED + NOT_FINISHED
+    assert f"<strong>Outcome:</strong> {RECOVERED}{NOT_FINISHED}</p>" in measures_card(response)
+
+
+def test_course_without_scores_says_so_instead_of_an_empty_chart(client, login, therapist):
+    client_record = ClientFactory(practice=therapist.practice, therapist=therapist)
+    course = CourseFactory(client=client_record)
+    login(therapist)
+
+    card = measures_card(page(client, course))
+
+    assert "<svg" not in card
+    assert text(card) == (
+        "Measures and outcome Outcome: Not paired: fewer than two PHQ-9 and GAD-7 scores."
+        + NOT_FINISHED
+        + " No PHQ-9 or GAD-7 scores at attended sessions yet. Scores by session Session Date "
+        "PHQ-9 GAD-7 Risk answer No attended sessions yet."
+    )
+
+
+def test_page_queries_do_not_grow_with_the_number_of_scored_sessions(
+    client, login, therapist, django_assert_num_queries
+):
+    few = start_course(therapist, planned=16, start=dt.date(2026, 2, 2), name="Few Sessions")
+    many = start_course(therapist, planned=16, start=dt.date(2026, 2, 3), name="Many Sessions")
+    for course, count in ((few, 2), (many, 12)):
+        for appointment in attend_sessions(course, therapist, count):
+            services.record_measures(
+                appointment=appointment, answers=[phq(12, item9=1), gad(9)], actor=therapist
+            )
+    login(therapist)
+    page(client, few)
+
+    with django_assert_num_queries(18):
+        small = page(client, few)
+    with django_assert_num_queries(18):
+        large = page(client, many)
+
+    assert (len(small.context["measures"].rows), len(large.context["measures"].rows)) == (2, 12)
+
+
+def test_supervisor_of_the_therapist_sees_the_chart(client, login, supervisor, finished):
+    login(supervisor)
+
+    response = page(client, finished)
+
+    assert response.context["measures"].sentence == RECOVERED
+
+
+def test_admin_without_clinical_access_sees_the_course_but_not_the_scores(
+    client, login, admin, finished
+):
+    login(admin)
+
+    response = page(client, finished)
+
+    assert response.status_code == 200
+    assert response.context["measures"] is None
+    assert "measures-heading" not in response.content.decode()
+
+
+@pytest.mark.parametrize("outsider", ["other_therapist", "foreign_therapist", "foreign_admin"])
+def test_course_of_another_therapist_or_practice_is_not_found(
+    client, login, finished, outsider, request
+):
+    login(request.getfixturevalue(outsider))
+
+    response = page(client, finished)
+
+    assert response.status_code == 404
+    assert "measures-chart" not in response.content.decode()
+
+
+def test_assessment_missed_session_and_acknowledged_answers_read_in_words(client, login, therapist):
+    record = ClientFactory(practice=therapist.practice, therapist=therapist)
+    course = CourseFactory(client=record)
+    assessment = treatment.book_assessment(
+        course=course,
+        start=dt.datetime(2026, 2, 23, 10, 0, tzinfo=dt.UTC),
+        minutes=50,
+        actor=therapist,
+    )
+    assessment = treatment.mark_attended(appointment=assessment, actor=therapist)
+    services.record_measures(
+        appointment=assessment, answers=[phq(20, item9=1), gad(13)], actor=therapist
+    )
+    services.acknowledge_flag(
+        flag=RiskFlag.objects.get(), note="Safety plan agreed.", actor=therapist
+    )
+    course = treatment.start_course(course=course, values=weekly(10), actor=therapist)
+    first, second = attend_sessions(course, therapist, 3)[1:]
+    services.record_measures(appointment=first, answers=[phq(9), gad(7)], actor=therapist)
+    services.record_measures(appointment=second, answers=[phq(8, item9=1)], actor=therapist)
+    treatment.mark_did_not_attend(appointment=second, actor=therapist)
+    login(therapist)
+
+    card = measures_card(page(client, course))
+
+    table = text(card[card.index("<table") : card.index("</table>")])
+    assert table == (
+        "Scores by session Session Date PHQ-9 GAD-7 Risk answer "
+        "Assessment 23 Feb 2026 20 Severe 13 Moderate PHQ-9 item 9: Several days (1) "
+        "acknowledged "
+        "1 2 Mar 2026 9 Mild 7 Mild none "
+        "Not a session 9 Mar 2026 PHQ-9 item 9: Several days (1) flag open"
+    )
+    assert ">A</text>" in card
+    assert "Session (A: assessment)</text>" in card
+    assert (
+        "<strong>Outcome:</strong> Recovered; reliable improvement on PHQ-9 (20 to 9) and "
+        "GAD-7 (13 to 7)." + NOT_FINISHED + "</p>"
+    ) in card

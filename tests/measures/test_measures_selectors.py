@@ -1,0 +1,501 @@
+import datetime as dt
+
+import pytest
+import time_machine
+
+from patternwork.measures import chart, selectors, services, summary
+from patternwork.measures.definitions import Comparator, Threshold
+from patternwork.measures.models import Response, RiskFlag
+from patternwork.measures.selectors import MeasureRow, RiskAnswer, RowKind, Score
+from patternwork.measures.services import Answers
+from patternwork.treatment import services as treatment
+from patternwork.treatment.models import Appointment
+from patternwork.treatment.plan import phase_bounds
+from tests.course_fixtures import weekly
+from tests.factories import AppointmentFactory, ClientFactory, CourseFactory
+
+# Monday 1 June 2026, after every session below has happened.
+NOW = dt.datetime(2026, 6, 1, 11, 0, tzinfo=dt.UTC)
+PHQ9_TOTALS = (18, 17, 15, 14, 12, 11, 10, 9, 8, 7)
+GAD7_TOTALS = (12, 12, 11, 10, 9, 8, 7, 6, 6, 5)
+RISK_SESSION = 3
+TEN_DESCRIPTION = (
+    "PHQ-9 from 18 at session 1 to 7 at session 10; GAD-7 from 12 at session 1 to 5 at "
+    "session 10; risk answer at session 3. Dashed lines mark caseness: PHQ-9 10 or more and "
+    "GAD-7 8 or more. Shaded bands mark the initial, middle and ending phases of the "
+    "10-session plan."
+)
+RECOVERED = "Recovered; reliable improvement on PHQ-9 (18 to 7) and GAD-7 (12 to 5)."
+NOT_FINISHED = " Course not finished, so not counted in service rates."
+PHQ_BANDS = {
+    7: "Mild",
+    8: "Mild",
+    9: "Mild",
+    10: "Moderate",
+    11: "Moderate",
+    12: "Moderate",
+    14: "Moderate",
+    15: "Moderately severe",
+    17: "Moderately severe",
+    18: "Moderately severe",
+    20: "Severe",
+}
+GAD_BANDS = {
+    5: "Mild",
+    6: "Mild",
+    7: "Mild",
+    8: "Mild",
+    9: "Mild",
+    10: "Moderate",
+    11: "Moderate",
+    12: "Moderate",
+}
+
+
+def _spread(total: int, items: int) -> list[int]:
+    values = []
+    for _ in range(items):
+        values.append(min(3, total))
+        total -= values[-1]
+    assert total == 0
+    return values
+
+
+def phq(total: int, item9: int = 0) -> Answers:
+    values = [*_spread(total - item9, 8), item9]
+    return Answers("PHQ-9", {f"q{n}": v for n, v in enumerate(values, start=1)})
+
+
+def gad(total: int) -> Answers:
+    return Answers("GAD-7", {f"q{n}": v for n, v in enumerate(_spread(total, 7), start=1)})
+
+
+WSAS_ITEMS = ("work", "home_management", "social_leisure", "private_leisure", "close_relationships")
+
+
+def wsas(per_item: int) -> Answers:
+    return Answers("WSAS", dict.fromkeys(WSAS_ITEMS, per_item))
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def new_course(therapist, planned=10, start=dt.date(2026, 3, 2), name="Sam Example"):
+    client = ClientFactory(practice=therapist.practice, therapist=therapist, full_name=name)
+    return treatment.start_course(
+        course=CourseFactory(client=client), values=weekly(planned, start=start), actor=therapist
+    )
+
+
+def attend(course, therapist, count):
+    booked = list(course.appointments.order_by("starts_at"))[:count]
+    for appointment in booked:
+        treatment.mark_attended(appointment=appointment, actor=therapist)
+    return [Appointment.objects.get(pk=a.pk) for a in booked]
+
+
+def measured_course(therapist, sessions=10, **course_options):
+    """A course whose PHQ-9 falls 18 -> 7 and GAD-7 12 -> 5, item 9 = 1 at session 3."""
+    course = new_course(therapist, **course_options)
+    for number, appointment in enumerate(attend(course, therapist, sessions), start=1):
+        item9 = 1 if number == RISK_SESSION else 0
+        services.record_measures(
+            appointment=appointment,
+            answers=[phq(PHQ9_TOTALS[number - 1], item9), gad(GAD7_TOTALS[number - 1])],
+            actor=therapist,
+        )
+    return course
+
+
+@pytest.fixture
+def ten(therapist):
+    return measured_course(therapist)
+
+
+def test_scores_are_charted_by_session_with_the_risk_marker(ten):
+    measures = selectors.course_measures(ten)
+    phq_panel, gad_panel = measures.chart.panels
+
+    assert [(p.position, p.total) for p in phq_panel.points] == list(
+        zip(range(1, 11), PHQ9_TOTALS, strict=True)
+    )
+    assert [(p.position, p.total) for p in gad_panel.points] == list(
+        zip(range(1, 11), GAD7_TOTALS, strict=True)
+    )
+    assert (phq_panel.points[0].x, phq_panel.points[0].y) == (88.0, 109)
+    assert (phq_panel.points[-1].x, phq_panel.points[-1].y) == (664.0, 164)
+    assert (gad_panel.points[0].y, gad_panel.points[-1].y) == (268, 303)
+    assert (len(phq_panel.lines), len(gad_panel.lines)) == (1, 1)
+    assert measures.risk_positions == (3,)
+    assert [(m.position, m.x) for m in measures.chart.risk] == [(3, 216.0)]
+    assert [(b.phase, b.first, b.last) for b in measures.chart.bands] == [
+        ("initial", 1, 3),
+        ("middle", 4, 7),
+        ("ending", 8, 10),
+    ]
+    assert measures.description == TEN_DESCRIPTION
+
+
+def test_table_has_a_row_per_session_with_totals_bands_and_the_risk_answer(ten):
+    appointments = list(ten.appointments.order_by("starts_at"))
+
+    rows = selectors.course_measures(ten).rows
+
+    assert rows == [
+        MeasureRow(
+            when=appointment.starts_at,
+            kind=RowKind.SESSION,
+            session=number,
+            appointment_public_id=appointment.public_id,
+            phq9=Score(
+                PHQ9_TOTALS[number - 1],
+                PHQ_BANDS[PHQ9_TOTALS[number - 1]],
+                PHQ9_TOTALS[number - 1] >= 10,
+            ),
+            gad7=Score(
+                GAD7_TOTALS[number - 1],
+                GAD_BANDS[GAD7_TOTALS[number - 1]],
+                GAD7_TOTALS[number - 1] >= 8,
+            ),
+            risk=(RiskAnswer("PHQ-9", 9, 1, "Several days", current=True, flag_open=True),)
+            if number == RISK_SESSION
+            else (),
+        )
+        for number, appointment in enumerate(appointments, start=1)
+    ]
+
+
+def test_outcome_of_a_finished_course_is_the_summary_outcome_in_words(ten, therapist):
+    ended = treatment.end_course(course=ten, reason="completed", note="", actor=therapist)
+
+    measures = selectors.course_measures(ended)
+
+    assert measures.outcome == summary.course_outcome(ended)
+    assert (measures.outcome.finished, measures.outcome.reliable_recovery) == (True, True)
+    assert measures.sentence == RECOVERED
+
+
+def test_outcome_of_an_open_course_says_it_is_not_finished(ten):
+    assert selectors.course_measures(ten).sentence == RECOVERED + NOT_FINISHED
+
+
+def test_course_without_scores_has_an_empty_chart_and_no_rows(therapist):
+    course = new_course(therapist)
+
+    measures = selectors.course_measures(course)
+
+    assert measures.chart.empty
+    assert measures.rows == []
+    assert measures.risk_positions == ()
+    assert measures.sentence == "Not paired: fewer than two PHQ-9 and GAD-7 scores." + NOT_FINISHED
+    assert measures.description == (
+        "No PHQ-9 scores; no GAD-7 scores; no risk answers. Dashed lines mark caseness: PHQ-9 "
+        "10 or more and GAD-7 8 or more. Shaded bands mark the initial, middle and ending "
+        "phases of the 10-session plan."
+    )
+
+
+def test_one_score_is_described_as_a_single_point(therapist):
+    course = new_course(therapist)
+    (first,) = attend(course, therapist, 1)
+    services.record_measures(appointment=first, answers=[phq(15)], actor=therapist)
+
+    measures = selectors.course_measures(course)
+
+    assert measures.description.startswith(
+        "PHQ-9 15 at session 1; no GAD-7 scores; no risk answers. "
+    )
+    assert measures.rows[0].gad7 is None
+
+
+def test_attended_session_without_scores_is_a_row_and_breaks_the_lines(therapist):
+    course = new_course(therapist)
+    first, second, third = attend(course, therapist, 3)
+    services.record_measures(appointment=first, answers=[phq(16), gad(11)], actor=therapist)
+    services.record_measures(appointment=third, answers=[phq(12), gad(9)], actor=therapist)
+
+    measures = selectors.course_measures(course)
+
+    assert [(r.session, r.phq9, r.gad7) for r in measures.rows] == [
+        (1, Score(16, "Moderately severe", True), Score(11, "Moderate", True)),
+        (2, None, None),
+        (3, Score(12, "Moderate", True), Score(9, "Mild", True)),
+    ]
+    assert [p.lines for p in measures.chart.panels] == [(), ()]
+    assert measures.rows[1].appointment_public_id == second.public_id
+
+
+def test_session_with_only_one_measure_breaks_only_that_line(therapist):
+    course = new_course(therapist)
+    first, second, third = attend(course, therapist, 3)
+    services.record_measures(appointment=first, answers=[phq(16), gad(11)], actor=therapist)
+    services.record_measures(appointment=second, answers=[phq(14)], actor=therapist)
+    services.record_measures(appointment=third, answers=[phq(12), gad(9)], actor=therapist)
+
+    phq_panel, gad_panel = selectors.course_measures(course).chart.panels
+
+    assert phq_panel.lines == ("88,119 152,129 216,139",)
+    assert [p.position for p in gad_panel.points] == [1, 3]
+    assert gad_panel.lines == ()
+
+
+def test_only_complete_phq9_and_gad7_of_this_course_are_charted(therapist):
+    course = new_course(therapist)
+    first, second = attend(course, therapist, 2)
+    services.record_measures(
+        appointment=first, answers=[phq(16), gad(11), wsas(1)], actor=therapist
+    )
+    Response.objects.create(
+        practice=course.practice,
+        client=course.client,
+        course=course,
+        appointment=second,
+        instrument="GAD-7",
+        instrument_version=1,
+        status=Response.Status.DRAFT,
+        answers={"q1": 2},
+    )
+    other = measured_course(therapist, sessions=2, name="Someone Else", start=dt.date(2026, 3, 3))
+
+    measures = selectors.course_measures(course)
+
+    assert [(r.session, r.phq9.total if r.phq9 else None, r.gad7) for r in measures.rows] == [
+        (1, 16, Score(11, "Moderate", True)),
+        (2, None, None),
+    ]
+    assert [len(p.points) for p in measures.chart.panels] == [1, 1]
+    assert [len(p.points) for p in selectors.course_measures(other).chart.panels] == [2, 2]
+
+
+def test_risk_answer_edited_away_keeps_its_marker_and_says_so(ten, therapist):
+    third = ten.appointments.get(session_number=RISK_SESSION)
+    services.record_measures(
+        appointment=third, answers=[phq(15)], versions={"PHQ-9": 1}, actor=therapist
+    )
+
+    measures = selectors.course_measures(ten)
+
+    assert measures.risk_positions == (3,)
+    assert measures.rows[2].phq9 == Score(15, "Moderately severe", True)
+    assert measures.rows[2].risk == (
+        RiskAnswer("PHQ-9", 9, 1, "Several days", current=False, flag_open=True),
+    )
+
+
+def test_acknowledged_flag_is_shown_as_acknowledged(ten, therapist):
+    services.acknowledge_flag(
+        flag=RiskFlag.objects.get(), note="Safety plan reviewed together.", actor=therapist
+    )
+
+    (answer,) = selectors.course_measures(ten).rows[2].risk
+
+    assert answer == RiskAnswer("PHQ-9", 9, 1, "Several days", current=True, flag_open=False)
+
+
+def test_risk_answer_raised_again_after_acknowledgement_shows_the_open_flag(ten, therapist):
+    flag = RiskFlag.objects.get()
+    services.acknowledge_flag(flag=flag, note="Called the client the same day.", actor=therapist)
+    third = ten.appointments.get(session_number=RISK_SESSION)
+    services.record_measures(
+        appointment=third, answers=[phq(18, item9=2)], versions={"PHQ-9": 1}, actor=therapist
+    )
+
+    risk = selectors.course_measures(ten).rows[2].risk
+
+    assert risk == (
+        RiskAnswer("PHQ-9", 9, 2, "More than half the days", current=True, flag_open=True),
+        RiskAnswer("PHQ-9", 9, 1, "Several days", current=False, flag_open=False),
+    )
+
+
+def test_risk_answer_at_a_session_later_marked_missed_stays_in_the_table(therapist):
+    course = new_course(therapist)
+    first, second = attend(course, therapist, 2)
+    services.record_measures(appointment=first, answers=[phq(16), gad(11)], actor=therapist)
+    services.record_measures(appointment=second, answers=[phq(9, item9=1)], actor=therapist)
+    treatment.mark_did_not_attend(appointment=second, actor=therapist)
+
+    measures = selectors.course_measures(course)
+
+    assert [(r.kind, r.session, r.phq9 is None) for r in measures.rows] == [
+        (RowKind.SESSION, 1, False),
+        (RowKind.OTHER, None, True),
+    ]
+    assert measures.rows[1].risk == (
+        RiskAnswer("PHQ-9", 9, 1, "Several days", current=True, flag_open=True),
+    )
+    assert measures.rows[1].when == second.starts_at
+    assert measures.risk_positions == ()
+    assert [len(p.points) for p in measures.chart.panels] == [1, 1]
+
+
+def test_scores_at_assessment_sit_before_session_one_as_the_outcome_does(therapist):
+    client = ClientFactory(practice=therapist.practice, therapist=therapist)
+    course = CourseFactory(client=client)
+    assessment = treatment.book_assessment(
+        course=course,
+        start=dt.datetime(2026, 2, 23, 10, 0, tzinfo=dt.UTC),
+        minutes=50,
+        actor=therapist,
+    )
+    assessment = treatment.mark_attended(appointment=assessment, actor=therapist)
+    services.record_measures(
+        appointment=assessment, answers=[phq(20, item9=1), gad(13)], actor=therapist
+    )
+    course = treatment.start_course(course=course, values=weekly(10), actor=therapist)
+    for number, appointment in enumerate(attend(course, therapist, 3)[1:], start=1):
+        services.record_measures(
+            appointment=appointment, answers=[phq(8 - number), gad(6 - number)], actor=therapist
+        )
+
+    measures = selectors.course_measures(course)
+
+    assert [(r.kind, r.session) for r in measures.rows] == [
+        (RowKind.ASSESSMENT, None),
+        (RowKind.SESSION, 1),
+        (RowKind.SESSION, 2),
+    ]
+    assert measures.chart.has_assessment
+    assert [(p.position, p.total) for p in measures.chart.panels[0].points] == [
+        (0, 20),
+        (1, 7),
+        (2, 6),
+    ]
+    assert measures.risk_positions == (0,)
+    assert measures.description.startswith(
+        "PHQ-9 from 20 at assessment to 6 at session 2; GAD-7 from 13 at assessment to 4 at "
+        "session 2; risk answer at assessment. "
+    )
+    assert measures.sentence == (
+        "Recovered; reliable improvement on PHQ-9 (20 to 6) and GAD-7 (13 to 4)." + NOT_FINISHED
+    )
+
+
+def test_sessions_past_the_plan_are_charted_in_an_over_plan_band(therapist):
+    client = ClientFactory(practice=therapist.practice, therapist=therapist)
+    course = CourseFactory(client=client, state="active", planned_sessions=8)
+    start = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
+    for number in range(1, 10):
+        appointment = AppointmentFactory(
+            course=course,
+            starts_at=start + dt.timedelta(weeks=number - 1),
+            status="attended",
+            session_number=number,
+        )
+        services.record_measures(
+            appointment=appointment, answers=[phq(20 - number), gad(15 - number)], actor=therapist
+        )
+
+    measures = selectors.course_measures(course)
+
+    assert [(b.phase, b.first, b.last) for b in measures.chart.bands][-1] == ("over_plan", 9, 9)
+    assert measures.chart.panels[0].last.position == 9
+    assert measures.description.startswith("PHQ-9 from 19 at session 1 to 11 at session 9; ")
+    assert measures.description.endswith(
+        "phases of the 8-session plan. Session 9 is past the plan."
+    )
+
+
+def test_risk_answers_at_several_sessions_are_listed_together(therapist):
+    course = new_course(therapist)
+    for number, appointment in enumerate(attend(course, therapist, 4), start=1):
+        services.record_measures(
+            appointment=appointment,
+            answers=[phq(12, item9=1 if number > 2 else 0), gad(9)],
+            actor=therapist,
+        )
+
+    measures = selectors.course_measures(course)
+
+    assert measures.risk_positions == (3, 4)
+    assert "; risk answers at sessions 3 and 4. " in measures.description
+
+
+@pytest.mark.parametrize("sessions", [2, 12])
+def test_course_measures_take_five_queries_whatever_the_number_of_sessions(
+    therapist, django_assert_num_queries, sessions
+):
+    course = new_course(therapist, planned=16, start=dt.date(2026, 2, 2))
+    for appointment in attend(course, therapist, sessions):
+        services.record_measures(
+            appointment=appointment, answers=[phq(12, item9=1), gad(9)], actor=therapist
+        )
+
+    with django_assert_num_queries(5):
+        measures = selectors.course_measures(course)
+
+    assert len(measures.rows) == sessions
+    assert measures.risk_positions == tuple(range(1, sessions + 1))
+
+
+def _drawn(planned, phq_scores, risk=(), caseness=None):
+    threshold = caseness or Threshold(Comparator.GE, 10)
+    return chart.build_chart(
+        series=[chart.Series("PHQ-9", 0, 27, threshold, phq_scores)],
+        phases=phase_bounds(planned),
+        risk=risk,
+    )
+
+
+@pytest.mark.parametrize(
+    ("drawn", "planned", "expected"),
+    [
+        (
+            _drawn(8, {1: 15, 10: 9}, risk=(0, 3, 4)),
+            8,
+            "PHQ-9 from 15 at session 1 to 9 at session 10; risk answers at assessment and "
+            "sessions 3 and 4. Dashed lines mark caseness: PHQ-9 10 or more. Shaded bands mark "
+            "the initial, middle and ending phases of the 8-session plan. Sessions 9 to 10 are "
+            "past the plan.",
+        ),
+        (
+            _drawn(16, {0: 12}),
+            16,
+            "PHQ-9 12 at assessment; no risk answers. Dashed lines mark caseness: PHQ-9 10 or "
+            "more. Shaded bands mark the initial, middle and ending phases of the 16-session "
+            "plan.",
+        ),
+    ],
+)
+def test_chart_description_in_words(drawn, planned, expected):
+    assert selectors.describe_chart(drawn, planned) == expected
+
+
+@pytest.mark.parametrize(
+    ("comparator", "words"),
+    [(">=", "10 or more"), (">", "above 10"), ("<=", "10 or less"), ("<", "below 10")],
+)
+def test_caseness_comparator_is_put_in_words(comparator, words):
+    drawn = _drawn(16, {}, caseness=Threshold(Comparator(comparator), 10))
+
+    assert f"Dashed lines mark caseness: PHQ-9 {words}." in selectors.describe_chart(drawn, 16)
+
+
+def test_a_total_outside_the_current_scale_stays_in_the_table_but_off_the_chart(therapist):
+    course = new_course(therapist)
+    first, second = attend(course, therapist, 2)
+    services.record_measures(appointment=first, answers=[phq(16)], actor=therapist)
+    Response.objects.create(
+        practice=course.practice,
+        client=course.client,
+        course=course,
+        appointment=second,
+        instrument="PHQ-9",
+        instrument_version=1,
+        status=Response.Status.COMPLETE,
+        completed_at=second.starts_at,
+        answers={},
+        total=30,
+        band="Older scale",
+    )
+
+    measures = selectors.course_measures(course)
+
+    assert [r.phq9 for r in measures.rows] == [
+        Score(16, "Moderately severe", True),
+        Score(30, "Older scale", None),
+    ]
+    assert [p.position for p in measures.chart.panels[0].points] == [1]

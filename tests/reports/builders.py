@@ -1,0 +1,134 @@
+"""Courses with attendance and scores, built in bulk for the report tests.
+
+Each course gets its client, referral, appointments and responses in a few inserts, then
+its outcome summary from the real `refresh_outcome_summary`, as the services leave it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from patternwork.clients.models import Referral
+from patternwork.measures.models import Response
+from patternwork.measures.summary import refresh_outcome_summary
+from patternwork.treatment.models import Appointment, Course
+from tests.factories import ClientFactory, CourseFactory, ReferralFactory
+
+LONDON = ZoneInfo("Europe/London")
+SESSION = dt.time(10, 0)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One course: a (PHQ-9, GAD-7) pair per attended session, None where not given."""
+
+    scores: Sequence[tuple[int | None, int | None]]
+    first_on: dt.date = dt.date(2025, 1, 6)
+    ended_on: dt.date | None = dt.date(2025, 6, 30)
+    referral_on: dt.date | None = dt.date(2024, 12, 2)
+    started: bool = True
+    dna: int = 0
+    extras: Sequence[str] = field(default_factory=tuple)
+
+    @property
+    def attended(self) -> int:
+        return len(self.scores)
+
+    @property
+    def finished(self) -> bool:
+        return self.ended_on is not None and self.attended >= 2
+
+    @property
+    def wait(self) -> int | None:
+        if self.referral_on is None or not self.scores:
+            return None
+        return (self.first_on - self.referral_on).days
+
+
+def at(day: dt.date, when: dt.time = SESSION) -> dt.datetime:
+    return dt.datetime.combine(day, when, tzinfo=LONDON)
+
+
+def _response(course, appointment, instrument, total, **extra) -> Response:
+    return Response(
+        practice_id=course.practice_id,
+        client_id=course.client_id,
+        course=course,
+        appointment=appointment,
+        instrument=instrument,
+        instrument_version=1,
+        completed_at=appointment.starts_at,
+        answers={},
+        total=total,
+        max_total={"PHQ-9": 27, "GAD-7": 21, "WSAS": 40}[instrument],
+        **extra,
+    )
+
+
+def build_course(therapist, spec: Spec) -> Course:
+    practice = therapist.practice
+    client = ClientFactory(practice=practice, therapist=therapist)
+    referral = None
+    if spec.referral_on is not None:
+        referral = ReferralFactory(
+            practice=practice,
+            received_at=at(spec.referral_on, dt.time(9, 0)),
+            status=Referral.Status.ACCEPTED,
+            client=client,
+        )
+    ended = spec.ended_on is not None
+    course = CourseFactory(
+        client=client,
+        referral=referral,
+        state=Course.State.ENDED if ended else Course.State.ACTIVE,
+        end_reason=Course.EndReason.COMPLETED if ended else "",
+        started_at=at(spec.first_on - dt.timedelta(days=3), dt.time(12, 0))
+        if spec.started
+        else None,
+        ended_at=at(spec.ended_on, dt.time(17, 0)) if ended else None,
+    )
+
+    def appointment(week: int, status: str, number: int | None = None) -> Appointment:
+        start = at(spec.first_on + dt.timedelta(weeks=week))
+        return Appointment(
+            practice=practice,
+            course=course,
+            therapist=therapist,
+            kind=Appointment.Kind.TREATMENT,
+            starts_at=start,
+            ends_at=start + dt.timedelta(minutes=50),
+            status=status,
+            session_number=number,
+        )
+
+    attended = [
+        appointment(week, Appointment.Status.ATTENDED, week + 1) for week in range(len(spec.scores))
+    ]
+    missed = [
+        appointment(len(spec.scores) + week, Appointment.Status.DNA) for week in range(spec.dna)
+    ]
+    Appointment.objects.bulk_create(attended + missed)
+    responses = []
+    for session, (phq, gad) in zip(attended, spec.scores, strict=True):
+        if phq is not None:
+            responses.append(_response(course, session, "PHQ-9", phq))
+        if gad is not None:
+            responses.append(_response(course, session, "GAD-7", gad))
+    if "wsas" in spec.extras and attended:
+        responses.append(_response(course, attended[0], "WSAS", 30))
+    if "draft" in spec.extras and attended:
+        # A half-finished portal questionnaire is never scored, so it never counts.
+        draft = _response(course, attended[-1], "PHQ-9", None, status=Response.Status.DRAFT)
+        draft.completed_at = None
+        if spec.scores[-1][0] is None:
+            responses.append(draft)
+    if "missed_scores" in spec.extras and missed:
+        # Scores typed against a missed appointment are not valid scores.
+        responses.append(_response(course, missed[0], "PHQ-9", 27))
+        responses.append(_response(course, missed[0], "GAD-7", 21))
+    Response.objects.bulk_create(responses)
+    refresh_outcome_summary(course)
+    return course

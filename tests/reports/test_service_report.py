@@ -1,0 +1,451 @@
+import datetime as dt
+import io
+import random
+from fractions import Fraction
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
+from django.forms.models import model_to_dict
+
+from patternwork.accounts.models import Membership, Practice
+from patternwork.demo.seed import DEMO_SLUG
+from patternwork.measures import outcomes, summary
+from patternwork.measures.definitions import Comparator, Threshold
+from patternwork.measures.models import OutcomeSummary
+from patternwork.measures.outcomes import MeasureRule, OutcomeConfig, Rate
+from patternwork.measures.services import Answers, record_measures
+from patternwork.reports.selectors import (
+    Mean,
+    report_therapists,
+    service_report,
+    service_report_for,
+)
+from patternwork.treatment import services as treatment
+from patternwork.treatment.models import Course
+from tests.course_fixtures import weekly
+from tests.factories import ClientFactory, CourseFactory, MembershipFactory, ReferralFactory
+from tests.reports.builders import Spec, at, build_course
+
+# domain.md 2.4, worked examples: (first PHQ-9, GAD-7), (last PHQ-9, GAD-7) and the
+# expected (caseness, recovered, reliable improvement, reliable recovery, deterioration).
+WORKED_EXAMPLES = {
+    "reliable improvement, GAD still a case": (
+        [(15, 10), (8, 12)],
+        (True, False, True, False, False),
+    ),
+    "recovered without reliable improvement": (
+        [(12, 9), (9, 7)],
+        (True, True, False, False, False),
+    ),
+    "mixed: GAD rise blocks improvement": ([(20, 6), (10, 11)], (True, False, False, False, True)),
+    "not a case at start, fall of exactly 6": ([(8, 5), (2, 3)], (False, None, True, None, False)),
+    "one score each: no outcome": ([(18, 14), (None, None)], (True, False, False, False, False)),
+    "recovered and reliably improved": ([(12, 7), (4, 7)], (True, True, True, True, False)),
+}
+
+
+def pure_rates(courses):
+    return outcomes.service_rates(summary.course_outcome(course) for course in courses)
+
+
+def test_report_counts_activity_and_outcomes_of_finished_courses(therapist):
+    specs = [
+        Spec([(16, 12), (14, 10), (7, 5)], dna=2),
+        Spec([(9, 4), (9, 4)], dna=1),
+        Spec([(20, 15)] * 5, ended_on=None),
+        Spec([(11, 9)], referral_on=dt.date(2024, 11, 4)),
+    ]
+    for spec in specs:
+        build_course(therapist, spec)
+
+    report = service_report(therapist.practice)
+
+    assert (report.referrals, report.started, report.finished) == (4, 4, 2)
+    assert report.attended_sessions == Mean(5, 2)
+    assert report.did_not_attend == Rate(3, 8)
+    assert report.paired == Rate(2, 2)
+    assert report.at_caseness == Rate(1, 2)
+    assert report.outcomes == outcomes.ServiceRates(
+        finished=2,
+        finished_at_caseness=1,
+        recovery=Rate(1, 1),
+        reliable_recovery=Rate(1, 1),
+        reliable_improvement=Rate(1, 2),
+        reliable_deterioration=Rate(0, 2),
+    )
+
+
+@pytest.mark.parametrize("name", sorted(WORKED_EXAMPLES))
+def test_worked_example_counts_as_domain_md_says(therapist, name):
+    scores, (caseness, recovered, improved, recovered_reliably, worse) = WORKED_EXAMPLES[name]
+    course = build_course(therapist, Spec(scores))
+
+    rates = service_report(therapist.practice).outcomes
+
+    at_caseness = int(caseness)
+    assert rates == outcomes.ServiceRates(
+        finished=1,
+        finished_at_caseness=at_caseness,
+        recovery=Rate(int(bool(recovered)), at_caseness),
+        reliable_recovery=Rate(int(bool(recovered_reliably)), at_caseness),
+        reliable_improvement=Rate(int(improved), 1),
+        reliable_deterioration=Rate(int(worse), 1),
+    )
+    assert rates == pure_rates([course])
+
+
+def test_worked_examples_together(therapist):
+    for scores, _ in WORKED_EXAMPLES.values():
+        build_course(therapist, Spec(scores))
+
+    report = service_report(therapist.practice)
+
+    assert report.paired == Rate(5, 6)
+    assert report.outcomes == outcomes.ServiceRates(
+        finished=6,
+        finished_at_caseness=5,
+        recovery=Rate(2, 5),
+        reliable_recovery=Rate(1, 5),
+        reliable_improvement=Rate(3, 6),
+        reliable_deterioration=Rate(1, 6),
+    )
+
+
+def test_comparators_come_from_the_configuration(therapist):
+    # The fall of exactly 6 is reliable under ">= 6" but not under "> 6" (domain.md 2.4).
+    course = build_course(therapist, Spec([(8, 5), (2, 3)]))
+    strict = OutcomeConfig(
+        depression=MeasureRule("PHQ-9", Threshold(Comparator.GE, 10), Threshold(Comparator.GT, 6)),
+        anxiety=MeasureRule("GAD-7", Threshold(Comparator.GE, 8), Threshold(Comparator.GT, 4)),
+    )
+
+    default = service_report(therapist.practice).outcomes.reliable_improvement
+    stricter = service_report(therapist.practice, config=strict).outcomes.reliable_improvement
+
+    assert (default, stricter) == (Rate(1, 1), Rate(0, 1))
+    outcome = outcomes.course_outcome(*summary.score_points(course), finished=True, config=strict)
+    assert outcome.reliable_improvement is False
+
+
+def test_caseness_comparators_below_and_at_or_below(therapist):
+    # A made-up scale where lower is worse: "a case" is <= 5 or < 3.
+    build_course(therapist, Spec([(5, 9), (12, 9)]))
+    build_course(therapist, Spec([(9, 2), (9, 2)]))
+    build_course(therapist, Spec([(9, 3), (9, 9)]))
+    lower_is_worse = OutcomeConfig(
+        depression=MeasureRule("PHQ-9", Threshold(Comparator.LE, 5), Threshold(Comparator.GE, 6)),
+        anxiety=MeasureRule("GAD-7", Threshold(Comparator.LT, 3), Threshold(Comparator.GE, 4)),
+    )
+
+    rates = service_report(therapist.practice, config=lower_is_worse).outcomes
+
+    assert (rates.finished_at_caseness, rates.recovery) == (2, Rate(1, 2))
+    assert rates == outcomes.service_rates(
+        outcomes.course_outcome(*summary.score_points(course), finished=True, config=lower_is_worse)
+        for course in Course.objects.all()
+    )
+
+
+def test_a_report_on_other_measures_is_refused(practice):
+    wsas = MeasureRule("WSAS", Threshold(Comparator.GE, 10), Threshold(Comparator.GE, 8))
+
+    with pytest.raises(ValueError, match="WSAS"):
+        service_report(practice, config=OutcomeConfig(anxiety=wsas))
+
+
+def test_waits_from_referral_to_first_attended_session(therapist):
+    first = dt.date(2025, 3, 3)
+    for days in (10, 42, 43, 126, 200):
+        build_course(
+            therapist,
+            Spec([(12, 9), (8, 6)], first_on=first, referral_on=first - dt.timedelta(days=days)),
+        )
+    build_course(therapist, Spec([(12, 9), (8, 6)], referral_on=None))
+    build_course(therapist, Spec([(12, 9)] * 3, ended_on=None, referral_on=dt.date(2020, 1, 1)))
+
+    waits = service_report(therapist.practice).waits
+
+    assert (waits.count, waits.mean_days, waits.median_days) == (5, Mean(421, 5), Fraction(43))
+    assert (waits.within_6_weeks, waits.within_18_weeks) == (Rate(2, 5), Rate(4, 5))
+
+
+def test_median_of_an_even_number_of_waits_is_the_mean_of_the_middle_two(therapist):
+    first = dt.date(2025, 3, 3)
+    for days in (7, 20, 21, 90):
+        build_course(
+            therapist,
+            Spec([(12, 9), (8, 6)], first_on=first, referral_on=first - dt.timedelta(days=days)),
+        )
+
+    assert service_report(therapist.practice).waits.median_days == Fraction(41, 2)
+
+
+def test_empty_report_has_no_rates(practice):
+    report = service_report(practice)
+
+    assert (report.referrals, report.started, report.finished) == (0, 0, 0)
+    assert report.outcomes.recovery.value is None
+    assert report.attended_sessions.value is None
+    assert report.waits.median_days is None
+    assert report.did_not_attend == Rate(0, 0)
+
+
+def test_period_filters_end_start_and_referral_dates_in_local_time(therapist):
+    # London is on summer time from 30 March 2025: 00:30 on 1 April is 23:30 UTC on 31 March.
+    inside = build_course(therapist, Spec([(15, 10), (4, 3)], ended_on=dt.date(2025, 3, 31)))
+    after = build_course(therapist, Spec([(15, 10), (4, 3)], ended_on=dt.date(2025, 4, 1)))
+    build_course(
+        therapist,
+        Spec([(15, 10), (4, 3)], first_on=dt.date(2024, 6, 3), ended_on=dt.date(2024, 12, 31)),
+    )
+    for course, moment in ((inside, (3, 31, 23, 55)), (after, (4, 1, 0, 30))):
+        month, day, hour, minute = moment
+        course.ended_at = at(dt.date(2025, month, day), dt.time(hour, minute))
+        course.save(update_fields=["ended_at"])
+        summary.refresh_outcome_summary(course)
+    for month, day, hour, minute in ((12, 31, 23, 55), (3, 31, 23, 55), (4, 1, 0, 10)):
+        year = 2024 if month == 12 else 2025
+        received = at(dt.date(year, month, day), dt.time(hour, minute))
+        ReferralFactory(practice=therapist.practice, received_at=received)
+    ReferralFactory(practice=therapist.practice, received_at=at(dt.date(2025, 1, 1), dt.time(0, 5)))
+
+    report = service_report(
+        therapist.practice, ended_from=dt.date(2025, 1, 1), ended_to=dt.date(2025, 3, 31)
+    )
+
+    assert (report.finished, report.started, report.referrals) == (1, 2, 2)
+    assert report.outcomes.recovery == Rate(1, 1)
+
+
+def test_therapist_and_scope_filters(therapist, other_therapist, supervisor):
+    build_course(therapist, Spec([(15, 10), (4, 3)]))
+    build_course(other_therapist, Spec([(15, 10), (16, 12)]))
+    build_course(other_therapist, Spec([(15, 10), (15, 10)]))
+    build_course(supervisor, Spec([(9, 4), (2, 1)]))
+
+    mine = service_report(therapist.practice, therapist=therapist)
+    theirs = service_report(therapist.practice, therapist=other_therapist)
+    supervised = service_report_for(supervisor)
+
+    assert (mine.finished, mine.referrals, mine.outcomes.recovery) == (1, 1, Rate(1, 1))
+    assert (theirs.finished, theirs.referrals, theirs.outcomes.recovery) == (2, 2, Rate(0, 2))
+    assert (supervised.finished, supervised.referrals) == (2, 2)
+    assert supervised.outcomes.reliable_improvement == Rate(2, 2)
+
+
+def test_supervisor_cannot_report_on_someone_outside_their_scope(supervisor, other_therapist):
+    with pytest.raises(PermissionDenied):
+        service_report_for(supervisor, therapist=other_therapist)
+
+
+def test_admin_cannot_report_on_another_practices_therapist(admin, foreign_therapist):
+    with pytest.raises(PermissionDenied):
+        service_report_for(admin, therapist=foreign_therapist)
+
+
+def test_report_therapists_follow_the_record_scope(
+    admin, supervisor, therapist, other_therapist, foreign_therapist
+):
+    former = MembershipFactory(
+        practice=admin.practice,
+        role=Membership.Role.ADMIN,
+        is_active=False,
+        user__full_name="Zed Former",
+    )
+    build_course(former, Spec([(12, 9), (8, 6)]))
+
+    assert list(report_therapists(admin)) == [therapist, other_therapist, supervisor, former]
+    assert list(report_therapists(supervisor)) == [therapist, supervisor]
+
+
+def test_another_practices_courses_and_referrals_never_count(therapist, foreign_therapist):
+    build_course(therapist, Spec([(15, 10), (4, 3)]))
+    build_course(foreign_therapist, Spec([(15, 10), (4, 3)]))
+    build_course(foreign_therapist, Spec([(15, 10), (20, 18)]))
+
+    report = service_report(therapist.practice)
+
+    assert (report.referrals, report.started, report.finished) == (1, 1, 1)
+    assert report.outcomes.reliable_deterioration == Rate(0, 1)
+
+
+def test_query_count_does_not_depend_on_the_number_of_courses(therapist, django_assert_num_queries):
+    rng = random.Random(7)
+    for size in (5, 50):
+        for _ in range(size - OutcomeSummary.objects.count()):
+            build_course(therapist, Spec([(rng.randint(0, 27), rng.randint(0, 21))] * 3))
+        with django_assert_num_queries(3):
+            report = service_report(therapist.practice, therapist=therapist)
+        assert report.finished == size
+
+
+def _random_spec(rng: random.Random) -> Spec:
+    sessions = rng.choice([0, 1, 2, 2, 3, *range(2, 21)])
+
+    # Some courses never give one measure; otherwise a score is missed now and then.
+    never = rng.choices(["", "phq", "gad"], weights=[84, 8, 8])[0]
+
+    def score(top: int, measure: str) -> int | None:
+        return None if never == measure or rng.random() < 0.12 else rng.randint(0, top)
+
+    first = dt.date(2024, 1, 1) + dt.timedelta(days=rng.randint(0, 600))
+    roll = rng.random()
+    ended_on = None if roll < 0.15 else first + dt.timedelta(weeks=sessions + rng.randint(0, 8))
+    return Spec(
+        scores=[(score(27, "phq"), score(21, "gad")) for _ in range(sessions)],
+        first_on=first,
+        ended_on=ended_on,
+        referral_on=None if rng.random() < 0.1 else first - dt.timedelta(days=rng.randint(0, 200)),
+        started=rng.random() > 0.05,
+        dna=rng.randint(0, 3),
+        extras=tuple(extra for extra in ("wsas", "draft", "missed_scores") if rng.random() < 0.2),
+    )
+
+
+@pytest.fixture
+def population(therapist, other_therapist, foreign_therapist):
+    rng = random.Random(20250917)
+    staff = [therapist] * 5 + [other_therapist] * 4 + [foreign_therapist]
+    built = []
+    for _ in range(300):
+        member, spec = rng.choice(staff), _random_spec(rng)
+        built.append((member, spec, build_course(member, spec)))
+    return built
+
+
+def _expected_activity(chosen, start=None, end=None):
+    def within(day):
+        return _in(day, start, end)
+
+    finished = [s for s in chosen if s.finished and within(s.ended_on)]
+    waits = [s.wait for s in finished if s.wait is not None]
+    return {
+        "started": sum(
+            1 for s in chosen if s.started and within(s.first_on - dt.timedelta(days=3))
+        ),
+        "referrals": sum(1 for s in chosen if within(s.referral_on)),
+        "attended": Mean(sum(s.attended for s in finished), len(finished)),
+        "dna": Rate(sum(s.dna for s in finished), sum(s.attended + s.dna for s in finished)),
+        "waits": (
+            len(waits),
+            sum(waits),
+            sum(w <= 42 for w in waits),
+            sum(w <= 126 for w in waits),
+        ),
+    }
+
+
+SCENARIOS = [
+    ("practice", None, None),
+    ("therapist", None, None),
+    ("practice", dt.date(2024, 7, 1), dt.date(2025, 3, 31)),
+    ("other_therapist", dt.date(2025, 1, 1), None),
+    ("practice", None, dt.date(2024, 12, 31)),
+]
+
+
+def _in(day, start, end):
+    return day is not None and (start is None or day >= start) and (end is None or day <= end)
+
+
+def test_sql_report_equals_the_pure_module_on_a_random_population(
+    population, therapist, other_therapist
+):
+    for who, start, end in SCENARIOS:
+        member = {"therapist": therapist, "other_therapist": other_therapist}.get(who)
+        chosen = [
+            (spec, course)
+            for owner, spec, course in population
+            if owner.practice_id == therapist.practice_id and member in (None, owner)
+        ]
+        ending = [course for spec, course in chosen if _in(spec.ended_on, start, end)]
+
+        report = service_report(
+            therapist.practice, therapist=member, ended_from=start, ended_to=end
+        )
+
+        scenario = (who, start, end)
+        rates = pure_rates(ending)
+        assert (scenario, report.outcomes) == (scenario, rates)
+        assert rates.finished > 30
+        assert rates.recovery.count > 0
+        assert rates.reliable_deterioration.count > 0
+        expected = _expected_activity([spec for spec, _ in chosen], start, end)
+        waits = report.waits
+        assert (
+            report.started,
+            report.referrals,
+            report.attended_sessions,
+            report.did_not_attend,
+            (
+                waits.count,
+                waits.total_days,
+                waits.within_6_weeks.count,
+                waits.within_18_weeks.count,
+            ),
+        ) == (
+            expected["started"],
+            expected["referrals"],
+            expected["attended"],
+            expected["dna"],
+            expected["waits"],
+        )
+
+
+def test_summary_kept_by_the_services_equals_the_rebuilt_one(therapist, frozen_now):
+    phq_high = Answers("PHQ-9", {f"q{n}": 2 for n in range(1, 10)} | {"q9": 0})
+    phq_low = Answers("PHQ-9", {f"q{n}": 0 for n in range(1, 10)})
+    gad_high = Answers("GAD-7", {f"q{n}": 2 for n in range(1, 8)})
+    gad_low = Answers("GAD-7", {f"q{n}": 1 for n in range(1, 8)})
+    for index, ends in enumerate((True, True, False)):
+        client = ClientFactory(practice=therapist.practice, therapist=therapist)
+        referral = ReferralFactory(
+            practice=therapist.practice, received_at=at(dt.date(2026, 1, 5 + index))
+        )
+        course = CourseFactory(client=client, referral=referral)
+        treatment.start_course(
+            course=course, values=weekly(start=dt.date(2026, 2, 2 + index)), actor=therapist
+        )
+        sessions = list(course.appointments.order_by("starts_at")[:4])
+        for number, session in enumerate(sessions):
+            if number == 2:
+                treatment.mark_did_not_attend(appointment=session, actor=therapist)
+                continue
+            session = treatment.mark_attended(appointment=session, actor=therapist)
+            answers = [phq_high, gad_high] if number == 0 else [phq_low, gad_low]
+            if index < 2:
+                given = answers[: 2 - index]
+                record_measures(appointment=session, answers=given, actor=therapist)
+        if ends:
+            treatment.end_course(course=course, reason="completed", note="", actor=therapist)
+    kept = {
+        row.course_id: model_to_dict(row, exclude=["id"]) for row in OutcomeSummary.objects.all()
+    }
+    before = service_report(therapist.practice)
+
+    OutcomeSummary.objects.all().delete()
+    call_command("rebuild_outcome_summaries", stdout=io.StringIO())
+
+    assert {
+        row.course_id: model_to_dict(row, exclude=["id"]) for row in OutcomeSummary.objects.all()
+    } == kept
+    assert service_report(therapist.practice) == before
+    assert (before.finished, before.outcomes.recovery, before.did_not_attend) == (
+        2,
+        Rate(1, 1),
+        Rate(2, 8),
+    )
+    assert before.paired == Rate(1, 2)
+
+
+def test_demo_practice_report_equals_the_pure_module(db):
+    call_command("seed_demo", stdout=io.StringIO())
+    practice = Practice.objects.get(slug=DEMO_SLUG)
+
+    report = service_report(practice)
+
+    assert report.outcomes == pure_rates(Course.objects.filter(practice=practice))
+    assert (
+        report.started == Course.objects.filter(practice=practice, started_at__isnull=False).count()
+    )
