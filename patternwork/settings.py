@@ -99,6 +99,8 @@ INSTALLED_APPS = [
     "patternwork.clients",
     "patternwork.treatment",
     "patternwork.measures",
+    "patternwork.formulation",
+    "patternwork.reports",
     "patternwork.clinic",
     "patternwork.portal",
     "patternwork.api",

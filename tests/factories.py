@@ -141,3 +141,51 @@ class RiskFlagFactory(factory.django.DjangoModelFactory):
     value = 1
     value_label = "Several days"
     raised_at = factory.LazyFunction(timezone.now)
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "formulation.Person"
+
+    client = factory.SubFactory(ClientFactory)
+    practice = factory.SelfAttribute("client.practice")
+    label = factory.Sequence(lambda n: f"Person {n}")
+    relationship = "friend"
+    era = "current"
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "formulation.Category"
+
+    practice = factory.SubFactory(PracticeFactory)
+    part = "wish"
+    label = factory.Sequence(lambda n: f"Category {n}")
+
+
+class EpisodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "formulation.Episode"
+
+    course = factory.SubFactory(CourseFactory)
+    client = factory.SelfAttribute("course.client")
+    practice = factory.SelfAttribute("course.practice")
+    person = factory.SubFactory(PersonFactory, client=factory.SelfAttribute("..client"))
+    logged_by = factory.SelfAttribute("course.therapist")
+    when = "current"
+    phase = "initial"
+    account = "Asked a friend to meet; they cancelled at the last minute."
+
+
+class IpafVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "formulation.IpafVersion"
+
+    course = factory.SubFactory(CourseFactory)
+    practice = factory.SelfAttribute("course.practice")
+    author = factory.SelfAttribute("course.therapist")
+    number = factory.Sequence(lambda n: n + 1)
+    self_representation = "Someone who has to earn their place"
+    other_representation = "Others who lose interest"
+    linking_affects = "Anxious, then ashamed"
+    defensive_function = "Not risking being let down"

@@ -6,7 +6,16 @@ clinical kinds, to that therapist's caseload.
 
 from tests import factories
 
-CASELOAD_KINDS = {"client", "course", "appointment", "note", "risk_flag"}
+CASELOAD_KINDS = {
+    "client",
+    "course",
+    "appointment",
+    "note",
+    "risk_flag",
+    "person",
+    "episode",
+    "ipaf_version",
+}
 
 
 def _client(therapist):
@@ -41,6 +50,11 @@ BUILDERS = {
     # Note routes are addressed by their appointment's public id.
     "note": _note,
     "risk_flag": _risk_flag,
+    "person": lambda therapist: factories.PersonFactory(client=_client(therapist)),
+    "episode": lambda therapist: factories.EpisodeFactory(course=_course(therapist)),
+    "ipaf_version": lambda therapist: factories.IpafVersionFactory(course=_course(therapist)),
+    # Categories belong to the practice, not to a caseload.
+    "category": lambda therapist: factories.CategoryFactory(practice=therapist.practice),
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from patternwork.accounts.access import (
@@ -140,16 +140,31 @@ def course_facts(
 ) -> plan.CourseFacts:
     """What the plan's milestones need to know about a course.
 
-    Relationship review, the IPAF and the letter join as those features land; until
-    then nothing of them is recorded, and the facts say so.
+    `course` carries the annotations of `with_formulation_facts`. The goodbye letter
+    joins when that feature lands; until then no letter exists, and the facts say so.
     """
     return plan.CourseFacts(
         planned=course.planned_sessions,
         attended=attended,
+        relationships_reviewed=bool(getattr(course, "relationships_reviewed", False)),
+        ipaf_agreed=bool(getattr(course, "ipaf_agreed", False)),
         sessions_missing_measures=missing_measures,
         letter_share_session=course.letter_share_session,
         ended=course.state == Course.State.ENDED,
         end_reason=course.end_reason,
+    )
+
+
+def with_formulation_facts(courses: QuerySet[Course]) -> QuerySet[Course]:
+    """Annotate: has the relationship review begun; is an IPAF version agreed."""
+    from patternwork.formulation.models import Episode, IpafVersion, Person
+
+    return courses.annotate(
+        relationships_reviewed=Exists(Person.objects.filter(client_id=OuterRef("client_id")))
+        | Exists(Episode.objects.filter(client_id=OuterRef("client_id"))),
+        ipaf_agreed=Exists(
+            IpafVersion.objects.filter(course_id=OuterRef("pk"), agreed_on__isnull=False)
+        ),
     )
 
 
@@ -190,8 +205,7 @@ def caseload(
     """The member's open courses with n of N, phase, next appointment and overdue items."""
     now = timezone.now()
     courses = (
-        courses_for(membership)
-        .exclude(state=Course.State.ENDED)
+        with_formulation_facts(courses_for(membership).exclude(state=Course.State.ENDED))
         .annotate(
             attended=Count("appointments", filter=ATTENDED),
             next_start=Min(
@@ -339,7 +353,9 @@ def course_view(course: Course) -> CourseView:
         projection=projection,
         milestones=plan.milestones(
             course_facts(
-                course, attended, sessions_missing_measures([course.pk]).get(course.pk, ())
+                with_formulation_facts(Course.objects.filter(pk=course.pk)).get(),
+                attended,
+                sessions_missing_measures([course.pk]).get(course.pk, ()),
             )
         ),
         closures=closed,

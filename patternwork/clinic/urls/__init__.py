@@ -5,9 +5,13 @@ from patternwork.clinic.urls import (
     calendar,
     clients,
     courses,
+    formulation,
     measures,
+    patterns,
     practice,
     referrals,
+    relationship_map,
+    reports,
 )
 
 app_name = "clinic"
@@ -20,4 +24,8 @@ urlpatterns = [
     *courses.urlpatterns,
     *calendar.urlpatterns,
     *measures.urlpatterns,
+    *formulation.urlpatterns,
+    *relationship_map.urlpatterns,
+    *patterns.urlpatterns,
+    *reports.urlpatterns,
 ]

@@ -14,6 +14,7 @@ from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.courses import AmendmentForm, CancelForm, MoveForm, NoteForm
 from patternwork.clinic.views.practice import _add_errors
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
+from patternwork.formulation import selectors as formulation_selectors
 from patternwork.measures.flag_selectors import responses_at
 from patternwork.treatment import plan, prompts, scheduling, selectors, services
 from patternwork.treatment.models import Appointment
@@ -64,9 +65,17 @@ def _session_page(
         "move_form": move_form or MoveForm(initial={"date": local.date(), "time": local.time()}),
         "started": appointment.starts_at <= timezone.now(),
         "responses": list(responses_at(appointment).values()) if notes_visible else [],
+        "formulation": _formulation(appointment, phase) if notes_visible else None,
         "due": _due(appointment),
     }
     return render(request, "clinic/courses/appointment_detail.html", context, status=status)
+
+
+def _formulation(appointment, phase):
+    """The agreed IPAF, this session's episodes and the trend (middle and ending phases)."""
+    if phase not in (plan.Phase.MIDDLE, plan.Phase.ENDING, plan.Phase.OVER_PLAN):
+        return None
+    return formulation_selectors.session_formulation(appointment)
 
 
 def _due(appointment) -> tuple[str, ...]:

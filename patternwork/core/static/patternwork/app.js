@@ -8,3 +8,22 @@ document.addEventListener("click", (event) => {
     event.preventDefault();
   }
 });
+
+document.addEventListener("click", (event) => {
+  // Category suggestions in the episode form (clinic/patterns/partials/category_suggestions.html):
+  // a click ticks the suggested category's checkbox; nothing is ever ticked without one.
+  const button = event.target.closest("button[data-category][data-part]");
+  if (!button) {
+    return;
+  }
+  const name = `${button.dataset.part}_categories`;
+  const box = Array.from(document.getElementsByName(name)).find(
+    (input) => input.type === "checkbox" && input.value === button.dataset.category,
+  );
+  if (!box) {
+    return;
+  }
+  box.checked = true;
+  box.dispatchEvent(new Event("change", { bubbles: true }));
+  button.setAttribute("aria-pressed", "true");
+});

@@ -1,0 +1,344 @@
+"""Figures of the pattern page: the pure statistics turned into what the page shows.
+
+Each figure carries the episodes behind it, numbered as listed at the foot of the page,
+so every figure can be traced back to what the client said (DESIGN.md 5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from patternwork.formulation import selectors
+from patternwork.formulation.models import Episode, Person
+from patternwork.formulation.patterns import (
+    ByPhase,
+    CategoryProfile,
+    Share,
+    ValenceProfile,
+)
+
+PHASES = ("initial", "middle", "ending")
+PART_TITLES = {
+    "wish": gettext_lazy("Wish: what the client wanted"),
+    "ro": gettext_lazy("Response of other: how the other responded"),
+    "rs": gettext_lazy("Response of self: how the client responded"),
+}
+PART_SHORT = {
+    "wish": gettext_lazy("Wish"),
+    "ro": gettext_lazy("Response of other"),
+    "rs": gettext_lazy("Response of self"),
+}
+
+
+# The pattern page: figures with the episodes behind them
+
+
+@dataclass(frozen=True)
+class EpisodeRef:
+    number: int
+    anchor: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Figure:
+    text: str
+    count: int
+    refs: tuple[EpisodeRef, ...]
+
+
+@dataclass(frozen=True)
+class CategoryLabel:
+    text: str
+    retired: bool
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a pervasiveness table: a category or a positive/negative mark."""
+
+    label: CategoryLabel
+    overall: Figure
+    phases: tuple[Figure | None, ...]
+    change: str
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Who, when and from which era a category appears with, and whether it recurs."""
+
+    label: CategoryLabel
+    people: tuple[Figure, ...]
+    whens: tuple[Figure, ...]
+    eras: tuple[Figure, ...]
+    recurs: bool
+    earlier: Figure
+    later: Figure
+
+
+@dataclass(frozen=True)
+class PartSection:
+    part: str
+    title: str
+    rows: tuple[Row, ...]
+    valences: tuple[Row, ...]
+    spreads: tuple[Spread, ...]
+
+
+@dataclass(frozen=True)
+class ThemePart:
+    part: str
+    title: str
+    labels: tuple[CategoryLabel, ...]
+    is_tie: bool
+    overall: Figure | None
+    tied: tuple[Row, ...]
+
+
+@dataclass(frozen=True)
+class Sequence:
+    rank: int
+    wish: CategoryLabel
+    ro: CategoryLabel
+    rs: CategoryLabel
+    figure: Figure
+
+
+@dataclass(frozen=True)
+class PartCodes:
+    title: str
+    labels: tuple[CategoryLabel, ...]
+    valence: str
+
+
+@dataclass(frozen=True)
+class EpisodeItem:
+    ref: EpisodeRef
+    episode: Episode
+    other: str
+    codes: tuple[PartCodes, ...]
+
+
+@dataclass(frozen=True)
+class PatternPage:
+    total: int
+    min_episodes: int
+    too_few: bool
+    phase_counts: tuple[tuple[str, Figure], ...]
+    theme: tuple[ThemePart, ...] | None
+    sequences: tuple[Sequence, ...] | None
+    parts: tuple[PartSection, ...]
+    episodes: tuple[EpisodeItem, ...]
+
+
+def _percent(value: Fraction) -> int:
+    # Half up, as people round: 2/3 is 67% and 1/8 is 13%.
+    return int(value * 100 + Fraction(1, 2))
+
+
+def _points(change: Fraction | None) -> str:
+    if change is None:
+        return "—"
+    points = _percent(abs(change))
+    if points == 0:
+        return _("no change")
+    sign = "+" if change > 0 else "\N{MINUS SIGN}"
+    return ngettext("%(sign)s%(points)s point", "%(sign)s%(points)s points", points) % {
+        "sign": sign,
+        "points": points,
+    }
+
+
+class PatternFigures:
+    """Turn a PatternView into the figures the template shows."""
+
+    def __init__(self, view: selectors.PatternView) -> None:
+        self.view = view
+        self.report = view.report
+        self.retired = {
+            str(code.category.public_id)
+            for episode in view.episodes
+            for code in episode.codes.all()
+            if code.category.retired_at is not None
+        }
+        self.items = tuple(self._item(n, e) for n, e in enumerate(view.episodes, start=1))
+        self.refs = {str(item.episode.public_id): item.ref for item in self.items}
+
+    def label(self, category_id: str) -> CategoryLabel:
+        text = self.view.labels.get(category_id, _("(unknown category)"))
+        return CategoryLabel(text=text, retired=category_id in self.retired)
+
+    def _other(self, episode: Episode) -> str:
+        if episode.with_therapist:
+            return _("the therapist")
+        return f"{episode.person.label} ({episode.person.relationship})"
+
+    def _item(self, number: int, episode: Episode) -> EpisodeItem:
+        ref = EpisodeRef(
+            number=number,
+            anchor=f"episode-{episode.public_id}",
+            title=_("Episode %(number)s: %(other)s, %(when)s")
+            % {
+                "number": number,
+                "other": self._other(episode),
+                "when": episode.get_when_display().lower(),
+            },
+        )
+        by_part: dict[str, list[CategoryLabel]] = {part: [] for part in PART_SHORT}
+        for code in episode.codes.all():
+            by_part[code.part].append(
+                CategoryLabel(code.category.label, code.category.retired_at is not None)
+            )
+        codes = tuple(
+            PartCodes(
+                title=str(PART_SHORT[part]),
+                labels=tuple(sorted(labels, key=lambda c: c.text.casefold())),
+                valence=getattr(episode, f"get_{part}_valence_display")(),
+            )
+            for part, labels in by_part.items()
+        )
+        return EpisodeItem(ref=ref, episode=episode, other=self._other(episode), codes=codes)
+
+    def figure(self, text: str, episode_ids) -> Figure:
+        refs = tuple(self.refs[i] for i in episode_ids)
+        return Figure(text=text, count=len(refs), refs=refs)
+
+    def share(self, share: Share | None) -> Figure | None:
+        if share is None:
+            return None
+        text = ngettext(
+            "%(count)s of %(total)s episode", "%(count)s of %(total)s episodes", share.total
+        ) % {"count": share.count, "total": share.total}
+        if not self.report.too_few_episodes:
+            text = f"{text} ({_percent(share.value)}%)"
+        return self.figure(text, share.episode_ids)
+
+    def row(self, label: CategoryLabel, profile: CategoryProfile | ValenceProfile) -> Row:
+        by_phase: ByPhase = profile.by_phase
+        return Row(
+            label=label,
+            overall=self.share(profile.overall),
+            phases=tuple(self.share(by_phase[phase]) for phase in PHASES),
+            change=_points(profile.change.initial_to_ending),
+        )
+
+    def tally(self, label: str, episode_ids) -> Figure:
+        return self.figure(f"{label}: {len(episode_ids)}", episode_ids)
+
+    def spread(self, profile: CategoryProfile) -> Spread:
+        recurrence = profile.recurrence
+        return Spread(
+            label=self.label(profile.category),
+            people=tuple(self.tally(t.person_label, t.episode_ids) for t in profile.people),
+            whens=tuple(
+                self.tally(str(Episode.When(t.key).label), t.episode_ids) for t in profile.whens
+            ),
+            eras=tuple(
+                self.tally(
+                    str(Person.Era(t.key).label) if t.key else _("the therapist (no era)"),
+                    t.episode_ids,
+                )
+                for t in profile.eras
+            ),
+            recurs=recurrence.recurs,
+            earlier=self.tally(_("childhood or past"), recurrence.earlier_episode_ids),
+            later=self.tally(_("current or in the session"), recurrence.later_episode_ids),
+        )
+
+    def by_label(self, category_ids) -> list[str]:
+        return sorted(category_ids, key=lambda c: self.label(c).text.casefold())
+
+    def part(self, part: str) -> PartSection:
+        # The statistics order equal counts by category id; people read labels.
+        profiles = sorted(
+            self.report.profiles(part),
+            key=lambda p: (-p.overall.count, self.label(p.category).text.casefold()),
+        )
+        valences = [v for v in self.report.valences if v.part == part]
+        return PartSection(
+            part=part,
+            title=str(PART_TITLES[part]),
+            rows=tuple(self.row(self.label(p.category), p) for p in profiles),
+            valences=tuple(
+                self.row(CategoryLabel(str(Episode.Valence(v.valence).label), False), v)
+                for v in valences
+            ),
+            spreads=tuple(self.spread(p) for p in profiles),
+        )
+
+    def theme(self) -> tuple[ThemePart, ...] | None:
+        core = self.report.core_theme
+        if core is None:
+            return None
+        parts = []
+        for part in PART_SHORT:
+            candidate = core[part]
+            if candidate is None:
+                parts.append(ThemePart(part, str(PART_SHORT[part]), (), False, None, ()))
+                continue
+            categories = self.by_label(candidate.categories)
+            tied = tuple(self.row(self.label(c), self.report.profile(part, c)) for c in categories)
+            text = ngettext(
+                "%(count)s of %(total)s episode (%(percent)s%%)",
+                "%(count)s of %(total)s episodes (%(percent)s%%)",
+                candidate.total,
+            ) % {
+                "count": candidate.count,
+                "total": candidate.total,
+                "percent": _percent(candidate.value),
+            }
+            parts.append(
+                ThemePart(
+                    part=part,
+                    title=str(PART_SHORT[part]),
+                    labels=tuple(self.label(c) for c in categories),
+                    is_tie=candidate.is_tie,
+                    overall=self.figure(text, candidate.episode_ids),
+                    tied=tied,
+                )
+            )
+        return tuple(parts)
+
+    def sequences(self) -> tuple[Sequence, ...] | None:
+        if self.report.sequences is None:
+            return None
+        sequences = [
+            Sequence(
+                rank=t.rank,
+                wish=self.label(t.wish),
+                ro=self.label(t.ro),
+                rs=self.label(t.rs),
+                figure=self.share(t.share),
+            )
+            for t in self.report.sequences
+        ]
+        return tuple(sorted(sequences, key=lambda q: (q.rank, q.wish.text, q.ro.text, q.rs.text)))
+
+    def page(self) -> PatternPage:
+        report = self.report
+        phase_counts = tuple(
+            (
+                phase,
+                self.figure(
+                    ngettext("%(count)s episode", "%(count)s episodes", len(ids))
+                    % {"count": len(ids)},
+                    ids,
+                ),
+            )
+            for phase in PHASES
+            for ids in (report.phase_episode_ids[phase],)
+        )
+        return PatternPage(
+            total=report.total,
+            min_episodes=report.min_episodes,
+            too_few=report.too_few_episodes,
+            phase_counts=phase_counts,
+            theme=self.theme(),
+            sequences=self.sequences(),
+            parts=tuple(self.part(part) for part in PART_SHORT),
+            episodes=self.items,
+        )

@@ -1,0 +1,219 @@
+"""Relationship episodes and the IPAF in the staff UI."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from patternwork.accounts.models import Membership
+from patternwork.clinic.decorators import staff_view
+from patternwork.clinic.forms.formulation import AgreeForm, EpisodeForm, IpafForm
+from patternwork.clinic.views.practice import _add_errors
+from patternwork.formulation import selectors, services
+from patternwork.treatment import selectors as treatment_selectors
+from patternwork.treatment.models import Course
+
+Role = Membership.Role
+CLINICIANS = (Role.THERAPIST, Role.SUPERVISOR, Role.ADMIN)
+IPAF_FIELDS = services.IPAF_FIELDS
+
+
+def _episode_form(request, client, data=None, instance=None, initial=None):
+    services.ensure_default_categories(client.practice, by=request.membership)
+    return EpisodeForm(
+        data,
+        instance=instance,
+        initial=initial,
+        people=selectors.people_of(client),
+        categories=selectors.categories_of(client.practice),
+    )
+
+
+@staff_view()
+def episode_list(request, public_id):
+    client = selectors.get_client_for_formulation(request.membership, public_id, user=request.user)
+    course = client.courses.exclude(state=Course.State.ENDED).first()
+    return render(
+        request,
+        "clinic/formulation/episode_list.html",
+        {"client": client, "course": course, "episodes": selectors.episodes_of(client)},
+    )
+
+
+@staff_view(*CLINICIANS)
+def episode_new(request, public_id):
+    course = selectors.get_course_for_formulation(request.membership, public_id, user=request.user)
+    appointment = None
+    if request.GET.get("appointment") or request.POST.get("appointment"):
+        key = request.POST.get("appointment") or request.GET.get("appointment")
+        try:
+            appointment = (
+                treatment_selectors.appointments_for(request.membership)
+                .filter(public_id=key, course=course)
+                .first()
+            )
+        except ValidationError:
+            appointment = None
+        if appointment is None:
+            raise Http404("Not found.")
+    initial = {"when": "in_session" if request.GET.get("in_session") else "current"}
+    form = _episode_form(request, course.client, request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            episode = services.log_episode(
+                course=course,
+                data=form.data_for_service(),
+                person=form.person(),
+                with_therapist=form.with_therapist(),
+                categories=form.categories(),
+                appointment=appointment,
+                by=request.membership,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Episode logged."))
+            if appointment is not None:
+                return redirect("clinic:appointment-detail", public_id=appointment.public_id)
+            return redirect("clinic:episode-detail", public_id=episode.public_id)
+    return render(
+        request,
+        "clinic/formulation/episode_form.html",
+        {"client": course.client, "course": course, "form": form, "appointment": appointment},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_view(*CLINICIANS)
+def episode_detail(request, public_id):
+    episode = selectors.get_episode_for(request.membership, public_id, user=request.user)
+    form = _episode_form(request, episode.client, request.POST or None, instance=episode)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_episode(
+                episode=episode,
+                data=form.data_for_service(),
+                person=form.person(),
+                with_therapist=form.with_therapist(),
+                categories=form.categories(),
+                by=request.membership,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Episode saved."))
+            return redirect("clinic:episode-detail", public_id=episode.public_id)
+    return render(
+        request,
+        "clinic/formulation/episode_form.html",
+        {"client": episode.client, "course": episode.course, "form": form, "episode": episode},
+        status=400 if form.errors else 200,
+    )
+
+
+def _prefill(course, pattern, *, use_suggestions: bool) -> dict:
+    """Start from the latest version, or, when the therapist asks, from the suggestions.
+
+    Suggestions are text to edit, never a formulation: they fill the form only on a
+    click, and nothing is saved until the therapist saves.
+    """
+    if use_suggestions:
+        suggestions = pattern.suggestions
+        initial = {}
+        if suggestions.other_representation:
+            initial["other_representation"] = suggestions.other_representation.text
+        if suggestions.self_and_affect:
+            initial["self_representation"] = suggestions.self_and_affect.text
+            initial["linking_affects"] = suggestions.self_and_affect.text
+        return initial
+    latest = course.ipaf_versions.order_by("-number").first()
+    if latest is not None:
+        return {field: getattr(latest, field) for field in IPAF_FIELDS}
+    return {}
+
+
+@staff_view()
+def ipaf(request, public_id):
+    course = selectors.get_course_for_formulation(request.membership, public_id, user=request.user)
+    pattern = selectors.pattern_view(course.client)
+    episodes = [e for e in pattern.episodes if e.course_id == course.pk]
+    initial = _prefill(course, pattern, use_suggestions=bool(request.GET.get("suggest")))
+    form = IpafForm(request.POST or None, initial=initial, episodes=episodes)
+    if request.method == "POST":
+        if request.membership.role not in CLINICIANS:
+            raise Http404("Not found.")
+        if form.is_valid():
+            try:
+                version = services.save_ipaf(
+                    course=course,
+                    data=form.cleaned_data,
+                    episodes=form.supporting(),
+                    by=request.membership,
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, _("Saved as version %(n)s.") % {"n": version.number})
+                return redirect("clinic:ipaf", public_id=course.public_id)
+    versions = selectors.ipaf_versions(course)
+    return render(
+        request,
+        "clinic/formulation/ipaf.html",
+        {
+            "course": course,
+            "client": course.client,
+            "form": form,
+            "versions": versions,
+            "agreed": next((v for v in versions if v.agreed_on), None),
+            "pattern": pattern,
+            "agree_form": AgreeForm(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_view()
+def ipaf_compare(request, public_id):
+    course = selectors.get_course_for_formulation(request.membership, public_id, user=request.user)
+    versions = {str(v.public_id): v for v in selectors.ipaf_versions(course)}
+    left = versions.get(request.GET.get("a", ""))
+    right = versions.get(request.GET.get("b", ""))
+    if left is None or right is None:
+        ordered = sorted(versions.values(), key=lambda v: v.number)
+        if len(ordered) < 2:
+            messages.info(request, _("There is only one version so far."))
+            return redirect("clinic:ipaf", public_id=course.public_id)
+        left, right = ordered[-2], ordered[-1]
+    rows = [
+        (IpafForm.base_fields[field].label, getattr(left, field), getattr(right, field))
+        for field in IPAF_FIELDS
+    ]
+    return render(
+        request,
+        "clinic/formulation/ipaf_compare.html",
+        {"course": course, "client": course.client, "left": left, "right": right, "rows": rows},
+    )
+
+
+@staff_view(*CLINICIANS)
+@require_POST
+def ipaf_agree(request, public_id):
+    version = selectors.get_ipaf_version_for(request.membership, public_id, user=request.user)
+    form = AgreeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.mark_ipaf_agreed(
+                version=version, agreed_on=form.cleaned_data["agreed_on"], by=request.membership
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("Version %(n)s is recorded as agreed with the client.") % {"n": version.number},
+            )
+    else:
+        messages.error(request, _("Enter the date it was agreed."))
+    return redirect("clinic:ipaf", public_id=version.course.public_id)

@@ -1,0 +1,203 @@
+"""The pattern page, the practice's category set and keyword suggestions for episodes.
+
+The pattern page turns the pure statistics into figures that each carry the episodes
+behind them, numbered as listed at the foot of the page, so every figure can be traced
+back to what the client said (DESIGN.md 5).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from patternwork.accounts.access import require_role
+from patternwork.accounts.models import Membership
+from patternwork.clinic.decorators import is_htmx, staff_view
+from patternwork.clinic.forms.patterns import CategoryAddForm, CategoryForm, SuggestForm
+from patternwork.clinic.pattern_figures import PART_TITLES, PatternFigures
+from patternwork.clinic.views.practice import _add_errors
+from patternwork.formulation import keywords, selectors, services
+from patternwork.formulation.models import Category
+
+ADMIN = Membership.Role.ADMIN
+
+
+@staff_view()
+@require_GET
+def pattern(request, public_id):
+    client = selectors.get_client_for_formulation(request.membership, public_id, user=request.user)
+    page = PatternFigures(selectors.pattern_view(client)).page()
+    return render(request, "clinic/patterns/pattern.html", {"client": client, "page": page})
+
+
+# The category set
+
+
+def _category(request, public_id) -> Category:
+    return selectors.get_category_for(request.membership, public_id, user=request.user)
+
+
+def _category_set_page(request, form, *, status=200):
+    practice = request.membership.practice
+    categories = selectors.categories_of(practice, include_retired=True)
+    rows = [(c, ", ".join(keywords.parse_keywords(c.keywords))) for c in categories]
+    parts = [
+        {
+            "part": part,
+            "title": PART_TITLES[part],
+            "active": [(c, w) for c, w in rows if c.part == part and c.retired_at is None],
+            "retired": [(c, w) for c, w in rows if c.part == part and c.retired_at is not None],
+        }
+        for part in PART_TITLES
+    ]
+    return render(
+        request,
+        "clinic/patterns/category_set.html",
+        {
+            "parts": parts,
+            "form": form,
+            "can_edit": request.membership.role == ADMIN,
+            "suggest_form": SuggestForm(auto_id="try_%s"),
+        },
+        status=status,
+    )
+
+
+@staff_view()
+def category_set(request):
+    """The practice's categories. Everyone may read them; admins change them."""
+    is_admin = request.membership.role == ADMIN
+    if request.method == "POST":
+        require_role(request, ADMIN)
+    # Before an addition too: a first category added by hand would stop the defaults.
+    services.ensure_default_categories(request.membership.practice, by=request.membership)
+    if request.method != "POST":
+        return _category_set_page(request, CategoryAddForm() if is_admin else None)
+    form = CategoryAddForm(request.POST)
+    if form.is_valid():
+        try:
+            category = services.add_category(
+                practice=request.membership.practice,
+                part=form.cleaned_data["part"],
+                label=form.cleaned_data["label"],
+                keywords=form.cleaned_data["keywords"],
+                by=request.membership,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("“%(label)s” added.") % {"label": category.label})
+            return redirect("clinic:category-set")
+    return _category_set_page(request, form, status=400)
+
+
+@staff_view(ADMIN)
+def category_edit(request, public_id):
+    category = _category(request, public_id)
+    title = category.label
+    form = CategoryForm(
+        request.POST or None, initial={"label": category.label, "keywords": category.keywords}
+    )
+    if request.method == "POST" and form.is_valid():
+        if not form.changes(category):
+            messages.info(request, _("Nothing changed."))
+            return redirect("clinic:category-set")
+        try:
+            services.update_category(
+                category=category,
+                label=form.cleaned_data["label"],
+                keywords=form.cleaned_data["keywords"],
+                by=request.membership,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("“%(label)s” saved.") % {"label": category.label})
+            return redirect("clinic:category-set")
+    status = 400 if form.is_bound else 200
+    return render(
+        request,
+        "clinic/patterns/category_edit.html",
+        {"category": category, "title": title, "form": form},
+        status=status,
+    )
+
+
+def _set_retired(request, public_id, *, retired: bool):
+    category = _category(request, public_id)
+    if (category.retired_at is not None) == retired:
+        message = (
+            _("“%(label)s” was already retired.")
+            if retired
+            else _("“%(label)s” is already offered.")
+        )
+        messages.info(request, message % {"label": category.label})
+        return redirect("clinic:category-set")
+    services.set_category_retired(category=category, retired=retired, by=request.membership)
+    if retired:
+        message = _(
+            "“%(label)s” is retired: it stays on the episodes already coded with it "
+            "but is no longer offered."
+        )
+    else:
+        message = _("“%(label)s” is offered again.")
+    messages.success(request, message % {"label": category.label})
+    return redirect("clinic:category-set")
+
+
+@staff_view(ADMIN)
+@require_POST
+def category_retire(request, public_id):
+    return _set_retired(request, public_id, retired=True)
+
+
+@staff_view(ADMIN)
+@require_POST
+def category_restore(request, public_id):
+    return _set_retired(request, public_id, retired=False)
+
+
+# Keyword suggestions
+
+
+@staff_view()
+@require_GET
+def category_suggestions(request):
+    """Active categories of one part whose keywords occur in the text, with the words found.
+
+    An htmx request gets the fragment for the episode form; its buttons tick a category
+    only when clicked (app.js). A plain request gets a page to try the keywords out.
+    """
+    form = SuggestForm.from_query(request.GET) if request.GET else SuggestForm()
+    found, status = [], 200
+    if form.is_bound and form.is_valid():
+        part = form.cleaned_data["part"]
+        candidates = [
+            keywords.CategoryWords(
+                id=str(c.public_id), label=c.label, keywords=keywords.parse_keywords(c.keywords)
+            )
+            for c in selectors.categories_of(request.membership.practice)
+            if c.part == part
+        ]
+        found = keywords.suggest(form.cleaned_data["text"], candidates)
+    elif form.is_bound:
+        status = 400
+    fragment = is_htmx(request)
+    context = {
+        "form": form,
+        "part": form.cleaned_data.get("part", "") if form.is_bound else "",
+        "suggestions": found,
+        "searched": form.is_bound and status == 200 and bool(form.cleaned_data["text"].strip()),
+        # The category page previews its keywords: there is no episode form to tick there.
+        "buttons": fragment and request.GET.get("preview") != "1",
+        "fragment": fragment,
+    }
+    template = (
+        "clinic/patterns/partials/category_suggestions.html"
+        if fragment
+        else "clinic/patterns/category_suggest.html"
+    )
+    return render(request, template, context, status=status)

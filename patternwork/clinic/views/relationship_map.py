@@ -1,0 +1,160 @@
+"""The relationship map: the picture with a table beside it; adding, editing, archiving people.
+
+Anyone who may read the client's clinical record sees the map; it can be changed in any
+phase of the course, and after it, while the client record is active.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from patternwork.clients.models import Client
+from patternwork.clinic.decorators import staff_view
+from patternwork.clinic.forms.relationship_map import (
+    MAP_READ_ONLY,
+    RELATIONSHIP_SUGGESTIONS,
+    PersonForm,
+    loaded_stamp,
+    map_is_editable,
+    person_initial,
+)
+from patternwork.clinic.views.practice import _add_errors
+from patternwork.core.concurrency import STALE_EDIT_MESSAGE
+from patternwork.formulation import mapdraw, selectors, services
+from patternwork.formulation.models import Person
+
+MAP_TEMPLATE = "clinic/relationship_map/relationship_map.html"
+EDIT_TEMPLATE = "clinic/relationship_map/person_edit.html"
+ERA_LABELS = dict(Person.Era.choices)
+CONFLICT_STYLES = [(level, *style) for level, style in sorted(mapdraw.CONFLICT_STYLE.items())]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One person in the table, with their number and their place in the picture."""
+
+    number: int
+    person: Person
+    node: mapdraw.Node | None  # None when the picture had no room for them
+
+
+@dataclass(frozen=True)
+class SectorView:
+    sector: mapdraw.Sector
+    label: str
+    rows: list[Row]
+
+
+def _map_context(client: Client, form: PersonForm) -> dict:
+    everyone = selectors.people_of(client, archived=True)
+    people = {str(p.public_id): p for p in everyone if p.archived_at is None}
+    drawing = mapdraw.draw_map(
+        mapdraw.MapPerson(
+            key=key,
+            label=p.label,
+            era=p.era,
+            closeness=p.closeness,
+            conflict=p.conflict,
+            contact=p.contact,
+        )
+        for key, p in people.items()
+    )
+    nodes = {node.key: node for node in drawing.nodes}
+    rows = [
+        Row(number, people[key], nodes.get(key))
+        for number, key in enumerate(drawing.order, start=1)
+    ]
+    return {
+        "client": client,
+        "drawing": drawing,
+        "rows": rows,
+        "sectors": [
+            SectorView(s, ERA_LABELS[s.era], [r for r in rows if r.person.era == s.era])
+            for s in drawing.sectors
+        ],
+        "unplaced": [r for r in rows if r.node is None],
+        "archived": sorted(
+            (p for p in everyone if p.archived_at is not None),
+            key=lambda p: p.archived_at,
+            reverse=True,
+        ),
+        "editable": map_is_editable(client),
+        "read_only": MAP_READ_ONLY,
+        "form": form,
+        "suggestions": RELATIONSHIP_SUGGESTIONS,
+        "conflict_styles": CONFLICT_STYLES,
+    }
+
+
+@staff_view()
+def relationship_map(request, public_id):
+    client = selectors.get_client_for_formulation(request.membership, public_id, user=request.user)
+    form = PersonForm(request.POST or None, client=client)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.add_person(
+                client=client, data=form.cleaned_data, by=request.membership
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("%(label)s is on the map.") % {"label": person.label})
+            url = reverse("clinic:relationship-map", args=[client.public_id])
+            return redirect(f"{url}#add-person")
+    status = 400 if form.errors else 200
+    return render(request, MAP_TEMPLATE, _map_context(client, form), status=status)
+
+
+def _edit_page(request, person: Person, form: PersonForm, status: int = 200):
+    context = {
+        "client": person.client,
+        "person": person,
+        "form": form,
+        "editable": map_is_editable(person.client),
+        "read_only": MAP_READ_ONLY,
+        "suggestions": RELATIONSHIP_SUGGESTIONS,
+    }
+    return render(request, EDIT_TEMPLATE, context, status=status)
+
+
+@staff_view()
+def person_edit(request, public_id):
+    person = selectors.get_person_for(request.membership, public_id, user=request.user)
+    form = PersonForm(request.POST or None, client=person.client, initial=person_initial(person))
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["loaded"] != loaded_stamp(person):
+            form.add_error(None, STALE_EDIT_MESSAGE)
+            return _edit_page(request, person, form, status=409)
+        try:
+            services.update_person(person=person, data=form.cleaned_data, by=request.membership)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            changed = form.has_changed()
+            messages.success(request, _("Saved.") if changed else _("Nothing changed."))
+            return redirect("clinic:relationship-map", public_id=person.client.public_id)
+    return _edit_page(request, person, form, status=400 if form.errors else 200)
+
+
+@staff_view()
+@require_POST
+def person_archive(request, public_id):
+    person = selectors.get_person_for(request.membership, public_id, user=request.user)
+    if not map_is_editable(person.client):
+        # The page says why: the record is closed and the map is read-only.
+        form = PersonForm(client=person.client, initial=person_initial(person))
+        return _edit_page(request, person, form, status=409)
+    services.archive_person(person=person, by=request.membership)
+    messages.success(
+        request,
+        _("%(label)s is off the map. Episodes with them still name them.")
+        % {"label": person.label},
+    )
+    return redirect("clinic:relationship-map", public_id=person.client.public_id)

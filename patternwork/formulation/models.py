@@ -1,0 +1,192 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from patternwork.core.crypto import EncryptedTextField
+from patternwork.core.models import BaseModel
+from patternwork.formulation.patterns import Era, Part, Valence, When
+
+
+class Person(BaseModel):
+    """Someone who matters to the client: a place on their relationship map."""
+
+    class Era(models.TextChoices):
+        CHILDHOOD = Era.CHILDHOOD.value, _("Childhood")
+        ADOLESCENCE = Era.ADOLESCENCE.value, _("Adolescence")
+        ADULT_PAST = Era.ADULT_PAST.value, _("Adult life, past")
+        CURRENT = Era.CURRENT.value, _("Current")
+
+    class Contact(models.TextChoices):
+        IN_CONTACT = "in_contact", _("Alive, in contact")
+        NO_CONTACT = "no_contact", _("Alive, no contact")
+        DIED = "died", _("Died")
+        UNKNOWN = "unknown", _("Not known")
+
+    practice = models.ForeignKey("accounts.Practice", on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.PROTECT, related_name="relationship_people"
+    )
+    label = models.CharField(_("name or label"), max_length=100)
+    relationship = models.CharField(_("relationship"), max_length=60)
+    era = models.CharField(_("era"), max_length=20, choices=Era.choices)
+    contact = models.CharField(
+        _("alive / contact"), max_length=20, choices=Contact.choices, default=Contact.IN_CONTACT
+    )
+    closeness = models.PositiveSmallIntegerField(_("closeness (1-5)"), default=3)
+    conflict = models.PositiveSmallIntegerField(_("conflict (1-5)"), default=1)
+    notes = EncryptedTextField(_("notes"), blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["label", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closeness__gte=1, closeness__lte=5), name="person_closeness_1_5"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(conflict__gte=1, conflict__lte=5), name="person_conflict_1_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.relationship})"
+
+
+class Category(BaseModel):
+    """A category of a practice's set for one part of an episode (wish, RO or RS)."""
+
+    class Part(models.TextChoices):
+        WISH = Part.WISH.value, _("What the client wanted")
+        RO = Part.RO.value, _("How the other responded")
+        RS = Part.RS.value, _("How the client responded")
+
+    practice = models.ForeignKey(
+        "accounts.Practice", on_delete=models.PROTECT, related_name="pattern_categories"
+    )
+    part = models.CharField(max_length=10, choices=Part.choices)
+    label = models.CharField(_("label"), max_length=100)
+    keywords = models.TextField(
+        _("keywords"),
+        blank=True,
+        help_text=_("Words that suggest this category as the therapist types, one per line."),
+    )
+    default_key = models.CharField(max_length=40, blank=True, editable=False)
+    position = models.PositiveSmallIntegerField(default=0)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["part", "position", "label"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "part", "label"], name="category_label_unique_per_part"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Episode(BaseModel):
+    """A relationship episode: a specific interaction, in three parts (CCRT-style)."""
+
+    class When(models.TextChoices):
+        CHILDHOOD = When.CHILDHOOD.value, _("In childhood")
+        PAST = When.PAST.value, _("In the past")
+        CURRENT = When.CURRENT.value, _("Currently")
+        IN_SESSION = When.IN_SESSION.value, _("In the session")
+
+    class Valence(models.TextChoices):
+        POSITIVE = Valence.POSITIVE.value, _("Positive")
+        NEGATIVE = Valence.NEGATIVE.value, _("Negative")
+
+    practice = models.ForeignKey("accounts.Practice", on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="episodes")
+    course = models.ForeignKey(
+        "treatment.Course", on_delete=models.PROTECT, related_name="episodes"
+    )
+    appointment = models.ForeignKey(
+        "treatment.Appointment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="episodes",
+    )
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="episodes"
+    )
+    with_therapist = models.BooleanField(_("with the therapist"), default=False)
+    when = models.CharField(_("when it happened"), max_length=20, choices=When.choices)
+    phase = models.CharField(max_length=20, blank=True, editable=False)
+    account = EncryptedTextField(_("what happened"))
+    wish_text = EncryptedTextField(_("what the client wanted"), blank=True)
+    ro_text = EncryptedTextField(_("how the other responded"), blank=True)
+    rs_text = EncryptedTextField(_("how the client responded (feelings and actions)"), blank=True)
+    wish_valence = models.CharField(max_length=10, choices=Valence.choices, blank=True)
+    ro_valence = models.CharField(max_length=10, choices=Valence.choices, blank=True)
+    rs_valence = models.CharField(max_length=10, choices=Valence.choices, blank=True)
+    categories = models.ManyToManyField(Category, through="EpisodeCategory", related_name="+")
+    showed_in_session = models.BooleanField(
+        _("the pattern also showed in the session"), null=True, blank=True
+    )
+    logged_by = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+")
+    occurred_on = models.DateField(_("date (if known)"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~(models.Q(with_therapist=True) & models.Q(person__isnull=False)),
+                name="episode_other_is_person_or_therapist",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(with_therapist=True) | models.Q(person__isnull=False),
+                name="episode_has_an_other",
+            ),
+        ]
+        indexes = [models.Index(fields=["client", "created_at"], name="episode_client_time")]
+
+    def __str__(self) -> str:
+        return f"Episode {self.public_id}"
+
+
+class EpisodeCategory(models.Model):
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="codes")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="codes")
+    part = models.CharField(max_length=10, choices=Category.Part.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["episode", "category"], name="one_code_per_category")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.part}: {self.category_id}"
+
+
+class IpafVersion(BaseModel):
+    """One saved version of a course's Interpersonal Affective Focus. Never edited."""
+
+    practice = models.ForeignKey("accounts.Practice", on_delete=models.PROTECT, related_name="+")
+    course = models.ForeignKey(
+        "treatment.Course", on_delete=models.PROTECT, related_name="ipaf_versions"
+    )
+    number = models.PositiveSmallIntegerField(editable=False)
+    self_representation = EncryptedTextField(_("how the client sees themselves"))
+    other_representation = EncryptedTextField(_("how they see the other"))
+    linking_affects = EncryptedTextField(_("the feeling(s) linking them"))
+    defensive_function = EncryptedTextField(_("what the pattern protects against"))
+    transference = EncryptedTextField(_("how it may show with the therapist"), blank=True)
+    author = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+")
+    agreed_on = models.DateField(_("agreed with the client on"), null=True, blank=True)
+    agreed_recorded_by = models.ForeignKey(
+        "accounts.Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    supporting_episodes = models.ManyToManyField(Episode, blank=True, related_name="ipaf_versions")
+
+    class Meta:
+        ordering = ["course", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "number"], name="ipaf_version_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"IPAF version {self.number}"

@@ -1,0 +1,249 @@
+"""Reads of the relationship map, episodes, patterns and the IPAF.
+
+All of it is clinical content: the clinical scope applies (treating therapist, their
+supervisor; admins only where the practice allows it). Every list is built in a fixed
+number of queries whatever the number of episodes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from patternwork.accounts.access import clinical_scope, deny_not_found, scope_filter
+from patternwork.accounts.models import Membership
+from patternwork.clients.models import Client
+from patternwork.formulation import patterns
+from patternwork.formulation.models import Category, Episode, EpisodeCategory, IpafVersion, Person
+from patternwork.treatment.models import Course
+
+
+def _clinical(membership: Membership, field: str) -> Q:
+    return Q(practice_id=membership.practice_id) & scope_filter(clinical_scope(membership), field)
+
+
+def get_client_for_formulation(membership: Membership, public_id, *, user) -> Client:
+    client = (
+        Client.objects.filter(_clinical(membership, "therapist_id"), public_id=public_id)
+        .select_related("therapist__user", "practice")
+        .first()
+    )
+    if client is None:
+        raise deny_not_found(
+            user=user, membership=membership, object_type="clients.client", object_id=public_id
+        )
+    return client
+
+
+def get_course_for_formulation(membership: Membership, public_id, *, user) -> Course:
+    course = (
+        Course.objects.filter(_clinical(membership, "therapist_id"), public_id=public_id)
+        .select_related("client", "practice", "therapist__user")
+        .first()
+    )
+    if course is None:
+        raise deny_not_found(
+            user=user, membership=membership, object_type="treatment.course", object_id=public_id
+        )
+    return course
+
+
+def get_person_for(membership: Membership, public_id, *, user) -> Person:
+    person = (
+        Person.objects.filter(_clinical(membership, "client__therapist_id"), public_id=public_id)
+        .select_related("client")
+        .first()
+    )
+    if person is None:
+        raise deny_not_found(
+            user=user, membership=membership, object_type="formulation.person", object_id=public_id
+        )
+    return person
+
+
+def episodes_query() -> QuerySet[Episode]:
+    return Episode.objects.select_related("person", "appointment", "course").prefetch_related(
+        Prefetch("codes", queryset=EpisodeCategory.objects.select_related("category"))
+    )
+
+
+def get_episode_for(membership: Membership, public_id, *, user) -> Episode:
+    episode = (
+        episodes_query()
+        .filter(_clinical(membership, "course__therapist_id"), public_id=public_id)
+        .select_related("client")
+        .first()
+    )
+    if episode is None:
+        raise deny_not_found(
+            user=user, membership=membership, object_type="formulation.episode", object_id=public_id
+        )
+    return episode
+
+
+def get_ipaf_version_for(membership: Membership, public_id, *, user) -> IpafVersion:
+    version = (
+        IpafVersion.objects.filter(
+            _clinical(membership, "course__therapist_id"), public_id=public_id
+        )
+        .select_related("course__client", "author__user")
+        .first()
+    )
+    if version is None:
+        raise deny_not_found(
+            user=user,
+            membership=membership,
+            object_type="formulation.ipafversion",
+            object_id=public_id,
+        )
+    return version
+
+
+def get_category_for(membership: Membership, public_id, *, user) -> Category:
+    """A category of the member's practice (the set is practice-wide, not clinical)."""
+    category = Category.objects.filter(
+        practice_id=membership.practice_id, public_id=public_id
+    ).first()
+    if category is None:
+        raise deny_not_found(
+            user=user,
+            membership=membership,
+            object_type="formulation.category",
+            object_id=public_id,
+        )
+    return category
+
+
+def people_of(client: Client, *, archived: bool = False) -> list[Person]:
+    people = Person.objects.filter(client=client)
+    if not archived:
+        people = people.filter(archived_at__isnull=True)
+    return list(people.order_by("era", "-closeness", "label"))
+
+
+def episodes_of(client: Client) -> list[Episode]:
+    return list(episodes_query().filter(client=client).order_by("created_at", "id"))
+
+
+def categories_of(practice, *, include_retired: bool = False) -> list[Category]:
+    categories = Category.objects.filter(practice=practice)
+    if not include_retired:
+        categories = categories.filter(retired_at__isnull=True)
+    return list(categories.order_by("part", "position", "label"))
+
+
+def ipaf_versions(course: Course) -> list[IpafVersion]:
+    return list(
+        course.ipaf_versions.select_related("author__user", "agreed_recorded_by__user")
+        .prefetch_related("supporting_episodes")
+        .order_by("-number")
+    )
+
+
+def agreed_ipaf(course: Course) -> IpafVersion | None:
+    """The latest version agreed with the client, if any."""
+    return (
+        course.ipaf_versions.filter(agreed_on__isnull=False)
+        .select_related("author__user")
+        .order_by("-number")
+        .first()
+    )
+
+
+THERAPIST_KEY = "therapist"
+
+
+def to_pattern_episode(episode: Episode) -> patterns.Episode:
+    parts = {part: frozenset() for part in ("wish", "ro", "rs")}
+    for code in episode.codes.all():
+        parts[code.part] = parts[code.part] | {str(code.category.public_id)}
+    if episode.with_therapist:
+        key, label, era = THERAPIST_KEY, "the therapist", None
+    else:
+        key, label, era = str(episode.person.public_id), episode.person.label, episode.person.era
+    return patterns.Episode(
+        id=str(episode.public_id),
+        person_key=key,
+        person_label=label,
+        when=episode.when,
+        person_era=era,
+        phase=episode.phase or None,
+        wish=parts["wish"],
+        ro=parts["ro"],
+        rs=parts["rs"],
+        wish_valence=episode.wish_valence or None,
+        ro_valence=episode.ro_valence or None,
+        rs_valence=episode.rs_valence or None,
+    )
+
+
+@dataclass
+class PatternView:
+    episodes: list[Episode]
+    report: patterns.PatternReport
+    labels: dict[str, str]
+    suggestions: patterns.IpafSuggestions
+    by_id: dict[str, Episode]
+
+
+def pattern_view(client: Client) -> PatternView:
+    """The client's pattern statistics, with labels and the episodes behind every figure."""
+    episodes = episodes_of(client)
+    categories = categories_of(client.practice, include_retired=True)
+    labels = {str(c.public_id): c.label for c in categories}
+    report = patterns.compute_patterns([to_pattern_episode(e) for e in episodes])
+    return PatternView(
+        episodes=episodes,
+        report=report,
+        labels=labels,
+        suggestions=patterns.suggest_ipaf(report.core_theme, labels),
+        by_id={str(e.public_id): e for e in episodes},
+    )
+
+
+@dataclass
+class TrendRow:
+    part: str
+    label: str
+    shares: list  # (phase, Share | None) for initial, middle, ending
+
+
+@dataclass
+class SessionFormulation:
+    agreed: IpafVersion | None
+    episodes: list[Episode]
+    trend: list[TrendRow]
+    total_episodes: int
+    too_few: bool
+
+
+PART_LABELS = {"wish": "Wanted", "ro": "Other responded", "rs": "Client responded"}
+
+
+def session_formulation(appointment) -> SessionFormulation:
+    """What a middle- or ending-phase session page shows of the pattern work."""
+    course = appointment.course
+    view = pattern_view(course.client)
+    trend = []
+    theme = view.report.core_theme
+    if theme is not None:
+        for part in ("wish", "ro", "rs"):
+            candidate = getattr(theme, part)
+            if candidate is None:
+                continue
+            for category in candidate.categories:
+                profile = view.report.profile(part, category)
+                shares = [
+                    (phase, profile.by_phase[phase]) for phase in ("initial", "middle", "ending")
+                ]
+                trend.append(
+                    TrendRow(PART_LABELS[part], view.labels.get(category, category), shares)
+                )
+    return SessionFormulation(
+        agreed=agreed_ipaf(course),
+        episodes=[e for e in view.episodes if e.appointment_id == appointment.pk],
+        trend=trend,
+        total_episodes=len(view.episodes),
+        too_few=view.report.too_few_episodes,
+    )

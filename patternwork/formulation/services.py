@@ -1,0 +1,396 @@
+"""Writes to the relationship map, episodes, categories and the IPAF, each audited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from patternwork.accounts.models import Membership, Practice
+from patternwork.audit.services import diff, record
+from patternwork.clients.models import Client
+from patternwork.formulation.categories import DEFAULT_CATEGORIES
+from patternwork.formulation.models import Category, Episode, EpisodeCategory, IpafVersion, Person
+from patternwork.treatment import plan
+from patternwork.treatment.models import Appointment, Course
+
+PERSON_FIELDS = ("label", "relationship", "era", "contact", "closeness", "conflict", "notes")
+EPISODE_FIELDS = (
+    "when",
+    "account",
+    "wish_text",
+    "ro_text",
+    "rs_text",
+    "wish_valence",
+    "ro_valence",
+    "rs_valence",
+    "showed_in_session",
+    "occurred_on",
+)
+IPAF_FIELDS = (
+    "self_representation",
+    "other_representation",
+    "linking_affects",
+    "defensive_function",
+    "transference",
+)
+PARTS = ("wish", "ro", "rs")
+
+NO_OTHER = "Choose the person, or 'the therapist'."
+PERSON_OF_ANOTHER_CLIENT = "That person is not on this client's map."
+CATEGORY_NOT_AVAILABLE = (
+    "The category “{label}” is not one of this practice's categories for {part}."
+)
+CATEGORY_EXISTS = "There is already a category “{label}” for this part."
+IPAF_UNCHANGED = "Nothing changed since the last version."
+IPAF_NEEDS_CORE = (
+    "Fill in at least how the client sees themselves, the other and the feeling that links them."
+)
+AGREED_IN_FUTURE = "The date the IPAF was agreed cannot be in the future."
+COURSE_ENDED = "This course has ended."
+
+
+def _audit(actor: Membership, obj, action: str, changes: Mapping | None = None) -> None:
+    record(
+        action=action,
+        actor=actor.user,
+        actor_role=actor.role,
+        practice=actor.practice,
+        obj=obj,
+        changes=dict(changes or {}),
+    )
+
+
+# Categories
+
+
+def ensure_default_categories(practice: Practice, *, by: Membership | None = None) -> None:
+    """Give a practice the default category set the first time it is needed (audited once)."""
+    if Category.objects.filter(practice=practice).exists():
+        return
+    try:
+        with transaction.atomic():
+            created = Category.objects.bulk_create(
+                Category(
+                    practice=practice,
+                    part=default.part,
+                    label=default.label,
+                    keywords="\n".join(default.keywords),
+                    default_key=default.key,
+                    position=position,
+                )
+                for position, default in enumerate(DEFAULT_CATEGORIES)
+            )
+            record(
+                action="category.defaults",
+                actor=by.user if by else None,
+                actor_role=by.role if by else "",
+                practice=practice,
+                object_type="formulation.category",
+                changes={"created": len(created)},
+            )
+    except IntegrityError:
+        # Another request created them at the same moment: the set exists, as wanted.
+        return
+
+
+def add_category(
+    *, practice: Practice, part: str, label: str, keywords: str, by: Membership
+) -> Category:
+    label = label.strip()
+    if Category.objects.filter(practice=practice, part=part, label__iexact=label).exists():
+        raise ValidationError({"label": CATEGORY_EXISTS.format(label=label)})
+    with transaction.atomic():
+        position = (
+            Category.objects.filter(practice=practice, part=part).aggregate(m=Max("position"))["m"]
+            or 0
+        )
+        category = Category(
+            practice=practice, part=part, label=label, keywords=keywords, position=position + 1
+        )
+        category.full_clean()
+        category.save()
+        _audit(by, category, "category.add", {"label": [None, label], "part": part})
+    return category
+
+
+def update_category(*, category: Category, label: str, keywords: str, by: Membership) -> Category:
+    label = label.strip()
+    clash = Category.objects.filter(
+        practice_id=category.practice_id, part=category.part, label__iexact=label
+    ).exclude(pk=category.pk)
+    if clash.exists():
+        raise ValidationError({"label": CATEGORY_EXISTS.format(label=label)})
+    with transaction.atomic():
+        before = {"label": category.label, "keywords": category.keywords}
+        category.label, category.keywords = label, keywords
+        category.full_clean()
+        category.save(update_fields=["label", "keywords", "updated_at"])
+        _audit(
+            by, category, "category.update", diff(before, {"label": label, "keywords": keywords})
+        )
+    return category
+
+
+def set_category_retired(*, category: Category, retired: bool, by: Membership) -> Category:
+    """Retire (or restore) a category: it stays on old episodes but is not offered."""
+    with transaction.atomic():
+        was = category.retired_at is not None
+        if was == retired:
+            return category
+        category.retired_at = timezone.now() if retired else None
+        category.save(update_fields=["retired_at", "updated_at"])
+        _audit(
+            by,
+            category,
+            "category.retire" if retired else "category.restore",
+            {"retired": [was, retired]},
+        )
+    return category
+
+
+# The relationship map
+
+
+RECORD_CLOSED = "This client's record is closed; its map can be read but not changed."
+
+
+def _check_open(client: Client) -> None:
+    if client.status == Client.Status.CLOSED:
+        raise ValidationError(RECORD_CLOSED)
+
+
+def add_person(*, client: Client, data: Mapping, by: Membership) -> Person:
+    _check_open(client)
+    with transaction.atomic():
+        person = Person(practice_id=client.practice_id, client=client)
+        for field in PERSON_FIELDS:
+            if field in data:
+                setattr(person, field, data[field])
+        person.full_clean()
+        person.save()
+        _audit(by, person, "person.add", {"notes": "[changed]" if person.notes else None})
+    return person
+
+
+def update_person(*, person: Person, data: Mapping, by: Membership) -> Person:
+    _check_open(person.client)
+    with transaction.atomic():
+        stored = Person.objects.select_for_update().get(pk=person.pk)
+        before = {f: getattr(stored, f) for f in PERSON_FIELDS}
+        for field in PERSON_FIELDS:
+            if field in data:
+                setattr(stored, field, data[field])
+        changes = diff(
+            before, {f: getattr(stored, f) for f in PERSON_FIELDS}, sensitive={"notes", "label"}
+        )
+        if not changes:
+            return stored
+        stored.full_clean()
+        stored.save()
+        _audit(by, stored, "person.update", changes)
+    return stored
+
+
+def archive_person(*, person: Person, by: Membership) -> Person:
+    """Take someone off the map; episodes with them keep pointing at them."""
+    _check_open(person.client)
+    with transaction.atomic():
+        if person.archived_at is None:
+            person.archived_at = timezone.now()
+            person.save(update_fields=["archived_at", "updated_at"])
+            _audit(by, person, "person.archive")
+    return person
+
+
+# Episodes
+
+
+def _phase(course: Course, appointment: Appointment | None) -> str:
+    if appointment is not None and appointment.session_number:
+        phase = plan.phase_for(appointment.session_number, course.planned_sessions)
+    else:
+        attended = course.appointments.filter(
+            status=Appointment.Status.ATTENDED, kind=Appointment.Kind.TREATMENT
+        ).count()
+        if attended == 0:
+            return plan.Phase.INITIAL.value
+        phase = plan.phase_for(attended, course.planned_sessions)
+    # Episodes after the plan belong with the ending for the pattern statistics.
+    return plan.Phase.ENDING.value if phase == plan.Phase.OVER_PLAN else phase.value
+
+
+def _codes(practice_id: int, categories: Mapping[str, Iterable[Category]]) -> list[EpisodeCategory]:
+    codes = []
+    for part in PARTS:
+        for category in categories.get(part, ()):
+            if category.practice_id != practice_id or category.part != part:
+                raise ValidationError(
+                    {
+                        f"{part}_categories": CATEGORY_NOT_AVAILABLE.format(
+                            label=category.label, part=part
+                        )
+                    }
+                )
+            codes.append(EpisodeCategory(category=category, part=part))
+    return codes
+
+
+def _set_other(
+    episode: Episode, client: Client, person: Person | None, with_therapist: bool
+) -> None:
+    if with_therapist:
+        episode.person, episode.with_therapist = None, True
+    elif person is not None:
+        if person.client_id != client.pk:
+            raise ValidationError({"person": PERSON_OF_ANOTHER_CLIENT})
+        episode.person, episode.with_therapist = person, False
+    else:
+        raise ValidationError({"person": NO_OTHER})
+
+
+def log_episode(
+    *,
+    course: Course,
+    data: Mapping,
+    person: Person | None,
+    with_therapist: bool,
+    categories: Mapping[str, Iterable[Category]],
+    appointment: Appointment | None = None,
+    by: Membership,
+) -> Episode:
+    """Log a relationship episode, its three parts and their categories."""
+    if course.state == Course.State.ENDED:
+        raise ValidationError(COURSE_ENDED)
+    client = course.client
+    with transaction.atomic():
+        episode = Episode(
+            practice_id=course.practice_id,
+            client=client,
+            course=course,
+            appointment=appointment,
+            logged_by=by,
+            phase=_phase(course, appointment),
+        )
+        _set_other(episode, client, person, with_therapist)
+        for field in EPISODE_FIELDS:
+            if field in data:
+                setattr(episode, field, data[field])
+        codes = _codes(course.practice_id, categories)
+        episode.full_clean()
+        episode.save()
+        for code in codes:
+            code.episode = episode
+        EpisodeCategory.objects.bulk_create(codes)
+        _audit(
+            by,
+            episode,
+            "episode.log",
+            {
+                "categories": sorted(str(c.category.public_id) for c in codes),
+                "account": "[changed]",
+            },
+        )
+    return episode
+
+
+def update_episode(
+    *,
+    episode: Episode,
+    data: Mapping,
+    person: Person | None,
+    with_therapist: bool,
+    categories: Mapping[str, Iterable[Category]],
+    by: Membership,
+) -> Episode:
+    with transaction.atomic():
+        stored = Episode.objects.select_for_update().select_related("client").get(pk=episode.pk)
+        before = {f: getattr(stored, f) for f in EPISODE_FIELDS}
+        before_codes = set(stored.codes.values_list("category_id", flat=True))
+        _set_other(stored, stored.client, person, with_therapist)
+        for field in EPISODE_FIELDS:
+            if field in data:
+                setattr(stored, field, data[field])
+        codes = _codes(stored.practice_id, categories)
+        stored.full_clean()
+        stored.save()
+        stored.codes.all().delete()
+        for code in codes:
+            code.episode = stored
+        EpisodeCategory.objects.bulk_create(codes)
+        changes = diff(
+            before,
+            {f: getattr(stored, f) for f in EPISODE_FIELDS},
+            sensitive={"account", "wish_text", "ro_text", "rs_text"},
+        )
+        if before_codes != {c.category_id for c in codes}:
+            changes["categories"] = "[changed]"
+        _audit(by, stored, "episode.update", changes)
+    return stored
+
+
+# The IPAF
+
+
+def save_ipaf(
+    *, course: Course, data: Mapping, episodes: Iterable[Episode] = (), by: Membership
+) -> IpafVersion:
+    """Save the IPAF as a new version; earlier versions stay as they were."""
+    values = {f: (data.get(f) or "").strip() for f in IPAF_FIELDS}
+    if not (
+        values["self_representation"]
+        and values["other_representation"]
+        and values["linking_affects"]
+    ):
+        raise ValidationError(IPAF_NEEDS_CORE)
+    episodes = list(episodes)
+    if any(e.course_id != course.pk for e in episodes):
+        raise ValidationError("Supporting episodes must come from this course.")
+    with transaction.atomic():
+        Course.objects.select_for_update().get(pk=course.pk)
+        latest = course.ipaf_versions.order_by("-number").first()
+        if (
+            latest is not None
+            and all(getattr(latest, f) == values[f] for f in IPAF_FIELDS)
+            and set(latest.supporting_episodes.values_list("pk", flat=True))
+            == {e.pk for e in episodes}
+        ):
+            raise ValidationError(IPAF_UNCHANGED)
+        version = IpafVersion.objects.create(
+            practice_id=course.practice_id,
+            course=course,
+            number=(latest.number + 1) if latest else 1,
+            author=by,
+            **values,
+        )
+        version.supporting_episodes.set(episodes)
+        _audit(
+            by,
+            version,
+            "ipaf.save",
+            {"number": version.number, "fields": "[changed]", "episodes": len(episodes)},
+        )
+    return version
+
+
+def mark_ipaf_agreed(*, version: IpafVersion, agreed_on: date, by: Membership) -> IpafVersion:
+    """Record that this version was agreed with the client on a date."""
+    if agreed_on > timezone.localdate():
+        raise ValidationError({"agreed_on": AGREED_IN_FUTURE})
+    with transaction.atomic():
+        version = IpafVersion.objects.select_for_update().get(pk=version.pk)
+        old = version.agreed_on
+        version.agreed_on = agreed_on
+        version.agreed_recorded_by = by
+        version.save(update_fields=["agreed_on", "agreed_recorded_by", "updated_at"])
+        _audit(
+            by,
+            version,
+            "ipaf.agree",
+            {"agreed_on": [old and old.isoformat(), agreed_on.isoformat()]},
+        )
+    return version

@@ -1,0 +1,572 @@
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from patternwork.audit.models import AuditEvent
+from patternwork.clinic.forms.patterns import MAX_KEYWORDS, MAX_SUGGEST_TEXT
+from patternwork.formulation.categories import DEFAULT_CATEGORIES
+from patternwork.formulation.models import Category
+from patternwork.formulation.services import CATEGORY_EXISTS
+from tests.factories import CategoryFactory
+
+SET = reverse("clinic:category-set")
+SUGGEST = reverse("clinic:category-suggestions")
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def events(exclude_denied=True):
+    # The default set is created (and audited once) on first use; tested on its own.
+    found = AuditEvent.objects.exclude(action="category.defaults").order_by("id")
+    if exclude_denied:
+        found = found.exclude(action="access.denied")
+    return list(found.values_list("action", "object_id", "changes"))
+
+
+def edit_url(category):
+    return reverse("clinic:category-edit", args=[category.public_id])
+
+
+def retire_url(category):
+    return reverse("clinic:category-retire", args=[category.public_id])
+
+
+def restore_url(category):
+    return reverse("clinic:category-restore", args=[category.public_id])
+
+
+# The set
+
+
+def test_first_visit_gives_the_practice_the_default_set(client, login, admin, foreign_admin):
+    login(admin)
+
+    response = client.get(SET)
+
+    labels = list(
+        Category.objects.filter(practice=admin.practice).values_list("part", "label", "retired_at")
+    )
+    assert sorted(labels) == sorted((d.part, d.label, None) for d in DEFAULT_CATEGORIES)
+    assert len(labels) == 24
+    assert Category.objects.filter(practice=foreign_admin.practice).count() == 0
+    active = {g["part"]: [c.label for c, _ in g["active"]] for g in response.context["parts"]}
+    assert active["wish"] == [d.label for d in DEFAULT_CATEGORIES if d.part == "wish"]
+    assert (len(active["ro"]), len(active["rs"])) == (8, 8)
+    assert response.context["can_edit"] is True
+    assert "Add a category" in response.content.decode()
+
+
+def test_second_visit_keeps_the_practices_own_changes(client, login, admin):
+    login(admin)
+    client.get(SET)
+    category = Category.objects.get(practice=admin.practice, label="Helpful")
+    category.label = "Kind to me"
+    category.save(update_fields=["label"])
+
+    client.get(SET)
+
+    labels = set(Category.objects.filter(practice=admin.practice).values_list("label", flat=True))
+    assert ("Kind to me" in labels, "Helpful" in labels, len(labels)) == (True, False, 24)
+
+
+@pytest.mark.parametrize("role", ["therapist", "supervisor"])
+def test_clinicians_read_the_set_without_controls(client, login, therapist, supervisor, role):
+    member = therapist if role == "therapist" else supervisor
+    CategoryFactory(practice=member.practice, part="wish", label="To be seen", keywords="seen")
+    login(member)
+
+    response = client.get(SET)
+
+    content = response.content.decode()
+    assert (response.status_code, response.context["can_edit"], response.context["form"]) == (
+        200,
+        False,
+        None,
+    )
+    assert "To be seen" in content
+    assert "a practice admin can rename, add, retire and restore categories" in content
+    assert "/edit/" not in content
+    assert "/retire/" not in content
+    assert "Add category" not in content
+
+
+def test_a_therapist_cannot_add_a_category(client, login, therapist):
+    CategoryFactory(practice=therapist.practice)
+    login(therapist)
+
+    response = client.post(SET, {"part": "wish", "label": "Sneaky", "keywords": ""})
+
+    assert response.status_code == 403
+    assert not Category.objects.filter(label="Sneaky").exists()
+    assert events() == []
+    denied = AuditEvent.objects.get(action="access.denied")
+    assert (denied.actor, denied.object_id) == (therapist.user, SET)
+
+
+def test_retired_categories_are_listed_apart_with_restore(client, login, admin):
+    active = CategoryFactory(practice=admin.practice, part="rs", label="Withdrew")
+    retired = CategoryFactory(
+        practice=admin.practice, part="rs", label="Sulked", retired_at=timezone.now()
+    )
+    login(admin)
+
+    response = client.get(SET)
+
+    rs = next(g for g in response.context["parts"] if g["part"] == "rs")
+    assert ([c for c, _ in rs["active"]], [c for c, _ in rs["retired"]]) == ([active], [retired])
+    content = response.content.decode()
+    assert restore_url(retired) in content
+    assert retire_url(active) in content
+    assert restore_url(active) not in content
+
+
+def test_set_query_count_does_not_grow_with_the_categories(
+    client, login, admin, django_assert_num_queries
+):
+    login(admin)
+    client.get(SET)
+    # Session, user, device and membership; whether the set exists; the categories; the
+    # referral count in the navigation; the session saved (three with its savepoint).
+    with django_assert_num_queries(10) as few:
+        client.get(SET)
+    for n in range(30):
+        CategoryFactory(practice=admin.practice, part=("wish", "ro", "rs")[n % 3])
+
+    with django_assert_num_queries(len(few)):
+        response = client.get(SET)
+
+    assert sum(len(g["active"]) for g in response.context["parts"]) == 54
+
+
+@pytest.mark.parametrize(("role", "shown"), [("admin", True), ("therapist", False)])
+def test_navigation_links_the_set_for_admins(client, login, admin, therapist, role, shown):
+    login(admin if role == "admin" else therapist)
+
+    response = client.get(reverse("clinic:home"))
+
+    assert (f'<a href="{SET}"' in response.content.decode()) == shown
+
+
+# Adding
+
+
+def test_admin_adds_a_category_with_keywords_audited_once(client, login, admin):
+    login(admin)
+    client.get(SET)
+
+    response = client.post(
+        SET,
+        {"part": "ro", "label": "  Forgot about me ", "keywords": "Forgot, ignored\n  left out"},
+    )
+
+    category = Category.objects.get(practice=admin.practice, label="Forgot about me")
+    assert (response.status_code, response["Location"]) == (302, SET)
+    assert (category.part, category.keywords, category.retired_at) == (
+        "ro",
+        "forgot\nignored\nleft out",
+        None,
+    )
+    assert events() == [
+        (
+            "category.add",
+            str(category.public_id),
+            {"label": [None, "Forgot about me"], "part": "ro"},
+        )
+    ]
+
+
+def test_adding_a_label_already_used_keeps_the_input(client, login, admin):
+    CategoryFactory(practice=admin.practice, part="wish", label="To be close")
+    login(admin)
+
+    response = client.post(SET, {"part": "wish", "label": "to be CLOSE", "keywords": "near"})
+
+    form = response.context["form"]
+    assert response.status_code == 400
+    assert form.errors == {"label": [CATEGORY_EXISTS.format(label="to be CLOSE")]}
+    assert (form["label"].value(), form["keywords"].value(), form["part"].value()) == (
+        "to be CLOSE",
+        "near",
+        "wish",
+    )
+    assert Category.objects.filter(practice=admin.practice).count() == 1
+    assert events() == []
+
+
+def test_the_same_label_may_serve_another_part(client, login, admin):
+    CategoryFactory(practice=admin.practice, part="wish", label="Angry")
+    login(admin)
+
+    response = client.post(SET, {"part": "rs", "label": "Angry", "keywords": ""})
+
+    assert response.status_code == 302
+    assert set(Category.objects.values_list("part", "label")) == {
+        ("wish", "Angry"),
+        ("rs", "Angry"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"part": "wish", "label": "   ", "keywords": ""}, "label", "This field is required."),
+        (
+            {"part": "feelings", "label": "Sad", "keywords": ""},
+            "part",
+            "Select a valid choice. feelings is not one of the available choices.",
+        ),
+        (
+            {"part": "wish", "label": "x" * 101, "keywords": ""},
+            "label",
+            "Ensure this value has at most 100 characters (it has 101).",
+        ),
+        (
+            {"part": "wish", "label": "Sad", "keywords": ", ".join(f"w{n}" for n in range(41))},
+            "keywords",
+            f"Keep to {MAX_KEYWORDS} keywords at most (there are 41).",
+        ),
+        (
+            {"part": "wish", "label": "Sad", "keywords": "a" * 61},
+            "keywords",
+            "Each keyword can be at most 60 characters: “aaaaaaaaaaaaaaaaaaaa…” is longer.",
+        ),
+        (
+            {"part": "wish", "label": "Sad\x00", "keywords": ""},
+            "label",
+            "Null characters are not allowed.",
+        ),
+    ],
+)
+def test_adding_bad_input_is_a_form_error(client, login, admin, data, field, message):
+    login(admin)
+    client.get(SET)
+
+    response = client.post(SET, data)
+
+    assert response.status_code == 400
+    assert response.context["form"].errors[field] == [message]
+    assert Category.objects.filter(practice=admin.practice).count() == 24
+    assert events() == []
+
+
+# Renaming and keywords
+
+
+def test_rename_is_audited_once_with_old_and_new(client, login, admin):
+    category = CategoryFactory(
+        practice=admin.practice, part="ro", label="Rejecting", keywords="rejected"
+    )
+    login(admin)
+
+    response = client.post(
+        edit_url(category), {"label": "Rejecting, dismissive", "keywords": "rejected\nDismissed"}
+    )
+
+    category.refresh_from_db()
+    assert (response.status_code, response["Location"]) == (302, SET)
+    assert (category.label, category.keywords) == ("Rejecting, dismissive", "rejected\ndismissed")
+    assert events() == [
+        (
+            "category.update",
+            str(category.public_id),
+            {
+                "label": ["Rejecting", "Rejecting, dismissive"],
+                "keywords": ["rejected", "rejected\ndismissed"],
+            },
+        )
+    ]
+
+
+def test_edit_page_shows_the_category(client, login, admin):
+    category = CategoryFactory(practice=admin.practice, part="rs", label="Withdrew", keywords="hid")
+    login(admin)
+
+    response = client.get(edit_url(category))
+
+    form = response.context["form"]
+    assert (response.status_code, form["label"].value(), form["keywords"].value()) == (
+        200,
+        "Withdrew",
+        "hid",
+    )
+    assert retire_url(category) in response.content.decode()
+
+
+def test_saving_without_a_change_writes_nothing(client, login, admin):
+    category = CategoryFactory(practice=admin.practice, label="Calm", keywords="calm\nsteady")
+    login(admin)
+
+    response = client.post(edit_url(category), {"label": "Calm ", "keywords": "Calm, steady"})
+
+    assert response.status_code == 302
+    assert events() == []
+    assert [str(m) for m in response.wsgi_request._messages] == ["Nothing changed."]
+
+
+def test_renaming_to_a_label_in_use_keeps_the_input(client, login, admin):
+    CategoryFactory(practice=admin.practice, part="wish", label="To be close")
+    category = CategoryFactory(practice=admin.practice, part="wish", label="To belong")
+    login(admin)
+
+    response = client.post(edit_url(category), {"label": "To Be Close", "keywords": "team"})
+
+    category.refresh_from_db()
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "label": [CATEGORY_EXISTS.format(label="To Be Close")]
+    }
+    assert response.context["form"]["keywords"].value() == "team"
+    assert (category.label, response.context["title"]) == ("To belong", "To belong")
+    assert events() == []
+
+
+def test_edit_page_is_for_admins_only(client, login, therapist):
+    category = CategoryFactory(practice=therapist.practice)
+    login(therapist)
+
+    response = client.post(edit_url(category), {"label": "Mine now", "keywords": ""})
+
+    category.refresh_from_db()
+    assert (response.status_code, category.label == "Mine now") == (404, False)
+    assert events() == []
+
+
+# Retiring and restoring
+
+
+def test_retire_then_restore_each_audited_once(client, login, admin):
+    category = CategoryFactory(practice=admin.practice, label="Clingy")
+    login(admin)
+
+    retired = client.post(retire_url(category))
+    category.refresh_from_db()
+    was_retired = category.retired_at is not None
+    restored = client.post(restore_url(category))
+    category.refresh_from_db()
+
+    assert (retired.status_code, restored.status_code) == (302, 302)
+    assert (was_retired, category.retired_at) == (True, None)
+    assert events() == [
+        ("category.retire", str(category.public_id), {"retired": [False, True]}),
+        ("category.restore", str(category.public_id), {"retired": [True, False]}),
+    ]
+
+
+def test_retiring_twice_writes_once(client, login, admin):
+    category = CategoryFactory(practice=admin.practice, label="Clingy")
+    login(admin)
+    client.post(retire_url(category))
+
+    response = client.post(retire_url(category))
+
+    assert response.status_code == 302
+    assert [str(m) for m in response.wsgi_request._messages] == [
+        "“Clingy” is retired: it stays on the episodes already coded with it but is no longer "
+        "offered.",
+        "“Clingy” was already retired.",
+    ]
+    assert [action for action, _, _ in events()] == ["category.retire"]
+
+
+def test_retire_refuses_a_get(client, login, admin):
+    category = CategoryFactory(practice=admin.practice)
+    login(admin)
+
+    response = client.get(retire_url(category))
+
+    category.refresh_from_db()
+    assert (response.status_code, category.retired_at) == (405, None)
+
+
+@pytest.mark.parametrize("url", [edit_url, retire_url, restore_url])
+def test_another_practices_category_is_not_found(client, login, admin, foreign_admin, url):
+    foreign = CategoryFactory(practice=foreign_admin.practice, label="Theirs")
+    login(admin)
+
+    response = client.post(url(foreign), {"label": "Ours now", "keywords": ""})
+
+    foreign.refresh_from_db()
+    assert response.status_code == 404
+    assert (foreign.label, foreign.retired_at) == ("Theirs", None)
+    assert events() == []
+    assert AuditEvent.objects.get(action="access.denied").object_id == str(foreign.public_id)
+
+
+# Suggestions
+
+
+@pytest.fixture
+def wishes(practice):
+    return {
+        "close": CategoryFactory(
+            practice=practice, part="wish", label="To be close", keywords="close\ntogether"
+        ),
+        "heard": CategoryFactory(
+            practice=practice, part="wish", label="To be understood", keywords="listen\nheard"
+        ),
+        "retired": CategoryFactory(
+            practice=practice,
+            part="wish",
+            label="Old closeness",
+            keywords="close",
+            retired_at=timezone.now(),
+        ),
+        "ro": CategoryFactory(practice=practice, part="ro", label="Listens", keywords="listen"),
+    }
+
+
+def test_suggestions_list_the_matching_categories_with_their_words(
+    client, login, therapist, wishes, foreign_admin
+):
+    CategoryFactory(
+        practice=foreign_admin.practice, part="wish", label="Foreign close", keywords="close"
+    )
+    login(therapist)
+
+    response = client.get(
+        SUGGEST, {"part": "wish", "text": "She wanted to feel close, to be Listened to."}, **HTMX
+    )
+
+    found = [(s.id, s.label, s.words) for s in response.context["suggestions"]]
+    assert found == [
+        (str(wishes["close"].public_id), "To be close", ("close",)),
+        (str(wishes["heard"].public_id), "To be understood", ("listened",)),
+    ]
+    content = response.content.decode()
+    assert "<html" not in content
+    for category in (wishes["close"], wishes["heard"]):
+        assert f'data-category="{category.public_id}" data-part="wish"' in content
+    assert "because of <q>close</q>" in content
+    assert "Click one to tick it; nothing is ticked for you." in content
+    assert "Old closeness" not in content
+    assert "Foreign close" not in content
+    assert "Listens" not in content
+
+
+def test_suggestions_read_the_parts_own_field(client, login, therapist, wishes):
+    login(therapist)
+
+    response = client.get(SUGGEST, {"part": "ro", "ro_text": "He wouldn't listen"}, **HTMX)
+
+    assert [s.label for s in response.context["suggestions"]] == ["Listens"]
+    assert 'data-part="ro"' in response.content.decode()
+
+
+def test_suggestions_without_a_match_say_so(client, login, therapist, wishes):
+    login(therapist)
+
+    response = client.get(SUGGEST, {"part": "wish", "text": "Nothing to see"}, **HTMX)
+
+    assert response.context["suggestions"] == []
+    assert "No category's keywords appear in this text." in response.content.decode()
+
+
+def test_suggestions_for_empty_text_are_empty_and_quiet(client, login, therapist, wishes):
+    login(therapist)
+
+    response = client.get(SUGGEST, {"part": "wish", "text": "  "}, **HTMX)
+
+    assert (response.status_code, response.context["suggestions"]) == (200, [])
+    assert "No category" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"text": "close"}, "This field is required."),
+        ({"part": "self", "text": "close"}, "Select a valid choice."),
+        (
+            {"part": "wish", "text": "close " * (MAX_SUGGEST_TEXT // 6 + 1)},
+            f"Ensure this value has at most {MAX_SUGGEST_TEXT} characters",
+        ),
+    ],
+)
+def test_suggestions_refuse_bad_input(client, login, therapist, wishes, query, message):
+    login(therapist)
+
+    response = client.get(SUGGEST, query, **HTMX)
+
+    assert response.status_code == 400
+    assert response.context["suggestions"] == []
+    assert message in response.content.decode()
+
+
+def test_suggestions_without_htmx_are_a_page_to_try_keywords(client, login, admin, wishes):
+    login(admin)
+
+    response = client.get(SUGGEST, {"part": "wish", "text": "all together now"})
+
+    content = response.content.decode()
+    assert (response.status_code, [s.label for s in response.context["suggestions"]]) == (
+        200,
+        ["To be close"],
+    )
+    assert "<h1>Try the category keywords</h1>" in content
+    assert "<strong>To be close</strong>" in content
+    assert "data-category" not in content
+
+
+def test_suggestions_page_starts_empty(client, login, therapist):
+    login(therapist)
+
+    response = client.get(SUGGEST)
+
+    assert (response.status_code, response.context["form"].is_bound) == (200, False)
+    assert response.context["suggestions"] == []
+
+
+def test_category_page_preview_has_no_tick_buttons(client, login, therapist, wishes):
+    login(therapist)
+
+    response = client.get(SUGGEST, {"part": "wish", "text": "close", "preview": "1"}, **HTMX)
+
+    content = response.content.decode()
+    assert "<strong>To be close</strong>" in content
+    assert "data-category" not in content
+
+
+def test_suggestions_query_count_does_not_grow_with_the_categories(
+    client, login, therapist, django_assert_num_queries
+):
+    login(therapist)
+    client.get(SUGGEST)
+    query = {"part": "wish", "text": "wanted to be close"}
+    # Session, user, device and membership; the categories; the session saved (three).
+    with django_assert_num_queries(8) as few:
+        client.get(SUGGEST, query, **HTMX)
+    for n in range(30):
+        CategoryFactory(practice=therapist.practice, part="wish", keywords=f"close\nword{n}")
+
+    with django_assert_num_queries(len(few)):
+        response = client.get(SUGGEST, query, **HTMX)
+
+    assert len(response.context["suggestions"]) == 30
+
+
+def test_retired_category_is_not_suggested_but_stays_on_old_episodes(
+    client, login, admin, therapist
+):
+    from tests.clinic.test_pattern_views import log
+    from tests.factories import ClientFactory, CourseFactory
+
+    category = CategoryFactory(
+        practice=admin.practice, part="wish", label="Clingy", keywords="cling"
+    )
+    course = CourseFactory(
+        client=ClientFactory(practice=therapist.practice, therapist=therapist), state="active"
+    )
+    episode = log(course, category)
+    login(admin)
+    client.post(retire_url(category))
+    login(therapist)
+
+    suggested = client.get(SUGGEST, {"part": "wish", "text": "I cling on"}, **HTMX)
+    pattern = client.get(reverse("clinic:pattern", args=[course.client.public_id]))
+
+    assert suggested.context["suggestions"] == []
+    [item] = pattern.context["page"].episodes
+    wish = item.codes[0]
+    assert (item.episode, wish.title, [(c.text, c.retired) for c in wish.labels]) == (
+        episode,
+        "Wish",
+        [("Clingy", True)],
+    )
