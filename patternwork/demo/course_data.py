@@ -15,6 +15,7 @@ from django.utils import timezone
 from patternwork.accounts.models import ClosureDay, Membership, Practice
 from patternwork.clients import services as client_services
 from patternwork.clients.models import Referral
+from patternwork.demo import formulation_data
 from patternwork.treatment import plan, scheduling, services
 from patternwork.treatment.models import Appointment, Course
 from patternwork.treatment.services.courses import PlanValues
@@ -227,6 +228,7 @@ def _run_story(practice: Practice, therapist: Membership, story: Story) -> None:
             attended += 1
     _write_notes(course, therapist)
     _record_measures(course, therapist, story)
+    formulation_data.seed_formulation(course, therapist)
     if story.end_reason:
         services.end_course(
             course=course,

@@ -118,3 +118,31 @@ def test_demo_measures_and_outcome_sentences(db):
     open_flags = RiskFlag.objects.filter(acknowledged_at__isnull=True)
     assert [f.client.full_name for f in open_flags] == ["Kieran Walsh"]
     assert RiskFlag.objects.filter(acknowledged_at__isnull=False).count() == 1
+
+
+def test_demo_maps_episodes_and_agreed_ipafs(db):
+    import datetime as dt
+
+    import time_machine
+
+    from patternwork.formulation.models import Episode, IpafVersion, Person
+    from patternwork.formulation.selectors import pattern_view
+    from patternwork.treatment.models import Course
+    from patternwork.treatment.selectors import current_phase
+
+    with time_machine.travel(dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC), tick=False):
+        seed.seed()
+
+    for course in Course.objects.filter(practice__slug=seed.DEMO_SLUG).select_related("client"):
+        client = course.client
+        episodes = Episode.objects.filter(client=client)
+        assert Person.objects.filter(client=client).count() >= 3
+        assert 6 <= episodes.count() <= 15
+        assert episodes.filter(when="childhood").exists()
+        view = pattern_view(client)
+        assert view.report.core_theme is not None
+        assert len(view.report.core_theme.ro.categories) == 1  # one clear recurring pattern
+        attended = course.appointments.filter(status="attended").count()
+        agreed = IpafVersion.objects.filter(course=course, agreed_on__isnull=False).exists()
+        past_initial = current_phase(attended, course.planned_sessions) != "initial"
+        assert agreed is past_initial, client.full_name
