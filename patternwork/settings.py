@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "patternwork.treatment",
     "patternwork.measures",
     "patternwork.formulation",
+    "patternwork.letters",
     "patternwork.reports",
     "patternwork.clinic",
     "patternwork.portal",

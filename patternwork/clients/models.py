@@ -56,6 +56,16 @@ class Client(BaseModel):
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     version = models.PositiveIntegerField(default=1, editable=False)
+    user = models.OneToOneField(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="client_record",
+        editable=False,
+        help_text=_("The client's portal login, once they accepted an invitation."),
+    )
+    portal_invited_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["full_name", "client_number"]

@@ -128,6 +128,14 @@ class Episode(BaseModel):
         _("the pattern also showed in the session"), null=True, blank=True
     )
     logged_by = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+")
+    journal_entry = models.OneToOneField(
+        "formulation.JournalEntry",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="episode",
+        editable=False,
+    )
     occurred_on = models.DateField(_("date (if known)"), null=True, blank=True)
 
     class Meta:
@@ -190,3 +198,34 @@ class IpafVersion(BaseModel):
 
     def __str__(self) -> str:
         return f"IPAF version {self.number}"
+
+
+class JournalEntry(BaseModel):
+    """A client's between-session reflection. Private unless the client shares it."""
+
+    practice = models.ForeignKey("accounts.Practice", on_delete=models.PROTECT, related_name="+")
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.PROTECT, related_name="journal_entries"
+    )
+    course = models.ForeignKey(
+        "treatment.Course", on_delete=models.PROTECT, related_name="journal_entries"
+    )
+    written_on = models.DateField(_("date"))
+    prompts = EncryptedTextField(default="{}", editable=False)
+    body = EncryptedTextField(_("entry"), blank=True)
+    shared_at = models.DateTimeField(null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        ordering = ["-written_on", "-id"]
+        indexes = [
+            models.Index(fields=["client", "written_on"], name="journal_client_date"),
+            models.Index(fields=["course", "shared_at"], name="journal_course_shared"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Journal entry of {self.written_on}"
+
+    @property
+    def is_shared(self) -> bool:
+        return self.shared_at is not None
