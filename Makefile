@@ -70,6 +70,7 @@ check: install-test
 	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 
 test: lint check
+	@scripts/ensure_browser.sh
 	@echo "== pytest on SQLite =="
 	$(TEST_ENV) $(VENV)/bin/pytest -n 2
 	@echo "== pytest on PostgreSQL 15 (database tests, throwaway server) =="

@@ -124,3 +124,16 @@ def audited_transactional_db(_recreate_audit_triggers, transactional_db):
     """
     yield
     triggers.drop(connection)
+
+
+CHROMIUM = os.environ.get("PATTERNWORK_CHROMIUM", "/usr/bin/chromium")
+
+
+def pytest_runtest_setup(item):
+    """Browser tests need Debian's Chromium: skipped loudly without it, failed under CI."""
+    if item.get_closest_marker("e2e") is None or os.path.exists(CHROMIUM):
+        return
+    message = f"Chromium not found at {CHROMIUM} (install Debian's chromium package)"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{message}; under CI the browser tests must run.", pytrace=False)
+    pytest.skip(f"BROWSER TESTS SKIPPED: {message}")
