@@ -189,3 +189,56 @@ class IpafVersionFactory(factory.django.DjangoModelFactory):
     other_representation = "Others who lose interest"
     linking_affects = "Anxious, then ashamed"
     defensive_function = "Not risking being let down"
+
+
+class JournalEntryFactory(factory.django.DjangoModelFactory):
+    """A client's private journal entry; pass shared_at to make it a shared one."""
+
+    class Meta:
+        model = "formulation.JournalEntry"
+
+    course = factory.SubFactory(CourseFactory)
+    client = factory.SelfAttribute("course.client")
+    practice = factory.SelfAttribute("course.practice")
+    written_on = datetime.date(2026, 3, 30)
+    prompts = '{"moment": "My sister rang and talked only about herself."}'
+    body = "I put the phone down and felt invisible."
+
+
+class PortalClientFactory(ClientFactory):
+    """A client who accepted a portal invitation: an active login under their own email."""
+
+    email = factory.Sequence(lambda n: f"client{n}@example.test")
+    contact_by_email = True
+    user = factory.SubFactory(
+        UserFactory,
+        email=factory.SelfAttribute("..email"),
+        full_name=factory.SelfAttribute("..full_name"),
+    )
+    portal_invited_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))
+
+
+class LetterFactory(factory.django.DjangoModelFactory):
+    """A goodbye letter in draft with its first version; pass state/shared_at to share it."""
+
+    class Meta:
+        model = "letters.Letter"
+        skip_postgeneration_save = True
+
+    course = factory.SubFactory(CourseFactory, state="active")
+    practice = factory.SelfAttribute("course.practice")
+    client = factory.SelfAttribute("course.client")
+    author = factory.SelfAttribute("course.therapist")
+    first_version = factory.RelatedFactory(
+        "tests.factories.LetterVersionFactory", factory_related_name="letter"
+    )
+
+
+class LetterVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "letters.LetterVersion"
+
+    letter = factory.SubFactory(LetterFactory, first_version=None)
+    number = 1
+    body = "Dear reader, this is a fictional goodbye letter.\n\nWith best wishes."
+    author = factory.SelfAttribute("letter.author")

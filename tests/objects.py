@@ -4,6 +4,8 @@
 clinical kinds, to that therapist's caseload.
 """
 
+from django.utils import timezone
+
 from tests import factories
 
 CASELOAD_KINDS = {
@@ -15,6 +17,8 @@ CASELOAD_KINDS = {
     "person",
     "episode",
     "ipaf_version",
+    "journal_entry",
+    "letter",
 }
 
 
@@ -53,6 +57,12 @@ BUILDERS = {
     "person": lambda therapist: factories.PersonFactory(client=_client(therapist)),
     "episode": lambda therapist: factories.EpisodeFactory(course=_course(therapist)),
     "ipaf_version": lambda therapist: factories.IpafVersionFactory(course=_course(therapist)),
+    # Staff reach only entries the client shared.
+    "journal_entry": lambda therapist: factories.JournalEntryFactory(
+        course=_course(therapist), shared_at=timezone.now()
+    ),
+    # Letter routes are addressed by the course's public id; the course has its letter.
+    "letter": lambda therapist: factories.LetterFactory(course=_course(therapist)).course,
     # Categories belong to the practice, not to a caseload.
     "category": lambda therapist: factories.CategoryFactory(practice=therapist.practice),
 }

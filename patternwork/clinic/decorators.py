@@ -22,9 +22,8 @@ def staff_view(*roles: str):
         def wrapped(request, *args, **kwargs):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not request.user.is_verified():
-                query = urlencode({"next": request.get_full_path()})
-                return redirect(f"{reverse('clinic:otp-verify')}?{query}")
+            # A client (no practice membership) gets a 404 before any second-factor step:
+            # staff pages, their two-factor setup included, do not exist for them.
             if request.membership is None:
                 raise deny_not_found(
                     user=request.user,
@@ -32,6 +31,9 @@ def staff_view(*roles: str):
                     object_type="page",
                     object_id=request.path[:64],
                 )
+            if not request.user.is_verified():
+                query = urlencode({"next": request.get_full_path()})
+                return redirect(f"{reverse('clinic:otp-verify')}?{query}")
             if roles and request.membership.role not in roles and "public_id" in kwargs:
                 raise deny_not_found(
                     user=request.user,

@@ -54,8 +54,9 @@ def risk_history(flag: RiskFlag) -> dict:
     return {"answers": answers, "flags": list(flags)}
 
 
-def responses_at(appointment) -> dict[str, Response]:
-    return {
-        r.instrument: r
-        for r in Response.objects.filter(appointment=appointment).order_by("instrument")
-    }
+def responses_at(appointment, *, include_drafts: bool = False) -> dict[str, Response]:
+    """The questionnaires given at an appointment; a client's unsent drafts on request."""
+    responses = Response.objects.filter(appointment=appointment)
+    if not include_drafts:
+        responses = responses.filter(status=Response.Status.COMPLETE)
+    return {r.instrument: r for r in responses.order_by("instrument")}

@@ -7,7 +7,7 @@ without the flag it calls for.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -52,10 +52,15 @@ def _apply_score(response: Response, result: scoring.Score) -> None:
     response.caseness = result.caseness
 
 
-def _raise_flags(response: Response, instrument, result: scoring.Score) -> list[RiskFlag]:
-    """A flag for each risk item that fired, unless this response has one open for it."""
+def raise_risk_flags(
+    response: Response, instrument, hits: Iterable[scoring.RiskHit]
+) -> list[RiskFlag]:
+    """A flag for each risk item that fired, unless this response has one open for it.
+
+    Takes the hits rather than a score, so that a draft (never scored) raises its flag too.
+    """
     flags = []
-    for hit in result.risk:
+    for hit in hits:
         if response.risk_flags.filter(item=hit.item, acknowledged_at__isnull=True).exists():
             continue
         item = instrument.item(hit.item)
@@ -160,7 +165,7 @@ def record_measures(
                 response.version += 1
                 response.save()
                 action, changes = "measure.edit", {"total": [old_total, response.total]}
-            flags = _raise_flags(response, instrument, result)
+            flags = raise_risk_flags(response, instrument, result.risk)
             if flags:
                 changes["risk_flags_raised"] = len(flags)
             record(

@@ -140,8 +140,7 @@ def course_facts(
 ) -> plan.CourseFacts:
     """What the plan's milestones need to know about a course.
 
-    `course` carries the annotations of `with_formulation_facts`. The goodbye letter
-    joins when that feature lands; until then no letter exists, and the facts say so.
+    `course` carries the annotations of `with_formulation_facts` and `with_letter_facts`.
     """
     return plan.CourseFacts(
         planned=course.planned_sessions,
@@ -149,6 +148,8 @@ def course_facts(
         relationships_reviewed=bool(getattr(course, "relationships_reviewed", False)),
         ipaf_agreed=bool(getattr(course, "ipaf_agreed", False)),
         sessions_missing_measures=missing_measures,
+        letter_drafted=bool(getattr(course, "letter_drafted", False)),
+        letter_shared=bool(getattr(course, "letter_shared", False)),
         letter_share_session=course.letter_share_session,
         ended=course.state == Course.State.ENDED,
         end_reason=course.end_reason,
@@ -164,6 +165,18 @@ def with_formulation_facts(courses: QuerySet[Course]) -> QuerySet[Course]:
         | Exists(Episode.objects.filter(client_id=OuterRef("client_id"))),
         ipaf_agreed=Exists(
             IpafVersion.objects.filter(course_id=OuterRef("pk"), agreed_on__isnull=False)
+        ),
+    )
+
+
+def with_letter_facts(courses: QuerySet[Course]) -> QuerySet[Course]:
+    """Annotate: is the goodbye letter drafted; has it been shared with the client."""
+    from patternwork.letters.models import Letter
+
+    return courses.annotate(
+        letter_drafted=Exists(Letter.objects.filter(course_id=OuterRef("pk"))),
+        letter_shared=Exists(
+            Letter.objects.filter(course_id=OuterRef("pk"), shared_at__isnull=False)
         ),
     )
 
@@ -205,7 +218,9 @@ def caseload(
     """The member's open courses with n of N, phase, next appointment and overdue items."""
     now = timezone.now()
     courses = (
-        with_formulation_facts(courses_for(membership).exclude(state=Course.State.ENDED))
+        with_letter_facts(
+            with_formulation_facts(courses_for(membership).exclude(state=Course.State.ENDED))
+        )
         .annotate(
             attended=Count("appointments", filter=ATTENDED),
             next_start=Min(
@@ -353,7 +368,9 @@ def course_view(course: Course) -> CourseView:
         projection=projection,
         milestones=plan.milestones(
             course_facts(
-                with_formulation_facts(Course.objects.filter(pk=course.pk)).get(),
+                with_letter_facts(
+                    with_formulation_facts(Course.objects.filter(pk=course.pk))
+                ).get(),
                 attended,
                 sessions_missing_measures([course.pk]).get(course.pk, ()),
             )

@@ -144,3 +144,27 @@ def test_deactivated_members_session_dies_on_the_next_request(client, login, the
 
     assert response.status_code == 302
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("name", STAFF_AND_ADMIN)
+def test_staff_page_is_not_found_for_a_client_without_a_second_factor(client, therapist, name):
+    outsider = UserFactory(full_name="Client Without Authenticator")
+    client.force_login(outsider)
+
+    response = request(client, name, url_for(name, therapist))
+
+    assert response.status_code == 404
+
+
+def test_staff_login_refuses_a_client_login(client, db):
+    from tests.factories import TEST_PASSWORD
+
+    person = UserFactory(full_name="Client Person")
+
+    response = client.post(
+        reverse("clinic:login"), {"email": person.email, "password": TEST_PASSWORD}
+    )
+
+    assert response.status_code == 200
+    assert "This login is for practice staff" in response.content.decode()
+    assert "_auth_user_id" not in client.session

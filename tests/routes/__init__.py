@@ -16,6 +16,7 @@ ADMIN = "admin"  # verified admin of the practice
 CASELOAD = "caseload"  # verified staff, and the object must be in their clients' scope
 REFERRALS = "referrals"  # verified staff of the practice (triage is shared)
 PUBLIC_TOKEN = "public-token"  # anyone holding the secret in the URL (calendar feeds)
+CLIENT = "client"  # a logged-in client in the portal, and only their own objects
 
 
 def _collect():

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -24,6 +25,9 @@ from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.auth import LoginForm, SetPasswordForm, TokenForm
 
 UNSETUP_DEVICE_NAME = "Authenticator app"
+STAFF_ONLY = _lazy(
+    "This login is for practice staff. Clients log in to their portal at /portal/login/."
+)
 
 
 def _next_url(request) -> str:
@@ -57,6 +61,10 @@ def login_view(request):
         except services.LoginRefused as refused:
             form.add_error(None, refused.message)
         else:
+            if not user.memberships.filter(is_active=True).exists():
+                # Clients log in through the portal; this login is for staff only.
+                form.add_error(None, STAFF_ONLY)
+                return render(request, "clinic/login.html", {"form": form, "next": next_url})
             login(request, user)
             request.session[SESSION_STARTED] = timezone.now().isoformat()
             services.record_login(user=user, step="password")

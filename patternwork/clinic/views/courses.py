@@ -13,6 +13,7 @@ from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.courses import AssessmentForm, ChangePlanForm, EndCourseForm, PlanForm
 from patternwork.clinic.views.practice import _add_errors
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
+from patternwork.formulation import journal_selectors
 from patternwork.measures.selectors import course_measures
 from patternwork.treatment import scheduling, selectors, services
 from patternwork.treatment.services.courses import PlanValues
@@ -40,6 +41,7 @@ def course_detail(request, public_id):
             "measures": course_measures(course)
             if selectors.can_read_clinical(request.membership, course)
             else None,
+            "journal": journal_selectors.course_journal(request.membership, course),
         },
     )
 

@@ -48,7 +48,7 @@ def measures_record(request, public_id):
     appointment = selectors.get_note_appointment_for(
         request.membership, public_id, user=request.user
     )
-    recorded = flag_selectors.responses_at(appointment)
+    recorded = flag_selectors.responses_at(appointment, include_drafts=True)
     instruments = instruments_for(appointment, recorded)
     versions = {code: response.version for code, response in recorded.items()}
     form = MeasuresForm(

@@ -1,0 +1,168 @@
+"""Reads of the reflection journal.
+
+Two readers, two rules. A client reads their own entries, private or shared, and
+nothing else. Staff read only shared entries, and only within the clinical scope
+(treating therapist, their supervisor, admins where the practice allows it): a private
+entry does not exist for staff, whoever they are. Lists take a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from patternwork.accounts.access import clinical_scope, deny_not_found, scope_filter
+from patternwork.accounts.models import Membership
+from patternwork.audit.models import AuditEvent
+from patternwork.audit.services import record
+from patternwork.clients.models import Client
+from patternwork.formulation import journal
+from patternwork.formulation.models import Episode, JournalEntry
+from patternwork.formulation.selectors import agreed_ipaf
+from patternwork.treatment.models import Course
+
+COURSE_PAGE_ENTRIES = 5
+CLIENT_ROLE = "client"
+
+
+def _with_episode_flag(entries: QuerySet[JournalEntry]) -> QuerySet[JournalEntry]:
+    return entries.annotate(
+        has_episode=Exists(Episode.objects.filter(journal_entry_id=OuterRef("pk")))
+    )
+
+
+def answers_of(entry: JournalEntry) -> dict[str, str]:
+    """The entry's prompt answers ({} when none, or when the stored text is damaged)."""
+    try:
+        answers = json.loads(entry.prompts or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(answers, dict):
+        return {}
+    return {str(k): str(v) for k, v in answers.items() if k in journal.KEYS and v}
+
+
+def agreed_pattern(course: Course | None) -> journal.AgreedPattern | None:
+    """The agreed IPAF's parts that the client's prompt reminds them of, if agreed."""
+    version = agreed_ipaf(course) if course is not None else None
+    if version is None:
+        return None
+    return journal.AgreedPattern(
+        other_representation=version.other_representation,
+        linking_affects=version.linking_affects,
+    )
+
+
+EXCERPT_WORDS = 30
+
+
+def excerpt(entry: JournalEntry) -> str:
+    """The start of an entry, for lists: its first answer, or else its free text."""
+    answers = answers_of(entry)
+    first = next((answers[key] for key in journal.KEYS if answers.get(key)), entry.body)
+    return journal.shorten(first, EXCERPT_WORDS)
+
+
+# The client's own journal
+
+
+def open_course_of(client: Client) -> Course | None:
+    """The course new entries belong to: the client's one course that has not ended."""
+    return client.courses.exclude(state=Course.State.ENDED).first()
+
+
+def entries_of_client(client: Client) -> QuerySet[JournalEntry]:
+    """The client's own entries, newest first, each knowing whether it became an episode."""
+    return _with_episode_flag(
+        JournalEntry.objects.filter(client=client).select_related("course")
+    ).order_by("-written_on", "-id")
+
+
+def get_entry_of_client(client: Client, public_id, *, user) -> JournalEntry:
+    """One of the client's own entries; anyone else's is an audited 404."""
+    entry = entries_of_client(client).filter(public_id=public_id).first()
+    if entry is None:
+        record(
+            action="access.denied",
+            actor=user,
+            actor_role=CLIENT_ROLE,
+            practice=client.practice,
+            outcome=AuditEvent.Outcome.DENIED,
+            object_type="formulation.journalentry",
+            object_id=str(public_id),
+        )
+        raise Http404("Not found.")
+    return entry
+
+
+# Staff: shared entries only
+
+
+def _shared_in_scope(membership: Membership) -> Q:
+    return Q(practice_id=membership.practice_id, shared_at__isnull=False) & scope_filter(
+        clinical_scope(membership), "course__therapist_id"
+    )
+
+
+def get_shared_entry_for(membership: Membership, public_id, *, user) -> JournalEntry:
+    """A shared entry within the member's clinical scope; else an audited 404."""
+    entry = (
+        _with_episode_flag(JournalEntry.objects.filter(_shared_in_scope(membership)))
+        .filter(public_id=public_id)
+        .select_related("client", "course", "episode")
+        .first()
+    )
+    if entry is None:
+        raise deny_not_found(
+            user=user,
+            membership=membership,
+            object_type="formulation.journalentry",
+            object_id=public_id,
+        )
+    return entry
+
+
+def record_admin_read(membership: Membership, obj, *, user) -> None:
+    """Audit an admin's read of shared entries (allowed only where the practice says so).
+
+    Views call it when they show entry text, not when a write only looks the entry up,
+    so that a write leaves exactly one event.
+    """
+    if membership.role == Membership.Role.ADMIN:
+        record(
+            action="journal.read_by_admin",
+            actor=user,
+            actor_role=membership.role,
+            practice=membership.practice,
+            obj=obj,
+        )
+
+
+def shared_entries_of_course(course: Course) -> QuerySet[JournalEntry]:
+    """The course's shared entries, most recently written first (no scope: see callers)."""
+    return _with_episode_flag(
+        JournalEntry.objects.filter(course=course, shared_at__isnull=False)
+    ).order_by("-written_on", "-id")
+
+
+@dataclass
+class CourseJournal:
+    entries: list[JournalEntry]
+    more: bool
+
+
+def course_journal(membership: Membership, course: Course) -> CourseJournal | None:
+    """The latest shared entries for the course page; None outside the clinical scope.
+
+    One query: it fetches one entry more than it shows, to know whether there are more.
+    """
+    scope = clinical_scope(membership)
+    if scope is not None and course.therapist_id not in scope:
+        return None
+    entries = list(shared_entries_of_course(course)[: COURSE_PAGE_ENTRIES + 1])
+    return CourseJournal(
+        entries=entries[:COURSE_PAGE_ENTRIES], more=len(entries) > COURSE_PAGE_ENTRIES
+    )

@@ -1,0 +1,415 @@
+"""Questionnaires the client fills in on the portal before a session.
+
+The same instrument definitions, scorer and risk flags as in the clinic: a response is
+linked to the appointment it comes before, kept as an unscored draft until the client
+submits it, scored on submission, and locked for the client from then on (the therapist
+can still correct it in the clinic). A risk answer raises its flag as soon as it is
+saved, draft or not, in the same transaction as the answer itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+
+from patternwork.audit.services import record
+from patternwork.clients.models import Client
+from patternwork.measures import definitions, scoring
+from patternwork.measures.models import Response
+from patternwork.measures.services import Answers, raise_risk_flags
+from patternwork.measures.summary import refresh_outcome_summary
+from patternwork.treatment import plan
+from patternwork.treatment.models import Appointment
+
+WINDOW_BEFORE = timedelta(hours=48)
+WINDOW_AFTER = timedelta(hours=2)
+OPEN_STATUSES = (Appointment.Status.BOOKED, Appointment.Status.ATTENDED)
+ORDER = (plan.PHQ9, plan.GAD7, plan.WSAS)
+CLIENT_ROLE = "client"
+
+NOT_YOURS = _("This appointment is not one of yours.")
+NO_LOGIN = _("Only a client with portal access can fill in questionnaires.")
+NOT_AVAILABLE = _("Questionnaires cannot be filled in for a cancelled or missed appointment.")
+TOO_EARLY = _("The questionnaires for this appointment open on {opens}.")
+TOO_LATE = _("The questionnaires for this appointment closed on {closes}.")
+NOT_DUE = _("{code} is not due before this appointment.")
+TWICE = _("{code} was given twice.")
+ALREADY_SENT = _("You have already sent your {code} answers for this appointment.")
+NOTHING_TO_SAVE = _("Answer at least one question before saving.")
+WHEN_FORMAT = "j F Y, H:i"
+
+
+class Window:
+    EARLY = "early"
+    OPEN = "open"
+    CLOSED = "closed"
+    UNAVAILABLE = "unavailable"
+
+
+class Progress:
+    TO_DO = "to_do"
+    DRAFT = "draft"
+    SENT = "sent"
+
+
+class IncompleteSubmission(ValidationError):
+    """A submission with unanswered items: nothing was submitted, the answers were kept.
+
+    `missing` maps each instrument code to the keys of its unanswered required items,
+    and `saved` holds the drafts as they now stand.
+    """
+
+    def __init__(
+        self,
+        messages: Mapping[str, str],
+        missing: Mapping[str, tuple[str, ...]],
+        saved: list[Response],
+    ) -> None:
+        super().__init__({code: [message] for code, message in messages.items()})
+        self.missing = dict(missing)
+        self.saved = saved
+
+
+def opens_at(appointment: Appointment) -> datetime:
+    return appointment.starts_at - WINDOW_BEFORE
+
+
+def closes_at(appointment: Appointment) -> datetime:
+    return appointment.starts_at + WINDOW_AFTER
+
+
+def window_state(appointment: Appointment, now: datetime) -> str:
+    """Whether the client may fill in this appointment's questionnaires now.
+
+    Open from 48 hours before the start until 2 hours after it, for a booked appointment
+    or one the therapist has already marked attended (a client asked to fill them in at
+    the start of the session); never for a cancelled or missed one.
+    """
+    if appointment.status not in OPEN_STATUSES:
+        return Window.UNAVAILABLE
+    if now < opens_at(appointment):
+        return Window.EARLY
+    if now > closes_at(appointment):
+        return Window.CLOSED
+    return Window.OPEN
+
+
+def session_number_for(appointment: Appointment) -> int | None:
+    """The session number: n when attended; for a booked one, the n it is expected to be.
+
+    Expected as in the client's calendar file: the course's booked or attended treatment
+    sessions before it, plus one. None for an assessment.
+    """
+    if appointment.kind != Appointment.Kind.TREATMENT:
+        return None
+    if appointment.session_number:
+        return appointment.session_number
+    earlier = (
+        Appointment.objects.filter(
+            course_id=appointment.course_id,
+            kind=Appointment.Kind.TREATMENT,
+            status__in=OPEN_STATUSES,
+        )
+        .filter(
+            Q(starts_at__lt=appointment.starts_at)
+            | Q(starts_at=appointment.starts_at, id__lt=appointment.id)
+        )
+        .count()
+    )
+    return earlier + 1
+
+
+def instruments_due(appointment: Appointment) -> tuple[str, ...]:
+    """PHQ-9 and GAD-7 before every session; WSAS when the plan has it due (and at
+    assessment), by the same plan rule the clinic uses."""
+    number = session_number_for(appointment)
+    if number is None:
+        return ORDER
+    return plan.measures_due(number, appointment.course.planned_sessions)
+
+
+@dataclass(frozen=True)
+class DueQuestionnaire:
+    instrument: definitions.Instrument
+    progress: str
+    response: Response | None
+
+    @property
+    def code(self) -> str:
+        return self.instrument.code
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One appointment's questionnaires as the client sees them."""
+
+    appointment: Appointment
+    window: str
+    opens_at: datetime
+    closes_at: datetime
+    due: tuple[DueQuestionnaire, ...]
+
+    @property
+    def is_open(self) -> bool:
+        return self.window == Window.OPEN
+
+    @property
+    def to_fill(self) -> tuple[DueQuestionnaire, ...]:
+        return tuple(q for q in self.due if q.progress != Progress.SENT)
+
+    @property
+    def all_sent(self) -> bool:
+        return not self.to_fill
+
+    @property
+    def has_risk_answer(self) -> bool:
+        """Whether any answer here (sent or saved) is a risk answer (PHQ-9 item 9 > 0)."""
+        for questionnaire in self.due:
+            if questionnaire.response is not None and _risk_hits(
+                questionnaire.instrument, questionnaire.response.answers
+            ):
+                return True
+        return False
+
+
+def _risk_hits(instrument, answers) -> tuple[scoring.RiskHit, ...]:
+    try:
+        return scoring.risk_hits(instrument, answers)
+    except scoring.ResponseError:
+        return ()
+
+
+def _progress(response: Response | None) -> str:
+    if response is None:
+        return Progress.TO_DO
+    return Progress.SENT if response.status == Response.Status.COMPLETE else Progress.DRAFT
+
+
+def sheet_for(appointment: Appointment, now: datetime) -> Sheet:
+    """The due questionnaires of one appointment, with what the client has done (2 queries)."""
+    codes = instruments_due(appointment)
+    responses = {
+        r.instrument: r
+        for r in Response.objects.filter(appointment=appointment, instrument__in=codes)
+    }
+    due = tuple(
+        DueQuestionnaire(
+            definitions.get_instrument(code), _progress(responses.get(code)), responses.get(code)
+        )
+        for code in codes
+    )
+    return Sheet(
+        appointment=appointment,
+        window=window_state(appointment, now),
+        opens_at=opens_at(appointment),
+        closes_at=closes_at(appointment),
+        due=due,
+    )
+
+
+def next_sheet(client: Client, now: datetime) -> Sheet | None:
+    """The questionnaires of the client's next appointment whose window has not closed."""
+    appointment = (
+        Appointment.objects.filter(
+            course__client=client, status__in=OPEN_STATUSES, starts_at__gte=now - WINDOW_AFTER
+        )
+        .select_related("course")
+        .order_by("starts_at", "id")
+        .first()
+    )
+    return sheet_for(appointment, now) if appointment is not None else None
+
+
+def _check_window(appointment: Appointment, now: datetime) -> None:
+    state = window_state(appointment, now)
+    if state == Window.UNAVAILABLE:
+        raise ValidationError(NOT_AVAILABLE, code="unavailable")
+    if state == Window.EARLY:
+        raise ValidationError(TOO_EARLY.format(opens=_when(opens_at(appointment))), code="early")
+    if state == Window.CLOSED:
+        raise ValidationError(TOO_LATE.format(closes=_when(closes_at(appointment))), code="late")
+
+
+def _when(moment: datetime) -> str:
+    """A moment in the current time zone (the practice's, on portal pages), in words."""
+    return formats.date_format(timezone.localtime(moment), WHEN_FORMAT)
+
+
+@dataclass
+class _Entry:
+    instrument: definitions.Instrument
+    values: dict
+    hits: tuple[scoring.RiskHit, ...]
+    result: scoring.Score | None
+    incomplete: scoring.IncompleteResponse | None
+
+
+def _entries(answers: Iterable[Answers], due: tuple[str, ...], submit: bool) -> list[_Entry]:
+    """Check every answer before anything is written: unknown items and options refused."""
+    entries, seen = [], set()
+    problems: dict[str, list[str]] = {}
+    for given in answers:
+        code = given.instrument
+        if code not in due:
+            raise ValidationError(NOT_DUE.format(code=code), code="not_due")
+        if code in seen:
+            raise ValidationError(TWICE.format(code=code), code="twice")
+        seen.add(code)
+        values = dict(given.values)
+        if not values and not submit:
+            continue
+        instrument = definitions.get_instrument(code)
+        try:
+            hits = scoring.risk_hits(instrument, values)
+        except scoring.InvalidResponse as error:
+            problems[code] = list(error.problems)
+            continue
+        try:
+            entries.append(
+                _Entry(instrument, values, hits, scoring.score(instrument, values), None)
+            )
+        except scoring.IncompleteResponse as error:
+            entries.append(_Entry(instrument, values, hits, None, error))
+    if problems:
+        raise ValidationError(problems)
+    if not entries:
+        raise ValidationError(NOTHING_TO_SAVE, code="nothing")
+    return entries
+
+
+def _new_hits(response: Response, hits: tuple[scoring.RiskHit, ...]) -> list[scoring.RiskHit]:
+    """Risk answers this response has not yet been flagged for at that level or above.
+
+    The clinic's rule already skips an item with an open flag; this also keeps a draft
+    saved again (or then submitted) with the same answer from raising a second flag
+    after the therapist has acknowledged the first.
+    """
+    if not hits:
+        return []
+    flagged = list(response.risk_flags.values_list("item", "value"))
+    return [
+        hit
+        for hit in hits
+        if not any(item == hit.item and value >= hit.value for item, value in flagged)
+    ]
+
+
+def _apply_score(response: Response, result: scoring.Score) -> None:
+    response.total = result.total
+    response.max_total = result.max_total
+    response.band = result.band.label
+    response.caseness = result.caseness
+
+
+def save_portal_responses(
+    *, client: Client, appointment: Appointment, answers: Iterable[Answers], submit: bool
+) -> list[Response]:
+    """Save the client's answers to the questionnaires on one screen, as drafts or sent.
+
+    A draft keeps its answers unscored. Submitting scores each questionnaire with the
+    clinic's scorer; if any of them has unanswered items, none is submitted: every
+    answer given is kept as a draft and IncompleteSubmission names the missing items.
+    A risk answer raises the clinic's risk flag at once, on a draft as on a submission.
+    One audit event per questionnaire saved, with the client's login as the actor.
+    """
+    user = client.user
+    if user is None or not user.is_active:
+        raise ValidationError(NO_LOGIN, code="no_login")
+    if appointment.course.client_id != client.pk:
+        raise ValidationError(NOT_YOURS, code="not_yours")
+    now = timezone.now()
+    _check_window(appointment, now)
+    entries = _entries(answers, instruments_due(appointment), submit)
+    incomplete = {e.instrument.code: e.incomplete for e in entries if e.incomplete is not None}
+    final = submit and not incomplete
+    saved = []
+    with transaction.atomic():
+        appointment = (
+            Appointment.objects.select_for_update()
+            .select_related("course__practice")
+            .get(pk=appointment.pk)
+        )
+        # The appointment may have been moved or cancelled since the page was shown.
+        _check_window(appointment, timezone.now())
+        course = appointment.course
+        existing = {
+            r.instrument: r
+            for r in Response.objects.select_for_update().filter(
+                appointment=appointment, instrument__in=[e.instrument.code for e in entries]
+            )
+        }
+        for entry in entries:
+            instrument = entry.instrument
+            response = existing.get(instrument.code)
+            if response is not None and response.status == Response.Status.COMPLETE:
+                raise ValidationError(ALREADY_SENT.format(code=instrument.code), code="sent")
+            if response is None:
+                response = Response(
+                    practice_id=course.practice_id,
+                    client_id=course.client_id,
+                    course=course,
+                    appointment=appointment,
+                    instrument=instrument.code,
+                    source=Response.Source.PORTAL,
+                    status=Response.Status.DRAFT,
+                    submitted_by=user,
+                )
+                changes: dict = {"status": [None, Response.Status.DRAFT.value]}
+            else:
+                response.version += 1
+                changes = {"status": [response.status, Response.Status.DRAFT.value]}
+            response.answers = entry.values
+            response.instrument_version = instrument.version
+            if final:
+                response.status = Response.Status.COMPLETE
+                response.completed_at = now
+                _apply_score(response, entry.result)
+                changes["status"][1] = Response.Status.COMPLETE.value
+                changes["total"] = [None, response.total]
+            response.save()
+            flags = raise_risk_flags(response, instrument, _new_hits(response, entry.hits))
+            changes["answered"] = len(entry.values)
+            if flags:
+                changes["risk_flags_raised"] = len(flags)
+            record(
+                action="measure.portal_submit" if final else "measure.portal_draft",
+                actor=user,
+                actor_role=CLIENT_ROLE,
+                practice=course.practice,
+                obj=response,
+                changes={"instrument": instrument.code, **changes},
+            )
+            saved.append(response)
+        if final:
+            refresh_outcome_summary(course)
+    if submit and incomplete:
+        raise IncompleteSubmission(
+            {code: str(error) for code, error in incomplete.items()},
+            {code: error.missing for code, error in incomplete.items()},
+            saved,
+        )
+    return saved
+
+
+def save_portal_response(
+    *,
+    client: Client,
+    appointment: Appointment,
+    instrument: str,
+    answers: Mapping[str, int | None],
+    submit: bool,
+) -> Response:
+    """Save one questionnaire (see save_portal_responses)."""
+    return save_portal_responses(
+        client=client,
+        appointment=appointment,
+        answers=[Answers(instrument, answers)],
+        submit=submit,
+    )[0]

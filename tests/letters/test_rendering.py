@@ -1,0 +1,352 @@
+"""The letter and course summary PDFs, read back as text (issue 6 acceptance).
+
+The PDFs are checked by what a reader finds in them (pypdf's text extraction), and the
+layout by reportlab's own flowables: every line of every paragraph fits the A4 text width.
+"""
+
+import datetime as dt
+import io
+import unicodedata
+
+import pypdf
+import pytest
+import time_machine
+from reportlab.platypus import KeepTogether, Paragraph
+
+from patternwork.letters import rendering, selectors, services
+from patternwork.letters.rendering import text
+from patternwork.measures import services as measures
+from patternwork.treatment import services as treatment
+from tests.letters.test_drafting import NOW, ending_course
+from tests.measures.test_measures_selectors import gad, phq
+
+WRITTEN = "Thank you for the work we did together.\n\nWhat changed\n\nYou speak up sooner now."
+ARABIC = "مرحبا بالعالم، لقد كان العمل معك شرفا"
+HEBREW = "שלום עולם"
+GREEK = "Καλημέρα, ευχαριστώ για όλα."  # noqa: RUF001
+HOSTILE = (
+    "<script>alert(1)</script>",
+    "<b>bold</b> &amp; <para>not markup</para>",
+    "A" * 300,
+    GREEK,
+    "Спасибо за нашу совместную работу.",
+    ARABIC,
+    HEBREW,
+    "Smiling 😀 and celebrating 🎉 at the end.",
+    "First line\nSecond line\n\tIndented by a tab",
+)
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def pdf_text(content: bytes) -> list[str]:
+    return [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(content)).pages]
+
+
+@pytest.fixture
+def course(therapist):
+    return ending_course(therapist)
+
+
+def write_letter(course, therapist, body, *, share=True):
+    letter = services.start_letter(course=course, by=therapist)
+    letter = services.save_letter(letter=letter, body=body, expected_version=1, by=therapist)
+    if share:
+        letter = services.share_letter(letter=letter, expected_version=2, by=therapist)
+    return letter, selectors.latest_version(letter)
+
+
+def document_of(course, therapist, body, *, share=True):
+    _letter, version = write_letter(course, therapist, body, share=share)
+    return selectors.letter_document(selectors.letter_of(course), version)
+
+
+def test_letter_document_is_what_the_pdf_shows(course, therapist, practice):
+    practice.phone, practice.email = "01632 960000", "hello@northgate.example"
+    practice.save()
+
+    document = document_of(course, therapist, WRITTEN)
+
+    assert document == selectors.LetterDocument(
+        practice_name="Northgate Therapies",
+        practice_lines=(
+            "1 Example Street",
+            "Testtown",
+            "TT1 1TT",
+            "Telephone: 01632 960000",
+            "Email: hello@northgate.example",
+        ),
+        dated=dt.date(2026, 5, 27),
+        draft=False,
+        greeting="Dear Jo,",
+        blocks=(
+            selectors.Block("Thank you for the work we did together."),
+            selectors.Block("What changed", heading=True),
+            selectors.Block("You speak up sooner now."),
+        ),
+        closing="With best wishes,",
+        therapist_name="Dr Ada Therapist",
+        version=2,
+        client_number=course.client.client_number,
+    )
+
+
+def test_letter_pdf_is_laid_out_as_a_letter_with_searchable_text(course, therapist):
+    content = rendering.letter_pdf(document_of(course, therapist, WRITTEN))
+
+    [page] = pdf_text(content)
+    lines = [line.strip() for line in page.splitlines()]
+    assert lines[lines.index("Northgate Therapies") :] == [
+        "Northgate Therapies",
+        "1 Example Street",
+        "Testtown",
+        "TT1 1TT",
+        "27 May 2026",
+        "Dear Jo,",
+        "Thank you for the work we did together.",
+        "What changed",
+        "You speak up sooner now.",
+        "With best wishes,",
+        "Dr Ada Therapist",
+        "Northgate Therapies",
+    ]
+    assert "Private and confidential" in lines
+    assert "DRAFT" not in page
+
+
+def test_letter_pdf_is_a4_with_the_fonts_embedded(course, therapist):
+    reader = pypdf.PdfReader(
+        io.BytesIO(rendering.letter_pdf(document_of(course, therapist, WRITTEN)))
+    )
+
+    page = reader.pages[0]
+    fonts = [font.get_object() for font in page["/Resources"]["/Font"].values()]
+    assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842)
+    assert {font["/BaseFont"].split("+")[-1] for font in fonts} >= {"DejaVuSans", "DejaVuSans-Bold"}
+    assert all(
+        "/FontFile2" in font["/FontDescriptor"] for font in fonts if "/FontDescriptor" in font
+    )
+    assert reader.metadata.title == "Goodbye letter"
+
+
+def test_draft_pdf_says_it_is_a_draft(course, therapist):
+    content = rendering.letter_pdf(document_of(course, therapist, WRITTEN, share=False))
+
+    assert "DRAFT, version 2: not yet shared with the client." in pdf_text(content)[0]
+
+
+def test_long_letter_runs_over_pages_with_the_footer_on_each(course, therapist):
+    body = "\n\n".join(f"Paragraph {n} of a long letter, written with care." for n in range(80))
+
+    pages = pdf_text(rendering.letter_pdf(document_of(course, therapist, body)))
+
+    assert len(pages) > 2
+    assert all("Private and confidential" in page for page in pages)
+    assert [f"Page {n}" in page for n, page in enumerate(pages, start=1)] == [True] * len(pages)
+    assert "Paragraph 79 of a long letter" in "".join(pages[-2:])
+
+
+def hostile_document(course, therapist):
+    return document_of(course, therapist, "\n\n".join(HOSTILE))
+
+
+def test_hostile_text_prints_literally_and_nothing_is_lost(course, therapist):
+    content = rendering.letter_pdf(hostile_document(course, therapist))
+
+    extracted = "\n".join(pdf_text(content))
+    # Arabic is set in its joined (presentation) forms; compatibility folding reads it back.
+    folded = unicodedata.normalize("NFKC", extracted)
+    assert content.startswith(b"%PDF-")
+    assert "<script>alert(1)</script>" in extracted
+    assert "<b>bold</b> &amp; <para>not markup</para>" in extracted
+    assert "A" * 300 in "".join(extracted.split())
+    assert GREEK in extracted
+    assert "Спасибо за нашу совместную работу." in extracted
+    assert ARABIC in folded
+    assert HEBREW in extracted
+    assert "Smiling 😀 and celebrating [party popper] at the end." in extracted
+    assert "First line\nSecond line\nIndented by a tab" in extracted
+
+
+def paragraphs_of(story):
+    for flowable in story:
+        if isinstance(flowable, KeepTogether):
+            yield from paragraphs_of(flowable._content)
+        elif isinstance(flowable, Paragraph):
+            yield flowable
+
+
+def line_slack(paragraph: Paragraph) -> list[float]:
+    """The space left at the end of each laid-out line (negative: the line overflows)."""
+    lines = paragraph.blPara.lines
+    if paragraph.blPara.kind == 0:
+        return [line[0] for line in lines]
+    return [line.extraSpace for line in lines]
+
+
+def test_no_line_of_a_hostile_letter_runs_off_the_page(course, therapist):
+    story = rendering.letter_story(hostile_document(course, therapist))
+
+    slack = {}
+    for paragraph in paragraphs_of(story):
+        paragraph.wrap(rendering.CONTENT_WIDTH, rendering.text.PAGE_HEIGHT)
+        slack[paragraph.getPlainText()] = line_slack(paragraph)
+    assert all(space >= 0 for spaces in slack.values() for space in spaces)
+    assert len(slack["A" * 300]) == 5
+
+
+def test_right_to_left_paragraph_is_shaped_reordered_and_right_aligned():
+    prepared = text.prepare(ARABIC, font=text.REGULAR, size=11, width=120)
+
+    lines = prepared.markup.split("<br/>")
+    assert prepared.rtl is True
+    assert len(lines) == 2
+    # Read right to left, the first line starts with the first word, in its joined forms.
+    assert unicodedata.normalize("NFKC", lines[0][::-1]).startswith("مرحبا بالعالم")
+    assert unicodedata.normalize("NFKC", lines[0]) != lines[0]
+
+
+@pytest.mark.parametrize(
+    ("logical", "drawn"),
+    [
+        ("abc", "abc"),
+        ("אב גד", "דג בא"),
+        ("Hello אב 12 world", "Hello 12 בא world"),
+        ("אב (גד) 2026", "2026 (דג) בא"),
+    ],
+)
+def test_visual_order_of_mixed_lines(logical, drawn):
+    assert text.visual(logical, text.base_is_rtl(logical)) == drawn
+
+
+def test_unprintable_names_what_the_pdf_cannot_draw():
+    assert text.unprintable("Plain English, naïve café “quotes” \N{EN DASH} fine") == []
+    assert text.unprintable("Party 🎉🎉 and 中文 with 😀") == ["🎉", "中", "文"]
+    assert text.printable("Party 🎉\x07 中") == "Party [party popper] \ufffd"
+
+
+def summary_text(course):
+    """The summary's text with line breaks as spaces: table cells wrap where they must."""
+    pages = pdf_text(rendering.summary_pdf(selectors.summary_document(course)))
+    return " ".join(" ".join(pages).split())
+
+
+def test_summary_pdf_holds_the_course_for_the_record(course, therapist):
+    course.client.referrer_name = "Dr Patel"
+    course.client.share_with_referrer = True
+    course.client.save()
+
+    found = summary_text(course)
+
+    for expected in (
+        "Course summary",
+        "Jo Bloggs",
+        "17 May 1990",
+        course.client.client_number,
+        "Dr Ada Therapist",
+        "First session",
+        "2 March 2026",
+        "Last session",
+        "25 May 2026",
+        "13 of 16 planned",
+        "Active",
+        "Version 1, agreed with the client on 23 March 2026.",
+        "Someone who has to earn their place",
+        "Others who lose interest.",
+        "Anxious, then ashamed",
+        "Not risking being let down",
+        "Recovered; reliable improvement on PHQ-9 (16 to 7) and GAD-7 (12 to 5). Course not "
+        "finished, so not counted in service rates.",
+        "The client consents to this summary being sent to their referrer (Dr Patel).",
+        "Confidential: course summary of Jo Bloggs",
+    ):
+        assert expected in found, expected
+
+
+def test_summary_without_ipaf_or_consent_says_so(therapist):
+    course = ending_course(therapist, attended=3)
+    course.ipaf_versions.all().delete()
+
+    found = summary_text(course)
+
+    assert "No IPAF was agreed with the client." in found
+    assert "Not paired: fewer than two PHQ-9 and GAD-7 scores." in found
+    assert (
+        "The client has not consented to this summary being sent to their referrer. It is "
+        "for the clinical record only."
+    ) in found
+
+
+def test_summary_chart_draws_scores_caseness_phases_and_risk(course, therapist):
+    second = course.appointments.get(session_number=2)
+    measures.record_measures(
+        appointment=second, answers=[phq(14, item9=1), gad(11)], actor=therapist
+    )
+    document = selectors.summary_document(course)
+
+    drawing = rendering.chart_drawing(document.chart)
+
+    [group] = drawing.contents
+    labels = [shape.text for shape in group.contents if type(shape).__name__ == "String"]
+    kinds = [type(shape).__name__ for shape in group.contents]
+    assert {
+        "PHQ-9",
+        "GAD-7",
+        "Initial",
+        "Middle",
+        "Ending",
+        "Risk",
+        "Session",
+        "≥ 10",
+        "≥ 8",
+    } <= set(labels)
+    assert (kinds.count("Circle"), kinds.count("Polygon"), kinds.count("PolyLine")) == (3, 1, 2)
+    assert drawing.width == pytest.approx(rendering.CONTENT_WIDTH)
+    assert "risk answer at session 2" in document.chart_description
+
+
+def test_summary_document_reads_the_course(course):
+    document = selectors.summary_document(course)
+
+    assert (
+        document.client_name,
+        document.date_of_birth,
+        document.therapist_name,
+        document.state,
+        document.first_session,
+        document.last_session,
+        document.attended,
+        document.planned,
+        document.consent_to_referrer,
+    ) == (
+        "Jo Bloggs",
+        dt.date(1990, 5, 17),
+        "Dr Ada Therapist",
+        "Active",
+        dt.date(2026, 3, 2),
+        dt.date(2026, 5, 25),
+        13,
+        16,
+        False,
+    )
+    assert document.ipaf == (
+        ("How the client sees themselves", "Someone who has to earn their place"),
+        ("How they see the other", "Others who lose interest."),
+        ("The feeling(s) linking them", "Anxious, then ashamed"),
+        ("What the pattern protects against", "Not risking being let down"),
+    )
+    assert document.scores == (("PHQ-9", "16", "7"), ("GAD-7", "12", "5"))
+
+
+def test_summary_of_an_ended_course_gives_the_end_and_its_reason(course, therapist):
+    course = treatment.end_course(course=course, reason="completed", note="", actor=therapist)
+
+    found = summary_text(course)
+
+    assert "Ended on 27 May 2026: Completed" in found
+    assert "Recovered; reliable improvement on PHQ-9 (16 to 7) and GAD-7 (12 to 5)." in found
+    assert "Course not finished" not in found

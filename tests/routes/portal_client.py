@@ -1,0 +1,28 @@
+from tests.routes import CASELOAD, CLIENT, PASSWORD_STAGE, PUBLIC
+
+ROUTES = {
+    "portal:login": PUBLIC,
+    "portal:logout": PUBLIC,
+    "portal:invitation": PUBLIC,
+    "portal:otp-verify": PASSWORD_STAGE,
+    "portal:otp-setup": CLIENT,
+    "portal:home": CLIENT,
+    "portal:calendar": CLIENT,
+    "portal:questionnaire": CLIENT,
+    "portal:questionnaire-done": CLIENT,
+    # The client's clinicians and admins (the client selector's scope).
+    "clinic:client-portal-invite": CASELOAD,
+    "clinic:client-portal-revoke": CASELOAD,
+}
+OBJECT_ROUTES = {
+    "clinic:client-portal-invite": "client",
+    "clinic:client-portal-revoke": "client",
+}
+POST_ONLY = {"portal:logout", "clinic:client-portal-invite", "clinic:client-portal-revoke"}
+# Portal pages about one of the client's own objects: name -> kind (see
+# tests/portal/test_portal_access.py). Kept apart from OBJECT_ROUTES, whose generic tests
+# log in staff members.
+CLIENT_OBJECT_ROUTES = {
+    "portal:questionnaire": "appointment",
+    "portal:questionnaire-done": "appointment",
+}
