@@ -38,6 +38,10 @@ def pytest_collection_modifyitems(config, items):
         uses_db = item.get_closest_marker("django_db") or DB_FIXTURES & set(
             getattr(item, "fixturenames", ())
         )
+        # The browser path runs once, on the SQLite pass: it tests the pages, and its
+        # live server's connection would outlive the throwaway PostgreSQL database.
+        if item.get_closest_marker("e2e"):
+            uses_db = False
         (selected if uses_db else deselected).append(item)
     config.hook.pytest_deselected(items=deselected)
     items[:] = selected
@@ -108,22 +112,30 @@ def login(client):
     return _login
 
 
-@pytest.fixture
-def _recreate_audit_triggers(django_db_blocker):
-    yield
-    with django_db_blocker.unblock():
-        triggers.create(connection)
+_triggers_dropped = False
+
+
+@pytest.fixture(autouse=True)
+def _audit_triggers_in_place(request, django_db_blocker):
+    """Put the append-only triggers back after a test that needed them gone for its flush."""
+    global _triggers_dropped
+    if _triggers_dropped and DB_FIXTURES & set(request.fixturenames):
+        with django_db_blocker.unblock():
+            triggers.create(connection)
+        _triggers_dropped = False
 
 
 @pytest.fixture
-def audited_transactional_db(_recreate_audit_triggers, transactional_db):
+def audited_transactional_db(transactional_db):
     """A transactional database whose audit rows can be flushed after the test.
 
-    The append-only triggers refuse the flush that ends a transactional test, so
-    they are dropped just for the flush and created again right after it.
+    The append-only triggers refuse the flush that ends a transactional test, so they
+    are dropped when the test ends and created again before the next database test.
     """
+    global _triggers_dropped
     yield
     triggers.drop(connection)
+    _triggers_dropped = True
 
 
 CHROMIUM = os.environ.get("PATTERNWORK_CHROMIUM", "/usr/bin/chromium")
