@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from patternwork.core.concurrency import StaleEdit
+from patternwork.core.forms import add_service_errors
 from patternwork.formulation import journal
 from patternwork.formulation import journal_selectors as selectors
 from patternwork.formulation import journal_services as services
@@ -27,14 +28,6 @@ CONFLICT = _(
     "editing. Your text is kept below: copy what you need, reload to see the saved "
     "version, and save again."
 )
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _context(request, **extra) -> dict:
@@ -78,7 +71,7 @@ def journal_new(request):
                 user=request.user,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, SAVED)
             return redirect("portal:journal-entry", public_id=entry.public_id)
@@ -137,7 +130,7 @@ def journal_entry(request, public_id):
             form.add_error(None, CONFLICT)
             status = 409
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, SAVED_SHARED if entry.is_shared else SAVED)
             return redirect("portal:journal-entry", public_id=entry.public_id)

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 from patternwork.accounts.models import Membership
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.courses import AmendmentForm, CancelForm, MoveForm, NoteForm
-from patternwork.clinic.views.practice import _add_errors
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
+from patternwork.core.forms import add_service_errors
 from patternwork.formulation import selectors as formulation_selectors
 from patternwork.measures.flag_selectors import responses_at
 from patternwork.treatment import plan, prompts, scheduling, selectors, services
@@ -130,7 +130,7 @@ def appointment_cancel(request, public_id):
                 actor=request.membership,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The appointment is cancelled."))
             return redirect("clinic:appointment-detail", public_id=appointment.public_id)
@@ -155,7 +155,7 @@ def appointment_move(request, public_id):
                 actor=request.membership,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("%(count)s appointment(s) moved.") % {"count": len(moved)})
             return redirect("clinic:appointment-detail", public_id=appointment.public_id)
@@ -187,7 +187,7 @@ def note_save(request, public_id):
             form.add_error(None, STALE_EDIT_MESSAGE)
             status = 409
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Note saved."))
             return redirect("clinic:appointment-detail", public_id=appointment.public_id)
@@ -229,7 +229,7 @@ def note_amend(request, public_id):
         try:
             services.amend_note(note=note, body=form.cleaned_data["body"], actor=request.membership)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Amendment added; the signed note is unchanged."))
             return redirect("clinic:appointment-detail", public_id=appointment.public_id)

@@ -12,8 +12,9 @@ from patternwork.clients import selectors, services
 from patternwork.clients.models import Client
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.clients import AssignTherapistForm, ClientForm, ClientSearchForm
-from patternwork.clinic.views.practice import PAGE_SIZE, _add_errors
+from patternwork.clinic.views.practice import PAGE_SIZE
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
+from patternwork.core.forms import add_service_errors
 from patternwork.treatment.models import Course
 
 Role = Membership.Role
@@ -66,7 +67,7 @@ def client_new(request):
                 created_by=membership,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("Client %(number)s created.") % {"number": client.client_number}
@@ -121,7 +122,7 @@ def client_edit(request, public_id):
         except StaleEdit:
             form.add_error(None, STALE_EDIT_MESSAGE)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("clinic:client-detail", public_id=client.public_id)

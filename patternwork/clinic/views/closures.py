@@ -10,7 +10,7 @@ from patternwork.accounts import services
 from patternwork.accounts.models import ClosureDay, Membership
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.courses import ClosureDayForm
-from patternwork.clinic.views.practice import _add_errors
+from patternwork.core.forms import add_service_errors
 
 
 @staff_view(Membership.Role.ADMIN)
@@ -26,7 +26,7 @@ def closure_days(request):
                 by=request.membership,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Closure day added."))
             return redirect("clinic:closure-days")

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 from patternwork.accounts.models import Membership
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.courses import AssessmentForm, ChangePlanForm, EndCourseForm, PlanForm
-from patternwork.clinic.views.practice import _add_errors
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
+from patternwork.core.forms import add_service_errors
 from patternwork.formulation import journal_selectors
 from patternwork.measures.selectors import course_measures
 from patternwork.treatment import scheduling, selectors, services
@@ -67,7 +67,7 @@ def course_start(request, public_id):
                 course=course, values=_plan_values(form.cleaned_data), actor=request.membership
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The course has started; its appointments are booked."))
             return redirect("clinic:course-detail", public_id=course.public_id)
@@ -103,7 +103,7 @@ def course_plan(request, public_id):
             form.add_error(None, STALE_EDIT_MESSAGE)
             status = 409
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The plan is changed; future appointments were updated."))
             return redirect("clinic:course-detail", public_id=course.public_id)
@@ -128,7 +128,7 @@ def course_end(request, public_id):
                 actor=request.membership,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The course has ended."))
             return redirect("clinic:course-detail", public_id=course.public_id)
@@ -174,7 +174,7 @@ def course_assessment(request, public_id):
                 actor=request.membership,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Assessment booked."))
             return redirect("clinic:course-detail", public_id=course.public_id)

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from patternwork.accounts.models import Membership
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.formulation import AgreeForm, EpisodeForm, IpafForm
-from patternwork.clinic.views.practice import _add_errors
+from patternwork.core.forms import add_service_errors
 from patternwork.formulation import selectors, services
 from patternwork.treatment import selectors as treatment_selectors
 from patternwork.treatment.models import Course
@@ -72,7 +72,7 @@ def episode_new(request, public_id):
                 by=request.membership,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Episode logged."))
             if appointment is not None:
@@ -101,7 +101,7 @@ def episode_detail(request, public_id):
                 by=request.membership,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Episode saved."))
             return redirect("clinic:episode-detail", public_id=episode.public_id)
@@ -153,7 +153,7 @@ def ipaf(request, public_id):
                     by=request.membership,
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("Saved as version %(n)s.") % {"n": version.number})
                 return redirect("clinic:ipaf", public_id=course.public_id)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from patternwork.accounts.models import Membership
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.journal import EpisodeFromEntryForm
-from patternwork.clinic.views.practice import _add_errors
+from patternwork.core.forms import add_service_errors
 from patternwork.formulation import journal
 from patternwork.formulation import journal_selectors as selectors
 from patternwork.formulation import journal_services as services
@@ -91,7 +91,7 @@ def journal_to_episode(request, public_id):
                 by=request.membership,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,

@@ -16,8 +16,8 @@ from django.views.decorators.http import require_POST
 from patternwork.accounts.models import Membership
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.letters import LetterForm, ShareForm
-from patternwork.clinic.views.practice import _add_errors
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
+from patternwork.core.forms import add_service_errors
 from patternwork.letters import drafting, rendering, selectors, services
 from patternwork.treatment.models import Appointment
 
@@ -104,7 +104,7 @@ def letter_page(request, public_id):
             form.add_error(None, STALE_EDIT_MESSAGE)
             status = 409
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Saved as version %(n)s.") % {"n": letter.version})
             return redirect("clinic:letter", public_id=course.public_id)

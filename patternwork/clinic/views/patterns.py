@@ -18,7 +18,7 @@ from patternwork.accounts.models import Membership
 from patternwork.clinic.decorators import is_htmx, staff_view
 from patternwork.clinic.forms.patterns import CategoryAddForm, CategoryForm, SuggestForm
 from patternwork.clinic.pattern_figures import PART_TITLES, PatternFigures
-from patternwork.clinic.views.practice import _add_errors
+from patternwork.core.forms import add_service_errors
 from patternwork.formulation import keywords, selectors, services
 from patternwork.formulation.models import Category
 
@@ -87,7 +87,7 @@ def category_set(request):
                 by=request.membership,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("“%(label)s” added.") % {"label": category.label})
             return redirect("clinic:category-set")
@@ -113,7 +113,7 @@ def category_edit(request, public_id):
                 by=request.membership,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("“%(label)s” saved.") % {"label": category.label})
             return redirect("clinic:category-set")

@@ -18,17 +18,10 @@ from patternwork.clinic.forms.practice import (
     RoleForm,
     SuperviseesForm,
 )
+from patternwork.core.forms import add_service_errors
 
 ADMIN = Membership.Role.ADMIN
 PAGE_SIZE = 50
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @staff_view(ADMIN)
@@ -41,7 +34,7 @@ def practice_settings(request):
                 practice=practice, data=form.cleaned_data, changed_by=request.membership
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("Settings saved.") if change.changed else _("Nothing changed.")
@@ -69,7 +62,7 @@ def staff_invite(request):
                 invited_by=request.membership,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,
@@ -115,7 +108,7 @@ def staff_role(request, public_id):
                 membership=member, role=form.cleaned_data["role"], changed_by=request.membership
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Role changed."))
             return redirect("clinic:staff-detail", public_id=member.public_id)
@@ -137,7 +130,7 @@ def staff_supervisees(request, public_id):
                 changed_by=request.membership,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Supervisees saved."))
             return redirect("clinic:staff-detail", public_id=member.public_id)

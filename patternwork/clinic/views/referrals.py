@@ -23,16 +23,9 @@ from patternwork.clinic.forms.referrals import (
     ReferralFilterForm,
     ReferralForm,
 )
+from patternwork.core.forms import add_service_errors
 
 PAGE_SIZE = 50
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _status_counts(membership) -> dict[str, int]:
@@ -89,7 +82,7 @@ def referral_create(request):
                 created_by=request.membership,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Referral saved. It is now in the triage list as new."))
             return redirect("clinic:referral-detail", public_id=referral.public_id)
@@ -160,7 +153,7 @@ def referral_decline(request, public_id):
                 # Decided by someone else a moment ago: show them the outcome.
                 messages.error(request, " ".join(error.messages))
                 return redirect("clinic:referral-detail", public_id=referral.public_id)
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Referral declined."))
             return redirect("clinic:referral-detail", public_id=referral.public_id)
@@ -198,7 +191,7 @@ def referral_accept(request, public_id):
             if not hasattr(error, "error_dict"):
                 messages.error(request, " ".join(error.messages))
                 return redirect("clinic:referral-detail", public_id=referral.public_id)
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,

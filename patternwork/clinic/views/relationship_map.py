@@ -25,8 +25,8 @@ from patternwork.clinic.forms.relationship_map import (
     map_is_editable,
     person_initial,
 )
-from patternwork.clinic.views.practice import _add_errors
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE
+from patternwork.core.forms import add_service_errors
 from patternwork.formulation import mapdraw, selectors, services
 from patternwork.formulation.models import Person
 
@@ -103,7 +103,7 @@ def relationship_map(request, public_id):
                 client=client, data=form.cleaned_data, by=request.membership
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("%(label)s is on the map.") % {"label": person.label})
             url = reverse("clinic:relationship-map", args=[client.public_id])
@@ -135,7 +135,7 @@ def person_edit(request, public_id):
         try:
             services.update_person(person=person, data=form.cleaned_data, by=request.membership)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             changed = form.has_changed()
             messages.success(request, _("Saved.") if changed else _("Nothing changed."))
