@@ -7,6 +7,7 @@ process list and shell history.
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -276,6 +277,13 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# Outcome thresholds: the instruments' defaults (DESIGN.md 4) unless overridden here, as
+# JSON, e.g. {"PHQ-9": {"reliable_change": [">", 6]}}. Read by measures.config.
+try:
+    PATTERNWORK_OUTCOME_THRESHOLDS = json.loads(env_str("PATTERNWORK_OUTCOME_THRESHOLDS", "{}"))
+except json.JSONDecodeError as exc:
+    raise ImproperlyConfigured(f"PATTERNWORK_OUTCOME_THRESHOLDS is not valid JSON: {exc}") from None
 
 # Backup: where pg_dump/pg_restore live when they are not on PATH.
 PATTERNWORK_PG_BIN = env_str("PATTERNWORK_PG_BIN", "/usr/lib/postgresql/15/bin")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 
-from patternwork.measures import outcomes
+from patternwork.measures import config, outcomes
 from patternwork.measures.models import OutcomeSummary, Response
 from patternwork.treatment import scheduling
 from patternwork.treatment.models import Appointment, Course
@@ -43,7 +43,9 @@ def course_outcome(course: Course) -> outcomes.CourseOutcome:
     ).count()
     depression, anxiety = score_points(course)
     finished = course.state == Course.State.ENDED and attended >= 2
-    return outcomes.course_outcome(depression, anxiety, finished=finished)
+    return outcomes.course_outcome(
+        depression, anxiety, finished=finished, config=config.outcome_config()
+    )
 
 
 def refresh_outcome_summary(course: Course) -> OutcomeSummary:

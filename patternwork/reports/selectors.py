@@ -46,6 +46,7 @@ from django.db.models.lookups import (
 from patternwork.accounts.access import record_scope
 from patternwork.accounts.models import Membership, Practice
 from patternwork.clients.models import Referral
+from patternwork.measures.config import outcome_config
 from patternwork.measures.definitions import Comparator, Threshold
 from patternwork.measures.models import OutcomeSummary
 from patternwork.measures.outcomes import OutcomeConfig, Rate, ServiceRates
@@ -142,7 +143,7 @@ def outcome_conditions(config: OutcomeConfig | None = None) -> dict[str, Q]:
     compares two scores is guarded by `paired`, so a missing score never counts as a
     change (SQL's NULL would otherwise make NOT (...) unknown rather than false).
     """
-    config = config or OutcomeConfig()
+    config = config or outcome_config()
     if (config.depression.code, config.anxiety.code) != (PHQ9, GAD7):
         raise ValueError(
             UNSUPPORTED_MEASURES.format(

@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy
 from patternwork.accounts.models import Membership
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.reports import ReportFilterForm
-from patternwork.measures.outcomes import OutcomeConfig, Rate
+from patternwork.measures.config import outcome_config
+from patternwork.measures.outcomes import Rate
 from patternwork.reports import selectors, services
 from patternwork.reports.selectors import Mean, ServiceReport
 
@@ -192,7 +193,7 @@ def service_report(request):
             "sections": sections,
             "chart": chart(sections),
             "query": query,
-            "rules": OutcomeConfig(),
+            "rules": outcome_config(),
         },
     )
 
