@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from patternwork.accounts.models import ClosureDay, Membership, Practice
 from patternwork.clients import services as client_services
-from patternwork.clients.models import Referral
 from patternwork.demo import formulation_data
 from patternwork.treatment import plan, scheduling, services
 from patternwork.treatment.models import Appointment, Course
@@ -275,10 +274,6 @@ def _write_notes(course: Course, therapist: Membership) -> None:
 def _note_phase(appointment: Appointment, course: Course) -> str:
     phase = plan.phase_for(appointment.session_number, course.planned_sessions)
     return "ending" if phase == plan.Phase.OVER_PLAN else phase.value
-
-
-def waiting_referrals(practice: Practice):
-    return Referral.objects.filter(practice=practice, status=Referral.Status.NEW)
 
 
 def trajectory(start: int, end: int, session: int, planned: int = 16) -> int:

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils import formats, timezone
 
 from patternwork.accounts.models import ClosureDay, Practice
@@ -132,7 +131,3 @@ def future_booked(course: Course, now: datetime):
 def end_of(start: datetime, minutes: int) -> datetime:
     # In UTC: wall-clock arithmetic across a daylight-saving change would be an hour out.
     return start.astimezone(UTC) + timedelta(minutes=minutes)
-
-
-def treatment_q() -> Q:
-    return Q(kind=Appointment.Kind.TREATMENT)
