@@ -6,7 +6,8 @@ from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseNotFou
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from patternwork.api.calendar_events import ics_response, render_feed, with_session_positions
+from patternwork.core.http import ics_response
+from patternwork.treatment.calendar.events import render_feed, with_session_positions
 from patternwork.treatment.selectors import active_feed_for_token, feed_appointments
 from patternwork.treatment.services.calendar import touch_feed
 

@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from patternwork.accounts.models import LoginFailure, User
 from patternwork.audit.models import AuditEvent
-from patternwork.clients import portal
+from patternwork.clients import logins
 from tests import objects, routes
 from tests.conftest import verified_login
 from tests.factories import (
@@ -140,9 +140,9 @@ def test_invite_sends_a_72_hour_one_time_link_and_audits(client, login, therapis
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"email": ""}, portal.NO_EMAIL),
-        ({"contact_by_email": False}, portal.NO_EMAIL_CONSENT),
-        ({"status": "closed"}, portal.RECORD_CLOSED),
+        ({"email": ""}, logins.NO_EMAIL),
+        ({"contact_by_email": False}, logins.NO_EMAIL_CONSENT),
+        ({"status": "closed"}, logins.RECORD_CLOSED),
     ],
 )
 def test_invite_is_refused_with_a_clear_message(
@@ -169,7 +169,7 @@ def test_invite_is_refused_when_the_email_belongs_to_another_account(
 
     response = invite(invitee)
 
-    expected = str(portal.EMAIL_TAKEN).format(email="jo.bloggs@example.test")
+    expected = str(logins.EMAIL_TAKEN).format(email="jo.bloggs@example.test")
     assert expected in page_text(client.get(response["Location"]))
     assert mail.outbox == []
 
@@ -179,7 +179,7 @@ def test_invite_is_refused_while_access_is_active(client, login, therapist, jo, 
 
     response = invite(jo)
 
-    assert str(portal.ALREADY_ACTIVE) in page_text(client.get(response["Location"]))
+    assert str(logins.ALREADY_ACTIVE) in page_text(client.get(response["Location"]))
     assert mail.outbox == []
 
 
@@ -325,7 +325,7 @@ def test_invitation_refused_when_the_email_was_taken_meanwhile(
     response = set_password(client, path)
 
     assert response.status_code == 400
-    assert str(portal.EMAIL_TAKEN_FOR_CLIENT) in page_text(response)
+    assert str(logins.EMAIL_TAKEN_FOR_CLIENT) in page_text(response)
     invitee.refresh_from_db()
     assert invitee.user is None
 
@@ -377,7 +377,7 @@ def test_removing_access_twice_says_there_is_nothing_to_remove(client, login, th
 
     response = client.post(reverse("clinic:client-portal-revoke", args=[invitee.public_id]))
 
-    assert str(portal.NOTHING_TO_REMOVE) in page_text(client.get(response["Location"]))
+    assert str(logins.NOTHING_TO_REMOVE) in page_text(client.get(response["Location"]))
     assert not AuditEvent.objects.filter(action="portal.revoke").exists()
 
 

@@ -9,7 +9,7 @@ import time_machine
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import strip_tags
 
-from patternwork.measures import portal as questionnaires
+from patternwork.measures import presession as questionnaires
 from patternwork.measures.services import Answers
 from tests.factories import AppointmentFactory, CourseFactory, PortalClientFactory
 

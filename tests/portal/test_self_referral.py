@@ -9,7 +9,7 @@ from django.utils import timezone
 from patternwork.audit.models import AuditEvent
 from patternwork.clients.models import Referral, SubmissionAttempt
 from patternwork.clients.services import SUBMISSIONS_PER_WINDOW, TOO_MANY_SUBMISSIONS
-from patternwork.portal.forms import (
+from patternwork.portal.forms.referrals import (
     BAD_TOKEN,
     CONSENT_CONTACT_NEEDED,
     CONSENT_STORE_NEEDED,

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from patternwork.clinic.forms.auth import AuditedSetPasswordForm
+from patternwork.accounts.forms import AuditedSetPasswordForm
 from patternwork.clinic.views import auth, home
 
 _reset_done = reverse_lazy("clinic:password-reset-complete")

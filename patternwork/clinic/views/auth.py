@@ -20,9 +20,9 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from patternwork.accounts import services, tokens, totp
+from patternwork.accounts.forms import LoginForm, SetPasswordForm, TokenForm
 from patternwork.accounts.middleware import SESSION_STARTED
 from patternwork.clinic.decorators import staff_view
-from patternwork.clinic.forms.auth import LoginForm, SetPasswordForm, TokenForm
 
 UNSETUP_DEVICE_NAME = "Authenticator app"
 STAFF_ONLY = _lazy(

@@ -7,13 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from patternwork.api.calendar_events import (
-    client_calendar_filename,
-    ics_response,
-    render_client_calendar,
-)
 from patternwork.clients.selectors import get_client_for
 from patternwork.clinic.decorators import staff_view
+from patternwork.core.http import ics_response
+from patternwork.treatment.calendar.events import (
+    client_calendar_filename,
+    render_client_calendar,
+)
 from patternwork.treatment.selectors import appointments_for, open_feed_for
 from patternwork.treatment.services.calendar import create_feed, revoke_feed
 

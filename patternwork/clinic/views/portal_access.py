@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from patternwork.accounts.models import Membership
-from patternwork.clients import portal
+from patternwork.clients import logins
 from patternwork.clients.selectors import get_client_for
 from patternwork.clinic.decorators import staff_view
 
@@ -34,7 +34,7 @@ def portal_invite(request, public_id):
     return _act(
         request,
         public_id,
-        portal.invite_client,
+        logins.invite_client,
         _(
             "An invitation is on its way to %(email)s. Its link works once, for 72 hours; "
             "any earlier link no longer works."
@@ -48,6 +48,6 @@ def portal_revoke(request, public_id):
     return _act(
         request,
         public_id,
-        portal.revoke_portal_access,
+        logins.revoke_portal_access,
         _("Portal access is removed: the client can no longer log in, and any link is void."),
     )

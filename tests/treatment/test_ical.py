@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from patternwork.api.ical import (
+from patternwork.treatment.calendar.ical import (
     BLANK_PRODUCT_ID,
     BLANK_UID,
     DUPLICATE_UID,

@@ -29,16 +29,16 @@ from patternwork.accounts import services as accounts
 from patternwork.accounts.middleware import SESSION_STARTED
 from patternwork.accounts.models import DEFAULT_CRISIS_INFORMATION, Practice, User
 from patternwork.accounts.totp import base32_secret, confirmed_device, qr_svg_path
-from patternwork.api.calendar_events import (
+from patternwork.clients import logins
+from patternwork.clients.models import Client
+from patternwork.core.http import ics_response
+from patternwork.measures import presession as questionnaires
+from patternwork.portal.decorators import client_for, client_view
+from patternwork.portal.forms.client import LoginForm, QuestionnaireForm, SetPasswordForm, TokenForm
+from patternwork.treatment.calendar.events import (
     client_calendar_filename,
-    ics_response,
     render_client_calendar,
 )
-from patternwork.clients import portal
-from patternwork.clients.models import Client
-from patternwork.measures import portal as questionnaires
-from patternwork.portal.client_forms import LoginForm, QuestionnaireForm, SetPasswordForm, TokenForm
-from patternwork.portal.decorators import client_for, client_view
 
 SETUP_KEY = "patternwork_portal_otp_key"
 NOT_A_CLIENT = gettext_lazy(
@@ -110,7 +110,7 @@ def login_view(request):
                 else:
                     login(request, user)
                     request.session[SESSION_STARTED] = timezone.now().isoformat()
-                    portal.record_portal_login(client=client, step="password")
+                    logins.record_portal_login(client=client, step="password")
                     if confirmed_device(user) is not None:
                         return redirect(_with_next("portal:otp-verify", next_url))
                     return redirect(next_url)
@@ -130,7 +130,7 @@ def logout_view(request):
         client = client_for(request.user)
         if client is not None:
             practice = client.practice
-            portal.record_portal_logout(client=client)
+            logins.record_portal_logout(client=client)
     logout(request)
     messages.info(request, _("You have logged out."))
     return redirect(_login_url(practice))
@@ -161,10 +161,10 @@ def otp_verify(request):
                 otp_login(request, device)
                 # A new session id once fully logged in: a fixated pre-login id is worthless.
                 request.session.cycle_key()
-                portal.record_portal_login(client=client, step="otp")
+                logins.record_portal_login(client=client, step="otp")
                 return redirect(next_url)
             else:
-                portal.record_portal_otp_failure(client=client)
+                logins.record_portal_otp_failure(client=client)
                 form.add_error("token", _("That code is not right, or it has already been used."))
     context = {"form": form, "next": next_url, "practice": client.practice}
     return render(request, "portal/client/otp_verify.html", context, status=status)
@@ -184,7 +184,7 @@ def otp_setup(request):
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            device = portal.enable_second_factor(
+            device = logins.enable_second_factor(
                 client=request.client, key=key, token=form.cleaned_data["token"]
             )
             if device is not None:
@@ -197,7 +197,7 @@ def otp_setup(request):
                 )
                 return redirect("portal:home")
             form.add_error("token", _("That code is not right. Check the time on your phone."))
-    preview = TOTPDevice(user=request.user, key=key, name=portal.DEVICE_NAME)
+    preview = TOTPDevice(user=request.user, key=key, name=logins.DEVICE_NAME)
     size, path = qr_svg_path(preview.config_url)
     context = {
         "form": form,
@@ -213,8 +213,8 @@ def otp_setup(request):
 @never_cache
 def invitation(request, token: str):
     try:
-        client = portal.client_for_invitation_token(token)
-    except portal.InvalidInvitation as invalid:
+        client = logins.client_for_invitation_token(token)
+    except logins.InvalidInvitation as invalid:
         return _invitation_refused(request, invalid)
     # An unsaved login, so the password checks can compare against the name and address.
     form = SetPasswordForm(
@@ -225,10 +225,10 @@ def invitation(request, token: str):
         status = 400
         if form.is_valid():
             try:
-                portal.accept_client_invitation(
+                logins.accept_client_invitation(
                     token=token, password=form.cleaned_data["password1"]
                 )
-            except portal.InvalidInvitation as invalid:
+            except logins.InvalidInvitation as invalid:
                 return _invitation_refused(request, invalid)
             except ValidationError as error:
                 form.add_error(None, error.messages)
@@ -241,7 +241,7 @@ def invitation(request, token: str):
     return render(request, "portal/client/invitation_accept.html", context, status=status)
 
 
-def _invitation_refused(request, invalid: portal.InvalidInvitation):
+def _invitation_refused(request, invalid: logins.InvalidInvitation):
     context = {
         "reason": invalid.reason,
         "practice": invalid.practice,
@@ -258,7 +258,7 @@ def home(request):
     context = {
         "client": client,
         "practice": client.practice,
-        "appointments": list(portal.upcoming_appointments(client, now)),
+        "appointments": list(logins.upcoming_appointments(client, now)),
         "sheet": questionnaires.next_sheet(client, now),
         # The guard lets a client with an app through only once verified with it.
         "has_second_factor": request.user.is_verified(),
@@ -271,7 +271,7 @@ def calendar(request):
     """The client's own appointments as an .ics file (cancelled ones marked as such)."""
     client = request.client
     body = render_client_calendar(
-        appointments=portal.client_appointments(client),
+        appointments=logins.client_appointments(client),
         practice=client.practice,
         now=timezone.now(),
     )
@@ -281,7 +281,7 @@ def calendar(request):
 @client_view
 def questionnaire(request, public_id):
     client = request.client
-    appointment = portal.get_client_appointment(client, public_id)
+    appointment = logins.get_client_appointment(client, public_id)
     sheet = questionnaires.sheet_for(appointment, timezone.now())
     context = {"client": client, "practice": client.practice, "sheet": sheet}
     if not sheet.is_open:
@@ -322,7 +322,7 @@ def questionnaire(request, public_id):
 def questionnaire_done(request, public_id):
     """After saving or sending: thanks, and the crisis information first if it is needed."""
     client = request.client
-    appointment = portal.get_client_appointment(client, public_id)
+    appointment = logins.get_client_appointment(client, public_id)
     sheet = questionnaires.sheet_for(appointment, timezone.now())
     if all(q.response is None for q in sheet.due):
         return redirect("portal:questionnaire", public_id=appointment.public_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from patternwork.portal import letter_views
+from patternwork.portal.views import letters as letter_views
 
 urlpatterns = [
     path("portal/letters/", letter_views.letter_list, name="letters"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from patternwork.portal import journal_views
+from patternwork.portal.views import journal as journal_views
 
 urlpatterns = [
     path("portal/journal/", journal_views.journal_list, name="journal"),

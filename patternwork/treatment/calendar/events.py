@@ -17,15 +17,18 @@ from datetime import datetime
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
 from patternwork.accounts.models import Practice
-from patternwork.api.ical import CalendarEvent, EventStatus, ics_filename, render_calendar
 from patternwork.clients.models import Client
+from patternwork.treatment.calendar.ical import (
+    CalendarEvent,
+    EventStatus,
+    ics_filename,
+    render_calendar,
+)
 from patternwork.treatment.models import Appointment
 
-ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
 PRODUCT_ID = "-//Patternwork//Patternwork appointments//EN"
 UID_DOMAIN = "patternwork"
 # Booked and attended treatment appointments are the ones expected to become sessions.
@@ -236,14 +239,3 @@ def render_client_calendar(
         events=client_events(appointments, practice=practice, now=now),
         time_zone=practice.time_zone,
     )
-
-
-def ics_response(body: str, *, filename: str | None = None) -> HttpResponse:
-    """A calendar response that no cache keeps and no browser re-types as HTML."""
-    response = HttpResponse(body, content_type=ICS_CONTENT_TYPE)
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    if filename:
-        # ics_filename() yields [a-z0-9-] plus ".ics", so the quoted form is always safe.
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response

@@ -7,7 +7,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from patternwork.audit.models import AuditEvent
-from patternwork.measures import portal, services
+from patternwork.measures import presession, services
 from patternwork.measures.models import OutcomeSummary, Response, RiskFlag
 from patternwork.measures.services import Answers
 from patternwork.treatment import services as treatment
@@ -50,7 +50,7 @@ def tomorrow(jo_course):
 
 
 def save(client, appointment, instrument, answers, *, submit):
-    return portal.save_portal_response(
+    return presession.save_portal_response(
         client=client,
         appointment=appointment,
         instrument=instrument,
@@ -131,7 +131,7 @@ def test_submitted_scores_count_once_the_session_is_attended(
 
 
 def test_incomplete_submit_is_refused_naming_the_items_and_keeps_the_draft(jo, tomorrow):
-    with pytest.raises(portal.IncompleteSubmission) as refused:
+    with pytest.raises(presession.IncompleteSubmission) as refused:
         save(jo, tomorrow, "PHQ-9", {"q1": 1, "q2": 2}, submit=True)
 
     assert refused.value.missing == {"PHQ-9": ("q3", "q4", "q5", "q6", "q7", "q8", "q9")}
@@ -146,8 +146,10 @@ def test_incomplete_submit_is_refused_naming_the_items_and_keeps_the_draft(jo, t
 def test_one_incomplete_questionnaire_holds_back_the_whole_screen(jo, tomorrow):
     answers = [Answers("PHQ-9", PHQ_MODERATE), Answers("GAD-7", {"q1": 1})]
 
-    with pytest.raises(portal.IncompleteSubmission) as refused:
-        portal.save_portal_responses(client=jo, appointment=tomorrow, answers=answers, submit=True)
+    with pytest.raises(presession.IncompleteSubmission) as refused:
+        presession.save_portal_responses(
+            client=jo, appointment=tomorrow, answers=answers, submit=True
+        )
 
     assert set(refused.value.missing) == {"GAD-7"}
     assert sorted(Response.objects.values_list("instrument", "status", "total")) == [
@@ -210,7 +212,7 @@ def test_submitted_questionnaire_cannot_be_changed_by_the_client(jo, tomorrow):
     with pytest.raises(ValidationError) as refused:
         save(jo, tomorrow, "PHQ-9", PHQ_MILD_RISK, submit=False)
 
-    assert refused.value.messages == [portal.ALREADY_SENT.format(code="PHQ-9")]
+    assert refused.value.messages == [presession.ALREADY_SENT.format(code="PHQ-9")]
     assert Response.objects.get().total == 11
     assert AuditEvent.objects.filter(action__startswith="measure.").count() == 1
 
@@ -286,8 +288,8 @@ def test_wsas_only_when_the_plan_has_it_due(jo, tomorrow, therapist):
     first = AppointmentFactory(
         course=CourseFactory(client=sam, state="active"), starts_at=NOW + dt.timedelta(hours=5)
     )
-    assert portal.instruments_due(first) == ("PHQ-9", "GAD-7", "WSAS")
-    assert portal.instruments_due(tomorrow) == ("PHQ-9", "GAD-7")
+    assert presession.instruments_due(first) == ("PHQ-9", "GAD-7", "WSAS")
+    assert presession.instruments_due(tomorrow) == ("PHQ-9", "GAD-7")
     assert save(sam, first, "WSAS", {"work": None}, submit=False).instrument == "WSAS"
 
 
@@ -318,7 +320,9 @@ def test_answers_that_are_not_options_are_refused_and_nothing_is_saved(jo, tomor
     answers = [Answers("GAD-7", {"q1": 1}), Answers("PHQ-9", {"q1": 7, "q99": 1})]
 
     with pytest.raises(ValidationError) as refused:
-        portal.save_portal_responses(client=jo, appointment=tomorrow, answers=answers, submit=False)
+        presession.save_portal_responses(
+            client=jo, appointment=tomorrow, answers=answers, submit=False
+        )
 
     assert len(refused.value.message_dict["PHQ-9"]) == 2
     assert not Response.objects.exists()
@@ -327,14 +331,14 @@ def test_answers_that_are_not_options_are_refused_and_nothing_is_saved(jo, tomor
 
 def test_a_draft_with_no_answers_is_not_saved(jo, tomorrow):
     with pytest.raises(ValidationError) as refused:
-        portal.save_portal_responses(
+        presession.save_portal_responses(
             client=jo,
             appointment=tomorrow,
             answers=[Answers("PHQ-9", {}), Answers("GAD-7", {})],
             submit=False,
         )
 
-    assert refused.value.messages == [portal.NOTHING_TO_SAVE]
+    assert refused.value.messages == [presession.NOTHING_TO_SAVE]
     assert not Response.objects.exists()
 
 
@@ -342,7 +346,7 @@ def test_sheet_reports_progress_and_risk(jo, tomorrow):
     save(jo, tomorrow, "PHQ-9", {"q9": 2}, submit=False)
     save(jo, tomorrow, "GAD-7", GAD_10, submit=True)
 
-    sheet = portal.sheet_for(tomorrow, NOW)
+    sheet = presession.sheet_for(tomorrow, NOW)
 
     assert [(q.code, q.progress) for q in sheet.due] == [("PHQ-9", "draft"), ("GAD-7", "sent")]
     assert (sheet.window, sheet.all_sent, sheet.has_risk_answer) == ("open", False, True)

@@ -15,7 +15,7 @@ from patternwork.formulation import journal
 from patternwork.formulation import journal_selectors as selectors
 from patternwork.formulation import journal_services as services
 from patternwork.portal.decorators import client_view
-from patternwork.portal.journal_forms import JournalEntryForm
+from patternwork.portal.forms.journal import JournalEntryForm
 
 PAGE_SIZE = 50
 

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 # The login, code and password forms are the staff ones: the same rules for everybody.
-from patternwork.clinic.forms.auth import LoginForm, SetPasswordForm, TokenForm
+from patternwork.accounts.forms import LoginForm, SetPasswordForm, TokenForm
 from patternwork.measures.services import Answers
 
 __all__ = ["LoginForm", "QuestionnaireForm", "SetPasswordForm", "TokenForm"]

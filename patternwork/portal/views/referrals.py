@@ -9,7 +9,7 @@ from django.utils import timezone
 from patternwork.accounts.models import Practice
 from patternwork.clients import services
 from patternwork.core.middleware import client_address
-from patternwork.portal.forms import SelfReferralForm, issue_form_token
+from patternwork.portal.forms.referrals import SelfReferralForm, issue_form_token
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from patternwork.portal import client_views
+from patternwork.portal.views import client as client_views
 
 urlpatterns = [
     path("portal/", client_views.home, name="home"),

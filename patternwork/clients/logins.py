@@ -37,7 +37,7 @@ from patternwork.treatment.models import Appointment
 CLIENT_INVITATION_TIMEOUT = timedelta(hours=72)
 # A namespace for the signature (SECRET_KEY signs), not a secret itself; distinct from the
 # staff invitation's, so a staff link can never pass for a client's or the other way round.
-INVITATION_SALT = "patternwork.clients.portal-invitation"
+INVITATION_SALT = "patternwork.clients.logins-invitation"
 CLIENT_ROLE = "client"
 DEVICE_NAME = "Authenticator app"
 

@@ -1,0 +1,1 @@
+"""iCalendar: the pure renderer (ical) and appointments as calendar events (events)."""
