@@ -19,8 +19,6 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import QuerySet
-from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +30,6 @@ from patternwork.accounts.models import Membership, Practice, User, normalise_em
 from patternwork.audit.models import AuditEvent
 from patternwork.audit.services import record
 from patternwork.clients.models import Client
-from patternwork.treatment.models import Appointment
 
 CLIENT_INVITATION_TIMEOUT = timedelta(hours=72)
 # A namespace for the signature (SECRET_KEY signs), not a secret itself; distinct from the
@@ -383,37 +380,3 @@ def enable_second_factor(*, client: Client, key: str, token: str) -> TOTPDevice 
             object_id=str(device.pk),
         )
     return device
-
-
-# ---- Reads for the portal, scoped to one client ---------------------------------------
-
-
-def client_appointments(client: Client) -> QuerySet[Appointment]:
-    """Every appointment of the client, over all their courses, oldest first."""
-    return (
-        Appointment.objects.filter(course__client=client)
-        .select_related("therapist__user", "course")
-        .order_by("starts_at", "id")
-    )
-
-
-def upcoming_appointments(client: Client, now: datetime) -> QuerySet[Appointment]:
-    """Booked appointments that have not yet ended (one under way included)."""
-    return client_appointments(client).filter(status=Appointment.Status.BOOKED, ends_at__gt=now)
-
-
-def get_client_appointment(client: Client, public_id) -> Appointment:
-    """One of the client's own appointments; any other is an audited 404."""
-    appointment = client_appointments(client).filter(public_id=public_id).first()
-    if appointment is None:
-        record(
-            action="access.denied",
-            actor=client.user,
-            actor_role=CLIENT_ROLE,
-            practice=client.practice,
-            outcome=AuditEvent.Outcome.DENIED,
-            object_type="treatment.appointment",
-            object_id=str(public_id),
-        )
-        raise Http404("Not found.")
-    return appointment

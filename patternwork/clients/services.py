@@ -13,7 +13,6 @@ from patternwork.accounts.models import Membership, Practice
 from patternwork.audit.services import diff, record
 from patternwork.clients.models import Client, Referral, SubmissionAttempt
 from patternwork.core.concurrency import StaleEdit
-from patternwork.measures.summary import refresh_outcome_summary
 from patternwork.treatment.models import Course
 
 CLIENT_FIELDS = (
@@ -78,7 +77,7 @@ SUBMISSION_WINDOW = timedelta(hours=1)
 SUBMISSIONS_PER_WINDOW = 5
 
 
-def _check_therapist(practice: Practice, therapist: Membership | None) -> None:
+def check_therapist(practice: Practice, therapist: Membership | None) -> None:
     if therapist is None:
         return
     if (
@@ -104,7 +103,10 @@ def _apply_consent_times(client: Client, before: dict, now) -> None:
         client.consent_contact_at = now
 
 
-def _build_client(*, practice: Practice, data: dict, therapist: Membership | None) -> Client:
+def build_client(*, practice: Practice, data: dict, therapist: Membership | None) -> Client:
+    """Save a new numbered client record. The caller's transaction writes the audit event
+    (client intake in `treatment.services.intake`, which also opens the course)."""
+    check_therapist(practice, therapist)
     client = Client(practice=practice, therapist=therapist)
     for field in CLIENT_FIELDS:
         if field in data:
@@ -113,39 +115,6 @@ def _build_client(*, practice: Practice, data: dict, therapist: Membership | Non
     _apply_consent_times(client, {}, timezone.now())
     client.full_clean()
     client.save()
-    return client
-
-
-def _new_course(
-    *, client: Client, therapist: Membership, referral: Referral | None = None
-) -> Course:
-    return Course.objects.create(
-        practice=client.practice, client=client, therapist=therapist, referral=referral
-    )
-
-
-def create_client(
-    *, practice: Practice, data: dict, therapist: Membership | None, created_by: Membership
-) -> Client:
-    """Create a numbered client record; with a therapist, open a course ("referred")."""
-    _check_therapist(practice, therapist)
-    with transaction.atomic():
-        client = _build_client(practice=practice, data=data, therapist=therapist)
-        changes = {}
-        if therapist is not None:
-            course = _new_course(client=client, therapist=therapist)
-            changes = {
-                "therapist": [None, str(therapist.public_id)],
-                "course": [None, str(course.public_id)],
-            }
-        record(
-            action="client.create",
-            actor=created_by.user,
-            actor_role=created_by.role,
-            practice=practice,
-            obj=client,
-            changes=changes,
-        )
     return client
 
 
@@ -181,41 +150,6 @@ def update_client(
             practice=stored.practice,
             obj=stored,
             changes=changes,
-        )
-    return stored
-
-
-def assign_therapist(*, client: Client, therapist: Membership, assigned_by: Membership) -> Client:
-    """Assign (or reassign) the client's therapist, and with it the open course's."""
-    _check_therapist(client.practice, therapist)
-    with transaction.atomic():
-        stored = Client.objects.select_for_update().get(pk=client.pk)
-        old = stored.therapist
-        if old is not None and old.pk == therapist.pk:
-            return stored
-        stored.therapist = therapist
-        stored.version += 1
-        stored.save(update_fields=["therapist", "version", "updated_at"])
-        course = stored.courses.exclude(state=Course.State.ENDED).first()
-        if course is None:
-            course = _new_course(client=stored, therapist=therapist)
-        else:
-            Course.objects.filter(pk=course.pk).update(therapist=therapist)
-            # Future appointments move to the new therapist's diary with the course.
-            course.appointments.filter(status="booked", starts_at__gt=timezone.now()).update(
-                therapist=therapist
-            )
-            refresh_outcome_summary(course)
-        record(
-            action="client.assign_therapist",
-            actor=assigned_by.user,
-            actor_role=assigned_by.role,
-            practice=stored.practice,
-            obj=stored,
-            changes={
-                "therapist": [str(old.public_id) if old else None, str(therapist.public_id)],
-                "course": str(course.public_id),
-            },
         )
     return stored
 
@@ -279,7 +213,7 @@ def create_referral(*, practice: Practice, data: dict, created_by: Membership) -
     return referral
 
 
-def _lock_open_referral(referral: Referral) -> Referral:
+def lock_open_referral(referral: Referral) -> Referral:
     stored = Referral.objects.select_for_update().get(pk=referral.pk)
     if stored.status in {Referral.Status.ACCEPTED, Referral.Status.DECLINED}:
         raise ValidationError(
@@ -290,7 +224,7 @@ def _lock_open_referral(referral: Referral) -> Referral:
 
 def mark_referral_contacted(*, referral: Referral, by: Membership) -> Referral:
     with transaction.atomic():
-        stored = _lock_open_referral(referral)
+        stored = lock_open_referral(referral)
         old = stored.status
         stored.status = Referral.Status.CONTACTED
         stored.contacted_at = timezone.now()
@@ -310,7 +244,7 @@ def decline_referral(*, referral: Referral, reason: str, by: Membership) -> Refe
     if not reason.strip():
         raise ValidationError({"reason": DECLINE_NEEDS_REASON})
     with transaction.atomic():
-        stored = _lock_open_referral(referral)
+        stored = lock_open_referral(referral)
         old = stored.status
         stored.status = Referral.Status.DECLINED
         stored.decline_reason = reason.strip()
@@ -330,46 +264,46 @@ def decline_referral(*, referral: Referral, reason: str, by: Membership) -> Refe
     return stored
 
 
-def accept_referral(
-    *, referral: Referral, therapist: Membership, client_data: dict, by: Membership
-) -> Client:
-    """Accept: create the client from the referral, assign the therapist, open a course."""
-    _check_therapist(referral.practice, therapist)
-    with transaction.atomic():
-        stored = _lock_open_referral(referral)
-        data = {
-            "full_name": stored.full_name,
-            "preferred_name": stored.preferred_name,
-            "date_of_birth": stored.date_of_birth,
-            "pronouns": stored.pronouns,
-            "email": stored.email,
-            "phone": stored.phone,
-            "referrer_name": stored.referrer_name,
-            "referrer_contact": stored.referrer_contact,
-            "contact_by_email": stored.contact_by_email,
-            "contact_by_phone": stored.contact_by_phone,
-            "voicemail_ok": stored.voicemail_ok,
-            **client_data,
-        }
-        client = _build_client(practice=stored.practice, data=data, therapist=therapist)
-        course = _new_course(client=client, therapist=therapist, referral=stored)
-        old = stored.status
-        stored.status = Referral.Status.ACCEPTED
-        stored.client = client
-        stored.decided_at = timezone.now()
-        stored.decided_by = by
-        stored.save(update_fields=["status", "client", "decided_at", "decided_by", "updated_at"])
-        record(
-            action="referral.accepted",
-            actor=by.user,
-            actor_role=by.role,
-            practice=stored.practice,
-            obj=stored,
-            changes={
-                "status": [old, stored.status],
-                "client": [None, str(client.public_id)],
-                "course": [None, str(course.public_id)],
-                "therapist": [None, str(therapist.public_id)],
-            },
-        )
-    return client
+def settle_accepted_referral(*, referral: Referral, client: Client, by: Membership) -> str:
+    """Mark a locked, open referral accepted for `client`; return its previous status.
+
+    Called by client intake inside its transaction, which writes the audit event.
+    """
+    old = referral.status
+    referral.status = Referral.Status.ACCEPTED
+    referral.client = client
+    referral.decided_at = timezone.now()
+    referral.decided_by = by
+    referral.save(update_fields=["status", "client", "decided_at", "decided_by", "updated_at"])
+    return old
+
+
+def referral_client_data(referral: Referral) -> dict:
+    """The client-record fields a referral already carries."""
+    return {
+        "full_name": referral.full_name,
+        "preferred_name": referral.preferred_name,
+        "date_of_birth": referral.date_of_birth,
+        "pronouns": referral.pronouns,
+        "email": referral.email,
+        "phone": referral.phone,
+        "referrer_name": referral.referrer_name,
+        "referrer_contact": referral.referrer_contact,
+        "contact_by_email": referral.contact_by_email,
+        "contact_by_phone": referral.contact_by_phone,
+        "voicemail_ok": referral.voicemail_ok,
+    }
+
+
+def set_therapist(*, client: Client, therapist: Membership) -> Membership | None:
+    """Point a locked client record at a new therapist; return the previous one.
+
+    Called by reassignment in `treatment.services.intake`, which moves the open course
+    with it and writes the audit event in the same transaction.
+    """
+    check_therapist(client.practice, therapist)
+    old = client.therapist
+    client.therapist = therapist
+    client.version += 1
+    client.save(update_fields=["therapist", "version", "updated_at"])
+    return old

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-from patternwork.audit.services import record
 from patternwork.core import crypto
 from patternwork.core.models import EncryptionCanary
 
@@ -28,22 +27,15 @@ class RotationReport:
 
 
 def rotate_all(*, batch_size: int = 500) -> RotationReport:
-    """Re-encrypt each value not yet under the primary key; audit the rotation once."""
+    """Re-encrypt each value not yet under the primary key.
+
+    The caller records the rotation in the audit log (core sits below audit).
+    """
     keyring = crypto.configured_keyring()
     report = RotationReport(key_id=keyring.primary_id)
     for model, model_field in crypto.encrypted_fields():
         _rotate_column(model, model_field, keyring, report, batch_size)
     _rotate_canary(keyring)
-    with transaction.atomic():
-        record(
-            action="encryption.rotate",
-            object_type="encryption.key",
-            object_id=keyring.primary_id,
-            changes={
-                "rewritten": dict(report.rewritten),
-                "already_current": report.already_current,
-            },
-        )
     return report
 
 

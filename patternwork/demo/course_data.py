@@ -17,6 +17,7 @@ from patternwork.clients import services as client_services
 from patternwork.demo import formulation_data
 from patternwork.treatment import plan, scheduling, services
 from patternwork.treatment.models import Appointment, Course
+from patternwork.treatment.services import intake
 from patternwork.treatment.services.courses import PlanValues
 
 # England and Wales bank holidays, as published; the demo practice closes on them.
@@ -187,7 +188,7 @@ def _run_story(practice: Practice, therapist: Membership, story: Story) -> None:
         },
         created_by=therapist,
     )
-    client = client_services.accept_referral(
+    client = intake.accept_referral(
         referral=referral,
         therapist=therapist,
         client_data={

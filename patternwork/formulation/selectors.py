@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from patternwork.accounts.access import clinical_scope, deny_not_found, scope_filter
 from patternwork.accounts.models import Membership
@@ -246,4 +246,15 @@ def session_formulation(appointment) -> SessionFormulation:
         trend=trend,
         total_episodes=len(view.episodes),
         too_few=view.report.too_few_episodes,
+    )
+
+
+def with_formulation_facts(courses: QuerySet[Course]) -> QuerySet[Course]:
+    """Annotate: has the relationship review begun; is an IPAF version agreed."""
+    return courses.annotate(
+        relationships_reviewed=Exists(Person.objects.filter(client_id=OuterRef("client_id")))
+        | Exists(Episode.objects.filter(client_id=OuterRef("client_id"))),
+        ipaf_agreed=Exists(
+            IpafVersion.objects.filter(course_id=OuterRef("pk"), agreed_on__isnull=False)
+        ),
     )

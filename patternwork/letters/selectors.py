@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
@@ -263,4 +263,14 @@ def summary_document(course: Course) -> SummaryDocument:
         chart_description=measures.description,
         consent_to_referrer=client.share_with_referrer,
         referrer=client.referrer_name,
+    )
+
+
+def with_letter_facts(courses: QuerySet[Course]) -> QuerySet[Course]:
+    """Annotate: is the goodbye letter drafted; has it been shared with the client."""
+    return courses.annotate(
+        letter_drafted=Exists(Letter.objects.filter(course_id=OuterRef("pk"))),
+        letter_shared=Exists(
+            Letter.objects.filter(course_id=OuterRef("pk"), shared_at__isnull=False)
+        ),
     )

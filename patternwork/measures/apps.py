@@ -5,3 +5,11 @@ class MeasuresConfig(AppConfig):
     name = "patternwork.measures"
     label = "measures"
     verbose_name = "Measures, outcomes and risk"
+
+    def ready(self) -> None:
+        from patternwork.measures.summary import refresh_outcome_summary
+        from patternwork.treatment.course_changes import on_course_changed
+
+        # The outcome summary follows every attendance, move, start, end and
+        # reassignment in the same transaction as the treatment write.
+        on_course_changed(refresh_outcome_summary)

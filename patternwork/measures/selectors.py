@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Count, Q
 from django.utils.text import capfirst, get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
@@ -357,3 +358,31 @@ def course_measures(course: Course) -> CourseMeasures:
         sentence=outcomes.describe(outcome),
         description=describe_chart(drawn, course.planned_sessions),
     )
+
+
+def sessions_missing_measures(course_ids) -> dict[int, tuple[int, ...]]:
+    """Attended session numbers lacking a complete PHQ-9 or GAD-7, per course (one query)."""
+    rows = (
+        Appointment.objects.filter(
+            course_id__in=list(course_ids),
+            status=Appointment.Status.ATTENDED,
+            kind=Appointment.Kind.TREATMENT,
+        )
+        .annotate(
+            measures=Count(
+                "responses__instrument",
+                filter=Q(
+                    responses__status="complete",
+                    responses__instrument__in=[plan.PHQ9, plan.GAD7],
+                ),
+                distinct=True,
+            )
+        )
+        .filter(measures__lt=2)
+        .order_by("course_id", "session_number")
+        .values_list("course_id", "session_number")
+    )
+    missing: dict[int, list[int]] = {}
+    for course_id, number in rows:
+        missing.setdefault(course_id, []).append(number)
+    return {course_id: tuple(numbers) for course_id, numbers in missing.items()}

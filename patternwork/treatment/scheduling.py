@@ -44,16 +44,19 @@ def describe_slot(practice: Practice, start: datetime, end: datetime) -> str:
     return f"{formats.date_format(local, 'D j M Y')} {local:%H:%M}-{finish:%H:%M}"
 
 
-def check_clashes(
+def clashes_with(
     *,
     practice: Practice,
     therapist_id: int,
     slots: Sequence[tuple[datetime, datetime]],
     ignore: Iterable[int] = (),
-) -> None:
-    """Refuse slots that overlap the therapist's booked or attended appointments."""
+) -> list[tuple[int, str]]:
+    """The slots that overlap the therapist's booked or attended appointments.
+
+    Each clash is (index of the slot in `slots`, a message naming both appointments).
+    """
     if not slots:
-        return
+        return []
     first = min(start for start, _ in slots)
     last = max(end for _, end in slots)
     existing = (
@@ -66,7 +69,6 @@ def check_clashes(
         .exclude(pk__in=list(ignore))
         .select_related("course__client")
     )
-    labels = {}
     existing_slots = []
     for appointment in existing:
         client = appointment.course.client
@@ -74,19 +76,31 @@ def check_clashes(
             f"{client.display_name} ({client.client_number}), "
             f"{describe_slot(practice, appointment.starts_at, appointment.ends_at)}"
         )
-        labels[label] = appointment
         existing_slots.append(plan.Slot(appointment.starts_at, appointment.ends_at, label))
-    candidates = [plan.Slot(start, end) for start, end in slots]
-    clashes = plan.find_clashes(candidates, existing_slots)
-    if clashes:
-        messages = [
+    candidates = [plan.Slot(start, end, str(index)) for index, (start, end) in enumerate(slots)]
+    return [
+        (
+            int(candidate.label),
             CLASH.format(
-                when=f"The appointment on {describe_slot(practice, c.start, c.end)}",
+                when=f"The appointment on {describe_slot(practice, candidate.start, candidate.end)}",
                 other=f"the appointment of {other.label}",
-            )
-            for c, other in clashes
-        ]
-        raise ValidationError(messages)
+            ),
+        )
+        for candidate, other in plan.find_clashes(candidates, existing_slots)
+    ]
+
+
+def check_clashes(
+    *,
+    practice: Practice,
+    therapist_id: int,
+    slots: Sequence[tuple[datetime, datetime]],
+    ignore: Iterable[int] = (),
+) -> None:
+    """Refuse slots that overlap the therapist's booked or attended appointments."""
+    clashes = clashes_with(practice=practice, therapist_id=therapist_id, slots=slots, ignore=ignore)
+    if clashes:
+        raise ValidationError([message for _, message in clashes])
 
 
 def check_not_closed(practice: Practice, moments: Iterable[datetime]) -> None:

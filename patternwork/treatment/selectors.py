@@ -6,11 +6,11 @@ or sessions: counts and next dates are annotations, related rows are joined.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from patternwork.accounts.access import (
     clinical_scope,
@@ -19,8 +19,9 @@ from patternwork.accounts.access import (
     scope_filter,
 )
 from patternwork.accounts.models import Membership
+from patternwork.audit.models import AuditEvent
 from patternwork.audit.services import record
-from patternwork.measures.flag_selectors import open_flags_for
+from patternwork.clients.models import Client
 from patternwork.treatment import plan, scheduling
 from patternwork.treatment.models import Appointment, CalendarFeed, Course, SessionNote
 from patternwork.treatment.services.calendar import hash_token
@@ -107,185 +108,8 @@ def note_for(appointment: Appointment) -> SessionNote | None:
     )
 
 
-def sessions_missing_measures(course_ids) -> dict[int, tuple[int, ...]]:
-    """Attended session numbers lacking a complete PHQ-9 or GAD-7, per course (one query)."""
-    rows = (
-        Appointment.objects.filter(
-            course_id__in=list(course_ids),
-            status=Appointment.Status.ATTENDED,
-            kind=Appointment.Kind.TREATMENT,
-        )
-        .annotate(
-            measures=Count(
-                "responses__instrument",
-                filter=Q(
-                    responses__status="complete",
-                    responses__instrument__in=[plan.PHQ9, plan.GAD7],
-                ),
-                distinct=True,
-            )
-        )
-        .filter(measures__lt=2)
-        .order_by("course_id", "session_number")
-        .values_list("course_id", "session_number")
-    )
-    missing: dict[int, list[int]] = {}
-    for course_id, number in rows:
-        missing.setdefault(course_id, []).append(number)
-    return {course_id: tuple(numbers) for course_id, numbers in missing.items()}
-
-
-def course_facts(
-    course: Course, attended: int, missing_measures: tuple[int, ...] = ()
-) -> plan.CourseFacts:
-    """What the plan's milestones need to know about a course.
-
-    `course` carries the annotations of `with_formulation_facts` and `with_letter_facts`.
-    """
-    return plan.CourseFacts(
-        planned=course.planned_sessions,
-        attended=attended,
-        relationships_reviewed=bool(getattr(course, "relationships_reviewed", False)),
-        ipaf_agreed=bool(getattr(course, "ipaf_agreed", False)),
-        sessions_missing_measures=missing_measures,
-        letter_drafted=bool(getattr(course, "letter_drafted", False)),
-        letter_shared=bool(getattr(course, "letter_shared", False)),
-        letter_share_session=course.letter_share_session,
-        ended=course.state == Course.State.ENDED,
-        end_reason=course.end_reason,
-    )
-
-
-def with_formulation_facts(courses: QuerySet[Course]) -> QuerySet[Course]:
-    """Annotate: has the relationship review begun; is an IPAF version agreed."""
-    from patternwork.formulation.models import Episode, IpafVersion, Person
-
-    return courses.annotate(
-        relationships_reviewed=Exists(Person.objects.filter(client_id=OuterRef("client_id")))
-        | Exists(Episode.objects.filter(client_id=OuterRef("client_id"))),
-        ipaf_agreed=Exists(
-            IpafVersion.objects.filter(course_id=OuterRef("pk"), agreed_on__isnull=False)
-        ),
-    )
-
-
-def with_letter_facts(courses: QuerySet[Course]) -> QuerySet[Course]:
-    """Annotate: is the goodbye letter drafted; has it been shared with the client."""
-    from patternwork.letters.models import Letter
-
-    return courses.annotate(
-        letter_drafted=Exists(Letter.objects.filter(course_id=OuterRef("pk"))),
-        letter_shared=Exists(
-            Letter.objects.filter(course_id=OuterRef("pk"), shared_at__isnull=False)
-        ),
-    )
-
-
 def current_phase(attended: int, planned: int) -> plan.Phase:
     return plan.phase_for(max(attended, 1), planned)
-
-
-@dataclass
-class CaseloadRow:
-    course: Course
-    attended: int
-    phase: plan.Phase
-    next_start: datetime | None
-    overdue: tuple[plan.Milestone, ...]
-
-    @property
-    def client(self):
-        return self.course.client
-
-
-@dataclass
-class Caseload:
-    rows: list[CaseloadRow]
-    today: list[Appointment]
-    week: list[Appointment]
-    flags: list = field(default_factory=list)
-
-
-def caseload(
-    membership: Membership,
-    *,
-    query: str = "",
-    phase: str = "",
-    state: str = "",
-    overdue_only: bool = False,
-    therapist: str = "",
-) -> Caseload:
-    """The member's open courses with n of N, phase, next appointment and overdue items."""
-    now = timezone.now()
-    courses = (
-        with_letter_facts(
-            with_formulation_facts(courses_for(membership).exclude(state=Course.State.ENDED))
-        )
-        .annotate(
-            attended=Count("appointments", filter=ATTENDED),
-            next_start=Min(
-                "appointments__starts_at",
-                filter=Q(
-                    appointments__status=Appointment.Status.BOOKED,
-                    appointments__starts_at__gt=now,
-                ),
-            ),
-        )
-        .order_by("client__full_name")
-    )
-    if query.strip():
-        text = query.strip()
-        courses = courses.filter(
-            Q(client__full_name__icontains=text)
-            | Q(client__preferred_name__icontains=text)
-            | Q(client__client_number__icontains=text)
-        )
-    if state:
-        courses = courses.filter(state=state)
-    if therapist:
-        courses = courses.filter(therapist__public_id=therapist)
-    courses = list(courses)
-    missing = sessions_missing_measures([c.pk for c in courses])
-    rows = []
-    for course in courses:
-        facts = course_facts(course, course.attended, missing.get(course.pk, ()))
-        row = CaseloadRow(
-            course=course,
-            attended=course.attended,
-            phase=current_phase(course.attended, course.planned_sessions),
-            next_start=course.next_start,
-            overdue=plan.overdue(facts) if course.state == Course.State.ACTIVE else (),
-        )
-        if phase and row.phase != phase:
-            continue
-        if overdue_only and not row.overdue:
-            continue
-        rows.append(row)
-    local_today = scheduling.local_date(membership.practice, now)
-    week_end = local_today + timedelta(days=7)
-    upcoming = list(
-        appointments_for(membership)
-        .filter(
-            starts_at__gte=scheduling.local_start(
-                membership.practice, local_today, datetime.min.time()
-            ),
-            starts_at__lt=scheduling.local_start(
-                membership.practice, week_end, datetime.min.time()
-            ),
-        )
-        .order_by("starts_at")
-    )
-    todays = [
-        a
-        for a in upcoming
-        if scheduling.local_date(membership.practice, a.starts_at) == local_today
-    ]
-    return Caseload(
-        rows=rows,
-        today=todays,
-        week=[a for a in upcoming if a not in todays],
-        flags=list(open_flags_for(membership)),
-    )
 
 
 @dataclass
@@ -306,8 +130,9 @@ class CourseView:
     phase: plan.Phase
     bounds: plan.PhaseBounds
     projection: plan.Projection | None
-    milestones: tuple[plan.Milestone, ...]
     closures: dict[date, str]
+    # Filled by reports.caseload.course_overview: milestones need facts from other apps.
+    milestones: tuple[plan.Milestone, ...] = ()
 
     @property
     def share_session(self) -> int:
@@ -315,7 +140,7 @@ class CourseView:
 
 
 def course_view(course: Course) -> CourseView:
-    """The course page: timeline with phases, projection and milestones, in fixed queries."""
+    """The course page's timeline with phases and projection, in fixed queries."""
     practice = course.practice
     appointments = list(course.appointments.select_related("note").order_by("starts_at", "id"))
     treatment = [a for a in appointments if a.kind == Appointment.Kind.TREATMENT]
@@ -366,15 +191,6 @@ def course_view(course: Course) -> CourseView:
         phase=current_phase(attended, course.planned_sessions),
         bounds=plan.phase_bounds(course.planned_sessions),
         projection=projection,
-        milestones=plan.milestones(
-            course_facts(
-                with_letter_facts(
-                    with_formulation_facts(Course.objects.filter(pk=course.pk))
-                ).get(),
-                attended,
-                sessions_missing_measures([course.pk]).get(course.pk, ()),
-            )
-        ),
         closures=closed,
     )
 
@@ -406,3 +222,37 @@ def active_feed_for_token(token: str):
         .select_related("membership__practice")
         .first()
     )
+
+
+# The client's own appointments (the portal): scoped to one client, never to a member.
+
+
+def client_appointments(client: Client) -> QuerySet[Appointment]:
+    """Every appointment of the client, over all their courses, oldest first."""
+    return (
+        Appointment.objects.filter(course__client=client)
+        .select_related("therapist__user", "course")
+        .order_by("starts_at", "id")
+    )
+
+
+def upcoming_appointments(client: Client, now: datetime) -> QuerySet[Appointment]:
+    """Booked appointments that have not yet ended (one under way included)."""
+    return client_appointments(client).filter(status=Appointment.Status.BOOKED, ends_at__gt=now)
+
+
+def get_client_appointment(client: Client, public_id) -> Appointment:
+    """One of the client's own appointments; any other is an audited 404."""
+    appointment = client_appointments(client).filter(public_id=public_id).first()
+    if appointment is None:
+        record(
+            action="access.denied",
+            actor=client.user,
+            actor_role="client",
+            practice=client.practice,
+            outcome=AuditEvent.Outcome.DENIED,
+            object_type="treatment.appointment",
+            object_id=str(public_id),
+        )
+        raise Http404("Not found.")
+    return appointment

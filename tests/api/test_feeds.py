@@ -13,7 +13,6 @@ from django.urls import reverse
 
 from patternwork.accounts.models import Membership
 from patternwork.audit.models import AuditEvent
-from patternwork.clients.services import assign_therapist
 from patternwork.treatment.models import Appointment, CalendarFeed
 from patternwork.treatment.services.appointments import (
     book_assessment,
@@ -24,6 +23,7 @@ from patternwork.treatment.services.appointments import (
 )
 from patternwork.treatment.services.calendar import create_feed, revoke_feed
 from patternwork.treatment.services.courses import PlanValues, start_course
+from patternwork.treatment.services.intake import assign_therapist
 from tests.factories import AppointmentFactory, ClientFactory, CourseFactory
 
 LONDON = ZoneInfo("Europe/London")

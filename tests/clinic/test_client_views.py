@@ -9,7 +9,8 @@ from patternwork.clients.models import Client
 from patternwork.treatment.models import Course
 from patternwork.treatment.services import start_course
 from patternwork.treatment.services.courses import PlanValues
-from tests.factories import ClientFactory, CourseFactory
+from tests.course_fixtures import NOW
+from tests.factories import AppointmentFactory, ClientFactory, CourseFactory
 
 NEW = reverse("clinic:client-new")
 VALID = {
@@ -143,6 +144,59 @@ def test_admin_reassigns_the_therapist_and_the_course_follows(
     assert response.status_code == 302
     assert (existing.therapist, course.therapist) == (other_therapist, other_therapist)
     assert AuditEvent.objects.filter(action="client.assign_therapist").count() == 1
+
+
+def test_reassignment_into_a_clash_lists_the_sessions_to_move_and_changes_nothing(
+    client, login, admin, therapist, other_therapist, frozen_now
+):
+    existing = ClientFactory(
+        practice=therapist.practice, therapist=therapist, full_name="Jo Bloggs"
+    )
+    course = start_course(
+        course=CourseFactory(client=existing),
+        values=PlanValues(
+            planned_sessions=16,
+            cadence="weekly",
+            session_minutes=50,
+            start_date=dt.date(2026, 3, 2),
+            start_time=dt.time(10, 0),
+        ),
+        actor=therapist,
+    )
+    busy = course.appointments.filter(starts_at__gt=NOW).order_by("starts_at")[0]
+    other = CourseFactory(
+        client=ClientFactory(practice=therapist.practice, therapist=other_therapist),
+        therapist=other_therapist,
+    )
+    AppointmentFactory(
+        course=other, therapist=other_therapist, starts_at=busy.starts_at, ends_at=busy.ends_at
+    )
+    login(admin)
+
+    response = client.post(
+        reverse("clinic:client-assign", args=[existing.public_id]),
+        {"therapist": str(other_therapist.public_id)},
+    )
+
+    existing.refresh_from_db()
+    assert response.status_code == 409
+    assert existing.therapist == therapist
+    assert list(response.context["clashing"]) == [busy]
+    move = reverse("clinic:appointment-move", args=[busy.public_id])
+    assert f'href="{move}"' in response.content.decode()
+    assert AuditEvent.objects.filter(action="client.assign_therapist").count() == 0
+
+
+def test_reassigning_another_practices_client_is_a_404(client, login, admin, foreign_therapist):
+    foreign = ClientFactory(practice=foreign_therapist.practice, therapist=foreign_therapist)
+    login(admin)
+
+    response = client.post(
+        reverse("clinic:client-assign", args=[foreign.public_id]),
+        {"therapist": str(foreign_therapist.public_id)},
+    )
+
+    assert response.status_code == 404
 
 
 def test_therapist_cannot_reassign(client, login, therapist, other_therapist):

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 
+from patternwork.audit.models import AuditEvent
 from patternwork.core import crypto
 from patternwork.core.models import EncryptionCanary
 from tests.testapp.models import SecretNote
@@ -143,6 +144,9 @@ def test_rotation_reencrypts_every_row(db):
             [f"{CANARY}-{n}" for n in range(25)] + ["x"]
         )
         assert crypto.verify_database_key() == "ok"
+    [event] = AuditEvent.objects.filter(action="encryption.rotate")
+    assert (event.object_id, event.changes["already_current"]) == (new_id, 0)
+    assert sum(event.changes["rewritten"].values()) == 51
 
 
 def test_rotation_is_idempotent_and_reports(db):

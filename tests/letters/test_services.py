@@ -11,7 +11,7 @@ from patternwork.clients.models import Client
 from patternwork.core.concurrency import StaleEdit
 from patternwork.letters import drafting, services
 from patternwork.letters.models import Letter, LetterVersion
-from patternwork.treatment import selectors as treatment_selectors
+from patternwork.reports import caseload as caseloads
 from patternwork.treatment import services as treatment
 from patternwork.treatment.models import Appointment
 from tests.letters.test_drafting import NOW, attend, ending_course
@@ -257,13 +257,13 @@ def test_discussed_only_after_sharing_and_only_once(letter, therapist):
 
 
 def milestone(course, key):
-    view = treatment_selectors.course_view(course)
+    view = caseloads.course_overview(course)
     found = next(m for m in view.milestones if m.key == key)
     return found.state.value, found.detail
 
 
 def overdue_labels(therapist):
-    [row] = treatment_selectors.caseload(therapist).rows
+    [row] = caseloads.caseload(therapist).rows
     return [m.overdue_label for m in row.overdue if m.key.startswith("letter")]
 
 

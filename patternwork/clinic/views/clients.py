@@ -16,6 +16,7 @@ from patternwork.clinic.views.practice import PAGE_SIZE
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
 from patternwork.core.forms import add_service_errors
 from patternwork.treatment.models import Course
+from patternwork.treatment.services import intake
 
 Role = Membership.Role
 
@@ -60,7 +61,7 @@ def client_new(request):
     if request.method == "POST" and form.is_valid() and (assign is None or assign.is_valid()):
         therapist = assign.cleaned_data["therapist"] if assign else membership
         try:
-            client = services.create_client(
+            client = intake.create_client(
                 practice=membership.practice,
                 data=form.cleaned_data,
                 therapist=therapist,
@@ -80,15 +81,14 @@ def client_new(request):
     )
 
 
-@staff_view()
-def client_detail(request, public_id):
-    client = selectors.get_client_for(request.membership, public_id, user=request.user)
+def _detail(request, client, *, assign=None, clashing=(), status=200):
     courses = list(client.courses.select_related("therapist__user").order_by("-created_at"))
     open_course = next((c for c in courses if c.state != Course.State.ENDED), None)
-    assign = AssignTherapistForm(
-        therapists=_assignable(request.membership.practice),
-        initial={"therapist": client.therapist.public_id if client.therapist else None},
-    )
+    if assign is None:
+        assign = AssignTherapistForm(
+            therapists=_assignable(request.membership.practice),
+            initial={"therapist": client.therapist.public_id if client.therapist else None},
+        )
     return render(
         request,
         "clinic/clients/client_detail.html",
@@ -97,9 +97,17 @@ def client_detail(request, public_id):
             "courses": courses,
             "open_course": open_course,
             "assign": assign,
+            "clashing": clashing,
             "referrals": list(client.referrals.all()),
         },
+        status=status,
     )
+
+
+@staff_view()
+def client_detail(request, public_id):
+    client = selectors.get_client_for(request.membership, public_id, user=request.user)
+    return _detail(request, client)
 
 
 @staff_view()
@@ -137,19 +145,22 @@ def client_edit(request, public_id):
 @staff_view(Role.ADMIN)
 @require_POST
 def client_assign(request, public_id):
+    """Assign a therapist. If the new therapist is busy at any of the client's booked
+    times, nothing changes and the page lists those sessions, each linked to its page
+    where it can be moved."""
     client = selectors.get_client_for(request.membership, public_id, user=request.user)
     form = AssignTherapistForm(request.POST, therapists=_assignable(request.membership.practice))
-    if form.is_valid():
-        try:
-            services.assign_therapist(
-                client=client,
-                therapist=form.cleaned_data["therapist"],
-                assigned_by=request.membership,
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("Therapist assigned."))
-    else:
-        messages.error(request, _("Choose a therapist."))
+    if not form.is_valid():
+        return _detail(request, client, assign=form, status=400)
+    try:
+        intake.assign_therapist(
+            client=client, therapist=form.cleaned_data["therapist"], assigned_by=request.membership
+        )
+    except intake.ReassignmentClash as clash:
+        add_service_errors(form, clash)
+        return _detail(request, client, assign=form, clashing=clash.appointments, status=409)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return _detail(request, client, assign=form, status=400)
+    messages.success(request, _("Therapist assigned."))
     return redirect("clinic:client-detail", public_id=client.public_id)

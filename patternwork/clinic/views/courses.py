@@ -15,6 +15,7 @@ from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
 from patternwork.core.forms import add_service_errors
 from patternwork.formulation import journal_selectors
 from patternwork.measures.selectors import course_measures
+from patternwork.reports import caseload as caseloads
 from patternwork.treatment import scheduling, selectors, services
 from patternwork.treatment.services.courses import PlanValues
 
@@ -29,7 +30,7 @@ def _course(request, public_id):
 @staff_view()
 def course_detail(request, public_id):
     course = _course(request, public_id)
-    view = selectors.course_view(course)
+    view = caseloads.course_overview(course)
     return render(
         request,
         "clinic/courses/course_detail.html",

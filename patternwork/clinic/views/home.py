@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from patternwork.accounts.models import Membership
 from patternwork.clinic.decorators import staff_view
-from patternwork.treatment import selectors
+from patternwork.reports import caseload as caseloads
 from patternwork.treatment.models import Course
 
 
@@ -56,7 +56,7 @@ def home(request):
         )
     form = CaseloadFilterForm(request.GET or None, therapists=therapists)
     filters = form.cleaned_data if form.is_valid() else {}
-    caseload = selectors.caseload(
+    caseload = caseloads.caseload(
         membership,
         query=filters.get("q", ""),
         phase=filters.get("phase", ""),

@@ -10,6 +10,7 @@ from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.measures import NOT_APPLICABLE, AcknowledgeForm, MeasuresForm
 from patternwork.core.concurrency import StaleEdit
 from patternwork.measures import definitions, flag_selectors, services
+from patternwork.reports import caseload as caseloads
 from patternwork.treatment import plan, selectors
 from patternwork.treatment.models import Appointment
 
@@ -132,7 +133,7 @@ def risk_flag(request, public_id):
 @staff_view(Role.SUPERVISOR, Role.ADMIN)
 def oversight(request):
     """Open risk flags and overdue milestones across the member's scope."""
-    caseload = selectors.caseload(request.membership)
+    caseload = caseloads.caseload(request.membership)
     flags = list(flag_selectors.open_flags_for(request.membership))
     behind = [row for row in caseload.rows if row.overdue]
     return render(

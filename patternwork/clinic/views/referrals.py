@@ -24,6 +24,7 @@ from patternwork.clinic.forms.referrals import (
     ReferralForm,
 )
 from patternwork.core.forms import add_service_errors
+from patternwork.treatment.services import intake
 
 PAGE_SIZE = 50
 
@@ -181,7 +182,7 @@ def referral_accept(request, public_id):
     form = AcceptForm(request.POST, referral=referral)
     if form.is_valid():
         try:
-            client = services.accept_referral(
+            client = intake.accept_referral(
                 referral=referral,
                 therapist=form.cleaned_data["therapist"],
                 client_data=form.client_data(),

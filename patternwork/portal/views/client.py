@@ -35,6 +35,7 @@ from patternwork.core.http import ics_response
 from patternwork.measures import presession as questionnaires
 from patternwork.portal.decorators import client_for, client_view
 from patternwork.portal.forms.client import LoginForm, QuestionnaireForm, SetPasswordForm, TokenForm
+from patternwork.treatment import selectors as treatment_selectors
 from patternwork.treatment.calendar.events import (
     client_calendar_filename,
     render_client_calendar,
@@ -258,7 +259,7 @@ def home(request):
     context = {
         "client": client,
         "practice": client.practice,
-        "appointments": list(logins.upcoming_appointments(client, now)),
+        "appointments": list(treatment_selectors.upcoming_appointments(client, now)),
         "sheet": questionnaires.next_sheet(client, now),
         # The guard lets a client with an app through only once verified with it.
         "has_second_factor": request.user.is_verified(),
@@ -271,7 +272,7 @@ def calendar(request):
     """The client's own appointments as an .ics file (cancelled ones marked as such)."""
     client = request.client
     body = render_client_calendar(
-        appointments=logins.client_appointments(client),
+        appointments=treatment_selectors.client_appointments(client),
         practice=client.practice,
         now=timezone.now(),
     )
@@ -281,7 +282,7 @@ def calendar(request):
 @client_view
 def questionnaire(request, public_id):
     client = request.client
-    appointment = logins.get_client_appointment(client, public_id)
+    appointment = treatment_selectors.get_client_appointment(client, public_id)
     sheet = questionnaires.sheet_for(appointment, timezone.now())
     context = {"client": client, "practice": client.practice, "sheet": sheet}
     if not sheet.is_open:
@@ -322,7 +323,7 @@ def questionnaire(request, public_id):
 def questionnaire_done(request, public_id):
     """After saving or sending: thanks, and the crisis information first if it is needed."""
     client = request.client
-    appointment = logins.get_client_appointment(client, public_id)
+    appointment = treatment_selectors.get_client_appointment(client, public_id)
     sheet = questionnaires.sheet_for(appointment, timezone.now())
     if all(q.response is None for q in sheet.due):
         return redirect("portal:questionnaire", public_id=appointment.public_id)

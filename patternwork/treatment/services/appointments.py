@@ -10,8 +10,8 @@ from django.utils import formats, timezone
 
 from patternwork.accounts.models import Membership
 from patternwork.audit.services import record
-from patternwork.measures.summary import refresh_outcome_summary
 from patternwork.treatment import plan, scheduling
+from patternwork.treatment.course_changes import course_changed
 from patternwork.treatment.models import Appointment, Course
 from patternwork.treatment.services.courses import COURSE_ENDED
 
@@ -89,7 +89,7 @@ def _set_outcome(
             ]
         )
         scheduling.renumber(course)
-        refresh_outcome_summary(course)
+        course_changed(course)
         appointment.refresh_from_db(fields=["session_number"])
         _audit(actor, course, appointment, action, {"status": [old, status]})
     return appointment
@@ -186,7 +186,7 @@ def move_appointment(
             item.sequence += 1
             item.save(update_fields=["starts_at", "ends_at", "sequence", "updated_at"])
         scheduling.renumber(course)
-        refresh_outcome_summary(course)
+        course_changed(course)
         _audit(
             actor,
             course,

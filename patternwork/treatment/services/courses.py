@@ -12,8 +12,8 @@ from django.utils import timezone
 from patternwork.accounts.models import Membership
 from patternwork.audit.services import record
 from patternwork.core.concurrency import StaleEdit
-from patternwork.measures.summary import refresh_outcome_summary
 from patternwork.treatment import plan, scheduling
+from patternwork.treatment.course_changes import course_changed
 from patternwork.treatment.models import Appointment, Course
 
 COURSE_ENDED = "This course has ended; nothing more can be scheduled in it."
@@ -112,7 +112,7 @@ def start_course(*, course: Course, values: PlanValues, actor: Membership) -> Co
         course.version += 1
         course.full_clean()
         course.save()
-        refresh_outcome_summary(course)
+        course_changed(course)
         record(
             action="course.start",
             actor=actor.user,
@@ -269,7 +269,7 @@ def end_course(*, course: Course, reason: str, note: str, actor: Membership) -> 
         course.ended_at = now
         course.version += 1
         course.save()
-        refresh_outcome_summary(course)
+        course_changed(course)
         record(
             action="course.end",
             actor=actor.user,

@@ -1,5 +1,13 @@
-from django.core.management.base import BaseCommand, CommandError
+"""Key rotation, recorded in the audit log.
 
+It lives in the audit app because the rotation itself (core/rotation.py) sits below
+audit and cannot record; this command runs it and then records it once.
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from patternwork.audit.services import record
 from patternwork.core import rotation
 from patternwork.core.crypto import EncryptionKeyError
 
@@ -21,6 +29,16 @@ class Command(BaseCommand):
             report = rotation.rotate_all(batch_size=batch_size)
         except (EncryptionKeyError, rotation.RotationError) as exc:
             raise CommandError(str(exc)) from exc
+        with transaction.atomic():
+            record(
+                action="encryption.rotate",
+                object_type="encryption.key",
+                object_id=report.key_id,
+                changes={
+                    "rewritten": dict(report.rewritten),
+                    "already_current": report.already_current,
+                },
+            )
         for label, count in report.rewritten.items():
             self.stdout.write(f"{label}: {count} value(s) re-encrypted")
         self.stdout.write(
