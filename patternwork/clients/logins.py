@@ -32,6 +32,7 @@ from patternwork.accounts.models import Membership, Practice, User, normalise_em
 from patternwork.audit.models import AuditEvent
 from patternwork.audit.services import record
 from patternwork.clients.models import Client
+from patternwork.core.links import absolute_url
 from patternwork.treatment.models import Appointment
 
 CLIENT_INVITATION_TIMEOUT = timedelta(hours=72)
@@ -140,13 +141,11 @@ def _practice_named_by(token: str) -> Practice | None:
 
 
 def invitation_url(client: Client) -> str:
-    path = reverse("portal:invitation", args=[make_invitation_token(client)])
-    return settings.PATTERNWORK_BASE_URL.rstrip("/") + path
+    return absolute_url(reverse("portal:invitation", args=[make_invitation_token(client)]))
 
 
 def login_url(client: Client) -> str:
-    path = reverse("portal:login")
-    return f"{settings.PATTERNWORK_BASE_URL.rstrip('/')}{path}?practice={client.practice.slug}"
+    return absolute_url(f"{reverse('portal:login')}?practice={client.practice.slug}")
 
 
 def _check_invitable(client: Client) -> None:
