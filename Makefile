@@ -17,13 +17,9 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export UV_CACHE_DIR ?= $(CURDIR)/.tools/cache
 
-# Keys live under var/ unless the environment provides them.
-ifeq ($(origin SECRET_KEY),undefined)
-export SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
-endif
-ifeq ($(origin PATTERNWORK_ENCRYPTION_KEYS),undefined)
-export PATTERNWORK_ENCRYPTION_KEYS_FILE ?= $(CURDIR)/var/encryption_keys
-endif
+# The instance's files (database, keys, static files). Settings find the keys here by
+# themselves, so every manage.py command works from a plain shell too.
+VAR_DIR := $(or $(PATTERNWORK_VAR_DIR),$(CURDIR)/var)
 
 help:
 	@echo "make run   install, migrate, load the demo practice and serve on http://$(HOST):$(PORT)"
@@ -41,13 +37,14 @@ install-test: $(UV)
 # make run: a single process on SQLite (WAL) under var/, plain HTTP on loopback.
 run: export PATTERNWORK_HTTPS ?= false
 run: export ALLOWED_HOSTS ?= 127.0.0.1,localhost
+run: export PATTERNWORK_BASE_URL ?= http://$(HOST):$(PORT)
 run: install
-	$(PY) scripts/ensure_keys.py var
+	$(PY) scripts/ensure_keys.py $(VAR_DIR)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py check --database default --fail-level ERROR
 	$(PY) manage.py seed_demo
-	@echo "Serving Patternwork on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	@echo "Serving Patternwork on http://$(HOST):$(PORT)/ (Ctrl-C to stop); emailed links start with $$PATTERNWORK_BASE_URL"
 	exec $(VENV)/bin/gunicorn patternwork.wsgi:application --bind $(HOST):$(PORT) \
 		--workers $(WORKERS) --access-logfile - --error-logfile -
 
@@ -56,7 +53,8 @@ DEPLOY_ENV := DJANGO_SETTINGS_MODULE=patternwork.settings SECRET_KEY_FILE= \
 	SECRET_KEY=deploy-check-$(shell head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
 	PATTERNWORK_ENCRYPTION_KEYS_FILE= \
 	PATTERNWORK_ENCRYPTION_KEYS=ZGVwbG95LWNoZWNrLWtleS0tMzItYnl0ZXMtbG9uZyE= \
-	ALLOWED_HOSTS=patternwork.example.org PATTERNWORK_HTTPS=true DEBUG=false
+	ALLOWED_HOSTS=patternwork.example.org PATTERNWORK_BASE_URL=https://patternwork.example.org \
+	PATTERNWORK_HTTPS=true DEBUG=false
 
 TEST_ENV := DJANGO_SETTINGS_MODULE=patternwork.settings_test SECRET_KEY_FILE= \
 	PATTERNWORK_ENCRYPTION_KEYS_FILE=

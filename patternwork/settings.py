@@ -7,10 +7,13 @@ process list and shell history.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -22,7 +25,8 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    # An empty NAME= line (as in .env.example) means "not set", like a missing variable.
+    return os.environ.get(name, "").strip() or default
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -51,10 +55,19 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-def env_secret(name: str) -> str:
-    """Read a secret from NAME, or from the file named by NAME_FILE."""
-    value = os.environ.get(name, "")
-    path = os.environ.get(f"{name}_FILE", "")
+def env_secret(name: str, default_file: Path | None = None) -> str:
+    """Read a secret from NAME, or from the file named by NAME_FILE.
+
+    When neither variable is in the environment at all, read `default_file` if it exists
+    (the key `make run` keeps under var/), so every command works from a plain shell. An
+    empty NAME or NAME_FILE turns that default off. A missing file gives "", and the caller
+    refuses to start: a key is never generated here.
+    """
+    value = os.environ.get(name)
+    path = os.environ.get(f"{name}_FILE")
+    if value is None and path is None and default_file is not None and default_file.exists():
+        path = str(default_file)
+    value, path = value or "", path or ""
     if value and path:
         raise ImproperlyConfigured(f"Set {name} or {name}_FILE, not both.")
     if path:
@@ -65,21 +78,88 @@ def env_secret(name: str) -> str:
     return value.strip()
 
 
+# What `make run` serves on by default; emailed links start with it on a loopback-only host.
+LOCAL_BASE_URL = "http://127.0.0.1:8000"
+_HOST_NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?")
+
+
+def _is_loopback(host: str) -> bool:
+    host = host.strip().lower().removeprefix("[").removesuffix("]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _is_origin(raw: str) -> bool:
+    parts = urlsplit(raw)
+    try:
+        port = parts.port
+    except ValueError:
+        return False
+    host = parts.hostname or ""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        if not _HOST_NAME.fullmatch(host):
+            return False
+    return (
+        parts.scheme.lower() in {"http", "https"}
+        and "@" not in parts.netloc
+        and port != 0
+        and parts.path in {"", "/"}
+        and not ({"?", "#"} & set(raw))
+    )
+
+
+def env_base_url(name: str, *, allowed_hosts: list[str]) -> str:
+    """Read the public address (scheme://host[:port]) that every emailed link starts with.
+
+    Unset, it is `make run`'s address while the instance answers only on loopback. An
+    instance that answers to any other name refuses to start instead: guessing would email
+    links to the wrong place, and the request's Host header is forgeable.
+    """
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        if all(_is_loopback(host) for host in allowed_hosts):
+            return LOCAL_BASE_URL
+        raise ImproperlyConfigured(
+            f"{name} is not set. Invitation and password-reset emails link to it; set it to "
+            "the address people open Patternwork at, e.g. https://patternwork.example.org."
+        )
+    if not _is_origin(raw):
+        raise ImproperlyConfigured(
+            f"{name} must be a scheme and host only, like https://patternwork.example.org "
+            f"or http://127.0.0.1:8000 (no path, query or password), not {raw!r}."
+        )
+    parts = urlsplit(raw)
+    return f"{parts.scheme.lower()}://{parts.netloc}"
+
+
 DEBUG = env_bool("DEBUG", False)
 
-SECRET_KEY = env_secret("SECRET_KEY")
+# The instance's own files: SQLite database, keys (unless given in the environment) and
+# collected static files.
+VAR_DIR = Path(env_str("PATTERNWORK_VAR_DIR", str(BASE_DIR / "var")))
+
+SECRET_KEY = env_secret("SECRET_KEY", default_file=VAR_DIR / "secret_key")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY (or SECRET_KEY_FILE) is not set. Patternwork refuses to start without "
-            "it; `make run` generates one under var/."
+            "SECRET_KEY (or SECRET_KEY_FILE) is not set, and there is no "
+            f"{VAR_DIR / 'secret_key'}. Patternwork refuses to start without it; `make run` "
+            "generates one under var/."
         )
     SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"  # noqa: S105
 SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 
 # Field encryption keys: comma- or newline-separated, the first encrypts, all decrypt.
 # Deliberately separate from SECRET_KEY: rotating one must never lose the other.
-PATTERNWORK_ENCRYPTION_KEYS = env_secret("PATTERNWORK_ENCRYPTION_KEYS")
+PATTERNWORK_ENCRYPTION_KEYS = env_secret(
+    "PATTERNWORK_ENCRYPTION_KEYS", default_file=VAR_DIR / "encryption_keys"
+)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -145,7 +225,6 @@ TEMPLATES = [
 ]
 
 # Databases. SQLite (default) lives under var/ in WAL mode; PostgreSQL via DATABASE_URL.
-VAR_DIR = Path(env_str("PATTERNWORK_VAR_DIR", str(BASE_DIR / "var")))
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'patternwork.sqlite3'}")
 SQLITE_BUSY_TIMEOUT_MS = 20000
 
@@ -239,7 +318,9 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Patternwork <no-reply@localhost>")
-PATTERNWORK_BASE_URL = env_str("PATTERNWORK_BASE_URL", "http://127.0.0.1:8000")
+# Every emailed link (invitations, password resets) starts with this, never with the
+# request's Host header, which a client can forge to poison a reset link.
+PATTERNWORK_BASE_URL = env_base_url("PATTERNWORK_BASE_URL", allowed_hosts=ALLOWED_HOSTS)
 
 # Internationalisation
 LANGUAGE_CODE = "en-gb"
@@ -255,6 +336,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Django REST framework is configured for the API to come; it serves no endpoint yet.
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

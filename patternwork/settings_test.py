@@ -7,6 +7,7 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-use-0123
 os.environ.setdefault("PATTERNWORK_ENCRYPTION_KEYS", "dGVzdC1lbmNyeXB0aW9uLWtleS0zMi1ieXRlcy0wMDA=")
 os.environ.setdefault("PATTERNWORK_HTTPS", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+os.environ.setdefault("PATTERNWORK_BASE_URL", "http://127.0.0.1:8000")
 
 from patternwork.settings import *  # noqa: F403  (the one sanctioned star import)
 

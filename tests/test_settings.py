@@ -1,4 +1,6 @@
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -29,6 +31,15 @@ def test_env_bool_rejects_nonsense(monkeypatch):
         app_settings.env_bool("X_FLAG", False)
 
 
+@pytest.mark.parametrize("raw", [None, "", "  "])
+def test_env_str_treats_an_empty_value_as_unset(monkeypatch, raw):
+    monkeypatch.delenv("X_TEXT", raising=False)
+    if raw is not None:
+        monkeypatch.setenv("X_TEXT", raw)
+
+    assert app_settings.env_str("X_TEXT", "the default") == "the default"
+
+
 def test_env_secret_reads_a_file(monkeypatch, tmp_path):
     (tmp_path / "s").write_text("from-file\n")
     monkeypatch.delenv("X_SECRET", raising=False)
@@ -57,8 +68,8 @@ def manage(*args, **env):
     )
 
 
-def test_settings_refuse_to_start_without_a_secret_key():
-    result = manage("check", PATTERNWORK_ENCRYPTION_KEYS=KEY)
+def test_settings_refuse_to_start_without_a_secret_key(tmp_path):
+    result = manage("check", PATTERNWORK_ENCRYPTION_KEYS=KEY, PATTERNWORK_VAR_DIR=str(tmp_path))
 
     assert result.returncode != 0
     assert "SECRET_KEY (or SECRET_KEY_FILE) is not set" in result.stderr
@@ -85,11 +96,243 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
         SECRET_KEY="production-like-" + "k" * 50,
         PATTERNWORK_ENCRYPTION_KEYS=KEY,
         ALLOWED_HOSTS="patternwork.example.org",
+        PATTERNWORK_BASE_URL="https://patternwork.example.org",
         DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+# ---- Keys found under var/ ----------------------------------------------------------------
+
+PRINT_KEYS = (
+    "from django.conf import settings; "
+    "print(settings.SECRET_KEY); print(settings.PATTERNWORK_ENCRYPTION_KEYS)"
+)
+
+
+@pytest.fixture
+def var_dir(tmp_path):
+    """A project's var/ as `make run` leaves it: the two key files, nothing else."""
+    var = tmp_path / "var"
+    var.mkdir()
+    (var / "secret_key").write_text("secret-from-var-" + "v" * 40 + "\n")
+    (var / "encryption_keys").write_text(KEY + "\n")
+    return var
+
+
+def plain_shell(*args, **env):
+    """manage.py from a plain shell: no DJANGO_SETTINGS_MODULE, no key variables."""
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", *args],
+        cwd=REPO,
+        env={"PATH": os.environ["PATH"], **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_settings_var_dir_defaults_to_the_repository_var():
+    assert app_settings.VAR_DIR == REPO / "var"
+
+
+def test_plain_shell_reads_the_keys_under_var(var_dir):
+    result = plain_shell("shell", "-c", PRINT_KEYS, PATTERNWORK_VAR_DIR=str(var_dir))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-2:] == ["secret-from-var-" + "v" * 40, KEY]
+
+
+def test_plain_shell_prints_a_demo_code(var_dir):
+    env = {"PATTERNWORK_VAR_DIR": str(var_dir)}
+    for command in (["migrate", "--noinput"], ["seed_demo"]):
+        seeded = plain_shell(*command, **env)
+        assert seeded.returncode == 0, seeded.stderr
+
+    result = plain_shell("demo_totp", "therapist@riverside.example", **env)
+
+    assert result.returncode == 0, result.stderr
+    assert re.fullmatch(
+        r"\d{6}  \(valid for \d+ more second\(s\); each code works once\)\n", result.stdout
+    )
+
+
+def test_plain_shell_without_a_secret_key_file_fails_clearly(var_dir):
+    (var_dir / "secret_key").unlink()
+
+    result = plain_shell("check", PATTERNWORK_VAR_DIR=str(var_dir))
+
+    assert result.returncode != 0
+    assert "SECRET_KEY (or SECRET_KEY_FILE) is not set" in result.stderr
+    assert str(var_dir / "secret_key") in result.stderr
+    assert not (var_dir / "secret_key").exists()
+
+
+def test_plain_shell_without_an_encryption_key_file_fails_clearly(var_dir):
+    (var_dir / "encryption_keys").unlink()
+
+    result = plain_shell("check", PATTERNWORK_VAR_DIR=str(var_dir))
+
+    assert result.returncode != 0
+    assert "PATTERNWORK_ENCRYPTION_KEYS (or PATTERNWORK_ENCRYPTION_KEYS_FILE) is not set" in (
+        result.stderr
+    )
+    assert not (var_dir / "encryption_keys").exists()
+
+
+@pytest.mark.parametrize("name", ["SECRET_KEY", "SECRET_KEY_FILE"])
+def test_an_explicitly_empty_key_variable_turns_the_var_default_off(var_dir, name):
+    result = plain_shell("check", PATTERNWORK_VAR_DIR=str(var_dir), **{name: ""})
+
+    assert result.returncode != 0
+    assert "SECRET_KEY (or SECRET_KEY_FILE) is not set" in result.stderr
+
+
+def test_a_key_in_the_environment_wins_over_var(var_dir):
+    result = plain_shell(
+        "shell",
+        "-c",
+        PRINT_KEYS,
+        PATTERNWORK_VAR_DIR=str(var_dir),
+        SECRET_KEY="from-env-" + "e" * 40,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-2] == "from-env-" + "e" * 40
+
+
+# ---- PATTERNWORK_BASE_URL -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("http://127.0.0.1:8123", "http://127.0.0.1:8123"),
+        ("https://patternwork.example.org/", "https://patternwork.example.org"),
+        ("  https://patternwork.example.org  ", "https://patternwork.example.org"),
+        ("http://[::1]:8000", "http://[::1]:8000"),
+    ],
+)
+def test_base_url_accepts_an_origin(monkeypatch, raw, expected):
+    monkeypatch.setenv("X_BASE_URL", raw)
+
+    assert app_settings.env_base_url("X_BASE_URL", allowed_hosts=[]) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "patternwork.example.org",
+        "ftp://patternwork.example.org",
+        "https://",
+        "https://patternwork.example.org/app",
+        "https://patternwork.example.org/?next=x",
+        "https://patternwork.example.org/#top",
+        "https://user:secret@patternwork.example.org",
+        "http://127.0.0.1:99999",
+        "http://127.0.0.1:port",
+        "https://patternwork example.org",
+    ],
+)
+def test_base_url_refuses_anything_but_an_origin(monkeypatch, raw):
+    monkeypatch.setenv("X_BASE_URL", raw)
+
+    with pytest.raises(ImproperlyConfigured, match="X_BASE_URL must be"):
+        app_settings.env_base_url("X_BASE_URL", allowed_hosts=[])
+
+
+@pytest.mark.parametrize(
+    "hosts", [[], ["127.0.0.1", "localhost"], ["[::1]", "127.0.0.2", "LOCALHOST"]]
+)
+def test_base_url_unset_on_loopback_is_the_local_address(monkeypatch, hosts):
+    monkeypatch.delenv("X_BASE_URL", raising=False)
+
+    assert app_settings.env_base_url("X_BASE_URL", allowed_hosts=hosts) == "http://127.0.0.1:8000"
+
+
+@pytest.mark.parametrize(
+    "hosts", [["patternwork.example.org"], ["127.0.0.1", "*"], [".example.org"]]
+)
+def test_base_url_unset_on_a_public_host_is_refused(monkeypatch, hosts):
+    monkeypatch.setenv("X_BASE_URL", "")
+
+    with pytest.raises(ImproperlyConfigured, match="X_BASE_URL is not set"):
+        app_settings.env_base_url("X_BASE_URL", allowed_hosts=hosts)
+
+
+def test_settings_refuse_to_start_without_a_base_url_on_a_public_host(tmp_path):
+    result = manage(
+        "check",
+        SECRET_KEY="production-like-" + "k" * 50,
+        PATTERNWORK_ENCRYPTION_KEYS=KEY,
+        ALLOWED_HOSTS="patternwork.example.org",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+
+    assert result.returncode != 0
+    assert "PATTERNWORK_BASE_URL is not set" in result.stderr
+
+
+def test_check_deploy_warns_about_a_plain_http_base_url_under_https(tmp_path):
+    result = manage(
+        "check",
+        "--deploy",
+        SECRET_KEY="production-like-" + "k" * 50,
+        PATTERNWORK_ENCRYPTION_KEYS=KEY,
+        ALLOWED_HOSTS="patternwork.example.org",
+        PATTERNWORK_BASE_URL="http://patternwork.example.org",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+
+    assert "patternwork.W001" in result.stdout + result.stderr
+
+
+# ---- make run -----------------------------------------------------------------------------
+
+STUB = """#!/bin/sh
+echo "$PATTERNWORK_BASE_URL" >> "{log}"
+"""
+
+
+@pytest.fixture
+def make_run(tmp_path):
+    """`make run` with every program it starts replaced by a stub that logs its environment."""
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("make is not installed")
+    log = tmp_path / "env.log"
+    stub = tmp_path / "stub"
+    stub.write_text(STUB.format(log=log))
+    stub.chmod(0o755)
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "gunicorn").symlink_to(stub)
+
+    def _run(**env):
+        result = subprocess.run(  # noqa: S603
+            [make, "--no-print-directory", "run", f"UV={stub}", f"PY={stub}", f"VENV={venv}"],
+            cwd=REPO,
+            env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return set(log.read_text().splitlines())
+
+    return _run
+
+
+def test_make_run_derives_the_base_url_from_the_port(make_run):
+    assert make_run(PORT="8123") == {"http://127.0.0.1:8123"}
+
+
+def test_make_run_keeps_a_configured_base_url(make_run):
+    assert make_run(PORT="8123", PATTERNWORK_BASE_URL="https://pw.example.org") == {
+        "https://pw.example.org"
+    }
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite connection settings")

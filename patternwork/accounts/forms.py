@@ -1,9 +1,14 @@
+from urllib.parse import urlsplit
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from patternwork.accounts import services
+from patternwork.core.links import absolute_url
 
 
 class LoginForm(forms.Form):
@@ -77,3 +82,24 @@ class AuditedSetPasswordForm(auth_forms.SetPasswordForm):
     def save(self, commit=True):
         services.change_password(user=self.user, password=self.cleaned_data["new_password1"])
         return self.user
+
+
+class StaffPasswordResetForm(auth_forms.PasswordResetForm):
+    """Password reset's request: the emailed link starts with PATTERNWORK_BASE_URL.
+
+    Django builds it from the request's Host header by default, which a forged request
+    could point at another site to collect the reset token.
+    """
+
+    def save(self, **kwargs):
+        base = urlsplit(settings.PATTERNWORK_BASE_URL)
+        kwargs.update(domain_override=base.netloc, use_https=base.scheme == "https")
+        return super().save(**kwargs)
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        path = reverse(
+            "clinic:password-reset-confirm",
+            kwargs={"uidb64": context["uid"], "token": context["token"]},
+        )
+        context = {**context, "reset_url": absolute_url(path)}
+        super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)

@@ -19,6 +19,7 @@ from patternwork.accounts.models import ClosureDay, Membership, Practice, User, 
 from patternwork.audit.models import AuditEvent
 from patternwork.audit.services import diff, record
 from patternwork.core import context
+from patternwork.core.links import absolute_url
 
 LOGIN_FAILED = "The email address or password is not correct."
 LOGIN_THROTTLED = (
@@ -133,8 +134,9 @@ def _user_for(email: str, full_name: str) -> User:
 
 
 def invitation_url(user: User) -> str:
-    path = reverse("clinic:invitation-accept", args=[tokens.make_invitation_token(user)])
-    return settings.PATTERNWORK_BASE_URL.rstrip("/") + path
+    return absolute_url(
+        reverse("clinic:invitation-accept", args=[tokens.make_invitation_token(user)])
+    )
 
 
 def invite_staff(

@@ -30,6 +30,7 @@ from patternwork.accounts.models import Membership, Practice, User, normalise_em
 from patternwork.audit.models import AuditEvent
 from patternwork.audit.services import record
 from patternwork.clients.models import Client
+from patternwork.core.links import absolute_url
 
 CLIENT_INVITATION_TIMEOUT = timedelta(hours=72)
 # A namespace for the signature (SECRET_KEY signs), not a secret itself; distinct from the
@@ -137,13 +138,11 @@ def _practice_named_by(token: str) -> Practice | None:
 
 
 def invitation_url(client: Client) -> str:
-    path = reverse("portal:invitation", args=[make_invitation_token(client)])
-    return settings.PATTERNWORK_BASE_URL.rstrip("/") + path
+    return absolute_url(reverse("portal:invitation", args=[make_invitation_token(client)]))
 
 
 def login_url(client: Client) -> str:
-    path = reverse("portal:login")
-    return f"{settings.PATTERNWORK_BASE_URL.rstrip('/')}{path}?practice={client.practice.slug}"
+    return absolute_url(f"{reverse('portal:login')}?practice={client.practice.slug}")
 
 
 def _check_invitable(client: Client) -> None:

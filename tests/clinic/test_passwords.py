@@ -1,5 +1,6 @@
 import re
 
+from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 
@@ -10,7 +11,8 @@ RESET = reverse("clinic:password-reset")
 
 
 def reset_link(message) -> str:
-    return re.search(r"http://testserver(/password/reset/\S+/\S+/)", message.body).group(1)
+    base = re.escape(settings.PATTERNWORK_BASE_URL)
+    return re.search(rf"{base}(/password/reset/\S+/\S+/)", message.body).group(1)
 
 
 def test_password_reset_sends_a_single_use_link(client, therapist):

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from patternwork.accounts.forms import AuditedSetPasswordForm
+from patternwork.accounts.forms import AuditedSetPasswordForm, StaffPasswordResetForm
 from patternwork.clinic.views import auth, home
 
 _reset_done = reverse_lazy("clinic:password-reset-complete")
@@ -24,6 +24,7 @@ urlpatterns = [
             template_name="clinic/password_reset.html",
             email_template_name="clinic/email/password_reset.txt",
             subject_template_name="clinic/email/password_reset_subject.txt",
+            form_class=StaffPasswordResetForm,
             success_url=reverse_lazy("clinic:password-reset-sent"),
         ),
         name="password-reset",
