@@ -10,11 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.text import capfirst
 
 from patternwork.accounts.access import clinical_scope, deny_not_found, scope_filter
 from patternwork.accounts.models import Membership
 from patternwork.clients.models import Client
 from patternwork.formulation import patterns
+from patternwork.formulation.ipaf import (
+    IPAF_FIELDS,
+    EvidenceChange,
+    PartChange,
+    compare_evidence,
+    compare_parts,
+)
 from patternwork.formulation.models import Category, Episode, EpisodeCategory, IpafVersion, Person
 from patternwork.treatment.models import Course
 
@@ -134,10 +142,45 @@ def categories_of(practice, *, include_retired: bool = False) -> list[Category]:
 
 
 def ipaf_versions(course: Course) -> list[IpafVersion]:
+    """The course's versions, newest first, each with its supporting episodes and their people."""
     return list(
         course.ipaf_versions.select_related("author__user", "agreed_recorded_by__user")
-        .prefetch_related("supporting_episodes")
+        .prefetch_related(
+            Prefetch("supporting_episodes", queryset=Episode.objects.select_related("person"))
+        )
         .order_by("-number")
+    )
+
+
+@dataclass
+class IpafComparison:
+    earlier: IpafVersion
+    later: IpafVersion
+    parts: tuple[PartChange, ...]
+    evidence: EvidenceChange[Episode]
+
+
+def ipaf_comparison(one: IpafVersion, other: IpafVersion) -> IpafComparison:
+    """What changed from the earlier of two versions to the later: text and evidence.
+
+    Reads the supporting episodes already prefetched by `ipaf_versions`, so comparing
+    costs no query of its own.
+    """
+    earlier, later = sorted((one, other), key=lambda version: version.number)
+    labels = {f: capfirst(IpafVersion._meta.get_field(f).verbose_name) for f in IPAF_FIELDS}
+    return IpafComparison(
+        earlier=earlier,
+        later=later,
+        parts=compare_parts(
+            labels,
+            {f: getattr(earlier, f) for f in IPAF_FIELDS},
+            {f: getattr(later, f) for f in IPAF_FIELDS},
+        ),
+        evidence=compare_evidence(
+            earlier.supporting_episodes.all(),
+            later.supporting_episodes.all(),
+            key=lambda episode: episode.pk,
+        ),
     )
 
 

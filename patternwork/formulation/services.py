@@ -14,6 +14,7 @@ from patternwork.accounts.models import Membership, Practice
 from patternwork.audit.services import diff, record
 from patternwork.clients.models import Client
 from patternwork.formulation.categories import DEFAULT_CATEGORIES
+from patternwork.formulation.ipaf import IPAF_FIELDS, compare_evidence
 from patternwork.formulation.models import Category, Episode, EpisodeCategory, IpafVersion, Person
 from patternwork.treatment import plan
 from patternwork.treatment.models import Appointment, Course
@@ -30,13 +31,6 @@ EPISODE_FIELDS = (
     "rs_valence",
     "showed_in_session",
     "occurred_on",
-)
-IPAF_FIELDS = (
-    "self_representation",
-    "other_representation",
-    "linking_affects",
-    "defensive_function",
-    "transference",
 )
 PARTS = ("wish", "ro", "rs")
 
@@ -337,9 +331,15 @@ def update_episode(
 
 
 def save_ipaf(
-    *, course: Course, data: Mapping, episodes: Iterable[Episode] = (), by: Membership
+    *, course: Course, data: Mapping, episodes: Iterable[Episode], by: Membership
 ) -> IpafVersion:
-    """Save the IPAF as a new version; earlier versions stay as they were."""
+    """Save the IPAF as a new version; earlier versions stay as they were.
+
+    The version is supported by exactly the episodes given: a caller that means to keep
+    the previous version's evidence passes it (the form starts from it), and `episodes`
+    has no default, so leaving it out cannot quietly drop that evidence. Audits
+    `ipaf.save` with the episodes added and removed since the previous version.
+    """
     values = {f: (data.get(f) or "").strip() for f in IPAF_FIELDS}
     if not (
         values["self_representation"]
@@ -353,11 +353,12 @@ def save_ipaf(
     with transaction.atomic():
         Course.objects.select_for_update().get(pk=course.pk)
         latest = course.ipaf_versions.order_by("-number").first()
+        previous = latest.supporting_episodes.only("pk", "public_id") if latest else ()
+        evidence = compare_evidence(previous, episodes, key=lambda e: e.pk)
         if (
             latest is not None
             and all(getattr(latest, f) == values[f] for f in IPAF_FIELDS)
-            and set(latest.supporting_episodes.values_list("pk", flat=True))
-            == {e.pk for e in episodes}
+            and not evidence.changed
         ):
             raise ValidationError(IPAF_UNCHANGED)
         version = IpafVersion.objects.create(
@@ -372,7 +373,13 @@ def save_ipaf(
             by,
             version,
             "ipaf.save",
-            {"number": version.number, "fields": "[changed]", "episodes": len(episodes)},
+            {
+                "number": version.number,
+                "fields": "[changed]",
+                "episodes": len(evidence.kept) + len(evidence.added),
+                "episodes_added": [str(e.public_id) for e in evidence.added],
+                "episodes_removed": [str(e.public_id) for e in evidence.removed],
+            },
         )
     return version
 

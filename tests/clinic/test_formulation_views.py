@@ -1,6 +1,8 @@
 """Episodes and the IPAF in the staff UI (issue 5 acceptance)."""
 
 import datetime as dt
+import html
+import re
 
 import pytest
 from django.urls import reverse
@@ -10,7 +12,7 @@ from patternwork.formulation import services
 from patternwork.formulation.models import Category, Episode, IpafVersion
 from patternwork.treatment import services as treatment
 from tests.course_fixtures import weekly
-from tests.factories import PersonFactory
+from tests.factories import ClientFactory, CourseFactory, EpisodeFactory, PersonFactory
 
 IPAF = {
     "self_representation": "Someone who has to earn a place",
@@ -177,7 +179,7 @@ def test_ipaf_acceptance_path(client, login, therapist, active, people):
     assert list(IpafVersion.objects.values_list("number", flat=True).order_by("number")) == [1, 2]
 
     compare = client.get(reverse("clinic:ipaf-compare", args=[active.public_id]))
-    changed = [label for label, a, b in compare.context["rows"] if a != b]
+    changed = [part.label for part in compare.context["comparison"].parts if part.changed]
     assert [str(label) for label in changed] == [
         "How they see the other",
         "The feeling(s) linking them",
@@ -252,3 +254,235 @@ def test_episode_list_query_count_is_fixed(
     add(20)
     with django_assert_num_queries(baseline):
         client.get(url)
+
+
+CHECKED_EPISODE = re.compile(
+    r'<input type="checkbox" name="episodes" value="([^"]+)"[^>]*\schecked>'
+)
+TEXTAREA = re.compile(r'<textarea name="(\w+)"[^>]*>\n?(.*?)</textarea>', re.DOTALL)
+
+
+def ticked(response) -> set[str]:
+    return set(CHECKED_EPISODE.findall(response.content.decode()))
+
+
+def as_submitted(response) -> dict:
+    """What a browser sends back from the IPAF form when nothing on it is touched."""
+    page = response.content.decode()
+    data = {name: html.unescape(text) for name, text in TEXTAREA.findall(page)}
+    return data | {"episodes": sorted(ticked(response))}
+
+
+def ids(*episodes) -> set[str]:
+    return {str(e.public_id) for e in episodes}
+
+
+@pytest.fixture
+def evidence(active, people, therapist):
+    """Four episodes: with Mum, Jess and Ray on known dates, and one with the therapist."""
+
+    def log(person, account, occurred_on=None):
+        return services.log_episode(
+            course=active,
+            data={"when": "current", "account": account, "occurred_on": occurred_on},
+            person=person,
+            with_therapist=person is None,
+            categories={},
+            by=therapist,
+        )
+
+    return [
+        log(people[0], "Asked Mum for help; she changed the subject.", dt.date(2026, 2, 2)),
+        log(people[1], "Wanted Jess to stay in; she went out.", dt.date(2026, 3, 4)),
+        log(people[2], "Ray cancelled the review again.", dt.date(2026, 3, 9)),
+        log(None, "Expected the therapist to end the session early."),
+    ]
+
+
+@pytest.fixture
+def first_version(active, therapist, evidence):
+    return services.save_ipaf(course=active, data=IPAF, episodes=evidence[:3], by=therapist)
+
+
+def test_ipaf_new_version_starts_with_the_previous_versions_episodes_ticked(
+    client, login, therapist, active, evidence, first_version
+):
+    login(therapist)
+
+    response = client.get(reverse("clinic:ipaf", args=[active.public_id]))
+
+    assert response.status_code == 200
+    assert ticked(response) == ids(*evidence[:3])
+
+
+def test_ipaf_suggestions_keep_the_previous_versions_episodes_ticked(
+    client, login, therapist, active, evidence, first_version
+):
+    login(therapist)
+
+    response = client.get(reverse("clinic:ipaf", args=[active.public_id]) + "?suggest=1")
+
+    assert ticked(response) == ids(*evidence[:3])
+
+
+def test_ipaf_saving_a_new_version_without_touching_the_boxes_keeps_the_evidence(
+    client, login, therapist, active, evidence, first_version
+):
+    login(therapist)
+    url = reverse("clinic:ipaf", args=[active.public_id])
+    data = as_submitted(client.get(url)) | {"linking_affects": "Anxiety, shame and quiet anger"}
+
+    response = client.post(url, data)
+
+    second = IpafVersion.objects.get(number=2)
+    assert response.status_code == 302
+    assert second.linking_affects == "Anxiety, shame and quiet anger"
+    assert set(second.supporting_episodes.all()) == set(evidence[:3])
+    assert set(first_version.supporting_episodes.all()) == set(evidence[:3])
+
+
+def test_ipaf_form_error_keeps_the_ticked_episodes(
+    client, login, therapist, active, evidence, first_version
+):
+    login(therapist)
+
+    response = client.post(
+        reverse("clinic:ipaf", args=[active.public_id]),
+        IPAF
+        | {
+            "self_representation": "",
+            "episodes": [str(evidence[1].public_id), str(evidence[3].public_id)],
+        },
+    )
+
+    assert response.status_code == 400
+    assert ticked(response) == ids(evidence[1], evidence[3])
+    assert IpafVersion.objects.count() == 1
+
+
+def test_ipaf_does_not_tick_evidence_that_is_no_longer_this_courses(
+    client, login, therapist, active, evidence, first_version
+):
+    elsewhere = CourseFactory(client=ClientFactory(practice=active.practice, therapist=therapist))
+    # A correction moved the episode to another client's record after version 1 cited it.
+    Episode.objects.filter(pk=evidence[2].pk).update(course=elsewhere, client=elsewhere.client)
+    login(therapist)
+
+    response = client.get(reverse("clinic:ipaf", args=[active.public_id]))
+
+    assert ticked(response) == ids(evidence[0], evidence[1])
+    assert set(response.context["form"]["episodes"].value()) == ids(evidence[0], evidence[1])
+
+
+def evidence_rows(response) -> list[list[str]]:
+    section = response.content.decode().split('id="evidence"', 1)[1].split("</section>", 1)[0]
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", section.split("<tbody>", 1)[1], re.DOTALL)
+    return [
+        [
+            " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+            for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.DOTALL)
+        ]
+        for row in rows
+    ]
+
+
+def test_ipaf_compare_lists_evidence_added_and_removed(
+    client, login, therapist, active, evidence, first_version
+):
+    second = services.save_ipaf(
+        course=active,
+        data=IPAF | {"linking_affects": "Anxiety, shame and quiet anger"},
+        episodes=[evidence[1], evidence[2], evidence[3]],
+        by=therapist,
+    )
+    login(therapist)
+
+    response = client.get(reverse("clinic:ipaf-compare", args=[active.public_id]))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert evidence_rows(response) == [
+        [
+            "Added in version 2",
+            "With the therapist",
+            "Currently",
+            "logged 1 Apr 2026",
+            "Expected the therapist to end the session early.",
+        ],
+        [
+            "Removed in version 2",
+            "Mum (mother)",
+            "Currently",
+            "2 Feb 2026",
+            "Asked Mum for help; she changed the subject.",
+        ],
+    ]
+    for episode in (evidence[3], evidence[0]):
+        assert f'href="{reverse("clinic:episode-detail", args=[episode.public_id])}"' in page
+    assert "2 episodes support both versions." in page
+    changed = [str(part.label) for part in response.context["comparison"].parts if part.changed]
+    assert changed == ["The feeling(s) linking them"]
+    # Asked the other way round, the page still reads from the earlier version to the later.
+    reversed_order = client.get(
+        reverse("clinic:ipaf-compare", args=[active.public_id])
+        + f"?a={second.public_id}&b={first_version.public_id}"
+    )
+    assert evidence_rows(reversed_order) == evidence_rows(response)
+
+
+def test_ipaf_compare_query_count_is_fixed(
+    client, login, therapist, active, evidence, django_assert_num_queries
+):
+    def two_versions(episodes_a, episodes_b, n):
+        services.save_ipaf(
+            course=active, data=IPAF | {"transference": f"{n}a"}, episodes=episodes_a, by=therapist
+        )
+        services.save_ipaf(
+            course=active, data=IPAF | {"transference": f"{n}b"}, episodes=episodes_b, by=therapist
+        )
+
+    login(therapist)
+    url = reverse("clinic:ipaf-compare", args=[active.public_id])
+    two_versions(evidence[:1], evidence[1:2], 1)
+    client.get(url)
+    with django_assert_num_queries(11) as one:
+        client.get(url)
+    more = [*evidence, *(EpisodeFactory(course=active) for _ in range(6))]
+    two_versions(more[:5], more[3:], 2)
+    with django_assert_num_queries(len(one)):
+        response = client.get(url)
+    assert len(evidence_rows(response)) == 8
+
+
+def test_ipaf_pages_are_404_for_another_therapists_client(
+    client, login, other_therapist, active, evidence, first_version
+):
+    services.save_ipaf(course=active, data=IPAF, episodes=evidence[1:], by=first_version.author)
+    login(other_therapist)
+
+    pages = [
+        client.get(reverse("clinic:ipaf", args=[active.public_id])),
+        client.get(reverse("clinic:ipaf-compare", args=[active.public_id])),
+        client.post(reverse("clinic:ipaf", args=[active.public_id]), IPAF | {"transference": "x"}),
+    ]
+
+    assert [page.status_code for page in pages] == [404, 404, 404]
+    assert IpafVersion.objects.count() == 2
+
+
+def test_ipaf_page_query_count_is_fixed(
+    client, login, therapist, active, evidence, django_assert_num_queries
+):
+    login(therapist)
+    url = reverse("clinic:ipaf", args=[active.public_id])
+    services.save_ipaf(course=active, data=IPAF, episodes=evidence[:1], by=therapist)
+    client.get(url)
+    with django_assert_num_queries(15) as one:
+        client.get(url)
+    more = [*evidence, *(EpisodeFactory(course=active) for _ in range(6))]
+    services.save_ipaf(
+        course=active, data=IPAF | {"transference": "x"}, episodes=more, by=therapist
+    )
+    with django_assert_num_queries(len(one)):
+        response = client.get(url)
+    assert ticked(response) == ids(*more)

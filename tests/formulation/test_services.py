@@ -193,7 +193,10 @@ def test_ipaf_versions_never_change_and_can_be_agreed(course, therapist, mother)
     with pytest.raises(ValidationError, match="Nothing changed"):
         services.save_ipaf(course=course, data=IPAF, episodes=[episode], by=therapist)
     second = services.save_ipaf(
-        course=course, data=IPAF | {"linking_affects": "Anxiety, shame, anger"}, by=therapist
+        course=course,
+        data=IPAF | {"linking_affects": "Anxiety, shame, anger"},
+        episodes=[episode],
+        by=therapist,
     )
     services.mark_ipaf_agreed(version=second, agreed_on=dt.date(2026, 3, 1), by=therapist)
 
@@ -217,9 +220,44 @@ def test_ipaf_versions_never_change_and_can_be_agreed(course, therapist, mother)
 
 def test_ipaf_needs_its_core_and_no_future_agreement(course, therapist):
     with pytest.raises(ValidationError):
-        services.save_ipaf(course=course, data={"self_representation": "x"}, by=therapist)
-    version = services.save_ipaf(course=course, data=IPAF, by=therapist)
+        services.save_ipaf(
+            course=course, data={"self_representation": "x"}, episodes=[], by=therapist
+        )
+    version = services.save_ipaf(course=course, data=IPAF, episodes=[], by=therapist)
 
     with pytest.raises(ValidationError):
         services.mark_ipaf_agreed(version=version, agreed_on=dt.date(2999, 1, 1), by=therapist)
     assert IpafVersion.objects.get().agreed_on is None
+
+
+def test_save_ipaf_needs_its_evidence_named(course, therapist, mother):
+    # Leaving the episodes out must not quietly save a version with none of them.
+    services.save_ipaf(
+        course=course, data=IPAF, episodes=[log(course, therapist, mother)], by=therapist
+    )
+
+    with pytest.raises(TypeError):
+        services.save_ipaf(
+            course=course, data=IPAF | {"linking_affects": "Anxiety, shame, anger"}, by=therapist
+        )
+    assert IpafVersion.objects.count() == 1
+
+
+def test_save_ipaf_keeps_the_episodes_it_is_given_and_audits_the_change(course, therapist, mother):
+    kept, dropped, new = (log(course, therapist, mother) for _ in range(3))
+    services.save_ipaf(course=course, data=IPAF, episodes=[kept, dropped], by=therapist)
+
+    second = services.save_ipaf(course=course, data=IPAF, episodes=[kept, new], by=therapist)
+    third = services.save_ipaf(course=course, data=IPAF, episodes=[], by=therapist)
+
+    assert list(second.supporting_episodes.all()) == [kept, new]
+    assert list(third.supporting_episodes.all()) == []
+    saves = AuditEvent.objects.filter(action="ipaf.save").order_by("id")
+    assert [
+        (e.changes["episodes"], e.changes["episodes_added"], e.changes["episodes_removed"])
+        for e in saves
+    ] == [
+        (2, [str(kept.public_id), str(dropped.public_id)], []),
+        (2, [str(new.public_id)], [str(dropped.public_id)]),
+        (0, [], [str(kept.public_id), str(new.public_id)]),
+    ]

@@ -137,6 +137,12 @@ class IpafForm(forms.ModelForm):
         self.fields["episodes"].choices = [
             (key, f"{e.created_at:%d %b}: {e.account[:70]}") for key, e in self.episode_map.items()
         ]
+        # Only an episode still offered can start ticked: evidence that has since left
+        # this course's record is not carried into a new version.
+        if "episodes" in self.initial:
+            self.initial["episodes"] = [
+                key for key in self.initial["episodes"] if key in self.episode_map
+            ]
 
     def supporting(self):
         return [self.episode_map[key] for key in self.cleaned_data.get("episodes", [])]

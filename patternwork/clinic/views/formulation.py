@@ -113,33 +113,40 @@ def episode_detail(request, public_id):
     )
 
 
-def _prefill(course, pattern, *, use_suggestions: bool) -> dict:
+def _prefill(latest, pattern, *, use_suggestions: bool) -> dict:
     """Start from the latest version, or, when the therapist asks, from the suggestions.
 
     Suggestions are text to edit, never a formulation: they fill the form only on a
-    click, and nothing is saved until the therapist saves.
+    click, and nothing is saved until the therapist saves. Either way the latest
+    version's supporting episodes start ticked, so a new version keeps its evidence
+    unless the therapist unticks it.
     """
+    initial = {}
+    if latest is not None:
+        initial["episodes"] = [str(e.public_id) for e in latest.supporting_episodes.all()]
     if use_suggestions:
         suggestions = pattern.suggestions
-        initial = {}
         if suggestions.other_representation:
             initial["other_representation"] = suggestions.other_representation.text
         if suggestions.self_and_affect:
             initial["self_representation"] = suggestions.self_and_affect.text
             initial["linking_affects"] = suggestions.self_and_affect.text
-        return initial
-    latest = course.ipaf_versions.order_by("-number").first()
-    if latest is not None:
-        return {field: getattr(latest, field) for field in IPAF_FIELDS}
-    return {}
+    elif latest is not None:
+        initial |= {field: getattr(latest, field) for field in IPAF_FIELDS}
+    return initial
 
 
 @staff_view()
 def ipaf(request, public_id):
     course = selectors.get_course_for_formulation(request.membership, public_id, user=request.user)
     pattern = selectors.pattern_view(course.client)
+    versions = selectors.ipaf_versions(course)
     episodes = [e for e in pattern.episodes if e.course_id == course.pk]
-    initial = _prefill(course, pattern, use_suggestions=bool(request.GET.get("suggest")))
+    initial = _prefill(
+        versions[0] if versions else None,
+        pattern,
+        use_suggestions=bool(request.GET.get("suggest")),
+    )
     form = IpafForm(request.POST or None, initial=initial, episodes=episodes)
     if request.method == "POST":
         if request.membership.role not in CLINICIANS:
@@ -157,7 +164,6 @@ def ipaf(request, public_id):
             else:
                 messages.success(request, _("Saved as version %(n)s.") % {"n": version.number})
                 return redirect("clinic:ipaf", public_id=course.public_id)
-    versions = selectors.ipaf_versions(course)
     return render(
         request,
         "clinic/formulation/ipaf.html",
@@ -186,14 +192,14 @@ def ipaf_compare(request, public_id):
             messages.info(request, _("There is only one version so far."))
             return redirect("clinic:ipaf", public_id=course.public_id)
         left, right = ordered[-2], ordered[-1]
-    rows = [
-        (IpafForm.base_fields[field].label, getattr(left, field), getattr(right, field))
-        for field in IPAF_FIELDS
-    ]
     return render(
         request,
         "clinic/formulation/ipaf_compare.html",
-        {"course": course, "client": course.client, "left": left, "right": right, "rows": rows},
+        {
+            "course": course,
+            "client": course.client,
+            "comparison": selectors.ipaf_comparison(left, right),
+        },
     )
 
 
