@@ -302,13 +302,14 @@ def _record_measures(course: Course, therapist: Membership, story: Story) -> Non
         risk = 1 if n in story.risk_at else 0
         phq = [*spread(trajectory(*story.phq9, n) - risk, 8), risk]
         gad = spread(trajectory(*story.gad7, n), 7)
-        measures.record_measures(
+        measures.record_responses(
+            source="clinic",
             appointment=appointment,
             answers=[
                 Answers("PHQ-9", {f"q{i}": v for i, v in enumerate(phq, start=1)}),
                 Answers("GAD-7", {f"q{i}": v for i, v in enumerate(gad, start=1)}),
             ],
-            actor=therapist,
+            by=therapist,
         )
     if story.risk_acknowledged:
         for flag in RiskFlag.objects.filter(course=course, acknowledged_at__isnull=True):

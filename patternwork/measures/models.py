@@ -15,6 +15,8 @@ class Response(BaseModel):
     class Source(models.TextChoices):
         CLINIC = "clinic", _("Recorded by the therapist")
         PORTAL = "portal", _("Completed by the client")
+        API = "api", _("Sent by another system")
+        IMPORT = "import", _("Imported")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")

@@ -14,17 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from patternwork.audit.services import record
 from patternwork.clients.models import Client
-from patternwork.measures import definitions, scoring
+from patternwork.measures import definitions, scoring, services
 from patternwork.measures.models import Response
-from patternwork.measures.services import Answers, raise_risk_flags
-from patternwork.measures.summary import refresh_outcome_summary
+from patternwork.measures.services import Answers
 from patternwork.treatment import plan
 from patternwork.treatment.models import Appointment
 
@@ -32,7 +29,6 @@ WINDOW_BEFORE = timedelta(hours=48)
 WINDOW_AFTER = timedelta(hours=2)
 OPEN_STATUSES = (Appointment.Status.BOOKED, Appointment.Status.ATTENDED)
 ORDER = (plan.PHQ9, plan.GAD7, plan.WSAS)
-CLIENT_ROLE = "client"
 
 NOT_YOURS = _("This appointment is not one of yours.")
 NO_LOGIN = _("Only a client with portal access can fill in questionnaires.")
@@ -41,8 +37,6 @@ TOO_EARLY = _("The questionnaires for this appointment open on {opens}.")
 TOO_LATE = _("The questionnaires for this appointment closed on {closes}.")
 NOT_DUE = _("{code} is not due before this appointment.")
 TWICE = _("{code} was given twice.")
-ALREADY_SENT = _("You have already sent your {code} answers for this appointment.")
-NOTHING_TO_SAVE = _("Answer at least one question before saving.")
 WHEN_FORMAT = "j F Y, H:i"
 
 
@@ -57,24 +51,6 @@ class Progress:
     TO_DO = "to_do"
     DRAFT = "draft"
     SENT = "sent"
-
-
-class IncompleteSubmission(ValidationError):
-    """A submission with unanswered items: nothing was submitted, the answers were kept.
-
-    `missing` maps each instrument code to the keys of its unanswered required items,
-    and `saved` holds the drafts as they now stand.
-    """
-
-    def __init__(
-        self,
-        messages: Mapping[str, str],
-        missing: Mapping[str, tuple[str, ...]],
-        saved: list[Response],
-    ) -> None:
-        super().__init__({code: [message] for code, message in messages.items()})
-        self.missing = dict(missing)
-        self.saved = saved
 
 
 def opens_at(appointment: Appointment) -> datetime:
@@ -242,70 +218,14 @@ def _when(moment: datetime) -> str:
     return formats.date_format(timezone.localtime(moment), WHEN_FORMAT)
 
 
-@dataclass
-class _Entry:
-    instrument: definitions.Instrument
-    values: dict
-    hits: tuple[scoring.RiskHit, ...]
-    result: scoring.Score | None
-    incomplete: scoring.IncompleteResponse | None
-
-
-def _entries(answers: Iterable[Answers], due: tuple[str, ...], submit: bool) -> list[_Entry]:
-    """Check every answer before anything is written: unknown items and options refused."""
-    entries, seen = [], set()
-    problems: dict[str, list[str]] = {}
+def _check_due(answers: list[Answers], due: tuple[str, ...]) -> None:
+    seen = set()
     for given in answers:
-        code = given.instrument
-        if code not in due:
-            raise ValidationError(NOT_DUE.format(code=code), code="not_due")
-        if code in seen:
-            raise ValidationError(TWICE.format(code=code), code="twice")
-        seen.add(code)
-        values = dict(given.values)
-        if not values and not submit:
-            continue
-        instrument = definitions.get_instrument(code)
-        try:
-            hits = scoring.risk_hits(instrument, values)
-        except scoring.InvalidResponse as error:
-            problems[code] = list(error.problems)
-            continue
-        try:
-            entries.append(
-                _Entry(instrument, values, hits, scoring.score(instrument, values), None)
-            )
-        except scoring.IncompleteResponse as error:
-            entries.append(_Entry(instrument, values, hits, None, error))
-    if problems:
-        raise ValidationError(problems)
-    if not entries:
-        raise ValidationError(NOTHING_TO_SAVE, code="nothing")
-    return entries
-
-
-def _new_hits(response: Response, hits: tuple[scoring.RiskHit, ...]) -> list[scoring.RiskHit]:
-    """Risk answers this response has not yet been flagged for at that level or above.
-
-    The clinic's rule already skips an item with an open flag; this also keeps a draft
-    saved again (or then submitted) with the same answer from raising a second flag
-    after the therapist has acknowledged the first.
-    """
-    if not hits:
-        return []
-    flagged = list(response.risk_flags.values_list("item", "value"))
-    return [
-        hit
-        for hit in hits
-        if not any(item == hit.item and value >= hit.value for item, value in flagged)
-    ]
-
-
-def _apply_score(response: Response, result: scoring.Score) -> None:
-    response.total = result.total
-    response.max_total = result.max_total
-    response.band = result.band.label
-    response.caseness = result.caseness
+        if given.instrument not in due:
+            raise ValidationError(NOT_DUE.format(code=given.instrument), code="not_due")
+        if given.instrument in seen:
+            raise ValidationError(TWICE.format(code=given.instrument), code="twice")
+        seen.add(given.instrument)
 
 
 def save_portal_responses(
@@ -313,89 +233,27 @@ def save_portal_responses(
 ) -> list[Response]:
     """Save the client's answers to the questionnaires on one screen, as drafts or sent.
 
-    A draft keeps its answers unscored. Submitting scores each questionnaire with the
-    clinic's scorer; if any of them has unanswered items, none is submitted: every
-    answer given is kept as a draft and IncompleteSubmission names the missing items.
-    A risk answer raises the clinic's risk flag at once, on a draft as on a submission.
-    One audit event per questionnaire saved, with the client's login as the actor.
+    The one recording service does the work (source: portal): a draft keeps its answers
+    unscored; sending scores each questionnaire, and if any has unanswered items none is
+    sent, every answer is kept as a draft and IncompleteSubmission names the missing
+    items. A risk answer raises the clinic's risk flag at once, draft or not.
     """
     user = client.user
     if user is None or not user.is_active:
         raise ValidationError(NO_LOGIN, code="no_login")
     if appointment.course.client_id != client.pk:
         raise ValidationError(NOT_YOURS, code="not_yours")
-    now = timezone.now()
-    _check_window(appointment, now)
-    entries = _entries(answers, instruments_due(appointment), submit)
-    incomplete = {e.instrument.code: e.incomplete for e in entries if e.incomplete is not None}
-    final = submit and not incomplete
-    saved = []
-    with transaction.atomic():
-        appointment = (
-            Appointment.objects.select_for_update()
-            .select_related("course__practice")
-            .get(pk=appointment.pk)
-        )
-        # The appointment may have been moved or cancelled since the page was shown.
-        _check_window(appointment, timezone.now())
-        course = appointment.course
-        existing = {
-            r.instrument: r
-            for r in Response.objects.select_for_update().filter(
-                appointment=appointment, instrument__in=[e.instrument.code for e in entries]
-            )
-        }
-        for entry in entries:
-            instrument = entry.instrument
-            response = existing.get(instrument.code)
-            if response is not None and response.status == Response.Status.COMPLETE:
-                raise ValidationError(ALREADY_SENT.format(code=instrument.code), code="sent")
-            if response is None:
-                response = Response(
-                    practice_id=course.practice_id,
-                    client_id=course.client_id,
-                    course=course,
-                    appointment=appointment,
-                    instrument=instrument.code,
-                    source=Response.Source.PORTAL,
-                    status=Response.Status.DRAFT,
-                    submitted_by=user,
-                )
-                changes: dict = {"status": [None, Response.Status.DRAFT.value]}
-            else:
-                response.version += 1
-                changes = {"status": [response.status, Response.Status.DRAFT.value]}
-            response.answers = entry.values
-            response.instrument_version = instrument.version
-            if final:
-                response.status = Response.Status.COMPLETE
-                response.completed_at = now
-                _apply_score(response, entry.result)
-                changes["status"][1] = Response.Status.COMPLETE.value
-                changes["total"] = [None, response.total]
-            response.save()
-            flags = raise_risk_flags(response, instrument, _new_hits(response, entry.hits))
-            changes["answered"] = len(entry.values)
-            if flags:
-                changes["risk_flags_raised"] = len(flags)
-            record(
-                action="measure.portal_submit" if final else "measure.portal_draft",
-                actor=user,
-                actor_role=CLIENT_ROLE,
-                practice=course.practice,
-                obj=response,
-                changes={"instrument": instrument.code, **changes},
-            )
-            saved.append(response)
-        if final:
-            refresh_outcome_summary(course)
-    if submit and incomplete:
-        raise IncompleteSubmission(
-            {code: str(error) for code, error in incomplete.items()},
-            {code: error.missing for code, error in incomplete.items()},
-            saved,
-        )
-    return saved
+    answers = list(answers)
+    _check_window(appointment, timezone.now())
+    _check_due(answers, instruments_due(appointment))
+    return services.record_responses(
+        appointment=appointment,
+        answers=answers,
+        source=Response.Source.PORTAL,
+        user=user,
+        submit=submit,
+        guard=lambda locked: _check_window(locked, timezone.now()),
+    )
 
 
 def save_portal_response(

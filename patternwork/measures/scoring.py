@@ -76,30 +76,48 @@ def compare(threshold: Threshold, value: int) -> bool:
     return threshold.comparator.holds(value, threshold.value)
 
 
-def _check(instrument: Instrument, answers: Mapping[str, int | None]) -> None:
-    problems = []
-    for key, value in answers.items():
-        item = instrument.item(key)
-        if item is None:
-            problems.append(UNKNOWN_ITEM.format(code=instrument.code, key=key))
-        elif value is NOT_APPLICABLE:
-            if not item.not_applicable_allowed:
-                problems.append(
-                    NOT_APPLICABLE_REFUSED.format(
-                        code=instrument.code, number=item.number, text=item.text
-                    )
-                )
-        # bool is an int subclass; True is not a valid answer code.
-        elif isinstance(value, bool) or not isinstance(value, int) or not item.has_value(value):
-            problems.append(
-                NOT_AN_OPTION.format(
-                    code=instrument.code,
-                    number=item.number,
-                    text=item.text,
-                    value=value,
-                    allowed=", ".join(str(v) for v in item.values),
-                )
+def _problem(instrument: Instrument, key: str, value: int | None) -> str | None:
+    item = instrument.item(key)
+    if item is None:
+        return UNKNOWN_ITEM.format(code=instrument.code, key=key)
+    if value is NOT_APPLICABLE:
+        if not item.not_applicable_allowed:
+            return NOT_APPLICABLE_REFUSED.format(
+                code=instrument.code, number=item.number, text=item.text
             )
+        return None
+    # bool is an int subclass; True is not a valid answer code.
+    if isinstance(value, bool) or not isinstance(value, int) or not item.has_value(value):
+        return NOT_AN_OPTION.format(
+            code=instrument.code,
+            number=item.number,
+            text=item.text,
+            value=value,
+            allowed=", ".join(str(v) for v in item.values),
+        )
+    return None
+
+
+def split_valid(
+    instrument: Instrument, answers: Mapping[str, int | None]
+) -> tuple[dict[str, int | None], tuple[str, ...]]:
+    """Return the valid answers and a message for each invalid one.
+
+    A risk answer must survive a mistake elsewhere in the same questionnaire, so the
+    valid answers are kept apart from the refused ones.
+    """
+    valid, problems = {}, []
+    for key, value in answers.items():
+        problem = _problem(instrument, key, value)
+        if problem is None:
+            valid[key] = value
+        else:
+            problems.append(problem)
+    return valid, tuple(problems)
+
+
+def _check(instrument: Instrument, answers: Mapping[str, int | None]) -> None:
+    _valid, problems = split_valid(instrument, answers)
     if problems:
         raise InvalidResponse(problems)
 

@@ -1,13 +1,15 @@
 """Recording questionnaire responses, raising and acknowledging risk flags.
 
-Every write here runs in one transaction with its audit event, its risk flag (if any
-risk item fired) and the course's outcome summary, so a response can never exist
-without the flag it calls for.
+Every response, from the clinic, the client's portal, the API or an import, is written
+by `record_responses`: one transaction holds the response, its audit event, its risk
+flag (if a risk item fired) and the course's outcome summary, so a response can never
+exist without the flag it calls for. A risk answer is kept and flagged even when the
+rest of the questionnaire is refused.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -23,9 +25,18 @@ from patternwork.measures.summary import refresh_outcome_summary
 from patternwork.treatment.models import Appointment
 
 NOT_ATTENDED = "Measures are recorded at an attended session."
-NOTHING_TO_SAVE = "Answer at least one questionnaire."
+NOTHING_TO_SAVE = "Answer at least one question before saving."
 ACK_NEEDS_NOTE = "Write what was done about this answer."
 ALREADY_ACKNOWLEDGED = "This flag has already been acknowledged."
+ALREADY_SENT = "You have already sent your {code} answers for this appointment."
+RISK_KEPT = (
+    "The risk answer to {code} has been saved and flagged; complete the rest of the "
+    "questionnaire to record it."
+)
+CLIENT_ROLE = "client"
+Source = Response.Source
+# Where the person answering may leave a questionnaire half-done and come back to it.
+DRAFTS_KEPT = frozenset({Source.PORTAL})
 
 
 @dataclass(frozen=True)
@@ -36,13 +47,44 @@ class Answers:
     values: Mapping[str, int | None]
 
 
-def _score(instrument: definitions.Instrument, values: Mapping[str, int | None]) -> scoring.Score:
+class IncompleteSubmission(ValidationError):
+    """Some questionnaires could not be recorded: nothing was scored.
+
+    `missing` maps each instrument code to the keys of its unanswered required items;
+    `saved` holds what was kept anyway (drafts, and every risk answer with its flag).
+    """
+
+    def __init__(
+        self,
+        messages: Mapping[str, list[str]],
+        missing: Mapping[str, tuple[str, ...]],
+        saved: list[Response],
+    ) -> None:
+        super().__init__({code: list(texts) for code, texts in messages.items()})
+        self.missing = dict(missing)
+        self.saved = saved
+
+
+@dataclass
+class _Entry:
+    instrument: definitions.Instrument
+    values: dict
+    hits: tuple[scoring.RiskHit, ...]
+    result: scoring.Score | None
+    problems: list[str]
+    missing: tuple[str, ...] = ()
+    invalid: bool = False
+
+
+def _entry(instrument: definitions.Instrument, given: Mapping[str, int | None]) -> _Entry:
+    values, problems = scoring.split_valid(instrument, given)
+    hits = scoring.risk_hits(instrument, values)
+    if problems:
+        return _Entry(instrument, values, hits, None, list(problems), invalid=True)
     try:
-        return scoring.score(instrument, values)
+        return _Entry(instrument, values, hits, scoring.score(instrument, values), [])
     except scoring.IncompleteResponse as error:
-        raise ValidationError({instrument.code: str(error)}) from None
-    except scoring.InvalidResponse as error:
-        raise ValidationError({instrument.code: list(error.problems)}) from None
+        return _Entry(instrument, values, hits, None, [str(error)], error.missing)
 
 
 def _apply_score(response: Response, result: scoring.Score) -> None:
@@ -53,15 +95,22 @@ def _apply_score(response: Response, result: scoring.Score) -> None:
 
 
 def raise_risk_flags(
-    response: Response, instrument, hits: Iterable[scoring.RiskHit]
+    response: Response, instrument: definitions.Instrument, hits: Iterable[scoring.RiskHit]
 ) -> list[RiskFlag]:
-    """A flag for each risk item that fired, unless this response has one open for it.
+    """A flag for each risk answer this response has not been flagged for, at that
+    level or above.
 
-    Takes the hits rather than a score, so that a draft (never scored) raises its flag too.
+    An acknowledged flag counts: saving the same answer again (a draft sent, a typo
+    corrected elsewhere) does not raise a second flag, while a worse answer does.
+    Takes the hits rather than a score, so that an unscored draft raises its flag too.
     """
+    hits = list(hits)
+    if not hits:
+        return []
+    flagged = list(response.risk_flags.values_list("item", "value"))
     flags = []
     for hit in hits:
-        if response.risk_flags.filter(item=hit.item, acknowledged_at__isnull=True).exists():
+        if any(item == hit.item and value >= hit.value for item, value in flagged):
             continue
         item = instrument.item(hit.item)
         label = next(o.label for o in item.options if o.value == hit.value)
@@ -82,103 +131,214 @@ def raise_risk_flags(
     return flags
 
 
-def record_measures(
+def _actor(by: Membership | None, user) -> tuple[object, str]:
+    if by is not None:
+        return by.user, by.role
+    return user, CLIENT_ROLE
+
+
+def record_responses(
     *,
     appointment: Appointment,
-    answers: list[Answers],
+    answers: Iterable[Answers],
+    source: str,
+    by: Membership | None = None,
+    user=None,
+    submit: bool = True,
     versions: Mapping[str, int] | None = None,
-    actor: Membership,
+    guard: Callable[[Appointment], None] | None = None,
 ) -> list[Response]:
-    """Record (or correct) the questionnaires given at an attended session, on one screen.
+    """Record the questionnaires given for one appointment, from any source.
 
-    Each instrument's answers are scored by the pure scorer; an incomplete one is refused
-    naming its missing items, and nothing is saved. An existing response is edited in
-    place and keeps its earlier answers as a revision. `versions` are the versions the
-    editor started from: if someone saved in between, StaleEdit is raised.
+    `by` is the staff member entering them (clinic, api, import); for the client's own
+    answers (portal) `user` is the client's login. Each instrument is scored by the pure
+    scorer. When every one given is complete and valid (and `submit` is true) they are
+    all recorded as complete; an existing response is corrected in place and keeps its
+    earlier answers as a revision, and `versions` (the versions the editor started
+    from) guard against overwriting someone else's save (StaleEdit).
+
+    Otherwise (or with `submit` false: a draft, or a form with errors of its own) nothing
+    is scored, and on a submission IncompleteSubmission names the problems. Answers are
+    still kept, in the same transaction as their flags: as drafts where the source keeps
+    drafts (the portal), and on every path for a questionnaire holding a risk answer, so
+    a risk answer is never lost and always flagged.
+
+    Staff record at an attended appointment. `guard(appointment)` adds the caller's own
+    rule (the portal's answering window); both run again on the locked appointment, in
+    case it was moved or cancelled since the page was shown.
     """
-    if appointment.status != Appointment.Status.ATTENDED:
+    if source not in Source.values:
+        raise ValueError(f"unknown source {source!r}")
+    if (by is None) == (user is None):
+        raise ValueError("give exactly one of by (staff) or user (client)")
+    _check_appointment(appointment, source, guard)
+    entries = []
+    for given in answers:
+        # A blank questionnaire is not recorded, except when the client sends it.
+        if given.values or (submit and source in DRAFTS_KEPT):
+            instrument = definitions.get_instrument(given.instrument)
+            entries.append(_entry(instrument, given.values))
+    entries = [e for e in entries if e.values or e.problems]
+    if not entries:
+        raise ValidationError(NOTHING_TO_SAVE, code="nothing")
+    refused = [e for e in entries if e.problems]
+    final = submit and not refused
+    if final:
+        keep = entries
+    else:
+        # Nothing is scored; what was answered is kept as a draft (the portal), and a
+        # risk answer on every path.
+        keep = [e for e in entries if e.values and (source in DRAFTS_KEPT or e.hits)]
+    saved = _write(
+        appointment=appointment,
+        guard=guard,
+        entries=keep,
+        source=source,
+        by=by,
+        user=user,
+        final=final,
+        versions=versions or {},
+    )
+    # Missing answers are fine in a draft; an answer that is not an option never is.
+    if refused and (submit or any(e.invalid for e in refused)):
+        messages = {e.instrument.code: list(e.problems) for e in refused}
+        for entry in keep:
+            if entry.hits and source not in DRAFTS_KEPT:
+                messages.setdefault(entry.instrument.code, []).append(
+                    RISK_KEPT.format(code=entry.instrument.code)
+                )
+        raise IncompleteSubmission(
+            messages, {e.instrument.code: e.missing for e in refused if e.missing}, saved
+        )
+    return saved
+
+
+def _check_appointment(appointment: Appointment, source: str, guard) -> None:
+    if source != Source.PORTAL and appointment.status != Appointment.Status.ATTENDED:
+        # The client fills theirs in before the session; staff record what was given at it.
         raise ValidationError(NOT_ATTENDED)
-    given = [a for a in answers if a.values]
-    if not given:
-        raise ValidationError(NOTHING_TO_SAVE)
-    scored = []
-    problems: dict[str, list[str]] = {}
-    for item in given:
-        instrument = definitions.get_instrument(item.instrument)
-        try:
-            scored.append((instrument, dict(item.values), _score(instrument, item.values)))
-        except ValidationError as error:
-            for field, messages in error.message_dict.items():
-                problems.setdefault(field, []).extend(messages)
-    if problems:
-        raise ValidationError(problems)
-    versions = versions or {}
+    if guard is not None:
+        guard(appointment)
+
+
+def _write(*, appointment, guard, entries, source, by, user, final, versions) -> list[Response]:
+    if not entries:
+        return []
+    actor, role = _actor(by, user)
     saved = []
     with transaction.atomic():
-        appointment = Appointment.objects.select_related("course").get(pk=appointment.pk)
+        appointment = (
+            Appointment.objects.select_for_update()
+            .select_related("course__practice")
+            .get(pk=appointment.pk)
+        )
+        _check_appointment(appointment, source, guard)
         course = appointment.course
-        now = timezone.now()
-        for instrument, values, result in scored:
-            response = (
-                Response.objects.select_for_update()
-                .filter(appointment=appointment, instrument=instrument.code)
-                .first()
+        existing = {
+            r.instrument: r
+            for r in Response.objects.select_for_update().filter(
+                appointment=appointment, instrument__in=[e.instrument.code for e in entries]
             )
-            if response is None:
-                response = Response(
-                    practice_id=course.practice_id,
-                    client_id=course.client_id,
-                    course=course,
-                    appointment=appointment,
-                    instrument=instrument.code,
-                    instrument_version=instrument.version,
-                    source=Response.Source.CLINIC,
-                    status=Response.Status.COMPLETE,
-                    completed_at=appointment.starts_at,
-                    answers=values,
-                    entered_by=actor,
-                )
-                _apply_score(response, result)
-                response.save()
-                action, changes = "measure.record", {"total": [None, response.total]}
-            else:
-                expected = versions.get(instrument.code)
-                if expected is not None and expected != response.version:
-                    raise StaleEdit(current_version=response.version)
-                if response.answers == values and response.status == Response.Status.COMPLETE:
-                    saved.append(response)
-                    continue
-                ResponseRevision.objects.create(
-                    response=response,
-                    version=response.version,
-                    answers=response.answers,
-                    total=response.total,
-                    changed_by=actor,
-                    changed_at=now,
-                )
-                old_total = response.total
-                response.answers = values
-                response.status = Response.Status.COMPLETE
-                response.instrument_version = instrument.version
-                response.completed_at = response.completed_at or appointment.starts_at
-                _apply_score(response, result)
-                response.version += 1
-                response.save()
-                action, changes = "measure.edit", {"total": [old_total, response.total]}
-            flags = raise_risk_flags(response, instrument, result.risk)
-            if flags:
-                changes["risk_flags_raised"] = len(flags)
-            record(
-                action=action,
-                actor=actor.user,
-                actor_role=actor.role,
-                practice=course.practice,
-                obj=response,
-                changes={"instrument": instrument.code, **changes},
+        }
+        for entry in entries:
+            response = existing.get(entry.instrument.code)
+            before = (response.status, response.total) if response else (None, None)
+            changed = _write_one(
+                entry, response, appointment, course, source, by, user, final, versions
             )
+            response = changed or response
+            flags = raise_risk_flags(response, entry.instrument, entry.hits)
+            if changed or flags:
+                _audit(response, before, entry, source, final, flags, actor, role, course)
             saved.append(response)
-        refresh_outcome_summary(course)
+        if final:
+            refresh_outcome_summary(course)
     return saved
+
+
+def _write_one(
+    entry, response, appointment, course, source, by, user, final, versions
+) -> Response | None:
+    """Save one instrument's answers; None when the stored response stays as it is."""
+    instrument = entry.instrument
+    now = timezone.now()
+    if response is None:
+        response = Response(
+            practice_id=course.practice_id,
+            client_id=course.client_id,
+            course=course,
+            appointment=appointment,
+            instrument=instrument.code,
+            source=source,
+            status=Response.Status.DRAFT,
+            entered_by=by,
+            submitted_by=user,
+        )
+    elif response.status == Response.Status.COMPLETE:
+        if user is not None:
+            # The client's answers are locked once sent; the clinic corrects them.
+            raise ValidationError(ALREADY_SENT.format(code=instrument.code), code="sent")
+        if not final:
+            # A complete response is never turned back into a draft: only a risk answer
+            # reaches here, and its flag (raised by the caller) is what must not be lost.
+            return None
+        expected = versions.get(instrument.code)
+        if expected is not None and expected != response.version:
+            raise StaleEdit(current_version=response.version)
+        if response.answers == entry.values:
+            return None
+        ResponseRevision.objects.create(
+            response=response,
+            version=response.version,
+            answers=response.answers,
+            total=response.total,
+            changed_by=by,
+            changed_at=now,
+        )
+        response.version += 1
+    else:
+        response.version += 1
+    response.answers = entry.values
+    response.instrument_version = instrument.version
+    if final:
+        response.status = Response.Status.COMPLETE
+        # A session's questionnaires are dated by the session, the client's by sending.
+        response.completed_at = response.completed_at or (
+            now if user is not None else appointment.starts_at
+        )
+        _apply_score(response, entry.result)
+    response.save()
+    return response
+
+
+def _action(source: str, final: bool, old_status: str | None) -> str:
+    if source == Source.PORTAL:
+        return "measure.portal_submit" if final else "measure.portal_draft"
+    if not final:
+        return "measure.risk_answer_kept"
+    return "measure.edit" if old_status == Response.Status.COMPLETE else "measure.record"
+
+
+def _audit(response, before, entry, source, final, flags, actor, role, course) -> None:
+    old_status, old_total = before
+    changes = {
+        "instrument": entry.instrument.code,
+        "source": source,
+        "status": [old_status, response.status],
+        "answered": len(entry.values),
+    }
+    if final:
+        changes["total"] = [old_total, response.total]
+    if flags:
+        changes["risk_flags_raised"] = len(flags)
+    record(
+        action=_action(source, final, old_status),
+        actor=actor,
+        actor_role=role,
+        practice=course.practice,
+        obj=response,
+        changes=changes,
+    )
 
 
 def acknowledge_flag(*, flag: RiskFlag, note: str, actor: Membership) -> RiskFlag:

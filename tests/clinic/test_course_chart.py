@@ -117,8 +117,11 @@ def test_page_queries_do_not_grow_with_the_number_of_scored_sessions(
     many = start_course(therapist, planned=16, start=dt.date(2026, 2, 3), name="Many Sessions")
     for course, count in ((few, 2), (many, 12)):
         for appointment in attend_sessions(course, therapist, count):
-            services.record_measures(
-                appointment=appointment, answers=[phq(12, item9=1), gad(9)], actor=therapist
+            services.record_responses(
+                source="clinic",
+                appointment=appointment,
+                answers=[phq(12, item9=1), gad(9)],
+                by=therapist,
             )
     login(therapist)
     page(client, few)
@@ -173,16 +176,20 @@ def test_assessment_missed_session_and_acknowledged_answers_read_in_words(client
         actor=therapist,
     )
     assessment = treatment.mark_attended(appointment=assessment, actor=therapist)
-    services.record_measures(
-        appointment=assessment, answers=[phq(20, item9=1), gad(13)], actor=therapist
+    services.record_responses(
+        source="clinic", appointment=assessment, answers=[phq(20, item9=1), gad(13)], by=therapist
     )
     services.acknowledge_flag(
         flag=RiskFlag.objects.get(), note="Safety plan agreed.", actor=therapist
     )
     course = treatment.start_course(course=course, values=weekly(10), actor=therapist)
     first, second = attend_sessions(course, therapist, 3)[1:]
-    services.record_measures(appointment=first, answers=[phq(9), gad(7)], actor=therapist)
-    services.record_measures(appointment=second, answers=[phq(8, item9=1)], actor=therapist)
+    services.record_responses(
+        source="clinic", appointment=first, answers=[phq(9), gad(7)], by=therapist
+    )
+    services.record_responses(
+        source="clinic", appointment=second, answers=[phq(8, item9=1)], by=therapist
+    )
     treatment.mark_did_not_attend(appointment=second, actor=therapist)
     login(therapist)
 

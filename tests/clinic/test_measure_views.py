@@ -17,11 +17,11 @@ def session(course, therapist):
 
 
 def phq_form(*values):
-    return {f"PHQ-9:q{n}": str(v) for n, v in enumerate(values, start=1)}
+    return {f"phq9-q{n}": str(v) for n, v in enumerate(values, start=1)}
 
 
 def gad_form(*values):
-    return {f"GAD-7:q{n}": str(v) for n, v in enumerate(values, start=1)}
+    return {f"gad7-q{n}": str(v) for n, v in enumerate(values, start=1)}
 
 
 RISKY_LOW = (0, 0, 1, 0, 0, 0, 0, 0, 1)  # total 2, item 9 "Several days"
@@ -64,12 +64,12 @@ def test_incomplete_questionnaire_is_refused_naming_items_and_keeping_answers(
 ):
     login(therapist)
 
-    response = record(client, session, {"PHQ-9:q1": "3", "PHQ-9:q2": "2"})
+    response = record(client, session, {"phq9-q1": "3", "phq9-q2": "2"})
 
     html = response.content.decode()
     assert response.status_code == 400
     assert "no answer to item 3" in html
-    assert response.context["form"]["PHQ-9:q1"].value() == "3"
+    assert response.context["form"]["phq9-q1"].value() == "3"
     assert not Response.objects.exists()
 
 
@@ -92,7 +92,7 @@ def test_risk_answer_flag_through_edit_and_acknowledgement(
     record(
         client,
         session,
-        phq_form(0, 0, 0, 0, 0, 0, 0, 0, 0) | {"version:PHQ-9": str(response.version)},
+        phq_form(0, 0, 0, 0, 0, 0, 0, 0, 0) | {"phq9-version": str(response.version)},
     )
     response.refresh_from_db()
     assert response.total == 0
@@ -167,3 +167,36 @@ def test_oversight_query_count_is_fixed(
     with django_assert_num_queries(baseline):
         response = client.get(reverse("clinic:oversight"))
     assert len(response.context["flags"]) == 16
+
+
+def test_partial_phq9_with_a_risk_answer_is_flagged_and_the_form_keeps_the_answers(
+    client, login, therapist, session
+):
+    login(therapist)
+    # Item 3 left unanswered; item 9 "More than half the days".
+    data = {f"phq9-q{n}": "1" for n in (1, 2, 4, 5, 6, 7, 8)} | {"phq9-q9": "2"}
+
+    response = record(client, session, data)
+
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert (form["phq9-q9"].value(), form["phq9-q1"].value()) == ("2", "1")
+    html = response.content.decode()
+    assert "no answer to item 3" in html
+    assert "The risk answer to PHQ-9 has been saved and flagged" in html
+    [flag] = RiskFlag.objects.all()
+    assert (flag.item, flag.value, flag.response.status) == ("q9", 2, "draft")
+    caseload = client.get(reverse("clinic:home")).content.decode()
+    assert "1 risk answer needs acknowledging" in caseload
+
+
+def test_risk_answer_is_kept_when_another_field_is_not_an_option(client, login, therapist, session):
+    login(therapist)
+    data = phq_form(0, 0, 0, 0, 0, 0, 0, 0, 1) | {"gad7-q1": "9"}
+
+    response = record(client, session, data)
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["gad7-q1"]
+    assert RiskFlag.objects.get().value == 1
+    assert list(Response.objects.values_list("instrument", "status")) == [("PHQ-9", "draft")]

@@ -86,12 +86,12 @@ def ending_course(therapist, *, attended=13, name="Jo Bloggs", preferred="Jo", a
     )
     sessions = attend(course, therapist, attended)
     if sessions:
-        measures.record_measures(
-            appointment=sessions[0], answers=[phq(16), gad(12)], actor=therapist
+        measures.record_responses(
+            source="clinic", appointment=sessions[0], answers=[phq(16), gad(12)], by=therapist
         )
     if attended >= 13:
-        measures.record_measures(
-            appointment=sessions[12], answers=[phq(7), gad(5)], actor=therapist
+        measures.record_responses(
+            source="clinic", appointment=sessions[12], answers=[phq(7), gad(5)], by=therapist
         )
     IpafVersionFactory(
         course=course,

@@ -283,8 +283,8 @@ def test_summary_without_ipaf_or_consent_says_so(therapist):
 
 def test_summary_chart_draws_scores_caseness_phases_and_risk(course, therapist):
     second = course.appointments.get(session_number=2)
-    measures.record_measures(
-        appointment=second, answers=[phq(14, item9=1), gad(11)], actor=therapist
+    measures.record_responses(
+        source="clinic", appointment=second, answers=[phq(14, item9=1), gad(11)], by=therapist
     )
     document = selectors.summary_document(course)
 

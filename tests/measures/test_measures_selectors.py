@@ -102,10 +102,11 @@ def measured_course(therapist, sessions=10, **course_options):
     course = new_course(therapist, **course_options)
     for number, appointment in enumerate(attend(course, therapist, sessions), start=1):
         item9 = 1 if number == RISK_SESSION else 0
-        services.record_measures(
+        services.record_responses(
+            source="clinic",
             appointment=appointment,
             answers=[phq(PHQ9_TOTALS[number - 1], item9), gad(GAD7_TOTALS[number - 1])],
-            actor=therapist,
+            by=therapist,
         )
     return course
 
@@ -201,7 +202,7 @@ def test_course_without_scores_has_an_empty_chart_and_no_rows(therapist):
 def test_one_score_is_described_as_a_single_point(therapist):
     course = new_course(therapist)
     (first,) = attend(course, therapist, 1)
-    services.record_measures(appointment=first, answers=[phq(15)], actor=therapist)
+    services.record_responses(source="clinic", appointment=first, answers=[phq(15)], by=therapist)
 
     measures = selectors.course_measures(course)
 
@@ -214,8 +215,12 @@ def test_one_score_is_described_as_a_single_point(therapist):
 def test_attended_session_without_scores_is_a_row_and_breaks_the_lines(therapist):
     course = new_course(therapist)
     first, second, third = attend(course, therapist, 3)
-    services.record_measures(appointment=first, answers=[phq(16), gad(11)], actor=therapist)
-    services.record_measures(appointment=third, answers=[phq(12), gad(9)], actor=therapist)
+    services.record_responses(
+        source="clinic", appointment=first, answers=[phq(16), gad(11)], by=therapist
+    )
+    services.record_responses(
+        source="clinic", appointment=third, answers=[phq(12), gad(9)], by=therapist
+    )
 
     measures = selectors.course_measures(course)
 
@@ -231,9 +236,13 @@ def test_attended_session_without_scores_is_a_row_and_breaks_the_lines(therapist
 def test_session_with_only_one_measure_breaks_only_that_line(therapist):
     course = new_course(therapist)
     first, second, third = attend(course, therapist, 3)
-    services.record_measures(appointment=first, answers=[phq(16), gad(11)], actor=therapist)
-    services.record_measures(appointment=second, answers=[phq(14)], actor=therapist)
-    services.record_measures(appointment=third, answers=[phq(12), gad(9)], actor=therapist)
+    services.record_responses(
+        source="clinic", appointment=first, answers=[phq(16), gad(11)], by=therapist
+    )
+    services.record_responses(source="clinic", appointment=second, answers=[phq(14)], by=therapist)
+    services.record_responses(
+        source="clinic", appointment=third, answers=[phq(12), gad(9)], by=therapist
+    )
 
     phq_panel, gad_panel = selectors.course_measures(course).chart.panels
 
@@ -245,8 +254,8 @@ def test_session_with_only_one_measure_breaks_only_that_line(therapist):
 def test_only_complete_phq9_and_gad7_of_this_course_are_charted(therapist):
     course = new_course(therapist)
     first, second = attend(course, therapist, 2)
-    services.record_measures(
-        appointment=first, answers=[phq(16), gad(11), wsas(1)], actor=therapist
+    services.record_responses(
+        source="clinic", appointment=first, answers=[phq(16), gad(11), wsas(1)], by=therapist
     )
     Response.objects.create(
         practice=course.practice,
@@ -272,8 +281,8 @@ def test_only_complete_phq9_and_gad7_of_this_course_are_charted(therapist):
 
 def test_risk_answer_edited_away_keeps_its_marker_and_says_so(ten, therapist):
     third = ten.appointments.get(session_number=RISK_SESSION)
-    services.record_measures(
-        appointment=third, answers=[phq(15)], versions={"PHQ-9": 1}, actor=therapist
+    services.record_responses(
+        source="clinic", appointment=third, answers=[phq(15)], versions={"PHQ-9": 1}, by=therapist
     )
 
     measures = selectors.course_measures(ten)
@@ -299,8 +308,12 @@ def test_risk_answer_raised_again_after_acknowledgement_shows_the_open_flag(ten,
     flag = RiskFlag.objects.get()
     services.acknowledge_flag(flag=flag, note="Called the client the same day.", actor=therapist)
     third = ten.appointments.get(session_number=RISK_SESSION)
-    services.record_measures(
-        appointment=third, answers=[phq(18, item9=2)], versions={"PHQ-9": 1}, actor=therapist
+    services.record_responses(
+        source="clinic",
+        appointment=third,
+        answers=[phq(18, item9=2)],
+        versions={"PHQ-9": 1},
+        by=therapist,
     )
 
     risk = selectors.course_measures(ten).rows[2].risk
@@ -314,8 +327,12 @@ def test_risk_answer_raised_again_after_acknowledgement_shows_the_open_flag(ten,
 def test_risk_answer_at_a_session_later_marked_missed_stays_in_the_table(therapist):
     course = new_course(therapist)
     first, second = attend(course, therapist, 2)
-    services.record_measures(appointment=first, answers=[phq(16), gad(11)], actor=therapist)
-    services.record_measures(appointment=second, answers=[phq(9, item9=1)], actor=therapist)
+    services.record_responses(
+        source="clinic", appointment=first, answers=[phq(16), gad(11)], by=therapist
+    )
+    services.record_responses(
+        source="clinic", appointment=second, answers=[phq(9, item9=1)], by=therapist
+    )
     treatment.mark_did_not_attend(appointment=second, actor=therapist)
 
     measures = selectors.course_measures(course)
@@ -342,13 +359,16 @@ def test_scores_at_assessment_sit_before_session_one_as_the_outcome_does(therapi
         actor=therapist,
     )
     assessment = treatment.mark_attended(appointment=assessment, actor=therapist)
-    services.record_measures(
-        appointment=assessment, answers=[phq(20, item9=1), gad(13)], actor=therapist
+    services.record_responses(
+        source="clinic", appointment=assessment, answers=[phq(20, item9=1), gad(13)], by=therapist
     )
     course = treatment.start_course(course=course, values=weekly(10), actor=therapist)
     for number, appointment in enumerate(attend(course, therapist, 3)[1:], start=1):
-        services.record_measures(
-            appointment=appointment, answers=[phq(8 - number), gad(6 - number)], actor=therapist
+        services.record_responses(
+            source="clinic",
+            appointment=appointment,
+            answers=[phq(8 - number), gad(6 - number)],
+            by=therapist,
         )
 
     measures = selectors.course_measures(course)
@@ -385,8 +405,11 @@ def test_sessions_past_the_plan_are_charted_in_an_over_plan_band(therapist):
             status="attended",
             session_number=number,
         )
-        services.record_measures(
-            appointment=appointment, answers=[phq(20 - number), gad(15 - number)], actor=therapist
+        services.record_responses(
+            source="clinic",
+            appointment=appointment,
+            answers=[phq(20 - number), gad(15 - number)],
+            by=therapist,
         )
 
     measures = selectors.course_measures(course)
@@ -402,10 +425,11 @@ def test_sessions_past_the_plan_are_charted_in_an_over_plan_band(therapist):
 def test_risk_answers_at_several_sessions_are_listed_together(therapist):
     course = new_course(therapist)
     for number, appointment in enumerate(attend(course, therapist, 4), start=1):
-        services.record_measures(
+        services.record_responses(
+            source="clinic",
             appointment=appointment,
             answers=[phq(12, item9=1 if number > 2 else 0), gad(9)],
-            actor=therapist,
+            by=therapist,
         )
 
     measures = selectors.course_measures(course)
@@ -420,8 +444,11 @@ def test_course_measures_take_five_queries_whatever_the_number_of_sessions(
 ):
     course = new_course(therapist, planned=16, start=dt.date(2026, 2, 2))
     for appointment in attend(course, therapist, sessions):
-        services.record_measures(
-            appointment=appointment, answers=[phq(12, item9=1), gad(9)], actor=therapist
+        services.record_responses(
+            source="clinic",
+            appointment=appointment,
+            answers=[phq(12, item9=1), gad(9)],
+            by=therapist,
         )
 
     with django_assert_num_queries(5):
@@ -477,7 +504,7 @@ def test_caseness_comparator_is_put_in_words(comparator, words):
 def test_a_total_outside_the_current_scale_stays_in_the_table_but_off_the_chart(therapist):
     course = new_course(therapist)
     first, second = attend(course, therapist, 2)
-    services.record_measures(appointment=first, answers=[phq(16)], actor=therapist)
+    services.record_responses(source="clinic", appointment=first, answers=[phq(16)], by=therapist)
     Response.objects.create(
         practice=course.practice,
         client=course.client,

@@ -82,7 +82,12 @@ def test_draft_keeps_answers_unscored_and_audits_as_the_client(jo, tomorrow):
         jo.practice,
         str(response.public_id),
     )
-    assert event.changes == {"instrument": "PHQ-9", "status": [None, "draft"], "answered": 2}
+    assert event.changes == {
+        "instrument": "PHQ-9",
+        "source": "portal",
+        "status": [None, "draft"],
+        "answered": 2,
+    }
 
 
 def test_draft_saved_again_replaces_its_answers_and_stays_unscored(jo, tomorrow):
@@ -131,7 +136,7 @@ def test_submitted_scores_count_once_the_session_is_attended(
 
 
 def test_incomplete_submit_is_refused_naming_the_items_and_keeps_the_draft(jo, tomorrow):
-    with pytest.raises(presession.IncompleteSubmission) as refused:
+    with pytest.raises(services.IncompleteSubmission) as refused:
         save(jo, tomorrow, "PHQ-9", {"q1": 1, "q2": 2}, submit=True)
 
     assert refused.value.missing == {"PHQ-9": ("q3", "q4", "q5", "q6", "q7", "q8", "q9")}
@@ -146,7 +151,7 @@ def test_incomplete_submit_is_refused_naming_the_items_and_keeps_the_draft(jo, t
 def test_one_incomplete_questionnaire_holds_back_the_whole_screen(jo, tomorrow):
     answers = [Answers("PHQ-9", PHQ_MODERATE), Answers("GAD-7", {"q1": 1})]
 
-    with pytest.raises(presession.IncompleteSubmission) as refused:
+    with pytest.raises(services.IncompleteSubmission) as refused:
         presession.save_portal_responses(
             client=jo, appointment=tomorrow, answers=answers, submit=True
         )
@@ -212,7 +217,7 @@ def test_submitted_questionnaire_cannot_be_changed_by_the_client(jo, tomorrow):
     with pytest.raises(ValidationError) as refused:
         save(jo, tomorrow, "PHQ-9", PHQ_MILD_RISK, submit=False)
 
-    assert refused.value.messages == [presession.ALREADY_SENT.format(code="PHQ-9")]
+    assert refused.value.messages == [services.ALREADY_SENT.format(code="PHQ-9")]
     assert Response.objects.get().total == 11
     assert AuditEvent.objects.filter(action__startswith="measure.").count() == 1
 
@@ -223,8 +228,11 @@ def test_therapist_can_still_correct_a_submitted_questionnaire(jo, tomorrow, the
     treatment.mark_attended(appointment=tomorrow, actor=therapist)
     tomorrow.refresh_from_db()
 
-    services.record_measures(
-        appointment=tomorrow, answers=[Answers("PHQ-9", PHQ_MILD_RISK)], actor=therapist
+    services.record_responses(
+        source="clinic",
+        appointment=tomorrow,
+        answers=[Answers("PHQ-9", PHQ_MILD_RISK)],
+        by=therapist,
     )
 
     response.refresh_from_db()
@@ -316,7 +324,7 @@ def test_a_client_whose_access_was_removed_cannot_save(jo, tomorrow):
     assert refused.value.code == "no_login"
 
 
-def test_answers_that_are_not_options_are_refused_and_nothing_is_saved(jo, tomorrow):
+def test_answers_that_are_not_options_are_refused_and_the_valid_ones_kept(jo, tomorrow):
     answers = [Answers("GAD-7", {"q1": 1}), Answers("PHQ-9", {"q1": 7, "q99": 1})]
 
     with pytest.raises(ValidationError) as refused:
@@ -325,8 +333,9 @@ def test_answers_that_are_not_options_are_refused_and_nothing_is_saved(jo, tomor
         )
 
     assert len(refused.value.message_dict["PHQ-9"]) == 2
-    assert not Response.objects.exists()
-    assert not AuditEvent.objects.exists()
+    [kept] = Response.objects.all()
+    assert (kept.instrument, kept.status, kept.answers) == ("GAD-7", "draft", {"q1": 1})
+    assert list(AuditEvent.objects.values_list("action", flat=True)) == ["measure.portal_draft"]
 
 
 def test_a_draft_with_no_answers_is_not_saved(jo, tomorrow):
@@ -338,7 +347,7 @@ def test_a_draft_with_no_answers_is_not_saved(jo, tomorrow):
             submit=False,
         )
 
-    assert refused.value.messages == [presession.NOTHING_TO_SAVE]
+    assert refused.value.messages == [services.NOTHING_TO_SAVE]
     assert not Response.objects.exists()
 
 

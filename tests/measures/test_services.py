@@ -33,8 +33,11 @@ def sessions(course, therapist):
 
 
 def test_record_scores_and_audits_each_response(sessions, therapist):
-    saved = services.record_measures(
-        appointment=sessions[0], answers=[phq(*HIGH_PHQ), gad(*GAD_10)], actor=therapist
+    saved = services.record_responses(
+        source="clinic",
+        appointment=sessions[0],
+        answers=[phq(*HIGH_PHQ), gad(*GAD_10)],
+        by=therapist,
     )
 
     assert [(r.instrument, r.total, r.band, r.caseness) for r in saved] == [
@@ -48,7 +51,9 @@ def test_incomplete_response_is_refused_naming_the_missing_items(sessions, thera
     answers = Answers("PHQ-9", {"q1": 1, "q2": 1})
 
     with pytest.raises(ValidationError) as error:
-        services.record_measures(appointment=sessions[0], answers=[answers], actor=therapist)
+        services.record_responses(
+            source="clinic", appointment=sessions[0], answers=[answers], by=therapist
+        )
 
     message = " ".join(error.value.message_dict["PHQ-9"])
     assert "item 3 (Trouble falling or staying asleep" in message
@@ -58,10 +63,11 @@ def test_incomplete_response_is_refused_naming_the_missing_items(sessions, thera
 
 def test_nothing_is_saved_when_one_instrument_is_bad(sessions, therapist):
     with pytest.raises(ValidationError):
-        services.record_measures(
+        services.record_responses(
+            source="clinic",
             appointment=sessions[0],
             answers=[phq(*HIGH_PHQ), Answers("GAD-7", {"q1": 9})],
-            actor=therapist,
+            by=therapist,
         )
 
     assert not Response.objects.exists()
@@ -72,12 +78,14 @@ def test_measures_need_an_attended_session(course, therapist):
     booked = course.appointments.order_by("starts_at").first()
 
     with pytest.raises(ValidationError, match="attended"):
-        services.record_measures(appointment=booked, answers=[phq(*HIGH_PHQ)], actor=therapist)
+        services.record_responses(
+            source="clinic", appointment=booked, answers=[phq(*HIGH_PHQ)], by=therapist
+        )
 
 
 def test_item_nine_raises_a_flag_even_with_a_low_total(sessions, therapist):
-    services.record_measures(
-        appointment=sessions[0], answers=[phq(*LOW_PHQ_WITH_RISK)], actor=therapist
+    services.record_responses(
+        source="clinic", appointment=sessions[0], answers=[phq(*LOW_PHQ_WITH_RISK)], by=therapist
     )
 
     flag = RiskFlag.objects.get()
@@ -92,12 +100,16 @@ def test_item_nine_raises_a_flag_even_with_a_low_total(sessions, therapist):
 
 
 def test_flag_survives_the_response_being_edited_to_zero(sessions, therapist):
-    (response,) = services.record_measures(
-        appointment=sessions[0], answers=[phq(*LOW_PHQ_WITH_RISK)], actor=therapist
+    (response,) = services.record_responses(
+        source="clinic", appointment=sessions[0], answers=[phq(*LOW_PHQ_WITH_RISK)], by=therapist
     )
 
-    services.record_measures(
-        appointment=sessions[0], answers=[phq(*([0] * 9))], versions={"PHQ-9": 1}, actor=therapist
+    services.record_responses(
+        source="clinic",
+        appointment=sessions[0],
+        answers=[phq(*([0] * 9))],
+        versions={"PHQ-9": 1},
+        by=therapist,
     )
 
     response.refresh_from_db()
@@ -108,24 +120,31 @@ def test_flag_survives_the_response_being_edited_to_zero(sessions, therapist):
 
 
 def test_editing_with_a_stale_version_is_refused(sessions, therapist):
-    services.record_measures(appointment=sessions[0], answers=[phq(*HIGH_PHQ)], actor=therapist)
-    services.record_measures(
-        appointment=sessions[0], answers=[phq(*([1] * 9))], versions={"PHQ-9": 1}, actor=therapist
+    services.record_responses(
+        source="clinic", appointment=sessions[0], answers=[phq(*HIGH_PHQ)], by=therapist
+    )
+    services.record_responses(
+        source="clinic",
+        appointment=sessions[0],
+        answers=[phq(*([1] * 9))],
+        versions={"PHQ-9": 1},
+        by=therapist,
     )
 
     with pytest.raises(StaleEdit):
-        services.record_measures(
+        services.record_responses(
+            source="clinic",
             appointment=sessions[0],
             answers=[phq(*([0] * 9))],
             versions={"PHQ-9": 1},
-            actor=therapist,
+            by=therapist,
         )
     assert Response.objects.get().total == 9
 
 
 def test_acknowledging_a_flag_needs_a_note_and_is_audited(sessions, therapist):
-    services.record_measures(
-        appointment=sessions[0], answers=[phq(*LOW_PHQ_WITH_RISK)], actor=therapist
+    services.record_responses(
+        source="clinic", appointment=sessions[0], answers=[phq(*LOW_PHQ_WITH_RISK)], by=therapist
     )
     flag = RiskFlag.objects.get()
 
@@ -145,13 +164,13 @@ def test_acknowledging_a_flag_needs_a_note_and_is_audited(sessions, therapist):
 
 
 def test_a_new_risk_answer_after_acknowledgement_raises_a_new_flag(sessions, therapist):
-    services.record_measures(
-        appointment=sessions[0], answers=[phq(*LOW_PHQ_WITH_RISK)], actor=therapist
+    services.record_responses(
+        source="clinic", appointment=sessions[0], answers=[phq(*LOW_PHQ_WITH_RISK)], by=therapist
     )
     services.acknowledge_flag(flag=RiskFlag.objects.get(), note="Seen.", actor=therapist)
 
-    services.record_measures(
-        appointment=sessions[1], answers=[phq(*LOW_PHQ_WITH_RISK)], actor=therapist
+    services.record_responses(
+        source="clinic", appointment=sessions[1], answers=[phq(*LOW_PHQ_WITH_RISK)], by=therapist
     )
 
     assert RiskFlag.objects.filter(acknowledged_at__isnull=True).count() == 1
@@ -159,11 +178,17 @@ def test_a_new_risk_answer_after_acknowledgement_raises_a_new_flag(sessions, the
 
 
 def test_summary_follows_scores_and_attendance(sessions, therapist, course):
-    services.record_measures(
-        appointment=sessions[0], answers=[phq(*HIGH_PHQ), gad(*GAD_10)], actor=therapist
+    services.record_responses(
+        source="clinic",
+        appointment=sessions[0],
+        answers=[phq(*HIGH_PHQ), gad(*GAD_10)],
+        by=therapist,
     )
-    services.record_measures(
-        appointment=sessions[2], answers=[phq(*([1] * 9)), gad(*([0] * 7))], actor=therapist
+    services.record_responses(
+        source="clinic",
+        appointment=sessions[2],
+        answers=[phq(*([1] * 9)), gad(*([0] * 7))],
+        by=therapist,
     )
 
     summary = OutcomeSummary.objects.get(course=course)
@@ -203,10 +228,115 @@ def test_wsas_with_a_long_band_label_and_work_not_applicable(sessions, therapist
         },
     )
 
-    (response,) = services.record_measures(
-        appointment=sessions[0], answers=[answers], actor=therapist
+    (response,) = services.record_responses(
+        source="clinic", appointment=sessions[0], answers=[answers], by=therapist
     )
 
     response.refresh_from_db()
     assert (response.total, response.max_total) == (32, 32)
     assert len(response.band) > 40
+
+
+PARTIAL_PHQ_WITH_RISK = {"q1": 1, "q2": 1, "q4": 0, "q5": 0, "q6": 0, "q7": 0, "q8": 0, "q9": 2}
+
+
+@pytest.mark.parametrize("source", ["clinic", "api", "import"])
+def test_partial_response_keeps_and_flags_its_risk_answer(sessions, therapist, source):
+    with pytest.raises(services.IncompleteSubmission) as refused:
+        services.record_responses(
+            source=source,
+            appointment=sessions[0],
+            answers=[Answers("PHQ-9", PARTIAL_PHQ_WITH_RISK), gad(*GAD_10)],
+            by=therapist,
+        )
+
+    [kept] = refused.value.saved
+    assert (kept.instrument, kept.status, kept.total, kept.answers, kept.source) == (
+        "PHQ-9",
+        "draft",
+        None,
+        PARTIAL_PHQ_WITH_RISK,
+        source,
+    )
+    [flag] = RiskFlag.objects.all()
+    assert (flag.response, flag.item, flag.value, flag.acknowledged_at) == (kept, "q9", 2, None)
+    assert refused.value.missing == {"PHQ-9": ("q3",)}
+    assert services.RISK_KEPT.format(code="PHQ-9") in refused.value.message_dict["PHQ-9"]
+    # Nothing is scored: the complete GAD-7 waits for the PHQ-9 to be completed.
+    assert list(Response.objects.values_list("instrument", flat=True)) == ["PHQ-9"]
+    [event] = AuditEvent.objects.filter(action="measure.risk_answer_kept")
+    assert event.changes["risk_flags_raised"] == 1
+
+
+def test_risk_answer_survives_an_invalid_answer_elsewhere(sessions, therapist):
+    answers = dict(PARTIAL_PHQ_WITH_RISK, q3=7)
+
+    with pytest.raises(services.IncompleteSubmission):
+        services.record_responses(
+            source="clinic",
+            appointment=sessions[0],
+            answers=[Answers("PHQ-9", answers)],
+            by=therapist,
+        )
+
+    assert Response.objects.get().answers == PARTIAL_PHQ_WITH_RISK
+    assert RiskFlag.objects.get().value == 2
+
+
+def test_not_submitting_still_keeps_a_risk_answer_in_a_complete_questionnaire(sessions, therapist):
+    # The clinic form had an error elsewhere: nothing is recorded, except the risk answer.
+    saved = services.record_responses(
+        source="clinic",
+        appointment=sessions[0],
+        answers=[phq(*LOW_PHQ_WITH_RISK), gad(1, 1, 1, 1, 1, 1, 1)],
+        by=therapist,
+        submit=False,
+    )
+
+    assert [(r.instrument, r.status) for r in saved] == [("PHQ-9", "draft")]
+    assert RiskFlag.objects.get().response == saved[0]
+    assert not OutcomeSummary.objects.filter(phq9_count__gt=0).exists()
+
+
+def test_completing_a_kept_risk_answer_records_it_without_a_second_flag(sessions, therapist):
+    with pytest.raises(services.IncompleteSubmission):
+        services.record_responses(
+            source="clinic",
+            appointment=sessions[0],
+            answers=[Answers("PHQ-9", PARTIAL_PHQ_WITH_RISK)],
+            by=therapist,
+        )
+
+    [saved] = services.record_responses(
+        source="clinic",
+        appointment=sessions[0],
+        answers=[Answers("PHQ-9", dict(PARTIAL_PHQ_WITH_RISK, q3=1))],
+        by=therapist,
+    )
+
+    assert (saved.status, saved.total) == ("complete", 5)
+    assert RiskFlag.objects.count() == 1
+
+
+def test_one_flag_rule_for_every_source(sessions, therapist):
+    """An answer already flagged (even acknowledged) is not flagged again; a worse one is."""
+    services.record_responses(
+        source="clinic", appointment=sessions[0], answers=[phq(*LOW_PHQ_WITH_RISK)], by=therapist
+    )
+    services.acknowledge_flag(flag=RiskFlag.objects.get(), note="Discussed.", actor=therapist)
+
+    services.record_responses(
+        source="clinic",
+        appointment=sessions[0],
+        answers=[phq(1, 0, 0, 0, 0, 0, 0, 0, 1)],
+        by=therapist,
+    )
+    assert RiskFlag.objects.count() == 1
+
+    services.record_responses(
+        source="clinic",
+        appointment=sessions[0],
+        answers=[phq(1, 0, 0, 0, 0, 0, 0, 0, 3)],
+        by=therapist,
+    )
+    assert sorted(RiskFlag.objects.values_list("value", flat=True)) == [1, 3]

@@ -14,7 +14,7 @@ from patternwork.measures import outcomes, summary
 from patternwork.measures.definitions import Comparator, Threshold
 from patternwork.measures.models import OutcomeSummary
 from patternwork.measures.outcomes import MeasureRule, OutcomeConfig, Rate
-from patternwork.measures.services import Answers, record_measures
+from patternwork.measures.services import Answers, record_responses
 from patternwork.reports.selectors import (
     Mean,
     report_therapists,
@@ -416,7 +416,7 @@ def test_summary_kept_by_the_services_equals_the_rebuilt_one(therapist, frozen_n
             answers = [phq_high, gad_high] if number == 0 else [phq_low, gad_low]
             if index < 2:
                 given = answers[: 2 - index]
-                record_measures(appointment=session, answers=given, actor=therapist)
+                record_responses(source="clinic", appointment=session, answers=given, by=therapist)
         if ends:
             treatment.end_course(course=course, reason="completed", note="", actor=therapist)
     kept = {

@@ -1,70 +1,35 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from patternwork.measures.services import Answers
-
-NOT_APPLICABLE = "na"
+from patternwork.measures.forms import QuestionnaireForm
 
 
-class MeasuresForm(forms.Form):
-    """All questionnaires due at a session on one screen, one radio group per item.
-
-    Every item is optional here: the scorer decides completeness per instrument, so an
-    instrument left entirely blank is simply not recorded, and a half-answered one is
-    refused with the missing items named.
+class MeasuresForm(QuestionnaireForm):
+    """All questionnaires due at a session on one screen, with the version each
+    recorded one had when the page was shown (so a concurrent save is not overwritten).
     """
 
+    number_items = True
+
     def __init__(self, *args, instruments, versions=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.instruments = list(instruments)
-        self.groups = []
+        super().__init__(*args, instruments=instruments, **kwargs)
         for instrument in self.instruments:
-            names = []
-            for item in instrument.items:
-                choices = [(str(option.value), option.label) for option in item.options]
-                if item.not_applicable_allowed:
-                    choices.append((NOT_APPLICABLE, _("Not applicable")))
-                name = self.field_name(instrument.code, item.key)
-                self.fields[name] = forms.ChoiceField(
-                    label=f"{item.number}. {item.text}",
-                    choices=choices,
-                    required=False,
-                    widget=forms.RadioSelect,
-                )
-                names.append(name)
-            version_name = f"version:{instrument.code}"
-            self.fields[version_name] = forms.IntegerField(
+            self.fields[self.version_name(instrument.code)] = forms.IntegerField(
                 required=False,
                 widget=forms.HiddenInput,
                 initial=(versions or {}).get(instrument.code),
             )
-            self.groups.append((instrument, names))
 
-    @staticmethod
-    def field_name(code: str, key: str) -> str:
-        return f"{code}:{key}"
-
-    def bound_groups(self):
-        return [(instrument, [self[name] for name in names]) for instrument, names in self.groups]
-
-    def answers(self) -> list[Answers]:
-        result = []
-        for instrument, names in self.groups:
-            values = {}
-            for name, item in zip(names, instrument.items, strict=True):
-                raw = self.cleaned_data.get(name)
-                if raw == NOT_APPLICABLE:
-                    values[item.key] = None
-                elif raw not in (None, ""):
-                    values[item.key] = int(raw)
-            result.append(Answers(instrument.code, values))
-        return result
+    @classmethod
+    def version_name(cls, code: str) -> str:
+        return cls.field_name(code, "version")
 
     def versions(self) -> dict[str, int]:
+        cleaned = getattr(self, "cleaned_data", {})
         return {
-            instrument.code: self.cleaned_data[f"version:{instrument.code}"]
-            for instrument, _names in self.groups
-            if self.cleaned_data.get(f"version:{instrument.code}") is not None
+            instrument.code: cleaned[self.version_name(instrument.code)]
+            for instrument in self.instruments
+            if cleaned.get(self.version_name(instrument.code)) is not None
         }
 
 

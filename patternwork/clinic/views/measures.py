@@ -7,9 +7,11 @@ from django.utils.translation import gettext as _
 
 from patternwork.accounts.models import Membership
 from patternwork.clinic.decorators import staff_view
-from patternwork.clinic.forms.measures import NOT_APPLICABLE, AcknowledgeForm, MeasuresForm
+from patternwork.clinic.forms.measures import AcknowledgeForm, MeasuresForm
 from patternwork.core.concurrency import StaleEdit
 from patternwork.measures import definitions, flag_selectors, services
+from patternwork.measures.forms import NOT_APPLICABLE
+from patternwork.measures.models import Response
 from patternwork.reports import caseload as caseloads
 from patternwork.treatment import plan, selectors
 from patternwork.treatment.models import Appointment
@@ -44,6 +46,14 @@ def _initial(recorded) -> dict:
     return initial
 
 
+def _warn_if_flagged(request, responses) -> None:
+    if any(r.risk_flags.filter(acknowledged_at__isnull=True).exists() for r in responses):
+        messages.warning(
+            request,
+            _("A risk answer was given. It is flagged on the caseload until acknowledged."),
+        )
+
+
 @staff_view(*CLINICIANS)
 def measures_record(request, public_id):
     appointment = selectors.get_note_appointment_for(
@@ -59,35 +69,37 @@ def measures_record(request, public_id):
         initial=_initial(recorded),
     )
     status = 200
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
+        # The form is checked first, but the service is called even when it has errors:
+        # whatever else is wrong, a risk answer given here is saved and flagged.
+        submit = form.is_valid()
+        status = 400
         try:
-            saved = services.record_measures(
+            saved = services.record_responses(
                 appointment=appointment,
                 answers=form.answers(),
+                source=Response.Source.CLINIC,
+                by=request.membership,
                 versions=form.versions(),
-                actor=request.membership,
+                submit=submit,
             )
         except StaleEdit:
             form.add_error(None, STALE)
             status = 409
-        except ValidationError as error:
+        except services.IncompleteSubmission as incomplete:
+            form.add_missing(incomplete.missing)
             # Messages name the instrument and its missing items, so they read well alone.
-            form.add_error(None, error.messages)
-            status = 400
+            form.add_error(None, incomplete.messages)
+            _warn_if_flagged(request, incomplete.saved)
+        except ValidationError as error:
+            if submit or getattr(error, "code", None) != "nothing":
+                form.add_error(None, error.messages)
         else:
-            flagged = [
-                r for r in saved if r.risk_flags.filter(acknowledged_at__isnull=True).exists()
-            ]
-            summary = ", ".join(f"{r.instrument} {r.total} ({r.band.lower()})" for r in saved)
-            messages.success(request, _("Saved: %(summary)s.") % {"summary": summary})
-            if flagged:
-                messages.warning(
-                    request,
-                    _("A risk answer was given. It is flagged on the caseload until acknowledged."),
-                )
-            return redirect("clinic:appointment-detail", public_id=appointment.public_id)
-    elif request.method == "POST":
-        status = 400
+            _warn_if_flagged(request, saved)
+            if submit:
+                summary = ", ".join(f"{r.instrument} {r.total} ({r.band.lower()})" for r in saved)
+                messages.success(request, _("Saved: %(summary)s.") % {"summary": summary})
+                return redirect("clinic:appointment-detail", public_id=appointment.public_id)
     return render(
         request,
         "clinic/measures/measures_record.html",

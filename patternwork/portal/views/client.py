@@ -33,6 +33,7 @@ from patternwork.clients import logins
 from patternwork.clients.models import Client
 from patternwork.core.http import ics_response
 from patternwork.measures import presession as questionnaires
+from patternwork.measures import services as measure_services
 from patternwork.portal.decorators import client_for, client_view
 from patternwork.portal.forms.client import LoginForm, QuestionnaireForm, SetPasswordForm, TokenForm
 from patternwork.treatment import selectors as treatment_selectors
@@ -306,7 +307,7 @@ def questionnaire(request, public_id):
                     answers=form.answers(),
                     submit=request.POST.get("action") == "submit",
                 )
-            except questionnaires.IncompleteSubmission as incomplete:
+            except measure_services.IncompleteSubmission as incomplete:
                 form.add_missing(incomplete.missing)
                 form.add_error(None, _("Some questions have no answer yet: they are marked below."))
             except ValidationError as error:
