@@ -85,6 +85,39 @@ class CourseMeasures:
     description: str
 
 
+@dataclass(frozen=True)
+class EndingQuestionnaires:
+    """What the ending asks to record at the course's last attended session."""
+
+    appointment: Appointment
+    codes: tuple[str, ...]
+
+
+def due_at_ending(course: Course) -> EndingQuestionnaires | None:
+    """The questionnaires still to record at the last attended session, if any (2 queries).
+
+    The plan says which (plan.measures_due_at_ending): WSAS, when that session has none.
+    """
+    last = (
+        course.appointments.filter(
+            kind=Appointment.Kind.TREATMENT,
+            status=Appointment.Status.ATTENDED,
+            session_number__isnull=False,
+        )
+        .order_by("-session_number")
+        .first()
+    )
+    if last is None:
+        return None
+    recorded = Response.objects.filter(
+        appointment=last, status=Response.Status.COMPLETE
+    ).values_list("instrument", flat=True)
+    codes = plan.measures_due_at_ending(
+        last_attended=last.session_number, recorded=frozenset(recorded)
+    )
+    return EndingQuestionnaires(last, codes) if codes else None
+
+
 def _instrument(code: str, version: int) -> definitions.Instrument | None:
     try:
         return definitions.get_instrument(code, version)

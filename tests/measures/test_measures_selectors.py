@@ -169,7 +169,13 @@ def test_table_has_a_row_per_session_with_totals_bands_and_the_risk_answer(ten):
 
 
 def test_outcome_of_a_finished_course_is_the_summary_outcome_in_words(ten, therapist):
-    ended = treatment.end_course(course=ten, reason="completed", note="", actor=therapist)
+    ended = treatment.end_course(
+        course=ten,
+        reason="completed",
+        note="",
+        actor=therapist,
+        override_reason="Discussed with the supervisor; the GP is aware.",
+    )
 
     measures = selectors.course_measures(ended)
 

@@ -10,6 +10,7 @@ from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.measures import NOT_APPLICABLE, AcknowledgeForm, MeasuresForm
 from patternwork.core.concurrency import StaleEdit
 from patternwork.measures import definitions, flag_selectors, services
+from patternwork.measures.selectors import due_at_ending
 from patternwork.treatment import plan, selectors
 from patternwork.treatment.models import Appointment
 
@@ -22,13 +23,19 @@ STALE = _(
 )
 
 
-def instruments_for(appointment: Appointment, recorded) -> list:
+def instruments_for(appointment: Appointment, recorded, *, at_ending: bool = False) -> list:
+    """The questionnaires to show: those due, those recorded, and at the course's ending
+    (its ending page, or once it has ended) those the ending asks for at its last session."""
     if appointment.kind == Appointment.Kind.ASSESSMENT or not appointment.session_number:
         due = set(ORDER)
     else:
         due = set(
             plan.measures_due(appointment.session_number, appointment.course.planned_sessions)
         )
+        if at_ending or not appointment.course.is_open:
+            ending = due_at_ending(appointment.course)
+            if ending is not None and ending.appointment.pk == appointment.pk:
+                due |= set(ending.codes)
     codes = due | set(recorded)
     return [definitions.get_instrument(code) for code in ORDER if code in codes]
 
@@ -49,7 +56,9 @@ def measures_record(request, public_id):
         request.membership, public_id, user=request.user
     )
     recorded = flag_selectors.responses_at(appointment, include_drafts=True)
-    instruments = instruments_for(appointment, recorded)
+    # Reached from the ending page: back there once saved, to finish ending the course.
+    at_ending = request.GET.get("for") == "ending"
+    instruments = instruments_for(appointment, recorded, at_ending=at_ending)
     versions = {code: response.version for code, response in recorded.items()}
     form = MeasuresForm(
         request.POST or None,
@@ -84,6 +93,8 @@ def measures_record(request, public_id):
                     request,
                     _("A risk answer was given. It is flagged on the caseload until acknowledged."),
                 )
+            if at_ending and appointment.course.is_open:
+                return redirect("clinic:course-end", public_id=appointment.course.public_id)
             return redirect("clinic:appointment-detail", public_id=appointment.public_id)
     elif request.method == "POST":
         status = 400
@@ -131,12 +142,19 @@ def risk_flag(request, public_id):
 
 @staff_view(Role.SUPERVISOR, Role.ADMIN)
 def oversight(request):
-    """Open risk flags and overdue milestones across the member's scope."""
+    """Open risk flags (with endings and closures that overrode them) and overdue
+    milestones across the member's scope."""
     caseload = selectors.caseload(request.membership)
     flags = list(flag_selectors.open_flags_for(request.membership))
     behind = [row for row in caseload.rows if row.overdue]
     return render(
         request,
         "clinic/measures/oversight.html",
-        {"flags": flags, "behind": behind, "caseload": caseload},
+        {
+            "flags": flags,
+            "behind": behind,
+            "caseload": caseload,
+            "ended_over_flags": flag_selectors.ended_over_open_flags(request.membership),
+            "closed_over_flags": flag_selectors.closed_over_open_flags(request.membership),
+        },
     )
