@@ -19,7 +19,9 @@ from patternwork.measures.models import Response, RiskFlag
 from patternwork.treatment import plan
 from patternwork.treatment.models import Appointment, Course
 
-CHARTED = (plan.PHQ9, plan.GAD7)
+# WSAS is charted and tabled beside them, but stays out of the outcome: functioning is
+# not part of the NHS Talking Therapies recovery figures (domain.md section 2.3).
+CHARTED = (plan.PHQ9, plan.GAD7, plan.WSAS)
 
 COMPARATOR_WORDS = {
     definitions.Comparator.GE: gettext_noop("%(value)s or more"),
@@ -65,6 +67,7 @@ class MeasureRow:
     phq9: Score | None
     gad7: Score | None
     risk: tuple[RiskAnswer, ...]
+    wsas: Score | None = None
 
     @property
     def position(self) -> int | None:
@@ -83,6 +86,8 @@ class CourseMeasures:
     outcome: outcomes.CourseOutcome
     sentence: str
     description: str
+    # The bands of the charted instruments read by band (WSAS), for the chart's key.
+    bands: tuple[tuple[str, definitions.Band], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -179,6 +184,13 @@ def _risk_answers(response: Response, flags: list[RiskFlag]) -> list[RiskAnswer]
     return answers
 
 
+def _chart_bands(instrument: definitions.Instrument) -> tuple[tuple[int, int], ...]:
+    """The bands the chart marks: an instrument without caseness is read by its bands."""
+    if instrument.caseness is not None:
+        return ()
+    return tuple((band.low, band.high) for band in instrument.bands)
+
+
 def _score(response: Response | None) -> Score | None:
     if response is None:
         return None
@@ -246,6 +258,14 @@ def describe_chart(drawn: chart.Chart, planned: int) -> str:
         text += " " + _("Dashed lines mark caseness: %(lines)s.") % {
             "lines": get_text_list(lines, _("and"))
         }
+    for panel in drawn.panels:
+        if panel.bands:
+            text += " " + _("Dotted lines mark the %(code)s bands: %(bands)s.") % {
+                "code": panel.code,
+                "bands": get_text_list(
+                    [f"{band.low}\N{EN DASH}{band.high}" for band in panel.bands], _("and")
+                ),
+            }
     text += " " + _(
         "Shaded bands mark the initial, middle and ending phases of the %(planned)s-session plan."
     ) % {"planned": planned}
@@ -261,7 +281,7 @@ def describe_chart(drawn: chart.Chart, planned: int) -> str:
 
 
 def course_measures(course: Course) -> CourseMeasures:
-    """The course's PHQ-9 and GAD-7 by session, its risk answers and its outcome in words.
+    """The course's PHQ-9, GAD-7 and WSAS by session, its risk answers and its outcome in words.
 
     Scores count when complete and given at an attended contact (as for outcomes); the chart
     places them by attended treatment session number, with a slot for assessment. Every
@@ -325,6 +345,7 @@ def course_measures(course: Course) -> CourseMeasures:
                 phq9=_score(found.get(plan.PHQ9)),
                 gad7=_score(found.get(plan.GAD7)),
                 risk=risk,
+                wsas=_score(found.get(plan.WSAS)),
             )
         )
     for response in risky.values():
@@ -352,7 +373,7 @@ def course_measures(course: Course) -> CourseMeasures:
         position = row.position
         if position is None:
             continue
-        for code, score in ((plan.PHQ9, row.phq9), (plan.GAD7, row.gad7)):
+        for code, score in ((plan.PHQ9, row.phq9), (plan.GAD7, row.gad7), (plan.WSAS, row.wsas)):
             # Rows are in time order, so the assessment slot keeps the earliest assessment
             # score: the one the outcome takes as the first score.
             if score is not None and position not in series_scores[code]:
@@ -376,6 +397,7 @@ def course_measures(course: Course) -> CourseMeasures:
                     for position, total in series_scores[code].items()
                     if instrument.total_min <= total <= instrument.total_max
                 },
+                bands=_chart_bands(instrument),
             )
         )
     drawn = chart.build_chart(
@@ -389,4 +411,10 @@ def course_measures(course: Course) -> CourseMeasures:
         outcome=outcome,
         sentence=outcomes.describe(outcome),
         description=describe_chart(drawn, course.planned_sessions),
+        bands=tuple(
+            (code, band)
+            for code in CHARTED
+            if _chart_bands(definitions.get_instrument(code))
+            for band in definitions.get_instrument(code).bands
+        ),
     )
