@@ -315,7 +315,7 @@ def _record_measures(course: Course, therapist: Membership, story: Story) -> Non
             answers.append(Answers(plan.WSAS, dict(zip(WSAS_ITEMS, wsas, strict=True))))
         measures.record_measures(appointment=appointment, answers=answers, actor=therapist)
     if story.risk_acknowledged:
-        for flag in RiskFlag.objects.filter(course=course, acknowledged_at__isnull=True):
+        for flag in RiskFlag.objects.open().filter(course=course):
             measures.acknowledge_flag(
                 flag=flag,
                 note="Asked in the session: passing thoughts, no plans or intent. "

@@ -56,9 +56,9 @@ def _still_open(owner_field: str) -> Subquery:
 def ended_over_open_flags(membership: Membership) -> list[Course]:
     """Courses ended with risk flags unacknowledged, while any of them is still open.
 
-    With the course ended no caseload shows it any more, so the supervisor's oversight
-    lists it, with the therapist's reason, until the flags are acknowledged.
-    Annotated with `still_open`; newest ending first; one query.
+    The supervisor's oversight lists each one with the therapist's reason until its flags
+    are acknowledged; the course and the audit log keep the reason after that.
+    Annotated with `still_open`; newest ending first; one query besides the scope's.
     """
     return list(
         Course.objects.filter(
@@ -77,7 +77,7 @@ def closed_over_open_flags(membership: Membership) -> list[Client]:
     """Closed client records whose closure overrode risk flags that are still open.
 
     As `ended_over_open_flags`, for the record: annotated with `still_open`, by name,
-    one query.
+    one query besides the scope's.
     """
     return list(
         Client.objects.filter(
