@@ -55,6 +55,12 @@ class Client(BaseModel):
         verbose_name=_("assigned therapist"),
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    # Closing the record with unacknowledged risk flags needs a reason, as ending a
+    # course does; the count makes such closures findable (the reason is encrypted).
+    close_override_flags = models.PositiveSmallIntegerField(default=0, editable=False)
+    close_override_reason = EncryptedTextField(
+        _("reason for closing with risk flags open"), blank=True, editable=False
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     user = models.OneToOneField(
         "accounts.User",
@@ -75,6 +81,10 @@ class Client(BaseModel):
             ),
             models.CheckConstraint(
                 condition=models.Q(status__in=["active", "closed"]), name="client_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(close_override_flags=0) | models.Q(status="closed"),
+                name="client_override_only_when_closed",
             ),
         ]
         indexes = [models.Index(fields=["practice", "therapist"], name="client_practice_therapist")]

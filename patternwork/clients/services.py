@@ -66,6 +66,10 @@ REFERRAL_FIELDS = (
 SENSITIVE = {"reason", "address", "gp_contact", "referrer_contact"}
 
 CLOSE_WITH_OPEN_COURSE = "End the client's open course before closing the record."
+CLOSE_WITH_OPEN_FLAGS = (
+    "This client has risk answers that no clinician has acknowledged. Acknowledge them "
+    "first, or give your reason for closing the record with them open."
+)
 THERAPIST_NOT_IN_PRACTICE = "Choose an active therapist of this practice."
 REFERRAL_ALREADY_DECIDED = "This referral has already been {status}."
 DECLINE_NEEDS_REASON = "Give the reason for declining."
@@ -118,10 +122,44 @@ def build_client(*, practice: Practice, data: dict, therapist: Membership | None
     return client
 
 
+def _close_override(client: Client, reason: str) -> dict:
+    """Check a closing record's open risk flags; keep the override reason they call for.
+
+    A record closes over open flags only with a reason, kept with the number of flags on
+    the record and in the audit event; reopening the record clears them.
+    """
+    if client.status != Client.Status.CLOSED:
+        client.close_override_flags, client.close_override_reason = 0, ""
+        return {}
+    open_flags = client.risk_flags.open().count()
+    if open_flags and not reason:
+        raise ValidationError(
+            {
+                "close_override_reason": ValidationError(
+                    CLOSE_WITH_OPEN_FLAGS, code="open_risk_flags"
+                )
+            }
+        )
+    client.close_override_flags = open_flags
+    client.close_override_reason = reason if open_flags else ""
+    if not open_flags:
+        return {}
+    return {"open_risk_flags_overridden": open_flags, "close_override_reason": "[changed]"}
+
+
 def update_client(
-    *, client: Client, data: dict, expected_version: int, changed_by: Membership
+    *,
+    client: Client,
+    data: dict,
+    expected_version: int,
+    changed_by: Membership,
+    close_override_reason: str = "",
 ) -> Client:
-    """Update the record; a stale version (someone saved in between) raises StaleEdit."""
+    """Update the record; a stale version (someone saved in between) raises StaleEdit.
+
+    Closing the record is refused while a course is open, and while risk flags are
+    unacknowledged unless close_override_reason says why.
+    """
     with transaction.atomic():
         stored = Client.objects.select_for_update().get(pk=client.pk)
         if stored.version != expected_version:
@@ -139,6 +177,8 @@ def update_client(
             and stored.courses.exclude(state=Course.State.ENDED).exists()
         ):
             raise ValidationError({"status": CLOSE_WITH_OPEN_COURSE})
+        if "status" in changes:
+            changes |= _close_override(stored, close_override_reason.strip())
         _apply_consent_times(stored, before, timezone.now())
         stored.version += 1
         stored.full_clean()

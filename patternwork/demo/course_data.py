@@ -60,6 +60,8 @@ class Story:
     # between move steadily from one to the other, with a small wobble.
     phq9: tuple[int, int] = (15, 8)
     gad7: tuple[int, int] = (12, 6)
+    # WSAS totals at the first and the sixteenth session (asked only when the plan has it due).
+    wsas: tuple[int, int] = (22, 11)
     risk_at: tuple[int, ...] = ()  # session numbers with a PHQ-9 item 9 answer of 1
     risk_acknowledged: bool = True
 
@@ -277,6 +279,9 @@ def _note_phase(appointment: Appointment, course: Course) -> str:
     return "ending" if phase == plan.Phase.OVER_PLAN else phase.value
 
 
+WSAS_ITEMS = ("work", "home_management", "social_leisure", "private_leisure", "close_relationships")
+
+
 def trajectory(start: int, end: int, session: int, planned: int = 16) -> int:
     """A fictional total at a session: a steady change with a small fixed wobble."""
     wobble = 0 if session in (1, planned) else (0, 1, -1, 0, 1, 0, -1, 1)[session % 8]
@@ -302,17 +307,18 @@ def _record_measures(course: Course, therapist: Membership, story: Story) -> Non
         risk = 1 if n in story.risk_at else 0
         phq = [*spread(trajectory(*story.phq9, n) - risk, 8), risk]
         gad = spread(trajectory(*story.gad7, n), 7)
+        answers = [
+            Answers("PHQ-9", {f"q{i}": v for i, v in enumerate(phq, start=1)}),
+            Answers("GAD-7", {f"q{i}": v for i, v in enumerate(gad, start=1)}),
+        ]
+        if plan.WSAS in plan.measures_due(n, course.planned_sessions):
+            wsas = spread(trajectory(*story.wsas, n), len(WSAS_ITEMS), maximum=8)
+            answers.append(Answers(plan.WSAS, dict(zip(WSAS_ITEMS, wsas, strict=True))))
         measures.record_responses(
-            source="clinic",
-            appointment=appointment,
-            answers=[
-                Answers("PHQ-9", {f"q{i}": v for i, v in enumerate(phq, start=1)}),
-                Answers("GAD-7", {f"q{i}": v for i, v in enumerate(gad, start=1)}),
-            ],
-            by=therapist,
+            source="clinic", appointment=appointment, answers=answers, by=therapist
         )
     if story.risk_acknowledged:
-        for flag in RiskFlag.objects.filter(course=course, acknowledged_at__isnull=True):
+        for flag in RiskFlag.objects.open().filter(course=course):
             measures.acknowledge_flag(
                 flag=flag,
                 note="Asked in the session: passing thoughts, no plans or intent. "

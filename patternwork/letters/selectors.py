@@ -24,7 +24,7 @@ from patternwork.formulation.selectors import agreed_ipaf
 from patternwork.letters import drafting
 from patternwork.letters.models import Letter, LetterVersion
 from patternwork.measures import chart as charts
-from patternwork.measures.selectors import course_measures
+from patternwork.measures.selectors import CourseMeasures, RowKind, course_measures
 from patternwork.treatment import scheduling
 from patternwork.treatment.models import Appointment, Course
 
@@ -183,6 +183,10 @@ class SummaryDocument:
     ipaf_heading: str
     outcome: str
     scores: tuple[tuple[str, str, str], ...]
+    # WSAS by session (where, total, band) and its bands ("0-9", label): charted and
+    # tabled, but not part of the outcome above.
+    functioning: tuple[tuple[str, str, str], ...]
+    functioning_bands: tuple[tuple[str, str], ...]
     chart: charts.Chart
     chart_description: str
     consent_to_referrer: bool
@@ -230,6 +234,20 @@ def _scores(outcome) -> tuple[tuple[str, str, str], ...]:
     return tuple(rows)
 
 
+def _functioning(measures: CourseMeasures) -> tuple[tuple[str, str, str], ...]:
+    """WSAS where the chart has it: at assessment and at attended treatment sessions."""
+    rows = []
+    for row in measures.rows:
+        if row.wsas is None or row.position is None:
+            continue
+        if row.kind == RowKind.ASSESSMENT:
+            where = _("Assessment")
+        else:
+            where = _("Session %(number)s") % {"number": row.session}
+        rows.append((where, str(row.wsas.total), row.wsas.band))
+    return tuple(rows)
+
+
 def summary_document(course: Course) -> SummaryDocument:
     """Everything the course summary PDF shows, read in a fixed number of queries."""
     practice, client = course.practice, course.client
@@ -259,6 +277,10 @@ def summary_document(course: Course) -> SummaryDocument:
         ipaf_heading=ipaf_heading,
         outcome=measures.sentence,
         scores=_scores(measures.outcome),
+        functioning=_functioning(measures),
+        functioning_bands=tuple(
+            (f"{band.low}\N{EN DASH}{band.high}", band.label) for _code, band in measures.bands
+        ),
         chart=measures.chart,
         chart_description=measures.description,
         consent_to_referrer=client.share_with_referrer,

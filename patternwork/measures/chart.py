@@ -20,6 +20,9 @@ Layout, chosen for how a clinician reads it:
   the line, so a measure that was not taken shows as a gap instead of being interpolated.
 - Risk answers are triangles in a lane of their own above the panels: a distinct shape and
   place, not colour alone.
+- An instrument read by its severity bands rather than a caseness threshold (WSAS: 0-9,
+  10-20, 21-40) gets a dotted line at the lowest score of each band above the first, and
+  each band's range written at the right edge of its panel.
 All coordinates are rounded to 2 decimal places.
 """
 
@@ -53,24 +56,32 @@ BOTTOM_MARGIN = 44
 MIN_LABELLED_BAND = 72
 # Past this many slots, session labels would collide; every n-th one is labelled.
 MAX_LABELLED_SLOTS = 30
-SHAPES = ("circle", "square")
+SHAPES = ("circle", "square", "diamond")
+# A band's range is written just inside the right edge of the plot.
+BAND_LABEL_INSET = 4
 
 NO_SERIES = "A chart needs at least one instrument."
 BAD_RANGE = "{code}: the total range {low}-{high} is empty."
 BAD_POSITION = "{code}: session position {position} is not a whole number of at least 0."
 TOTAL_OUT_OF_RANGE = "{code}: total {total} at position {position} is outside {low}-{high}."
 BAD_RISK_POSITION = "Risk marker position {position} is not a whole number of at least 0."
+BAD_BANDS = "{code}: bands must tile {low}-{high} in order; got {bands}."
 
 
 @dataclass(frozen=True)
 class Series:
-    """One instrument's totals by position (session number; 0 is assessment)."""
+    """One instrument's totals by position (session number; 0 is assessment).
+
+    bands: the (low, high) score ranges to mark on the panel, in order, covering low-high;
+    empty for an instrument read against its caseness line.
+    """
 
     code: str
     low: int
     high: int
     caseness: Threshold | None
     scores: Mapping[int, int]
+    bands: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,6 +113,20 @@ class CasenessLine:
 
 
 @dataclass(frozen=True)
+class ScoreBand:
+    """One severity band of a panel: its range, its lower edge line and its label's place.
+
+    edge_y is None for the lowest band, whose lower edge is the panel's own axis.
+    """
+
+    low: int
+    high: int
+    edge_y: float | None
+    label_x: float
+    label_y: float
+
+
+@dataclass(frozen=True)
 class Panel:
     code: str
     shape: str
@@ -115,6 +140,7 @@ class Panel:
     points: tuple[Point, ...]
     # The `points` attribute of one polyline per run of two or more consecutive positions.
     lines: tuple[str, ...]
+    bands: tuple[ScoreBand, ...] = ()
 
     @property
     def first(self) -> Point | None:
@@ -213,6 +239,10 @@ def _check(series: Sequence[Series], risk: Iterable[int]) -> list[int]:
     for item in series:
         if item.high <= item.low:
             raise ValueError(BAD_RANGE.format(code=item.code, low=item.low, high=item.high))
+        if item.bands and not _bands_tile(item):
+            raise ValueError(
+                BAD_BANDS.format(code=item.code, low=item.low, high=item.high, bands=item.bands)
+            )
         for position, total in item.scores.items():
             if not _is_position(position):
                 raise ValueError(BAD_POSITION.format(code=item.code, position=position))
@@ -231,6 +261,29 @@ def _check(series: Sequence[Series], risk: Iterable[int]) -> list[int]:
         if not _is_position(position):
             raise ValueError(BAD_RISK_POSITION.format(position=position))
     return positions
+
+
+def _bands_tile(item: Series) -> bool:
+    edges = [item.low, *(high + 1 for _, high in item.bands)]
+    return (
+        all(low <= high for low, high in item.bands)
+        and [low for low, _ in item.bands] + [item.high + 1] == edges
+    )
+
+
+def _score_bands(item: Series, y) -> tuple[ScoreBand, ...]:
+    label_x = _round(PLOT_RIGHT - BAND_LABEL_INSET)
+    return tuple(
+        ScoreBand(
+            low=low,
+            high=high,
+            edge_y=y(low) if low > item.low else None,
+            # Midway between the band's lower edge and the next band's (or the panel top).
+            label_y=_round((y(low) + y(min(high + 1, item.high))) / 2),
+            label_x=label_x,
+        )
+        for low, high in item.bands
+    )
 
 
 def _runs(positions: Sequence[int]) -> list[list[int]]:
@@ -282,6 +335,7 @@ def _panel(item: Series, index: int, top: float, x) -> Panel:
         caseness=caseness,
         points=points,
         lines=lines,
+        bands=_score_bands(item, y),
     )
 
 

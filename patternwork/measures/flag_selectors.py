@@ -6,11 +6,13 @@ their supervisor, admins only where the practice allows it).
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from patternwork.accounts.access import clinical_scope, deny_not_found, scope_filter
 from patternwork.accounts.models import Membership
+from patternwork.clients.models import Client
 from patternwork.measures.models import Response, RiskFlag
+from patternwork.treatment.models import Course
 
 
 def flags_for(membership: Membership) -> QuerySet[RiskFlag]:
@@ -22,7 +24,73 @@ def flags_for(membership: Membership) -> QuerySet[RiskFlag]:
 
 def open_flags_for(membership: Membership) -> QuerySet[RiskFlag]:
     """Unacknowledged flags, oldest first: the longest-waiting answer is the most urgent."""
-    return flags_for(membership).filter(acknowledged_at__isnull=True).order_by("raised_at", "id")
+    return flags_for(membership).open().order_by("raised_at", "id")
+
+
+def open_flags_of(owner) -> list[RiskFlag]:
+    """A course's or a client's unacknowledged flags, oldest first.
+
+    The caller has scoped the course or client (as for ending it or closing the record);
+    `readable_by` then keeps the flags whose content the member may read.
+    """
+    return list(
+        owner.risk_flags.open()
+        .select_related("client", "course__therapist__user")
+        .order_by("raised_at", "id")
+    )
+
+
+def readable_by(membership: Membership, flags: list[RiskFlag]) -> list[RiskFlag]:
+    """The flags in the member's clinical scope (no query: the courses are loaded)."""
+    scope = clinical_scope(membership)
+    return [flag for flag in flags if scope is None or flag.course.therapist_id in scope]
+
+
+def _still_open(owner_field: str) -> Subquery:
+    flags = RiskFlag.objects.open().filter(**{owner_field: OuterRef("pk")})
+    return Subquery(
+        flags.order_by().values(owner_field).annotate(count=Count("pk")).values("count")
+    )
+
+
+def ended_over_open_flags(membership: Membership) -> list[Course]:
+    """Courses ended with risk flags unacknowledged, while any of them is still open.
+
+    The supervisor's oversight lists each one with the therapist's reason until its flags
+    are acknowledged; the course and the audit log keep the reason after that.
+    Annotated with `still_open`; newest ending first; one query besides the scope's.
+    """
+    return list(
+        Course.objects.filter(
+            Q(practice_id=membership.practice_id)
+            & scope_filter(clinical_scope(membership), "therapist_id"),
+            end_override_flags__gt=0,
+        )
+        .annotate(still_open=_still_open("course"))
+        .filter(still_open__gt=0)
+        .select_related("client", "therapist__user")
+        .order_by("-ended_at", "-id")
+    )
+
+
+def closed_over_open_flags(membership: Membership) -> list[Client]:
+    """Closed client records whose closure overrode risk flags that are still open.
+
+    As `ended_over_open_flags`, for the record: annotated with `still_open`, by name,
+    one query besides the scope's.
+    """
+    return list(
+        Client.objects.filter(
+            Q(practice_id=membership.practice_id)
+            & scope_filter(clinical_scope(membership), "therapist_id"),
+            status=Client.Status.CLOSED,
+            close_override_flags__gt=0,
+        )
+        .annotate(still_open=_still_open("client"))
+        .filter(still_open__gt=0)
+        .select_related("therapist__user")
+        .order_by("full_name", "client_number")
+    )
 
 
 def get_flag_for(membership: Membership, public_id, *, user) -> RiskFlag:

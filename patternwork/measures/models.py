@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -99,6 +101,16 @@ class ResponseRevision(models.Model):
         return f"{self.response} version {self.version}"
 
 
+class RiskFlagQuerySet(models.QuerySet):
+    def open(self) -> RiskFlagQuerySet:
+        """Flags no clinician has acknowledged yet: the one definition of an open flag.
+
+        Lower apps reach it through the reverse relations (``course.risk_flags.open()``,
+        ``client.risk_flags.open()``) without importing this app.
+        """
+        return self.filter(acknowledged_at__isnull=True)
+
+
 class RiskFlag(BaseModel):
     """A risk answer (PHQ-9 item 9 above 0) waiting for a clinician's acknowledgement.
 
@@ -127,6 +139,8 @@ class RiskFlag(BaseModel):
         "accounts.Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     action_note = EncryptedTextField(_("action taken"), blank=True)
+
+    objects = RiskFlagQuerySet.as_manager()
 
     class Meta:
         ordering = ["-raised_at", "-id"]

@@ -20,7 +20,9 @@ from patternwork.measures.models import Response, RiskFlag
 from patternwork.treatment import plan
 from patternwork.treatment.models import Appointment, Course
 
-CHARTED = (plan.PHQ9, plan.GAD7)
+# WSAS is charted and tabled beside them, but stays out of the outcome: functioning is
+# not part of the NHS Talking Therapies recovery figures (domain.md section 2.3).
+CHARTED = (plan.PHQ9, plan.GAD7, plan.WSAS)
 
 COMPARATOR_WORDS = {
     definitions.Comparator.GE: gettext_noop("%(value)s or more"),
@@ -66,6 +68,7 @@ class MeasureRow:
     phq9: Score | None
     gad7: Score | None
     risk: tuple[RiskAnswer, ...]
+    wsas: Score | None = None
 
     @property
     def position(self) -> int | None:
@@ -84,6 +87,41 @@ class CourseMeasures:
     outcome: outcomes.CourseOutcome
     sentence: str
     description: str
+    # The bands of the charted instruments read by band (WSAS), for the chart's key.
+    bands: tuple[tuple[str, definitions.Band], ...] = ()
+
+
+@dataclass(frozen=True)
+class EndingQuestionnaires:
+    """What the ending asks to record at the course's last attended session."""
+
+    appointment: Appointment
+    codes: tuple[str, ...]
+
+
+def due_at_ending(course: Course) -> EndingQuestionnaires | None:
+    """The questionnaires still to record at the last attended session, if any (2 queries).
+
+    The plan says which (plan.measures_due_at_ending): WSAS, when that session has none.
+    """
+    last = (
+        course.appointments.filter(
+            kind=Appointment.Kind.TREATMENT,
+            status=Appointment.Status.ATTENDED,
+            session_number__isnull=False,
+        )
+        .order_by("-session_number")
+        .first()
+    )
+    if last is None:
+        return None
+    recorded = Response.objects.filter(
+        appointment=last, status=Response.Status.COMPLETE
+    ).values_list("instrument", flat=True)
+    codes = plan.measures_due_at_ending(
+        last_attended=last.session_number, recorded=frozenset(recorded)
+    )
+    return EndingQuestionnaires(last, codes) if codes else None
 
 
 def _instrument(code: str, version: int) -> definitions.Instrument | None:
@@ -145,6 +183,13 @@ def _risk_answers(response: Response, flags: list[RiskFlag]) -> list[RiskAnswer]
             )
         )
     return answers
+
+
+def _chart_bands(instrument: definitions.Instrument) -> tuple[tuple[int, int], ...]:
+    """The bands the chart marks: an instrument without caseness is read by its bands."""
+    if instrument.caseness is not None:
+        return ()
+    return tuple((band.low, band.high) for band in instrument.bands)
 
 
 def _score(response: Response | None) -> Score | None:
@@ -214,6 +259,14 @@ def describe_chart(drawn: chart.Chart, planned: int) -> str:
         text += " " + _("Dashed lines mark caseness: %(lines)s.") % {
             "lines": get_text_list(lines, _("and"))
         }
+    for panel in drawn.panels:
+        if panel.bands:
+            text += " " + _("Dotted lines mark the %(code)s bands: %(bands)s.") % {
+                "code": panel.code,
+                "bands": get_text_list(
+                    [f"{band.low}\N{EN DASH}{band.high}" for band in panel.bands], _("and")
+                ),
+            }
     text += " " + _(
         "Shaded bands mark the initial, middle and ending phases of the %(planned)s-session plan."
     ) % {"planned": planned}
@@ -229,7 +282,7 @@ def describe_chart(drawn: chart.Chart, planned: int) -> str:
 
 
 def course_measures(course: Course) -> CourseMeasures:
-    """The course's PHQ-9 and GAD-7 by session, its risk answers and its outcome in words.
+    """The course's PHQ-9, GAD-7 and WSAS by session, its risk answers and its outcome in words.
 
     Scores count when complete and given at an attended contact (as for outcomes); the chart
     places them by attended treatment session number, with a slot for assessment. Every
@@ -293,6 +346,7 @@ def course_measures(course: Course) -> CourseMeasures:
                 phq9=_score(found.get(plan.PHQ9)),
                 gad7=_score(found.get(plan.GAD7)),
                 risk=risk,
+                wsas=_score(found.get(plan.WSAS)),
             )
         )
     for response in risky.values():
@@ -320,7 +374,7 @@ def course_measures(course: Course) -> CourseMeasures:
         position = row.position
         if position is None:
             continue
-        for code, score in ((plan.PHQ9, row.phq9), (plan.GAD7, row.gad7)):
+        for code, score in ((plan.PHQ9, row.phq9), (plan.GAD7, row.gad7), (plan.WSAS, row.wsas)):
             # Rows are in time order, so the assessment slot keeps the earliest assessment
             # score: the one the outcome takes as the first score.
             if score is not None and position not in series_scores[code]:
@@ -344,6 +398,7 @@ def course_measures(course: Course) -> CourseMeasures:
                     for position, total in series_scores[code].items()
                     if instrument.total_min <= total <= instrument.total_max
                 },
+                bands=_chart_bands(instrument),
             )
         )
     drawn = chart.build_chart(
@@ -357,6 +412,12 @@ def course_measures(course: Course) -> CourseMeasures:
         outcome=outcome,
         sentence=outcomes.describe(outcome),
         description=describe_chart(drawn, course.planned_sessions),
+        bands=tuple(
+            (code, band)
+            for code in CHARTED
+            if _chart_bands(definitions.get_instrument(code))
+            for band in definitions.get_instrument(code).bands
+        ),
     )
 
 

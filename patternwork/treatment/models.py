@@ -59,6 +59,12 @@ class Course(BaseModel):
         _("end reason"), max_length=20, choices=EndReason.choices, blank=True
     )
     end_note = EncryptedTextField(_("note on the ending"), blank=True)
+    # Ending with unacknowledged risk flags needs a reason; the count is kept beside it
+    # because the encrypted reason cannot be queried for the supervisor's oversight page.
+    end_override_flags = models.PositiveSmallIntegerField(default=0, editable=False)
+    end_override_reason = EncryptedTextField(
+        _("reason for ending with risk flags open"), blank=True, editable=False
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
@@ -91,6 +97,10 @@ class Course(BaseModel):
                 fields=["client"],
                 condition=~models.Q(state="ended"),
                 name="one_open_course_per_client",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end_override_flags=0) | models.Q(state="ended"),
+                name="course_override_only_when_ended",
             ),
         ]
         indexes = [models.Index(fields=["practice", "therapist", "state"], name="course_caseload")]

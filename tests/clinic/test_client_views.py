@@ -6,11 +6,12 @@ from django.urls import reverse
 
 from patternwork.audit.models import AuditEvent
 from patternwork.clients.models import Client
+from patternwork.clients.services import CLOSE_WITH_OPEN_FLAGS
 from patternwork.treatment.models import Course
 from patternwork.treatment.services import start_course
 from patternwork.treatment.services.courses import PlanValues
 from tests.course_fixtures import NOW
-from tests.factories import AppointmentFactory, ClientFactory, CourseFactory
+from tests.factories import AppointmentFactory, ClientFactory, CourseFactory, RiskFlagFactory
 
 NEW = reverse("clinic:client-new")
 VALID = {
@@ -320,3 +321,84 @@ def test_closing_a_record_needs_the_course_ended(client, login, therapist):
     assert "End the client" in refused.content.decode()
     assert closed.status_code == 302
     assert existing.status == "closed"
+
+
+@pytest.fixture
+def flagged_record(therapist):
+    """A client whose course ended with a risk answer still unacknowledged."""
+    return RiskFlagFactory(
+        response__appointment__course__client__practice=therapist.practice,
+        response__appointment__course__client__therapist=therapist,
+        response__appointment__course__client__full_name="Flagged Person",
+        response__appointment__course__state="ended",
+        response__appointment__course__end_reason="dropped_out",
+    )
+
+
+def close_data(record):
+    return {
+        **VALID,
+        "full_name": record.full_name,
+        "date_of_birth": "1990-05-17",
+        "phone": "01632 960123",
+        "status": "closed",
+        "version": "1",
+    }
+
+
+def test_closing_a_record_over_an_open_flag_is_refused_listing_it(
+    client, login, therapist, flagged_record
+):
+    record = flagged_record.client
+    login(therapist)
+
+    response = client.post(
+        reverse("clinic:client-edit", args=[record.public_id]), close_data(record)
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"close_override_reason": [CLOSE_WITH_OPEN_FLAGS]}
+    assert f'href="{reverse("clinic:risk-flag", args=[flagged_record.public_id])}"' in html
+    assert 'value="01632 960123"' in html
+    record.refresh_from_db()
+    assert (record.status, record.phone) == ("active", "")
+
+
+def test_closing_a_record_with_a_reason_shows_it_to_the_supervisor(
+    client, login, therapist, supervisor, flagged_record
+):
+    record = flagged_record.client
+    login(therapist)
+
+    response = client.post(
+        reverse("clinic:client-edit", args=[record.public_id]),
+        close_data(record) | {"close_override_reason": "Moved abroad; GP informed."},
+    )
+
+    record.refresh_from_db()
+    assert response.status_code == 302
+    assert (record.status, record.close_override_flags, record.close_override_reason) == (
+        "closed",
+        1,
+        "Moved abroad; GP informed.",
+    )
+    login(supervisor)
+    oversight = client.get(reverse("clinic:oversight"))
+    assert [(r, r.still_open) for r in oversight.context["closed_over_flags"]] == [(record, 1)]
+    assert "Record closed with 1 risk answer open" in oversight.content.decode()
+    assert "Moved abroad; GP informed." in oversight.content.decode()
+
+
+def test_edit_page_of_another_therapists_flagged_client_is_not_found(
+    client, login, other_therapist, flagged_record
+):
+    login(other_therapist)
+
+    response = client.post(
+        reverse("clinic:client-edit", args=[flagged_record.client.public_id]),
+        close_data(flagged_record.client) | {"close_override_reason": "Not mine."},
+    )
+
+    assert response.status_code == 404
+    assert Client.objects.get(pk=flagged_record.client_id).status == "active"

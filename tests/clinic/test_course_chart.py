@@ -20,9 +20,13 @@ from tests.measures.test_measures_selectors import (
     gad,
     measured_course,
     phq,
+    wsas,
 )
 from tests.measures.test_measures_selectors import attend as attend_sessions
 from tests.measures.test_measures_selectors import new_course as start_course
+
+# The en dash of a range ("0-9") and of an empty table cell.
+DASH = "\N{EN DASH}"
 
 
 @pytest.fixture(autouse=True)
@@ -48,7 +52,14 @@ def text(fragment: str) -> str:
 @pytest.fixture
 def finished(therapist):
     course = measured_course(therapist)
-    return treatment.end_course(course=course, reason="completed", note="", actor=therapist)
+    # The risk answer at session 3 stays open, so the ending gives its reason.
+    return treatment.end_course(
+        course=course,
+        reason="completed",
+        note="",
+        actor=therapist,
+        override_reason="Discussed with the supervisor; the GP is aware.",
+    )
 
 
 def test_course_page_shows_the_chart_the_table_and_the_outcome(client, login, therapist, finished):
@@ -58,7 +69,7 @@ def test_course_page_shows_the_chart_the_table_and_the_outcome(client, login, th
 
     assert f"<strong>Outcome:</strong> {RECOVERED}</p>" in card
     assert 'role="img" aria-labelledby="measures-chart-title measures-chart-desc"' in card
-    assert '<title id="measures-chart-title">PHQ-9 and GAD-7 by session</title>' in card
+    assert '<title id="measures-chart-title">PHQ-9, GAD-7 and WSAS by session</title>' in card
     assert f'<desc id="measures-chart-desc">{TEN_DESCRIPTION}</desc>' in card
     chart = card[card.index('<svg class="score-chart"') : card.index("</svg>")]
     assert chart.count('<circle class="score-chart__point"') == 10
@@ -67,10 +78,11 @@ def test_course_page_shows_the_chart_the_table_and_the_outcome(client, login, th
     assert chart.count('<polygon class="score-chart__risk" points="216,22 223,36 209,36"') == 1
     assert chart.count('stroke-dasharray="6 4"') == 2
     assert text(card[card.index("<table") : card.index("</table>")]).startswith(
-        "Scores by session Session Date PHQ-9 GAD-7 Risk answer "
-        "1 2 Mar 2026 18 Moderately severe 12 Moderate none "
-        "2 9 Mar 2026 17 Moderately severe 12 Moderate none "
-        "3 16 Mar 2026 15 Moderately severe 11 Moderate PHQ-9 item 9: Several days (1) flag open "
+        "Scores by session Session Date PHQ-9 GAD-7 WSAS Risk answer "
+        f"1 2 Mar 2026 18 Moderately severe 12 Moderate {DASH} none "
+        f"2 9 Mar 2026 17 Moderately severe 12 Moderate {DASH} none "
+        f"3 16 Mar 2026 15 Moderately severe 11 Moderate {DASH} PHQ-9 item 9: Several days (1) "
+        "flag open "
     )
     assert card.count('<th scope="row">') == 10
     assert text(card).count("caseness ≥ 10") == 1
@@ -105,8 +117,8 @@ def test_course_without_scores_says_so_instead_of_an_empty_chart(client, login, 
     assert text(card) == (
         "Measures and outcome Outcome: Not paired: fewer than two PHQ-9 and GAD-7 scores."
         + NOT_FINISHED
-        + " No PHQ-9 or GAD-7 scores at attended sessions yet. Scores by session Session Date "
-        "PHQ-9 GAD-7 Risk answer No attended sessions yet."
+        + " No PHQ-9, GAD-7 or WSAS scores at attended sessions yet. Scores by session Session "
+        "Date PHQ-9 GAD-7 WSAS Risk answer No attended sessions yet."
     )
 
 
@@ -197,10 +209,10 @@ def test_assessment_missed_session_and_acknowledged_answers_read_in_words(client
 
     table = text(card[card.index("<table") : card.index("</table>")])
     assert table == (
-        "Scores by session Session Date PHQ-9 GAD-7 Risk answer "
-        "Assessment 23 Feb 2026 20 Severe 13 Moderate PHQ-9 item 9: Several days (1) "
+        "Scores by session Session Date PHQ-9 GAD-7 WSAS Risk answer "
+        f"Assessment 23 Feb 2026 20 Severe 13 Moderate {DASH} PHQ-9 item 9: Several days (1) "
         "acknowledged "
-        "1 2 Mar 2026 9 Mild 7 Mild none "
+        f"1 2 Mar 2026 9 Mild 7 Mild {DASH} none "
         "Not a session 9 Mar 2026 PHQ-9 item 9: Several days (1) flag open"
     )
     assert ">A</text>" in card
@@ -209,3 +221,42 @@ def test_assessment_missed_session_and_acknowledged_answers_read_in_words(client
         "<strong>Outcome:</strong> Recovered; reliable improvement on PHQ-9 (20 to 9) and "
         "GAD-7 (13 to 7)." + NOT_FINISHED + "</p>"
     ) in card
+
+
+def test_course_page_charts_and_tables_wsas_with_its_bands(client, login, therapist, finished):
+    for number, per_item in ((1, 5), (10, 2)):
+        services.record_measures(
+            appointment=finished.appointments.get(session_number=number),
+            answers=[wsas(per_item)],
+            actor=therapist,
+        )
+    login(therapist)
+
+    card = measures_card(page(client, finished))
+
+    chart = card[card.index('<svg class="score-chart"') : card.index("</svg>")]
+    panel = chart[chart.index("score-chart__panel--3") :]
+    assert '<text class="score-chart__panel-label" x="56" y="344">WSAS</text>' in panel
+    assert panel.count('<path class="score-chart__point" d="M') == 2
+    assert 'd="M88.0 427 m0 -6 l6 6 l-6 6 l-6 -6 z"' in panel
+    assert 'd="M664.0 502 m0 -6 l6 6 l-6 6 l-6 -6 z"' in panel
+    assert panel.count('<line class="score-chart__score-band"') == 2
+    assert [text(label) for label in re.findall(r"score-band-label[^>]*>([^<]*)<", panel)] == [
+        f"0{DASH}9",
+        f"10{DASH}20",
+        f"21{DASH}40",
+    ]
+    assert (
+        f"WSAS bands: 0{DASH}9 subclinical; 10{DASH}20 significant functional impairment with less "
+        f"severe symptoms; 21{DASH}40 moderately severe or worse psychopathology"
+    ) in text(card)
+    rows = text(card[card.index("<tbody>") : card.index("</tbody>")])
+    assert rows.startswith(
+        "1 2 Mar 2026 18 Moderately severe 12 Moderate 25 Moderately severe or worse "
+        f"psychopathology none 2 9 Mar 2026 17 Moderately severe 12 Moderate {DASH} none "
+    )
+    assert rows.endswith(
+        "10 4 May 2026 7 Mild 5 Mild 10 Significant functional impairment with less severe "
+        "symptoms none"
+    )
+    assert f"<strong>Outcome:</strong> {RECOVERED}</p>" in card

@@ -18,7 +18,7 @@ from patternwork.letters.rendering import text
 from patternwork.measures import services as measures
 from patternwork.treatment import services as treatment
 from tests.letters.test_drafting import NOW, ending_course
-from tests.measures.test_measures_selectors import gad, phq
+from tests.measures.test_measures_selectors import gad, phq, wsas
 
 WRITTEN = "Thank you for the work we did together.\n\nWhat changed\n\nYou speak up sooner now."
 ARABIC = "مرحبا بالعالم، لقد كان العمل معك شرفا"
@@ -35,6 +35,10 @@ HOSTILE = (
     "Smiling 😀 and celebrating 🎉 at the end.",
     "First line\nSecond line\n\tIndented by a tab",
 )
+
+
+# The en dash of a range ("0-9") and of an empty table cell.
+DASH = "\N{EN DASH}"
 
 
 @pytest.fixture(autouse=True)
@@ -350,3 +354,66 @@ def test_summary_of_an_ended_course_gives_the_end_and_its_reason(course, therapi
     assert "Ended on 27 May 2026: Completed" in found
     assert "Recovered; reliable improvement on PHQ-9 (16 to 7) and GAD-7 (12 to 5)." in found
     assert "Course not finished" not in found
+
+
+def with_wsas(course, therapist):
+    for number, per_item in ((1, 5), (13, 2)):
+        measures.record_measures(
+            appointment=course.appointments.get(session_number=number),
+            answers=[wsas(per_item)],
+            actor=therapist,
+        )
+    return course
+
+
+def test_summary_document_tables_wsas_by_session_with_its_bands(course, therapist):
+    document = selectors.summary_document(with_wsas(course, therapist))
+
+    assert document.functioning == (
+        ("Session 1", "25", "Moderately severe or worse psychopathology"),
+        ("Session 13", "10", "Significant functional impairment with less severe symptoms"),
+    )
+    assert document.functioning_bands == (
+        (f"0{DASH}9", "Subclinical"),
+        (f"10{DASH}20", "Significant functional impairment with less severe symptoms"),
+        (f"21{DASH}40", "Moderately severe or worse psychopathology"),
+    )
+    assert document.scores == (("PHQ-9", "16", "7"), ("GAD-7", "12", "5"))
+
+
+def test_summary_pdf_tables_and_charts_wsas_outside_the_outcome(course, therapist):
+    found = summary_text(with_wsas(course, therapist))
+
+    assert (
+        "Recovered; reliable improvement on PHQ-9 (16 to 7) and GAD-7 (12 to 5). Course not "
+        "finished, so not counted in service rates."
+    ) in found
+    assert (
+        "Work and social adjustment (WSAS) Functioning is charted beside the outcome but is "
+        f"not part of it. Bands: 0{DASH}9 subclinical; 10{DASH}20 significant functional impairment "
+        f"with less severe symptoms; 21{DASH}40 moderately severe or worse psychopathology. "
+        "When Total Band Session 1 25 Moderately severe or worse psychopathology "
+        "Session 13 10 Significant functional impairment with less severe symptoms"
+    ) in found
+    assert "PHQ-9, GAD-7 and WSAS by session" in found
+
+
+def test_summary_pdf_says_when_no_wsas_was_recorded(course):
+    found = summary_text(course)
+
+    assert "moderately severe or worse psychopathology. No WSAS scores were recorded." in found
+
+
+def test_summary_chart_draws_wsas_with_its_band_lines(course, therapist):
+    document = selectors.summary_document(with_wsas(course, therapist))
+
+    drawing = rendering.chart_drawing(document.chart)
+
+    [group] = drawing.contents
+    shapes = group.contents
+    labels = [shape.text for shape in shapes if type(shape).__name__ == "String"]
+    assert {"WSAS", f"0{DASH}9", f"10{DASH}20", f"21{DASH}40"} <= set(labels)
+    diamonds = [s for s in shapes if type(s).__name__ == "Polygon" and len(s.points) == 8]
+    assert len(diamonds) == 2
+    dotted = [s for s in shapes if type(s).__name__ == "Line" and s.strokeDashArray == [2, 3]]
+    assert len(dotted) == 2

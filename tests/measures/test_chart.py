@@ -4,6 +4,7 @@ import pytest
 
 from patternwork.measures.chart import (
     ASSESSMENT,
+    BAD_BANDS,
     BAD_POSITION,
     BAD_RANGE,
     BAD_RISK_POSITION,
@@ -12,6 +13,7 @@ from patternwork.measures.chart import (
     CasenessLine,
     PhaseBand,
     Point,
+    ScoreBand,
     ScoreTick,
     Series,
     SessionTick,
@@ -31,6 +33,13 @@ def phq(scores=None, caseness=PHQ_CASENESS):
 
 def gad(scores=None, caseness=GAD_CASENESS):
     return Series("GAD-7", 0, 21, caseness, scores or {})
+
+
+WSAS_BANDS = ((0, 9), (10, 20), (21, 40))
+
+
+def wsas(scores=None, bands=WSAS_BANDS):
+    return Series("WSAS", 0, 40, None, scores or {}, bands)
 
 
 def draw(planned=16, phq_scores=None, gad_scores=None, risk=()):
@@ -100,6 +109,28 @@ def test_panels_stack_on_their_own_scales_at_five_units_a_point():
         ScoreTick(15, 253),
         ScoreTick(20, 228),
     )
+
+
+def test_a_banded_instrument_stacks_below_with_a_line_and_label_per_band():
+    chart = build_chart(
+        series=[phq(), gad(), wsas({1: 24, 10: 15})], phases=phase_bounds(16), risk=()
+    )
+    panel = chart.panels[2]
+
+    assert (panel.top, panel.bottom, panel.label_y, panel.shape) == (352, 552, 344, "diamond")
+    assert (chart.height, chart.plot_bottom) == (596, 552)
+    assert panel.caseness is None
+    assert panel.bands == (
+        ScoreBand(0, 9, None, 692, 527),
+        ScoreBand(10, 20, 502, 692, 474.5),
+        ScoreBand(21, 40, 447, 692, 399.5),
+    )
+    assert [(p.position, p.total, p.x, p.y) for p in panel.points] == [
+        (1, 24, 76.0, 432),
+        (10, 15, 436.0, 477),
+    ]
+    assert panel.lines == ()
+    assert [p.bands for p in chart.panels[:2]] == [(), ()]
 
 
 def test_caseness_lines_sit_at_each_instruments_threshold():
@@ -282,6 +313,26 @@ def test_every_plan_length_keeps_every_mark_inside_its_area(planned):
         ([phq({-1: 5})], (), BAD_POSITION.format(code="PHQ-9", position=-1)),
         ([phq({True: 5})], (), BAD_POSITION.format(code="PHQ-9", position=True)),
         ([phq()], (-2,), BAD_RISK_POSITION.format(position=-2)),
+        (
+            [wsas(bands=((0, 9), (11, 40)))],
+            (),
+            BAD_BANDS.format(code="WSAS", low=0, high=40, bands=((0, 9), (11, 40))),
+        ),
+        (
+            [wsas(bands=((0, 9), (10, 39)))],
+            (),
+            BAD_BANDS.format(code="WSAS", low=0, high=40, bands=((0, 9), (10, 39))),
+        ),
+        (
+            [wsas(bands=((0, 20), (10, 40)))],
+            (),
+            BAD_BANDS.format(code="WSAS", low=0, high=40, bands=((0, 20), (10, 40))),
+        ),
+        (
+            [wsas(bands=((0, 40), (41, 40)))],
+            (),
+            BAD_BANDS.format(code="WSAS", low=0, high=40, bands=((0, 40), (41, 40))),
+        ),
     ],
 )
 def test_impossible_input_is_refused_with_a_message(series, risk, message):

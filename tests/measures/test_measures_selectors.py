@@ -2,10 +2,11 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.forms.models import model_to_dict
 
 from patternwork.measures import chart, selectors, services, summary
 from patternwork.measures.definitions import Comparator, Threshold
-from patternwork.measures.models import Response, RiskFlag
+from patternwork.measures.models import OutcomeSummary, Response, RiskFlag
 from patternwork.measures.selectors import MeasureRow, RiskAnswer, RowKind, Score
 from patternwork.measures.services import Answers
 from patternwork.treatment import services as treatment
@@ -19,11 +20,12 @@ NOW = dt.datetime(2026, 6, 1, 11, 0, tzinfo=dt.UTC)
 PHQ9_TOTALS = (18, 17, 15, 14, 12, 11, 10, 9, 8, 7)
 GAD7_TOTALS = (12, 12, 11, 10, 9, 8, 7, 6, 6, 5)
 RISK_SESSION = 3
+WSAS_LINES = "Dotted lines mark the WSAS bands: 0\N{EN DASH}9, 10\N{EN DASH}20 and 21\N{EN DASH}40."
 TEN_DESCRIPTION = (
     "PHQ-9 from 18 at session 1 to 7 at session 10; GAD-7 from 12 at session 1 to 5 at "
-    "session 10; risk answer at session 3. Dashed lines mark caseness: PHQ-9 10 or more and "
-    "GAD-7 8 or more. Shaded bands mark the initial, middle and ending phases of the "
-    "10-session plan."
+    "session 10; no WSAS scores; risk answer at session 3. Dashed lines mark caseness: "
+    "PHQ-9 10 or more and GAD-7 8 or more. " + WSAS_LINES + " Shaded bands mark the "
+    "initial, middle and ending phases of the 10-session plan."
 )
 RECOVERED = "Recovered; reliable improvement on PHQ-9 (18 to 7) and GAD-7 (12 to 5)."
 NOT_FINISHED = " Course not finished, so not counted in service rates."
@@ -118,7 +120,7 @@ def ten(therapist):
 
 def test_scores_are_charted_by_session_with_the_risk_marker(ten):
     measures = selectors.course_measures(ten)
-    phq_panel, gad_panel = measures.chart.panels
+    phq_panel, gad_panel, wsas_panel = measures.chart.panels
 
     assert [(p.position, p.total) for p in phq_panel.points] == list(
         zip(range(1, 11), PHQ9_TOTALS, strict=True)
@@ -130,6 +132,7 @@ def test_scores_are_charted_by_session_with_the_risk_marker(ten):
     assert (phq_panel.points[-1].x, phq_panel.points[-1].y) == (664.0, 164)
     assert (gad_panel.points[0].y, gad_panel.points[-1].y) == (268, 303)
     assert (len(phq_panel.lines), len(gad_panel.lines)) == (1, 1)
+    assert (wsas_panel.code, wsas_panel.points) == ("WSAS", ())
     assert measures.risk_positions == (3,)
     assert [(m.position, m.x) for m in measures.chart.risk] == [(3, 216.0)]
     assert [(b.phase, b.first, b.last) for b in measures.chart.bands] == [
@@ -170,7 +173,13 @@ def test_table_has_a_row_per_session_with_totals_bands_and_the_risk_answer(ten):
 
 
 def test_outcome_of_a_finished_course_is_the_summary_outcome_in_words(ten, therapist):
-    ended = treatment.end_course(course=ten, reason="completed", note="", actor=therapist)
+    ended = treatment.end_course(
+        course=ten,
+        reason="completed",
+        note="",
+        actor=therapist,
+        override_reason="Discussed with the supervisor; the GP is aware.",
+    )
 
     measures = selectors.course_measures(ended)
 
@@ -193,9 +202,9 @@ def test_course_without_scores_has_an_empty_chart_and_no_rows(therapist):
     assert measures.risk_positions == ()
     assert measures.sentence == "Not paired: fewer than two PHQ-9 and GAD-7 scores." + NOT_FINISHED
     assert measures.description == (
-        "No PHQ-9 scores; no GAD-7 scores; no risk answers. Dashed lines mark caseness: PHQ-9 "
-        "10 or more and GAD-7 8 or more. Shaded bands mark the initial, middle and ending "
-        "phases of the 10-session plan."
+        "No PHQ-9 scores; no GAD-7 scores; no WSAS scores; no risk answers. Dashed lines mark "
+        "caseness: PHQ-9 10 or more and GAD-7 8 or more. " + WSAS_LINES + " Shaded bands "
+        "mark the initial, middle and ending phases of the 10-session plan."
     )
 
 
@@ -207,7 +216,7 @@ def test_one_score_is_described_as_a_single_point(therapist):
     measures = selectors.course_measures(course)
 
     assert measures.description.startswith(
-        "PHQ-9 15 at session 1; no GAD-7 scores; no risk answers. "
+        "PHQ-9 15 at session 1; no GAD-7 scores; no WSAS scores; no risk answers. "
     )
     assert measures.rows[0].gad7 is None
 
@@ -229,7 +238,7 @@ def test_attended_session_without_scores_is_a_row_and_breaks_the_lines(therapist
         (2, None, None),
         (3, Score(12, "Moderate", True), Score(9, "Mild", True)),
     ]
-    assert [p.lines for p in measures.chart.panels] == [(), ()]
+    assert [p.lines for p in measures.chart.panels] == [(), (), ()]
     assert measures.rows[1].appointment_public_id == second.public_id
 
 
@@ -244,14 +253,14 @@ def test_session_with_only_one_measure_breaks_only_that_line(therapist):
         source="clinic", appointment=third, answers=[phq(12), gad(9)], by=therapist
     )
 
-    phq_panel, gad_panel = selectors.course_measures(course).chart.panels
+    phq_panel, gad_panel, _ = selectors.course_measures(course).chart.panels
 
     assert phq_panel.lines == ("88,119 152,129 216,139",)
     assert [p.position for p in gad_panel.points] == [1, 3]
     assert gad_panel.lines == ()
 
 
-def test_only_complete_phq9_and_gad7_of_this_course_are_charted(therapist):
+def test_only_complete_scores_of_this_course_are_charted(therapist):
     course = new_course(therapist)
     first, second = attend(course, therapist, 2)
     services.record_responses(
@@ -271,12 +280,14 @@ def test_only_complete_phq9_and_gad7_of_this_course_are_charted(therapist):
 
     measures = selectors.course_measures(course)
 
-    assert [(r.session, r.phq9.total if r.phq9 else None, r.gad7) for r in measures.rows] == [
-        (1, 16, Score(11, "Moderate", True)),
-        (2, None, None),
+    assert [
+        (r.session, r.phq9.total if r.phq9 else None, r.gad7, r.wsas) for r in measures.rows
+    ] == [
+        (1, 16, Score(11, "Moderate", True), Score(5, "Subclinical", None)),
+        (2, None, None, None),
     ]
-    assert [len(p.points) for p in measures.chart.panels] == [1, 1]
-    assert [len(p.points) for p in selectors.course_measures(other).chart.panels] == [2, 2]
+    assert [len(p.points) for p in measures.chart.panels] == [1, 1, 1]
+    assert [len(p.points) for p in selectors.course_measures(other).chart.panels] == [2, 2, 0]
 
 
 def test_risk_answer_edited_away_keeps_its_marker_and_says_so(ten, therapist):
@@ -346,7 +357,7 @@ def test_risk_answer_at_a_session_later_marked_missed_stays_in_the_table(therapi
     )
     assert measures.rows[1].when == second.starts_at
     assert measures.risk_positions == ()
-    assert [len(p.points) for p in measures.chart.panels] == [1, 1]
+    assert [len(p.points) for p in measures.chart.panels] == [1, 1, 0]
 
 
 def test_scores_at_assessment_sit_before_session_one_as_the_outcome_does(therapist):
@@ -387,7 +398,7 @@ def test_scores_at_assessment_sit_before_session_one_as_the_outcome_does(therapi
     assert measures.risk_positions == (0,)
     assert measures.description.startswith(
         "PHQ-9 from 20 at assessment to 6 at session 2; GAD-7 from 13 at assessment to 4 at "
-        "session 2; risk answer at assessment. "
+        "session 2; no WSAS scores; risk answer at assessment. "
     )
     assert measures.sentence == (
         "Recovered; reliable improvement on PHQ-9 (20 to 6) and GAD-7 (13 to 4)." + NOT_FINISHED
@@ -526,3 +537,54 @@ def test_a_total_outside_the_current_scale_stays_in_the_table_but_off_the_chart(
         Score(30, "Older scale", None),
     ]
     assert [p.position for p in measures.chart.panels[0].points] == [1]
+
+
+def record_wsas(course, therapist, totals_by_session):
+    for number, per_item in totals_by_session.items():
+        services.record_measures(
+            appointment=course.appointments.get(session_number=number),
+            answers=[wsas(per_item)],
+            actor=therapist,
+        )
+
+
+def test_wsas_is_charted_and_tabled_with_its_bands(ten, therapist):
+    record_wsas(ten, therapist, {1: 5, 10: 2})
+
+    measures = selectors.course_measures(ten)
+
+    wsas_panel = measures.chart.panels[2]
+    assert [r.wsas for r in measures.rows] == [
+        Score(25, "Moderately severe or worse psychopathology", None),
+        *[None] * 8,
+        Score(10, "Significant functional impairment with less severe symptoms", None),
+    ]
+    assert [(p.position, p.total, p.x, p.y) for p in wsas_panel.points] == [
+        (1, 25, 88.0, 427),
+        (10, 10, 664.0, 502),
+    ]
+    assert [(b.low, b.high, b.edge_y) for b in wsas_panel.bands] == [
+        (0, 9, None),
+        (10, 20, 502),
+        (21, 40, 447),
+    ]
+    assert [(code, b.low, b.high, b.label) for code, b in measures.bands] == [
+        ("WSAS", 0, 9, "Subclinical"),
+        ("WSAS", 10, 20, "Significant functional impairment with less severe symptoms"),
+        ("WSAS", 21, 40, "Moderately severe or worse psychopathology"),
+    ]
+    assert "; WSAS from 25 at session 1 to 10 at session 10; " in measures.description
+
+
+def test_wsas_scores_change_no_outcome_figure(ten, therapist):
+    def figures():
+        row = OutcomeSummary.objects.get(course=ten)
+        stored = model_to_dict(row, exclude=["id"])
+        measures = selectors.course_measures(ten)
+        return stored, summary.course_outcome(ten), measures.outcome, measures.sentence
+
+    before = figures()
+    record_wsas(ten, therapist, {1: 8, 5: 0, 10: 1})
+
+    assert figures() == before
+    assert Response.objects.filter(course=ten, instrument="WSAS").count() == 3

@@ -30,6 +30,7 @@ from patternwork.treatment.plan import (
     PlanSettingsError,
     is_finished_course,
     measures_due,
+    measures_due_at_ending,
     number_sessions,
     phase_bounds,
     phase_for,
@@ -373,6 +374,45 @@ def test_measure_codes():
 def test_measures_due_rejects_bad_numbers(session_number, planned):
     with pytest.raises(ValueError, match="must be a whole number"):
         measures_due(session_number, planned)
+
+
+@pytest.mark.parametrize(
+    ("last_attended", "recorded", "expected"),
+    [
+        (None, (), ()),
+        (1, (), (WSAS,)),
+        (1, (PHQ9, GAD7, WSAS), ()),
+        (10, (PHQ9, GAD7), (WSAS,)),
+        (10, (), (WSAS,)),
+        (10, (WSAS,), ()),
+        (16, (PHQ9, GAD7, WSAS), ()),
+        (16, (PHQ9, GAD7), (WSAS,)),
+        (18, (PHQ9, GAD7), (WSAS,)),
+    ],
+)
+def test_measures_due_at_ending(last_attended, recorded, expected):
+    assert measures_due_at_ending(last_attended=last_attended, recorded=recorded) == expected
+
+
+def test_measures_due_at_ending_rejects_a_bad_session_number():
+    with pytest.raises(ValueError, match="must be a whole number"):
+        measures_due_at_ending(last_attended=0, recorded=())
+
+
+@pytest.mark.parametrize("planned", range(MIN_SESSIONS, MAX_SESSIONS + 1))
+def test_wsas_is_asked_once_at_the_first_and_once_at_the_last_attended_session(planned):
+    # Every possible last session: ended early, at the plan, and over it.
+    for last in range(1, planned + 4):
+        asked = [n for n in range(1, last + 1) if WSAS in measures_due(n, planned)]
+        recorded_at_last = (WSAS,) if last in asked else ()
+        at_ending = measures_due_at_ending(last_attended=last, recorded=recorded_at_last)
+        if at_ending:
+            asked.append(last)
+
+        assert asked[0] == 1
+        assert asked[-1] == last
+        assert len(asked) == len(set(asked))
+        assert set(asked) <= {1, planned, last}
 
 
 @pytest.mark.parametrize(

@@ -6,10 +6,14 @@ from django.core.exceptions import ValidationError
 
 from patternwork.audit.models import AuditEvent
 from patternwork.core.concurrency import StaleEdit
+from patternwork.measures import services as measures
+from patternwork.measures.models import RiskFlag
+from patternwork.measures.services import Answers
 from patternwork.treatment import plan, services
 from patternwork.treatment.models import Appointment, Course
 from patternwork.treatment.selectors import course_view
 from patternwork.treatment.services import appointments as appointment_services
+from patternwork.treatment.services.courses import END_WITH_OPEN_FLAGS
 from tests.course_fixtures import MONDAY_2_MARCH, weekly
 from tests.factories import AppointmentFactory, ClientFactory, CourseFactory
 
@@ -333,6 +337,88 @@ def test_end_course_needs_a_reason_and_cancels_the_future(course, therapist):
     assert events("course.end").count() == 1
     with pytest.raises(ValidationError, match="ended"):
         services.add_replacement(course=course, actor=therapist)
+
+
+RISK_ANSWERS = {f"q{n}": 0 for n in range(1, 9)} | {"q9": 1}
+OVERRIDE = "Client moved to the crisis team today; they have the answer and the plan."
+
+
+def raise_flag(course, therapist):
+    """Attend the first four sessions; a PHQ-9 item 9 answer at the fourth opens a flag."""
+    services.start_course(course=course, values=weekly(), actor=therapist)
+    mark(treatment(course), 4, therapist)
+    fourth = treatment(course)[3]
+    measures.record_measures(
+        appointment=fourth, answers=[Answers("PHQ-9", RISK_ANSWERS)], actor=therapist
+    )
+    return RiskFlag.objects.get(course=course)
+
+
+def test_end_course_with_an_open_risk_flag_is_refused_and_changes_nothing(course, therapist):
+    raise_flag(course, therapist)
+
+    with pytest.raises(ValidationError) as refused:
+        services.end_course(course=course, reason="dropped_out", note="", actor=therapist)
+
+    assert refused.value.message_dict == {"override_reason": [END_WITH_OPEN_FLAGS]}
+    course.refresh_from_db()
+    assert (course.state, course.end_reason) == ("active", "")
+    assert {a.status for a in treatment(course)[5:]} == {"booked"}
+    assert not events("course.end").exists()
+
+
+def test_end_course_over_open_flags_keeps_the_reason_and_audits_the_count(course, therapist):
+    raise_flag(course, therapist)
+
+    services.end_course(
+        course=course,
+        reason="transferred",
+        note="",
+        actor=therapist,
+        override_reason=f"  {OVERRIDE}  ",
+    )
+
+    course.refresh_from_db()
+    assert (course.state, course.end_override_flags, course.end_override_reason) == (
+        "ended",
+        1,
+        OVERRIDE,
+    )
+    assert events("course.end").get().changes == {
+        "state": ["active", "ended"],
+        "end_reason": [None, "transferred"],
+        "end_note": None,
+        "future_appointments_cancelled": 11,
+        "open_risk_flags_overridden": 1,
+        "end_override_reason": "[changed]",
+    }
+    assert RiskFlag.objects.open().filter(course=course).count() == 1
+
+
+def test_end_course_after_the_flag_is_acknowledged_needs_no_reason(course, therapist):
+    flag = raise_flag(course, therapist)
+    measures.acknowledge_flag(flag=flag, note="Safety plan agreed.", actor=therapist)
+
+    services.end_course(
+        course=course, reason="completed", note="", actor=therapist, override_reason=OVERRIDE
+    )
+
+    course.refresh_from_db()
+    assert (course.state, course.end_override_flags, course.end_override_reason) == (
+        "ended",
+        0,
+        "",
+    )
+    assert "open_risk_flags_overridden" not in events("course.end").get().changes
+
+
+def test_a_blank_override_reason_does_not_count(course, therapist):
+    raise_flag(course, therapist)
+
+    with pytest.raises(ValidationError, match="acknowledged"):
+        services.end_course(
+            course=course, reason="completed", note="", actor=therapist, override_reason="  \n "
+        )
 
 
 def test_one_open_course_per_client_is_enforced_by_the_database(course):

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from patternwork.clients.models import Client
 from patternwork.clients.services import CLIENT_FIELDS
+from patternwork.clinic.forms.courses import override_reason_field
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -19,6 +20,13 @@ class ClientForm(forms.ModelForm):
             "gp_contact": forms.Textarea(attrs={"rows": 2}),
             "referrer_contact": forms.Textarea(attrs={"rows": 2}),
         }
+
+    def __init__(self, *args, open_flags: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if open_flags:
+            self.fields["close_override_reason"] = override_reason_field(
+                _("Reason for closing the record with risk answers unacknowledged")
+            )
 
     def clean_date_of_birth(self):
         from django.utils import timezone

@@ -52,6 +52,27 @@ class EndCourseForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
+    def __init__(self, *args, open_flags: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if open_flags:
+            self.fields["override_reason"] = override_reason_field(
+                _("Reason for ending with the risk answers unacknowledged")
+            )
+
+
+def override_reason_field(label) -> forms.CharField:
+    """The reason for going on past open risk flags; the service decides if it is needed."""
+    return forms.CharField(
+        label=label,
+        help_text=_(
+            "Only if they cannot be acknowledged first. The reason is kept with the record "
+            "and shown to the supervisor."
+        ),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
 
 class AssessmentForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=DATE_INPUT)

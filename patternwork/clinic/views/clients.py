@@ -15,6 +15,7 @@ from patternwork.clinic.forms.clients import AssignTherapistForm, ClientForm, Cl
 from patternwork.clinic.views.practice import PAGE_SIZE
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
 from patternwork.core.forms import add_service_errors
+from patternwork.measures import flag_selectors
 from patternwork.treatment.models import Course
 from patternwork.treatment.services import intake
 
@@ -113,11 +114,13 @@ def client_detail(request, public_id):
 @staff_view()
 def client_edit(request, public_id):
     client = selectors.get_client_for(request.membership, public_id, user=request.user)
+    flags = flag_selectors.open_flags_of(client)
     # The form works on a copy: the service compares against the stored row.
     form = ClientForm(
         request.POST or None,
         instance=Client.objects.get(pk=client.pk),
         initial={"version": client.version},
+        open_flags=bool(flags),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -126,6 +129,7 @@ def client_edit(request, public_id):
                 data=form.cleaned_data,
                 expected_version=form.cleaned_data.get("version") or 0,
                 changed_by=request.membership,
+                close_override_reason=form.cleaned_data.get("close_override_reason", ""),
             )
         except StaleEdit:
             form.add_error(None, STALE_EDIT_MESSAGE)
@@ -137,9 +141,14 @@ def client_edit(request, public_id):
     status = (
         409 if form.non_field_errors() and STALE_EDIT_MESSAGE in form.non_field_errors() else 200
     )
-    return render(
-        request, "clinic/clients/client_form.html", {"form": form, "client": client}, status=status
-    )
+    context = {
+        "form": form,
+        "client": client,
+        # Closing the record asks about these: the count for all, the answers in scope.
+        "flags": flag_selectors.readable_by(request.membership, flags),
+        "open_flag_count": len(flags),
+    }
+    return render(request, "clinic/clients/client_form.html", context, status=status)
 
 
 @staff_view(Role.ADMIN)

@@ -14,7 +14,8 @@ from patternwork.clinic.forms.courses import AssessmentForm, ChangePlanForm, End
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
 from patternwork.core.forms import add_service_errors
 from patternwork.formulation import journal_selectors
-from patternwork.measures.selectors import course_measures
+from patternwork.measures import flag_selectors
+from patternwork.measures.selectors import course_measures, due_at_ending
 from patternwork.reports import caseload as caseloads
 from patternwork.treatment import scheduling, selectors, services
 from patternwork.treatment.services.courses import PlanValues
@@ -118,14 +119,17 @@ def course_plan(request, public_id):
 
 @staff_view(*CLINICIANS)
 def course_end(request, public_id):
+    """End the course; open risk flags and a missing last WSAS are shown before the form."""
     course = _course(request, public_id)
-    form = EndCourseForm(request.POST or None)
+    flags = flag_selectors.open_flags_of(course)
+    form = EndCourseForm(request.POST or None, open_flags=bool(flags))
     if request.method == "POST" and form.is_valid():
         try:
             services.end_course(
                 course=course,
                 reason=form.cleaned_data["reason"],
                 note=form.cleaned_data["note"],
+                override_reason=form.cleaned_data.get("override_reason", ""),
                 actor=request.membership,
             )
         except ValidationError as error:
@@ -133,10 +137,19 @@ def course_end(request, public_id):
         else:
             messages.success(request, _("The course has ended."))
             return redirect("clinic:course-detail", public_id=course.public_id)
+    clinical = selectors.can_read_clinical(request.membership, course)
     return render(
         request,
         "clinic/courses/course_end.html",
-        {"course": course, "client": course.client, "form": form},
+        {
+            "course": course,
+            "client": course.client,
+            "form": form,
+            # Risk answers and scores are clinical content: others see only the count.
+            "flags": flag_selectors.readable_by(request.membership, flags),
+            "open_flag_count": len(flags),
+            "ending": due_at_ending(course) if clinical and course.is_open else None,
+        },
     )
 
 

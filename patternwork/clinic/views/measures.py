@@ -12,6 +12,7 @@ from patternwork.core.concurrency import StaleEdit
 from patternwork.measures import definitions, flag_selectors, services
 from patternwork.measures.forms import NOT_APPLICABLE
 from patternwork.measures.models import Response
+from patternwork.measures.selectors import due_at_ending
 from patternwork.reports import caseload as caseloads
 from patternwork.treatment import plan, selectors
 from patternwork.treatment.models import Appointment
@@ -25,13 +26,19 @@ STALE = _(
 )
 
 
-def instruments_for(appointment: Appointment, recorded) -> list:
+def instruments_for(appointment: Appointment, recorded, *, at_ending: bool = False) -> list:
+    """The questionnaires to show: those due, those recorded, and at the course's ending
+    (its ending page, or once it has ended) those the ending asks for at its last session."""
     if appointment.kind == Appointment.Kind.ASSESSMENT or not appointment.session_number:
         due = set(ORDER)
     else:
         due = set(
             plan.measures_due(appointment.session_number, appointment.course.planned_sessions)
         )
+        if at_ending or not appointment.course.is_open:
+            ending = due_at_ending(appointment.course)
+            if ending is not None and ending.appointment.pk == appointment.pk:
+                due |= set(ending.codes)
     codes = due | set(recorded)
     return [definitions.get_instrument(code) for code in ORDER if code in codes]
 
@@ -47,7 +54,7 @@ def _initial(recorded) -> dict:
 
 
 def _warn_if_flagged(request, responses) -> None:
-    if any(r.risk_flags.filter(acknowledged_at__isnull=True).exists() for r in responses):
+    if any(r.risk_flags.open().exists() for r in responses):
         messages.warning(
             request,
             _("A risk answer was given. It is flagged on the caseload until acknowledged."),
@@ -60,7 +67,9 @@ def measures_record(request, public_id):
         request.membership, public_id, user=request.user
     )
     recorded = flag_selectors.responses_at(appointment, include_drafts=True)
-    instruments = instruments_for(appointment, recorded)
+    # Reached from the ending page: back there once saved, to finish ending the course.
+    at_ending = request.GET.get("for") == "ending"
+    instruments = instruments_for(appointment, recorded, at_ending=at_ending)
     versions = {code: response.version for code, response in recorded.items()}
     form = MeasuresForm(
         request.POST or None,
@@ -99,6 +108,8 @@ def measures_record(request, public_id):
             if submit:
                 summary = ", ".join(f"{r.instrument} {r.total} ({r.band.lower()})" for r in saved)
                 messages.success(request, _("Saved: %(summary)s.") % {"summary": summary})
+                if at_ending and appointment.course.is_open:
+                    return redirect("clinic:course-end", public_id=appointment.course.public_id)
                 return redirect("clinic:appointment-detail", public_id=appointment.public_id)
     return render(
         request,
@@ -144,12 +155,19 @@ def risk_flag(request, public_id):
 
 @staff_view(Role.SUPERVISOR, Role.ADMIN)
 def oversight(request):
-    """Open risk flags and overdue milestones across the member's scope."""
+    """Open risk flags (with endings and closures that overrode them) and overdue
+    milestones across the member's scope."""
     caseload = caseloads.caseload(request.membership)
     flags = list(flag_selectors.open_flags_for(request.membership))
     behind = [row for row in caseload.rows if row.overdue]
     return render(
         request,
         "clinic/measures/oversight.html",
-        {"flags": flags, "behind": behind, "caseload": caseload},
+        {
+            "flags": flags,
+            "behind": behind,
+            "caseload": caseload,
+            "ended_over_flags": flag_selectors.ended_over_open_flags(request.membership),
+            "closed_over_flags": flag_selectors.closed_over_open_flags(request.membership),
+        },
     )

@@ -215,6 +215,30 @@ def _day(day) -> str:
     return _long_date(day) if day else "\N{EN DASH}"
 
 
+def _functioning(document: SummaryDocument, styles, label_width: float) -> list:
+    """WSAS by session with its bands: beside the outcome, never part of it."""
+    bands = "; ".join(
+        f"{low_high} {label.lower()}" for low_high, label in document.functioning_bands
+    )
+    flowables = [
+        paragraph(_("Work and social adjustment (WSAS)"), styles["heading"]),
+        paragraph(
+            _("Functioning is charted beside the outcome but is not part of it. Bands: %(bands)s.")
+            % {"bands": bands},
+            styles["small"],
+        ),
+    ]
+    if not document.functioning:
+        return [*flowables, paragraph(_("No WSAS scores were recorded."), styles["body"])]
+    total_width = 20 * MM
+    table = _table(
+        [(_("When"), _("Total"), _("Band")), *document.functioning],
+        styles,
+        widths=(label_width, total_width, CONTENT_WIDTH - label_width - total_width),
+    )
+    return [*flowables, table]
+
+
 def summary_story(document: SummaryDocument) -> list:
     from reportlab.platypus import KeepTogether, Spacer
 
@@ -271,10 +295,13 @@ def summary_story(document: SummaryDocument) -> list:
             styles,
             widths=(label_width, third, third),
         ),
+    ]
+    story.append(KeepTogether(_functioning(document, styles, label_width)))
+    story += [
         Spacer(1, 4 * MM),
         KeepTogether(
             [
-                paragraph(_("PHQ-9 and GAD-7 by session"), styles["heading"]),
+                paragraph(_("PHQ-9, GAD-7 and WSAS by session"), styles["heading"]),
                 chart_drawing(document.chart),
                 paragraph(document.chart_description, styles["small"]),
             ]

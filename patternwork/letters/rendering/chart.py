@@ -1,8 +1,8 @@
-"""The PHQ-9/GAD-7 chart of the course summary, redrawn with reportlab graphics.
+"""The questionnaire chart of the course summary, redrawn with reportlab graphics.
 
 The layout is `measures.chart`'s (the same one the course page draws as SVG): phase
-bands, one panel per questionnaire with its caseness line, score lines that break where a
-score is missing, and risk markers in a lane of their own.
+bands, one panel per questionnaire with its caseness line or its band lines (WSAS), score
+lines that break where a score is missing, and risk markers in a lane of their own.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ PHASE_FILLS = {
     "ending": "#f8efe6",
     "over_plan": "#f3e6f0",
 }
-SERIES_COLOURS = ("#1f5f8b", "#6b3f8f")
+SERIES_COLOURS = ("#1f5f8b", "#6b3f8f", "#2f6b3a")
+BAND_COLOUR = "#52606d"
 CASENESS_COLOUR = "#a35a00"
 RISK_COLOUR = "#b3261e"
 
@@ -125,11 +126,38 @@ def chart_drawing(chart, *, width: float = CONTENT_WIDTH):
                     colour=CASENESS_COLOUR,
                 )
             )
+        for band in panel.bands:
+            if band.edge_y is not None:
+                group.add(
+                    Line(
+                        chart.plot_left,
+                        y(band.edge_y),
+                        chart.plot_right,
+                        y(band.edge_y),
+                        strokeColor=HexColor(BAND_COLOUR),
+                        strokeWidth=0.8,
+                        strokeDashArray=[2, 3],
+                    )
+                )
+            group.add(
+                text(
+                    band.label_x,
+                    y(band.label_y) - 4,
+                    f"{band.low}\N{EN DASH}{band.high}",
+                    anchor="end",
+                    size=11,
+                    colour=GREY,
+                )
+            )
         for run in panel.lines:
             group.add(PolyLine(points(run), strokeColor=colour, strokeWidth=1.6))
         for point in panel.points:
             if panel.shape == "circle":
                 group.add(Circle(point.x, y(point.y), 4.5, fillColor=colour, strokeColor=white))
+            elif panel.shape == "diamond":
+                px, py = point.x, y(point.y)
+                corners = [px, py + 6, px + 6, py, px, py - 6, px - 6, py]
+                group.add(Polygon(corners, fillColor=colour, strokeColor=white))
             else:
                 group.add(
                     Rect(point.x - 4.5, y(point.y) - 4.5, 9, 9, fillColor=colour, strokeColor=white)

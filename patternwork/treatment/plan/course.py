@@ -5,7 +5,7 @@ Sources: DESIGN.md section 3 and domain.md sections 1.2, 1.3, 2.1 and 2.3.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
@@ -228,14 +228,32 @@ def measures_due(session_number: int, planned: int) -> tuple[str, ...]:
     """Return the instrument codes due at attended session session_number of planned.
 
     PHQ-9 and GAD-7 at every session (Lemma et al. 2011 pilot; NHS Talking Therapies
-    session-by-session monitoring, domain.md section 2.1). WSAS at the first and the last
-    planned session, so functioning is paired across the planned course.
+    session-by-session monitoring, domain.md section 2.1). WSAS at the first and at the
+    planned-th session, the expected last attended one, so functioning is paired from the
+    first session to the last; a course that ends at another session is asked for it at
+    the ending (measures_due_at_ending).
     """
     check_session_number(session_number)
     check_planned(planned)
     if session_number in (1, planned):
         return (PHQ9, GAD7, WSAS)
     return (PHQ9, GAD7)
+
+
+def measures_due_at_ending(
+    *, last_attended: int | None, recorded: Collection[str]
+) -> tuple[str, ...]:
+    """Return the instrument codes the ending asks for at the last attended session.
+
+    WSAS pairs functioning from the first to the last attended session. A course that
+    ends early or over plan ends at a session where measures_due did not ask for it, so
+    the ending asks for it there, once: never when that session already has one (or when
+    no session was attended). PHQ-9 and GAD-7 were due at that session itself.
+    """
+    if last_attended is None:
+        return ()
+    check_session_number(last_attended)
+    return () if WSAS in recorded else (WSAS,)
 
 
 def is_finished_course(*, ended: bool, attended: int) -> bool:

@@ -20,6 +20,10 @@ COURSE_ENDED = "This course has ended; nothing more can be scheduled in it."
 ALREADY_STARTED = "This course has already started. Change its plan instead."
 END_NEEDS_REASON = "Choose why the course is ending."
 NOT_STARTED = "Start the course first."
+END_WITH_OPEN_FLAGS = (
+    "This course has risk answers that no clinician has acknowledged. Acknowledge them "
+    "first, or give your reason for ending the course with them open."
+)
 PLAN_CHANGE_REASON = "Plan changed"
 
 
@@ -236,14 +240,27 @@ def change_plan(
     return course
 
 
-def end_course(*, course: Course, reason: str, note: str, actor: Membership) -> Course:
-    """End the course with a reason; cancel its future booked appointments."""
+def end_course(
+    *, course: Course, reason: str, note: str, actor: Membership, override_reason: str = ""
+) -> Course:
+    """End the course with a reason; cancel its future booked appointments.
+
+    A course with open risk flags ends only with an override reason. The reason and the
+    number of flags it overrode are kept on the course (the supervisor's oversight page
+    lists them) and in the audit event; a reason given when no flag is open is not kept.
+    """
     if reason not in Course.EndReason.values:
         raise ValidationError({"reason": END_NEEDS_REASON})
+    override_reason = override_reason.strip()
     with transaction.atomic():
         course = scheduling.lock_course(course)
         if course.state == Course.State.ENDED:
             raise ValidationError(COURSE_ENDED)
+        open_flags = course.risk_flags.open().count()
+        if open_flags and not override_reason:
+            raise ValidationError(
+                {"override_reason": ValidationError(END_WITH_OPEN_FLAGS, code="open_risk_flags")}
+            )
         now = timezone.now()
         future = course.appointments.filter(status=Appointment.Status.BOOKED, starts_at__gt=now)
         cancelled = 0
@@ -266,21 +283,27 @@ def end_course(*, course: Course, reason: str, note: str, actor: Membership) -> 
         course.state = Course.State.ENDED
         course.end_reason = reason
         course.end_note = note
+        course.end_override_flags = open_flags
+        course.end_override_reason = override_reason if open_flags else ""
         course.ended_at = now
         course.version += 1
         course.save()
         course_changed(course)
+        changes = {
+            "state": [old_state, course.state],
+            "end_reason": [None, reason],
+            "end_note": "[changed]" if note else None,
+            "future_appointments_cancelled": cancelled,
+        }
+        if open_flags:
+            changes["open_risk_flags_overridden"] = open_flags
+            changes["end_override_reason"] = "[changed]"
         record(
             action="course.end",
             actor=actor.user,
             actor_role=actor.role,
             practice=course.practice,
             obj=course,
-            changes={
-                "state": [old_state, course.state],
-                "end_reason": [None, reason],
-                "end_note": "[changed]" if note else None,
-                "future_appointments_cancelled": cancelled,
-            },
+            changes=changes,
         )
     return course
