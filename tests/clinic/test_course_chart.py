@@ -225,10 +225,11 @@ def test_assessment_missed_session_and_acknowledged_answers_read_in_words(client
 
 def test_course_page_charts_and_tables_wsas_with_its_bands(client, login, therapist, finished):
     for number, per_item in ((1, 5), (10, 2)):
-        services.record_measures(
+        services.record_responses(
+            source="clinic",
             appointment=finished.appointments.get(session_number=number),
             answers=[wsas(per_item)],
-            actor=therapist,
+            by=therapist,
         )
     login(therapist)
 

@@ -22,7 +22,7 @@ from tests.measures.test_measures_selectors import (
 )
 
 OVERRIDE = "Client has moved to the crisis team, who have the answer and a safety plan."
-WSAS_FORM = {f"WSAS:{key}": "3" for key in WSAS_ITEMS}
+WSAS_FORM = {f"wsas-{key}": "3" for key in WSAS_ITEMS}
 
 
 @pytest.fixture(autouse=True)
@@ -39,7 +39,9 @@ def early(therapist):
         answers = [phq(12, item9=1 if number == 4 else 0), gad(9)]
         if number == 1:
             answers.append(wsas(5))
-        measures.record_measures(appointment=appointment, answers=answers, actor=therapist)
+        measures.record_responses(
+            source="clinic", appointment=appointment, answers=answers, by=therapist
+        )
     return course
 
 
@@ -135,7 +137,9 @@ def test_another_therapists_ending_is_not_on_a_supervisors_oversight(
 ):
     course = new_course(other_therapist, planned=12, name="Not Supervised")
     first = attend(course, other_therapist, 1)[0]
-    measures.record_measures(appointment=first, answers=[phq(3, item9=1)], actor=other_therapist)
+    measures.record_responses(
+        source="clinic", appointment=first, answers=[phq(3, item9=1)], by=other_therapist
+    )
     login(other_therapist)
     client.post(end_url(course), {"reason": "transferred", "override_reason": OVERRIDE})
     assert Course.objects.get(pk=course.pk).end_override_flags == 1
@@ -214,7 +218,9 @@ def test_a_course_ended_at_its_plan_with_wsas_is_not_asked_again(client, login, 
     course = new_course(therapist, planned=8)
     for number, appointment in enumerate(attend(course, therapist, 8), start=1):
         answers = [phq(6), gad(5)] + ([wsas(2)] if number in (1, 8) else [])
-        measures.record_measures(appointment=appointment, answers=answers, actor=therapist)
+        measures.record_responses(
+            source="clinic", appointment=appointment, answers=answers, by=therapist
+        )
     login(therapist)
 
     page = client.get(end_url(course))
@@ -258,8 +264,11 @@ def test_ending_page_queries_do_not_grow_with_the_number_of_flags(
     with django_assert_num_queries(12) as one:
         client.get(end_url(early))
     for number in (5, 6):
-        measures.record_measures(
-            appointment=session(early, number), answers=[phq(12, item9=2)], actor=therapist
+        measures.record_responses(
+            source="clinic",
+            appointment=session(early, number),
+            answers=[phq(12, item9=2)],
+            by=therapist,
         )
     with django_assert_num_queries(len(one)):
         three = client.get(end_url(early))

@@ -358,10 +358,11 @@ def test_summary_of_an_ended_course_gives_the_end_and_its_reason(course, therapi
 
 def with_wsas(course, therapist):
     for number, per_item in ((1, 5), (13, 2)):
-        measures.record_measures(
+        measures.record_responses(
+            source="clinic",
             appointment=course.appointments.get(session_number=number),
             answers=[wsas(per_item)],
-            actor=therapist,
+            by=therapist,
         )
     return course
 

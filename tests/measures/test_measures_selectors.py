@@ -541,10 +541,11 @@ def test_a_total_outside_the_current_scale_stays_in_the_table_but_off_the_chart(
 
 def record_wsas(course, therapist, totals_by_session):
     for number, per_item in totals_by_session.items():
-        services.record_measures(
+        services.record_responses(
+            source="clinic",
             appointment=course.appointments.get(session_number=number),
             answers=[wsas(per_item)],
-            actor=therapist,
+            by=therapist,
         )
 
 

@@ -348,8 +348,8 @@ def raise_flag(course, therapist):
     services.start_course(course=course, values=weekly(), actor=therapist)
     mark(treatment(course), 4, therapist)
     fourth = treatment(course)[3]
-    measures.record_measures(
-        appointment=fourth, answers=[Answers("PHQ-9", RISK_ANSWERS)], actor=therapist
+    measures.record_responses(
+        source="clinic", appointment=fourth, answers=[Answers("PHQ-9", RISK_ANSWERS)], by=therapist
     )
     return RiskFlag.objects.get(course=course)
 
