@@ -137,14 +137,16 @@ def duck(args) -> None:
     """The DuckDB reference: export to Parquet, then time the figures from raw scores."""
     import duckdb
 
-    from patternwork.measures.outcomes import OutcomeConfig
+    # Only for the thresholds in force (PATTERNWORK_OUTCOME_THRESHOLDS), as the report reads them.
+    _django()
+    from patternwork.measures.config import outcome_config
 
     dataset = _dataset(args)
     connection = duckdb.connect()
     started = time.perf_counter()
     courses, scores = synthetic.export_parquet(dataset, connection)
     export = time.perf_counter() - started
-    sql = synthetic.duckdb_sql(courses, scores, OutcomeConfig())
+    sql = synthetic.duckdb_sql(courses, scores, outcome_config())
     times, figures = [], None
     for _ in range(args.repeat):
         started = time.perf_counter()

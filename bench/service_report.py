@@ -358,7 +358,9 @@ def report_figures(report) -> dict[str, int | str]:
         "attended_sessions": report.attended_sessions.total,
         "did_not_attend": report.did_not_attend.count,
         "paired": report.paired.count,
-        "at_caseness": rates.finished_at_caseness,
+        "without_paired_scores": rates.finished_unpaired,
+        "at_caseness": rates.paired_at_caseness,
+        "recovery_denominator": rates.recovery.denominator,
         "recovered": rates.recovery.count,
         "reliable_recovery": rates.reliable_recovery.count,
         "reliable_improvement": rates.reliable_improvement.count,
@@ -417,9 +419,8 @@ def duckdb_sql(courses: Path, scores: Path, config) -> str:
         LEFT JOIN phq USING (course_no) LEFT JOIN gad USING (course_no)),
     changes AS (
         SELECT *,
-            coalesce(pf IS NOT NULL AND gf IS NOT NULL
-                     AND ({_holds("pf", dep.caseness)} OR {_holds("gf", anx.caseness)}), false)
-                AS caseness,
+            coalesce(pf IS NOT NULL AND {_holds("pf", dep.caseness)}, false)
+                OR coalesce(gf IS NOT NULL AND {_holds("gf", anx.caseness)}, false) AS caseness,
             paired AND {_holds("pf - pl", dep.reliable_change)} AS phq_down,
             paired AND NOT {_holds("pf - pl", dep.reliable_change)}
                    AND {_holds("pl - pf", dep.reliable_change)} AS phq_up,
@@ -441,7 +442,10 @@ def duckdb_sql(courses: Path, scores: Path, config) -> str:
         coalesce(sum(attended) FILTER (WHERE finished), 0) AS attended_sessions,
         coalesce(sum(dna) FILTER (WHERE finished), 0) AS did_not_attend,
         count(*) FILTER (WHERE finished AND paired) AS paired,
-        count(*) FILTER (WHERE finished AND caseness) AS at_caseness,
+        count(*) FILTER (WHERE finished AND NOT paired) AS without_paired_scores,
+        count(*) FILTER (WHERE finished AND paired AND caseness) AS at_caseness,
+        count(*) FILTER (WHERE finished AND NOT (paired AND NOT caseness))
+            AS recovery_denominator,
         count(*) FILTER (WHERE finished AND recovered) AS recovered,
         count(*) FILTER (WHERE finished AND recovered AND improved) AS reliable_recovery,
         count(*) FILTER (WHERE finished AND improved) AS reliable_improvement,

@@ -8,11 +8,14 @@ Per course:
 - first score = the earliest by ``when`` (ties keep the order given); last score = the latest
   score from a contact other than the first score's contact. A measure is paired when such a
   last score exists; the course is paired when both measures are.
-- caseness at start = first depression score at caseness or first anxiety score at caseness,
-  computed whenever both first scores exist.
+- caseness at start is decided from the first scores that exist: at caseness when any of them
+  is at caseness (a course whose PHQ-9 was never scored but whose first GAD-7 is 17 is at
+  caseness), not at caseness when none is, and None only when neither measure has a score.
 - recovered = paired, at caseness at start, and both last scores below caseness. A paired
   course that was not at caseness at start has recovered = None: recovery does not apply to
   it (it is excluded from the recovery denominator), which is not the same as "not recovered".
+  An unpaired course has recovered = None too, but stays in the recovery denominator
+  (``counts_for_recovery``), where it counts as not recovered.
 - per-measure change: improved when the fall meets the reliable-change threshold, deteriorated
   when the rise does, otherwise no reliable change.
 - reliable improvement = a reliable fall on either measure and no reliable rise on either;
@@ -24,11 +27,13 @@ Any value that cannot be computed (no pair, no first score) is None, never False
 
 Service rates (``service_rates``) count finished courses only, that is courses that ended
 with at least two attended treatment sessions; the caller says which those are.
-- recovery and reliable recovery: over finished courses at caseness at start. A finished
-  course whose caseness is unknown (one measure never scored) is left out of this
-  denominator, as is a course not at caseness. The NHS formula is "finished minus finished not
-  at caseness", which would keep the unknown ones in; confirm against the Technical Output
-  Specification before publishing rates.
+- recovery and reliable recovery: over finished courses minus finished courses *with paired
+  scores* that were not at caseness at start (the NHS "finished minus finished not at
+  caseness"). A finished course without paired scores stays in this denominator and counts
+  as not recovered, so incomplete scores lower the rate, as in the national figures.
+- at caseness at start (``paired_at_caseness``) counts finished courses with paired scores
+  only; ``finished_unpaired`` counts the finished courses without paired scores (data
+  completeness). The recovery denominator is their sum.
 - reliable improvement and reliable deterioration: over all finished courses, paired or not,
   at caseness or not (NHS England analytics SQL, domain.md 2.3 item 5).
 Rates are exact ``Fraction`` values so another implementation (the SQL report) can be compared
@@ -115,6 +120,28 @@ class CourseOutcome:
     no_reliable_change: bool | None
     reliable_recovery: bool | None
 
+    @property
+    def counts_for_recovery(self) -> bool:
+        """Whether the course, once finished, is in the recovery and reliable-recovery denominator.
+
+        Only a paired course that was not at caseness at start is left out; an unpaired course
+        stays in and counts as not recovered.
+        """
+        return not (self.paired and self.caseness_at_start is False)
+
+
+def _caseness_at_start(
+    dep: MeasureOutcome, anx: MeasureOutcome, config: OutcomeConfig
+) -> bool | None:
+    firsts = [
+        (rule.caseness, measure.first.total)
+        for rule, measure in ((config.depression, dep), (config.anxiety, anx))
+        if measure.first is not None
+    ]
+    if not firsts:
+        return None
+    return any(compare(threshold, total) for threshold, total in firsts)
+
 
 def _measure_outcome(points: Sequence[ScorePoint], rule: MeasureRule) -> MeasureOutcome:
     # sorted() is stable, so scores with the same `when` keep the order the caller gave.
@@ -148,11 +175,7 @@ def course_outcome(
     config = config or OutcomeConfig()
     dep = _measure_outcome(depression, config.depression)
     anx = _measure_outcome(anxiety, config.anxiety)
-    caseness = None
-    if dep.first is not None and anx.first is not None:
-        caseness = compare(config.depression.caseness, dep.first.total) or compare(
-            config.anxiety.caseness, anx.first.total
-        )
+    caseness = _caseness_at_start(dep, anx, config)
     if dep.last is None or anx.last is None:
         return CourseOutcome(finished, dep, anx, False, caseness, None, None, None, None, None)
     recovered = None
@@ -226,7 +249,8 @@ class Rate:
 @dataclass(frozen=True)
 class ServiceRates:
     finished: int
-    finished_at_caseness: int
+    finished_unpaired: int
+    paired_at_caseness: int
     recovery: Rate
     reliable_recovery: Rate
     reliable_improvement: Rate
@@ -236,13 +260,14 @@ class ServiceRates:
 def service_rates(outcomes: Iterable[CourseOutcome]) -> ServiceRates:
     """Count finished courses and their outcome rates (denominators: module docstring)."""
     finished = [o for o in outcomes if o.finished]
-    at_caseness = [o for o in finished if o.caseness_at_start]
+    for_recovery = [o for o in finished if o.counts_for_recovery]
     return ServiceRates(
         finished=len(finished),
-        finished_at_caseness=len(at_caseness),
-        recovery=Rate(sum(o.recovered is True for o in at_caseness), len(at_caseness)),
+        finished_unpaired=sum(not o.paired for o in finished),
+        paired_at_caseness=sum(o.paired and o.caseness_at_start is True for o in finished),
+        recovery=Rate(sum(o.recovered is True for o in for_recovery), len(for_recovery)),
         reliable_recovery=Rate(
-            sum(o.reliable_recovery is True for o in at_caseness), len(at_caseness)
+            sum(o.reliable_recovery is True for o in for_recovery), len(for_recovery)
         ),
         reliable_improvement=Rate(
             sum(o.reliable_improvement is True for o in finished), len(finished)

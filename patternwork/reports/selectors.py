@@ -17,8 +17,10 @@ Definitions (domain.md 2.3; the outcome rules are `patternwork.measures.outcomes
   not attended), over finished courses only, so that open courses do not skew it.
 - caseness at start, recovery, reliable improvement, reliable recovery and reliable
   deterioration: exactly as `outcomes.service_rates` counts them; recovery and reliable
-  recovery over finished courses at caseness at start, improvement and deterioration over
-  all finished courses.
+  recovery over finished courses minus those with paired scores that were not at caseness
+  at start (a finished course without paired scores stays in, not recovered), improvement
+  and deterioration over all finished courses. "At caseness at start" is a share of the
+  finished courses with paired scores; "without paired scores" a share of all finished.
 - waits: days from the referral being received to the first attended treatment session,
   for finished courses that came from a referral; the share seen within 42 days (6 weeks)
   and within 126 days (18 weeks), as the NHS Talking Therapies waiting-time standards.
@@ -109,6 +111,10 @@ class ServiceReport:
     def finished(self) -> int:
         return self.outcomes.finished
 
+    @property
+    def without_paired_scores(self) -> Rate:
+        return Rate(self.outcomes.finished_unpaired, self.finished)
+
 
 class DaysBetween(Func):
     """Whole days from the second date to the first (negative when it is later)."""
@@ -140,8 +146,9 @@ def outcome_conditions(config: OutcomeConfig | None = None) -> dict[str, Q]:
     """The outcome rules of `outcomes.course_outcome` as conditions on a summary row.
 
     The one place where thresholds and comparators become SQL. Every condition that
-    compares two scores is guarded by `paired`, so a missing score never counts as a
-    change (SQL's NULL would otherwise make NOT (...) unknown rather than false).
+    compares two scores is guarded by `paired`, and each first score by its own IS NOT
+    NULL, so a missing score never counts as a change or as caseness (SQL's NULL would
+    otherwise make NOT (...) unknown rather than false).
     """
     config = config or outcome_config()
     if (config.depression.code, config.anxiety.code) != (PHQ9, GAD7):
@@ -154,8 +161,10 @@ def outcome_conditions(config: OutcomeConfig | None = None) -> dict[str, Q]:
         )
     dep, anx = config.depression, config.anxiety
     paired = Q(phq9_last__isnull=False, gad7_last__isnull=False)
-    caseness = Q(phq9_first__isnull=False, gad7_first__isnull=False) & (
-        _meets("phq9_first", dep.caseness) | _meets("gad7_first", anx.caseness)
+    # Decided from the first scores that exist: one measure never scored does not hide the
+    # other's caseness.
+    caseness = (Q(phq9_first__isnull=False) & _meets("phq9_first", dep.caseness)) | (
+        Q(gad7_first__isnull=False) & _meets("gad7_first", anx.caseness)
     )
     recovered = (
         paired & caseness & ~_meets("phq9_last", dep.caseness) & ~_meets("gad7_last", anx.caseness)
@@ -172,6 +181,9 @@ def outcome_conditions(config: OutcomeConfig | None = None) -> dict[str, Q]:
     return {
         "paired": paired,
         "caseness": caseness,
+        "paired_at_caseness": paired & caseness,
+        # Only paired courses not at caseness leave the denominator; unpaired ones stay in.
+        "counts_for_recovery": ~paired | caseness,
         "recovered": recovered,
         "reliable_improvement": improvement,
         "reliable_deterioration": deterioration,
@@ -279,29 +291,31 @@ def service_report(
         attended_sessions=Sum("attended", filter=finished, default=0),
         missed_sessions=Sum("did_not_attend", filter=finished, default=0),
         paired=finished_and("paired"),
-        at_caseness=finished_and("caseness"),
+        at_caseness=finished_and("paired_at_caseness"),
+        for_recovery=finished_and("counts_for_recovery"),
         recovered=finished_and("recovered"),
         reliable_recovery=finished_and("reliable_recovery"),
         reliable_improvement=finished_and("reliable_improvement"),
         reliable_deterioration=finished_and("reliable_deterioration"),
     )
-    count, at_caseness = figures["finished"], figures["at_caseness"]
+    count, paired, at_caseness = figures["finished"], figures["paired"], figures["at_caseness"]
     attended, dna = figures["attended_sessions"], figures["missed_sessions"]
     return ServiceReport(
         referrals=_referrals(practice, therapists, ended_from, ended_to),
         started=figures["started"],
         outcomes=ServiceRates(
             finished=count,
-            finished_at_caseness=at_caseness,
-            recovery=Rate(figures["recovered"], at_caseness),
-            reliable_recovery=Rate(figures["reliable_recovery"], at_caseness),
+            finished_unpaired=count - paired,
+            paired_at_caseness=at_caseness,
+            recovery=Rate(figures["recovered"], figures["for_recovery"]),
+            reliable_recovery=Rate(figures["reliable_recovery"], figures["for_recovery"]),
             reliable_improvement=Rate(figures["reliable_improvement"], count),
             reliable_deterioration=Rate(figures["reliable_deterioration"], count),
         ),
         attended_sessions=Mean(attended, count),
         did_not_attend=Rate(dna, attended + dna),
-        paired=Rate(figures["paired"], count),
-        at_caseness=Rate(at_caseness, count),
+        paired=Rate(paired, count),
+        at_caseness=Rate(at_caseness, paired),
         waits=_waits(rows, finished),
     )
 

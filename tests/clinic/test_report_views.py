@@ -1,6 +1,4 @@
-import csv
 import datetime as dt
-import io
 import random
 
 import pytest
@@ -9,22 +7,12 @@ from django.urls import reverse
 from patternwork.audit.models import AuditEvent
 from patternwork.measures.outcomes import Rate
 from tests.reports.builders import Spec, build_course
+from tests.reports.figures import by_code, read_csv
 
 URL = reverse("clinic:service-report")
 CSV_URL = reverse("clinic:service-report-csv")
 RECOVERED = [(15, 10), (4, 3)]  # at caseness, recovered, reliably improved
 STUCK = [(15, 10), (15, 10)]  # at caseness, no change
-
-
-def read_csv(response):
-    text = response.content.decode("utf-8")
-    assert text.startswith("\ufeff")
-    return list(csv.reader(io.StringIO(text[1:])))
-
-
-def by_code(rows):
-    header, *body = rows
-    return {row[0]: dict(zip(header, row, strict=True)) for row in body}
 
 
 @pytest.fixture
@@ -191,6 +179,7 @@ def test_csv_has_one_row_per_measure_and_is_audited(client, login, admin, therap
         "mean_attended_sessions",
         "did_not_attend",
         "paired",
+        "without_paired_scores",
         "at_caseness",
         "recovery",
         "reliable_improvement",
@@ -302,5 +291,5 @@ def test_empty_practice_shows_no_data(client, login, admin):
 
     html = response.content.decode()
     assert response.context["report"].finished == 0
-    # 12 figures in the tables, and each of the 9 rates twice in the chart (text and desc).
-    assert html.count("no data") == 12 + 2 * 9
+    # 13 figures in the tables, and each of the 10 rates twice in the chart (text and desc).
+    assert html.count("no data") == 13 + 2 * 10

@@ -173,14 +173,15 @@ def test_course_outcome_breaks_ties_on_when_by_the_order_given(order, first, las
     assert (outcome.depression.first.total, outcome.depression.last.total) == (first, last)
 
 
-def test_course_outcome_with_one_measure_only_has_no_outcome():
+def test_course_outcome_with_one_measure_only_has_caseness_but_no_outcome():
     outcome = course_outcome(_series(20, 8), [], finished=True)
 
     assert outcome.depression == MeasureOutcome(
         "PHQ-9", _at(0, total=20), _at(1, total=8), IMPROVED
     )
     assert outcome.anxiety == MeasureOutcome("GAD-7", None, None, None)
-    assert (outcome.paired, _flags(outcome)[:6]) == (False, (None,) * 6)
+    assert (outcome.paired, _flags(outcome)[:6]) == (False, (True,) + (None,) * 5)
+    assert outcome.counts_for_recovery is True
 
 
 def test_course_outcome_without_scores_has_no_outcome():
@@ -244,20 +245,21 @@ def test_service_rates_use_their_documented_denominators():
         _course((15, 8), (10, 12)),  # case; RI
         _course((12, 9), (9, 7)),  # case; recovered
         _course((20, 10), (6, 11)),  # case; RD
-        _course((8, 2), (5, 3)),  # not a case; RI
-        _course((18,), (14,)),  # case; not paired
+        _course((8, 2), (5, 3)),  # paired, not a case: out of the recovery denominator; RI
+        _course((18,), (14,)),  # case; not paired: counts as not recovered
         _course((12, 4), (7, 7)),  # case; reliable recovery
         _course((12, 4), (7, 7), finished=False),  # not counted
-        _course((20, 8), ()),  # caseness unknown; in RI/RD denominators only
+        _course((20, 8), ()),  # case from PHQ-9 alone; not paired: counts as not recovered
     ]
 
     rates = service_rates(outcomes)
 
     assert rates == ServiceRates(
         finished=7,
-        finished_at_caseness=5,
-        recovery=Rate(2, 5),
-        reliable_recovery=Rate(1, 5),
+        finished_unpaired=2,
+        paired_at_caseness=4,
+        recovery=Rate(2, 6),
+        reliable_recovery=Rate(1, 6),
         reliable_improvement=Rate(3, 7),
         reliable_deterioration=Rate(1, 7),
     )
@@ -266,13 +268,13 @@ def test_service_rates_use_their_documented_denominators():
         rates.reliable_recovery.value,
         rates.reliable_improvement.value,
         rates.reliable_deterioration.value,
-    ) == (Fraction(2, 5), Fraction(1, 5), Fraction(3, 7), Fraction(1, 7))
+    ) == (Fraction(1, 3), Fraction(1, 6), Fraction(3, 7), Fraction(1, 7))
 
 
 def test_service_rates_without_finished_courses_have_no_rates():
     rates = service_rates([_course((12, 4), (7, 7), finished=False)])
 
-    assert rates == ServiceRates(0, 0, Rate(0, 0), Rate(0, 0), Rate(0, 0), Rate(0, 0))
+    assert rates == ServiceRates(0, 0, 0, Rate(0, 0), Rate(0, 0), Rate(0, 0), Rate(0, 0))
     assert rates.recovery.value is None
 
 
@@ -280,6 +282,121 @@ def test_service_rates_with_no_course_at_caseness_have_no_recovery_rate():
     rates = service_rates([_course((8, 2), (5, 3))])
 
     assert (rates.recovery.value, rates.reliable_improvement.value) == (None, Fraction(1))
+
+
+# The recovery denominator and caseness at start: PHQ-9 scores, GAD-7 scores, then caseness
+# at start, paired, recovered, counts in the recovery denominator (when finished), reliable
+# improvement. The first three are the worked examples the rule was written with; the PHQ-9
+# 8 to 2, GAD-7 5 to 3 row is domain.md 2.4's reading of the third.
+DENOMINATOR_EXAMPLES = [
+    pytest.param(
+        (), (17, 18), (True, False, None, True, None),
+        id="PHQ-9 never scored, GAD-7 17 to 18: at caseness, unpaired, counts as not recovered",
+    ),
+    pytest.param(
+        (4,), (5, 5), (False, False, None, True, None),
+        id="PHQ-9 4 once, GAD-7 5 to 5: unpaired, counts as not recovered",
+    ),
+    pytest.param(
+        (8, 5), (2, 3), (False, True, None, False, False),
+        id="PHQ-9 8 to 5, GAD-7 2 to 3: paired, not a case, out of the recovery denominator",
+    ),
+    pytest.param(
+        (8, 2), (5, 3), (False, True, None, False, True),
+        id="PHQ-9 8 to 2, GAD-7 5 to 3: paired, not a case, reliably improved",
+    ),
+    pytest.param(
+        (), (), (None, False, None, True, None),
+        id="no scores at all: caseness unknown, counts as not recovered",
+    ),
+    pytest.param(
+        (12,), (), (True, False, None, True, None),
+        id="one PHQ-9 of 12 only: at caseness",
+    ),
+    pytest.param(
+        (9, 3), (), (False, False, None, True, None),
+        id="PHQ-9 9 to 3, GAD-7 never: below caseness, unpaired, stays in",
+    ),
+    pytest.param(
+        (), (8,), (True, False, None, True, None),
+        id="one GAD-7 of exactly 8 only: at caseness",
+    ),
+    pytest.param(
+        (), (7, 2), (False, False, None, True, None),
+        id="GAD-7 7 to 2, PHQ-9 never: below caseness, unpaired, stays in",
+    ),
+    pytest.param(
+        (8, 5), (12,), (True, False, None, True, None),
+        id="PHQ-9 paired below caseness, one GAD-7 of 12: at caseness from the GAD-7",
+    ),
+    pytest.param(
+        (18,), (14,), (True, False, None, True, None),
+        id="one score each, both cases: unpaired, counts as not recovered",
+    ),
+    pytest.param(
+        (9, 9), (7, 7), (False, True, None, False, False),
+        id="PHQ-9 9 and GAD-7 7 throughout: just below caseness, out",
+    ),
+    pytest.param(
+        (10, 4), (7, 3), (True, True, True, True, True),
+        id="PHQ-9 10 to 4 and GAD-7 7 to 3: at caseness on PHQ-9 alone, recovered",
+    ),
+    pytest.param(
+        (15, 8), (10, 12), (True, True, False, True, True),
+        id="PHQ-9 15 to 8 and GAD-7 10 to 12: paired case, not recovered, in",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("phq", "gad", "expected"), DENOMINATOR_EXAMPLES)
+def test_caseness_from_the_first_scores_that_exist_and_recovery_denominator(phq, gad, expected):
+    outcome = _course(phq, gad)
+
+    assert (
+        outcome.caseness_at_start,
+        outcome.paired,
+        outcome.recovered,
+        outcome.counts_for_recovery,
+        outcome.reliable_improvement,
+    ) == expected
+
+
+@pytest.mark.parametrize(("phq", "gad", "expected"), DENOMINATOR_EXAMPLES)
+def test_service_rates_of_each_denominator_example(phq, gad, expected):
+    caseness, paired, recovered, counted, improved = expected
+
+    rates = service_rates([_course(phq, gad)])
+
+    assert rates == ServiceRates(
+        finished=1,
+        finished_unpaired=int(not paired),
+        paired_at_caseness=int(paired and caseness is True),
+        recovery=Rate(int(recovered is True), int(counted)),
+        reliable_recovery=Rate(int(recovered is True and improved is True), int(counted)),
+        reliable_improvement=Rate(int(improved is True), 1),
+        reliable_deterioration=Rate(0, 1),
+    )
+
+
+def test_service_rates_of_the_three_worked_examples_together():
+    rates = service_rates([_course((), (17, 18)), _course((4,), (5, 5)), _course((8, 5), (2, 3))])
+
+    assert rates == ServiceRates(
+        finished=3,
+        finished_unpaired=2,
+        paired_at_caseness=0,
+        recovery=Rate(0, 2),
+        reliable_recovery=Rate(0, 2),
+        reliable_improvement=Rate(0, 3),
+        reliable_deterioration=Rate(0, 3),
+    )
+
+
+@pytest.mark.parametrize(("phq", "gad", "expected"), DENOMINATOR_EXAMPLES)
+def test_unfinished_courses_are_in_no_denominator(phq, gad, expected):
+    rates = service_rates([_course(phq, gad, finished=False)])
+
+    assert rates == ServiceRates(0, 0, 0, Rate(0, 0), Rate(0, 0), Rate(0, 0), Rate(0, 0))
 
 
 def _points(max_total):
@@ -319,6 +436,26 @@ def test_property_never_both_reliably_improved_and_deteriorated(outcome):
 def test_property_recovery_implies_caseness_at_start(outcome):
     if outcome.recovered is not None:
         assert outcome.caseness_at_start is True
+
+
+@PROPERTY
+@given(courses)
+def test_property_caseness_is_decided_from_the_first_scores_that_exist(outcome):
+    firsts = [m for m in (outcome.depression, outcome.anxiety) if m.first is not None]
+    if not firsts:
+        assert outcome.caseness_at_start is None
+    else:
+        # DEFAULT and STRICT share the caseness thresholds: PHQ-9 >= 10, GAD-7 >= 8.
+        at_caseness = [m.first.total >= {"PHQ-9": 10, "GAD-7": 8}[m.code] for m in firsts]
+        assert outcome.caseness_at_start is any(at_caseness)
+
+
+@PROPERTY
+@given(courses)
+def test_property_only_paired_courses_not_at_caseness_leave_the_recovery_denominator(outcome):
+    assert outcome.counts_for_recovery is not (
+        outcome.paired and outcome.caseness_at_start is False
+    )
 
 
 @PROPERTY
@@ -386,9 +523,13 @@ def test_property_rates_are_fractions_of_consistent_denominators(outcomes):
     finished = [o for o in outcomes if o.finished]
 
     assert rates.finished == len(finished)
-    assert rates.finished_at_caseness == sum(o.caseness_at_start is True for o in finished)
+    assert rates.finished_unpaired == sum(not o.paired for o in finished)
+    assert rates.paired_at_caseness == sum(o.paired and o.caseness_at_start for o in finished)
     assert rates.recovery.denominator == rates.reliable_recovery.denominator
-    assert rates.recovery.denominator == rates.finished_at_caseness
+    assert rates.recovery.denominator == rates.paired_at_caseness + rates.finished_unpaired
+    assert rates.recovery.denominator == rates.finished - sum(
+        o.paired and o.caseness_at_start is False for o in finished
+    )
     assert rates.reliable_improvement.denominator == rates.reliable_deterioration.denominator
     assert rates.reliable_improvement.denominator == rates.finished
     assert rates.reliable_recovery.count <= rates.recovery.count

@@ -2,6 +2,8 @@
 
 Each course gets its client, referral, appointments and responses in a few inserts, then
 its outcome summary from the real `refresh_outcome_summary`, as the services leave it.
+`bench_dataset` writes the same courses in the benchmark's raw-row format, so the DuckDB
+reference can be run over them too.
 """
 
 from __future__ import annotations
@@ -9,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bench import service_report as synthetic
 from patternwork.clients.models import Referral
 from patternwork.measures.models import Response
 from patternwork.measures.summary import refresh_outcome_summary
@@ -132,3 +136,26 @@ def build_course(therapist, spec: Spec) -> Course:
     Response.objects.bulk_create(responses)
     refresh_outcome_summary(course)
     return course
+
+
+def bench_dataset(directory: Path, specs: Sequence[Spec]) -> synthetic.Dataset:
+    """Write courses as the benchmark's generator does (one therapist, valid scores only)."""
+
+    def cell(value) -> str:
+        if value is None:
+            return synthetic.NULL
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+    directory.mkdir(parents=True, exist_ok=True)
+    courses, scores = [], []
+    for number, spec in enumerate(specs, start=1):
+        started = spec.first_on - dt.timedelta(days=3) if spec.started else None
+        first = spec.first_on if spec.scores else None
+        row = (number, 0, spec.referral_on, started, first, spec.ended_on, spec.attended, spec.dna)
+        courses.append("\t".join(map(cell, row)) + "\n")
+        for contact, (phq, gad) in enumerate(spec.scores, start=1):
+            scores.append("\t".join(map(cell, (number, contact, phq, gad))) + "\n")
+    dataset = synthetic.Dataset(directory, len(courses), len(scores))
+    dataset.courses_path.write_text("".join(courses), encoding="utf-8")
+    dataset.scores_path.write_text("".join(scores), encoding="utf-8")
+    return dataset

@@ -9,9 +9,11 @@ import pytest
 
 from bench import service_report as synthetic
 from patternwork.measures import outcomes
+from patternwork.measures.config import outcome_config
 from patternwork.measures.models import OutcomeSummary
-from patternwork.measures.outcomes import OutcomeConfig, Rate
+from patternwork.measures.outcomes import Rate
 from patternwork.reports.selectors import Mean, service_report
+from tests.reports.builders import Spec, bench_dataset
 
 COURSES = 500
 
@@ -57,6 +59,10 @@ def test_synthetic_service_gives_the_pure_modules_figures(loaded):
     assert (report.referrals, report.started, report.finished) == (COURSES,) * 3
     assert report.outcomes == expected["rates"]
     assert report.paired.count < COURSES
+    # Unpaired courses stay in the recovery denominator beside the paired ones at caseness.
+    rates = report.outcomes
+    assert rates.finished_unpaired > 0
+    assert rates.recovery.denominator == rates.paired_at_caseness + rates.finished_unpaired
     assert report.attended_sessions == Mean(expected["attended"], COURSES)
     assert report.did_not_attend == Rate(expected["dna"], expected["attended"] + expected["dna"])
     waits = expected["waits"]
@@ -84,7 +90,56 @@ def test_duckdb_reference_agrees_with_the_report(loaded):
     courses, scores = synthetic.export_parquet(dataset, connection)
 
     figures = synthetic.duckdb_figures(
-        connection, synthetic.duckdb_sql(courses, scores, OutcomeConfig())
+        connection, synthetic.duckdb_sql(courses, scores, outcome_config())
     )
 
+    assert figures == synthetic.report_figures(service_report(practice))
+
+
+# The worked examples of the recovery denominator, as (PHQ-9, GAD-7) per session.
+DENOMINATOR_EXAMPLES = [
+    Spec([(None, 17), (None, 18)]),  # at caseness, unpaired: in, not recovered
+    Spec([(4, 5), (None, 5)]),  # unpaired: in, not recovered
+    Spec([(8, 2), (5, 3)]),  # paired, not at caseness: out of the recovery denominator
+]
+DENOMINATOR_FIGURES = {
+    "finished": 3,
+    "paired": 1,
+    "without_paired_scores": 2,
+    "at_caseness": 0,
+    "recovery_denominator": 2,
+    "recovered": 0,
+    "reliable_recovery": 0,
+    "reliable_improvement": 0,
+    "reliable_deterioration": 0,
+}
+
+
+@pytest.fixture
+def worked(db, tmp_path):
+    dataset = bench_dataset(tmp_path, DENOMINATOR_EXAMPLES)
+    return dataset, synthetic.load(dataset)["practice"]
+
+
+def test_worked_examples_through_the_benchmark_path(worked):
+    dataset, practice = worked
+
+    report = service_report(practice)
+
+    figures = synthetic.report_figures(report)
+    assert {key: figures[key] for key in DENOMINATOR_FIGURES} == DENOMINATOR_FIGURES
+    assert report.outcomes == _expected(dataset)["rates"]
+
+
+def test_duckdb_reference_agrees_on_the_worked_examples(worked):
+    duckdb = pytest.importorskip("duckdb", reason="DuckDB is in the bench dependency group")
+    dataset, practice = worked
+    connection = duckdb.connect()
+    courses, scores = synthetic.export_parquet(dataset, connection)
+
+    figures = synthetic.duckdb_figures(
+        connection, synthetic.duckdb_sql(courses, scores, outcome_config())
+    )
+
+    assert {key: figures[key] for key in DENOMINATOR_FIGURES} == DENOMINATOR_FIGURES
     assert figures == synthetic.report_figures(service_report(practice))

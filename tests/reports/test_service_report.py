@@ -7,10 +7,13 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.forms.models import model_to_dict
+from django.urls import reverse
 
+from bench import service_report as synthetic
 from patternwork.accounts.models import Membership, Practice
 from patternwork.demo.seed import DEMO_SLUG
 from patternwork.measures import outcomes, summary
+from patternwork.measures.config import outcome_config
 from patternwork.measures.definitions import Comparator, Threshold
 from patternwork.measures.models import OutcomeSummary
 from patternwork.measures.outcomes import MeasureRule, OutcomeConfig, Rate
@@ -25,24 +28,56 @@ from patternwork.treatment import services as treatment
 from patternwork.treatment.models import Course
 from tests.course_fixtures import weekly
 from tests.factories import ClientFactory, CourseFactory, MembershipFactory, ReferralFactory
-from tests.reports.builders import Spec, at, build_course
+from tests.reports import figures
+from tests.reports.builders import Spec, at, bench_dataset, build_course
 
-# domain.md 2.4, worked examples: (first PHQ-9, GAD-7), (last PHQ-9, GAD-7) and the
-# expected (caseness, recovered, reliable improvement, reliable recovery, deterioration).
+# domain.md 2.4 worked examples, then the three the recovery denominator was written with:
+# a (PHQ-9, GAD-7) pair per session and the expected (paired, caseness at start, recovered,
+# reliable improvement, reliable recovery, reliable deterioration).
 WORKED_EXAMPLES = {
     "reliable improvement, GAD still a case": (
         [(15, 10), (8, 12)],
-        (True, False, True, False, False),
+        (True, True, False, True, False, False),
     ),
     "recovered without reliable improvement": (
         [(12, 9), (9, 7)],
-        (True, True, False, False, False),
+        (True, True, True, False, False, False),
     ),
-    "mixed: GAD rise blocks improvement": ([(20, 6), (10, 11)], (True, False, False, False, True)),
-    "not a case at start, fall of exactly 6": ([(8, 5), (2, 3)], (False, None, True, None, False)),
-    "one score each: no outcome": ([(18, 14), (None, None)], (True, False, False, False, False)),
-    "recovered and reliably improved": ([(12, 7), (4, 7)], (True, True, True, True, False)),
+    "mixed: GAD rise blocks improvement": (
+        [(20, 6), (10, 11)],
+        (True, True, False, False, False, True),
+    ),
+    "not a case at start, fall of exactly 6": (
+        [(8, 5), (2, 3)],
+        (True, False, None, True, None, False),
+    ),
+    "one score each: no outcome": (
+        [(18, 14), (None, None)],
+        (False, True, None, None, None, None),
+    ),
+    "recovered and reliably improved": (
+        [(12, 7), (4, 7)],
+        (True, True, True, True, True, False),
+    ),
+    "PHQ-9 never scored, GAD-7 17 to 18": (
+        [(None, 17), (None, 18)],
+        (False, True, None, None, None, None),
+    ),
+    "PHQ-9 4 once, GAD-7 5 to 5": (
+        [(4, 5), (None, 5)],
+        (False, False, None, None, None, None),
+    ),
+    "PHQ-9 8 to 5, GAD-7 2 to 3": (
+        [(8, 2), (5, 3)],
+        (True, False, None, False, None, False),
+    ),
 }
+# The three worked examples of the recovery denominator rule, as (PHQ-9, GAD-7) per session.
+DENOMINATOR_EXAMPLES = [
+    [(None, 17), (None, 18)],  # at caseness, unpaired: in the denominator, not recovered
+    [(4, 5), (None, 5)],  # unpaired: in the denominator, not recovered
+    [(8, 2), (5, 3)],  # paired, not at caseness: out of the recovery denominator only
+]
 
 
 def pure_rates(courses):
@@ -68,7 +103,8 @@ def test_report_counts_activity_and_outcomes_of_finished_courses(therapist):
     assert report.at_caseness == Rate(1, 2)
     assert report.outcomes == outcomes.ServiceRates(
         finished=2,
-        finished_at_caseness=1,
+        finished_unpaired=0,
+        paired_at_caseness=1,
         recovery=Rate(1, 1),
         reliable_recovery=Rate(1, 1),
         reliable_improvement=Rate(1, 2),
@@ -78,38 +114,107 @@ def test_report_counts_activity_and_outcomes_of_finished_courses(therapist):
 
 @pytest.mark.parametrize("name", sorted(WORKED_EXAMPLES))
 def test_worked_example_counts_as_domain_md_says(therapist, name):
-    scores, (caseness, recovered, improved, recovered_reliably, worse) = WORKED_EXAMPLES[name]
+    scores, (paired, caseness, recovered, improved, recovered_reliably, worse) = WORKED_EXAMPLES[
+        name
+    ]
     course = build_course(therapist, Spec(scores))
-
-    rates = service_report(therapist.practice).outcomes
-
-    at_caseness = int(caseness)
-    assert rates == outcomes.ServiceRates(
-        finished=1,
-        finished_at_caseness=at_caseness,
-        recovery=Rate(int(bool(recovered)), at_caseness),
-        reliable_recovery=Rate(int(bool(recovered_reliably)), at_caseness),
-        reliable_improvement=Rate(int(improved), 1),
-        reliable_deterioration=Rate(int(worse), 1),
-    )
-    assert rates == pure_rates([course])
-
-
-def test_worked_examples_together(therapist):
-    for scores, _ in WORKED_EXAMPLES.values():
-        build_course(therapist, Spec(scores))
 
     report = service_report(therapist.practice)
 
-    assert report.paired == Rate(5, 6)
+    # Only a paired course not at caseness leaves the recovery denominator.
+    for_recovery = int(not paired or caseness)
     assert report.outcomes == outcomes.ServiceRates(
-        finished=6,
-        finished_at_caseness=5,
-        recovery=Rate(2, 5),
-        reliable_recovery=Rate(1, 5),
-        reliable_improvement=Rate(3, 6),
-        reliable_deterioration=Rate(1, 6),
+        finished=1,
+        finished_unpaired=int(not paired),
+        paired_at_caseness=int(paired and caseness),
+        recovery=Rate(int(bool(recovered)), for_recovery),
+        reliable_recovery=Rate(int(bool(recovered_reliably)), for_recovery),
+        reliable_improvement=Rate(int(bool(improved)), 1),
+        reliable_deterioration=Rate(int(bool(worse)), 1),
     )
+    assert (report.paired, report.without_paired_scores) == (
+        Rate(int(paired), 1),
+        Rate(int(not paired), 1),
+    )
+    assert report.outcomes == pure_rates([course])
+    outcome = summary.course_outcome(course)
+    assert (outcome.paired, outcome.caseness_at_start, outcome.counts_for_recovery) == (
+        paired,
+        caseness,
+        bool(for_recovery),
+    )
+
+
+def test_worked_examples_together(therapist):
+    courses = [build_course(therapist, Spec(scores)) for scores, _ in WORKED_EXAMPLES.values()]
+
+    report = service_report(therapist.practice)
+
+    assert (report.paired, report.without_paired_scores, report.at_caseness) == (
+        Rate(6, 9),
+        Rate(3, 9),
+        Rate(4, 6),
+    )
+    assert report.outcomes == outcomes.ServiceRates(
+        finished=9,
+        finished_unpaired=3,
+        paired_at_caseness=4,
+        recovery=Rate(2, 7),
+        reliable_recovery=Rate(1, 7),
+        reliable_improvement=Rate(3, 9),
+        reliable_deterioration=Rate(1, 9),
+    )
+    assert report.outcomes == pure_rates(courses)
+
+
+def test_recovery_denominator_worked_examples_in_the_report(therapist):
+    courses = [build_course(therapist, Spec(scores)) for scores in DENOMINATOR_EXAMPLES]
+
+    report = service_report(therapist.practice)
+
+    assert report.outcomes == outcomes.ServiceRates(
+        finished=3,
+        finished_unpaired=2,
+        paired_at_caseness=0,
+        recovery=Rate(0, 2),
+        reliable_recovery=Rate(0, 2),
+        reliable_improvement=Rate(0, 3),
+        reliable_deterioration=Rate(0, 3),
+    )
+    assert (report.paired, report.without_paired_scores, report.at_caseness) == (
+        Rate(1, 3),
+        Rate(2, 3),
+        Rate(0, 1),
+    )
+    assert report.outcomes == pure_rates(courses)
+
+
+def test_recovery_denominator_worked_examples_on_the_page_and_in_the_csv(
+    client, login, admin, therapist, other_therapist
+):
+    courses = [build_course(therapist, Spec(scores)) for scores in DENOMINATOR_EXAMPLES]
+    build_course(other_therapist, Spec([(15, 10), (4, 3)], ended_on=None))  # not finished
+    login(admin)
+
+    page = client.get(reverse("clinic:service-report"))
+    download = client.get(reverse("clinic:service-report-csv"))
+
+    expected = figures.from_rates(pure_rates(courses))
+    assert expected == {
+        "finished": ("3", ""),
+        "paired": ("1", "3"),
+        "without_paired_scores": ("2", "3"),
+        "at_caseness": ("0", "1"),
+        "recovery": ("0", "2"),
+        "reliable_improvement": ("0", "3"),
+        "reliable_recovery": ("0", "2"),
+        "reliable_deterioration": ("0", "3"),
+    }
+    assert figures.from_page(page) == expected
+    assert figures.from_csv(download) == expected
+    html = page.content.decode()
+    assert '<th scope="row">Finished without paired scores</th>' in html
+    assert "Finished without paired scores, 66.7% (2 of 3);" in html
 
 
 def test_comparators_come_from_the_configuration(therapist):
@@ -140,7 +245,7 @@ def test_caseness_comparators_below_and_at_or_below(therapist):
 
     rates = service_report(therapist.practice, config=lower_is_worse).outcomes
 
-    assert (rates.finished_at_caseness, rates.recovery) == (2, Rate(1, 2))
+    assert (rates.paired_at_caseness, rates.recovery) == (2, Rate(1, 2))
     assert rates == outcomes.service_rates(
         outcomes.course_outcome(*summary.score_points(course), finished=True, config=lower_is_worse)
         for course in Course.objects.all()
@@ -349,9 +454,10 @@ def _in(day, start, end):
     return day is not None and (start is None or day >= start) and (end is None or day <= end)
 
 
-def test_sql_report_equals_the_pure_module_on_a_random_population(
-    population, therapist, other_therapist
+def test_sql_report_csv_and_pure_module_agree_on_a_random_population(
+    population, client, login, admin, therapist, other_therapist
 ):
+    login(admin)
     for who, start, end in SCENARIOS:
         member = {"therapist": therapist, "other_therapist": other_therapist}.get(who)
         chosen = [
@@ -360,17 +466,26 @@ def test_sql_report_equals_the_pure_module_on_a_random_population(
             if owner.practice_id == therapist.practice_id and member in (None, owner)
         ]
         ending = [course for spec, course in chosen if _in(spec.ended_on, start, end)]
+        query = {
+            "therapist": str(member.public_id) if member else "",
+            "ended_from": start.isoformat() if start else "",
+            "ended_to": end.isoformat() if end else "",
+        }
 
         report = service_report(
             therapist.practice, therapist=member, ended_from=start, ended_to=end
         )
+        download = client.get(reverse("clinic:service-report-csv"), query)
 
         scenario = (who, start, end)
         rates = pure_rates(ending)
         assert (scenario, report.outcomes) == (scenario, rates)
+        assert (scenario, figures.from_csv(download)) == (scenario, figures.from_rates(rates))
         assert rates.finished > 30
         assert rates.recovery.count > 0
         assert rates.reliable_deterioration.count > 0
+        assert rates.finished_unpaired > 0
+        assert rates.recovery.denominator > rates.paired_at_caseness
         expected = _expected_activity([spec for spec, _ in chosen], start, end)
         waits = report.waits
         assert (
@@ -391,6 +506,43 @@ def test_sql_report_equals_the_pure_module_on_a_random_population(
             expected["dna"],
             expected["waits"],
         )
+    # The population holds every case the recovery denominator rule distinguishes.
+    finished = [
+        summary.course_outcome(course)
+        for owner, spec, course in population
+        if owner.practice_id == therapist.practice_id and spec.finished
+    ]
+    unpaired = [o for o in finished if not o.paired]
+    assert len(unpaired) > 10
+    assert sum(o.caseness_at_start is True for o in unpaired) > 5
+    assert sum(o.caseness_at_start is False for o in unpaired) > 2
+    assert (
+        sum(
+            o.caseness_at_start is True and None in (o.depression.first, o.anxiety.first)
+            for o in unpaired
+        )
+        > 2
+    )
+    assert sum(o.paired and o.caseness_at_start is False for o in finished) > 5
+
+
+def test_duckdb_reference_equals_the_report_on_a_random_population(population, therapist, tmp_path):
+    duckdb = pytest.importorskip("duckdb", reason="DuckDB is in the bench dependency group")
+    specs = [spec for owner, spec, _ in population if owner.practice_id == therapist.practice_id]
+    connection = duckdb.connect()
+    courses, scores = synthetic.export_parquet(bench_dataset(tmp_path, specs), connection)
+
+    reference = synthetic.duckdb_figures(
+        connection, synthetic.duckdb_sql(courses, scores, outcome_config())
+    )
+
+    report = service_report(therapist.practice)
+    assert reference == synthetic.report_figures(report)
+    assert reference["recovery_denominator"] > reference["at_caseness"]
+    assert reference["without_paired_scores"] > 0
+    assert report.outcomes == pure_rates(
+        course for owner, _, course in population if owner.practice_id == therapist.practice_id
+    )
 
 
 def test_summary_kept_by_the_services_equals_the_rebuilt_one(therapist, frozen_now):
@@ -431,12 +583,13 @@ def test_summary_kept_by_the_services_equals_the_rebuilt_one(therapist, frozen_n
         row.course_id: model_to_dict(row, exclude=["id"]) for row in OutcomeSummary.objects.all()
     } == kept
     assert service_report(therapist.practice) == before
+    # The course with PHQ-9 scores only is unpaired, so it stays in the recovery denominator.
     assert (before.finished, before.outcomes.recovery, before.did_not_attend) == (
         2,
-        Rate(1, 1),
+        Rate(1, 2),
         Rate(2, 8),
     )
-    assert before.paired == Rate(1, 2)
+    assert (before.paired, before.without_paired_scores) == (Rate(1, 2), Rate(1, 2))
 
 
 def test_demo_practice_report_equals_the_pure_module(db):

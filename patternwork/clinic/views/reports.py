@@ -85,7 +85,17 @@ def figures(report: ServiceReport) -> list[tuple[str, list[Figure]]]:
             _("Outcomes of finished courses"),
             [
                 _rate("paired", _("With paired PHQ-9 and GAD-7 scores"), report.paired),
-                _rate("at_caseness", _("At caseness at start"), report.at_caseness),
+                _rate(
+                    "without_paired_scores",
+                    _("Finished without paired scores"),
+                    report.without_paired_scores,
+                    warn=True,
+                ),
+                _rate(
+                    "at_caseness",
+                    _("At caseness at start, of those with paired scores"),
+                    report.at_caseness,
+                ),
                 _rate("recovery", _("Recovery"), rates.recovery),
                 _rate(
                     "reliable_improvement", _("Reliable improvement"), rates.reliable_improvement
