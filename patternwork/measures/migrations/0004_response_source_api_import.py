@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('measures', '0002_widen_band_label'),
+        ('measures', '0003_rebuild_outcome_summaries'),
     ]
 
     operations = [
