@@ -62,6 +62,7 @@ TEST_ENV := DJANGO_SETTINGS_MODULE=patternwork.settings_test SECRET_KEY_FILE= \
 lint: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 check: install-test
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run

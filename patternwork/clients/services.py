@@ -12,8 +12,6 @@ from django.utils import timezone
 from patternwork.accounts.models import Membership, Practice
 from patternwork.audit.services import diff, record
 from patternwork.clients.models import Client, Referral, SubmissionAttempt
-from patternwork.core.concurrency import StaleEdit
-from patternwork.treatment.models import Course
 
 CLIENT_FIELDS = (
     "full_name",
@@ -65,7 +63,6 @@ REFERRAL_FIELDS = (
 # Free text that may carry clinical detail: audited as "changed", never by value.
 SENSITIVE = {"reason", "address", "gp_contact", "referrer_contact"}
 
-CLOSE_WITH_OPEN_COURSE = "End the client's open course before closing the record."
 CLOSE_WITH_OPEN_FLAGS = (
     "This client has risk answers that no clinician has acknowledged. Acknowledge them "
     "first, or give your reason for closing the record with them open."
@@ -147,51 +144,29 @@ def _close_override(client: Client, reason: str) -> dict:
     return {"open_risk_flags_overridden": open_flags, "close_override_reason": "[changed]"}
 
 
-def update_client(
-    *,
-    client: Client,
-    data: dict,
-    expected_version: int,
-    changed_by: Membership,
-    close_override_reason: str = "",
-) -> Client:
-    """Update the record; a stale version (someone saved in between) raises StaleEdit.
+def change_client(*, stored: Client, data: dict, close_override_reason: str = "") -> dict:
+    """Apply a form's changes to a locked client record and save it; return the changes.
 
-    Closing the record is refused while a course is open, and while risk flags are
-    unacknowledged unless close_override_reason says why.
+    Closing the record while risk flags are unacknowledged is refused unless
+    close_override_reason says why. Called by `treatment.services.intake.update_client`,
+    which also checks the record's courses and writes the audit event in the same
+    transaction. Nothing is saved when nothing changed.
     """
-    with transaction.atomic():
-        stored = Client.objects.select_for_update().get(pk=client.pk)
-        if stored.version != expected_version:
-            raise StaleEdit(current_version=stored.version)
-        before = {field: getattr(stored, field) for field in CLIENT_FIELDS}
-        for field in CLIENT_FIELDS:
-            if field in data:
-                setattr(stored, field, data[field])
-        after = {field: getattr(stored, field) for field in CLIENT_FIELDS}
-        changes = diff(before, after, sensitive=SENSITIVE)
-        if not changes:
-            return stored
-        if (
-            stored.status == Client.Status.CLOSED
-            and stored.courses.exclude(state=Course.State.ENDED).exists()
-        ):
-            raise ValidationError({"status": CLOSE_WITH_OPEN_COURSE})
-        if "status" in changes:
-            changes |= _close_override(stored, close_override_reason.strip())
-        _apply_consent_times(stored, before, timezone.now())
-        stored.version += 1
-        stored.full_clean()
-        stored.save()
-        record(
-            action="client.update",
-            actor=changed_by.user,
-            actor_role=changed_by.role,
-            practice=stored.practice,
-            obj=stored,
-            changes=changes,
-        )
-    return stored
+    before = {field: getattr(stored, field) for field in CLIENT_FIELDS}
+    for field in CLIENT_FIELDS:
+        if field in data:
+            setattr(stored, field, data[field])
+    after = {field: getattr(stored, field) for field in CLIENT_FIELDS}
+    changes = diff(before, after, sensitive=SENSITIVE)
+    if not changes:
+        return {}
+    if "status" in changes:
+        changes |= _close_override(stored, close_override_reason.strip())
+    _apply_consent_times(stored, before, timezone.now())
+    stored.version += 1
+    stored.full_clean()
+    stored.save()
+    return changes
 
 
 def check_submission_rate(address: str | None) -> None:

@@ -2,9 +2,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from patternwork.audit.models import AuditEvent
-from patternwork.clients import services
 from patternwork.clients.services import CLOSE_WITH_OPEN_FLAGS
 from patternwork.measures.services import acknowledge_flag
+from patternwork.treatment.services import intake
 from tests.factories import RiskFlagFactory
 
 REASON = "Client moved abroad; GP and crisis team told about the answer."
@@ -22,7 +22,7 @@ def flagged(therapist):
 
 
 def close(client_record, therapist, **kwargs):
-    return services.update_client(
+    return intake.update_client(
         client=client_record,
         data={"status": "closed"},
         expected_version=client_record.version,
@@ -78,10 +78,10 @@ def test_reopening_clears_the_override_and_editing_a_closed_record_is_not_refuse
     therapist, flagged
 ):
     record = close(flagged.client, therapist, close_override_reason=REASON)
-    record = services.update_client(
+    record = intake.update_client(
         client=record, data={"phone": "01632 960000"}, expected_version=2, changed_by=therapist
     )
-    reopened = services.update_client(
+    reopened = intake.update_client(
         client=record, data={"status": "active"}, expected_version=3, changed_by=therapist
     )
 

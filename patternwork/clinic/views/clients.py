@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from patternwork.accounts.models import Membership
-from patternwork.clients import selectors, services
+from patternwork.clients import selectors
 from patternwork.clients.models import Client
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.clients import AssignTherapistForm, ClientForm, ClientSearchForm
@@ -124,7 +124,7 @@ def client_edit(request, public_id):
     )
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_client(
+            intake.update_client(
                 client=client,
                 data=form.cleaned_data,
                 expected_version=form.cleaned_data.get("version") or 0,

@@ -16,10 +16,12 @@ from patternwork.accounts.models import Membership, Practice
 from patternwork.audit.services import record
 from patternwork.clients import services as clients
 from patternwork.clients.models import Client, Referral
+from patternwork.core.concurrency import StaleEdit
 from patternwork.treatment import scheduling
 from patternwork.treatment.course_changes import course_changed
 from patternwork.treatment.models import Appointment, Course
 
+CLOSE_WITH_OPEN_COURSE = "End the client's open course before closing the record."
 REASSIGN_CLASHES = (
     "{therapist} already has appointments at the times of {count} of this client's booked "
     "sessions. Move those sessions (or the other appointments) first, then assign again."
@@ -65,6 +67,41 @@ def create_client(
             changes=changes,
         )
     return client
+
+
+def update_client(
+    *,
+    client: Client,
+    data: dict,
+    expected_version: int,
+    changed_by: Membership,
+    close_override_reason: str = "",
+) -> Client:
+    """Update the client record; a stale version (someone saved in between) raises StaleEdit.
+
+    Closing the record is refused while a course is open, and while risk flags are
+    unacknowledged unless close_override_reason says why.
+    """
+    with transaction.atomic():
+        stored = Client.objects.select_for_update().get(pk=client.pk)
+        if stored.version != expected_version:
+            raise StaleEdit(current_version=stored.version)
+        closing = data.get("status", stored.status) == Client.Status.CLOSED
+        if closing and stored.courses.exclude(state=Course.State.ENDED).exists():
+            raise ValidationError({"status": CLOSE_WITH_OPEN_COURSE})
+        changes = clients.change_client(
+            stored=stored, data=data, close_override_reason=close_override_reason
+        )
+        if changes:
+            record(
+                action="client.update",
+                actor=changed_by.user,
+                actor_role=changed_by.role,
+                practice=stored.practice,
+                obj=stored,
+                changes=changes,
+            )
+    return stored
 
 
 def accept_referral(
