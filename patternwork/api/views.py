@@ -7,8 +7,12 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from patternwork.core.http import ics_response
-from patternwork.treatment.calendar.events import render_feed, with_session_positions
-from patternwork.treatment.selectors import active_feed_for_token, feed_appointments
+from patternwork.treatment.calendar.events import render_feed
+from patternwork.treatment.selectors import (
+    active_feed_for_token,
+    feed_appointments,
+    with_session_positions,
+)
 from patternwork.treatment.services.calendar import touch_feed
 
 NOT_FOUND = "Not found.\n"

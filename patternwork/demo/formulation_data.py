@@ -13,7 +13,7 @@ from patternwork.accounts.models import Membership
 from patternwork.formulation import services
 from patternwork.formulation.models import Category
 from patternwork.treatment import plan, scheduling
-from patternwork.treatment.models import Appointment, Course
+from patternwork.treatment.models import Course
 
 
 @dataclass(frozen=True)
@@ -173,11 +173,7 @@ def seed_formulation(course: Course, therapist: Membership) -> None:
         )
         for p in PEOPLE
     ]
-    attended = list(
-        course.appointments.filter(
-            status=Appointment.Status.ATTENDED, kind=Appointment.Kind.TREATMENT
-        ).order_by("starts_at")
-    )
+    attended = list(course.appointments.attended_treatment().order_by("starts_at"))
     count = EPISODES_BY_CLIENT[client.full_name]
     episodes = []
     for index, (who, when, account) in enumerate(STORIES[:count]):

@@ -208,9 +208,7 @@ def _phase(course: Course, appointment: Appointment | None) -> str:
     if appointment is not None and appointment.session_number:
         phase = plan.phase_for(appointment.session_number, course.planned_sessions)
     else:
-        attended = course.appointments.filter(
-            status=Appointment.Status.ATTENDED, kind=Appointment.Kind.TREATMENT
-        ).count()
+        attended = course.appointments.attended_treatment().count()
         if attended == 0:
             return plan.Phase.INITIAL.value
         phase = plan.phase_for(attended, course.planned_sessions)

@@ -214,9 +214,7 @@ def _last_session(course: Course) -> date | None:
     practice = course.practice
     if course.state == Course.State.ENDED:
         last = (
-            course.appointments.filter(
-                kind=Appointment.Kind.TREATMENT, status=Appointment.Status.ATTENDED
-            )
+            course.appointments.attended_treatment()
             .order_by("-starts_at")
             .values_list("starts_at", flat=True)
             .first()
@@ -261,7 +259,7 @@ def gather(course: Course) -> LetterFacts:
         outcome=outcome,
         last_session=_last_session(course),
         ended=course.state == Course.State.ENDED,
-        share_session=course.letter_share_session or course.planned_sessions - 1,
+        share_session=course.share_session,
         planned=course.planned_sessions,
     )
 

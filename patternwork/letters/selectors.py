@@ -26,7 +26,7 @@ from patternwork.letters.models import Letter, LetterVersion
 from patternwork.measures import chart as charts
 from patternwork.measures.selectors import CourseMeasures, RowKind, course_measures
 from patternwork.treatment import scheduling
-from patternwork.treatment.models import Appointment, Course
+from patternwork.treatment.models import Course
 
 SHARED_STATES = (Letter.State.SHARED, Letter.State.DISCUSSED)
 
@@ -252,9 +252,7 @@ def summary_document(course: Course) -> SummaryDocument:
     """Everything the course summary PDF shows, read in a fixed number of queries."""
     practice, client = course.practice, course.client
     sessions = list(
-        course.appointments.filter(
-            kind=Appointment.Kind.TREATMENT, status=Appointment.Status.ATTENDED
-        )
+        course.appointments.attended_treatment()
         .order_by("starts_at")
         .values_list("starts_at", flat=True)
     )

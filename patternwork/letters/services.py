@@ -19,7 +19,7 @@ from patternwork.formulation.selectors import agreed_ipaf
 from patternwork.letters import drafting
 from patternwork.letters.models import Letter, LetterVersion
 from patternwork.treatment import plan
-from patternwork.treatment.models import Appointment, Course
+from patternwork.treatment.models import Course
 
 MAX_LENGTH = 20_000
 
@@ -83,7 +83,7 @@ def first_drafting_session(course: Course) -> int:
     The ending phase's first session, or earlier when the plan shares the letter so early
     that the milestone asks for a draft before the ending phase begins.
     """
-    share = course.letter_share_session or course.planned_sessions - 1
+    share = course.share_session
     return min(plan.phase_bounds(course.planned_sessions).ending.first, max(1, share - 2))
 
 
@@ -98,9 +98,7 @@ def drafting_refusal(course: Course, attended: int) -> str | None:
 
 
 def _attended(course: Course) -> int:
-    return course.appointments.filter(
-        kind=Appointment.Kind.TREATMENT, status=Appointment.Status.ATTENDED
-    ).count()
+    return course.appointments.attended_treatment().count()
 
 
 def start_letter(*, course: Course, by: Membership) -> Letter:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,6 +22,7 @@ from patternwork.measures import definitions, scoring, services
 from patternwork.measures.models import Response
 from patternwork.measures.services import Answers
 from patternwork.treatment import plan
+from patternwork.treatment import selectors as treatment_selectors
 from patternwork.treatment.models import Appointment
 
 WINDOW_BEFORE = timedelta(hours=48)
@@ -77,35 +77,10 @@ def window_state(appointment: Appointment, now: datetime) -> str:
     return Window.OPEN
 
 
-def session_number_for(appointment: Appointment) -> int | None:
-    """The session number: n when attended; for a booked one, the n it is expected to be.
-
-    Expected as in the client's calendar file: the course's booked or attended treatment
-    sessions before it, plus one. None for an assessment.
-    """
-    if appointment.kind != Appointment.Kind.TREATMENT:
-        return None
-    if appointment.session_number:
-        return appointment.session_number
-    earlier = (
-        Appointment.objects.filter(
-            course_id=appointment.course_id,
-            kind=Appointment.Kind.TREATMENT,
-            status__in=OPEN_STATUSES,
-        )
-        .filter(
-            Q(starts_at__lt=appointment.starts_at)
-            | Q(starts_at=appointment.starts_at, id__lt=appointment.id)
-        )
-        .count()
-    )
-    return earlier + 1
-
-
 def instruments_due(appointment: Appointment) -> tuple[str, ...]:
     """PHQ-9 and GAD-7 before every session; WSAS when the plan has it due (and at
     assessment), by the same plan rule the clinic uses."""
-    number = session_number_for(appointment)
+    number = treatment_selectors.expected_session_number(appointment)
     if number is None:
         return ORDER
     return plan.measures_due(number, appointment.course.planned_sessions)

@@ -105,11 +105,8 @@ def due_at_ending(course: Course) -> EndingQuestionnaires | None:
     The plan says which (plan.measures_due_at_ending): WSAS, when that session has none.
     """
     last = (
-        course.appointments.filter(
-            kind=Appointment.Kind.TREATMENT,
-            status=Appointment.Status.ATTENDED,
-            session_number__isnull=False,
-        )
+        course.appointments.attended_treatment()
+        .filter(session_number__isnull=False)
         .order_by("-session_number")
         .first()
     )
@@ -424,11 +421,8 @@ def course_measures(course: Course) -> CourseMeasures:
 def sessions_missing_measures(course_ids) -> dict[int, tuple[int, ...]]:
     """Attended session numbers lacking a complete PHQ-9 or GAD-7, per course (one query)."""
     rows = (
-        Appointment.objects.filter(
-            course_id__in=list(course_ids),
-            status=Appointment.Status.ATTENDED,
-            kind=Appointment.Kind.TREATMENT,
-        )
+        Appointment.objects.attended_treatment()
+        .filter(course_id__in=list(course_ids))
         .annotate(
             measures=Count(
                 "responses__instrument",

@@ -38,9 +38,7 @@ def score_points(course: Course) -> tuple[list[outcomes.ScorePoint], list[outcom
 
 
 def course_outcome(course: Course) -> outcomes.CourseOutcome:
-    attended = course.appointments.filter(
-        status=Appointment.Status.ATTENDED, kind=Appointment.Kind.TREATMENT
-    ).count()
+    attended = course.appointments.attended_treatment().count()
     depression, anxiety = score_points(course)
     finished = course.state == Course.State.ENDED and attended >= 2
     return outcomes.course_outcome(
@@ -57,9 +55,7 @@ def refresh_outcome_summary(course: Course) -> OutcomeSummary:
         dna=Count("id", filter=Q(status=Appointment.Status.DNA)),
     )
     first = (
-        course.appointments.filter(
-            status=Appointment.Status.ATTENDED, kind=Appointment.Kind.TREATMENT
-        )
+        course.appointments.attended_treatment()
         .order_by("starts_at")
         .values_list("starts_at", flat=True)
         .first()

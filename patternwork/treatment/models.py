@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -109,8 +111,26 @@ class Course(BaseModel):
         return f"Course {self.public_id} ({self.get_state_display()})"
 
     @property
+    def share_session(self) -> int:
+        """The session in which the goodbye letter is shared."""
+        return plan.letter_share_session(self.planned_sessions, self.letter_share_session)
+
+    @property
     def is_open(self) -> bool:
         return self.state != self.State.ENDED
+
+
+def attended_treatment(prefix: str = "") -> models.Q:
+    """The appointments that count towards n: attended treatment sessions.
+
+    `prefix` reaches them through a relation ("appointments__" from a course).
+    """
+    return models.Q(**{f"{prefix}status": "attended", f"{prefix}kind": "treatment"})
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def attended_treatment(self) -> AppointmentQuerySet:
+        return self.filter(attended_treatment())
 
 
 class Appointment(BaseModel):
@@ -145,6 +165,8 @@ class Appointment(BaseModel):
     status_changed_at = models.DateTimeField(null=True, blank=True)
     session_number = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     sequence = models.PositiveIntegerField(default=0, editable=False)
+
+    objects = AppointmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["starts_at", "id"]

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from patternwork.accounts.access import (
@@ -23,13 +24,16 @@ from patternwork.audit.models import AuditEvent
 from patternwork.audit.services import record
 from patternwork.clients.models import Client
 from patternwork.treatment import plan, scheduling
-from patternwork.treatment.models import Appointment, CalendarFeed, Course, SessionNote
+from patternwork.treatment.models import (
+    Appointment,
+    CalendarFeed,
+    Course,
+    SessionNote,
+    attended_treatment,
+)
 from patternwork.treatment.services.calendar import hash_token
 
-ATTENDED = Q(
-    appointments__status=Appointment.Status.ATTENDED,
-    appointments__kind=Appointment.Kind.TREATMENT,
-)
+ATTENDED = attended_treatment("appointments__")
 
 
 def courses_for(membership: Membership) -> QuerySet[Course]:
@@ -112,6 +116,61 @@ def current_phase(attended: int, planned: int) -> plan.Phase:
     return plan.phase_for(max(attended, 1), planned)
 
 
+# Booked and attended treatment appointments are the ones expected to become sessions.
+COUNTED_STATUSES = (Appointment.Status.ATTENDED, Appointment.Status.BOOKED)
+
+
+def with_session_positions(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
+    """Annotate `earlier_sessions`: the course's booked or attended sessions before each one.
+
+    A booked session's number is the one it will have if the client comes to it and to
+    every booked session before it. The count covers the whole course, including any
+    appointments with a previous therapist, and is a subquery of the same SELECT, so a
+    feed of any length stays one query.
+    """
+    earlier = (
+        Appointment.objects.filter(
+            course=OuterRef("course"),
+            kind=Appointment.Kind.TREATMENT,
+            status__in=COUNTED_STATUSES,
+        )
+        .filter(
+            Q(starts_at__lt=OuterRef("starts_at"))
+            | Q(starts_at=OuterRef("starts_at"), id__lt=OuterRef("id"))
+        )
+        .order_by()
+        .values("course")
+        .annotate(count=Count("id"))
+        .values("count")
+    )
+    return appointments.annotate(
+        earlier_sessions=Coalesce(Subquery(earlier, output_field=IntegerField()), 0)
+    )
+
+
+def session_number(appointment: Appointment) -> int | None:
+    """The session number to show: n if attended, the expected n if booked, else none.
+
+    Needs `earlier_sessions` from `with_session_positions` for booked appointments.
+    """
+    if appointment.kind != Appointment.Kind.TREATMENT:
+        return None
+    if appointment.status == Appointment.Status.ATTENDED:
+        return appointment.session_number
+    if appointment.status == Appointment.Status.BOOKED:
+        return appointment.earlier_sessions + 1
+    return None
+
+
+def expected_session_number(appointment: Appointment) -> int | None:
+    """The session number of one appointment, as `session_number` (one query if booked)."""
+    if appointment.kind == Appointment.Kind.TREATMENT and (
+        appointment.status == Appointment.Status.BOOKED
+    ):
+        appointment = with_session_positions(Appointment.objects.filter(pk=appointment.pk)).get()
+    return session_number(appointment)
+
+
 @dataclass
 class TimelineItem:
     appointment: Appointment
@@ -136,29 +195,23 @@ class CourseView:
 
     @property
     def share_session(self) -> int:
-        return self.course.letter_share_session or self.course.planned_sessions - 1
+        return self.course.share_session
 
 
 def course_view(course: Course) -> CourseView:
     """The course page's timeline with phases and projection, in fixed queries."""
     practice = course.practice
-    appointments = list(course.appointments.select_related("note").order_by("starts_at", "id"))
+    appointments = list(
+        with_session_positions(course.appointments.select_related("note")).order_by(
+            "starts_at", "id"
+        )
+    )
     treatment = [a for a in appointments if a.kind == Appointment.Kind.TREATMENT]
     attended = sum(1 for a in treatment if a.status == Appointment.Status.ATTENDED)
     timeline = []
-    position = 0
     for appointment in appointments:
-        number = appointment.session_number
-        expected = None
-        if number:
-            position = number
-        elif (
-            appointment.kind == Appointment.Kind.TREATMENT
-            and appointment.status == Appointment.Status.BOOKED
-        ):
-            position += 1
-            expected = position
-        shown = number or expected
+        shown = session_number(appointment)
+        expected = shown if appointment.status == Appointment.Status.BOOKED else None
         phase = plan.phase_for(shown, course.planned_sessions) if shown else None
         timeline.append(TimelineItem(appointment, phase, hasattr(appointment, "note"), expected))
     closed = scheduling.closures(practice)

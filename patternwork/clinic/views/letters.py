@@ -19,7 +19,6 @@ from patternwork.clinic.forms.letters import LetterForm, ShareForm
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
 from patternwork.core.forms import add_service_errors
 from patternwork.letters import drafting, rendering, selectors, services
-from patternwork.treatment.models import Appointment
 
 Role = Membership.Role
 CLINICIANS = (Role.THERAPIST, Role.SUPERVISOR, Role.ADMIN)
@@ -53,12 +52,10 @@ def _page(request, course, letter, *, form=None, status=200):
         "client": course.client,
         "letter": letter,
         "versions": versions,
-        "share_session": course.letter_share_session or course.planned_sessions - 1,
+        "share_session": course.share_session,
     }
     if letter is None:
-        attended = course.appointments.filter(
-            kind=Appointment.Kind.TREATMENT, status=Appointment.Status.ATTENDED
-        ).count()
+        attended = course.appointments.attended_treatment().count()
         context["refusal"] = services.drafting_refusal(course, attended)
     else:
         wanted = request.GET.get("version", "")

@@ -15,8 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from patternwork.accounts.models import Practice
@@ -28,58 +26,15 @@ from patternwork.treatment.calendar.ical import (
     render_calendar,
 )
 from patternwork.treatment.models import Appointment
+from patternwork.treatment.selectors import session_number
 
 PRODUCT_ID = "-//Patternwork//Patternwork appointments//EN"
 UID_DOMAIN = "patternwork"
-# Booked and attended treatment appointments are the ones expected to become sessions.
-COUNTED_STATUSES = (Appointment.Status.ATTENDED, Appointment.Status.BOOKED)
 CANCELLED_STATUSES = (Appointment.Status.CANCELLED_CLIENT, Appointment.Status.CANCELLED_THERAPIST)
 
 
 def event_uid(appointment: Appointment) -> str:
     return f"{appointment.public_id}@{UID_DOMAIN}"
-
-
-def with_session_positions(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
-    """Annotate `earlier_sessions`: the course's booked or attended sessions before each one.
-
-    A booked session's number is the one it will have if the client comes to it and to
-    every booked session before it. The count covers the whole course, including any
-    appointments with a previous therapist, and is a subquery of the same SELECT, so a
-    feed of any length stays one query.
-    """
-    earlier = (
-        Appointment.objects.filter(
-            course=OuterRef("course"),
-            kind=Appointment.Kind.TREATMENT,
-            status__in=COUNTED_STATUSES,
-        )
-        .filter(
-            Q(starts_at__lt=OuterRef("starts_at"))
-            | Q(starts_at=OuterRef("starts_at"), id__lt=OuterRef("id"))
-        )
-        .order_by()
-        .values("course")
-        .annotate(count=Count("id"))
-        .values("count")
-    )
-    return appointments.annotate(
-        earlier_sessions=Coalesce(Subquery(earlier, output_field=IntegerField()), 0)
-    )
-
-
-def session_number(appointment: Appointment) -> int | None:
-    """The session number to show: n if attended, the expected n if booked, else none.
-
-    Needs `earlier_sessions` from `with_session_positions` for booked appointments.
-    """
-    if appointment.kind != Appointment.Kind.TREATMENT:
-        return None
-    if appointment.status == Appointment.Status.ATTENDED:
-        return appointment.session_number
-    if appointment.status == Appointment.Status.BOOKED:
-        return appointment.earlier_sessions + 1
-    return None
 
 
 def client_initial(client: Client) -> str:

@@ -50,6 +50,7 @@ from patternwork.treatment.plan.milestones import (
     CourseFacts,
     Milestone,
     MilestoneState,
+    letter_share_session,
     milestones,
     overdue,
 )
@@ -126,6 +127,7 @@ __all__ = [
     "find_clashes",
     "generate_dates",
     "is_finished_course",
+    "letter_share_session",
     "measures_due",
     "measures_due_at_ending",
     "milestones",

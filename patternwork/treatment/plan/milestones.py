@@ -59,6 +59,12 @@ class Milestone:
         return OVERDUE_LABELS[self.key]
 
 
+def letter_share_session(planned: int, chosen: int | None) -> int:
+    """Return the session in which the goodbye letter is shared: the therapist's choice,
+    else the penultimate planned session."""
+    return planned - 1 if chosen is None else chosen
+
+
 @dataclass(frozen=True, kw_only=True)
 class CourseFacts:
     """Hold what is known about a course that its milestones depend on.
@@ -94,9 +100,7 @@ class CourseFacts:
 
     @property
     def share_session(self) -> int:
-        if self.letter_share_session is None:
-            return self.planned - 1
-        return self.letter_share_session
+        return letter_share_session(self.planned, self.letter_share_session)
 
 
 def _relationship_review(facts: CourseFacts) -> Milestone:
