@@ -1,4 +1,10 @@
-"""Who may see what. Every permission-scoped selector in every app starts here.
+"""Who may see what, and the record of who saw it.
+
+Every read of a client's data goes through here: `fetch` (one object by its public id)
+and `visible` (a list) apply the practice, role and caseload scope that the model
+declares once (`access_scope`, a `Scope`), and every response that shows a client's
+clinical content records one access event per client and request (`record_read`),
+whoever reads it, the treating therapist included.
 
 Rules (DESIGN.md section 1):
 - a practice is the tenant: nothing crosses practices, and another practice's object
@@ -11,13 +17,16 @@ Rules (DESIGN.md section 1):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import F, Model, Q, QuerySet
 from django.http import Http404
 
 from patternwork.accounts.models import Membership
 from patternwork.audit.models import AuditEvent
-from patternwork.audit.services import record
+from patternwork.audit.services import record, record_many
 
 Role = Membership.Role
 
@@ -51,13 +60,18 @@ def scope_filter(scope: list[int] | None, field: str = "therapist_id") -> Q:
     return Q(**{f"{field}__in": scope})
 
 
-def deny_not_found(*, user, membership, object_type: str, object_id: str = "") -> Http404:
-    """Audit a refused read of an object outside the user's scope; return the 404 to raise."""
+def deny_not_found(
+    *, user, membership, object_type: str, object_id: str = "", practice=None
+) -> Http404:
+    """Audit a refused read of an object outside the user's scope; return the 404 to raise.
+
+    `practice` names a client reader's practice (a client has no membership).
+    """
     record(
         action="access.denied",
         actor=user,
-        actor_role=membership.role if membership else "",
-        practice=membership.practice if membership else None,
+        actor_role=membership.role if membership else (CLIENT_ROLE if practice else ""),
+        practice=membership.practice if membership else practice,
         outcome=AuditEvent.Outcome.DENIED,
         object_type=object_type,
         object_id=str(object_id),
@@ -80,3 +94,141 @@ def require_role(request, *roles: str) -> None:
         object_id=request.path[:64],
     )
     raise PermissionDenied("Your role does not allow this.")
+
+
+CLIENT_ROLE = "client"
+READ_ACTION = "record.read"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """How a model's rows are scoped, declared once on the model as `access_scope`.
+
+    `therapist`: the path to the treating therapist's membership id ("" for practice-wide
+    reference data such as the category set); `client`: the path to the client ("" for
+    the client record itself, None when the row is not a client's); `clinical`: the rows
+    are clinical content, so the clinical scope applies and every read is recorded;
+    `kind`: what a read is recorded as.
+    """
+
+    therapist: str
+    client: str | None
+    clinical: bool
+    kind: str
+
+    def client_field(self, name: str) -> str:
+        return f"{self.client}__{name}" if self.client else name
+
+
+@dataclass
+class Reader:
+    """Who is reading, for one request: a staff member, or a client in their portal.
+
+    `seen` keeps the clients whose read this request has already recorded, so a page
+    that shows several parts of one record writes one event.
+    """
+
+    user: object
+    membership: Membership | None = None
+    client: object | None = None
+    seen: set = field(default_factory=set)
+
+    @property
+    def role(self) -> str:
+        return self.membership.role if self.membership is not None else CLIENT_ROLE
+
+    @property
+    def practice(self):
+        return self.membership.practice if self.membership is not None else self.client.practice
+
+
+def reader_for(request) -> Reader:
+    """The request's reader, made once per request."""
+    reader = getattr(request, "_patternwork_reader", None)
+    if reader is None:
+        reader = Reader(
+            user=request.user,
+            membership=getattr(request, "membership", None),
+            client=getattr(request, "client", None),
+        )
+        request._patternwork_reader = reader
+    return reader
+
+
+def scope_of(model: type[Model]) -> Scope:
+    try:
+        return model.access_scope
+    except AttributeError:
+        raise TypeError(f"{model.__name__} declares no access_scope") from None
+
+
+def visible(reader: Reader, rows: QuerySet | type[Model], *, clinical: bool = False) -> QuerySet:
+    """The rows the reader may see: their practice, and the caseload their role allows.
+
+    Staff: the record scope (treating therapist, their supervisor, admins), or for
+    clinical content the clinical scope (admins only where the practice allows it).
+    A client: only rows of their own record. `clinical` applies the clinical scope to
+    rows that are not clinical themselves but are read for clinical content (a course
+    read for its pattern or its letter).
+    """
+    queryset = rows if isinstance(rows, QuerySet) else rows.objects.all()
+    scope = scope_of(queryset.model)
+    if reader.membership is None:
+        if reader.client is None or scope.client is None:
+            return queryset.none()
+        return queryset.filter(**{scope.client_field("id"): reader.client.pk})
+    membership = reader.membership
+    queryset = queryset.filter(practice_id=membership.practice_id)
+    if not scope.therapist:
+        return queryset
+    allowed = clinical_scope(membership) if scope.clinical or clinical else record_scope(membership)
+    return queryset.filter(scope_filter(allowed, scope.therapist))
+
+
+def fetch(
+    reader: Reader, rows: QuerySet | type[Model], public_id, *, reads: str | None = None
+) -> Model:
+    """One row the reader may see, by public id; anything else is an audited 404.
+
+    A clinical row, or any row fetched with `reads` (the kind of clinical content the
+    page shows from it, under the clinical scope), records the read of its client.
+    """
+    queryset = visible(reader, rows, clinical=reads is not None)
+    scope = scope_of(queryset.model)
+    if scope.client is not None:
+        queryset = queryset.annotate(_reader_client=F(scope.client_field("public_id")))
+    found = queryset.filter(public_id=public_id).first()
+    if found is None:
+        raise deny_not_found(
+            user=reader.user,
+            membership=reader.membership,
+            practice=reader.practice if reader.client is not None else None,
+            object_type=queryset.model._meta.label_lower,
+            object_id=public_id,
+        )
+    kind = reads or (scope.kind if scope.clinical else None)
+    if kind and scope.client is not None:
+        record_read(reader, [found._reader_client], kind)
+    return found
+
+
+def record_read(reader: Reader, clients: Iterable, kind: str) -> None:
+    """Record that the reader was shown clinical content of these clients (public ids or
+    client rows), once per client and request, in one INSERT whatever their number."""
+    ids = []
+    for client in clients:
+        public_id = str(getattr(client, "public_id", client))
+        if public_id not in reader.seen and public_id not in ids:
+            ids.append(public_id)
+    if not ids:
+        return
+    reader.seen.update(ids)
+    record_many(
+        action=READ_ACTION,
+        actor=reader.user,
+        actor_role=reader.role,
+        practice=reader.practice,
+        object_type="clients.client",
+        object_ids=ids,
+        changes={"kind": kind},
+    )

@@ -11,9 +11,16 @@ from patternwork.audit.models import AuditEvent
 def events_for_practice(membership, *, filters: dict) -> QuerySet[AuditEvent]:
     """The admin's own practice's audit events, newest first, filtered.
 
-    Dates are read in the practice's time zone; stored times are UTC.
+    `client_record` (a client row) keeps the events recorded against that client: every read
+    of their record and every change to it. Dates are read in the practice's time zone;
+    stored times are UTC.
     """
     events = AuditEvent.objects.filter(practice_id=membership.practice_id).select_related("actor")
+    if filters.get("client_record") is not None:
+        # Reads of a client's record and writes to it are recorded against the client.
+        events = events.filter(
+            object_type="clients.client", object_id=str(filters["client_record"].public_id)
+        )
     if filters.get("action"):
         events = events.filter(action__startswith=filters["action"])
     if filters.get("actor"):

@@ -49,6 +49,36 @@ def record(
     )
 
 
+def record_many(
+    *,
+    action: str,
+    actor=None,
+    practice=None,
+    object_type: str,
+    object_ids: Iterable[str],
+    changes: Mapping[str, Any] | None = None,
+    actor_role: str = "",
+) -> None:
+    """Write one event per object, alike but for the object, in a single INSERT."""
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    ctx = context.current()
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            action=action,
+            actor=actor if authenticated else None,
+            actor_label=actor.email if authenticated else "",
+            actor_role=actor_role,
+            practice=practice,
+            object_type=object_type,
+            object_id=object_id,
+            changes=dict(changes or {}),
+            request_id=ctx.request_id,
+            remote_addr=ctx.remote_addr,
+        )
+        for object_id in object_ids
+    )
+
+
 def diff(
     before: Mapping[str, Any], after: Mapping[str, Any], *, sensitive: Iterable[str] = ()
 ) -> dict[str, Any]:

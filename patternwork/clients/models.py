@@ -1,6 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from patternwork.accounts.access import Scope
 from patternwork.core.crypto import EncryptedTextField
 from patternwork.core.models import BaseModel
 
@@ -73,6 +74,8 @@ class Client(BaseModel):
     )
     portal_invited_at = models.DateTimeField(null=True, blank=True, editable=False)
 
+    access_scope = Scope(therapist="therapist_id", client="", clinical=False, kind="client record")
+
     class Meta:
         ordering = ["full_name", "client_number"]
         constraints = [
@@ -140,6 +143,8 @@ class Referral(BaseModel):
     client = models.ForeignKey(
         Client, null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
     )
+
+    access_scope = Scope(therapist="", client=None, clinical=False, kind="referral")
 
     class Meta:
         ordering = ["-received_at"]

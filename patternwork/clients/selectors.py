@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from patternwork.accounts.access import deny_not_found, record_scope, scope_filter
+from patternwork.accounts.access import record_scope, scope_filter
 from patternwork.accounts.models import Membership
 from patternwork.clients.models import Client, Referral
 
@@ -15,14 +15,9 @@ def clients_for(membership: Membership) -> QuerySet[Client]:
     ).select_related("therapist__user")
 
 
-def get_client_for(membership: Membership, public_id, *, user) -> Client:
-    """One client the member may see; anything else is an audited 404."""
-    client = clients_for(membership).filter(public_id=public_id).first()
-    if client is None:
-        raise deny_not_found(
-            user=user, membership=membership, object_type="clients.client", object_id=public_id
-        )
-    return client
+def client_rows() -> QuerySet[Client]:
+    """Client records with what their pages show; scope them with accounts.access."""
+    return Client.objects.select_related("therapist__user", "practice")
 
 
 def search_clients(membership: Membership, query: str) -> QuerySet[Client]:
@@ -48,10 +43,5 @@ def referrals_for(membership: Membership, *, status: str = "") -> QuerySet[Refer
     return referrals
 
 
-def get_referral_for(membership: Membership, public_id, *, user) -> Referral:
-    referral = referrals_for(membership).filter(public_id=public_id).first()
-    if referral is None:
-        raise deny_not_found(
-            user=user, membership=membership, object_type="clients.referral", object_id=public_id
-        )
-    return referral
+def referral_rows() -> QuerySet[Referral]:
+    return Referral.objects.select_related("client", "decided_by__user")

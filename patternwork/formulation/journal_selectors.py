@@ -12,12 +12,9 @@ import json
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import Http404
 
-from patternwork.accounts.access import clinical_scope, deny_not_found, scope_filter
+from patternwork.accounts.access import clinical_scope, scope_filter
 from patternwork.accounts.models import Membership
-from patternwork.audit.models import AuditEvent
-from patternwork.audit.services import record
 from patternwork.clients.models import Client
 from patternwork.formulation import journal
 from patternwork.formulation.models import Episode, JournalEntry
@@ -81,23 +78,6 @@ def entries_of_client(client: Client) -> QuerySet[JournalEntry]:
     ).order_by("-written_on", "-id")
 
 
-def get_entry_of_client(client: Client, public_id, *, user) -> JournalEntry:
-    """One of the client's own entries; anyone else's is an audited 404."""
-    entry = entries_of_client(client).filter(public_id=public_id).first()
-    if entry is None:
-        record(
-            action="access.denied",
-            actor=user,
-            actor_role=CLIENT_ROLE,
-            practice=client.practice,
-            outcome=AuditEvent.Outcome.DENIED,
-            object_type="formulation.journalentry",
-            object_id=str(public_id),
-        )
-        raise Http404("Not found.")
-    return entry
-
-
 # Staff: shared entries only
 
 
@@ -107,38 +87,11 @@ def _shared_in_scope(membership: Membership) -> Q:
     )
 
 
-def get_shared_entry_for(membership: Membership, public_id, *, user) -> JournalEntry:
-    """A shared entry within the member's clinical scope; else an audited 404."""
-    entry = (
-        _with_episode_flag(JournalEntry.objects.filter(_shared_in_scope(membership)))
-        .filter(public_id=public_id)
-        .select_related("client", "course", "episode")
-        .first()
+def shared_entry_rows() -> QuerySet[JournalEntry]:
+    """Entries the client has shared: the only ones staff may read."""
+    return _with_episode_flag(JournalEntry.objects.filter(shared_at__isnull=False)).select_related(
+        "client", "course", "episode"
     )
-    if entry is None:
-        raise deny_not_found(
-            user=user,
-            membership=membership,
-            object_type="formulation.journalentry",
-            object_id=public_id,
-        )
-    return entry
-
-
-def record_admin_read(membership: Membership, obj, *, user) -> None:
-    """Audit an admin's read of shared entries (allowed only where the practice says so).
-
-    Views call it when they show entry text, not when a write only looks the entry up,
-    so that a write leaves exactly one event.
-    """
-    if membership.role == Membership.Role.ADMIN:
-        record(
-            action="journal.read_by_admin",
-            actor=user,
-            actor_role=membership.role,
-            practice=membership.practice,
-            obj=obj,
-        )
 
 
 def shared_entries_of_course(course: Course) -> QuerySet[JournalEntry]:

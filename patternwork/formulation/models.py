@@ -1,6 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from patternwork.accounts.access import Scope
 from patternwork.core.crypto import EncryptedTextField
 from patternwork.core.models import BaseModel
 from patternwork.formulation.patterns import Era, Part, Valence, When
@@ -35,6 +36,10 @@ class Person(BaseModel):
     conflict = models.PositiveSmallIntegerField(_("conflict (1-5)"), default=1)
     notes = EncryptedTextField(_("notes"), blank=True)
     archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    access_scope = Scope(
+        therapist="client__therapist_id", client="client", clinical=True, kind="relationship map"
+    )
 
     class Meta:
         ordering = ["label", "id"]
@@ -72,6 +77,8 @@ class Category(BaseModel):
     default_key = models.CharField(max_length=40, blank=True, editable=False)
     position = models.PositiveSmallIntegerField(default=0)
     retired_at = models.DateTimeField(null=True, blank=True)
+
+    access_scope = Scope(therapist="", client=None, clinical=False, kind="category")
 
     class Meta:
         ordering = ["part", "position", "label"]
@@ -138,6 +145,13 @@ class Episode(BaseModel):
     )
     occurred_on = models.DateField(_("date (if known)"), null=True, blank=True)
 
+    access_scope = Scope(
+        therapist="course__therapist_id",
+        client="client",
+        clinical=True,
+        kind="relationship episode",
+    )
+
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
@@ -190,6 +204,10 @@ class IpafVersion(BaseModel):
     )
     supporting_episodes = models.ManyToManyField(Episode, blank=True, related_name="ipaf_versions")
 
+    access_scope = Scope(
+        therapist="course__therapist_id", client="course__client", clinical=True, kind="IPAF"
+    )
+
     class Meta:
         ordering = ["course", "number"]
         constraints = [
@@ -215,6 +233,10 @@ class JournalEntry(BaseModel):
     body = EncryptedTextField(_("entry"), blank=True)
     shared_at = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
+
+    access_scope = Scope(
+        therapist="course__therapist_id", client="client", clinical=True, kind="journal entry"
+    )
 
     class Meta:
         ordering = ["-written_on", "-id"]

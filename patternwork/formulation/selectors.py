@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils.text import capfirst
 
-from patternwork.accounts.access import clinical_scope, deny_not_found, scope_filter
-from patternwork.accounts.models import Membership
 from patternwork.clients.models import Client
 from patternwork.formulation import patterns
 from patternwork.formulation.ipaf import (
@@ -27,100 +25,20 @@ from patternwork.formulation.models import Category, Episode, EpisodeCategory, I
 from patternwork.treatment.models import Course
 
 
-def _clinical(membership: Membership, field: str) -> Q:
-    return Q(practice_id=membership.practice_id) & scope_filter(clinical_scope(membership), field)
+def person_rows() -> QuerySet[Person]:
+    return Person.objects.select_related("client")
 
 
-def get_client_for_formulation(membership: Membership, public_id, *, user) -> Client:
-    client = (
-        Client.objects.filter(_clinical(membership, "therapist_id"), public_id=public_id)
-        .select_related("therapist__user", "practice")
-        .first()
-    )
-    if client is None:
-        raise deny_not_found(
-            user=user, membership=membership, object_type="clients.client", object_id=public_id
-        )
-    return client
-
-
-def get_course_for_formulation(membership: Membership, public_id, *, user) -> Course:
-    course = (
-        Course.objects.filter(_clinical(membership, "therapist_id"), public_id=public_id)
-        .select_related("client", "practice", "therapist__user")
-        .first()
-    )
-    if course is None:
-        raise deny_not_found(
-            user=user, membership=membership, object_type="treatment.course", object_id=public_id
-        )
-    return course
-
-
-def get_person_for(membership: Membership, public_id, *, user) -> Person:
-    person = (
-        Person.objects.filter(_clinical(membership, "client__therapist_id"), public_id=public_id)
-        .select_related("client")
-        .first()
-    )
-    if person is None:
-        raise deny_not_found(
-            user=user, membership=membership, object_type="formulation.person", object_id=public_id
-        )
-    return person
+def ipaf_rows() -> QuerySet[IpafVersion]:
+    return IpafVersion.objects.select_related("course__client", "author__user")
 
 
 def episodes_query() -> QuerySet[Episode]:
-    return Episode.objects.select_related("person", "appointment", "course").prefetch_related(
+    return Episode.objects.select_related(
+        "person", "appointment", "course", "client"
+    ).prefetch_related(
         Prefetch("codes", queryset=EpisodeCategory.objects.select_related("category"))
     )
-
-
-def get_episode_for(membership: Membership, public_id, *, user) -> Episode:
-    episode = (
-        episodes_query()
-        .filter(_clinical(membership, "course__therapist_id"), public_id=public_id)
-        .select_related("client")
-        .first()
-    )
-    if episode is None:
-        raise deny_not_found(
-            user=user, membership=membership, object_type="formulation.episode", object_id=public_id
-        )
-    return episode
-
-
-def get_ipaf_version_for(membership: Membership, public_id, *, user) -> IpafVersion:
-    version = (
-        IpafVersion.objects.filter(
-            _clinical(membership, "course__therapist_id"), public_id=public_id
-        )
-        .select_related("course__client", "author__user")
-        .first()
-    )
-    if version is None:
-        raise deny_not_found(
-            user=user,
-            membership=membership,
-            object_type="formulation.ipafversion",
-            object_id=public_id,
-        )
-    return version
-
-
-def get_category_for(membership: Membership, public_id, *, user) -> Category:
-    """A category of the member's practice (the set is practice-wide, not clinical)."""
-    category = Category.objects.filter(
-        practice_id=membership.practice_id, public_id=public_id
-    ).first()
-    if category is None:
-        raise deny_not_found(
-            user=user,
-            membership=membership,
-            object_type="formulation.category",
-            object_id=public_id,
-        )
-    return category
 
 
 def people_of(client: Client, *, archived: bool = False) -> list[Person]:

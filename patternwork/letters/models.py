@@ -1,6 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from patternwork.accounts.access import Scope
 from patternwork.core.crypto import EncryptedTextField
 from patternwork.core.models import BaseModel
 
@@ -26,6 +27,13 @@ class Letter(BaseModel):
     shared_at = models.DateTimeField(null=True, blank=True)
     discussed_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+
+    access_scope = Scope(
+        therapist="course__therapist_id",
+        client="course__client",
+        clinical=True,
+        kind="goodbye letter",
+    )
 
     class Meta:
         ordering = ["-created_at"]

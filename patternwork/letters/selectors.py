@@ -12,13 +12,10 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
-from patternwork.accounts.access import clinical_scope, deny_not_found, scope_filter
-from patternwork.accounts.models import Membership
-from patternwork.audit.services import record
 from patternwork.clients.models import Client
 from patternwork.formulation.selectors import agreed_ipaf
 from patternwork.letters import drafting
@@ -29,36 +26,6 @@ from patternwork.treatment import scheduling
 from patternwork.treatment.models import Course
 
 SHARED_STATES = (Letter.State.SHARED, Letter.State.DISCUSSED)
-
-
-def get_course_for_letter(membership: Membership, public_id, *, user) -> Course:
-    """A course whose clinical documents the member may read; else an audited 404."""
-    course = (
-        Course.objects.filter(
-            Q(practice_id=membership.practice_id)
-            & scope_filter(clinical_scope(membership), "therapist_id"),
-            public_id=public_id,
-        )
-        .select_related("client", "practice", "therapist__user", "referral")
-        .first()
-    )
-    if course is None:
-        raise deny_not_found(
-            user=user, membership=membership, object_type="treatment.course", object_id=public_id
-        )
-    return course
-
-
-def note_admin_read(membership: Membership, course: Course, *, user) -> None:
-    """An admin reading clinical documents (allowed by the practice) leaves an audit event."""
-    if membership.role == Membership.Role.ADMIN:
-        record(
-            action="letter.read_by_admin",
-            actor=user,
-            actor_role=membership.role,
-            practice=membership.practice,
-            obj=course,
-        )
 
 
 def letter_of(course: Course) -> Letter | None:
@@ -83,18 +50,11 @@ def shared_letters_for(client: Client) -> list[Letter]:
     )
 
 
-def get_shared_letter_for(client: Client, public_id, *, user) -> Letter:
-    """One of the client's shared letters; a draft or anyone else's letter is a 404."""
-    letter = (
-        Letter.objects.filter(client=client, state__in=SHARED_STATES, public_id=public_id)
-        .select_related("practice", "client", "course__therapist__user")
-        .first()
+def shared_letter_rows() -> QuerySet[Letter]:
+    """Letters the therapist has shared: the only ones a client may open."""
+    return Letter.objects.filter(state__in=SHARED_STATES).select_related(
+        "practice", "client", "course__therapist__user"
     )
-    if letter is None:
-        raise deny_not_found(
-            user=user, membership=None, object_type="letters.letter", object_id=public_id
-        )
-    return letter
 
 
 def latest_version(letter: Letter) -> LetterVersion:

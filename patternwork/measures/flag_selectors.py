@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
-from patternwork.accounts.access import clinical_scope, deny_not_found, scope_filter
+from patternwork.accounts.access import clinical_scope, scope_filter
 from patternwork.accounts.models import Membership
 from patternwork.clients.models import Client
 from patternwork.measures.models import Response, RiskFlag
@@ -20,6 +20,12 @@ def flags_for(membership: Membership) -> QuerySet[RiskFlag]:
         Q(practice_id=membership.practice_id)
         & scope_filter(clinical_scope(membership), "course__therapist_id")
     ).select_related("client", "course__therapist__user", "response__appointment")
+
+
+def flag_rows() -> QuerySet[RiskFlag]:
+    return RiskFlag.objects.select_related(
+        "client", "course__therapist__user", "response__appointment", "practice"
+    )
 
 
 def open_flags_for(membership: Membership) -> QuerySet[RiskFlag]:
@@ -91,15 +97,6 @@ def closed_over_open_flags(membership: Membership) -> list[Client]:
         .select_related("therapist__user")
         .order_by("full_name", "client_number")
     )
-
-
-def get_flag_for(membership: Membership, public_id, *, user) -> RiskFlag:
-    flag = flags_for(membership).filter(public_id=public_id).first()
-    if flag is None:
-        raise deny_not_found(
-            user=user, membership=membership, object_type="measures.riskflag", object_id=public_id
-        )
-    return flag
 
 
 def risk_history(flag: RiskFlag) -> dict:

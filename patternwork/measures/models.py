@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from patternwork.accounts.access import Scope
 from patternwork.core.crypto import EncryptedTextField
 from patternwork.core.models import BaseModel
 
@@ -55,6 +56,10 @@ class Response(BaseModel):
         "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     version = models.PositiveIntegerField(default=1, editable=False)
+
+    access_scope = Scope(
+        therapist="course__therapist_id", client="client", clinical=True, kind="questionnaire"
+    )
 
     class Meta:
         ordering = ["completed_at", "id"]
@@ -141,6 +146,10 @@ class RiskFlag(BaseModel):
     action_note = EncryptedTextField(_("action taken"), blank=True)
 
     objects = RiskFlagQuerySet.as_manager()
+
+    access_scope = Scope(
+        therapist="course__therapist_id", client="client", clinical=True, kind="risk answer"
+    )
 
     class Meta:
         ordering = ["-raised_at", "-id"]

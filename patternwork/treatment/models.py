@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from patternwork.accounts.access import Scope
 from patternwork.core.crypto import EncryptedTextField
 from patternwork.core.models import BaseModel
 from patternwork.treatment import plan
@@ -68,6 +69,8 @@ class Course(BaseModel):
         _("reason for ending with risk flags open"), blank=True, editable=False
     )
     version = models.PositiveIntegerField(default=1, editable=False)
+
+    access_scope = Scope(therapist="therapist_id", client="client", clinical=False, kind="course")
 
     class Meta:
         ordering = ["-created_at"]
@@ -168,6 +171,13 @@ class Appointment(BaseModel):
 
     objects = AppointmentQuerySet.as_manager()
 
+    access_scope = Scope(
+        therapist="course__therapist_id",
+        client="course__client",
+        clinical=False,
+        kind="appointment",
+    )
+
     class Meta:
         ordering = ["starts_at", "id"]
         constraints = [
@@ -233,6 +243,13 @@ class SessionNote(BaseModel):
         on_delete=models.PROTECT,
         related_name="+",
         editable=False,
+    )
+
+    access_scope = Scope(
+        therapist="course__therapist_id",
+        client="course__client",
+        clinical=True,
+        kind="session note",
     )
 
     class Meta:

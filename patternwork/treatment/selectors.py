@@ -11,17 +11,13 @@ from datetime import date, datetime
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404
 
 from patternwork.accounts.access import (
     clinical_scope,
-    deny_not_found,
     record_scope,
     scope_filter,
 )
 from patternwork.accounts.models import Membership
-from patternwork.audit.models import AuditEvent
-from patternwork.audit.services import record
 from patternwork.clients.models import Client
 from patternwork.treatment import plan, scheduling
 from patternwork.treatment.models import (
@@ -42,15 +38,6 @@ def courses_for(membership: Membership) -> QuerySet[Course]:
     ).select_related("client", "therapist__user", "practice")
 
 
-def get_course_for(membership: Membership, public_id, *, user) -> Course:
-    course = courses_for(membership).filter(public_id=public_id).first()
-    if course is None:
-        raise deny_not_found(
-            user=user, membership=membership, object_type="treatment.course", object_id=public_id
-        )
-    return course
-
-
 def appointments_for(membership: Membership) -> QuerySet[Appointment]:
     return Appointment.objects.filter(
         Q(practice_id=membership.practice_id)
@@ -58,49 +45,20 @@ def appointments_for(membership: Membership) -> QuerySet[Appointment]:
     ).select_related("course__client", "course__practice", "therapist__user")
 
 
-def get_appointment_for(membership: Membership, public_id, *, user) -> Appointment:
-    appointment = appointments_for(membership).filter(public_id=public_id).first()
-    if appointment is None:
-        raise deny_not_found(
-            user=user,
-            membership=membership,
-            object_type="treatment.appointment",
-            object_id=public_id,
-        )
-    return appointment
+def course_rows() -> QuerySet[Course]:
+    """Courses with what their pages show; scope them with accounts.access."""
+    return Course.objects.select_related("client", "therapist__user", "practice", "referral")
+
+
+def appointment_rows() -> QuerySet[Appointment]:
+    return Appointment.objects.select_related(
+        "course__client", "course__practice", "course__therapist__user", "therapist__user"
+    )
 
 
 def can_read_clinical(membership: Membership, course: Course) -> bool:
     scope = clinical_scope(membership)
     return scope is None or course.therapist_id in scope
-
-
-def notes_visible(membership: Membership, course: Course, *, user) -> bool:
-    """Whether the member may read this course's notes; an admin's read is audited."""
-    if not can_read_clinical(membership, course):
-        return False
-    if membership.role == Membership.Role.ADMIN:
-        record(
-            action="note.read_by_admin",
-            actor=user,
-            actor_role=membership.role,
-            practice=membership.practice,
-            obj=course,
-        )
-    return True
-
-
-def get_note_appointment_for(membership: Membership, public_id, *, user) -> Appointment:
-    """An appointment whose note the member may read and write; else an audited 404."""
-    appointment = appointments_for(membership).filter(public_id=public_id).first()
-    if appointment is None or not can_read_clinical(membership, appointment.course):
-        raise deny_not_found(
-            user=user,
-            membership=membership,
-            object_type="treatment.sessionnote",
-            object_id=public_id,
-        )
-    return appointment
 
 
 def note_for(appointment: Appointment) -> SessionNote | None:
@@ -292,20 +250,3 @@ def client_appointments(client: Client) -> QuerySet[Appointment]:
 def upcoming_appointments(client: Client, now: datetime) -> QuerySet[Appointment]:
     """Booked appointments that have not yet ended (one under way included)."""
     return client_appointments(client).filter(status=Appointment.Status.BOOKED, ends_at__gt=now)
-
-
-def get_client_appointment(client: Client, public_id) -> Appointment:
-    """One of the client's own appointments; any other is an audited 404."""
-    appointment = client_appointments(client).filter(public_id=public_id).first()
-    if appointment is None:
-        record(
-            action="access.denied",
-            actor=client.user,
-            actor_role="client",
-            practice=client.practice,
-            outcome=AuditEvent.Outcome.DENIED,
-            object_type="treatment.appointment",
-            object_id=str(public_id),
-        )
-        raise Http404("Not found.")
-    return appointment

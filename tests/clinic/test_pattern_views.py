@@ -280,14 +280,22 @@ def test_pattern_without_episodes_says_none_are_logged(client, login, therapist,
     )
 
 
-def test_pattern_reading_writes_nothing_to_the_audit_log(client, login, therapist, course, cats):
+def test_pattern_reading_records_one_access_event(client, login, therapist, course, cats):
     log(course, cats["close"])
     login(therapist)
     before = AuditEvent.objects.count()
 
     response = get(client, course)
 
-    assert (response.status_code, AuditEvent.objects.count()) == (200, before)
+    [event] = AuditEvent.objects.order_by("id")[before:]
+    assert response.status_code == 200
+    assert (event.action, event.actor, event.actor_role, event.object_id, event.changes) == (
+        "record.read",
+        therapist.user,
+        "therapist",
+        str(course.client.public_id),
+        {"kind": "relationship pattern"},
+    )
 
 
 def test_pattern_is_open_to_the_supervisor(client, login, therapist, supervisor, course, cats):
@@ -383,7 +391,7 @@ def test_pattern_query_count_does_not_grow_with_the_episodes(
     # Session, user, device and membership; the client; the episodes with their people,
     # appointments and courses; their categories; the practice's categories; the
     # referral count in the navigation; the session saved (three with its savepoint).
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = get(client, course)
 
     page = response.context["page"]

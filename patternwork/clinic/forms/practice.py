@@ -39,7 +39,16 @@ class SuperviseesForm(forms.Form):
         self.fields["supervisees"].label_from_instance = lambda m: m.user.full_name
 
 
+NO_SUCH_CLIENT = _("No client of this practice has that number.")
+
+
 class AuditFilterForm(forms.Form):
+    client = forms.CharField(
+        label=_("Client number"),
+        required=False,
+        max_length=20,
+        help_text=_("Everything recorded about one client: who read their record, and when."),
+    )
     action = forms.CharField(label=_("Action"), required=False, max_length=64)
     actor = forms.CharField(label=_("Person (email)"), required=False, max_length=254)
     object_type = forms.CharField(label=_("Object type"), required=False, max_length=64)

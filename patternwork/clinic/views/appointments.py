@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from patternwork.accounts.access import fetch, reader_for, record_read
 from patternwork.accounts.models import Membership
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.courses import AmendmentForm, CancelForm, MoveForm, NoteForm
@@ -25,7 +26,7 @@ CLINICIANS = (Role.THERAPIST, Role.SUPERVISOR, Role.ADMIN)
 
 
 def _appointment(request, public_id) -> Appointment:
-    return selectors.get_appointment_for(request.membership, public_id, user=request.user)
+    return fetch(reader_for(request), selectors.appointment_rows(), public_id)
 
 
 def _note_form(appointment, note, data=None):
@@ -46,7 +47,9 @@ def _session_page(
     status=200,
 ):
     course = appointment.course
-    notes_visible = selectors.notes_visible(request.membership, course, user=request.user)
+    notes_visible = selectors.can_read_clinical(request.membership, course)
+    if notes_visible:
+        record_read(reader_for(request), [course.client], "session")
     note = selectors.note_for(appointment) if notes_visible else None
     phase = None
     if appointment.session_number:
@@ -163,7 +166,7 @@ def appointment_move(request, public_id):
 
 
 def _note_appointment(request, public_id) -> Appointment:
-    return selectors.get_note_appointment_for(request.membership, public_id, user=request.user)
+    return fetch(reader_for(request), selectors.appointment_rows(), public_id, reads="session note")
 
 
 @staff_view(*CLINICIANS)

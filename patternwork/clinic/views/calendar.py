@@ -7,7 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from patternwork.clients.selectors import get_client_for
+from patternwork.accounts.access import fetch, reader_for
+from patternwork.clients.selectors import client_rows
 from patternwork.clinic.decorators import staff_view
 from patternwork.core.http import ics_response
 from patternwork.treatment.calendar.events import (
@@ -63,7 +64,7 @@ def calendar_feed_revoke(request):
 @staff_view()
 def client_calendar(request, public_id):
     """The client's appointments as an .ics file to give to the client."""
-    client = get_client_for(request.membership, public_id, user=request.user)
+    client = fetch(reader_for(request), client_rows(), public_id)
     practice = request.membership.practice
     body = render_client_calendar(
         appointments=appointments_for(request.membership).filter(course__client=client),

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from patternwork.accounts.access import fetch, reader_for, record_read
 from patternwork.accounts.models import Membership
 from patternwork.clients import selectors
 from patternwork.clients.models import Client
@@ -30,6 +31,13 @@ def _assignable(practice):
         .select_related("user")
         .order_by("user__full_name")
     )
+
+
+def _shown_flags(request, flags):
+    """The open flags whose answers this member may read; showing them is a recorded read."""
+    shown = flag_selectors.readable_by(request.membership, flags)
+    record_read(reader_for(request), [flag.client for flag in shown], "risk answer")
+    return shown
 
 
 @staff_view()
@@ -107,13 +115,13 @@ def _detail(request, client, *, assign=None, clashing=(), status=200):
 
 @staff_view()
 def client_detail(request, public_id):
-    client = selectors.get_client_for(request.membership, public_id, user=request.user)
+    client = fetch(reader_for(request), selectors.client_rows(), public_id)
     return _detail(request, client)
 
 
 @staff_view()
 def client_edit(request, public_id):
-    client = selectors.get_client_for(request.membership, public_id, user=request.user)
+    client = fetch(reader_for(request), selectors.client_rows(), public_id)
     flags = flag_selectors.open_flags_of(client)
     # The form works on a copy: the service compares against the stored row.
     form = ClientForm(
@@ -145,7 +153,7 @@ def client_edit(request, public_id):
         "form": form,
         "client": client,
         # Closing the record asks about these: the count for all, the answers in scope.
-        "flags": flag_selectors.readable_by(request.membership, flags),
+        "flags": _shown_flags(request, flags),
         "open_flag_count": len(flags),
     }
     return render(request, "clinic/clients/client_form.html", context, status=status)
@@ -157,7 +165,7 @@ def client_assign(request, public_id):
     """Assign a therapist. If the new therapist is busy at any of the client's booked
     times, nothing changes and the page lists those sessions, each linked to its page
     where it can be moved."""
-    client = selectors.get_client_for(request.membership, public_id, user=request.user)
+    client = fetch(reader_for(request), selectors.client_rows(), public_id)
     form = AssignTherapistForm(request.POST, therapists=_assignable(request.membership.practice))
     if not form.is_valid():
         return _detail(request, client, assign=form, status=400)

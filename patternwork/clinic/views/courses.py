@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from patternwork.accounts.access import fetch, reader_for, record_read
 from patternwork.accounts.models import Membership
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.courses import AssessmentForm, ChangePlanForm, EndCourseForm, PlanForm
@@ -25,13 +26,24 @@ CLINICIANS = (Role.THERAPIST, Role.SUPERVISOR, Role.ADMIN)
 
 
 def _course(request, public_id):
-    return selectors.get_course_for(request.membership, public_id, user=request.user)
+    return fetch(reader_for(request), selectors.course_rows(), public_id)
+
+
+def _shown_flags(request, flags):
+    """The open flags whose answers this member may read; showing them is a recorded read."""
+    shown = flag_selectors.readable_by(request.membership, flags)
+    record_read(reader_for(request), [flag.client for flag in shown], "risk answer")
+    return shown
 
 
 @staff_view()
 def course_detail(request, public_id):
     course = _course(request, public_id)
     view = caseloads.course_overview(course)
+    clinical = selectors.can_read_clinical(request.membership, course)
+    if clinical:
+        # The page shows the course's scores and risk answers.
+        record_read(reader_for(request), [course.client], "course")
     return render(
         request,
         "clinic/courses/course_detail.html",
@@ -39,10 +51,8 @@ def course_detail(request, public_id):
             "course": course,
             "client": course.client,
             "view": view,
-            "notes_visible": selectors.notes_visible(request.membership, course, user=request.user),
-            "measures": course_measures(course)
-            if selectors.can_read_clinical(request.membership, course)
-            else None,
+            "notes_visible": clinical,
+            "measures": course_measures(course) if clinical else None,
             "journal": journal_selectors.course_journal(request.membership, course),
         },
     )
@@ -146,7 +156,7 @@ def course_end(request, public_id):
             "client": course.client,
             "form": form,
             # Risk answers and scores are clinical content: others see only the count.
-            "flags": flag_selectors.readable_by(request.membership, flags),
+            "flags": _shown_flags(request, flags),
             "open_flag_count": len(flags),
             "ending": due_at_ending(course) if clinical and course.is_open else None,
         },

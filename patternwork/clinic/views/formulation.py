@@ -7,7 +7,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from patternwork.accounts.access import fetch, reader_for
 from patternwork.accounts.models import Membership
+from patternwork.clients.selectors import client_rows
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.formulation import AgreeForm, EpisodeForm, IpafForm
 from patternwork.core.forms import add_service_errors
@@ -33,7 +35,7 @@ def _episode_form(request, client, data=None, instance=None, initial=None):
 
 @staff_view()
 def episode_list(request, public_id):
-    client = selectors.get_client_for_formulation(request.membership, public_id, user=request.user)
+    client = fetch(reader_for(request), client_rows(), public_id, reads="relationship episodes")
     course = client.courses.exclude(state=Course.State.ENDED).first()
     return render(
         request,
@@ -44,7 +46,12 @@ def episode_list(request, public_id):
 
 @staff_view(*CLINICIANS)
 def episode_new(request, public_id):
-    course = selectors.get_course_for_formulation(request.membership, public_id, user=request.user)
+    course = fetch(
+        reader_for(request),
+        treatment_selectors.course_rows(),
+        public_id,
+        reads="relationship episodes",
+    )
     appointment = None
     if request.GET.get("appointment") or request.POST.get("appointment"):
         key = request.POST.get("appointment") or request.GET.get("appointment")
@@ -88,7 +95,7 @@ def episode_new(request, public_id):
 
 @staff_view(*CLINICIANS)
 def episode_detail(request, public_id):
-    episode = selectors.get_episode_for(request.membership, public_id, user=request.user)
+    episode = fetch(reader_for(request), selectors.episodes_query(), public_id)
     form = _episode_form(request, episode.client, request.POST or None, instance=episode)
     if request.method == "POST" and form.is_valid():
         try:
@@ -138,7 +145,7 @@ def _prefill(latest, pattern, *, use_suggestions: bool) -> dict:
 
 @staff_view()
 def ipaf(request, public_id):
-    course = selectors.get_course_for_formulation(request.membership, public_id, user=request.user)
+    course = fetch(reader_for(request), treatment_selectors.course_rows(), public_id, reads="IPAF")
     pattern = selectors.pattern_view(course.client)
     versions = selectors.ipaf_versions(course)
     episodes = [e for e in pattern.episodes if e.course_id == course.pk]
@@ -182,7 +189,7 @@ def ipaf(request, public_id):
 
 @staff_view()
 def ipaf_compare(request, public_id):
-    course = selectors.get_course_for_formulation(request.membership, public_id, user=request.user)
+    course = fetch(reader_for(request), treatment_selectors.course_rows(), public_id, reads="IPAF")
     versions = {str(v.public_id): v for v in selectors.ipaf_versions(course)}
     left = versions.get(request.GET.get("a", ""))
     right = versions.get(request.GET.get("b", ""))
@@ -206,7 +213,7 @@ def ipaf_compare(request, public_id):
 @staff_view(*CLINICIANS)
 @require_POST
 def ipaf_agree(request, public_id):
-    version = selectors.get_ipaf_version_for(request.membership, public_id, user=request.user)
+    version = fetch(reader_for(request), selectors.ipaf_rows(), public_id)
     form = AgreeForm(request.POST)
     if form.is_valid():
         try:

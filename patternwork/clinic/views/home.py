@@ -2,6 +2,7 @@ from django import forms
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from patternwork.accounts.access import reader_for, record_read
 from patternwork.accounts.models import Membership
 from patternwork.clinic.decorators import staff_view
 from patternwork.reports import caseload as caseloads
@@ -64,4 +65,6 @@ def home(request):
         overdue_only=filters.get("overdue", False),
         therapist=filters.get("therapist", ""),
     )
+    # The open risk flags at the top show each answer.
+    record_read(reader_for(request), [flag.client for flag in caseload.flags], "risk answer")
     return render(request, "clinic/caseload.html", {"caseload": caseload, "form": form})

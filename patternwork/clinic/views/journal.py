@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from patternwork.accounts.access import fetch, reader_for
 from patternwork.accounts.models import Membership
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.journal import EpisodeFromEntryForm
@@ -20,7 +21,8 @@ from patternwork.formulation import journal
 from patternwork.formulation import journal_selectors as selectors
 from patternwork.formulation import journal_services as services
 from patternwork.formulation import services as formulation_services
-from patternwork.formulation.selectors import get_course_for_formulation, people_of
+from patternwork.formulation.selectors import people_of
+from patternwork.treatment.selectors import course_rows
 
 Role = Membership.Role
 CLINICIANS = (Role.THERAPIST, Role.SUPERVISOR, Role.ADMIN)
@@ -29,11 +31,10 @@ PAGE_SIZE = 50
 
 @staff_view()
 def journal_list(request, public_id):
-    course = get_course_for_formulation(request.membership, public_id, user=request.user)
+    course = fetch(reader_for(request), course_rows(), public_id, reads="journal")
     page = Paginator(selectors.shared_entries_of_course(course), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    selectors.record_admin_read(request.membership, course, user=request.user)
     return render(
         request,
         "clinic/journal/journal_list.html",
@@ -47,7 +48,7 @@ def journal_list(request, public_id):
 
 
 def _entry(request, public_id):
-    return selectors.get_shared_entry_for(request.membership, public_id, user=request.user)
+    return fetch(reader_for(request), selectors.shared_entry_rows(), public_id)
 
 
 def _entry_page(request, entry, form=None, status=200):
@@ -56,7 +57,6 @@ def _entry_page(request, entry, form=None, status=200):
     )
     if can_make and form is None:
         form = EpisodeFromEntryForm(people=people_of(entry.client))
-    selectors.record_admin_read(request.membership, entry, user=request.user)
     return render(
         request,
         "clinic/journal/entry_detail.html",

@@ -13,12 +13,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from patternwork.accounts.access import fetch, reader_for
 from patternwork.accounts.models import Membership
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.letters import LetterForm, ShareForm
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
 from patternwork.core.forms import add_service_errors
 from patternwork.letters import drafting, rendering, selectors, services
+from patternwork.treatment.selectors import course_rows
 
 Role = Membership.Role
 CLINICIANS = (Role.THERAPIST, Role.SUPERVISOR, Role.ADMIN)
@@ -35,7 +37,7 @@ def pdf_response(content: bytes, filename: str) -> FileResponse:
 
 
 def _course(request, public_id):
-    return selectors.get_course_for_letter(request.membership, public_id, user=request.user)
+    return fetch(reader_for(request), course_rows(), public_id, reads="goodbye letter")
 
 
 def _existing_letter(course):
@@ -82,7 +84,6 @@ def letter_page(request, public_id):
     course = _course(request, public_id)
     letter = selectors.letter_of(course)
     if request.method != "POST":
-        selectors.note_admin_read(request.membership, course, user=request.user)
         return _page(request, course, letter)
     if letter is None:
         raise Http404("No goodbye letter yet.")

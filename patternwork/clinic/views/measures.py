@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from patternwork.accounts.access import fetch, reader_for, record_read
 from patternwork.accounts.models import Membership
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.measures import AcknowledgeForm, MeasuresForm
@@ -63,8 +64,8 @@ def _warn_if_flagged(request, responses) -> None:
 
 @staff_view(*CLINICIANS)
 def measures_record(request, public_id):
-    appointment = selectors.get_note_appointment_for(
-        request.membership, public_id, user=request.user
+    appointment = fetch(
+        reader_for(request), selectors.appointment_rows(), public_id, reads="questionnaires"
     )
     recorded = flag_selectors.responses_at(appointment, include_drafts=True)
     # Reached from the ending page: back there once saved, to finish ending the course.
@@ -127,7 +128,7 @@ def measures_record(request, public_id):
 
 @staff_view(*CLINICIANS)
 def risk_flag(request, public_id):
-    flag = flag_selectors.get_flag_for(request.membership, public_id, user=request.user)
+    flag = fetch(reader_for(request), flag_selectors.flag_rows(), public_id)
     form = AcknowledgeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -159,6 +160,7 @@ def oversight(request):
     milestones across the member's scope."""
     caseload = caseloads.caseload(request.membership)
     flags = list(flag_selectors.open_flags_for(request.membership))
+    record_read(reader_for(request), [flag.client for flag in flags], "risk answer")
     behind = [row for row in caseload.rows if row.overdue]
     return render(
         request,

@@ -13,8 +13,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from patternwork.accounts.access import require_role
+from patternwork.accounts.access import fetch, reader_for, require_role
 from patternwork.accounts.models import Membership
+from patternwork.clients.selectors import client_rows
 from patternwork.clinic.decorators import is_htmx, staff_view
 from patternwork.clinic.forms.patterns import CategoryAddForm, CategoryForm, SuggestForm
 from patternwork.clinic.pattern_figures import PART_TITLES, PatternFigures
@@ -28,7 +29,7 @@ ADMIN = Membership.Role.ADMIN
 @staff_view()
 @require_GET
 def pattern(request, public_id):
-    client = selectors.get_client_for_formulation(request.membership, public_id, user=request.user)
+    client = fetch(reader_for(request), client_rows(), public_id, reads="relationship pattern")
     page = PatternFigures(selectors.pattern_view(client)).page()
     return render(request, "clinic/patterns/pattern.html", {"client": client, "page": page})
 
@@ -37,7 +38,7 @@ def pattern(request, public_id):
 
 
 def _category(request, public_id) -> Category:
-    return selectors.get_category_for(request.membership, public_id, user=request.user)
+    return fetch(reader_for(request), Category, public_id)
 
 
 def _category_set_page(request, form, *, status=200):

@@ -6,9 +6,10 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from patternwork.accounts.access import fetch, reader_for
 from patternwork.accounts.models import Membership
 from patternwork.clients import logins
-from patternwork.clients.selectors import get_client_for
+from patternwork.clients.selectors import client_rows
 from patternwork.clinic.decorators import staff_view
 
 Role = Membership.Role
@@ -18,7 +19,7 @@ ALLOWED = (Role.THERAPIST, Role.SUPERVISOR, Role.ADMIN)
 
 
 def _act(request, public_id, service, done: str):
-    client = get_client_for(request.membership, public_id, user=request.user)
+    client = fetch(reader_for(request), client_rows(), public_id)
     try:
         service(client=client, by=request.membership)
     except ValidationError as error:

@@ -8,10 +8,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from patternwork.accounts import selectors, services
+from patternwork.accounts.access import reader_for, visible
 from patternwork.accounts.models import Membership
 from patternwork.audit.selectors import events_for_practice
+from patternwork.clients.models import Client
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.practice import (
+    NO_SUCH_CLIENT,
     AuditFilterForm,
     InviteStaffForm,
     PracticeSettingsForm,
@@ -165,7 +168,18 @@ def staff_reactivate(request, public_id):
 @staff_view(ADMIN)
 def audit_log(request):
     form = AuditFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters = dict(form.cleaned_data) if form.is_valid() else {}
+    if filters.get("client"):
+        client = (
+            visible(reader_for(request), Client)
+            .filter(client_number__iexact=filters["client"].strip())
+            .first()
+        )
+        if client is None:
+            form.add_error("client", NO_SUCH_CLIENT)
+            filters = {}
+        else:
+            filters["client_record"] = client
     events = events_for_practice(request.membership, filters=filters)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()

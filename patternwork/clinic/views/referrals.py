@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from patternwork.accounts.access import record_scope
+from patternwork.accounts.access import fetch, reader_for, record_scope
 from patternwork.clients import services
 from patternwork.clients.models import Referral
-from patternwork.clients.selectors import get_referral_for, referrals_for
+from patternwork.clients.selectors import referral_rows, referrals_for
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.referrals import (
     DECIDED_STATUSES,
@@ -96,7 +96,7 @@ def referral_create(request):
 
 
 def _referral(request, public_id) -> Referral:
-    return get_referral_for(request.membership, public_id, user=request.user)
+    return fetch(reader_for(request), referral_rows(), public_id)
 
 
 def _detail(request, referral, *, status=200, decline_form=None, accept_form=None):

@@ -15,7 +15,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from patternwork.accounts.access import fetch, reader_for
 from patternwork.clients.models import Client
+from patternwork.clients.selectors import client_rows
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.relationship_map import (
     MAP_READ_ONLY,
@@ -95,7 +97,7 @@ def _map_context(client: Client, form: PersonForm) -> dict:
 
 @staff_view()
 def relationship_map(request, public_id):
-    client = selectors.get_client_for_formulation(request.membership, public_id, user=request.user)
+    client = fetch(reader_for(request), client_rows(), public_id, reads="relationship map")
     form = PersonForm(request.POST or None, client=client)
     if request.method == "POST" and form.is_valid():
         try:
@@ -126,7 +128,7 @@ def _edit_page(request, person: Person, form: PersonForm, status: int = 200):
 
 @staff_view()
 def person_edit(request, public_id):
-    person = selectors.get_person_for(request.membership, public_id, user=request.user)
+    person = fetch(reader_for(request), selectors.person_rows(), public_id)
     form = PersonForm(request.POST or None, client=person.client, initial=person_initial(person))
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["loaded"] != loaded_stamp(person):
@@ -146,7 +148,7 @@ def person_edit(request, public_id):
 @staff_view()
 @require_POST
 def person_archive(request, public_id):
-    person = selectors.get_person_for(request.membership, public_id, user=request.user)
+    person = fetch(reader_for(request), selectors.person_rows(), public_id)
     if not map_is_editable(person.client):
         # The page says why: the record is closed and the map is read-only.
         form = PersonForm(client=person.client, initial=person_initial(person))

@@ -26,6 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 from patternwork.accounts import services as accounts
+from patternwork.accounts.access import fetch, reader_for
 from patternwork.accounts.middleware import SESSION_STARTED
 from patternwork.accounts.models import DEFAULT_CRISIS_INFORMATION, Practice, User
 from patternwork.accounts.totp import base32_secret, confirmed_device, qr_svg_path
@@ -283,7 +284,7 @@ def calendar(request):
 @client_view
 def questionnaire(request, public_id):
     client = request.client
-    appointment = treatment_selectors.get_client_appointment(client, public_id)
+    appointment = fetch(reader_for(request), treatment_selectors.appointment_rows(), public_id)
     sheet = questionnaires.sheet_for(appointment, timezone.now())
     context = {"client": client, "practice": client.practice, "sheet": sheet}
     if not sheet.is_open:
@@ -324,7 +325,7 @@ def questionnaire(request, public_id):
 def questionnaire_done(request, public_id):
     """After saving or sending: thanks, and the crisis information first if it is needed."""
     client = request.client
-    appointment = treatment_selectors.get_client_appointment(client, public_id)
+    appointment = fetch(reader_for(request), treatment_selectors.appointment_rows(), public_id)
     sheet = questionnaires.sheet_for(appointment, timezone.now())
     if all(q.response is None for q in sheet.due):
         return redirect("portal:questionnaire", public_id=appointment.public_id)

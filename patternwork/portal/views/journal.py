@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from patternwork.accounts.access import fetch, reader_for, record_read
 from patternwork.core.concurrency import StaleEdit
 from patternwork.core.forms import add_service_errors
 from patternwork.formulation import journal
@@ -41,6 +42,8 @@ def journal_list(request):
         request.GET.get("page")
     )
     rows = [(entry, selectors.excerpt(entry)) for entry in page]
+    if rows:
+        record_read(reader_for(request), [client], "journal")
     return render(
         request,
         "portal/journal/journal_list.html",
@@ -84,7 +87,7 @@ def journal_new(request):
 
 
 def _entry(request, public_id):
-    return selectors.get_entry_of_client(request.client, public_id, user=request.user)
+    return fetch(reader_for(request), selectors.entries_of_client(request.client), public_id)
 
 
 def _entry_page(request, entry, form=None, status=200):

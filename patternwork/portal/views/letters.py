@@ -9,6 +9,7 @@ import io
 from django.http import FileResponse
 from django.shortcuts import render
 
+from patternwork.accounts.access import fetch, reader_for
 from patternwork.letters import rendering, selectors, services
 from patternwork.portal.decorators import client_view
 
@@ -28,7 +29,7 @@ def letter_list(request):
 
 
 def _shared_letter(request, public_id):
-    return selectors.get_shared_letter_for(request.client, public_id, user=request.user)
+    return fetch(reader_for(request), selectors.shared_letter_rows(), public_id)
 
 
 @client_view
