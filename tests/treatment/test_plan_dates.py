@@ -154,9 +154,7 @@ NOW = datetime(2026, 4, 1, 11, 0, tzinfo=UTC)
         (NOW + timedelta(minutes=1), False, True),
     ],
 )
-def test_booking_needs_a_time_to_come_and_recording_one_that_has_started(
-    start, booking, recording
-):
+def test_booking_needs_a_time_to_come_and_recording_one_that_has_started(start, booking, recording):
     assert booking_in_past(start=start, now=NOW) is booking
     assert past_session_in_future(start=start, now=NOW) is recording
 
