@@ -169,15 +169,17 @@ FROM (SELECT course_no, {measure} AS total,
 GROUP BY course_no
 """
 
+# `generate` never breaks the plan's date rules (first session on or after the referral,
+# the end after the last session), so no summary carries a date problem.
 SUMMARY_SQL = """
 INSERT INTO measures_outcomesummary
     (course_id, practice_id, therapist_id, referral_received_on, started_on, first_session_on,
      ended_on, ended, attended, did_not_attend, phq9_first, phq9_last, phq9_count,
-     gad7_first, gad7_last, gad7_count)
+     gad7_first, gad7_last, gad7_count, date_problems)
 SELECT %s + c.course_no, %s, m.membership_id, c.referral_on, c.started_on, c.first_session_on,
        c.ended_on, %s, c.attended, c.dna,
        p.first_total, p.last_total, COALESCE(p.scores, 0),
-       g.first_total, g.last_total, COALESCE(g.scores, 0)
+       g.first_total, g.last_total, COALESCE(g.scores, 0), ''
 FROM bench_course c
 JOIN bench_therapist m ON m.therapist_no = c.therapist_no
 LEFT JOIN ({phq9}) p ON p.course_no = c.course_no

@@ -7,11 +7,13 @@ and last score is the pure outcomes module's, so the summary and the pure rules 
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from datetime import date
+
+from django.db.models import Count, Max, Min, Q
 
 from patternwork.measures import config, outcomes
 from patternwork.measures.models import OutcomeSummary, Response
-from patternwork.treatment import scheduling
+from patternwork.treatment import plan, scheduling
 from patternwork.treatment.models import Appointment, Course
 
 PHQ9 = "PHQ-9"
@@ -44,6 +46,26 @@ def course_outcome(course: Course) -> outcomes.CourseOutcome:
     return outcomes.course_outcome(
         depression, anxiety, finished=finished, config=config.outcome_config()
     )
+
+
+def date_problems(course: Course, *, received_on: date | None, ended_on: date | None) -> str:
+    """The course's breaches of the plan's date rules, as the summary stores them.
+
+    Its earliest and latest sessions that were not cancelled stand for all of them: a
+    session breaks a rule only by being too early or too late.
+    """
+    span = course.appointments.exclude(
+        status__in=[Appointment.Status.CANCELLED_CLIENT, Appointment.Status.CANCELLED_THERAPIST]
+    ).aggregate(first=Min("starts_at"), last=Max("starts_at"))
+    sessions = [
+        scheduling.local_date(course.practice, moment)
+        for moment in (span["first"], span["last"])
+        if moment is not None
+    ]
+    problems = plan.date_problems(
+        referral_received=received_on, start=course.start_date, end=ended_on, sessions=sessions
+    )
+    return plan.encode_problems(problems)
 
 
 def refresh_outcome_summary(course: Course) -> OutcomeSummary:
@@ -87,5 +109,8 @@ def refresh_outcome_summary(course: Course) -> OutcomeSummary:
         "gad7_last": total(result.anxiety.last),
         "gad7_count": len(anxiety),
     }
+    values["date_problems"] = date_problems(
+        course, received_on=values["referral_received_on"], ended_on=values["ended_on"]
+    )
     summary, _ = OutcomeSummary.objects.update_or_create(course=course, defaults=values)
     return summary

@@ -3,8 +3,9 @@
 Three queries whatever the number of courses (DESIGN.md sections 4, 6 and 8): one
 aggregate over the per-course outcome summaries (`measures.OutcomeSummary`, kept current
 by the measures and treatment services in the same transaction as each write), one count
-of courses per length of wait, and one count of referrals. No course is looped over in
-Python.
+of courses per length of wait, and one count of referrals; a fourth lists the first few
+courses whose dates break the plan's rules, when there are any. No course is looped
+over in Python.
 
 Definitions (domain.md 2.3; the outcome rules are `patternwork.measures.outcomes`, and
 `outcome_conditions` below states them in SQL one for one):
@@ -24,6 +25,11 @@ Definitions (domain.md 2.3; the outcome rules are `patternwork.measures.outcomes
 - waits: days from the referral being received to the first attended treatment session,
   for finished courses that came from a referral; the share seen within 42 days (6 weeks)
   and within 126 days (18 weeks), as the NHS Talking Therapies waiting-time standards.
+- data quality: a course whose dates break the plan's date rules
+  (`treatment.plan.date_problems`, flagged on its summary when it is refreshed) never
+  enters a wait figure; the report counts such courses in its scope, whatever the
+  period, counts the finished ones in the period that the waits leave out for it, and
+  lists the first `DATE_PROBLEMS_LISTED` for correction.
 - scope: `therapist` or `scope` limit every figure to those therapists' courses, and
   referrals to those whose course is with one of them.
 """
@@ -53,10 +59,12 @@ from patternwork.measures.definitions import Comparator, Threshold
 from patternwork.measures.models import OutcomeSummary
 from patternwork.measures.outcomes import OutcomeConfig, Rate, ServiceRates
 from patternwork.measures.summary import GAD7, PHQ9
+from patternwork.treatment import plan
 from patternwork.treatment.models import Course
 
 WITHIN_6_WEEKS = 42
 WITHIN_18_WEEKS = 126
+DATE_PROBLEMS_LISTED = 50
 UNSUPPORTED_MEASURES = (
     "The outcome summary holds {summary}; a report on {depression} and {anxiety} needs its "
     "scores there first."
@@ -97,6 +105,30 @@ class Waits:
 
 
 @dataclass(frozen=True)
+class DatedWrongly:
+    """A course whose dates break the plan's rules, as the data-quality list shows it."""
+
+    course_id: object  # the course's public id
+    client_name: str
+    client_number: str
+    therapist_name: str
+    problems: tuple[plan.DateProblem, ...]
+
+
+@dataclass(frozen=True)
+class DataQuality:
+    """Courses in scope whose dates break the rules, and the waits left out for it."""
+
+    count: int
+    left_out_of_waits: int
+    listed: tuple[DatedWrongly, ...]
+
+    @property
+    def unlisted(self) -> int:
+        return self.count - len(self.listed)
+
+
+@dataclass(frozen=True)
 class ServiceReport:
     referrals: int
     started: int
@@ -106,6 +138,7 @@ class ServiceReport:
     paired: Rate
     at_caseness: Rate
     waits: Waits
+    data_quality: DataQuality
 
     @property
     def finished(self) -> int:
@@ -215,12 +248,16 @@ def _median(histogram: Sequence[tuple[int, int]], count: int) -> Fraction | None
     raise ValueError("histogram does not add up to count")
 
 
+# Whether a summary row's dates break the plan's rules (flagged when it is refreshed).
+DATED_WRONGLY = ~Q(date_problems="")
+WAITED = Q(referral_received_on__isnull=False, first_session_on__isnull=False)
+
+
 def _waits(rows: QuerySet[OutcomeSummary], finished: Q) -> Waits:
     histogram = [
         (days, courses)
-        for days, courses in rows.filter(
-            finished, referral_received_on__isnull=False, first_session_on__isnull=False
-        )
+        for days, courses in rows.filter(finished, WAITED)
+        .exclude(DATED_WRONGLY)
         .annotate(days=DaysBetween(F("first_session_on"), F("referral_received_on")))
         .values("days")
         .annotate(courses=Count("pk"))
@@ -234,6 +271,31 @@ def _waits(rows: QuerySet[OutcomeSummary], finished: Q) -> Waits:
         median_days=_median(histogram, count),
         within_6_weeks=Rate(sum(c for d, c in histogram if d <= WITHIN_6_WEEKS), count),
         within_18_weeks=Rate(sum(c for d, c in histogram if d <= WITHIN_18_WEEKS), count),
+    )
+
+
+def _dated_wrongly(rows: QuerySet[OutcomeSummary]) -> tuple[DatedWrongly, ...]:
+    listed = (
+        rows.filter(DATED_WRONGLY)
+        .order_by("therapist_id", "course_id")
+        .values_list(
+            "course__public_id",
+            "course__client__full_name",
+            "course__client__preferred_name",
+            "course__client__client_number",
+            "therapist__user__full_name",
+            "date_problems",
+        )[:DATE_PROBLEMS_LISTED]
+    )
+    return tuple(
+        DatedWrongly(
+            course_id=course_id,
+            client_name=preferred or full_name,
+            client_number=number,
+            therapist_name=therapist,
+            problems=plan.decode_problems(stored),
+        )
+        for course_id, full_name, preferred, number, therapist, stored in listed
     )
 
 
@@ -297,6 +359,8 @@ def service_report(
         reliable_recovery=finished_and("reliable_recovery"),
         reliable_improvement=finished_and("reliable_improvement"),
         reliable_deterioration=finished_and("reliable_deterioration"),
+        dated_wrongly=Count("pk", filter=DATED_WRONGLY),
+        left_out_of_waits=Count("pk", filter=finished & WAITED & DATED_WRONGLY),
     )
     count, paired, at_caseness = figures["finished"], figures["paired"], figures["at_caseness"]
     attended, dna = figures["attended_sessions"], figures["missed_sessions"]
@@ -317,6 +381,11 @@ def service_report(
         paired=Rate(paired, count),
         at_caseness=Rate(at_caseness, paired),
         waits=_waits(rows, finished),
+        data_quality=DataQuality(
+            count=figures["dated_wrongly"],
+            left_out_of_waits=figures["left_out_of_waits"],
+            listed=_dated_wrongly(rows) if figures["dated_wrongly"] else (),
+        ),
     )
 
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
 
 from patternwork.accounts.models import ClosureDay, Practice
+from patternwork.clients.models import Referral
 from patternwork.treatment import plan
 from patternwork.treatment.models import Appointment, Course
 
@@ -116,8 +117,48 @@ def check_not_closed(practice: Practice, moments: Iterable[datetime]) -> None:
         raise ValidationError(problems)
 
 
-def renumber(course: Course) -> None:
-    """Give each attended treatment appointment its session number n, in time order."""
+def check_dates(
+    course: Course,
+    *,
+    start: date | None = None,
+    moments: Iterable[datetime] = (),
+    field: str | None = None,
+) -> None:
+    """Refuse a course start or session times that break the plan's date rules.
+
+    The rules compare the practice's local days (`plan.date_problems`); the messages go
+    under field when given, so a form shows them beside the date that caused them.
+    """
+    practice = course.practice
+    received_at = (
+        Referral.objects.filter(pk=course.referral_id).values_list("received_at", flat=True).first()
+        if course.referral_id
+        else None
+    )
+    received = local_date(practice, received_at) if received_at else None
+    ended = course.ended_at if course.state == Course.State.ENDED else None
+    end = local_date(practice, ended) if ended else None
+    problems = plan.date_problems(
+        referral_received=received,
+        start=start,
+        end=end,
+        sessions=[local_date(practice, moment) for moment in moments],
+    )
+    if not problems:
+        return
+    written = {
+        "referral": formats.date_format(received, "j F Y") if received else "",
+        "end": formats.date_format(end, "j F Y") if end else "",
+    }
+    messages = [plan.DATE_MESSAGES[problem].format(**written) for problem in problems]
+    raise ValidationError({field: messages} if field else messages)
+
+
+def renumber(course: Course) -> list[Appointment]:
+    """Give each attended treatment appointment its session number n, in time order.
+
+    Returns the appointments whose number changed.
+    """
     appointments = list(
         course.appointments.filter(kind=Appointment.Kind.TREATMENT).order_by("starts_at", "id")
     )
@@ -129,6 +170,7 @@ def renumber(course: Course) -> None:
             changed.append(appointment)
     # The rows were just read under the course lock; a bulk update cannot race them.
     Appointment.objects.bulk_update(changed, ["session_number"])
+    return changed
 
 
 def lock_course(course: Course) -> Course:

@@ -15,11 +15,11 @@ from patternwork.accounts.models import Membership
 from patternwork.audit.models import AuditEvent
 from patternwork.treatment.models import Appointment, CalendarFeed
 from patternwork.treatment.services.appointments import (
-    book_assessment,
     cancel_appointment,
     mark_attended,
     mark_did_not_attend,
     move_appointment,
+    record_past_session,
 )
 from patternwork.treatment.services.calendar import create_feed, revoke_feed
 from patternwork.treatment.services.courses import PlanValues, start_course
@@ -42,7 +42,7 @@ def frozen():
 def autumn_course(therapist: Membership, *, client_number: str = "C00042", hour: int = 10):
     """A weekly 10:00 course of 8 across the October clock change, built by the services.
 
-    Assessment on Tue 7 Oct at 14:00 (attended); sessions from Mon 13 Oct: 13 and 20 Oct
+    Assessment on Tue 7 Oct at 14:00 (attended, recorded afterwards); sessions from Mon 13 Oct: 13 and 20 Oct
     attended, 27 Oct missed, 3 Nov moved to Wed 5 Nov, 10 Nov cancelled by the client;
     17 Nov, 24 Nov and 1 Dec booked. A second course for the same therapist takes
     another `hour` (the assessment four hours later). Call it with the clock at NOW.
@@ -55,13 +55,14 @@ def autumn_course(therapist: Membership, *, client_number: str = "C00042", hour:
         preferred_name="Sasha",
     )
     course = CourseFactory(client=client)
-    assessment = book_assessment(
+    record_past_session(
         course=course,
         start=datetime(2025, 10, 7, hour + 4, 0, tzinfo=LONDON),
         minutes=60,
+        kind="assessment",
+        status="attended",
         actor=therapist,
     )
-    mark_attended(appointment=assessment, actor=therapist)
     values = PlanValues(
         planned_sessions=8,
         cadence="weekly",

@@ -181,13 +181,14 @@ def test_course_of_another_therapist_or_practice_is_not_found(
 def test_assessment_missed_session_and_acknowledged_answers_read_in_words(client, login, therapist):
     record = ClientFactory(practice=therapist.practice, therapist=therapist)
     course = CourseFactory(client=record)
-    assessment = treatment.book_assessment(
+    assessment = treatment.record_past_session(
         course=course,
         start=dt.datetime(2026, 2, 23, 10, 0, tzinfo=dt.UTC),
         minutes=50,
+        kind="assessment",
+        status="attended",
         actor=therapist,
     )
-    assessment = treatment.mark_attended(appointment=assessment, actor=therapist)
     services.record_responses(
         source="clinic", appointment=assessment, answers=[phq(20, item9=1), gad(13)], by=therapist
     )

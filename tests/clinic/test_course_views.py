@@ -10,8 +10,9 @@ from django.urls import reverse
 
 from patternwork.accounts.models import ClosureDay
 from patternwork.audit.models import AuditEvent
+from patternwork.treatment import plan
 from patternwork.treatment.models import Appointment, Course, SessionNote
-from tests.factories import ClientFactory, CourseFactory
+from tests.factories import ClientFactory, CourseFactory, ReferralFactory
 
 LONDON = ZoneInfo("Europe/London")
 NOW = dt.datetime(2026, 4, 15, 12, 0, tzinfo=LONDON)
@@ -247,16 +248,18 @@ def test_move_this_and_following(client, started):
     assert {a.sequence for a in moved} == {1}
 
 
-def test_move_onto_a_closure_is_refused_with_a_message(client, started):
+def test_move_onto_a_closure_is_refused_with_a_message(client, started, practice):
+    ClosureDay.objects.create(practice=practice, date=dt.date(2026, 5, 4), label="May Day")
+
     response = post(
         client,
         "clinic:appointment-move",
         appointments(started)[8],
-        {"date": "2026-04-06", "time": "12:00", "scope": "single"},
+        {"date": "2026-05-04", "time": "12:00", "scope": "single"},
     )
 
     assert response.status_code == 400
-    assert "Easter Monday" in response.content.decode()
+    assert "May Day" in response.content.decode()
 
 
 def test_attendance_in_the_future_is_refused_with_a_message(client, started):
@@ -373,3 +376,125 @@ def test_timeline_shows_expected_numbers_and_phases_for_booked_sessions(client, 
     # One missed session: the last booked one would be session 15, one short of the plan.
     assert [i.phase for i in timeline[-4:]] == ["middle", "ending", "ending", "ending"]
     assert timeline[-1].expected_number == 15
+
+
+# Dates: the start and session dates follow the referral; the past has its own path
+
+
+def past_session(client, course, **overrides):
+    data = {
+        "date": "2026-03-05",
+        "time": "15:00",
+        "minutes": "50",
+        "kind": "treatment",
+        "status": "attended",
+    } | overrides
+    return client.post(reverse("clinic:course-record-past", args=[course.public_id]), data)
+
+
+def test_start_before_the_referral_is_shown_beside_the_start_date(client, login, therapist, course):
+    course.referral = ReferralFactory(
+        practice=course.practice, received_at=dt.datetime(2026, 3, 4, 9, 0, tzinfo=LONDON)
+    )
+    course.save(update_fields=["referral"])
+    login(therapist)
+
+    response = start(client, course)
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors == {
+        "start_date": [plan.START_BEFORE_REFERRAL.format(referral="4 March 2026")]
+    }
+    assert form["start_date"].value() == "2026-03-02"
+    assert not course.appointments.exists()
+
+
+def test_moving_into_the_past_shows_the_way_to_record_a_past_session(client, started):
+    response = post(
+        client,
+        "clinic:appointment-move",
+        appointments(started)[8],
+        {"date": "2026-04-14", "time": "10:00", "scope": "single"},
+    )
+
+    assert response.status_code == 400
+    assert response.context["move_form"].errors == {"date": [plan.BOOKING_IN_PAST]}
+    assert reverse("clinic:course-record-past", args=[started.public_id]) in (
+        response.content.decode()
+    )
+    assert appointments(started)[8].starts_at.astimezone(LONDON).date() == dt.date(2026, 5, 4)
+
+
+def test_course_page_links_to_record_a_past_session(client, started):
+    html = page(client, started).content.decode()
+
+    assert reverse("clinic:course-record-past", args=[started.public_id]) in html
+    assert "Record a past session" in html
+
+
+def test_record_a_past_session_page_offers_the_course_length_and_time(client, started):
+    response = client.get(reverse("clinic:course-record-past", args=[started.public_id]))
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert (form["minutes"].value(), form["time"].value()) == (50, dt.time(10, 0))
+    assert "Record a past session" in response.content.decode()
+
+
+def test_recording_a_past_session_books_it_attended_and_audits_it(client, started):
+    post(client, "clinic:appointment-attended", appointments(started)[0])
+    post(client, "clinic:appointment-attended", appointments(started)[1])
+
+    response = past_session(client, started)
+
+    recorded = Appointment.objects.get(course=started, starts_at__date=dt.date(2026, 3, 5))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("clinic:appointment-detail", args=[recorded.public_id])
+    assert (recorded.status, recorded.session_number) == ("attended", 2)
+    assert recorded.starts_at == dt.datetime(2026, 3, 5, 15, 0, tzinfo=LONDON)
+    assert [a.session_number for a in appointments(started) if a.status == "attended"] == [1, 2, 3]
+    assert AuditEvent.objects.filter(action="appointment.record_past").count() == 1
+
+
+def test_a_past_session_in_the_future_is_refused_on_the_form(client, started):
+    response = past_session(client, started, date="2026-04-15", time="12:30", status="dna")
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {"date": [plan.PAST_SESSION_IN_FUTURE]}
+    assert response.context["form"]["status"].value() == "dna"
+    assert not Appointment.objects.filter(course=started, status="dna").exists()
+
+
+def test_a_past_session_before_the_referral_is_refused_on_the_form(client, started):
+    started.referral = ReferralFactory(
+        practice=started.practice, received_at=dt.datetime(2026, 3, 1, 9, 0, tzinfo=LONDON)
+    )
+    started.save(update_fields=["referral"])
+
+    response = past_session(client, started, date="2026-02-27")
+
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "date": [plan.SESSION_BEFORE_REFERRAL.format(referral="1 March 2026")]
+    }
+
+
+def test_a_past_session_with_bad_input_keeps_what_was_typed(client, started):
+    response = past_session(client, started, date="not a date", minutes="50")
+
+    assert response.status_code == 400
+    assert list(response.context["form"].errors) == ["date"]
+    assert response.context["form"]["minutes"].value() == "50"
+
+
+def test_a_past_session_of_another_therapists_client_is_not_found(
+    client, login, started, other_therapist
+):
+    login(other_therapist)
+
+    response = past_session(client, started)
+    page_response = client.get(reverse("clinic:course-record-past", args=[started.public_id]))
+
+    assert (response.status_code, page_response.status_code) == (404, 404)
+    assert not AuditEvent.objects.filter(action="appointment.record_past").exists()

@@ -6,11 +6,13 @@ from django.urls import reverse
 
 from patternwork.audit.models import AuditEvent
 from patternwork.measures.outcomes import Rate
+from patternwork.treatment import plan
 from tests.reports.builders import Spec, build_course
 from tests.reports.figures import by_code, read_csv
 
 URL = reverse("clinic:service-report")
 CSV_URL = reverse("clinic:service-report-csv")
+SESSION_BEFORE_REFERRAL_LABEL = plan.DATE_PROBLEM_LABELS[plan.DateProblem.SESSION_BEFORE_REFERRAL]
 RECOVERED = [(15, 10), (4, 3)]  # at caseness, recovered, reliably improved
 STUCK = [(15, 10), (15, 10)]  # at caseness, no change
 
@@ -189,6 +191,8 @@ def test_csv_has_one_row_per_measure_and_is_audited(client, login, admin, therap
         "wait_median_days",
         "within_6_weeks",
         "within_18_weeks",
+        "date_problems",
+        "waits_left_out_for_dates",
     ]
     assert figures["recovery"] == {
         "code": "recovery",
@@ -293,3 +297,81 @@ def test_empty_practice_shows_no_data(client, login, admin):
     assert response.context["report"].finished == 0
     # 13 figures in the tables, and each of the 10 rates twice in the chart (text and desc).
     assert html.count("no data") == 13 + 2 * 10
+
+
+def dated_before_referral(member):
+    """A finished course imported with its first session a week before its referral."""
+    first = dt.date(2025, 3, 3)
+    return build_course(
+        member, Spec(RECOVERED, first_on=first, referral_on=first + dt.timedelta(days=7))
+    )
+
+
+def test_page_lists_courses_dated_wrongly_with_links_in_the_readers_scope(
+    client, login, supervisor, therapist, other_therapist, foreign_therapist
+):
+    mine = dated_before_referral(therapist)
+    theirs = dated_before_referral(other_therapist)
+    dated_before_referral(foreign_therapist)
+    build_course(therapist, Spec(RECOVERED))
+    login(supervisor)
+
+    response = client.get(URL)
+
+    html = response.content.decode()
+    assert response.context["report"].waits.count == 1
+    assert response.context["dated_wrongly"] == [
+        (response.context["report"].data_quality.listed[0], [SESSION_BEFORE_REFERRAL_LABEL])
+    ]
+    assert reverse("clinic:course-detail", args=[mine.public_id]) in html
+    assert reverse("clinic:course-detail", args=[theirs.public_id]) not in html
+    assert f"{mine.client.full_name} ({mine.client.client_number})" in html
+    assert SESSION_BEFORE_REFERRAL_LABEL in html
+    assert client.get(reverse("clinic:course-detail", args=[mine.public_id])).status_code == 200
+
+
+def test_page_says_when_no_course_is_dated_wrongly(client, login, admin, courses):
+    login(admin)
+
+    response = client.get(URL)
+
+    assert response.context["dated_wrongly"] == []
+    assert "None: every course" in response.content.decode()
+
+
+def test_csv_counts_courses_dated_wrongly_and_keeps_them_out_of_the_waits(
+    client, login, admin, therapist
+):
+    dated_before_referral(therapist)
+    build_course(
+        therapist,
+        Spec(RECOVERED, first_on=dt.date(2025, 3, 3), referral_on=dt.date(2025, 2, 3)),
+    )
+    login(admin)
+
+    rows = by_code(read_csv(client.get(CSV_URL)))
+
+    assert [rows["wait_mean_days"][k] for k in ("count", "denominator", "rate")] == [
+        "28",
+        "1",
+        "28.00",
+    ]
+    assert rows["within_6_weeks"]["denominator"] == "1"
+    assert (rows["date_problems"]["count"], rows["waits_left_out_for_dates"]["count"]) == (
+        "1",
+        "1",
+    )
+
+
+@pytest.mark.parametrize("size", [1, 20])
+def test_page_query_count_does_not_grow_with_courses_dated_wrongly(
+    client, login, admin, therapist, size, django_assert_num_queries
+):
+    for _ in range(size):
+        dated_before_referral(therapist)
+    login(admin)
+
+    with django_assert_num_queries(13):
+        response = client.get(URL)
+
+    assert len(response.context["dated_wrongly"]) == size

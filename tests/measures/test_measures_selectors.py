@@ -363,13 +363,14 @@ def test_risk_answer_at_a_session_later_marked_missed_stays_in_the_table(therapi
 def test_scores_at_assessment_sit_before_session_one_as_the_outcome_does(therapist):
     client = ClientFactory(practice=therapist.practice, therapist=therapist)
     course = CourseFactory(client=client)
-    assessment = treatment.book_assessment(
+    assessment = treatment.record_past_session(
         course=course,
         start=dt.datetime(2026, 2, 23, 10, 0, tzinfo=dt.UTC),
         minutes=50,
+        kind="assessment",
+        status="attended",
         actor=therapist,
     )
-    assessment = treatment.mark_attended(appointment=assessment, actor=therapist)
     services.record_responses(
         source="clinic", appointment=assessment, answers=[phq(20, item9=1), gad(13)], by=therapist
     )

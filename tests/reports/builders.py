@@ -18,6 +18,7 @@ from bench import service_report as synthetic
 from patternwork.clients.models import Referral
 from patternwork.measures.models import Response
 from patternwork.measures.summary import refresh_outcome_summary
+from patternwork.treatment import plan
 from patternwork.treatment.models import Appointment, Course
 from tests.factories import ClientFactory, CourseFactory, ReferralFactory
 
@@ -47,9 +48,21 @@ class Spec:
 
     @property
     def wait(self) -> int | None:
-        if self.referral_on is None or not self.scores:
+        if self.referral_on is None or not self.scores or self.dated_wrongly:
             return None
         return (self.first_on - self.referral_on).days
+
+    @property
+    def dated_wrongly(self) -> bool:
+        """Whether the built course breaks the plan's date rules (a session after its end)."""
+        sessions = [
+            self.first_on + dt.timedelta(weeks=week) for week in range(self.attended + self.dna)
+        ]
+        return bool(
+            plan.date_problems(
+                referral_received=self.referral_on, end=self.ended_on, sessions=sessions
+            )
+        )
 
 
 def at(day: dt.date, when: dt.time = SESSION) -> dt.datetime:

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from bench import service_report as synthetic
 from patternwork.accounts.models import Membership, Practice
+from patternwork.clients.models import Referral
 from patternwork.demo.seed import DEMO_SLUG
 from patternwork.measures import outcomes, summary
 from patternwork.measures.config import outcome_config
@@ -18,12 +19,14 @@ from patternwork.measures.definitions import Comparator, Threshold
 from patternwork.measures.models import OutcomeSummary
 from patternwork.measures.outcomes import MeasureRule, OutcomeConfig, Rate
 from patternwork.measures.services import Answers, record_responses
+from patternwork.reports import selectors as report_selectors
 from patternwork.reports.selectors import (
     Mean,
     report_therapists,
     service_report,
     service_report_for,
 )
+from patternwork.treatment import plan
 from patternwork.treatment import services as treatment
 from patternwork.treatment.models import Course
 from tests.course_fixtures import weekly
@@ -438,6 +441,10 @@ def _expected_activity(chosen, start=None, end=None):
             sum(w <= 42 for w in waits),
             sum(w <= 126 for w in waits),
         ),
+        "data_quality": (
+            sum(s.dated_wrongly for s in chosen),
+            sum(s.dated_wrongly and s.referral_on is not None for s in finished),
+        ),
     }
 
 
@@ -499,12 +506,14 @@ def test_sql_report_csv_and_pure_module_agree_on_a_random_population(
                 waits.within_6_weeks.count,
                 waits.within_18_weeks.count,
             ),
+            (report.data_quality.count, report.data_quality.left_out_of_waits),
         ) == (
             expected["started"],
             expected["referrals"],
             expected["attended"],
             expected["dna"],
             expected["waits"],
+            expected["data_quality"],
         )
     # The population holds every case the recovery denominator rule distinguishes.
     finished = [
@@ -602,3 +611,119 @@ def test_demo_practice_report_equals_the_pure_module(db):
     assert (
         report.started == Course.objects.filter(practice=practice, started_at__isnull=False).count()
     )
+
+
+# Dates that break the plan's rules (imported records, or written before the rules)
+
+FIRST = dt.date(2025, 3, 3)
+
+
+def _imported(therapist, *, days_early: int) -> Course:
+    """A finished course whose first session is dated days_early before its referral."""
+    return build_course(
+        therapist,
+        Spec([(12, 9), (8, 6)], first_on=FIRST, referral_on=FIRST + dt.timedelta(days=days_early)),
+    )
+
+
+def test_a_course_dated_before_its_referral_never_enters_a_wait_figure(therapist):
+    for days in (10, 42):
+        build_course(
+            therapist,
+            Spec([(12, 9), (8, 6)], first_on=FIRST, referral_on=FIRST - dt.timedelta(days=days)),
+        )
+    # The reported case: waits of -7 and -8 days gave a mean of -7.5 with the others out,
+    # and counted both courses as seen within 6 weeks.
+    early = [_imported(therapist, days_early=7), _imported(therapist, days_early=8)]
+
+    report = service_report(therapist.practice)
+
+    waits = report.waits
+    assert (waits.count, waits.mean_days, waits.median_days) == (2, Mean(52, 2), Fraction(26))
+    assert (waits.within_6_weeks, waits.within_18_weeks) == (Rate(2, 2), Rate(2, 2))
+    assert (report.finished, report.data_quality.count) == (4, 2)
+    assert report.data_quality.left_out_of_waits == 2
+    assert [(c.course_id, c.problems) for c in report.data_quality.listed] == [
+        (course.public_id, (plan.DateProblem.SESSION_BEFORE_REFERRAL,)) for course in early
+    ]
+
+
+def test_records_changed_directly_are_flagged_once_their_summary_is_refreshed(therapist):
+    course = build_course(therapist, Spec([(12, 9), (8, 6)], first_on=FIRST, dna=1))
+    # An import rewrites the plan's start and the referral; the rebuild (or the next write
+    # to the course) refreshes its summary.
+    Course.objects.filter(pk=course.pk).update(start_date=FIRST - dt.timedelta(days=100))
+    Referral.objects.filter(pk=course.referral_id).update(received_at=at(FIRST))
+    # The missed session of 17 March lies after an end dated 10 March.
+    Course.objects.filter(pk=course.pk).update(ended_at=at(dt.date(2025, 3, 10), dt.time(17)))
+    summary.refresh_outcome_summary(course)
+
+    report = service_report(therapist.practice)
+
+    assert report.waits.count == 0
+    (listed,) = report.data_quality.listed
+    assert listed.problems == (
+        plan.DateProblem.START_BEFORE_REFERRAL,
+        plan.DateProblem.SESSION_AFTER_END,
+    )
+    assert (listed.client_name, listed.client_number, listed.therapist_name) == (
+        course.client.full_name,
+        course.client.client_number,
+        "Dr Ada Therapist",
+    )
+
+
+def test_data_quality_counts_every_period_but_left_out_waits_only_the_chosen_one(therapist):
+    _imported(therapist, days_early=7)
+    build_course(
+        therapist,
+        Spec(
+            [(12, 9), (8, 6)],
+            first_on=dt.date(2024, 3, 4),
+            referral_on=dt.date(2024, 3, 5),
+            ended_on=dt.date(2024, 6, 28),
+        ),
+    )
+
+    report = service_report(
+        therapist.practice, ended_from=dt.date(2025, 1, 1), ended_to=dt.date(2025, 12, 31)
+    )
+
+    assert (report.finished, report.waits.count) == (1, 0)
+    assert (report.data_quality.count, report.data_quality.left_out_of_waits) == (2, 1)
+    assert len(report.data_quality.listed) == 2
+
+
+def test_data_quality_keeps_to_the_readers_scope(
+    supervisor, therapist, other_therapist, foreign_therapist
+):
+    mine = _imported(therapist, days_early=7)
+    _imported(other_therapist, days_early=7)
+    _imported(foreign_therapist, days_early=7)
+
+    report = service_report_for(supervisor)
+
+    assert report.data_quality.count == 1
+    assert [c.course_id for c in report.data_quality.listed] == [mine.public_id]
+    assert service_report_for(supervisor, therapist=therapist).data_quality.count == 1
+
+
+def test_data_quality_lists_the_first_few_and_counts_the_rest(therapist, monkeypatch):
+    monkeypatch.setattr(report_selectors, "DATE_PROBLEMS_LISTED", 2)
+    for _ in range(3):
+        _imported(therapist, days_early=7)
+
+    quality = service_report(therapist.practice).data_quality
+
+    assert (quality.count, len(quality.listed), quality.unlisted) == (3, 2, 1)
+
+
+def test_listing_courses_dated_wrongly_is_one_query_however_many(
+    therapist, django_assert_num_queries
+):
+    for size in (1, 6):
+        for _ in range(size - OutcomeSummary.objects.count()):
+            _imported(therapist, days_early=3)
+        with django_assert_num_queries(4):
+            report = service_report(therapist.practice)
+        assert len(report.data_quality.listed) == size

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 
+from patternwork.accounts.models import ClosureDay
 from patternwork.audit.models import AuditEvent
 from patternwork.core.concurrency import StaleEdit
 from patternwork.measures import services as measures
@@ -14,7 +15,7 @@ from patternwork.treatment.models import Appointment, Course
 from patternwork.treatment.selectors import course_view
 from patternwork.treatment.services import appointments as appointment_services
 from patternwork.treatment.services.courses import END_WITH_OPEN_FLAGS
-from tests.course_fixtures import MONDAY_2_MARCH, weekly
+from tests.course_fixtures import weekly
 from tests.factories import AppointmentFactory, ClientFactory, CourseFactory
 
 LONDON = ZoneInfo("Europe/London")
@@ -243,14 +244,15 @@ def test_move_this_and_following_shifts_the_rest_in_local_time(course, therapist
     assert {a.sequence for a in treatment(course)[:10]} == {0}
 
 
-def test_move_onto_a_closure_day_or_a_clash_is_refused(course, therapist, bank_holiday):
+def test_move_onto_a_closure_day_or_a_clash_is_refused(course, therapist):
     services.start_course(course=course, values=weekly(), actor=therapist)
     booked = treatment(course)
+    ClosureDay.objects.create(practice=course.practice, date=dt.date(2026, 5, 12), label="Shut")
 
     with pytest.raises(ValidationError, match="closure day"):
         services.move_appointment(
             appointment=booked[8],
-            new_start=dt.datetime(2026, 3, 30, 10, 0, tzinfo=LONDON),
+            new_start=dt.datetime(2026, 5, 12, 10, 0, tzinfo=LONDON),
             scope="single",
             actor=therapist,
         )
@@ -448,12 +450,12 @@ def test_book_assessment_moves_the_course_to_assessment(course, therapist):
 def test_start_course_from_assessment_state(course, therapist):
     services.book_assessment(
         course=course,
-        start=dt.datetime(2026, 2, 23, 9, 0, tzinfo=LONDON),
+        start=dt.datetime(2026, 4, 2, 9, 0, tzinfo=LONDON),
         minutes=60,
         actor=therapist,
     )
 
-    services.start_course(course=course, values=weekly(start=MONDAY_2_MARCH), actor=therapist)
+    services.start_course(course=course, values=weekly(start=dt.date(2026, 4, 6)), actor=therapist)
 
     assert len(treatment(course)) == 16
 

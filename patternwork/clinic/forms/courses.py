@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from patternwork.treatment import plan
-from patternwork.treatment.models import Course
+from patternwork.treatment.models import Appointment, Course
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -78,6 +78,28 @@ class AssessmentForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=DATE_INPUT)
     time = forms.TimeField(label=_("Time"), widget=TIME_INPUT)
     minutes = forms.IntegerField(label=_("Length (minutes)"), initial=60)
+
+
+class PastSessionForm(forms.Form):
+    """A session that already took place: when, how long, and whether the client came."""
+
+    date = forms.DateField(label=_("Date it took place"), widget=DATE_INPUT)
+    time = forms.TimeField(label=_("Time it started"), widget=TIME_INPUT)
+    minutes = forms.IntegerField(label=_("Length (minutes)"), initial=plan.DEFAULT_SESSION_MINUTES)
+    kind = forms.ChoiceField(
+        label=_("Kind of session"),
+        choices=Appointment.Kind.choices,
+        initial=Appointment.Kind.TREATMENT,
+        widget=forms.RadioSelect,
+    )
+    status = forms.ChoiceField(
+        label=_("Did the client come?"),
+        choices=[
+            (Appointment.Status.ATTENDED, _("Attended")),
+            (Appointment.Status.DNA, _("Did not attend")),
+        ],
+        widget=forms.RadioSelect,
+    )
 
 
 class CancelForm(forms.Form):

@@ -16,6 +16,11 @@ urlpatterns = [
         "courses/<uuid:public_id>/assessment/", courses.course_assessment, name="course-assessment"
     ),
     path(
+        "courses/<uuid:public_id>/past-session/",
+        courses.course_record_past,
+        name="course-record-past",
+    ),
+    path(
         "appointments/<uuid:public_id>/", appointments.appointment_detail, name="appointment-detail"
     ),
     path(

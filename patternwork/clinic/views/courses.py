@@ -1,4 +1,5 @@
-"""The course: its page, starting it, changing its plan, ending it, replacements."""
+"""The course: its page, starting it, changing its plan, ending it, replacements, and
+recording a session that already took place."""
 
 from datetime import datetime
 
@@ -11,7 +12,13 @@ from django.views.decorators.http import require_POST
 from patternwork.accounts.access import fetch, reader_for, record_read
 from patternwork.accounts.models import Membership
 from patternwork.clinic.decorators import staff_view
-from patternwork.clinic.forms.courses import AssessmentForm, ChangePlanForm, EndCourseForm, PlanForm
+from patternwork.clinic.forms.courses import (
+    AssessmentForm,
+    ChangePlanForm,
+    EndCourseForm,
+    PastSessionForm,
+    PlanForm,
+)
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
 from patternwork.core.forms import add_service_errors
 from patternwork.formulation import journal_selectors
@@ -206,4 +213,36 @@ def course_assessment(request, public_id):
         request,
         "clinic/courses/course_assessment.html",
         {"course": course, "client": course.client, "form": form},
+    )
+
+
+@staff_view(*CLINICIANS)
+def course_record_past(request, public_id):
+    course = _course(request, public_id)
+    initial = {"minutes": course.session_minutes, "time": course.start_time}
+    form = PastSessionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        start = datetime.combine(
+            data["date"], data["time"], tzinfo=scheduling.zone(course.practice)
+        )
+        try:
+            appointment = services.record_past_session(
+                course=course,
+                start=start,
+                minutes=data["minutes"],
+                kind=data["kind"],
+                status=data["status"],
+                actor=request.membership,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The past session is recorded."))
+            return redirect("clinic:appointment-detail", public_id=appointment.public_id)
+    return render(
+        request,
+        "clinic/courses/course_record_past.html",
+        {"course": course, "client": course.client, "form": form},
+        status=400 if form.errors else 200,
     )

@@ -23,6 +23,7 @@ from patternwork.measures.config import outcome_config
 from patternwork.measures.outcomes import Rate
 from patternwork.reports import selectors, services
 from patternwork.reports.selectors import Mean, ServiceReport
+from patternwork.treatment import plan
 
 ADMIN, SUPERVISOR = Membership.Role.ADMIN, Membership.Role.SUPERVISOR
 TEMPLATE = "clinic/reports/service_report.html"
@@ -60,7 +61,7 @@ def _mean(code: str, label: str, mean: Mean) -> Figure:
 
 def figures(report: ServiceReport) -> list[tuple[str, list[Figure]]]:
     """The report's figures by section, in the order the page and the CSV show them."""
-    rates, waits = report.outcomes, report.waits
+    rates, waits, quality = report.outcomes, report.waits, report.data_quality
     return [
         (
             _("Activity"),
@@ -126,6 +127,29 @@ def figures(report: ServiceReport) -> list[tuple[str, list[Figure]]]:
                 ),
             ],
         ),
+        (
+            _("Data quality"),
+            [
+                Figure(
+                    "date_problems",
+                    _("Courses whose dates break the rules, any period"),
+                    quality.count,
+                ),
+                Figure(
+                    "waits_left_out_for_dates",
+                    _("Finished courses left out of the waits for their dates"),
+                    quality.left_out_of_waits,
+                ),
+            ],
+        ),
+    ]
+
+
+def dated_wrongly(report: ServiceReport) -> list[tuple[object, list[str]]]:
+    """The listed courses with their problems in the reader's language."""
+    return [
+        (course, [_(plan.DATE_PROBLEM_LABELS[problem]) for problem in course.problems])
+        for course in report.data_quality.listed
     ]
 
 
@@ -202,6 +226,7 @@ def service_report(request):
             "report": report,
             "sections": sections,
             "chart": chart(sections),
+            "dated_wrongly": dated_wrongly(report),
             "query": query,
             "rules": outcome_config(),
         },

@@ -10,6 +10,7 @@ from patternwork.treatment.services.appointments import (
     mark_attended,
     mark_did_not_attend,
     move_appointment,
+    record_past_session,
 )
 from patternwork.treatment.services.calendar import create_feed, revoke_feed, touch_feed
 from patternwork.treatment.services.courses import change_plan, end_course, start_course
@@ -26,6 +27,7 @@ __all__ = [
     "mark_attended",
     "mark_did_not_attend",
     "move_appointment",
+    "record_past_session",
     "revoke_feed",
     "save_note",
     "sign_note",

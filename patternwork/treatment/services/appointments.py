@@ -13,7 +13,7 @@ from patternwork.audit.services import record
 from patternwork.treatment import plan, scheduling
 from patternwork.treatment.course_changes import course_changed
 from patternwork.treatment.models import Appointment, Course
-from patternwork.treatment.services.courses import COURSE_ENDED
+from patternwork.treatment.services.courses import COURSE_ENDED, NOT_STARTED
 
 NOT_YET_HAPPENED = "This appointment is on {when}. Attendance can be recorded once it has started."
 HAS_NOTE = "This session has a note, so it stays attended. Amend the note instead."
@@ -28,6 +28,9 @@ SCOPE_FOLLOWING = "following"
 NOTHING_TO_FOLLOW = "The course has no treatment appointments yet: start it first."
 NO_REPLACEMENT_NEEDED = "The course already has enough appointments booked to reach its plan."
 BAD_MINUTES = f"Length must be {plan.MIN_SESSION_MINUTES}-{plan.MAX_SESSION_MINUTES} minutes."
+PAST_OUTCOME_REQUIRED = "Say whether the client attended or did not attend."
+PAST_KIND_REQUIRED = "Say whether it was a treatment session or an assessment."
+PAST_OUTCOMES = (Appointment.Status.ATTENDED, Appointment.Status.DNA)
 
 
 def _naive_local(moment: datetime, zone) -> datetime:
@@ -64,6 +67,9 @@ def _set_outcome(
                 appointment.starts_at.astimezone(scheduling.zone(course.practice)), "j F Y, H:i"
             )
             raise ValidationError(NOT_YET_HAPPENED.format(when=when))
+        # A session dated outside its course (imported, or written before the rules) gets
+        # no outcome until its date is put right: its attendance would enter the figures.
+        scheduling.check_dates(course, moments=[appointment.starts_at])
         if (
             appointment.status == Appointment.Status.ATTENDED
             and status != Appointment.Status.ATTENDED
@@ -160,6 +166,10 @@ def move_appointment(
             raise ValidationError(COURSE_ENDED)
         if appointment.status != Appointment.Status.BOOKED:
             raise ValidationError(ONLY_BOOKED.format(verb="moved"))
+        # Moving is for planning. A session that took place at another time is recorded
+        # as a past session, so its outcome is stated and audited rather than implied.
+        if plan.booking_in_past(start=new_start, now=timezone.now()):
+            raise ValidationError({"date": plan.BOOKING_IN_PAST})
         zone = scheduling.zone(course.practice)
         # A wall-clock shift: 10:00 stays 10:00 on every moved date, across daylight saving.
         delta = _naive_local(new_start, zone) - _naive_local(appointment.starts_at, zone)
@@ -174,6 +184,7 @@ def move_appointment(
         for item in moving:
             start = (_naive_local(item.starts_at, zone) + delta).replace(tzinfo=zone)
             planned.append((item, start, scheduling.end_of(start, item.duration_minutes)))
+        scheduling.check_dates(course, moments=[start for _, start, _ in planned], field="date")
         scheduling.check_not_closed(course.practice, [start for _, start, _ in planned])
         scheduling.check_clashes(
             practice=course.practice,
@@ -237,6 +248,7 @@ def add_replacement(*, course: Course, actor: Membership) -> Appointment:
             raise ValidationError(NO_REPLACEMENT_NEEDED)
         start = scheduling.local_start(practice, projection.replacement_dates[0], course.start_time)
         end = scheduling.end_of(start, course.session_minutes)
+        scheduling.check_dates(course, moments=[start])
         scheduling.check_clashes(
             practice=practice, therapist_id=course.therapist_id, slots=[(start, end)]
         )
@@ -267,6 +279,9 @@ def book_assessment(
         course = scheduling.lock_course(course)
         if course.state == Course.State.ENDED:
             raise ValidationError(COURSE_ENDED)
+        if plan.booking_in_past(start=start, now=timezone.now()):
+            raise ValidationError({"date": plan.BOOKING_IN_PAST})
+        scheduling.check_dates(course, moments=[start], field="date")
         end = scheduling.end_of(start, minutes)
         scheduling.check_not_closed(course.practice, [start])
         scheduling.check_clashes(
@@ -287,4 +302,76 @@ def book_assessment(
             course.save(update_fields=["state", "version", "updated_at"])
             changes["course_state"] = [Course.State.REFERRED, Course.State.ASSESSMENT]
         _audit(actor, course, appointment, "appointment.book_assessment", changes)
+    return appointment
+
+
+def record_past_session(
+    *,
+    course: Course,
+    start: datetime,
+    minutes: int,
+    status: str,
+    actor: Membership,
+    kind: str = Appointment.Kind.TREATMENT,
+) -> Appointment:
+    """Record a session that already took place, and whether the client came, in one step.
+
+    The way to enter history the normal booking path refuses: a session that was never
+    booked here, or happened at another time than booked. It must have started by now,
+    fall on or after the day the referral was received and on or before the day the
+    course ended; it must not overlap the therapist's other sessions. Closure days are
+    not checked: they govern what is offered, and this records what happened. A
+    treatment session needs a started course. Attended treatment sessions are numbered
+    again in time order, so one recorded between others takes its place in the count and
+    later ones move up (the numbers are derived, and phases follow them). Audited as
+    `appointment.record_past`, with how many other sessions were renumbered.
+    """
+    if status not in PAST_OUTCOMES:
+        raise ValidationError({"status": PAST_OUTCOME_REQUIRED})
+    if kind not in Appointment.Kind.values:
+        raise ValidationError({"kind": PAST_KIND_REQUIRED})
+    if not plan.MIN_SESSION_MINUTES <= minutes <= plan.MAX_SESSION_MINUTES:
+        raise ValidationError({"minutes": BAD_MINUTES})
+    if timezone.is_naive(start):
+        raise ValueError("start must be aware")
+    with transaction.atomic():
+        course = scheduling.lock_course(course)
+        now = timezone.now()
+        if plan.past_session_in_future(start=start, now=now):
+            raise ValidationError({"date": plan.PAST_SESSION_IN_FUTURE})
+        if kind == Appointment.Kind.TREATMENT and course.state not in (
+            Course.State.ACTIVE,
+            Course.State.ENDED,
+        ):
+            raise ValidationError(NOT_STARTED)
+        scheduling.check_dates(course, moments=[start], field="date")
+        end = scheduling.end_of(start, minutes)
+        scheduling.check_clashes(
+            practice=course.practice, therapist_id=course.therapist_id, slots=[(start, end)]
+        )
+        appointment = Appointment.objects.create(
+            practice=course.practice,
+            course=course,
+            therapist_id=course.therapist_id,
+            kind=kind,
+            starts_at=start,
+            ends_at=end,
+            status=status,
+            status_changed_at=now,
+        )
+        changes = {
+            "kind": kind,
+            "starts_at": [None, start.isoformat()],
+            "status": [None, status],
+        }
+        if course.state == Course.State.REFERRED:
+            course.state = Course.State.ASSESSMENT
+            course.version += 1
+            course.save(update_fields=["state", "version", "updated_at"])
+            changes["course_state"] = [Course.State.REFERRED, Course.State.ASSESSMENT]
+        renumbered = [a for a in scheduling.renumber(course) if a.pk != appointment.pk]
+        changes["renumbered"] = len(renumbered)
+        course_changed(course)
+        appointment.refresh_from_db(fields=["session_number"])
+        _audit(actor, course, appointment, "appointment.record_past", changes)
     return appointment

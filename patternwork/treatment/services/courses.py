@@ -82,6 +82,8 @@ def start_course(*, course: Course, values: PlanValues, actor: Membership) -> Co
             raise ValidationError(COURSE_ENDED)
         if course.state == Course.State.ACTIVE:
             raise ValidationError(ALREADY_STARTED)
+        # Every generated session follows the start date, so checking it checks them all.
+        scheduling.check_dates(course, start=settings.start_date, field="start_date")
         slots = _generate(
             course.practice,
             first=settings.start_date,
@@ -179,6 +181,7 @@ def change_plan(
             raise ValidationError(str(error)) from None
         starts = [scheduling.local_start(practice, day, settings.start_time) for day in days]
         slots = [(start, scheduling.end_of(start, settings.session_minutes)) for start in starts]
+        scheduling.check_dates(course, moments=starts)
         scheduling.check_clashes(
             practice=practice,
             therapist_id=course.therapist_id,
