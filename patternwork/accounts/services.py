@@ -16,6 +16,7 @@ from django.utils.text import slugify
 
 from patternwork.accounts import throttle, tokens
 from patternwork.accounts.models import ClosureDay, Membership, Practice, User, normalise_email
+from patternwork.accounts.selectors import therapists_of_practice
 from patternwork.audit.models import AuditEvent
 from patternwork.audit.services import diff, record
 from patternwork.core import context
@@ -226,13 +227,9 @@ def set_supervisees(
     supervisees = list(supervisees)
     if supervisor.role != Membership.Role.SUPERVISOR:
         raise ValidationError(NOT_A_SUPERVISOR)
-    for member in supervisees:
-        if (
-            member.practice_id != supervisor.practice_id
-            or member.role != Membership.Role.THERAPIST
-            or not member.is_active
-        ):
-            raise ValidationError(SUPERVISEE_NOT_THERAPIST)
+    offered = therapists_of_practice(supervisor.practice_id)
+    if offered.filter(pk__in=[m.pk for m in supervisees]).count() != len(set(supervisees)):
+        raise ValidationError(SUPERVISEE_NOT_THERAPIST)
     with transaction.atomic():
         before = {"supervisees": [str(m.public_id) for m in supervisor.supervisees.all()]}
         supervisor.supervisees.set(supervisees)

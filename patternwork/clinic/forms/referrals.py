@@ -7,11 +7,11 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from patternwork.accounts.models import Membership, Practice
+from patternwork.accounts.models import Membership
+from patternwork.accounts.selectors import active_clinicians
 from patternwork.clients.models import Referral
 
 OPEN = "open"
@@ -168,19 +168,6 @@ class DeclineForm(forms.Form):
     )
 
 
-def clinicians_of_practice(practice: Practice) -> QuerySet[Membership]:
-    """Active members who may carry clients: therapists and supervisors."""
-    return (
-        Membership.objects.filter(
-            practice=practice,
-            is_active=True,
-            role__in=[Membership.Role.THERAPIST, Membership.Role.SUPERVISOR],
-        )
-        .select_related("user")
-        .order_by("user__full_name", "pk")
-    )
-
-
 class AcceptForm(forms.Form):
     therapist = forms.ModelChoiceField(
         label=_("Assign to"),
@@ -193,7 +180,7 @@ class AcceptForm(forms.Form):
     def __init__(self, *args, referral: Referral, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["therapist"]
-        field.queryset = clinicians_of_practice(referral.practice)
+        field.queryset = active_clinicians(referral.practice)
         field.label_from_instance = lambda m: f"{m.user.full_name} ({m.get_role_display()})"
         if referral.date_of_birth is None:
             self.fields["date_of_birth"] = _date_field(

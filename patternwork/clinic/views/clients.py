@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from patternwork.accounts.models import Membership
+from patternwork.accounts.selectors import active_clinicians
 from patternwork.clients import selectors, services
 from patternwork.clients.models import Client
 from patternwork.clinic.decorators import staff_view
@@ -19,16 +20,6 @@ from patternwork.treatment.models import Course
 from patternwork.treatment.services import intake
 
 Role = Membership.Role
-
-
-def _assignable(practice):
-    return (
-        Membership.objects.filter(
-            practice=practice, is_active=True, role__in=[Role.THERAPIST, Role.SUPERVISOR]
-        )
-        .select_related("user")
-        .order_by("user__full_name")
-    )
 
 
 @staff_view()
@@ -56,7 +47,7 @@ def client_new(request):
     assign = None
     if membership.role == Role.ADMIN:
         assign = AssignTherapistForm(
-            request.POST or None, therapists=_assignable(membership.practice)
+            request.POST or None, therapists=active_clinicians(membership.practice)
         )
     if request.method == "POST" and form.is_valid() and (assign is None or assign.is_valid()):
         therapist = assign.cleaned_data["therapist"] if assign else membership
@@ -86,7 +77,7 @@ def _detail(request, client, *, assign=None, clashing=(), status=200):
     open_course = next((c for c in courses if c.state != Course.State.ENDED), None)
     if assign is None:
         assign = AssignTherapistForm(
-            therapists=_assignable(request.membership.practice),
+            therapists=active_clinicians(request.membership.practice),
             initial={"therapist": client.therapist.public_id if client.therapist else None},
         )
     return render(
@@ -149,7 +140,9 @@ def client_assign(request, public_id):
     times, nothing changes and the page lists those sessions, each linked to its page
     where it can be moved."""
     client = selectors.get_client_for(request.membership, public_id, user=request.user)
-    form = AssignTherapistForm(request.POST, therapists=_assignable(request.membership.practice))
+    form = AssignTherapistForm(
+        request.POST, therapists=active_clinicians(request.membership.practice)
+    )
     if not form.is_valid():
         return _detail(request, client, assign=form, status=400)
     try:
