@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import re
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -13,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from patternwork.accounts.models import Membership
 from patternwork.accounts.selectors import active_clinicians
 from patternwork.clients.models import Referral
+from patternwork.clients.validators import validate_phone
 
 OPEN = "open"
 OPEN_STATUSES = (Referral.Status.NEW, Referral.Status.CONTACTED)
@@ -26,20 +26,11 @@ REFERRER_CONTACT_MAX_LENGTH = 1000
 DECLINE_REASON_MAX_LENGTH = 500
 EARLIEST_DATE = datetime.date(1900, 1, 1)
 
-PHONE_RE = re.compile(r"^\+?[0-9 ()\-.]+$")
-PHONE_MIN_DIGITS = 6
-
-BAD_PHONE = _("Enter a telephone number using digits, spaces and + ( ) - only.")
 DATE_IN_FUTURE = _("This date is in the future.")
 DATE_TOO_EARLY = _("Enter a date after 1900.")
 EMAIL_NEEDS_ADDRESS = _("Email is ticked as a way to make contact: give the email address.")
 PHONE_NEEDS_NUMBER = _("Telephone is ticked as a way to make contact: give the number.")
 DATE_OF_BIRTH_NEEDED = _("A client record needs the date of birth. Ask the person or the referrer.")
-
-
-def validate_phone(value: str) -> None:
-    if not PHONE_RE.match(value) or sum(ch.isdigit() for ch in value) < PHONE_MIN_DIGITS:
-        raise ValidationError(BAD_PHONE, code="phone")
 
 
 def validate_past_date(value: datetime.date) -> None:
