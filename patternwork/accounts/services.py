@@ -1,4 +1,7 @@
-"""Writes to practices, staff and login state. Each one audits in its own transaction."""
+"""Writes to practices, staff and passwords. Each one audits in its own transaction.
+
+Logging in (password, second factor) is `accounts.login`.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -14,19 +16,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from patternwork.accounts import throttle, tokens
+from patternwork.accounts import tokens
 from patternwork.accounts.models import ClosureDay, Membership, Practice, User, normalise_email
 from patternwork.accounts.selectors import therapists_of_practice
-from patternwork.audit.models import AuditEvent
 from patternwork.audit.services import diff, record
-from patternwork.core import context
 from patternwork.core.links import absolute_url
 
-LOGIN_FAILED = "The email address or password is not correct."
-LOGIN_THROTTLED = (
-    "Too many failed attempts. For your security, logging in is paused; try again after "
-    "{until} (UTC), or reset your password."
-)
 ALREADY_MEMBER = "This person is already a member of the practice."
 SLUG_TAKEN = "Another practice already uses the short name “{slug}”."
 NOT_A_SUPERVISOR = "Only a supervisor can have supervisees."
@@ -43,58 +38,6 @@ PRACTICE_FIELDS = (
     "crisis_information",
     "admins_read_clinical",
 )
-
-
-class LoginRefused(Exception):
-    def __init__(self, message: str, *, throttled: bool = False) -> None:
-        super().__init__(message)
-        self.message = message
-        self.throttled = throttled
-
-
-def authenticate_password(*, request, email: str, password: str) -> User:
-    """Check a password under the throttle; audit success and failure alike."""
-    address = context.current().remote_addr
-    lock = throttle.check(email, address)
-    if lock.locked:
-        record(
-            action="auth.login_throttled",
-            actor_label=normalise_email(email)[:254],
-            outcome=AuditEvent.Outcome.DENIED,
-        )
-        raise LoginRefused(LOGIN_THROTTLED.format(until=f"{lock.until:%H:%M}"), throttled=True)
-    user = authenticate(request, username=normalise_email(email), password=password)
-    if user is None:
-        with transaction.atomic():
-            throttle.note_failure(email, address)
-            record(
-                action="auth.login_failed",
-                actor_label=normalise_email(email)[:254],
-                outcome=AuditEvent.Outcome.FAILURE,
-            )
-        raise LoginRefused(LOGIN_FAILED)
-    throttle.clear_account(email)
-    return user
-
-
-def record_login(*, user: User, step: str) -> None:
-    """Audit a completed login step: "password", "otp" or "otp_enrolled"."""
-    membership = Membership.objects.filter(user=user, is_active=True).select_related("practice")
-    first = membership.first()
-    record(
-        action=f"auth.login.{step}",
-        actor=user,
-        actor_role=first.role if first else "",
-        practice=first.practice if first else None,
-    )
-
-
-def record_otp_failure(*, user: User) -> None:
-    record(action="auth.otp_failed", actor=user, outcome=AuditEvent.Outcome.FAILURE)
-
-
-def record_logout(*, user: User) -> None:
-    record(action="auth.logout", actor=user)
 
 
 def create_practice(
