@@ -18,6 +18,7 @@ from django.utils.text import slugify
 
 from patternwork.accounts import tokens
 from patternwork.accounts.models import ClosureDay, Membership, Practice, User, normalise_email
+from patternwork.accounts.practice_setup import practice_created
 from patternwork.accounts.selectors import therapists_of_practice
 from patternwork.audit.services import diff, record
 from patternwork.core.links import absolute_url
@@ -43,7 +44,11 @@ PRACTICE_FIELDS = (
 def create_practice(
     *, name: str, slug: str = "", admin_email: str, admin_name: str, actor: User | None = None
 ) -> tuple[Practice, Membership]:
-    """Create a practice and its first admin (who sets a password through an invitation)."""
+    """Create a practice and its first admin (who sets a password through an invitation).
+
+    The apps registered with `practice_setup` give the practice their starting data (the
+    default pattern categories) in the same transaction.
+    """
     slug = slugify(slug or name)[:60]
     if Practice.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": SLUG_TAKEN.format(slug=slug)})
@@ -56,6 +61,7 @@ def create_practice(
             user=user, practice=practice, role=Membership.Role.ADMIN
         )
         record(action="practice.create", actor=actor, practice=practice, obj=practice)
+        practice_created(practice)
         record(
             action="staff.invite",
             actor=actor,
