@@ -1,4 +1,5 @@
 import os
+import re
 
 import pytest
 from django.db import connection
@@ -6,13 +7,16 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from hypothesis import settings as hypothesis_settings
 
 from patternwork.accounts.models import Membership
+from patternwork.accounts.practice_setup import practice_created
 from patternwork.audit import triggers
+from patternwork.formulation.models import Category
 from tests.factories import MembershipFactory, PracticeFactory, TOTPDeviceFactory
 
 # A course with a frozen clock, shared by treatment, measures and clinic tests.
 pytest_plugins = ["tests.course_fixtures"]
 
 DB_FIXTURES = {"db", "transactional_db", "django_db_setup"}
+WRITE = re.compile(r'^\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)"?', re.IGNORECASE)
 
 # Property tests explore the same examples on every run, so CI results are repeatable;
 # HYPOTHESIS_PROFILE=explore searches afresh each time (and keeps what it found).
@@ -50,6 +54,16 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture
 def practice(db):
     return PracticeFactory(name="Northgate Therapies", slug="northgate")
+
+
+@pytest.fixture
+def default_categories(practice):
+    """The default category set, which a practice gets when `create_practice` makes it.
+
+    Factories make practices without it; tests that code episodes ask for it here.
+    """
+    practice_created(practice)
+    return list(Category.objects.filter(practice=practice))
 
 
 @pytest.fixture
@@ -91,6 +105,12 @@ def foreign_admin(other_practice):
 @pytest.fixture
 def foreign_therapist(other_practice):
     return _member(other_practice, Membership.Role.THERAPIST, "Dr Fay Elsewhere")
+
+
+def written_tables(queries) -> set[str]:
+    """The tables captured queries wrote to, leaving out the request's session."""
+    found = {m.group(1) for q in queries.captured_queries if (m := WRITE.match(q["sql"]))}
+    return found - {"django_session"}
 
 
 def verified_login(client, user):

@@ -99,6 +99,9 @@ class Membership(BaseModel):
         SUPERVISOR = "supervisor", _("Supervisor")
         ADMIN = "admin", _("Service admin")
 
+    # The roles that carry clients: a client is assigned to a therapist or a supervisor.
+    CLINICIAN_ROLES = (Role.THERAPIST, Role.SUPERVISOR)
+
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="memberships")
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)

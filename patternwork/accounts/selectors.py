@@ -32,9 +32,24 @@ def get_staff_member(membership: Membership, public_id, *, user) -> Membership:
     return found
 
 
-def therapists_of_practice(practice) -> QuerySet[Membership]:
+def active_clinicians(practice) -> QuerySet[Membership]:
+    """The members who may be assigned clients, by name: active therapists and supervisors.
+
+    A membership counts only while its login is active too: a person whose account was
+    deactivated everywhere cannot log in, so they must not be given a caseload.
+    """
     return (
-        Membership.objects.filter(practice=practice, is_active=True, role=Membership.Role.THERAPIST)
+        Membership.objects.filter(
+            practice=practice,
+            is_active=True,
+            user__is_active=True,
+            role__in=Membership.CLINICIAN_ROLES,
+        )
         .select_related("user")
-        .order_by("user__full_name")
+        .order_by("user__full_name", "pk")
     )
+
+
+def therapists_of_practice(practice) -> QuerySet[Membership]:
+    """The active clinicians who may be a supervisor's supervisees: therapists only."""
+    return active_clinicians(practice).filter(role=Membership.Role.THERAPIST)

@@ -1,4 +1,7 @@
-"""Writes to practices, staff and login state. Each one audits in its own transaction."""
+"""Writes to practices, staff and passwords. Each one audits in its own transaction.
+
+Logging in (password, second factor) is `accounts.login`.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -14,18 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from patternwork.accounts import throttle, tokens
+from patternwork.accounts import tokens
 from patternwork.accounts.models import ClosureDay, Membership, Practice, User, normalise_email
-from patternwork.audit.models import AuditEvent
+from patternwork.accounts.practice_setup import practice_created
+from patternwork.accounts.selectors import therapists_of_practice
 from patternwork.audit.services import diff, record
-from patternwork.core import context
 from patternwork.core.links import absolute_url
 
-LOGIN_FAILED = "The email address or password is not correct."
-LOGIN_THROTTLED = (
-    "Too many failed attempts. For your security, logging in is paused; try again after "
-    "{until} (UTC), or reset your password."
-)
 ALREADY_MEMBER = "This person is already a member of the practice."
 SLUG_TAKEN = "Another practice already uses the short name “{slug}”."
 NOT_A_SUPERVISOR = "Only a supervisor can have supervisees."
@@ -44,62 +41,14 @@ PRACTICE_FIELDS = (
 )
 
 
-class LoginRefused(Exception):
-    def __init__(self, message: str, *, throttled: bool = False) -> None:
-        super().__init__(message)
-        self.message = message
-        self.throttled = throttled
-
-
-def authenticate_password(*, request, email: str, password: str) -> User:
-    """Check a password under the throttle; audit success and failure alike."""
-    address = context.current().remote_addr
-    lock = throttle.check(email, address)
-    if lock.locked:
-        record(
-            action="auth.login_throttled",
-            actor_label=normalise_email(email)[:254],
-            outcome=AuditEvent.Outcome.DENIED,
-        )
-        raise LoginRefused(LOGIN_THROTTLED.format(until=f"{lock.until:%H:%M}"), throttled=True)
-    user = authenticate(request, username=normalise_email(email), password=password)
-    if user is None:
-        with transaction.atomic():
-            throttle.note_failure(email, address)
-            record(
-                action="auth.login_failed",
-                actor_label=normalise_email(email)[:254],
-                outcome=AuditEvent.Outcome.FAILURE,
-            )
-        raise LoginRefused(LOGIN_FAILED)
-    throttle.clear_account(email)
-    return user
-
-
-def record_login(*, user: User, step: str) -> None:
-    """Audit a completed login step: "password", "otp" or "otp_enrolled"."""
-    membership = Membership.objects.filter(user=user, is_active=True).select_related("practice")
-    first = membership.first()
-    record(
-        action=f"auth.login.{step}",
-        actor=user,
-        actor_role=first.role if first else "",
-        practice=first.practice if first else None,
-    )
-
-
-def record_otp_failure(*, user: User) -> None:
-    record(action="auth.otp_failed", actor=user, outcome=AuditEvent.Outcome.FAILURE)
-
-
-def record_logout(*, user: User) -> None:
-    record(action="auth.logout", actor=user)
-
-
 def create_practice(
     *, name: str, slug: str = "", admin_email: str, admin_name: str, actor: User | None = None
 ) -> tuple[Practice, Membership]:
-    """Create a practice and its first admin (who sets a password through an invitation)."""
+    """Create a practice and its first admin (who sets a password through an invitation).
+
+    The apps registered with `practice_setup` give the practice their starting data (the
+    default pattern categories) in the same transaction.
+    """
     slug = slugify(slug or name)[:60]
     if Practice.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": SLUG_TAKEN.format(slug=slug)})
@@ -112,6 +61,7 @@ def create_practice(
             user=user, practice=practice, role=Membership.Role.ADMIN
         )
         record(action="practice.create", actor=actor, practice=practice, obj=practice)
+        practice_created(practice)
         record(
             action="staff.invite",
             actor=actor,
@@ -226,13 +176,9 @@ def set_supervisees(
     supervisees = list(supervisees)
     if supervisor.role != Membership.Role.SUPERVISOR:
         raise ValidationError(NOT_A_SUPERVISOR)
-    for member in supervisees:
-        if (
-            member.practice_id != supervisor.practice_id
-            or member.role != Membership.Role.THERAPIST
-            or not member.is_active
-        ):
-            raise ValidationError(SUPERVISEE_NOT_THERAPIST)
+    offered = therapists_of_practice(supervisor.practice_id)
+    if offered.filter(pk__in=[m.pk for m in supervisees]).count() != len(set(supervisees)):
+        raise ValidationError(SUPERVISEE_NOT_THERAPIST)
     with transaction.atomic():
         before = {"supervisees": [str(m.public_id) for m in supervisor.supervisees.all()]}
         supervisor.supervisees.set(supervisees)

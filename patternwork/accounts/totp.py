@@ -19,6 +19,12 @@ def base32_secret(device: TOTPDevice) -> str:
     return b32encode(unhexlify(device.key)).decode("ascii")
 
 
+def setup_picture(device: TOTPDevice) -> dict:
+    """What a setup page shows: the QR code of the device's key, and the key to type in."""
+    size, path = qr_svg_path(device.config_url)
+    return {"qr_size": size, "qr_path": path, "secret": base32_secret(device)}
+
+
 def qr_svg_path(data: str) -> tuple[int, str]:
     """Size and SVG path of a QR code: drawn with a path, no inline style, so CSP holds."""
     qr = qrcode.QRCode(border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)

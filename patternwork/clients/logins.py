@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -23,11 +22,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from patternwork.accounts import login
 from patternwork.accounts.models import Membership, Practice, User, normalise_email
-from patternwork.audit.models import AuditEvent
 from patternwork.audit.services import record
 from patternwork.clients.models import Client
 from patternwork.core.links import absolute_url
@@ -37,7 +35,6 @@ CLIENT_INVITATION_TIMEOUT = timedelta(hours=72)
 # staff invitation's, so a staff link can never pass for a client's or the other way round.
 INVITATION_SALT = "patternwork.clients.logins-invitation"
 CLIENT_ROLE = "client"
-DEVICE_NAME = "Authenticator app"
 
 NO_EMAIL = gettext_lazy(
     "Add the client's email address to their details first: the invitation is sent by "
@@ -314,68 +311,17 @@ def invitation_expires_at(client: Client) -> datetime | None:
 # ---- Logging in: audited with the client's practice, so its admins see it -------------
 
 
-def record_portal_login(*, client: Client, step: str) -> None:
-    """Audit a completed login step of a client: "password" or "otp"."""
-    record(
-        action=f"portal.login.{step}",
-        actor=client.user,
-        actor_role=CLIENT_ROLE,
-        practice=client.practice,
-    )
-
-
-def record_portal_otp_failure(*, client: Client) -> None:
-    record(
-        action="portal.otp_failed",
-        actor=client.user,
-        actor_role=CLIENT_ROLE,
-        practice=client.practice,
-        outcome=AuditEvent.Outcome.FAILURE,
-    )
-
-
-def record_portal_logout(*, client: Client) -> None:
-    record(
-        action="portal.logout", actor=client.user, actor_role=CLIENT_ROLE, practice=client.practice
-    )
-
-
-def _token_matches(device: TOTPDevice, token: str) -> int | None:
-    """The time step the code belongs to (within the configured drift), or None."""
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time = timezone.now().timestamp()
-    tolerance = getattr(settings, "OTP_TOTP_TOLERANCE", 1)
-    if not token.isdigit():
-        return None
-    for offset in range(-tolerance, tolerance + 1):
-        totp.drift = device.drift + offset
-        if totp.token() == int(token):
-            return totp.t()
-    return None
+def portal_audit(client: Client) -> login.LoginAudit:
+    """A client's login events: "portal.*", with their practice."""
+    return login.LoginAudit("portal", CLIENT_ROLE, client.practice)
 
 
 def enable_second_factor(*, client: Client, key: str, token: str) -> TOTPDevice | None:
     """Confirm the client's authenticator app from one code; None if the code is wrong.
 
-    The key was shown to the client (as a QR code) and kept in their session; nothing is
-    stored until the app proves it holds the key. The code cannot then be replayed.
+    The accounts service that staff use too, audited as "portal.second_factor_enabled"
+    with the client's practice.
     """
-    user = client.user
-    device = TOTPDevice(user=user, name=DEVICE_NAME, key=key, confirmed=True)
-    step = _token_matches(device, token)
-    if step is None:
-        return None
-    with transaction.atomic():
-        TOTPDevice.objects.filter(user=user).delete()
-        device.last_t = step
-        device.full_clean()
-        device.save()
-        record(
-            action="portal.second_factor_enabled",
-            actor=user,
-            actor_role=CLIENT_ROLE,
-            practice=client.practice,
-            object_type="otp_totp.totpdevice",
-            object_id=str(device.pk),
-        )
-    return device
+    return login.enable_second_factor(
+        user=client.user, key=key, token=token, audit=portal_audit(client)
+    )

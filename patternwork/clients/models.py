@@ -2,6 +2,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from patternwork.accounts.access import Scope
+from patternwork.clients.validators import validate_phone
 from patternwork.core.crypto import EncryptedTextField
 from patternwork.core.models import BaseModel
 
@@ -22,7 +23,7 @@ class Client(BaseModel):
     date_of_birth = models.DateField(_("date of birth"))
     pronouns = models.CharField(_("pronouns"), max_length=40, blank=True)
     email = models.EmailField(_("email"), blank=True)
-    phone = models.CharField(_("telephone"), max_length=40, blank=True)
+    phone = models.CharField(_("telephone"), max_length=40, blank=True, validators=[validate_phone])
     address = models.TextField(_("address"), blank=True)
     gp_name = models.CharField(_("GP name"), max_length=200, blank=True)
     gp_practice = models.CharField(_("GP practice"), max_length=200, blank=True)
@@ -34,7 +35,7 @@ class Client(BaseModel):
         _("relationship to client"), max_length=100, blank=True
     )
     emergency_contact_phone = models.CharField(
-        _("emergency contact telephone"), max_length=40, blank=True
+        _("emergency contact telephone"), max_length=40, blank=True, validators=[validate_phone]
     )
     consent_treatment = models.BooleanField(_("consents to treatment"), default=False)
     consent_treatment_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -124,7 +125,7 @@ class Referral(BaseModel):
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     pronouns = models.CharField(_("pronouns"), max_length=40, blank=True)
     email = models.EmailField(_("email"), blank=True)
-    phone = models.CharField(_("telephone"), max_length=40, blank=True)
+    phone = models.CharField(_("telephone"), max_length=40, blank=True, validators=[validate_phone])
     reason = EncryptedTextField(_("what they would like help with"))
     availability = models.TextField(_("availability"), blank=True)
     contact_by_email = models.BooleanField(_("may be contacted by email"), default=False)

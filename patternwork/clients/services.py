@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from patternwork.accounts.models import Membership, Practice
+from patternwork.accounts.selectors import active_clinicians
 from patternwork.audit.services import diff, record
 from patternwork.clients.models import Client, Referral, SubmissionAttempt
 
@@ -79,13 +80,10 @@ SUBMISSIONS_PER_WINDOW = 5
 
 
 def check_therapist(practice: Practice, therapist: Membership | None) -> None:
+    """Refuse a therapist the practice's choice lists would not offer."""
     if therapist is None:
         return
-    if (
-        therapist.practice_id != practice.pk
-        or not therapist.is_active
-        or therapist.role not in {Membership.Role.THERAPIST, Membership.Role.SUPERVISOR}
-    ):
+    if not active_clinicians(practice).filter(pk=therapist.pk).exists():
         raise ValidationError({"therapist": THERAPIST_NOT_IN_PRACTICE})
 
 

@@ -63,7 +63,11 @@ def _audit(actor: Membership, obj, action: str, changes: Mapping | None = None) 
 
 
 def ensure_default_categories(practice: Practice, *, by: Membership | None = None) -> None:
-    """Give a practice the default category set the first time it is needed (audited once)."""
+    """Give a practice without categories the default set (audited once).
+
+    Runs when a practice is created (registered with `accounts.practice_setup`); a
+    practice that already has categories is left as it is.
+    """
     if Category.objects.filter(practice=practice).exists():
         return
     try:

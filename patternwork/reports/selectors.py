@@ -400,7 +400,7 @@ def report_therapists(membership: Membership) -> QuerySet[Membership]:
     scope = record_scope(membership)
     if scope is not None:
         return members.filter(pk__in=scope).order_by("user__full_name", "pk")
-    clinicians = Q(role__in=[Membership.Role.THERAPIST, Membership.Role.SUPERVISOR])
+    clinicians = Q(role__in=Membership.CLINICIAN_ROLES)
     held_courses = Exists(Course.objects.filter(therapist=OuterRef("pk")))
     return members.filter(clinicians | held_courses).order_by("user__full_name", "pk")
 

@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from patternwork.accounts.services import create_practice
 from patternwork.audit.models import AuditEvent
 from patternwork.clinic.forms.patterns import MAX_KEYWORDS, MAX_SUGGEST_TEXT
 from patternwork.formulation.categories import DEFAULT_CATEGORIES
@@ -15,7 +16,7 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 def events(exclude_denied=True):
-    # The default set is created (and audited once) on first use; tested on its own.
+    # The default set is created (and audited once) with the practice; tested on its own.
     found = AuditEvent.objects.exclude(action="category.defaults").order_by("id")
     if exclude_denied:
         found = found.exclude(action="access.denied")
@@ -37,13 +38,16 @@ def restore_url(category):
 # The set
 
 
-def test_first_visit_gives_the_practice_the_default_set(client, login, admin, foreign_admin):
+def test_a_new_practice_has_the_default_set(client, login, foreign_admin):
+    practice, admin = create_practice(
+        name="Eastfield Therapies", admin_email="lead@eastfield.test", admin_name="Lee Lead"
+    )
     login(admin)
 
     response = client.get(SET)
 
     labels = list(
-        Category.objects.filter(practice=admin.practice).values_list("part", "label", "retired_at")
+        Category.objects.filter(practice=practice).values_list("part", "label", "retired_at")
     )
     assert sorted(labels) == sorted((d.part, d.label, None) for d in DEFAULT_CATEGORIES)
     assert len(labels) == 24
@@ -55,9 +59,8 @@ def test_first_visit_gives_the_practice_the_default_set(client, login, admin, fo
     assert "Add a category" in response.content.decode()
 
 
-def test_second_visit_keeps_the_practices_own_changes(client, login, admin):
+def test_a_visit_keeps_the_practices_own_changes(client, login, admin, default_categories):
     login(admin)
-    client.get(SET)
     category = Category.objects.get(practice=admin.practice, label="Helpful")
     category.label = "Kind to me"
     category.save(update_fields=["label"])
@@ -120,13 +123,13 @@ def test_retired_categories_are_listed_apart_with_restore(client, login, admin):
 
 
 def test_set_query_count_does_not_grow_with_the_categories(
-    client, login, admin, django_assert_num_queries
+    client, login, admin, default_categories, django_assert_num_queries
 ):
     login(admin)
     client.get(SET)
-    # Session, user, device and membership; whether the set exists; the categories; the
-    # referral count in the navigation; the session saved (three with its savepoint).
-    with django_assert_num_queries(10) as few:
+    # Session, user, device and membership; the categories; the referral count in the
+    # navigation; the session saved (three with its savepoint).
+    with django_assert_num_queries(9) as few:
         client.get(SET)
     for n in range(30):
         CategoryFactory(practice=admin.practice, part=("wish", "ro", "rs")[n % 3])
@@ -236,7 +239,9 @@ def test_the_same_label_may_serve_another_part(client, login, admin):
         ),
     ],
 )
-def test_adding_bad_input_is_a_form_error(client, login, admin, data, field, message):
+def test_adding_bad_input_is_a_form_error(
+    client, login, admin, default_categories, data, field, message
+):
     login(admin)
     client.get(SET)
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 from patternwork.audit.models import AuditEvent
 from patternwork.clients.models import Client
 from patternwork.clients.services import CLOSE_WITH_OPEN_FLAGS
+from patternwork.clients.validators import BAD_PHONE
 from patternwork.treatment.models import Course
 from patternwork.treatment.services import start_course
 from patternwork.treatment.services.courses import PlanValues
@@ -76,6 +77,19 @@ def test_create_client_rejects_bad_input_and_keeps_it(client, login, therapist):
     assert response.status_code == 200
     assert set(response.context["form"].errors) == {"date_of_birth", "email"}
     assert b'value="Alex Example"' in response.content
+    assert not Client.objects.exists()
+
+
+def test_create_client_refuses_a_telephone_number_the_referral_forms_refuse(
+    client, login, therapist
+):
+    login(therapist)
+
+    response = client.post(NEW, VALID | {"phone": "ring me after six"})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"phone": [str(BAD_PHONE)]}
+    assert b'value="ring me after six"' in response.content
     assert not Client.objects.exists()
 
 

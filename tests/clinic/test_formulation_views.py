@@ -54,7 +54,9 @@ def episode_data(other, **extra):
     } | extra
 
 
-def test_log_episode_with_categories_through_the_form(client, login, therapist, active, people):
+def test_log_episode_with_categories_through_the_form(
+    client, login, therapist, active, people, default_categories
+):
     login(therapist)
     page = client.get(reverse("clinic:episode-new", args=[active.public_id]))
     close = category(active.practice, "w_close")
@@ -138,10 +140,9 @@ def test_episode_new_refuses_an_appointment_of_another_course(
     assert response.status_code == 404
 
 
-def test_ipaf_acceptance_path(client, login, therapist, active, people):
+def test_ipaf_acceptance_path(client, login, therapist, active, people, default_categories):
     """Five episodes, the core theme, an IPAF drafted from it, two versions, compare, agree."""
     login(therapist)
-    client.get(reverse("clinic:episode-new", args=[active.public_id]))  # creates the default set
     close = category(active.practice, "w_close")
     rejecting = category(active.practice, "ro_rejecting")
     low = category(active.practice, "rs_low")

@@ -6,9 +6,10 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from patternwork.accounts.login import LOGIN_FAILED, SETUP_KEY, WRONG_SETUP_CODE
 from patternwork.accounts.models import LoginFailure
-from patternwork.accounts.services import LOGIN_FAILED
 from patternwork.audit.models import AuditEvent
 from tests.factories import TEST_PASSWORD, TOTPDeviceFactory
 
@@ -75,16 +76,32 @@ def test_login_without_device_goes_to_setup_and_enrols(client, therapist):
     page = client.get(SETUP)
     assert page.status_code == 200
     assert b"<svg" in page.content
-    device = therapist.user.totpdevice_set.get()
-    assert device.confirmed is False
+    assert not TOTPDevice.objects.exists()  # nothing stored until the app proves itself
+    key = client.session[SETUP_KEY]
+    assert client.get(SETUP).context["secret"] == page.context["secret"]
 
-    response = client.post(SETUP, {"token": code_for(device)})
+    response = client.post(SETUP, {"token": code_for(TOTPDevice(key=key))})
 
     assert response.status_code == 302
-    device.refresh_from_db()
-    assert device.confirmed is True
+    device = therapist.user.totpdevice_set.get()
+    assert (device.key, device.confirmed) == (key, True)
     assert client.get(HOME).status_code == 200
     assert AuditEvent.objects.filter(action="auth.login.otp_enrolled").count() == 1
+    assert AuditEvent.objects.filter(action="auth.second_factor_enabled").count() == 1
+    assert SETUP_KEY not in client.session
+
+
+def test_login_setup_with_a_wrong_code_stores_nothing_and_is_audited(client, therapist):
+    password_step(client, therapist.user)
+    client.get(SETUP)
+    right = code_for(TOTPDevice(key=client.session[SETUP_KEY]))
+
+    response = client.post(SETUP, {"token": f"{(int(right) + 1) % 1_000_000:06d}"})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"token": [str(WRONG_SETUP_CODE)]}
+    assert not TOTPDevice.objects.exists()
+    assert AuditEvent.objects.filter(action="auth.otp_failed", actor=therapist.user).count() == 1
 
 
 def test_login_setup_is_refused_once_a_device_is_confirmed(client, therapist, device):

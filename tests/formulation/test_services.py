@@ -1,15 +1,22 @@
 import datetime as dt
+from importlib import import_module
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
+from patternwork.accounts.services import create_practice
 from patternwork.audit.models import AuditEvent
 from patternwork.formulation import services
 from patternwork.formulation.categories import DEFAULT_CATEGORIES
 from patternwork.formulation.models import Category, Episode, IpafVersion
 from patternwork.formulation.selectors import pattern_view
 from tests.factories import CategoryFactory, ClientFactory, CourseFactory, PersonFactory
+
+MIGRATION = import_module(
+    "patternwork.formulation.migrations.0003_default_categories_for_every_practice"
+)
 
 IPAF = {
     "self_representation": "Someone who has to earn a place",
@@ -91,6 +98,53 @@ def test_default_set_creation_is_audited_once(practice, therapist):
 
     event = AuditEvent.objects.get(action="category.defaults")
     assert (event.actor, event.changes) == (therapist.user, {"created": 24})
+
+
+def test_a_practice_is_created_with_the_default_set_in_the_same_transaction(db):
+    practice, _admin = create_practice(
+        name="Eastfield Therapies", admin_email="lead@eastfield.test", admin_name="Lee Lead"
+    )
+
+    stored = Category.objects.filter(practice=practice)
+    assert sorted(stored.values_list("default_key", flat=True)) == sorted(
+        d.key for d in DEFAULT_CATEGORIES
+    )
+    assert list(AuditEvent.objects.order_by("id").values_list("action", "changes")) == [
+        ("practice.create", {}),
+        ("category.defaults", {"created": 24}),
+        ("staff.invite", {"role": [None, "admin"]}),
+    ]
+
+
+def test_a_practice_that_cannot_be_created_leaves_no_categories(db):
+    create_practice(name="Eastfield", admin_email="lead@eastfield.test", admin_name="Lee Lead")
+    before = Category.objects.count()
+
+    with pytest.raises(ValidationError):
+        create_practice(name="Eastfield", admin_email="x@eastfield.test", admin_name="X")
+
+    assert Category.objects.count() == before
+
+
+def test_the_migration_gives_each_practice_without_categories_the_default_set(
+    practice, other_practice
+):
+    CategoryFactory(practice=other_practice, label="Their own")
+    loader = MigrationExecutor(connection).loader
+    historical = loader.project_state(MIGRATION.Migration.dependencies).apps
+
+    MIGRATION.create_default_categories(historical, None)
+
+    assert Category.objects.filter(practice=practice).count() == 24
+    assert list(
+        Category.objects.filter(practice=other_practice).values_list("label", flat=True)
+    ) == ["Their own"]
+    event = AuditEvent.objects.get()
+    assert (event.action, event.practice, event.changes) == (
+        "category.defaults",
+        practice,
+        {"created": 24},
+    )
 
 
 def test_episode_needs_someone_and_refuses_another_clients_person(course, therapist, practice):

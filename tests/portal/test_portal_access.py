@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from patternwork.accounts.login import SETUP_KEY
 from patternwork.accounts.models import LoginFailure, User
 from patternwork.audit.models import AuditEvent
 from patternwork.clients import logins
@@ -455,7 +456,7 @@ def test_second_factor_is_optional_then_required_once_set_up(client, jo):
     assert setup.status_code == 200
     assert "<svg" in setup.content.decode()
     assert not TOTPDevice.objects.exists()  # nothing stored until the app proves itself
-    key = client.session["patternwork_portal_otp_key"]
+    key = client.session[SETUP_KEY]
     code = code_for(TOTPDevice(user=jo.user, key=key))
 
     enrolled = client.post(SETUP, {"token": code})
@@ -490,7 +491,7 @@ def test_second_factor_is_optional_then_required_once_set_up(client, jo):
 def test_second_factor_setup_with_a_wrong_code_stores_nothing(client, jo):
     client.force_login(jo.user)
     client.get(SETUP)
-    key = client.session["patternwork_portal_otp_key"]
+    key = client.session[SETUP_KEY]
     wrong = f"{(int(code_for(TOTPDevice(user=jo.user, key=key))) + 1) % 1_000_000:06d}"
 
     response = client.post(SETUP, {"token": wrong})

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime
-import re
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from patternwork.accounts.models import Membership, Practice
+from patternwork.accounts.models import Membership
+from patternwork.accounts.selectors import active_clinicians
 from patternwork.clients.models import Referral
+from patternwork.clients.validators import validate_phone
 
 OPEN = "open"
 OPEN_STATUSES = (Referral.Status.NEW, Referral.Status.CONTACTED)
@@ -26,20 +26,11 @@ REFERRER_CONTACT_MAX_LENGTH = 1000
 DECLINE_REASON_MAX_LENGTH = 500
 EARLIEST_DATE = datetime.date(1900, 1, 1)
 
-PHONE_RE = re.compile(r"^\+?[0-9 ()\-.]+$")
-PHONE_MIN_DIGITS = 6
-
-BAD_PHONE = _("Enter a telephone number using digits, spaces and + ( ) - only.")
 DATE_IN_FUTURE = _("This date is in the future.")
 DATE_TOO_EARLY = _("Enter a date after 1900.")
 EMAIL_NEEDS_ADDRESS = _("Email is ticked as a way to make contact: give the email address.")
 PHONE_NEEDS_NUMBER = _("Telephone is ticked as a way to make contact: give the number.")
 DATE_OF_BIRTH_NEEDED = _("A client record needs the date of birth. Ask the person or the referrer.")
-
-
-def validate_phone(value: str) -> None:
-    if not PHONE_RE.match(value) or sum(ch.isdigit() for ch in value) < PHONE_MIN_DIGITS:
-        raise ValidationError(BAD_PHONE, code="phone")
 
 
 def validate_past_date(value: datetime.date) -> None:
@@ -168,19 +159,6 @@ class DeclineForm(forms.Form):
     )
 
 
-def clinicians_of_practice(practice: Practice) -> QuerySet[Membership]:
-    """Active members who may carry clients: therapists and supervisors."""
-    return (
-        Membership.objects.filter(
-            practice=practice,
-            is_active=True,
-            role__in=[Membership.Role.THERAPIST, Membership.Role.SUPERVISOR],
-        )
-        .select_related("user")
-        .order_by("user__full_name", "pk")
-    )
-
-
 class AcceptForm(forms.Form):
     therapist = forms.ModelChoiceField(
         label=_("Assign to"),
@@ -193,7 +171,7 @@ class AcceptForm(forms.Form):
     def __init__(self, *args, referral: Referral, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["therapist"]
-        field.queryset = clinicians_of_practice(referral.practice)
+        field.queryset = active_clinicians(referral.practice)
         field.label_from_instance = lambda m: f"{m.user.full_name} ({m.get_role_display()})"
         if referral.date_of_birth is None:
             self.fields["date_of_birth"] = _date_field(

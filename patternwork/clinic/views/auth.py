@@ -3,12 +3,11 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -16,15 +15,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
-from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from patternwork.accounts import services, tokens, totp
+from patternwork.accounts import login, services, tokens, totp
 from patternwork.accounts.forms import LoginForm, SetPasswordForm, TokenForm
-from patternwork.accounts.middleware import SESSION_STARTED
 from patternwork.clinic.decorators import staff_view
 
-UNSETUP_DEVICE_NAME = "Authenticator app"
 STAFF_ONLY = _lazy(
     "This login is for practice staff. Clients log in to their portal at /portal/login/."
 )
@@ -53,21 +48,19 @@ def login_view(request):
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.authenticate_password(
+            user = login.authenticate_password(
                 request=request,
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
             )
-        except services.LoginRefused as refused:
+        except login.LoginRefused as refused:
             form.add_error(None, refused.message)
         else:
             if not user.memberships.filter(is_active=True).exists():
                 # Clients log in through the portal; this login is for staff only.
                 form.add_error(None, STAFF_ONLY)
                 return render(request, "clinic/login.html", {"form": form, "next": next_url})
-            login(request, user)
-            request.session[SESSION_STARTED] = timezone.now().isoformat()
-            services.record_login(user=user, step="password")
+            login.start_session(request, user, audit=login.staff_audit(user))
             if totp.confirmed_device(user) is None:
                 return redirect(_with_next("clinic:otp-setup", next_url))
             return redirect(_with_next("clinic:otp-verify", next_url))
@@ -85,15 +78,17 @@ def otp_verify(request):
         return redirect(_with_next("clinic:otp-setup", next_url))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        allowed, _details = device.verify_is_allowed()
-        if not allowed:
-            form.add_error(None, _("Too many wrong codes. Wait a few seconds and try again."))
-        elif device.verify_token(form.cleaned_data["token"]):
-            _complete_second_factor(request, device, step="otp")
-            return redirect(next_url)
+        try:
+            login.verify_second_factor(
+                request=request,
+                device=device,
+                token=form.cleaned_data["token"],
+                audit=login.staff_audit(request.user),
+            )
+        except login.LoginRefused as refused:
+            form.add_error(None if refused.throttled else "token", refused.message)
         else:
-            services.record_otp_failure(user=request.user)
-            form.add_error("token", _("That code is not right, or it has already been used."))
+            return redirect(next_url)
     return render(request, "clinic/otp_verify.html", {"form": form, "next": next_url})
 
 
@@ -103,45 +98,32 @@ def otp_setup(request):
     next_url = _next_url(request)
     if totp.confirmed_device(request.user) is not None:
         return redirect(_with_next("clinic:otp-verify", next_url))
-    device, _created = TOTPDevice.objects.get_or_create(
-        user=request.user, confirmed=False, defaults={"name": UNSETUP_DEVICE_NAME}
-    )
+    key = login.setup_key(request.session)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            _complete_second_factor(request, device, step="otp_enrolled")
+        audit = login.staff_audit(request.user)
+        device = login.enable_second_factor(
+            user=request.user, key=key, token=form.cleaned_data["token"], audit=audit
+        )
+        if device is not None:
+            login.complete_second_factor(request, device)
+            audit.login_step(request.user, "otp_enrolled")
             messages.success(request, _("Two-factor authentication is set up."))
             return redirect(next_url)
-        services.record_otp_failure(user=request.user)
-        form.add_error("token", _("That code is not right. Check the time on your phone."))
-    size, path = totp.qr_svg_path(device.config_url)
+        audit.otp_failed(request.user)
+        form.add_error("token", login.WRONG_SETUP_CODE)
+    picture = totp.setup_picture(login.setup_device(request.user, key))
     return render(
         request,
         "clinic/otp_setup.html",
-        {
-            "form": form,
-            "next": next_url,
-            "qr_size": size,
-            "qr_path": path,
-            "secret": totp.base32_secret(device),
-        },
+        {"form": form, "next": next_url, **picture},
     )
-
-
-def _complete_second_factor(request, device, *, step: str) -> None:
-    otp_login(request, device)
-    # A new session id once fully authenticated: a fixated pre-login id is worthless.
-    request.session.cycle_key()
-    services.record_login(user=request.user, step=step)
 
 
 @require_POST
 def logout_view(request):
-    if request.user.is_authenticated:
-        services.record_logout(user=request.user)
-    logout(request)
+    user = request.user
+    login.end_session(request, audit=login.staff_audit(user) if user.is_authenticated else None)
     messages.info(request, _("You have logged out."))
     return redirect("clinic:login")
 

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from patternwork.accounts.access import fetch, reader_for, record_read
 from patternwork.accounts.models import Membership
+from patternwork.accounts.selectors import active_clinicians
 from patternwork.clients import selectors
 from patternwork.clients.models import Client
 from patternwork.clinic.decorators import staff_view
@@ -21,16 +22,6 @@ from patternwork.treatment.models import Course
 from patternwork.treatment.services import intake
 
 Role = Membership.Role
-
-
-def _assignable(practice):
-    return (
-        Membership.objects.filter(
-            practice=practice, is_active=True, role__in=[Role.THERAPIST, Role.SUPERVISOR]
-        )
-        .select_related("user")
-        .order_by("user__full_name")
-    )
 
 
 def _shown_flags(request, flags):
@@ -65,7 +56,7 @@ def client_new(request):
     assign = None
     if membership.role == Role.ADMIN:
         assign = AssignTherapistForm(
-            request.POST or None, therapists=_assignable(membership.practice)
+            request.POST or None, therapists=active_clinicians(membership.practice)
         )
     if request.method == "POST" and form.is_valid() and (assign is None or assign.is_valid()):
         therapist = assign.cleaned_data["therapist"] if assign else membership
@@ -95,7 +86,7 @@ def _detail(request, client, *, assign=None, clashing=(), status=200):
     open_course = next((c for c in courses if c.state != Course.State.ENDED), None)
     if assign is None:
         assign = AssignTherapistForm(
-            therapists=_assignable(request.membership.practice),
+            therapists=active_clinicians(request.membership.practice),
             initial={"therapist": client.therapist.public_id if client.therapist else None},
         )
     return render(
@@ -166,7 +157,9 @@ def client_assign(request, public_id):
     times, nothing changes and the page lists those sessions, each linked to its page
     where it can be moved."""
     client = fetch(reader_for(request), selectors.client_rows(), public_id)
-    form = AssignTherapistForm(request.POST, therapists=_assignable(request.membership.practice))
+    form = AssignTherapistForm(
+        request.POST, therapists=active_clinicians(request.membership.practice)
+    )
     if not form.is_valid():
         return _detail(request, client, assign=form, status=400)
     try:

@@ -23,7 +23,6 @@ IPAF_FIELDS = services.IPAF_FIELDS
 
 
 def _episode_form(request, client, data=None, instance=None, initial=None):
-    services.ensure_default_categories(client.practice, by=request.membership)
     return EpisodeForm(
         data,
         instance=instance,

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from patternwork.accounts.access import reader_for, record_read
 from patternwork.accounts.models import Membership
+from patternwork.accounts.selectors import active_clinicians
 from patternwork.clinic.decorators import staff_view
 from patternwork.reports import caseload as caseloads
 from patternwork.treatment.models import Course
@@ -45,16 +46,12 @@ def home(request):
     membership = request.membership
     therapists = []
     if membership.role != Membership.Role.THERAPIST:
-        scope = Membership.objects.filter(practice=membership.practice, is_active=True)
+        scope = active_clinicians(membership.practice)
         if membership.role == Membership.Role.SUPERVISOR:
             scope = scope.filter(
                 pk__in=[membership.pk, *membership.supervisees.values_list("pk", flat=True)]
             )
-        therapists = list(
-            scope.filter(role__in=["therapist", "supervisor"])
-            .select_related("user")
-            .order_by("user__full_name")
-        )
+        therapists = list(scope)
     form = CaseloadFilterForm(request.GET or None, therapists=therapists)
     filters = form.cleaned_data if form.is_valid() else {}
     caseload = caseloads.caseload(

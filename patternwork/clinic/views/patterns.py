@@ -73,8 +73,6 @@ def category_set(request):
     is_admin = request.membership.role == ADMIN
     if request.method == "POST":
         require_role(request, ADMIN)
-    # Before an addition too: a first category added by hand would stop the defaults.
-    services.ensure_default_categories(request.membership.practice, by=request.membership)
     if request.method != "POST":
         return _category_set_page(request, CategoryAddForm() if is_admin else None)
     form = CategoryAddForm(request.POST)

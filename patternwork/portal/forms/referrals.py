@@ -8,7 +8,6 @@ sent implausibly fast or opened more than a day ago, and the per-address hourly 
 from __future__ import annotations
 
 import datetime
-import re
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -18,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from patternwork.accounts.models import Practice
+from patternwork.clients.validators import validate_phone
 
 TOKEN_FIELD = "started"  # noqa: S105  (a form field name, not a secret)
 # A namespace for the signature (SECRET_KEY signs), not a secret itself.
@@ -29,8 +29,6 @@ HONEYPOT_FIELD = "website"
 REASON_MAX_LENGTH = 3000
 AVAILABILITY_MAX_LENGTH = 1000
 EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
-PHONE_RE = re.compile(r"^\+?[0-9 ()\-.]+$")
-PHONE_MIN_DIGITS = 6
 
 BAD_TOKEN = _(
     "Something went wrong while checking this form. Please look over your answers and "
@@ -50,7 +48,6 @@ NEED_EMAIL_OR_PHONE = _(
 NEED_A_WAY = _("Tick at least one way the practice may contact you.")
 EMAIL_NEEDS_ADDRESS = _("You ticked email: give your email address.")
 PHONE_NEEDS_NUMBER = _("You ticked telephone: give your telephone number.")
-BAD_PHONE = _("Enter a telephone number using digits, spaces and + ( ) - only.")
 BIRTH_IN_FUTURE = _("The date of birth cannot be in the future.")
 BIRTH_TOO_EARLY = _("Enter a date of birth after 1900.")
 CONSENT_CONTACT_NEEDED = _("Tick this box so that the practice may contact you.")
@@ -82,11 +79,6 @@ def token_problem(token: str, practice: Practice, now: datetime.datetime):
     if age > MAX_FORM_AGE:
         return TOO_OLD
     return None
-
-
-def _validate_phone(value: str) -> None:
-    if not PHONE_RE.match(value) or sum(ch.isdigit() for ch in value) < PHONE_MIN_DIGITS:
-        raise ValidationError(BAD_PHONE, code="phone")
 
 
 class SelfReferralForm(forms.Form):
@@ -122,7 +114,7 @@ class SelfReferralForm(forms.Form):
         label=_("Telephone number"),
         max_length=40,
         required=False,
-        validators=[_validate_phone],
+        validators=[validate_phone],
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
     contact_by_email = forms.BooleanField(label=_("By email"), required=False)

@@ -8,7 +8,6 @@ default) and says that the portal is not watched around the clock.
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth import login, logout
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -21,15 +20,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
-from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
-from django_otp.util import random_hex
 
-from patternwork.accounts import services as accounts
+from patternwork.accounts import login
 from patternwork.accounts.access import fetch, reader_for
-from patternwork.accounts.middleware import SESSION_STARTED
 from patternwork.accounts.models import DEFAULT_CRISIS_INFORMATION, Practice, User
-from patternwork.accounts.totp import base32_secret, confirmed_device, qr_svg_path
+from patternwork.accounts.totp import confirmed_device, setup_picture
 from patternwork.clients import logins
 from patternwork.clients.models import Client
 from patternwork.core.http import ics_response
@@ -43,7 +38,6 @@ from patternwork.treatment.calendar.events import (
     render_client_calendar,
 )
 
-SETUP_KEY = "patternwork_portal_otp_key"
 NOT_A_CLIENT = gettext_lazy(
     "This login is for the clients of a practice. Staff log in on the staff login page."
 )
@@ -97,12 +91,12 @@ def login_view(request):
         status = 400
         if form.is_valid():
             try:
-                user = accounts.authenticate_password(
+                user = login.authenticate_password(
                     request=request,
                     email=form.cleaned_data["email"],
                     password=form.cleaned_data["password"],
                 )
-            except accounts.LoginRefused as refused:
+            except login.LoginRefused as refused:
                 form.add_error(None, refused.message)
                 status = 429 if refused.throttled else 400
             else:
@@ -111,9 +105,7 @@ def login_view(request):
                     closed = Client.objects.filter(user=user).exists()
                     form.add_error(None, RECORD_CLOSED if closed else NOT_A_CLIENT)
                 else:
-                    login(request, user)
-                    request.session[SESSION_STARTED] = timezone.now().isoformat()
-                    logins.record_portal_login(client=client, step="password")
+                    login.start_session(request, user, audit=logins.portal_audit(client))
                     if confirmed_device(user) is not None:
                         return redirect(_with_next("portal:otp-verify", next_url))
                     return redirect(next_url)
@@ -128,13 +120,9 @@ def login_view(request):
 
 @require_POST
 def logout_view(request):
-    practice = None
-    if request.user.is_authenticated:
-        client = client_for(request.user)
-        if client is not None:
-            practice = client.practice
-            logins.record_portal_logout(client=client)
-    logout(request)
+    client = client_for(request.user) if request.user.is_authenticated else None
+    practice = client.practice if client is not None else None
+    login.end_session(request, audit=logins.portal_audit(client) if client is not None else None)
     messages.info(request, _("You have logged out."))
     return redirect(_login_url(practice))
 
@@ -156,19 +144,18 @@ def otp_verify(request):
     if request.method == "POST":
         status = 400
         if form.is_valid():
-            allowed, _details = device.verify_is_allowed()
-            if not allowed:
-                form.add_error(None, _("Too many wrong codes. Wait a few seconds and try again."))
-                status = 429
-            elif device.verify_token(form.cleaned_data["token"]):
-                otp_login(request, device)
-                # A new session id once fully logged in: a fixated pre-login id is worthless.
-                request.session.cycle_key()
-                logins.record_portal_login(client=client, step="otp")
-                return redirect(next_url)
+            try:
+                login.verify_second_factor(
+                    request=request,
+                    device=device,
+                    token=form.cleaned_data["token"],
+                    audit=logins.portal_audit(client),
+                )
+            except login.LoginRefused as refused:
+                form.add_error(None if refused.throttled else "token", refused.message)
+                status = 429 if refused.throttled else 400
             else:
-                logins.record_portal_otp_failure(client=client)
-                form.add_error("token", _("That code is not right, or it has already been used."))
+                return redirect(next_url)
     context = {"form": form, "next": next_url, "practice": client.practice}
     return render(request, "portal/client/otp_verify.html", context, status=status)
 
@@ -180,8 +167,7 @@ def otp_setup(request):
     if confirmed_device(request.user) is not None:
         messages.info(request, _("Your login already asks for a code from your app."))
         return redirect("portal:home")
-    key = request.session.get(SETUP_KEY) or random_hex(20)
-    request.session[SETUP_KEY] = key
+    key = login.setup_key(request.session)
     form = TokenForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -191,23 +177,17 @@ def otp_setup(request):
                 client=request.client, key=key, token=form.cleaned_data["token"]
             )
             if device is not None:
-                otp_login(request, device)
-                request.session.cycle_key()
-                request.session.pop(SETUP_KEY, None)
+                login.complete_second_factor(request, device)
                 messages.success(
                     request,
                     _("Done: from now on, logging in also asks for a code from your app."),
                 )
                 return redirect("portal:home")
-            form.add_error("token", _("That code is not right. Check the time on your phone."))
-    preview = TOTPDevice(user=request.user, key=key, name=logins.DEVICE_NAME)
-    size, path = qr_svg_path(preview.config_url)
+            form.add_error("token", login.WRONG_SETUP_CODE)
     context = {
         "form": form,
         "practice": request.client.practice,
-        "qr_size": size,
-        "qr_path": path,
-        "secret": base32_secret(preview),
+        **setup_picture(login.setup_device(request.user, key)),
     }
     return render(request, "portal/client/otp_setup.html", context, status=status)
 
