@@ -38,6 +38,7 @@ NOT_CLINICAL = {
     "clinic:course-end",
     "clinic:course-plan",
     "clinic:course-start",
+    "clinic:course-record-past",
 }
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import Http404
 
+from patternwork.accounts.access import Reader, fetch
 from patternwork.audit.models import AuditEvent
 from patternwork.core.concurrency import StaleEdit
 from patternwork.formulation import journal
@@ -490,7 +491,11 @@ def test_a_client_reads_only_their_own_entries(course, person_client):
 
     assert list(selectors.entries_of_client(person_client)) == [mine]
     with pytest.raises(Http404):
-        selectors.get_entry_of_client(person_client, theirs.public_id, user=person_client.user)
+        fetch(
+            Reader(user=person_client.user, client=person_client),
+            selectors.entries_of_client(person_client),
+            theirs.public_id,
+        )
     denied = AuditEvent.objects.get(action="access.denied")
     assert (denied.actor, denied.object_id, denied.outcome) == (
         person_client.user,
@@ -516,7 +521,11 @@ def test_staff_read_a_shared_entry_only_within_the_clinical_scope(request, share
     member = request.getfixturevalue(who)
 
     def read():
-        return selectors.get_shared_entry_for(member, shared.public_id, user=member.user)
+        return fetch(
+            Reader(user=member.user, membership=member),
+            selectors.shared_entry_rows(),
+            shared.public_id,
+        )
 
     if found:
         assert read() == shared
@@ -529,14 +538,19 @@ def test_admin_reads_shared_entries_where_the_practice_allows_it(shared, admin):
     admin.practice.admins_read_clinical = True
     admin.practice.save(update_fields=["admins_read_clinical"])
 
-    assert selectors.get_shared_entry_for(admin, shared.public_id, user=admin.user) == shared
+    reader = Reader(user=admin.user, membership=admin)
+    assert fetch(reader, selectors.shared_entry_rows(), shared.public_id) == shared
 
 
 def test_a_private_entry_is_not_found_for_its_own_therapist(course, person_client, therapist):
     entry = write(course)
 
     with pytest.raises(Http404):
-        selectors.get_shared_entry_for(therapist, entry.public_id, user=therapist.user)
+        fetch(
+            Reader(user=therapist.user, membership=therapist),
+            selectors.shared_entry_rows(),
+            entry.public_id,
+        )
     assert selectors.course_journal(therapist, course).entries == []
 
 
