@@ -20,15 +20,13 @@ from django.utils.translation import gettext_lazy as _
 from patternwork.clients.models import Client
 from patternwork.measures import definitions, scoring, services
 from patternwork.measures.models import Response
+from patternwork.measures.selectors import instruments_due
 from patternwork.measures.services import Answers
-from patternwork.treatment import plan
-from patternwork.treatment import selectors as treatment_selectors
 from patternwork.treatment.models import Appointment
 
 WINDOW_BEFORE = timedelta(hours=48)
 WINDOW_AFTER = timedelta(hours=2)
 OPEN_STATUSES = (Appointment.Status.BOOKED, Appointment.Status.ATTENDED)
-ORDER = (plan.PHQ9, plan.GAD7, plan.WSAS)
 
 NOT_YOURS = _("This appointment is not one of yours.")
 NO_LOGIN = _("Only a client with portal access can fill in questionnaires.")
@@ -75,15 +73,6 @@ def window_state(appointment: Appointment, now: datetime) -> str:
     if now > closes_at(appointment):
         return Window.CLOSED
     return Window.OPEN
-
-
-def instruments_due(appointment: Appointment) -> tuple[str, ...]:
-    """PHQ-9 and GAD-7 before every session; WSAS when the plan has it due (and at
-    assessment), by the same plan rule the clinic uses."""
-    number = treatment_selectors.expected_session_number(appointment)
-    if number is None:
-        return ORDER
-    return plan.measures_due(number, appointment.course.planned_sessions)
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,14 @@ from django.utils.translation import gettext_noop, ngettext
 from patternwork.measures import chart, definitions, outcomes, scoring, summary
 from patternwork.measures.models import Response, RiskFlag
 from patternwork.treatment import plan
+from patternwork.treatment import selectors as treatment_selectors
 from patternwork.treatment.models import Appointment, Course
 
 # WSAS is charted and tabled beside them, but stays out of the outcome: functioning is
 # not part of the NHS Talking Therapies recovery figures (domain.md section 2.3).
 CHARTED = (plan.PHQ9, plan.GAD7, plan.WSAS)
+# The order questionnaires are asked in, on paper as on screen.
+ORDER = (plan.PHQ9, plan.GAD7, plan.WSAS)
 
 COMPARATOR_WORDS = {
     definitions.Comparator.GE: gettext_noop("%(value)s or more"),
@@ -119,6 +122,26 @@ def due_at_ending(course: Course) -> EndingQuestionnaires | None:
         last_attended=last.session_number, recorded=frozenset(recorded)
     )
     return EndingQuestionnaires(last, codes) if codes else None
+
+
+def instruments_due(appointment: Appointment, *, at_ending: bool = False) -> tuple[str, ...]:
+    """The questionnaires due at an appointment, in the order they are asked.
+
+    PHQ-9 and GAD-7 at every session, WSAS where the plan has it due for the session's
+    number (the expected one for a booked session); all three at an assessment. At the
+    course's ending (asked from its ending page, or once it has ended) the last attended
+    session also asks what the ending calls for.
+    """
+    number = treatment_selectors.expected_session_number(appointment)
+    if number is None:
+        return ORDER
+    course = appointment.course
+    due = set(plan.measures_due(number, course.planned_sessions))
+    if at_ending or not course.is_open:
+        ending = due_at_ending(course)
+        if ending is not None and ending.appointment.pk == appointment.pk:
+            due |= set(ending.codes)
+    return tuple(code for code in ORDER if code in due)
 
 
 def _instrument(code: str, version: int) -> definitions.Instrument | None:

@@ -13,14 +13,13 @@ from patternwork.core.concurrency import StaleEdit
 from patternwork.measures import definitions, flag_selectors, services
 from patternwork.measures.forms import NOT_APPLICABLE
 from patternwork.measures.models import Response
-from patternwork.measures.selectors import due_at_ending
+from patternwork.measures.selectors import ORDER, instruments_due
 from patternwork.reports import caseload as caseloads
-from patternwork.treatment import plan, selectors
+from patternwork.treatment import selectors
 from patternwork.treatment.models import Appointment
 
 Role = Membership.Role
 CLINICIANS = (Role.THERAPIST, Role.SUPERVISOR, Role.ADMIN)
-ORDER = (plan.PHQ9, plan.GAD7, plan.WSAS)
 STALE = _(
     "Someone else changed these answers while you were entering them. Your answers are "
     "kept below; check them against the saved ones and save again."
@@ -28,19 +27,9 @@ STALE = _(
 
 
 def instruments_for(appointment: Appointment, recorded, *, at_ending: bool = False) -> list:
-    """The questionnaires to show: those due, those recorded, and at the course's ending
-    (its ending page, or once it has ended) those the ending asks for at its last session."""
-    if appointment.kind == Appointment.Kind.ASSESSMENT or not appointment.session_number:
-        due = set(ORDER)
-    else:
-        due = set(
-            plan.measures_due(appointment.session_number, appointment.course.planned_sessions)
-        )
-        if at_ending or not appointment.course.is_open:
-            ending = due_at_ending(appointment.course)
-            if ending is not None and ending.appointment.pk == appointment.pk:
-                due |= set(ending.codes)
-    codes = due | set(recorded)
+    """The questionnaires to show: those due (at the ending, those it asks for too) and
+    those already recorded."""
+    codes = set(instruments_due(appointment, at_ending=at_ending)) | set(recorded)
     return [definitions.get_instrument(code) for code in ORDER if code in codes]
 
 
