@@ -40,6 +40,7 @@ COURSE_COLUMNS = (
     "ended_on",
     "attended",
     "dna",
+    "last_session_on",
 )
 SCORE_COLUMNS = ("course_no", "contact", "phq9", "gad7")
 
@@ -82,11 +83,12 @@ def generate(directory: Path, *, courses: int, seed: int, missing: float = MISSI
             referral = int(rand() * 1095)
             first = referral + int(rand() * rand() * 300)
             started = max(referral, first - int(rand() * 7))
-            ended = first + 7 * (sessions + dna - 1) + int(rand() * 14)
+            last = first + 7 * (sessions + dna - 1)
+            ended = last + int(rand() * 14)
             therapist = int(rand() * THERAPISTS)
             course_lines.append(
                 f"{number}\t{therapist}\t{iso[referral]}\t{iso[started]}\t{iso[first]}"
-                f"\t{iso[ended]}\t{sessions}\t{dna}\n"
+                f"\t{iso[ended]}\t{sessions}\t{dna}\t{iso[last]}\n"
             )
             phq, gad = rand() * 28, rand() * 22
             phq_step = (phq * (0.15 + rand()) - phq) / (sessions - 1)
@@ -135,7 +137,7 @@ def _table_sql(vendor: str) -> list[str]:
         "CREATE TABLE bench_therapist (therapist_no INTEGER PRIMARY KEY, membership_id BIGINT NOT NULL)",
         "CREATE TABLE bench_course (course_no INTEGER PRIMARY KEY, therapist_no INTEGER NOT NULL,"
         " referral_on DATE, started_on DATE, first_session_on DATE, ended_on DATE,"
-        " attended INTEGER NOT NULL, dna INTEGER NOT NULL)",
+        " attended INTEGER NOT NULL, dna INTEGER NOT NULL, last_session_on DATE)",
         "CREATE TABLE bench_score (course_no INTEGER NOT NULL, contact INTEGER NOT NULL,"
         f" phq9 SMALLINT, gad7 SMALLINT, PRIMARY KEY (course_no, contact)){scores_tail}",
     ]
@@ -169,8 +171,16 @@ FROM (SELECT course_no, {measure} AS total,
 GROUP BY course_no
 """
 
-# `generate` never breaks the plan's date rules (first session on or after the referral,
-# the end after the last session), so no summary carries a date problem.
+# A course's date problems, as the summary stores them (the codes of the plan's
+# DateProblem, in its order): a session before the referral, a session after the end.
+# `generate` never breaks these rules; loaded test data may.
+_DATE_PROBLEMS_SQL = """CASE
+    WHEN c.first_session_on < c.referral_on AND c.last_session_on > c.ended_on
+        THEN 'session_before_referral,session_after_end'
+    WHEN c.first_session_on < c.referral_on THEN 'session_before_referral'
+    WHEN c.last_session_on > c.ended_on THEN 'session_after_end'
+    ELSE '' END"""
+
 SUMMARY_SQL = """
 INSERT INTO measures_outcomesummary
     (course_id, practice_id, therapist_id, referral_received_on, started_on, first_session_on,
@@ -179,12 +189,16 @@ INSERT INTO measures_outcomesummary
 SELECT %s + c.course_no, %s, m.membership_id, c.referral_on, c.started_on, c.first_session_on,
        c.ended_on, %s, c.attended, c.dna,
        p.first_total, p.last_total, COALESCE(p.scores, 0),
-       g.first_total, g.last_total, COALESCE(g.scores, 0), ''
+       g.first_total, g.last_total, COALESCE(g.scores, 0), {date_problems}
 FROM bench_course c
 JOIN bench_therapist m ON m.therapist_no = c.therapist_no
 LEFT JOIN ({phq9}) p ON p.course_no = c.course_no
 LEFT JOIN ({gad7}) g ON g.course_no = c.course_no
-""".format(phq9=_PAIR_SQL.format(measure="phq9"), gad7=_PAIR_SQL.format(measure="gad7"))
+""".format(
+    phq9=_PAIR_SQL.format(measure="phq9"),
+    gad7=_PAIR_SQL.format(measure="gad7"),
+    date_problems=_DATE_PROBLEMS_SQL,
+)
 
 
 def _uuid_sql() -> str:
@@ -381,7 +395,7 @@ def export_parquet(dataset: Dataset, duck) -> tuple[Path, Path]:
     course_types = (
         "{'course_no': 'INTEGER', 'therapist_no': 'INTEGER', 'referral_on': 'DATE',"
         " 'started_on': 'DATE', 'first_session_on': 'DATE', 'ended_on': 'DATE',"
-        " 'attended': 'INTEGER', 'dna': 'INTEGER'}"
+        " 'attended': 'INTEGER', 'dna': 'INTEGER', 'last_session_on': 'DATE'}"
     )
     score_types = (
         "{'course_no': 'INTEGER', 'contact': 'INTEGER', 'phq9': 'SMALLINT', 'gad7': 'SMALLINT'}"
@@ -416,7 +430,10 @@ def duckdb_sql(courses: Path, scores: Path, config) -> str:
         SELECT c.*, phq.first AS pf, phq.last AS pl, gad.first AS gf, gad.last AS gl,
                c.ended_on IS NOT NULL AND c.attended >= 2 AS finished,
                phq.last IS NOT NULL AND gad.last IS NOT NULL AS paired,
-               date_diff('day', c.referral_on, c.first_session_on) AS wait
+               -- A course whose dates break the plan's rules never enters a wait figure.
+               CASE WHEN c.first_session_on < c.referral_on OR c.last_session_on > c.ended_on
+                    THEN NULL
+                    ELSE date_diff('day', c.referral_on, c.first_session_on) END AS wait
         FROM read_parquet('{courses}') c
         LEFT JOIN phq USING (course_no) LEFT JOIN gad USING (course_no)),
     changes AS (

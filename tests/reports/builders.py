@@ -164,7 +164,19 @@ def bench_dataset(directory: Path, specs: Sequence[Spec]) -> synthetic.Dataset:
     for number, spec in enumerate(specs, start=1):
         started = spec.first_on - dt.timedelta(days=3) if spec.started else None
         first = spec.first_on if spec.scores else None
-        row = (number, 0, spec.referral_on, started, first, spec.ended_on, spec.attended, spec.dna)
+        weeks = spec.attended + spec.dna - 1
+        last = spec.first_on + dt.timedelta(weeks=weeks) if spec.scores and weeks >= 0 else None
+        row = (
+            number,
+            0,
+            spec.referral_on,
+            started,
+            first,
+            spec.ended_on,
+            spec.attended,
+            spec.dna,
+            last,
+        )
         courses.append("\t".join(map(cell, row)) + "\n")
         for contact, (phq, gad) in enumerate(spec.scores, start=1):
             scores.append("\t".join(map(cell, (number, contact, phq, gad))) + "\n")

@@ -37,7 +37,7 @@ def _expected(dataset):
     courses = [row for rows in synthetic.read_rows(dataset.courses_path) for row in rows]
     waits = [
         (dt.date.fromisoformat(first) - dt.date.fromisoformat(referral)).days
-        for _, _, referral, _, first, _, _, _ in courses
+        for _, _, referral, _, first, _, _, _, _ in courses
     ]
     return {
         "rates": outcomes.service_rates(
