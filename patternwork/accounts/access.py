@@ -53,6 +53,12 @@ def clinical_scope(membership: Membership) -> list[int] | None:
     return record_scope(membership)
 
 
+def may_read_clinical(membership: Membership, therapist_id: int) -> bool:
+    """Whether the member may read the clinical content of a client of this therapist."""
+    scope = clinical_scope(membership)
+    return scope is None or therapist_id in scope
+
+
 def scope_filter(scope: list[int] | None, field: str = "therapist_id") -> Q:
     """A filter for a queryset of objects carrying a therapist foreign key."""
     if scope is None:
@@ -162,7 +168,9 @@ def scope_of(model: type[Model]) -> Scope:
         raise TypeError(f"{model.__name__} declares no access_scope") from None
 
 
-def visible(reader: Reader, rows: QuerySet | type[Model], *, clinical: bool = False) -> QuerySet:
+def visible(
+    reader: Reader | Membership, rows: QuerySet | type[Model], *, clinical: bool = False
+) -> QuerySet:
     """The rows the reader may see: their practice, and the caseload their role allows.
 
     Staff: the record scope (treating therapist, their supervisor, admins), or for
@@ -171,13 +179,13 @@ def visible(reader: Reader, rows: QuerySet | type[Model], *, clinical: bool = Fa
     rows that are not clinical themselves but are read for clinical content (a course
     read for its pattern or its letter).
     """
+    membership = reader if isinstance(reader, Membership) else reader.membership
     queryset = rows if isinstance(rows, QuerySet) else rows.objects.all()
     scope = scope_of(queryset.model)
-    if reader.membership is None:
+    if membership is None:
         if reader.client is None or scope.client is None:
             return queryset.none()
         return queryset.filter(**{scope.client_field("id"): reader.client.pk})
-    membership = reader.membership
     queryset = queryset.filter(practice_id=membership.practice_id)
     if not scope.therapist:
         return queryset

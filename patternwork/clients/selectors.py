@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from patternwork.accounts.access import record_scope, scope_filter
+from patternwork.accounts.access import visible
 from patternwork.accounts.models import Membership
 from patternwork.clients.models import Client, Referral
 
 
 def clients_for(membership: Membership) -> QuerySet[Client]:
-    return Client.objects.filter(
-        Q(practice_id=membership.practice_id) & scope_filter(record_scope(membership))
-    ).select_related("therapist__user")
+    return visible(membership, Client.objects.select_related("therapist__user"))
 
 
 def client_rows() -> QuerySet[Client]:

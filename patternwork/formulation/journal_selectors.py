@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
-from patternwork.accounts.access import clinical_scope, scope_filter
+from patternwork.accounts.access import may_read_clinical
 from patternwork.accounts.models import Membership
 from patternwork.clients.models import Client
 from patternwork.formulation import journal
@@ -81,12 +81,6 @@ def entries_of_client(client: Client) -> QuerySet[JournalEntry]:
 # Staff: shared entries only
 
 
-def _shared_in_scope(membership: Membership) -> Q:
-    return Q(practice_id=membership.practice_id, shared_at__isnull=False) & scope_filter(
-        clinical_scope(membership), "course__therapist_id"
-    )
-
-
 def shared_entry_rows() -> QuerySet[JournalEntry]:
     """Entries the client has shared: the only ones staff may read."""
     return _with_episode_flag(JournalEntry.objects.filter(shared_at__isnull=False)).select_related(
@@ -112,8 +106,7 @@ def course_journal(membership: Membership, course: Course) -> CourseJournal | No
 
     One query: it fetches one entry more than it shows, to know whether there are more.
     """
-    scope = clinical_scope(membership)
-    if scope is not None and course.therapist_id not in scope:
+    if not may_read_clinical(membership, course.therapist_id):
         return None
     entries = list(shared_entries_of_course(course)[: COURSE_PAGE_ENTRIES + 1])
     return CourseJournal(

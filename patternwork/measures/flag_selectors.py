@@ -6,9 +6,9 @@ their supervisor, admins only where the practice allows it).
 
 from __future__ import annotations
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 
-from patternwork.accounts.access import clinical_scope, scope_filter
+from patternwork.accounts.access import may_read_clinical, visible
 from patternwork.accounts.models import Membership
 from patternwork.clients.models import Client
 from patternwork.measures.models import Response, RiskFlag
@@ -16,10 +16,12 @@ from patternwork.treatment.models import Course
 
 
 def flags_for(membership: Membership) -> QuerySet[RiskFlag]:
-    return RiskFlag.objects.filter(
-        Q(practice_id=membership.practice_id)
-        & scope_filter(clinical_scope(membership), "course__therapist_id")
-    ).select_related("client", "course__therapist__user", "response__appointment")
+    return visible(
+        membership,
+        RiskFlag.objects.select_related(
+            "client", "course__therapist__user", "response__appointment"
+        ),
+    )
 
 
 def flag_rows() -> QuerySet[RiskFlag]:
@@ -48,8 +50,7 @@ def open_flags_of(owner) -> list[RiskFlag]:
 
 def readable_by(membership: Membership, flags: list[RiskFlag]) -> list[RiskFlag]:
     """The flags in the member's clinical scope (no query: the courses are loaded)."""
-    scope = clinical_scope(membership)
-    return [flag for flag in flags if scope is None or flag.course.therapist_id in scope]
+    return [flag for flag in flags if may_read_clinical(membership, flag.course.therapist_id)]
 
 
 def _still_open(owner_field: str) -> Subquery:
@@ -67,11 +68,8 @@ def ended_over_open_flags(membership: Membership) -> list[Course]:
     Annotated with `still_open`; newest ending first; one query besides the scope's.
     """
     return list(
-        Course.objects.filter(
-            Q(practice_id=membership.practice_id)
-            & scope_filter(clinical_scope(membership), "therapist_id"),
-            end_override_flags__gt=0,
-        )
+        visible(membership, Course, clinical=True)
+        .filter(end_override_flags__gt=0)
         .annotate(still_open=_still_open("course"))
         .filter(still_open__gt=0)
         .select_related("client", "therapist__user")
@@ -86,12 +84,8 @@ def closed_over_open_flags(membership: Membership) -> list[Client]:
     one query besides the scope's.
     """
     return list(
-        Client.objects.filter(
-            Q(practice_id=membership.practice_id)
-            & scope_filter(clinical_scope(membership), "therapist_id"),
-            status=Client.Status.CLOSED,
-            close_override_flags__gt=0,
-        )
+        visible(membership, Client, clinical=True)
+        .filter(status=Client.Status.CLOSED, close_override_flags__gt=0)
         .annotate(still_open=_still_open("client"))
         .filter(still_open__gt=0)
         .select_related("therapist__user")

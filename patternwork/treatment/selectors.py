@@ -12,11 +12,7 @@ from datetime import date, datetime
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from patternwork.accounts.access import (
-    clinical_scope,
-    record_scope,
-    scope_filter,
-)
+from patternwork.accounts.access import may_read_clinical, visible
 from patternwork.accounts.models import Membership
 from patternwork.clients.models import Client
 from patternwork.treatment import plan, scheduling
@@ -33,16 +29,16 @@ ATTENDED = attended_treatment("appointments__")
 
 
 def courses_for(membership: Membership) -> QuerySet[Course]:
-    return Course.objects.filter(
-        Q(practice_id=membership.practice_id) & scope_filter(record_scope(membership))
-    ).select_related("client", "therapist__user", "practice")
+    return visible(
+        membership, Course.objects.select_related("client", "therapist__user", "practice")
+    )
 
 
 def appointments_for(membership: Membership) -> QuerySet[Appointment]:
-    return Appointment.objects.filter(
-        Q(practice_id=membership.practice_id)
-        & scope_filter(record_scope(membership), "course__therapist_id")
-    ).select_related("course__client", "course__practice", "therapist__user")
+    return visible(
+        membership,
+        Appointment.objects.select_related("course__client", "course__practice", "therapist__user"),
+    )
 
 
 def course_rows() -> QuerySet[Course]:
@@ -57,8 +53,7 @@ def appointment_rows() -> QuerySet[Appointment]:
 
 
 def can_read_clinical(membership: Membership, course: Course) -> bool:
-    scope = clinical_scope(membership)
-    return scope is None or course.therapist_id in scope
+    return may_read_clinical(membership, course.therapist_id)
 
 
 def note_for(appointment: Appointment) -> SessionNote | None:
