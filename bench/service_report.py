@@ -1,4 +1,4 @@
-"""A synthetic national-scale service for the service report benchmark (DESIGN.md section 8).
+"""A synthetic national-scale service for the service report benchmark.
 
 Three steps, each usable at any size (the test suite runs them at 500 courses):
 - `generate` writes finished courses and one PHQ-9 and GAD-7 total per attended session

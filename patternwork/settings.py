@@ -360,7 +360,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 
-# Outcome thresholds: the instruments' defaults (DESIGN.md 4) unless overridden here, as
+# Outcome thresholds: the instruments' defaults (docs/outcomes.md) unless overridden here, as
 # JSON, e.g. {"PHQ-9": {"reliable_change": [">", 6]}}. Read by measures.config.
 try:
     PATTERNWORK_OUTCOME_THRESHOLDS = json.loads(env_str("PATTERNWORK_OUTCOME_THRESHOLDS", "{}"))

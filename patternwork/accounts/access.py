@@ -6,7 +6,7 @@ declares once (`access_scope`, a `Scope`), and every response that shows a clien
 clinical content records one access event per client and request (`record_read`),
 whoever reads it, the treating therapist included.
 
-Rules (DESIGN.md section 1):
+Rules:
 - a practice is the tenant: nothing crosses practices, and another practice's object
   is a 404, never a 403, so its existence does not leak;
 - a therapist sees the clients assigned to them;

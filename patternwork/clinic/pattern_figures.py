@@ -1,7 +1,7 @@
 """Figures of the pattern page: the pure statistics turned into what the page shows.
 
 Each figure carries the episodes behind it, numbered as listed at the foot of the page,
-so every figure can be traced back to what the client said (DESIGN.md 5).
+so every figure can be traced back to what the client said (docs/relationship-patterns.md).
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """The default category set: eight clusters for each part of an episode.
 
-Pure data (no Django). Modelled on the eight CCRT clusters per component listed in
-domain.md 4.3 (Barber, Crits-Christoph & Luborsky), in Patternwork's own wording:
-the published category definitions are not reproduced. Keywords drive the optional
-suggestions; a suggestion is never applied without the therapist's click.
+Pure data (no Django). Modelled on the eight clusters per component of the CCRT's third
+edition of standard categories (Barber, Crits-Christoph & Luborsky), in Patternwork's own
+wording: the published category definitions are under copyright and are not reproduced.
+Keywords drive the optional suggestions; a suggestion is never applied without the
+therapist's click.
 """
 
 from __future__ import annotations

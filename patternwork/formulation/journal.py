@@ -1,9 +1,8 @@
 """The reflection journal's prompts (pure; no Django).
 
-Source: issue 6, item 4. The five prompts follow DIT's focus on relationships: a
-specific moment with someone, then the three parts of a relationship episode (what the
-client wanted, how the other responded, how the client felt and acted), then a link to
-the past. Once an IPAF is agreed, one more prompt asks whether the named pattern showed,
+The five prompts follow DIT's focus on relationships: a specific moment with someone,
+then the three parts of a relationship episode (what the client wanted, how the other
+responded, how the client felt and acted), then a link to the past. Once an IPAF is agreed, one more prompt asks whether the named pattern showed,
 with a short reminder of its other representation and linking feelings.
 
 Keys are stored with the answers, so they never change once released. Texts are marked

@@ -4,7 +4,7 @@ The result is a description in a fixed square viewBox (coordinates, texts to sho
 that a template draws; nothing here knows about requests, models or translation, so words
 such as the era names are left to the template.
 
-How the picture reads (DESIGN.md 5, issue 5 item 1):
+How the picture reads:
 - The client is at the centre. Four sectors, one per era, run clockwise from nine o'clock
   like the hands of a clock: childhood (top left), adolescence (top right), adult life in
   the past (bottom right), current (bottom left). Current people sit next to childhood

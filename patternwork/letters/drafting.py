@@ -7,7 +7,8 @@ the second person, and wherever only the therapist can know what to say the draf
 clearly marked place ("[To complete: …]") that must be written before the letter is shared.
 
 The content list (what brought the client, the pattern, how it showed, what changed, what
-to watch for, the ending) is domain.md 1.5, inferred from DIT and related brief therapies.
+to watch for, the ending) is inferred from DIT and the letters of related brief therapies,
+not taken from the DIT manual (docs/dit-course.md says what to confirm).
 """
 
 from __future__ import annotations

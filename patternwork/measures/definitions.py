@@ -6,7 +6,8 @@ outcome definitions need (items, answer options and their scores, bands, thresho
 comparators, risk items, LOINC codes, licence line) lives in the file, and the loader rejects
 anything it does not understand rather than guessing.
 
-Sources for the bundled files: domain.md sections 3.1-3.7 and DESIGN.md section 4.
+Each bundled file names its sources in its copyright line and notes; docs/outcomes.md says
+why thresholds carry their comparators.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """NHS Talking Therapies outcomes for one course, and service rates over many courses.
 
-Source: NHS Digital, *A guide to IAPT data and publications* v2.1, as summarised in domain.md
-sections 2.3-2.4 and DESIGN.md section 4. Scores are the valid totals of PHQ-9 and of the
-anxiety measure (GAD-7 by default) taken at attended contacts; higher totals mean more severe.
+Source: NHS Digital, *A guide to IAPT data and publications* v2.1, and NHS England's
+analytics SQL for the denominators; docs/outcomes.md gives the reasons for Patternwork's own
+choices, and worked examples. Scores are the valid totals of PHQ-9 and of the anxiety
+measure (GAD-7 by default) taken at attended contacts; higher totals mean more severe.
 
 Per course:
 - first score = the earliest by ``when`` (ties keep the order given); last score = the latest
@@ -35,7 +36,7 @@ with at least two attended treatment sessions; the caller says which those are.
   only; ``finished_unpaired`` counts the finished courses without paired scores (data
   completeness). The recovery denominator is their sum.
 - reliable improvement and reliable deterioration: over all finished courses, paired or not,
-  at caseness or not (NHS England analytics SQL, domain.md 2.3 item 5).
+  at caseness or not (NHS England analytics SQL).
 Rates are exact ``Fraction`` values so another implementation (the SQL report) can be compared
 exactly; a rate is None when its denominator is 0.
 """
@@ -149,8 +150,8 @@ def _measure_outcome(points: Sequence[ScorePoint], rule: MeasureRule) -> Measure
     if not ordered:
         return MeasureOutcome(rule.code, None, None, None)
     first = ordered[0]
-    # Two scores from one contact are not a pair (domain.md 2.4), so the last score is the
-    # latest one recorded at any other contact.
+    # Two scores from one contact are not a pair: a change needs two points in time. So the
+    # last score is the latest one recorded at any other contact.
     last = next((p for p in reversed(ordered) if p.contact_id != first.contact_id), None)
     if last is None:
         return MeasureOutcome(rule.code, first, None, None)
@@ -171,7 +172,7 @@ def course_outcome(
     finished: bool,
     config: OutcomeConfig | None = None,
 ) -> CourseOutcome:
-    """Compute the NHS Talking Therapies outcome of one course (domain.md 2.3-2.4)."""
+    """Compute the NHS Talking Therapies outcome of one course (rules in the module docstring)."""
     config = config or OutcomeConfig()
     dep = _measure_outcome(depression, config.depression)
     anx = _measure_outcome(anxiety, config.anxiety)

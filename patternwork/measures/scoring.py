@@ -66,8 +66,9 @@ class IncompleteResponse(ResponseError):
         )
         super().__init__(INCOMPLETE_RESPONSE.format(code=instrument.code, items=items))
         self.missing = tuple(item.key for item in missing)
-        # A partly completed PHQ-9 with item 9 answered must still raise the risk flag
-        # (domain.md 5.3, hazard 4), so the caller gets the hits even without a total.
+        # A partly completed PHQ-9 with item 9 answered must still raise the risk flag: a
+        # flag lost with an incomplete questionnaire is a named clinical hazard
+        # (docs/clinical-safety.md), so the caller gets the hits even without a total.
         self.risk = tuple(risk)
 
 
@@ -135,7 +136,7 @@ def risk_hits(instrument: Instrument, answers: Mapping[str, int | None]) -> tupl
     """Return the risk items that fired, from whatever valid answers exist.
 
     Works on incomplete answers so a risk answer is never lost for want of a total
-    (DESIGN.md section 4: never suppress the flag).
+    (a risk flag is never suppressed; docs/clinical-safety.md says why).
     """
     _check(instrument, answers)
     return _risk_hits(instrument, answers)

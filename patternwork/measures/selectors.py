@@ -22,7 +22,7 @@ from patternwork.treatment import selectors as treatment_selectors
 from patternwork.treatment.models import Appointment, Course
 
 # WSAS is charted and tabled beside them, but stays out of the outcome: functioning is
-# not part of the NHS Talking Therapies recovery figures (domain.md section 2.3).
+# not part of the NHS Talking Therapies recovery figures (docs/outcomes.md).
 CHARTED = (plan.PHQ9, plan.GAD7, plan.WSAS)
 # The order questionnaires are asked in, on paper as on screen.
 ORDER = (plan.PHQ9, plan.GAD7, plan.WSAS)

@@ -1,13 +1,13 @@
 """The service outcome report: activity, outcomes and waits, computed in the database.
 
-Three queries whatever the number of courses (DESIGN.md sections 4, 6 and 8): one
-aggregate over the per-course outcome summaries (`measures.OutcomeSummary`, kept current
-by the measures and treatment services in the same transaction as each write), one count
-of courses per length of wait, and one count of referrals; a fourth lists the first few
-courses whose dates break the plan's rules, when there are any. No course is looped
-over in Python.
+Three queries whatever the number of courses, so the report stays fast at a national
+scale (docs/outcomes.md, "Why a per-course summary"): one aggregate over the per-course
+outcome summaries (`measures.OutcomeSummary`, kept current by the measures and treatment
+services in the same transaction as each write), one count of courses per length of wait,
+and one count of referrals; a fourth lists the first few courses whose dates break the
+plan's rules, when there are any. No course is looped over in Python.
 
-Definitions (domain.md 2.3; the outcome rules are `patternwork.measures.outcomes`, and
+Definitions (docs/outcomes.md; the outcome rules are `patternwork.measures.outcomes`, and
 `outcome_conditions` below states them in SQL one for one):
 - period: optional local dates ``ended_from``-``ended_to`` (inclusive) in the practice's
   time zone. Finished courses count by their end date, started courses by their start

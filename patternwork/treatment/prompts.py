@@ -1,8 +1,9 @@
 """Session-note prompts for each DIT phase (pure data; no Django).
 
-Sources: DESIGN.md section 3 and domain.md section 1.3 (initial: review of relationships
-and the emerging pattern; middle: the agreed focus in current relationships and with the
-therapist; ending: review and the feelings the ending brings).
+The prompts follow the manual's account of each phase (Lemma, Target & Fonagy 2011, ch. 4,
+6 and 9): initial, review of relationships and the emerging pattern; middle, the agreed
+focus in current relationships and with the therapist; ending, review and the feelings the
+ending brings.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The measures chart, score table and outcome sentence on the course page (issue 4, item 6)."""
+"""The measures chart, score table and outcome sentence on the course page."""
 
 import datetime as dt
 import re

@@ -1,4 +1,4 @@
-"""Issue 3 acceptance as one path through the real pages: self-referral to ending."""
+"""A course as one path through the real pages: self-referral to ending."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo

@@ -1,4 +1,4 @@
-"""The course in the staff UI, step by step as a therapist runs it (issue 3 acceptance)."""
+"""The course in the staff UI, step by step as a therapist runs it."""
 
 import datetime as dt
 import itertools

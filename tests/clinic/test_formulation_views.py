@@ -1,4 +1,4 @@
-"""Episodes and the IPAF in the staff UI (issue 5 acceptance)."""
+"""Episodes and the IPAF in the staff UI."""
 
 import datetime as dt
 import html

@@ -1,4 +1,4 @@
-"""Shared journal entries in the staff UI, and the one-action episode (issue 6, item 4)."""
+"""Shared journal entries in the staff UI, and the one-action episode."""
 
 import datetime as dt
 

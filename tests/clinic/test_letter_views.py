@@ -1,4 +1,4 @@
-"""The goodbye letter and the course summary in the staff UI (issue 6, items 5 and 6)."""
+"""The goodbye letter and the course summary in the staff UI."""
 
 import datetime as dt
 import io

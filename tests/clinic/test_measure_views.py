@@ -1,4 +1,4 @@
-"""Recording questionnaires at a session and handling risk answers (issue 4 acceptance)."""
+"""Recording questionnaires at a session and handling risk answers."""
 
 import pytest
 from django.urls import reverse

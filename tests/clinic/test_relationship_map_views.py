@@ -1,4 +1,4 @@
-"""The relationship map in the staff UI (issue 5, item 1 and its acceptance lines)."""
+"""The relationship map in the staff UI."""
 
 import datetime as dt
 import re

@@ -1,4 +1,4 @@
-"""Issue 6 acceptance, driven through the real pages in headless Chromium.
+"""The client's path through the real pages, in headless Chromium.
 
 A therapist invites a demo client; the client sets a password, sees the next
 appointment, downloads the .ics, completes PHQ-9 and GAD-7 with item 9 = 1 and sees

@@ -1,4 +1,4 @@
-"""The reflection journal: prompts (pure), services and selectors (issue 6, item 4)."""
+"""The reflection journal: prompts (pure), services and selectors."""
 
 import datetime as dt
 import json

@@ -1,4 +1,4 @@
-"""The pre-filled goodbye letter, built from what a known course recorded (issue 6, item 5)."""
+"""The pre-filled goodbye letter, built from what a known course recorded."""
 
 import dataclasses
 import datetime as dt

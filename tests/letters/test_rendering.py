@@ -1,4 +1,4 @@
-"""The letter and course summary PDFs, read back as text (issue 6 acceptance).
+"""The letter and course summary PDFs, read back as text.
 
 The PDFs are checked by what a reader finds in them (pypdf's text extraction), and the
 layout by reportlab's own flowables: every line of every paragraph fits the A4 text width.

@@ -63,7 +63,7 @@ def _flags(outcome):
     )
 
 
-# domain.md 2.4 worked examples: PHQ-9 scores, GAD-7 scores, config, then caseness at start,
+# The worked examples of docs/outcomes.md: PHQ-9 scores, GAD-7 scores, config, then caseness at start,
 # recovered, reliable improvement, reliable deterioration, no reliable change, reliable
 # recovery, PHQ-9 change, GAD-7 change.
 WORKED_EXAMPLES = [
@@ -287,7 +287,7 @@ def test_service_rates_with_no_course_at_caseness_have_no_recovery_rate():
 # The recovery denominator and caseness at start: PHQ-9 scores, GAD-7 scores, then caseness
 # at start, paired, recovered, counts in the recovery denominator (when finished), reliable
 # improvement. The first three are the worked examples the rule was written with; the PHQ-9
-# 8 to 2, GAD-7 5 to 3 row is domain.md 2.4's reading of the third.
+# 8 to 2, GAD-7 5 to 3 row is the docs/outcomes.md worked example with the third's numbers.
 DENOMINATOR_EXAMPLES = [
     pytest.param(
         (), (17, 18), (True, False, None, True, None),

@@ -1,4 +1,4 @@
-"""The client's reflection journal in the portal (issue 6, item 4)."""
+"""The client's reflection journal in the portal."""
 
 import datetime as dt
 import json

@@ -1,4 +1,4 @@
-"""The client reads and keeps their goodbye letter in the portal (issue 6, item 5)."""
+"""The client reads and keeps their goodbye letter in the portal."""
 
 import io
 

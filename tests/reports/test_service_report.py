@@ -34,7 +34,7 @@ from tests.factories import ClientFactory, CourseFactory, MembershipFactory, Ref
 from tests.reports import figures
 from tests.reports.builders import Spec, at, bench_dataset, build_course
 
-# domain.md 2.4 worked examples, then the three the recovery denominator was written with:
+# The worked examples of docs/outcomes.md, then the three the recovery denominator was written with:
 # a (PHQ-9, GAD-7) pair per session and the expected (paired, caseness at start, recovered,
 # reliable improvement, reliable recovery, reliable deterioration).
 WORKED_EXAMPLES = {
@@ -221,7 +221,7 @@ def test_recovery_denominator_worked_examples_on_the_page_and_in_the_csv(
 
 
 def test_comparators_come_from_the_configuration(therapist):
-    # The fall of exactly 6 is reliable under ">= 6" but not under "> 6" (domain.md 2.4).
+    # The fall of exactly 6 is reliable under ">= 6" but not under "> 6" (docs/outcomes.md).
     course = build_course(therapist, Spec([(8, 5), (2, 3)]))
     strict = OutcomeConfig(
         depression=MeasureRule("PHQ-9", Threshold(Comparator.GE, 10), Threshold(Comparator.GT, 6)),

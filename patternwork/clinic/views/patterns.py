@@ -2,7 +2,7 @@
 
 The pattern page turns the pure statistics into figures that each carry the episodes
 behind them, numbered as listed at the foot of the page, so every figure can be traced
-back to what the client said (DESIGN.md 5).
+back to what the client said (docs/relationship-patterns.md).
 """
 
 from __future__ import annotations

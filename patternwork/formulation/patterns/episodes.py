@@ -1,7 +1,8 @@
 """Relationship episodes as the pattern statistics read them.
 
 Pure rules (no Django). The three parts follow Luborsky's CCRT: wish, response of other and
-response of self, each optionally marked positive or negative (domain.md 4.1; DESIGN.md 5).
+response of self, each optionally marked positive or negative, as the CCRT rates responses
+(docs/relationship-patterns.md).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Result types of the relationship-pattern statistics.
 
 Pure rules (no Django). Every figure carries the ids of the episodes behind it so the
-therapist can open them (DESIGN.md 5).
+therapist can open them: the figures are aids to the therapist's judgement, and each must
+be traceable to what the client said.
 """
 
 from __future__ import annotations
@@ -129,7 +130,8 @@ class Candidate:
 
 @dataclass(frozen=True)
 class CoreTheme:
-    """Hold the candidate wish, response of other and response of self (domain.md 4.1)."""
+    """Hold the candidate wish, response of other and response of self: the most pervasive
+    category of each part, as the CCRT is the most frequent component of each kind."""
 
     wish: Candidate | None
     ro: Candidate | None

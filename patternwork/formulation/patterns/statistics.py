@@ -2,7 +2,8 @@
 
 Pure rules (no Django). Pervasiveness is the share of a client's episodes in which a
 category appears, and the candidate core theme is the most pervasive wish, response of
-other and response of self (Luborsky's CCRT; domain.md 4.1, 4.4; DESIGN.md 5).
+other and response of self (Luborsky's CCRT method; docs/relationship-patterns.md says
+how Patternwork applies it).
 """
 
 from __future__ import annotations
@@ -204,10 +205,11 @@ def compute_patterns(
 ) -> PatternReport:
     """Compute pervasiveness, the candidate core theme and sequences over the episodes.
 
-    Pervasiveness follows domain.md 4.4 per part and category, with all of the client's
-    episodes as the denominator (per phase: the episodes logged in that phase). Episode ids
-    keep the order the episodes were given in. Below `min_episodes` episodes the report
-    still holds the counts but offers no core theme and no sequences.
+    Pervasiveness is counted per part and category, with all of the client's episodes as
+    the denominator (per phase: the episodes logged in that phase), so that categories can
+    be compared with one another. Episode ids keep the order the episodes were given in.
+    Below `min_episodes` episodes the report still holds the counts but offers no core
+    theme and no sequences.
     """
     if not _is_whole(min_episodes) or min_episodes < 1:
         raise ValueError(MIN_EPISODES_INVALID)

@@ -48,8 +48,9 @@ def _fragment(candidate: Candidate | None, labels: Mapping[str, str]) -> Fragmen
 def suggest_ipaf(theme: CoreTheme | None, labels: Mapping[str, str]) -> IpafSuggestions:
     """Turn the candidate core theme into IPAF text fragments for the therapist to consider.
 
-    The mapping of response of other to the other representation and of response of self to
-    the self representation and linking affect is domain.md 4.7 (an analysis, not a source).
+    Response of other maps to the other representation, and response of self to the self
+    representation and linking affect. The mapping is Patternwork's own analysis, not a
+    published rule (docs/relationship-patterns.md gives its reasons).
     """
     if theme is None:
         return IpafSuggestions(other_representation=None, self_and_affect=None, wish=None)

@@ -1,7 +1,7 @@
 """The DIT course plan: the single source of truth for the course's rules.
 
 Pure Python, no Django; services, the web UI, the portal and the API all call it.
-Source: DESIGN.md section 3.
+docs/dit-course.md gives the source of each rule and the reasons for Patternwork's own.
 """
 
 from patternwork.treatment.plan.course import (

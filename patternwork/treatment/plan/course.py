@@ -1,6 +1,8 @@
 """Course settings, phases, appointment statuses and the measures due at each session.
 
-Sources: DESIGN.md section 3 and domain.md sections 1.2, 1.3, 2.1 and 2.3.
+Sources: Lemma, Target & Fonagy (2011), *Brief Dynamic Interpersonal Therapy*, for the
+16-session course and its phases; NHS Talking Therapies for session-by-session measures and
+the finished course of treatment. docs/dit-course.md says which rules are Patternwork's own.
 """
 
 from __future__ import annotations
@@ -101,7 +103,9 @@ def settings_problems(
 ) -> dict[str, str]:
     """Return every problem with these plan values as field name -> message, empty if none.
 
-    Source: DESIGN.md section 3 (8-30 sessions, weekly or fortnightly, 20-120 minutes).
+    The range of 8-30 sessions holds the longer DIT variants (20, 24 and 26 sessions);
+    weekly 50-minute sessions are the default, and fortnightly and 20-120 minutes are
+    allowed for services that work otherwise (docs/dit-course.md).
     """
     problems: dict[str, str] = {}
     if not whole_between(planned_sessions, MIN_SESSIONS, MAX_SESSIONS):
@@ -178,8 +182,8 @@ def phase_bounds(planned: int) -> PhaseBounds:
     """Split sessions 1..planned into the initial, middle and ending phases.
 
     Initial and ending are round(planned / 4) sessions each, halves rounded up: 16 gives
-    1-4 / 5-12 / 13-16 and 10 gives 1-3 / 4-7 / 8-10. Source: DESIGN.md section 3, scaling
-    the 4/8/4 structure of Lemma, Target & Fonagy (2011) chapters 4, 6 and 9.
+    1-4 / 5-12 / 13-16 and 10 gives 1-3 / 4-7 / 8-10, scaling the 4/8/4 structure of
+    Lemma, Target & Fonagy (2011) chapters 4, 6 and 9 to any planned length.
     """
     check_planned(planned)
     # Python's round() rounds 2.5 to 2; (n + 2) // 4 is n / 4 rounded half up.
@@ -194,7 +198,7 @@ def phase_bounds(planned: int) -> PhaseBounds:
 def phase_for(session_number: int, planned: int) -> Phase:
     """Return the phase of attended treatment session session_number of planned.
 
-    Source: DESIGN.md section 3; sessions beyond the plan are over plan.
+    Sessions beyond the plan are over plan, shown as such rather than as a fourth phase.
     """
     check_session_number(session_number)
     bounds = phase_bounds(planned)
@@ -210,8 +214,10 @@ def phase_for(session_number: int, planned: int) -> Phase:
 def number_sessions(statuses: Iterable[AppointmentStatus | str]) -> list[int | None]:
     """Number the attended appointments 1, 2, ... in time order; give the others None.
 
-    Only attended treatment appointments count towards n (DESIGN.md section 3; domain.md
-    section 6, sessionNumber). An unknown status raises ValueError.
+    Only attended treatment appointments count towards n: a cancelled or missed session
+    does not move the client on through the phases, and the national "finished a course of
+    treatment" rule counts attended treatment sessions only. An unknown status raises
+    ValueError.
     """
     numbers: list[int | None] = []
     attended = 0
@@ -228,10 +234,11 @@ def measures_due(session_number: int, planned: int) -> tuple[str, ...]:
     """Return the instrument codes due at attended session session_number of planned.
 
     PHQ-9 and GAD-7 at every session (Lemma et al. 2011 pilot; NHS Talking Therapies
-    session-by-session monitoring, domain.md section 2.1). WSAS at the first and at the
-    planned-th session, the expected last attended one, so functioning is paired from the
-    first session to the last; a course that ends at another session is asked for it at
-    the ending (measures_due_at_ending).
+    session-by-session monitoring: when a client stops coming, the last score stands for
+    the end of treatment). WSAS at the first and at the planned-th session, the expected
+    last attended one, so functioning is paired from the first session to the last; a
+    course that ends at another session is asked for it at the ending
+    (measures_due_at_ending).
     """
     check_session_number(session_number)
     check_planned(planned)
@@ -259,8 +266,8 @@ def measures_due_at_ending(
 def is_finished_course(*, ended: bool, attended: int) -> bool:
     """Say whether a course counts as a finished course of treatment.
 
-    Source: NHS Digital, A guide to IAPT data and publications v2.1 (domain.md section
-    2.3): the course has ended with at least two attended treatment sessions.
+    Source: NHS Digital, A guide to IAPT data and publications v2.1: the course has ended
+    with at least two attended treatment sessions.
     """
     check_attended(attended)
     return ended and attended >= MIN_SESSIONS_FOR_FINISHED

@@ -1,7 +1,8 @@
 """Course milestones: what the plan tracks and the caseload shows when overdue.
 
-Source: DESIGN.md section 3 (milestones); domain.md sections 1.3-1.5 (relationship review
-and IPAF in the initial phase, goodbye letter shared in the penultimate session).
+Sources: Lemma, Target & Fonagy (2011) for the relationship review and the IPAF in the
+initial phase; the goodbye letter's sharing session (by default the penultimate) is
+Patternwork's choice, since the manual could not be checked (docs/dit-course.md).
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ class CourseFacts:
     """Hold what is known about a course that its milestones depend on.
 
     sessions_missing_measures lists attended session numbers lacking PHQ-9 and/or GAD-7.
-    letter_share_session defaults to the penultimate planned session (domain.md 1.5).
+    letter_share_session defaults to the penultimate planned session, so that the letter
+    can be discussed before the last one.
     """
 
     planned: int
@@ -106,7 +108,7 @@ class CourseFacts:
 def _relationship_review(facts: CourseFacts) -> Milestone:
     """Track the review of current and past relationships, begun from session 1.
 
-    Source: Lemma, Target & Fonagy (2011) ch. 4 via domain.md section 1.3.
+    Source: Lemma, Target & Fonagy (2011) ch. 4, the initial phase.
     """
     n = facts.attended
     if facts.relationships_reviewed:
@@ -123,7 +125,8 @@ def _relationship_review(facts: CourseFacts) -> Milestone:
 def _ipaf_agreed(facts: CourseFacts) -> Milestone:
     """Track the IPAF agreed with the client by the end of the initial phase.
 
-    Source: Lemma, Target & Fonagy (2011) ch. 4 summary [S1] via domain.md section 1.4.
+    Source: Lemma, Target & Fonagy (2011) ch. 4 and 5: the formulation is shared with the
+    client and agreed as the focus by the end of the initial phase.
     """
     n = facts.attended
     last_initial = phase_bounds(facts.planned).initial.last
@@ -141,7 +144,8 @@ def _ipaf_agreed(facts: CourseFacts) -> Milestone:
 def _session_measures(facts: CourseFacts) -> Milestone:
     """Track PHQ-9 and GAD-7 at every attended session.
 
-    Source: NHS Talking Therapies session-by-session monitoring (domain.md section 2.1).
+    Source: NHS Talking Therapies session-by-session monitoring: when a client stops
+    coming, the last score stands for the end of treatment.
     """
     n = facts.attended
     missing = sorted(set(facts.sessions_missing_measures))
@@ -162,7 +166,7 @@ def _session_measures(facts: CourseFacts) -> Milestone:
 def _letter_drafted(facts: CourseFacts) -> Milestone:
     """Track the goodbye letter drafted before its sharing session.
 
-    Source: domain.md section 1.5 (sharing session configurable, default the penultimate).
+    The sharing session is configurable, by default the penultimate (docs/dit-course.md).
     """
     n, share = facts.attended, facts.share_session
     if facts.letter_drafted or facts.letter_shared:
@@ -179,7 +183,7 @@ def _letter_drafted(facts: CourseFacts) -> Milestone:
 def _letter_shared(facts: CourseFacts) -> Milestone:
     """Track the goodbye letter shared in its sharing session.
 
-    Source: domain.md section 1.5 (sharing session configurable, default the penultimate).
+    The sharing session is configurable, by default the penultimate (docs/dit-course.md).
     """
     n, share = facts.attended, facts.share_session
     if facts.letter_shared:
@@ -196,7 +200,7 @@ def _letter_shared(facts: CourseFacts) -> Milestone:
 def _course_ended(facts: CourseFacts) -> Milestone:
     """Track the course ended with an end reason.
 
-    Source: DESIGN.md section 3 (course states; an ended course records its reason).
+    Every ended course says why it ended, so that dropping out can be told from completing.
     """
     n, planned = facts.attended, facts.planned
     reason = facts.end_reason.strip()
@@ -214,7 +218,7 @@ def _course_ended(facts: CourseFacts) -> Milestone:
 def milestones(facts: CourseFacts) -> tuple[Milestone, ...]:
     """Return every milestone of the course with its state, in course order.
 
-    Source: DESIGN.md section 3 (the milestones the plan tracks).
+    The list and its sources are in docs/dit-course.md.
     """
     return (
         _relationship_review(facts),

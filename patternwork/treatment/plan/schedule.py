@@ -1,7 +1,8 @@
 """Appointment dates: generation around closures, re-projection, plan changes, clashes.
 
-Sources: DESIGN.md section 3 (appointments generated from the plan, moved, cancelled or
-missed and re-offered; the plan shows the projected end date; plan changes at any time).
+Appointments are generated from the plan and may be moved, cancelled or missed and offered
+again; the plan shows the projected end date, and the plan may change at any time
+(docs/dit-course.md).
 """
 
 from __future__ import annotations
@@ -148,7 +149,7 @@ def regenerate_future(
     cadence slot after the last past appointment that is not before today, else at the
     plan's start date (moved on by whole cadence steps if that is already past). A plan
     smaller than the sessions attended gives no future appointments.
-    Source: DESIGN.md section 3 (changing the plan is allowed at any time).
+    Changing the plan is allowed at any time, so this works from any mid-course state.
     """
     check_attended(attended)
     if not whole_between(unmarked, 0):
