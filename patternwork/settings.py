@@ -183,6 +183,7 @@ INSTALLED_APPS = [
     "patternwork.formulation",
     "patternwork.letters",
     "patternwork.reports",
+    "patternwork.interop",
     "patternwork.clinic",
     "patternwork.portal",
     "patternwork.api",
