@@ -162,7 +162,7 @@ def test_admin_reassigns_the_therapist_and_the_course_follows(
 
 
 def test_reassignment_into_a_clash_lists_the_sessions_to_move_and_changes_nothing(
-    client, login, admin, therapist, other_therapist, frozen_now
+    client, login, admin, therapist, other_therapist, frozen
 ):
     existing = ClientFactory(
         practice=therapist.practice, therapist=therapist, full_name="Jo Bloggs"
