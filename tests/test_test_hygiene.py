@@ -7,14 +7,18 @@ module never imports another test module, and no fixture is copied from one to a
 
 import ast
 import collections
+import functools
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
 
 
-def _test_modules():
-    for path in sorted(TESTS.rglob("test_*.py")):
-        yield path, ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+@functools.cache
+def _test_modules() -> tuple:
+    return tuple(
+        (path, ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
+        for path in sorted(TESTS.rglob("test_*.py"))
+    )
 
 
 def _is_test_module(dotted: str) -> bool:

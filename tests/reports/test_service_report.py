@@ -117,7 +117,7 @@ def test_report_counts_activity_and_outcomes_of_finished_courses(therapist):
 
 
 @pytest.mark.parametrize("name", sorted(WORKED_EXAMPLES))
-def test_worked_example_counts_as_domain_md_says(therapist, name):
+def test_worked_example_counts_as_its_published_source_says(therapist, name):
     scores, (paired, caseness, recovered, improved, recovered_reliably, worse) = WORKED_EXAMPLES[
         name
     ]
