@@ -53,10 +53,12 @@ OPTIONAL_COLUMNS = frozenset({"preferred_name", "pronouns", "email", "phone", "c
 OPTIONAL_COLUMNS |= {"session_minutes"}
 REQUIRED_COLUMNS = tuple(column for column in COLUMNS if column not in OPTIONAL_COLUMNS)
 
-# A file this size holds a caseload of several hundred clients; larger ones are split
-# (keeping each client's rows together) so that one import stays one short transaction.
+# A file this size holds a caseload of a few hundred clients. Every row is written
+# through the services (some thirty queries each), so larger caseloads are split into
+# several files (each client's rows kept together) and one import stays one short
+# transaction that a web request can wait for.
 MAX_BYTES = 2 * 1024 * 1024
-MAX_ROWS = 5000
+MAX_ROWS = 2000
 # Model field lengths (clients.Client and clients.Referral).
 MAX_LENGTHS = {
     "external_id": 64,
@@ -87,6 +89,7 @@ NOT_UTF8 = (
     "spreadsheet as 'CSV UTF-8' and upload it again."
 )
 NOT_CSV = "The file cannot be read as CSV: {problem}."
+BINARY = "The file holds NUL characters, so it is not a CSV text file. Export it from your spreadsheet as 'CSV UTF-8'."
 TOO_MANY_ROWS = (
     "The file has more than {limit} rows. Split it into smaller files, keeping all the rows "
     "of one client in the same file."
@@ -235,9 +238,12 @@ def decode(data: bytes) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise FileProblem(UTF16)
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise FileProblem(NOT_UTF8.format(position=error.start + 1)) from None
+    if "\0" in text:
+        raise FileProblem(BINARY)
+    return text
 
 
 def read_caseload(data: bytes | str, *, now: datetime) -> CaseloadFile:
@@ -268,7 +274,8 @@ def _column_name(name: str | None) -> str:
 
 def _rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """The header and the non-blank rows with their spreadsheet row numbers."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # Strict: an unclosed quote is an error, not a cell that swallows the rest of the file.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [_column_name(name) for name in next(reader, [])]
         rows = []
