@@ -79,7 +79,7 @@ def test_a_byte_order_mark_is_read_past():
         (b"record,external_id\nclient,A\0B\n", cf.BINARY),
         (
             b'record,external_id\nclient,"A\n',
-            "The file cannot be read as CSV: unexpected end of data",
+            "The file cannot be read as CSV: unexpected end of data.",
         ),
     ],
 )

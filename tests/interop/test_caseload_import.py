@@ -8,7 +8,6 @@ from patternwork.clients.models import Client, Referral
 from patternwork.interop import caseload as importer
 from patternwork.interop.caseload_file import RowError
 from patternwork.measures.models import OutcomeSummary, Response, RiskFlag
-from patternwork.treatment import plan
 from patternwork.treatment.models import Appointment, Course
 from tests.factories import AppointmentFactory, ClientFactory, CourseFactory
 from tests.interop.caseload_rows import (
