@@ -242,3 +242,20 @@ def test_supervisor_sees_their_supervisees_client_in_full(supervisor, therapist,
     found = validate_bundle(patient_everything(supervisor, course.client))
 
     assert {"Flag", "Composition", "QuestionnaireResponse"} <= {r["resourceType"] for r in found}
+
+
+@pytest.mark.parametrize(("planned", "attended", "risk_at"), [(8, 1, ()), (30, 12, (2, 5, 9))])
+def test_everything_costs_the_same_queries_whatever_the_course_size(
+    therapist, build_course, django_assert_num_queries, planned, attended, risk_at
+):
+    course = build_course(therapist, planned=planned, attended=attended, risk_at=risk_at)
+    reader = Reader(user=therapist.user, membership=therapist)
+    client = course.client
+
+    # The client, the access record, then courses, appointments, responses, flags, IPAFs.
+    with django_assert_num_queries(7):
+        bundle = patient_everything(reader, client)
+
+    # Patient, Organization, Practitioner, EpisodeOfCare, CarePlan, 2 Questionnaires, the
+    # IPAF; an Appointment per planned session; 2 responses and 2 totals per session.
+    assert len(bundle["entry"]) == 8 + planned + 4 * attended + len(risk_at)

@@ -25,6 +25,8 @@ XHTML_NS = "http://www.w3.org/1999/xhtml"
 
 # Characters that XML 1.0 does not allow at all; the XHTML narrative would not parse with them.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# FHIR strings should hold no character below U+0020 but tab, carriage return and line feed.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # A FHIR id: 1-64 of these characters. Public ids are UUIDs, which always fit.
 ID_PATTERN = re.compile(r"[A-Za-z0-9\-.]{1,64}\Z")
 
@@ -44,10 +46,11 @@ def reference(resource_type: str, public_id: object, display: str | None = None)
 
 
 def text(value: object) -> str | None:
-    """Stripped text, or None for nothing or blank text (FHIR strings are never empty)."""
+    """Stripped text without control characters, or None for nothing or blank text (FHIR
+    strings are never empty)."""
     if value is None:
         return None
-    value = str(value).strip()
+    value = _CONTROL.sub("", str(value)).strip()
     return value or None
 
 
@@ -64,6 +67,12 @@ def day(value: dt.date | None) -> str | None:
 
 def period(start: str | None, end: str | None) -> dict | None:
     return clean({"start": start, "end": end}) or None
+
+
+def given(key: str, mapping: dict) -> dict | None:
+    """The mapping when its `key` holds something, else None: a name with no text or a
+    telephone entry with no number says nothing, and is left out whole."""
+    return mapping if not _empty(clean(mapping.get(key))) else None
 
 
 def clean(value):

@@ -17,6 +17,7 @@ from patternwork.formulation.models import IpafVersion
 from patternwork.interop.fhir.common import (
     clean,
     day,
+    given,
     instant,
     narrative,
     period,
@@ -79,8 +80,8 @@ def organization(practice) -> dict:
             "active": True,
             "name": text(practice.name),
             "telecom": [
-                {"system": "phone", "value": text(practice.phone), "use": "work"},
-                {"system": "email", "value": text(practice.email), "use": "work"},
+                given("value", {"system": "phone", "value": text(practice.phone), "use": "work"}),
+                given("value", {"system": "email", "value": text(practice.email), "use": "work"}),
             ],
             "address": [{"text": text(practice.address)}],
         }
@@ -111,7 +112,9 @@ def patient(client) -> dict:
         emergency = {
             "relationship": [{"text": text(client.emergency_contact_relationship)}],
             "name": {"text": text(client.emergency_contact_name)},
-            "telecom": [{"system": "phone", "value": text(client.emergency_contact_phone)}],
+            "telecom": [
+                given("value", {"system": "phone", "value": text(client.emergency_contact_phone)})
+            ],
         }
     return clean(
         {
@@ -119,20 +122,23 @@ def patient(client) -> dict:
             "id": str(client.public_id),
             "meta": {"lastUpdated": instant(client.updated_at)},
             "identifier": [
-                {
-                    "use": "usual",
-                    "system": _identifier_system(client.practice),
-                    "value": text(client.client_number),
-                }
+                given(
+                    "value",
+                    {
+                        "use": "usual",
+                        "system": _identifier_system(client.practice),
+                        "value": text(client.client_number),
+                    },
+                )
             ],
             "active": client.status == client.Status.ACTIVE,
             "name": [
-                {"use": "official", "text": text(client.full_name)},
-                {"use": "usual", "text": text(client.preferred_name)},
+                given("text", {"use": "official", "text": text(client.full_name)}),
+                given("text", {"use": "usual", "text": text(client.preferred_name)}),
             ],
             "telecom": [
-                {"system": "phone", "value": text(client.phone)},
-                {"system": "email", "value": text(client.email)},
+                given("value", {"system": "phone", "value": text(client.phone)}),
+                given("value", {"system": "email", "value": text(client.email)}),
             ],
             "birthDate": day(client.date_of_birth),
             "address": [{"text": text(client.address)}],
