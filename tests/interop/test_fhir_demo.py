@@ -8,7 +8,7 @@ from patternwork.accounts.models import Membership
 from patternwork.clients.models import Client
 from patternwork.demo import seed
 from patternwork.interop.fhir import patient_everything
-from tests.interop.fhir_checks import by_type, validate_bundle
+from tests.fhir_checks import by_type, validate_bundle
 
 
 def test_every_demo_clients_everything_bundle_validates(db):

@@ -6,7 +6,7 @@ from django.http import Http404
 from patternwork.accounts.access import Reader
 from patternwork.audit.models import AuditEvent
 from patternwork.interop.fhir import patient_everything
-from tests.interop.fhir_checks import by_type, validate_bundle
+from tests.fhir_checks import by_type, validate_bundle
 
 PHQ9_ITEMS = [
     "44250-9",

@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 
 from patternwork.interop.fhir import patient_everything
 from tests.factories import ClientFactory
-from tests.interop.fhir_checks import by_type, validate_bundle
+from tests.fhir_checks import by_type, validate_bundle
 
 ANGLE = '<script>alert("x")</script> & <b>bold</b> \'quoted\' "double"'
 UNICODE = "Zoë Ångström-Łukasz 李小龙 مرحبا \u200f\u2028 emoji 🙂 e\u0301"

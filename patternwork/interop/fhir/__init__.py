@@ -8,6 +8,20 @@
 docs/fhir.md describes the mapping resource by resource.
 """
 
+from patternwork.interop.fhir.capability import capability_statement
 from patternwork.interop.fhir.everything import patient_everything
+from patternwork.interop.fhir.outcome import FhirError, Issue, operation_outcome
+from patternwork.interop.fhir.responses import (
+    read_questionnaire_response,
+    record_questionnaire_response,
+)
 
-__all__ = ["patient_everything"]
+__all__ = [
+    "FhirError",
+    "Issue",
+    "capability_statement",
+    "operation_outcome",
+    "patient_everything",
+    "read_questionnaire_response",
+    "record_questionnaire_response",
+]
