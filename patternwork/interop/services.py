@@ -13,9 +13,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from patternwork.accounts.access import Reader
 from patternwork.accounts.models import Membership
+from patternwork.audit.models import AuditEvent
 from patternwork.audit.services import record
-from patternwork.interop import caseload, caseload_file
+from patternwork.interop import caseload, caseload_file, subject_access
+from patternwork.interop.fhir.everything import as_reader
 from patternwork.interop.models import CaseloadUpload
 
 KEPT_FOR = timedelta(days=1)
@@ -94,3 +97,35 @@ def import_upload(*, upload: CaseloadUpload, membership: Membership) -> caseload
         stored.save(update_fields=fields)
     upload.refresh_from_db()
     return result
+
+
+def export_record(*, reader: Reader | Membership, client) -> subject_access.RecordExport:
+    """Make the client's record into one download, and audit that it left the system.
+
+    The event (`client.record_export`, against the client record, so it shows in the
+    record's own access log) holds what went out by count, never its content. A refused
+    copy (an admin who may not read clinical records) is audited as denied and raised.
+    """
+    reader = as_reader(reader)
+    try:
+        export = subject_access.record_export(reader, client)
+    except subject_access.ExportRefused:
+        record(
+            action="client.record_export",
+            actor=reader.user,
+            actor_role=reader.role,
+            practice=reader.practice,
+            object_type="clients.client",
+            object_id=str(getattr(client, "public_id", client)),
+            outcome=AuditEvent.Outcome.DENIED,
+        )
+        raise
+    record(
+        action="client.record_export",
+        actor=reader.user,
+        actor_role=reader.role,
+        practice=export.client.practice,
+        obj=export.client,
+        changes={**export.counts, "files": list(subject_access.FILES)},
+    )
+    return export
