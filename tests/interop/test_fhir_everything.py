@@ -259,3 +259,27 @@ def test_everything_costs_the_same_queries_whatever_the_course_size(
     # Patient, Organization, Practitioner, EpisodeOfCare, CarePlan, 2 Questionnaires, the
     # IPAF; an Appointment per planned session; 2 responses and 2 totals per session.
     assert len(bundle["entry"]) == 8 + planned + 4 * attended + len(risk_at)
+
+
+def test_courses_before_and_after_treatment_map_their_states(therapist, build_course):
+    from patternwork.treatment import services as treatment
+    from tests.factories import CourseFactory
+
+    ended = build_course(therapist, planned=8, attended=2, ipaf=None)
+    treatment.end_course(course=ended, reason="dropped_out", note="", actor=therapist)
+    waiting = CourseFactory(client=ended.client)
+
+    found = validate_bundle(patient_everything(therapist, ended.client))
+
+    episodes = {e["id"]: e for e in by_type(found, "EpisodeOfCare")}
+    plans = {p["id"]: p for p in by_type(found, "CarePlan")}
+    assert episodes[str(ended.public_id)]["status"] == "finished"
+    assert plans[str(ended.public_id)]["status"] == "revoked"
+    statuses = [a["detail"]["status"] for a in plans[str(ended.public_id)]["activity"]]
+    assert statuses == ["completed", "completed", *["cancelled"] * 6]
+    assert episodes[str(waiting.public_id)]["status"] == "waitlist"
+    assert "period" not in episodes[str(waiting.public_id)]
+    assert plans[str(waiting.public_id)]["status"] == "draft"
+    assert {a["detail"]["status"] for a in plans[str(waiting.public_id)]["activity"]} == {
+        "not-started"
+    }

@@ -8,6 +8,7 @@
 docs/fhir.md describes the mapping resource by resource.
 """
 
+from patternwork.interop.fhir.bulk import practice_resources
 from patternwork.interop.fhir.capability import capability_statement
 from patternwork.interop.fhir.everything import patient_everything
 from patternwork.interop.fhir.outcome import FhirError, Issue, operation_outcome
@@ -22,6 +23,7 @@ __all__ = [
     "capability_statement",
     "operation_outcome",
     "patient_everything",
+    "practice_resources",
     "read_questionnaire_response",
     "record_questionnaire_response",
 ]

@@ -8,9 +8,10 @@ number of courses, appointments or questionnaires.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from patternwork.accounts.access import Reader, fetch, record_read, visible
@@ -45,7 +46,7 @@ def exported_responses():
 
 @dataclass
 class Record:
-    """The rows of one client's record (or of a practice, in chunks) to map."""
+    """The rows of one client's record, to map."""
 
     patient_id: object
     practice: object
@@ -67,52 +68,62 @@ def latest_per_course(versions) -> list[IpafVersion]:
     return latest
 
 
-def _gather(reader: Reader, client) -> Record:
+def gather(scope: Callable[[QuerySet], QuerySet], clients: list) -> list[Record]:
+    """The records of these clients (rows of one practice), one per client.
+
+    `scope` narrows each queryset: to what a reader may see (accounts.access.visible) or,
+    for a whole practice, to the practice. Five queries whatever the number of clients,
+    courses or sessions.
+    """
+    client_ids = [client.pk for client in clients]
     courses = list(
-        visible(reader, course_rows().filter(client=client)).order_by("created_at", "id")
+        scope(course_rows().filter(client_id__in=client_ids)).order_by("created_at", "id")
     )
     course_ids = [course.pk for course in courses]
     appointments = list(
         with_session_positions(
-            visible(
-                reader,
+            scope(
                 Appointment.objects.filter(course_id__in=course_ids).select_related(
                     "therapist__user"
-                ),
+                )
             )
         ).order_by("starts_at", "id")
     )
     responses = list(
-        visible(
-            reader,
+        scope(
             exported_responses()
-            .filter(client=client)
-            .select_related("appointment", "entered_by__user"),
+            .filter(client_id__in=client_ids)
+            .select_related("appointment", "entered_by__user")
         ).order_by("completed_at", "id")
     )
     flags = list(
-        visible(reader, RiskFlag.objects.filter(client=client).select_related("response")).order_by(
-            "raised_at", "id"
-        )
+        scope(
+            RiskFlag.objects.filter(client_id__in=client_ids).select_related("response")
+        ).order_by("raised_at", "id")
     )
     ipafs = latest_per_course(
-        visible(
-            reader,
+        scope(
             IpafVersion.objects.filter(course_id__in=course_ids, agreed_on__isnull=False)
             .select_related("author__user")
-            .order_by("course_id", "-number"),
+            .order_by("course_id", "-number")
         )
     )
-    return Record(
-        patient_id=client.public_id,
-        practice=client.practice,
-        clients=[client],
-        courses=courses,
-        appointments=appointments,
-        responses=responses,
-        flags=flags,
-        ipafs=ipafs,
-    )
+    records = {
+        client.pk: Record(patient_id=client.public_id, practice=client.practice, clients=[client])
+        for client in clients
+    }
+    client_of_course = {course.pk: course.client_id for course in courses}
+    for course in courses:
+        records[course.client_id].courses.append(course)
+    for appointment in appointments:
+        records[client_of_course[appointment.course_id]].appointments.append(appointment)
+    for response in responses:
+        records[response.client_id].responses.append(response)
+    for flag in flags:
+        records[flag.client_id].flags.append(flag)
+    for ipaf in ipafs:
+        records[client_of_course[ipaf.course_id]].ipafs.append(ipaf)
+    return list(records.values())
 
 
 def record_resources(record: Record, *, with_organization: bool = True) -> list[dict]:
@@ -212,7 +223,7 @@ def patient_everything(reader_or_membership: Reader | Membership, client) -> dic
     public_id = getattr(client, "public_id", client)
     found = fetch(reader, client_rows(), public_id)
     record_read(reader, [found], READ_KIND)
-    record = _gather(reader, found)
+    (record,) = gather(lambda rows: visible(reader, rows), [found])
     return searchset(
         record_resources(record),
         self_link=f"{server_base()}/Patient/{found.public_id}/$everything",

@@ -83,6 +83,29 @@ def test_everything_answers_plain_json_to_a_client_asking_for_it(
     assert response["Content-Type"] == "application/json"
 
 
+def test_everything_accepts_fhir_json_with_its_version_parameter(
+    client, login, therapist, build_course
+):
+    course = build_course(therapist, attended=1)
+    login(therapist)
+
+    response = client.get(
+        everything_url(course.client), HTTP_ACCEPT="application/fhir+json; fhirVersion=4.0"
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == FHIR_JSON
+
+
+def test_a_client_asking_for_xml_gets_a_406_outcome(client, login, therapist, build_course):
+    course = build_course(therapist, attended=1)
+    login(therapist)
+
+    response = client.get(everything_url(course.client), HTTP_ACCEPT="application/fhir+xml")
+
+    outcome(response, 406, "not-supported")
+
+
 def test_another_therapists_client_is_a_404_outcome(
     client, login, therapist, other_therapist, build_course
 ):

@@ -58,11 +58,11 @@ def phq9(session, values, *, questionnaire="phq9-v1", status="completed", link_i
     }
 
 
-def post(client, body):
+def post(client, body, content_type=FHIR_JSON):
     return client.post(
         reverse("fhir:questionnaire-response-create"),
         data=json.dumps(body),
-        content_type=FHIR_JSON,
+        content_type=content_type,
     )
 
 
@@ -130,7 +130,7 @@ def test_gad7_is_recorded_with_its_loinc_answer_codes(client, login, therapist, 
     login(therapist)
     body = phq9(session, (1, 2, 3, 0, 1, 2, 3), questionnaire="gad7-v1")
 
-    response = post(client, body)
+    response = post(client, body, content_type="application/fhir+json; charset=utf-8")
 
     assert response.status_code == 201
     assert Response.objects.get().total == 12
