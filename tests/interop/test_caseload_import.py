@@ -1,4 +1,5 @@
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -7,9 +8,11 @@ from patternwork.audit.models import AuditEvent
 from patternwork.clients.models import Client, Referral
 from patternwork.interop import caseload as importer
 from patternwork.interop.caseload_file import RowError
+from patternwork.interop.fhir import patient_everything
 from patternwork.measures.models import OutcomeSummary, Response, RiskFlag
 from patternwork.treatment.models import Appointment, Course
 from tests.factories import AppointmentFactory, ClientFactory, CourseFactory
+from tests.fhir_checks import validate_bundle
 from tests.interop.caseload_rows import (
     appointment_row,
     caseload,
@@ -20,6 +23,9 @@ from tests.interop.caseload_rows import (
 )
 
 pytestmark = pytest.mark.usefixtures("frozen_now")
+TEMPLATE = (
+    Path(__file__).resolve().parents[2] / "patternwork/interop/static/interop/caseload_template.csv"
+)
 WRITTEN_MODELS = (Client, Referral, Course, Appointment, Response, OutcomeSummary)
 
 
@@ -325,3 +331,37 @@ def test_a_header_problem_stops_before_the_database(practice, admin, django_asse
 
     assert {e.column for e in result.errors} >= {"full_name", "therapist_email"}
     assert all(e.row == 1 for e in result.errors)
+
+
+def test_the_shipped_template_imports_for_a_practice(practice, admin, therapist):
+    template = TEMPLATE.read_text().replace("therapist@yourpractice.example", therapist.user.email)
+
+    result = importer.import_caseload(
+        practice=practice, data=template.encode(), actor=admin, dry_run=False
+    )
+
+    assert result.errors == []
+    assert [(c.external_id, c.sessions, c.scores, c.appointments) for c in result.created] == [
+        ("OLD-0001", 2, 4, 2),
+        ("OLD-0002", 1, 2, 15),
+    ]
+
+
+def test_an_imported_record_is_a_valid_fhir_bundle(practice, admin, therapist):
+    rows = [
+        client_row("H1", "Fhir Imported", therapist=therapist.user.email),
+        score_row("H1", "2026-03-02", "PHQ-9", 12),
+        score_row("H1", "2026-03-02", "GAD-7", 9),
+        appointment_row("H1", "2026-04-06"),
+    ]
+    run(practice, admin, rows)
+
+    bundle = patient_everything(therapist, Client.objects.get(external_id="H1"))
+
+    resources = validate_bundle(bundle)
+    totals = [
+        r["valueInteger"]
+        for r in resources
+        if r["resourceType"] == "Observation" and "valueInteger" in r
+    ]
+    assert sorted(totals) == [9, 12]
