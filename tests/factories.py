@@ -242,3 +242,19 @@ class LetterVersionFactory(factory.django.DjangoModelFactory):
     number = 1
     body = "Dear reader, this is a fictional goodbye letter.\n\nWith best wishes."
     author = factory.SelfAttribute("letter.author")
+
+
+class CaseloadUploadFactory(factory.django.DjangoModelFactory):
+    """A checked caseload upload with no rows and no errors, not yet imported."""
+
+    class Meta:
+        model = "interop.CaseloadUpload"
+
+    uploaded_by = factory.SubFactory(MembershipFactory, role=Membership.Role.ADMIN)
+    practice = factory.SelfAttribute("uploaded_by.practice")
+    filename = "caseload.csv"
+    digest = "0" * 64
+    content = ""
+    result = factory.LazyFunction(
+        lambda: {"dry_run": True, "rows": 0, "errors": [], "created": [], "kept": []}
+    )

@@ -65,6 +65,10 @@ BUILDERS = {
     "letter": lambda therapist: factories.LetterFactory(course=_course(therapist)).course,
     # Categories belong to the practice, not to a caseload.
     "category": lambda therapist: factories.CategoryFactory(practice=therapist.practice),
+    # Caseload uploads belong to the practice; an admin of it uploaded them.
+    "caseload_upload": lambda therapist: factories.CaseloadUploadFactory(
+        uploaded_by__practice=therapist.practice
+    ),
 }
 
 

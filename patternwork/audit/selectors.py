@@ -38,3 +38,17 @@ def events_for_practice(membership, *, filters: dict) -> QuerySet[AuditEvent]:
         end = datetime.combine(filters["until"] + timedelta(days=1), time(), zone)
         events = events.filter(occurred_at__lt=end)
     return events.order_by("-occurred_at", "-id")
+
+
+def events_about_client(client) -> QuerySet[AuditEvent]:
+    """Every event recorded against a client record, oldest first: each read of it (who
+    was shown their clinical content, and what), each change to it, each refused look."""
+    return (
+        AuditEvent.objects.filter(
+            practice_id=client.practice_id,
+            object_type="clients.client",
+            object_id=str(client.public_id),
+        )
+        .select_related("actor")
+        .order_by("occurred_at", "id")
+    )

@@ -74,6 +74,11 @@ class Client(BaseModel):
         help_text=_("The client's portal login, once they accepted an invitation."),
     )
     portal_invited_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The client's id in the system the practice used before, set by the caseload import:
+    # importing the same file again finds the record by it instead of adding a second one.
+    external_id = models.CharField(
+        _("id in the previous system"), max_length=64, blank=True, editable=False
+    )
 
     access_scope = Scope(therapist="therapist_id", client="", clinical=False, kind="client record")
 
@@ -89,6 +94,14 @@ class Client(BaseModel):
             models.CheckConstraint(
                 condition=models.Q(close_override_flags=0) | models.Q(status="closed"),
                 name="client_override_only_when_closed",
+            ),
+            models.UniqueConstraint(
+                fields=["practice", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="client_external_id_unique_in_practice",
+                violation_error_message=_(
+                    "Another client of this practice already has this id from the previous system."
+                ),
             ),
         ]
         indexes = [models.Index(fields=["practice", "therapist"], name="client_practice_therapist")]

@@ -104,10 +104,14 @@ def _apply_consent_times(client: Client, before: dict, now) -> None:
 
 def build_client(*, practice: Practice, data: dict, therapist: Membership | None) -> Client:
     """Save a new numbered client record. The caller's transaction writes the audit event
-    (client intake in `treatment.services.intake`, which also opens the course)."""
+    (client intake in `treatment.services.intake`, which also opens the course).
+
+    `external_id` in data keeps the client's id in a previous system (the caseload
+    import); it is set only here, never changed by a form.
+    """
     check_therapist(practice, therapist)
     client = Client(practice=practice, therapist=therapist)
-    for field in CLIENT_FIELDS:
+    for field in (*CLIENT_FIELDS, "external_id"):
         if field in data:
             setattr(client, field, data[field])
     client.client_number = _next_client_number(practice)

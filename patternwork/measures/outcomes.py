@@ -201,6 +201,34 @@ def course_outcome(
     )
 
 
+# Two contacts standing for a stored pair: the first and the last score of a measure.
+_FIRST, _LAST = "first", "last"
+_FIRST_WHEN, _LAST_WHEN = datetime.min, datetime.max
+
+
+def _stored(first: int | None, last: int | None) -> list[ScorePoint]:
+    points = [] if first is None else [ScorePoint(_FIRST, _FIRST_WHEN, first)]
+    if first is not None and last is not None:
+        points.append(ScorePoint(_LAST, _LAST_WHEN, last))
+    return points
+
+
+def outcome_from_totals(
+    depression: tuple[int | None, int | None],
+    anxiety: tuple[int | None, int | None],
+    *,
+    finished: bool,
+    config: OutcomeConfig | None = None,
+) -> CourseOutcome:
+    """Compute a course's outcome from its first and last totals of each measure.
+
+    For totals stored as the per-course summary keeps them, (first, last), where last is
+    None unless a score from another contact exists. The same rules as
+    ``course_outcome``, which this calls with the two totals as two contacts.
+    """
+    return course_outcome(_stored(*depression), _stored(*anxiety), finished=finished, config=config)
+
+
 def _scores(measures: Iterable[MeasureOutcome]) -> str:
     return " and ".join(
         f"{m.code} ({m.first.total} to {m.last.total})"

@@ -22,6 +22,7 @@ MISSING_ITEM = "item {number} ({text})"
 UNKNOWN_ITEM = "{code} has no item {key!r}."
 NOT_AN_OPTION = "{code} item {number} ({text}): {value!r} is not one of {allowed}."
 NOT_APPLICABLE_REFUSED = "{code} item {number} ({text}) cannot be answered 'not applicable'."
+TOTAL_INVALID = "A {code} total is a whole number from {low} to {high}."
 
 
 @dataclass(frozen=True)
@@ -191,4 +192,36 @@ def score(instrument: Instrument, answers: Mapping[str, int | None]) -> Score:
         risk=risk,
         not_applicable=tuple(not_applicable),
         prorated=tuple(item.key for item in missing),
+    )
+
+
+def score_total(instrument: Instrument, total: int) -> Score:
+    """Band and caseness of a total given without its item answers.
+
+    For a score carried over from another system, where only the total was kept. The
+    bands and the caseness threshold are the instrument's, as in `score`; with no item
+    answers no risk item can fire, and nothing is pro-rated.
+    """
+    if (
+        isinstance(total, bool)
+        or not isinstance(total, int)
+        or not instrument.total_min <= total <= instrument.total_max
+    ):
+        raise InvalidResponse(
+            [
+                TOTAL_INVALID.format(
+                    code=instrument.code, low=instrument.total_min, high=instrument.total_max
+                )
+            ]
+        )
+    return Score(
+        code=instrument.code,
+        version=instrument.version,
+        total=total,
+        max_total=instrument.total_max,
+        band=instrument.band_for(total),
+        caseness=None if instrument.caseness is None else compare(instrument.caseness, total),
+        risk=(),
+        not_applicable=(),
+        prorated=(),
     )

@@ -29,6 +29,7 @@ NOTHING_TO_SAVE = "Answer at least one question before saving."
 ACK_NEEDS_NOTE = "Write what was done about this answer."
 ALREADY_ACKNOWLEDGED = "This flag has already been acknowledged."
 ALREADY_SENT = "You have already sent your {code} answers for this appointment."
+TOTAL_ALREADY_RECORDED = "A {code} score is already recorded for this session."
 RISK_KEPT = (
     "The risk answer to {code} has been saved and flagged; complete the rest of the "
     "questionnaire to record it."
@@ -339,6 +340,67 @@ def _audit(response, before, entry, source, final, flags, actor, role, course) -
         obj=response,
         changes=changes,
     )
+
+
+def record_total(
+    *, appointment: Appointment, instrument: str, total: int, by: Membership
+) -> Response:
+    """Record a questionnaire total without its item answers, at an attended session.
+
+    For scores carried over from the system a practice used before (source "import"):
+    only the total was kept there, so the response holds no answers and no risk flag can
+    be raised from it (whether item 9 of a past PHQ-9 was answered is not known; the
+    caseload import documentation says so). Band and caseness come from the pure
+    scorer. One response per instrument and session, as for any response; the course's
+    outcome summary is refreshed and the write audited as `measure.record_total` in the
+    same transaction.
+    """
+    definition = definitions.get_instrument(instrument)
+    try:
+        result = scoring.score_total(definition, total)
+    except scoring.InvalidResponse as error:
+        raise ValidationError({"total": list(error.problems)}) from None
+    with transaction.atomic():
+        appointment = (
+            Appointment.objects.select_for_update()
+            .select_related("course__practice")
+            .get(pk=appointment.pk)
+        )
+        _check_appointment(appointment, Source.IMPORT, None)
+        course = appointment.course
+        if Response.objects.filter(appointment=appointment, instrument=definition.code).exists():
+            raise ValidationError(
+                {"total": TOTAL_ALREADY_RECORDED.format(code=definition.code)}, code="exists"
+            )
+        response = Response(
+            practice_id=course.practice_id,
+            client_id=course.client_id,
+            course=course,
+            appointment=appointment,
+            instrument=definition.code,
+            instrument_version=definition.version,
+            source=Source.IMPORT,
+            status=Response.Status.COMPLETE,
+            completed_at=appointment.starts_at,
+            answers={},
+            entered_by=by,
+        )
+        _apply_score(response, result)
+        response.save()
+        refresh_outcome_summary(course)
+        record(
+            action="measure.record_total",
+            actor=by.user,
+            actor_role=by.role,
+            practice=course.practice,
+            obj=response,
+            changes={
+                "instrument": definition.code,
+                "source": Source.IMPORT,
+                "total": [None, response.total],
+            },
+        )
+    return response
 
 
 def acknowledge_flag(*, flag: RiskFlag, note: str, actor: Membership) -> RiskFlag:

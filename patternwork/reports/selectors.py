@@ -233,6 +233,14 @@ def _in_period(field: str, start: date | None, end: date | None) -> Q:
     return condition
 
 
+def finished_in(ended_from: date | None, ended_to: date | None) -> Q:
+    """Summary rows of courses finished in the period: ended with at least 2 attended
+    treatment sessions, by their end date."""
+    return Q(ended=True, attended__gte=plan.MIN_SESSIONS_FOR_FINISHED) & _in_period(
+        "ended_on", ended_from, ended_to
+    )
+
+
 def _median(histogram: Sequence[tuple[int, int]], count: int) -> Fraction | None:
     """The median of values given as sorted (value, how many) pairs."""
     if count == 0:
@@ -341,7 +349,7 @@ def service_report(
     rows = OutcomeSummary.objects.filter(practice=practice)
     if therapists is not None:
         rows = rows.filter(therapist_id__in=therapists)
-    finished = Q(ended=True, attended__gte=2) & _in_period("ended_on", ended_from, ended_to)
+    finished = finished_in(ended_from, ended_to)
     rule = outcome_conditions(config)
 
     def finished_and(name: str) -> Count:
@@ -405,6 +413,20 @@ def report_therapists(membership: Membership) -> QuerySet[Membership]:
     return members.filter(clinicians | held_courses).order_by("user__full_name", "pk")
 
 
+def report_scope(membership: Membership, therapist: Membership | None) -> list[int] | None:
+    """The therapists (membership ids) a member reports on; None for the whole practice.
+
+    A therapist outside the member's practice or record scope is refused.
+    """
+    scope = record_scope(membership)
+    if therapist is not None and (
+        therapist.practice_id != membership.practice_id
+        or (scope is not None and therapist.pk not in scope)
+    ):
+        raise PermissionDenied(OUT_OF_SCOPE)
+    return scope
+
+
 def service_report_for(
     membership: Membership,
     *,
@@ -413,12 +435,7 @@ def service_report_for(
     ended_to: date | None = None,
 ) -> ServiceReport:
     """The report a member may see: their practice, narrowed to their record scope."""
-    scope = record_scope(membership)
-    if therapist is not None and (
-        therapist.practice_id != membership.practice_id
-        or (scope is not None and therapist.pk not in scope)
-    ):
-        raise PermissionDenied(OUT_OF_SCOPE)
+    scope = report_scope(membership, therapist)
     return service_report(
         membership.practice,
         therapist=therapist,

@@ -18,6 +18,7 @@ from patternwork.measures.outcomes import (
     ServiceRates,
     course_outcome,
     describe,
+    outcome_from_totals,
     service_rates,
 )
 
@@ -544,3 +545,44 @@ def test_property_rates_are_fractions_of_consistent_denominators(outcomes):
             assert rate.value is None
         else:
             assert 0 <= rate.value <= 1
+
+
+@pytest.mark.parametrize(
+    ("phq", "gad"),
+    [
+        ((15, 4), (10, 3)),
+        ((15, 15), (10, 10)),
+        ((5, 12), (4, 9)),
+        ((None, None), (17, 18)),
+        ((4, None), (5, 5)),
+        ((None, None), (None, None)),
+        ((8, 5), (2, 3)),
+    ],
+)
+def test_outcome_from_stored_totals_is_the_outcome_of_those_scores(phq, gad):
+    def series(first, last):
+        return [p for p in (_point(1, first), _point(2, last)) if p.total is not None]
+
+    def _point(week, total):
+        return ScorePoint(week, datetime(2025, 1, week, tzinfo=UTC), total)
+
+    stored = outcome_from_totals(phq, gad, finished=True)
+    raw = course_outcome(series(*phq), series(*gad), finished=True)
+
+    assert (stored.paired, stored.caseness_at_start, stored.recovered) == (
+        raw.paired,
+        raw.caseness_at_start,
+        raw.recovered,
+    )
+    assert (stored.reliable_improvement, stored.reliable_deterioration) == (
+        raw.reliable_improvement,
+        raw.reliable_deterioration,
+    )
+    assert (stored.reliable_recovery, stored.no_reliable_change) == (
+        raw.reliable_recovery,
+        raw.no_reliable_change,
+    )
+    assert (stored.depression.change, stored.anxiety.change) == (
+        raw.depression.change,
+        raw.anxiety.change,
+    )

@@ -1,4 +1,4 @@
-from tests.routes import CASELOAD, STAFF
+from tests.routes import ADMIN, CASELOAD, STAFF
 
 ROUTES = {
     "clinic:client-list": STAFF,
@@ -6,10 +6,12 @@ ROUTES = {
     "clinic:client-detail": CASELOAD,
     "clinic:client-edit": CASELOAD,
     "clinic:client-assign": CASELOAD,
+    "clinic:client-record-export": ADMIN,
 }
 OBJECT_ROUTES = {
     "clinic:client-detail": "client",
     "clinic:client-edit": "client",
     "clinic:client-assign": "client",
+    "clinic:client-record-export": "client",
 }
 POST_ONLY = {"clinic:client-assign"}

@@ -4,4 +4,5 @@ from tests.routes import STAFF
 ROUTES = {
     "clinic:service-report": STAFF,
     "clinic:service-report-csv": STAFF,
+    "clinic:course-outcomes-csv": STAFF,
 }

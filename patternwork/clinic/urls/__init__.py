@@ -6,6 +6,7 @@ from patternwork.clinic.urls import (
     clients,
     courses,
     formulation,
+    imports,
     journal,
     letters,
     measures,
@@ -34,4 +35,5 @@ urlpatterns = [
     *journal.urlpatterns,
     *letters.urlpatterns,
     *reports.urlpatterns,
+    *imports.urlpatterns,
 ]

@@ -1,8 +1,11 @@
-"""Client records: list and search, create, view, edit, assign a therapist."""
+"""Client records: list and search, create, view, edit, assign a therapist, export."""
+
+import io
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,6 +20,8 @@ from patternwork.clinic.forms.clients import AssignTherapistForm, ClientForm, Cl
 from patternwork.clinic.views.practice import PAGE_SIZE
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
 from patternwork.core.forms import add_service_errors
+from patternwork.interop import services as interop
+from patternwork.interop.subject_access import may_export
 from patternwork.measures import flag_selectors
 from patternwork.treatment.models import Course
 from patternwork.treatment.services import intake
@@ -99,6 +104,7 @@ def _detail(request, client, *, assign=None, clashing=(), status=200):
             "assign": assign,
             "clashing": clashing,
             "referrals": list(client.referrals.all()),
+            "may_export": may_export(request.membership),
         },
         status=status,
     )
@@ -108,6 +114,20 @@ def _detail(request, client, *, assign=None, clashing=(), status=200):
 def client_detail(request, public_id):
     client = fetch(reader_for(request), selectors.client_rows(), public_id)
     return _detail(request, client)
+
+
+@staff_view(Role.ADMIN)
+def client_record_export(request, public_id):
+    """The client's whole record as one zip for the admin to hand over (subject access)."""
+    export = interop.export_record(reader=reader_for(request), client=public_id)
+    response = FileResponse(
+        io.BytesIO(export.content),
+        as_attachment=True,
+        filename=export.filename,
+        content_type="application/zip",
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @staff_view()

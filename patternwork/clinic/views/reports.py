@@ -11,7 +11,7 @@ import csv
 from dataclasses import dataclass
 from fractions import Fraction
 
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,6 +22,7 @@ from patternwork.clinic.forms.reports import ReportFilterForm
 from patternwork.measures.config import outcome_config
 from patternwork.measures.outcomes import Rate
 from patternwork.reports import selectors, services
+from patternwork.reports.course_outcomes import CourseOutcomeRow, course_outcome_rows
 from patternwork.reports.selectors import Mean, ServiceReport
 from patternwork.treatment import plan
 
@@ -299,4 +300,118 @@ def service_report_csv(request):
                     *(_text(value) for value in context),
                 ]
             )
+    return response
+
+
+# One row per finished course
+
+
+COURSE_COLUMNS = (
+    "course_id",
+    "client_number",
+    "therapist",
+    "referral_received",
+    "first_session",
+    "ended_on",
+    "end_reason",
+    "attended_sessions",
+    "did_not_attend",
+    "wait_days",
+    "phq9_first",
+    "phq9_last",
+    "phq9_change",
+    "gad7_first",
+    "gad7_last",
+    "gad7_change",
+    "wsas_first",
+    "wsas_last",
+    "paired",
+    "caseness_at_start",
+    "recovered",
+    "reliable_improvement",
+    "reliable_deterioration",
+    "reliable_recovery",
+    "counts_for_recovery",
+    "risk_flags",
+    "risk_flags_open",
+    "date_problems",
+)
+
+
+def _flag(value: bool | None) -> str:
+    """yes / no, and empty where the rule does not apply (no pair, not at caseness)."""
+    return "" if value is None else ("yes" if value else "no")
+
+
+def _number(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _day(value) -> str:
+    return "" if value is None else value.isoformat()
+
+
+def course_cells(row: CourseOutcomeRow) -> list[str]:
+    outcome = row.outcome
+    phq9_change, gad7_change = row.changes
+    return [
+        str(row.course_id),
+        _text(row.client_number),
+        _text(row.therapist),
+        _day(row.referral_received),
+        _day(row.first_session),
+        _day(row.ended_on),
+        row.end_reason,
+        str(row.attended),
+        str(row.did_not_attend),
+        _number(row.wait_days),
+        _number(row.phq9[0]),
+        _number(row.phq9[1]),
+        phq9_change.value if phq9_change else "",
+        _number(row.gad7[0]),
+        _number(row.gad7[1]),
+        gad7_change.value if gad7_change else "",
+        _number(row.wsas[0]),
+        _number(row.wsas[1]),
+        _flag(outcome.paired),
+        _flag(outcome.caseness_at_start),
+        _flag(outcome.recovered),
+        _flag(outcome.reliable_improvement),
+        _flag(outcome.reliable_deterioration),
+        _flag(outcome.reliable_recovery),
+        _flag(outcome.counts_for_recovery),
+        str(row.risk_flags),
+        str(row.risk_flags_open),
+        " ".join(problem.value for problem in row.date_problems),
+    ]
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for a streamed CSV."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+@staff_view(ADMIN, SUPERVISOR)
+def course_outcomes_csv(request):
+    """One row per finished course in the reader's scope and the chosen period, streamed."""
+    form = _filter_form(request)
+    if form.is_bound and not form.is_valid():
+        return _invalid(request, form)
+    filters = _filters(form)
+    membership = request.membership
+    rows = course_outcome_rows(membership, **filters)
+    services.record_export(membership=membership, report="course-outcomes", **filters)
+    writer = csv.writer(_Echo())
+
+    def lines():
+        # The byte order mark makes spreadsheet programs read the file as UTF-8.
+        yield "\ufeff" + writer.writerow(COURSE_COLUMNS)
+        for row in rows:
+            yield writer.writerow(course_cells(row))
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    name = _csv_name(membership.practice, filters).replace("service-report", "course-outcomes")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

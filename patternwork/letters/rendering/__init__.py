@@ -34,8 +34,12 @@ from patternwork.letters.selectors import LetterDocument, SummaryDocument
 __all__ = [
     "CONTENT_WIDTH",
     "chart_drawing",
+    "document_pdf",
+    "document_styles",
+    "document_table",
     "letter_pdf",
     "letter_story",
+    "paragraph",
     "summary_pdf",
     "summary_story",
     "unprintable",
@@ -328,3 +332,20 @@ def summary_pdf(document: SummaryDocument) -> bytes:
         footer=_("Confidential: course summary of %(name)s, %(number)s")
         % {"name": document.client_name, "number": document.client_number},
     )
+
+
+# For other documents laid out on the same page (the client's record for a subject
+# access request, assembled in interop): the same styles, tables and page frame.
+
+
+def document_styles() -> dict:
+    return _styles()
+
+
+def document_table(rows, styles, *, widths):
+    """A table whose first column is a label, every cell untrusted text."""
+    return _table(rows, styles, widths=widths)
+
+
+def document_pdf(story: list, *, title: str, author: str, footer: str) -> bytes:
+    return _build(story, title=title, author=author, footer=footer)

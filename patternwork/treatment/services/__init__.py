@@ -6,6 +6,7 @@ Every write runs in one transaction that also writes its audit event.
 from patternwork.treatment.services.appointments import (
     add_replacement,
     book_assessment,
+    book_session,
     cancel_appointment,
     mark_attended,
     mark_did_not_attend,
@@ -13,13 +14,19 @@ from patternwork.treatment.services.appointments import (
     record_past_session,
 )
 from patternwork.treatment.services.calendar import create_feed, revoke_feed, touch_feed
-from patternwork.treatment.services.courses import change_plan, end_course, start_course
+from patternwork.treatment.services.courses import (
+    change_plan,
+    end_course,
+    start_course,
+    start_course_in_progress,
+)
 from patternwork.treatment.services.notes import amend_note, save_note, sign_note
 
 __all__ = [
     "add_replacement",
     "amend_note",
     "book_assessment",
+    "book_session",
     "cancel_appointment",
     "change_plan",
     "create_feed",
@@ -32,5 +39,6 @@ __all__ = [
     "save_note",
     "sign_note",
     "start_course",
+    "start_course_in_progress",
     "touch_feed",
 ]

@@ -269,6 +269,46 @@ def add_replacement(*, course: Course, actor: Membership) -> Appointment:
     return appointment
 
 
+def book_session(*, course: Course, start: datetime, actor: Membership) -> Appointment:
+    """Book one treatment session of a started course at a chosen time.
+
+    For bookings that do not follow the plan's rhythm (a course that moved in with its
+    own diary). The same checks as any booking: the course is active, the time is still
+    to come, within the course's dates, not on a closure day, and clear of the
+    therapist's other appointments. The session lasts the course's session length.
+    Audited as `appointment.book`.
+    """
+    if timezone.is_naive(start):
+        raise ValueError("start must be aware")
+    with transaction.atomic():
+        course = scheduling.lock_course(course)
+        if course.state != Course.State.ACTIVE:
+            raise ValidationError(
+                COURSE_ENDED if course.state == Course.State.ENDED else NOT_STARTED
+            )
+        if plan.booking_in_past(start=start, now=timezone.now()):
+            raise ValidationError({"date": plan.BOOKING_IN_PAST})
+        scheduling.check_dates(course, moments=[start], field="date")
+        end = scheduling.end_of(start, course.session_minutes)
+        scheduling.check_not_closed(course.practice, [start])
+        scheduling.check_clashes(
+            practice=course.practice, therapist_id=course.therapist_id, slots=[(start, end)]
+        )
+        appointment = Appointment.objects.create(
+            practice=course.practice,
+            course=course,
+            therapist_id=course.therapist_id,
+            kind=Appointment.Kind.TREATMENT,
+            starts_at=start,
+            ends_at=end,
+        )
+        course_changed(course)
+        _audit(
+            actor, course, appointment, "appointment.book", {"starts_at": [None, start.isoformat()]}
+        )
+    return appointment
+
+
 def book_assessment(
     *, course: Course, start: datetime, minutes: int, actor: Membership
 ) -> Appointment:

@@ -137,6 +137,54 @@ def start_course(*, course: Course, values: PlanValues, actor: Membership) -> Co
     return course
 
 
+def start_course_in_progress(*, course: Course, values: PlanValues, actor: Membership) -> Course:
+    """Start a course already under way at another service, without booking its plan.
+
+    A client who moves in mid-course brings sessions that took place elsewhere and
+    bookings of their own, so none are generated here: the plan is set and the course
+    made active, and its sessions follow through `record_past_session` (those held) and
+    `book_session` (those to come). values.start_date is its first session; the date
+    rules apply to it as to any start. Audited as `course.start_in_progress`.
+    """
+    settings = values.settings()
+    _check_letter_session(values)
+    with transaction.atomic():
+        course = scheduling.lock_course(course)
+        if course.state == Course.State.ENDED:
+            raise ValidationError(COURSE_ENDED)
+        if course.state == Course.State.ACTIVE:
+            raise ValidationError(ALREADY_STARTED)
+        scheduling.check_dates(course, start=settings.start_date, field="start_date")
+        old_state = course.state
+        course.state = Course.State.ACTIVE
+        course.planned_sessions = settings.planned_sessions
+        course.cadence = settings.cadence.value
+        course.session_minutes = settings.session_minutes
+        course.start_date = settings.start_date
+        course.start_time = settings.start_time
+        course.letter_share_session = values.letter_share_session
+        course.started_at = timezone.now()
+        course.version += 1
+        course.full_clean()
+        course.save()
+        course_changed(course)
+        record(
+            action="course.start_in_progress",
+            actor=actor.user,
+            actor_role=actor.role,
+            practice=course.practice,
+            obj=course,
+            changes={
+                "state": [old_state, course.state],
+                "planned_sessions": [None, course.planned_sessions],
+                "cadence": [None, course.cadence],
+                "session_minutes": [None, course.session_minutes],
+                "start": [None, f"{course.start_date} {course.start_time:%H:%M}"],
+            },
+        )
+    return course
+
+
 def change_plan(
     *, course: Course, values: PlanValues, expected_version: int, actor: Membership
 ) -> Course:

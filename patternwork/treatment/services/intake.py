@@ -114,18 +114,21 @@ def accept_referral(
         client = clients.build_client(practice=stored.practice, data=data, therapist=therapist)
         course = _new_course(client=client, therapist=therapist, referral=stored)
         old = clients.settle_accepted_referral(referral=stored, client=client, by=by)
+        changes = {
+            "status": [old, stored.status],
+            "client": [None, str(client.public_id)],
+            "course": [None, str(course.public_id)],
+            "therapist": [None, str(therapist.public_id)],
+        }
+        if client.external_id:
+            changes["external_id"] = [None, client.external_id]
         record(
             action="referral.accepted",
             actor=by.user,
             actor_role=by.role,
             practice=stored.practice,
             obj=stored,
-            changes={
-                "status": [old, stored.status],
-                "client": [None, str(client.public_id)],
-                "course": [None, str(course.public_id)],
-                "therapist": [None, str(therapist.public_id)],
-            },
+            changes=changes,
         )
     return client
 

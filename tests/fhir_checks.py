@@ -1,0 +1,56 @@
+"""Checks every emitted FHIR resource must pass: the fhir.resources R4B model, and what
+the models leave unchecked (ids, XHTML narrative, references that resolve)."""
+
+import re
+import xml.etree.ElementTree as ET
+
+from fhir.resources.R4B import get_fhir_model_class
+
+ID = re.compile(r"[A-Za-z0-9\-.]{1,64}\Z")
+XHTML_DIV = "{http://www.w3.org/1999/xhtml}div"
+
+
+def _walk(value, key=None):
+    yield key, value
+    if isinstance(value, dict):
+        for inner_key, inner in value.items():
+            yield from _walk(inner, inner_key)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _walk(inner, key)
+
+
+def validate(resource: dict) -> None:
+    """Validate one resource; raises on any problem."""
+    get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+    assert ID.match(resource["id"]), resource["id"]
+    for key, value in _walk(resource):
+        if key == "div" and isinstance(value, str):
+            root = ET.fromstring(value)  # noqa: S314 (our own output, parsed to prove it is XML)
+            assert root.tag == XHTML_DIV
+
+
+def references(resource: dict) -> set[str]:
+    return {
+        value["reference"]
+        for key, value in _walk(resource)
+        if isinstance(value, dict) and isinstance(value.get("reference"), str)
+    }
+
+
+def validate_bundle(bundle: dict) -> list[dict]:
+    """Validate the Bundle and each entry; every reference resolves inside it."""
+    get_fhir_model_class("Bundle").model_validate(bundle)
+    found = [entry["resource"] for entry in bundle["entry"]]
+    present = {f"{r['resourceType']}/{r['id']}" for r in found}
+    assert len(present) == len(found), "duplicate resources"
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        validate(resource)
+        assert entry["fullUrl"].endswith(f"/{resource['resourceType']}/{resource['id']}")
+        assert references(resource) <= present, references(resource) - present
+    return found
+
+
+def by_type(resources: list[dict], resource_type: str) -> list[dict]:
+    return [r for r in resources if r["resourceType"] == resource_type]
