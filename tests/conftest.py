@@ -13,8 +13,8 @@ from patternwork.audit import triggers
 from patternwork.formulation.models import Category
 from tests.factories import MembershipFactory, PracticeFactory, TOTPDeviceFactory
 
-# A course with a frozen clock, shared by treatment, measures and clinic tests.
-pytest_plugins = ["tests.course_fixtures"]
+# Fixtures shared across folders: courses at a frozen clock, and caseload import files.
+pytest_plugins = ["tests.course_fixtures", "tests.interop.caseload_rows"]
 
 DB_FIXTURES = {"db", "transactional_db", "django_db_setup"}
 WRITE = re.compile(r'^\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)"?', re.IGNORECASE)

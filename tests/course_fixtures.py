@@ -39,6 +39,14 @@ def started(course, therapist):
 
 
 @pytest.fixture
+def session(course, therapist):
+    """The first session of the started course, attended."""
+    treatment.start_course(course=course, values=weekly(), actor=therapist)
+    first = course.appointments.order_by("starts_at").first()
+    return treatment.mark_attended(appointment=first, actor=therapist)
+
+
+@pytest.fixture
 def jo(therapist):
     """A client with a portal login."""
     return PortalClientFactory(

@@ -36,7 +36,7 @@ IPAF = {
 
 
 @pytest.fixture
-def build_course(frozen_now):
+def build_course(frozen):
     """Build a realistic course through the services: attended sessions with PHQ-9 and
     GAD-7 at each, one did-not-attend, one cancelled by the client, the rest booked; risk
     answers at the sessions named, the first acknowledged; an agreed IPAF."""

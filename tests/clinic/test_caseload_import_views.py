@@ -8,9 +8,9 @@ from patternwork.interop import caseload_file
 from patternwork.interop.models import CaseloadUpload
 from patternwork.treatment.models import Appointment
 from tests.factories import CaseloadUploadFactory
-from tests.interop.caseload_rows import caseload, client_row, score_row, to_csv
+from tests.interop.caseload_rows import client_row, score_row, to_csv
 
-pytestmark = pytest.mark.usefixtures("frozen_now")
+pytestmark = pytest.mark.usefixtures("frozen")
 IMPORT_URL = reverse("clinic:caseload-import")
 
 
@@ -27,18 +27,13 @@ def send(client, data, name="caseload.csv"):
 
 
 @pytest.fixture
-def rows(therapist, other_therapist):
-    return caseload([therapist.user.email, other_therapist.user.email])
-
-
-@pytest.fixture
-def broken(rows):
-    rows = [dict(row) for row in rows]
+def broken(caseload_rows):
+    caseload_rows = [dict(row) for row in caseload_rows]
     # Ten rows a client: its row, six scores, three bookings.
-    rows[12]["total"] = "40"  # client 1's first GAD-7
-    rows[70]["weekday"] = "Caturday"  # client 7's own row
-    rows[157]["date"] = "2026-02-30"  # client 15's first booking
-    return rows
+    caseload_rows[12]["total"] = "40"  # client 1's first GAD-7
+    caseload_rows[70]["weekday"] = "Caturday"  # client 7's own row
+    caseload_rows[157]["date"] = "2026-02-30"  # client 15's first booking
+    return caseload_rows
 
 
 def test_upload_checks_the_file_and_shows_every_error_by_row(client, login, admin, broken):
@@ -59,9 +54,9 @@ def test_upload_checks_the_file_and_shows_every_error_by_row(client, login, admi
     assert Client.objects.count() == 0
 
 
-def test_a_clean_file_is_previewed_then_imported_once(client, login, admin, rows):
+def test_a_clean_file_is_previewed_then_imported_once(client, login, admin, caseload_rows):
     login(admin)
-    send(client, to_csv(rows))
+    send(client, to_csv(caseload_rows))
     upload = CaseloadUpload.objects.get()
 
     preview = client.get(upload_url(upload))
@@ -90,13 +85,13 @@ def test_a_clean_file_is_previewed_then_imported_once(client, login, admin, rows
     assert Client.objects.count() == 20
 
 
-def test_importing_the_same_file_again_changes_nothing(client, login, admin, rows):
+def test_importing_the_same_file_again_changes_nothing(client, login, admin, caseload_rows):
     login(admin)
-    send(client, to_csv(rows))
+    send(client, to_csv(caseload_rows))
     client.post(confirm_url(CaseloadUpload.objects.get()))
     before = (Client.objects.count(), Appointment.objects.count())
 
-    send(client, to_csv(rows))
+    send(client, to_csv(caseload_rows))
     second = CaseloadUpload.objects.order_by("id").last()
     preview = client.get(upload_url(second))
     client.post(confirm_url(second))
@@ -106,9 +101,11 @@ def test_importing_the_same_file_again_changes_nothing(client, login, admin, row
     assert (Client.objects.count(), Appointment.objects.count()) == before
 
 
-def test_the_import_rechecks_the_database_when_confirmed(client, login, admin, therapist, rows):
+def test_the_import_rechecks_the_database_when_confirmed(
+    client, login, admin, therapist, caseload_rows
+):
     login(admin)
-    send(client, to_csv(rows))
+    send(client, to_csv(caseload_rows))
     upload = CaseloadUpload.objects.get()
     therapist.is_active = False
     therapist.save(update_fields=["is_active"])
@@ -124,9 +121,9 @@ def test_the_import_rechecks_the_database_when_confirmed(client, login, admin, t
 
 def test_each_step_is_audited(client, login, admin, therapist):
     login(admin)
-    rows = [client_row("A1", "Jo Audit", therapist=therapist.user.email)]
+    caseload_rows = [client_row("A1", "Jo Audit", therapist=therapist.user.email)]
 
-    send(client, to_csv(rows))
+    send(client, to_csv(caseload_rows))
     client.post(confirm_url(CaseloadUpload.objects.get()))
 
     steps = list(
@@ -181,9 +178,9 @@ def test_a_post_without_a_file_is_a_400(client, login, admin):
 
 def test_a_byte_order_mark_and_missing_columns_are_handled(client, login, admin, therapist):
     login(admin)
-    rows = [client_row("A1", "Jo", therapist=therapist.user.email)]
+    caseload_rows = [client_row("A1", "Jo", therapist=therapist.user.email)]
 
-    send(client, to_csv(rows, bom=True))
+    send(client, to_csv(caseload_rows, bom=True))
     send(client, b"record,external_id\nclient,A1\n")
 
     good, bad = CaseloadUpload.objects.order_by("created_at", "id")
@@ -247,9 +244,9 @@ def test_the_upload_list_is_a_fixed_number_of_queries(
     assert len(response.context["recent"]) == 6
 
 
-def test_stale_uploads_are_deleted_at_the_next_upload(client, login, admin, therapist, frozen_now):
+def test_stale_uploads_are_deleted_at_the_next_upload(client, login, admin, therapist, frozen):
     old = CaseloadUploadFactory(uploaded_by=admin, content="record\n")
-    frozen_now.shift(60 * 60 * 25)
+    frozen.shift(60 * 60 * 25)
     login(admin)
 
     send(client, to_csv([client_row("A1", "Jo", therapist=therapist.user.email)]))
@@ -260,12 +257,12 @@ def test_stale_uploads_are_deleted_at_the_next_upload(client, login, admin, ther
 
 def test_a_score_row_shows_its_error_column(client, login, admin, therapist):
     login(admin)
-    rows = [
+    caseload_rows = [
         client_row("A1", "Jo", therapist=therapist.user.email),
         score_row("A1", "2026-03-02", "PHQ-9", 28),
     ]
 
-    send(client, to_csv(rows))
+    send(client, to_csv(caseload_rows))
 
     html = client.get(upload_url(CaseloadUpload.objects.get())).content.decode()
     assert "<td>3</td><td>total</td><td>A PHQ-9 total is a whole number from 0 to 27.</td>" in html

@@ -1,19 +1,9 @@
 """Recording questionnaires at a session and handling risk answers."""
 
-import pytest
 from django.urls import reverse
 
 from patternwork.audit.models import AuditEvent
 from patternwork.measures.models import Response, RiskFlag
-from patternwork.treatment import services as treatment
-from tests.course_fixtures import weekly
-
-
-@pytest.fixture
-def session(course, therapist):
-    treatment.start_course(course=course, values=weekly(), actor=therapist)
-    first = course.appointments.order_by("starts_at").first()
-    return treatment.mark_attended(appointment=first, actor=therapist)
 
 
 def phq_form(*values):

@@ -11,6 +11,8 @@ import datetime as dt
 import io
 from collections.abc import Iterable, Mapping
 
+import pytest
+
 from patternwork.interop.caseload_file import COLUMNS
 
 REFERRAL = "2026-01-05"
@@ -91,3 +93,9 @@ def caseload(therapists: list[str], clients: int = 20) -> list[dict]:
 def row_number(rows: list[dict], row: dict) -> int:
     """The spreadsheet row of a data row (the header is row 1)."""
     return rows.index(row) + 2
+
+
+@pytest.fixture
+def caseload_rows(therapist, other_therapist):
+    """A 200-row caseload file for two therapists of the practice: ten rows a client."""
+    return caseload([therapist.user.email, other_therapist.user.email])

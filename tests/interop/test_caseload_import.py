@@ -15,14 +15,13 @@ from tests.factories import AppointmentFactory, ClientFactory, CourseFactory
 from tests.fhir_checks import validate_bundle
 from tests.interop.caseload_rows import (
     appointment_row,
-    caseload,
     client_row,
     row_number,
     score_row,
     to_csv,
 )
 
-pytestmark = pytest.mark.usefixtures("frozen_now")
+pytestmark = pytest.mark.usefixtures("frozen")
 TEMPLATE = (
     Path(__file__).resolve().parents[2] / "patternwork/interop/static/interop/caseload_template.csv"
 )
@@ -33,44 +32,45 @@ def counts():
     return {model.__name__: model.objects.count() for model in WRITTEN_MODELS}
 
 
-def run(practice, admin, rows, *, dry_run=False):
+def run(practice, admin, caseload_rows, *, dry_run=False):
     return importer.import_caseload(
-        practice=practice, data=to_csv(rows), actor=admin, dry_run=dry_run
+        practice=practice, data=to_csv(caseload_rows), actor=admin, dry_run=dry_run
     )
 
 
 @pytest.fixture
-def rows(therapist, other_therapist):
-    return caseload([therapist.user.email, other_therapist.user.email])
-
-
-@pytest.fixture
-def broken(rows):
+def broken(caseload_rows):
     """The 200-row file with three broken rows, and what each breaks."""
-    rows = [dict(row) for row in rows]
-    bad_total = next(r for r in rows if r["external_id"] == "OLD-0003" and r["record"] == "score")
+    caseload_rows = [dict(row) for row in caseload_rows]
+    bad_total = next(
+        r for r in caseload_rows if r["external_id"] == "OLD-0003" and r["record"] == "score"
+    )
     bad_total["total"] = "30"
-    unknown = next(r for r in rows if r["external_id"] == "OLD-0007" and r["record"] == "client")
+    unknown = next(
+        r for r in caseload_rows if r["external_id"] == "OLD-0007" and r["record"] == "client"
+    )
     unknown["therapist_email"] = "nobody@example.test"
     # OLD-0012 (Wednesday 11:00) booked at OLD-0010's Monday 11:00 slot: same therapist.
-    clash = next(r for r in rows if r["external_id"] == "OLD-0012" and r["record"] == "appointment")
+    clash = next(
+        r for r in caseload_rows if r["external_id"] == "OLD-0012" and r["record"] == "appointment"
+    )
     clash.update(date="2026-04-06", time="11:00")
-    return rows, {
-        (row_number(rows, bad_total), "total"),
-        (row_number(rows, unknown), "therapist_email"),
-        (row_number(rows, clash), "date"),
+    return caseload_rows, {
+        (row_number(caseload_rows, bad_total), "total"),
+        (row_number(caseload_rows, unknown), "therapist_email"),
+        (row_number(caseload_rows, clash), "date"),
     }
 
 
 def test_a_file_with_three_broken_rows_writes_nothing_and_lists_exactly_those(
     practice, admin, broken
 ):
-    rows, expected = broken
+    caseload_rows, expected = broken
     before = counts()
 
-    result = run(practice, admin, rows)
+    result = run(practice, admin, caseload_rows)
 
-    assert len(rows) == 200
+    assert len(caseload_rows) == 200
     assert {(error.row, error.column) for error in result.errors} == expected
     assert len(result.errors) == 3
     assert not result.written
@@ -84,9 +84,9 @@ def test_a_file_with_three_broken_rows_writes_nothing_and_lists_exactly_those(
 
 
 def test_the_errors_say_what_is_wrong(practice, admin, broken):
-    rows, _expected = broken
+    caseload_rows, _expected = broken
 
-    messages = {error.column: error.message for error in run(practice, admin, rows).errors}
+    messages = {error.column: error.message for error in run(practice, admin, caseload_rows).errors}
 
     assert messages["total"] == "A PHQ-9 total is a whole number from 0 to 27."
     assert messages["therapist_email"] == importer.UNKNOWN_THERAPIST
@@ -94,8 +94,10 @@ def test_the_errors_say_what_is_wrong(practice, admin, broken):
     assert "Imported Person 10" in messages["date"]
 
 
-def test_the_fixed_file_imports_once_and_again_changes_nothing(practice, admin, therapist, rows):
-    result = run(practice, admin, rows)
+def test_the_fixed_file_imports_once_and_again_changes_nothing(
+    practice, admin, therapist, caseload_rows
+):
+    result = run(practice, admin, caseload_rows)
 
     assert result.errors == []
     assert result.counts() == {
@@ -115,7 +117,7 @@ def test_the_fixed_file_imports_once_and_again_changes_nothing(practice, admin, 
     after_first = counts()
     audit_before = AuditEvent.objects.count()
 
-    again = run(practice, admin, rows)
+    again = run(practice, admin, caseload_rows)
 
     assert again.errors == []
     assert (len(again.created), len(again.kept)) == (0, 20)
@@ -125,7 +127,7 @@ def test_the_fixed_file_imports_once_and_again_changes_nothing(practice, admin, 
 
 
 def test_an_imported_client_carries_their_course_scores_and_outcome(practice, admin, therapist):
-    rows = [
+    caseload_rows = [
         client_row("A1", "Jo Imported", therapist=therapist.user.email, weekday="Tue"),
         score_row("A1", "2026-03-03", "PHQ-9", 17),
         score_row("A1", "2026-03-03", "GAD-7", 13),
@@ -135,7 +137,7 @@ def test_an_imported_client_carries_their_course_scores_and_outcome(practice, ad
         appointment_row("A1", "2026-04-14", time="09:00"),
     ]
 
-    result = run(practice, admin, rows)
+    result = run(practice, admin, caseload_rows)
 
     assert result.errors == []
     client = Client.objects.get(external_id="A1")
@@ -194,7 +196,7 @@ def test_without_appointment_rows_the_rest_of_the_plan_is_booked_on_its_weekday(
     practice, admin, therapist
 ):
     ClosureDay.objects.create(practice=practice, date=dt.date(2026, 4, 16), label="Closed")
-    rows = [
+    caseload_rows = [
         client_row(
             "B1",
             "Kim Weekly",
@@ -206,7 +208,7 @@ def test_without_appointment_rows_the_rest_of_the_plan_is_booked_on_its_weekday(
         score_row("B1", "2026-03-26", "GAD-7", 9),
     ]
 
-    result = run(practice, admin, rows)
+    result = run(practice, admin, caseload_rows)
 
     assert result.errors == []
     course = Course.objects.get(client__external_id="B1")
@@ -227,10 +229,10 @@ def test_without_appointment_rows_the_rest_of_the_plan_is_booked_on_its_weekday(
     assert result.created[0].appointments == 7
 
 
-def test_a_dry_run_reports_what_it_would_write_and_writes_nothing(practice, admin, rows):
+def test_a_dry_run_reports_what_it_would_write_and_writes_nothing(practice, admin, caseload_rows):
     before = counts()
 
-    result = run(practice, admin, rows, dry_run=True)
+    result = run(practice, admin, caseload_rows, dry_run=True)
 
     assert result.errors == []
     assert result.counts()["clients"] == 20
@@ -241,13 +243,13 @@ def test_a_dry_run_reports_what_it_would_write_and_writes_nothing(practice, admi
 
 
 def test_every_write_is_audited_in_the_import(practice, admin, therapist):
-    rows = [
+    caseload_rows = [
         client_row("C1", "Audited Person", therapist=therapist.user.email),
         score_row("C1", "2026-03-02", "PHQ-9", 12),
         appointment_row("C1", "2026-04-06"),
     ]
 
-    run(practice, admin, rows)
+    run(practice, admin, caseload_rows)
 
     actions = sorted(AuditEvent.objects.values_list("action", flat=True))
     assert actions == [
@@ -274,7 +276,7 @@ def test_database_checks_list_each_row(practice, admin, therapist, other_practic
         ends_at=dt.datetime(2026, 3, 9, 9, 50, tzinfo=dt.UTC),
         status="attended",
     )
-    rows = [
+    caseload_rows = [
         client_row("D1", "Dee Checked", therapist=therapist.user.email),
         score_row("D1", "2026-03-02", "PHQ-9", 12),
         score_row("D1", "2026-03-09", "PHQ-9", 11, time="09:00"),
@@ -282,7 +284,7 @@ def test_database_checks_list_each_row(practice, admin, therapist, other_practic
         appointment_row("D1", "2026-04-20"),
     ]
 
-    result = run(practice, admin, rows)
+    result = run(practice, admin, caseload_rows)
 
     assert [(e.row, e.column) for e in result.errors] == [(4, "date"), (5, "date")]
     assert "clashes with the appointment of" in result.errors[0].message
@@ -290,18 +292,18 @@ def test_database_checks_list_each_row(practice, admin, therapist, other_practic
 
 
 def test_another_practices_therapist_is_unknown(practice, admin, foreign_therapist):
-    rows = [client_row("E1", "Elsewhere Person", therapist=foreign_therapist.user.email)]
+    caseload_rows = [client_row("E1", "Elsewhere Person", therapist=foreign_therapist.user.email)]
 
-    result = run(practice, admin, rows)
+    result = run(practice, admin, caseload_rows)
 
     assert result.errors == [RowError(2, "therapist_email", importer.UNKNOWN_THERAPIST)]
 
 
 def test_an_external_id_of_another_person_is_refused(practice, admin, therapist):
     ClientFactory(practice=practice, therapist=therapist, external_id="F1", full_name="Someone")
-    rows = [client_row("F1", "Another Person", therapist=therapist.user.email)]
+    caseload_rows = [client_row("F1", "Another Person", therapist=therapist.user.email)]
 
-    result = run(practice, admin, rows)
+    result = run(practice, admin, caseload_rows)
 
     assert [(e.row, e.column) for e in result.errors] == [(2, "external_id")]
 
@@ -315,9 +317,9 @@ def test_the_same_external_id_in_another_practice_is_another_client(
         external_id="G1",
         full_name="Same Name",
     )
-    rows = [client_row("G1", "Same Name", therapist=therapist.user.email)]
+    caseload_rows = [client_row("G1", "Same Name", therapist=therapist.user.email)]
 
-    result = run(practice, admin, rows)
+    result = run(practice, admin, caseload_rows)
 
     assert (result.errors, len(result.created)) == ([], 1)
     assert Client.objects.filter(external_id="G1").count() == 2
@@ -348,13 +350,13 @@ def test_the_shipped_template_imports_for_a_practice(practice, admin, therapist)
 
 
 def test_an_imported_record_is_a_valid_fhir_bundle(practice, admin, therapist):
-    rows = [
+    caseload_rows = [
         client_row("H1", "Fhir Imported", therapist=therapist.user.email),
         score_row("H1", "2026-03-02", "PHQ-9", 12),
         score_row("H1", "2026-03-02", "GAD-7", 9),
         appointment_row("H1", "2026-04-06"),
     ]
-    run(practice, admin, rows)
+    run(practice, admin, caseload_rows)
 
     bundle = patient_everything(therapist, Client.objects.get(external_id="H1"))
 

@@ -8,7 +8,7 @@ from patternwork.interop.caseload import UNKNOWN_THERAPIST
 from tests.factories import MembershipFactory
 from tests.interop.caseload_rows import appointment_row, client_row, score_row, to_csv
 
-pytestmark = pytest.mark.usefixtures("frozen_now")
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 @pytest.fixture

@@ -8,8 +8,6 @@ from django.urls import reverse
 from patternwork.audit.models import AuditEvent
 from patternwork.interop.fhir.questionnaires import appointment_extension_url
 from patternwork.measures.models import Response, RiskFlag
-from patternwork.treatment import services as treatment
-from tests.course_fixtures import weekly
 from tests.fhir_checks import validate
 
 FHIR_JSON = "application/fhir+json"
@@ -26,13 +24,6 @@ PHQ9_ITEMS = [
     "44253-3",
     "44260-8",
 ]
-
-
-@pytest.fixture
-def session(course, therapist):
-    treatment.start_course(course=course, values=weekly(), actor=therapist)
-    first = course.appointments.order_by("starts_at").first()
-    return treatment.mark_attended(appointment=first, actor=therapist)
 
 
 def phq9(session, values, *, questionnaire="phq9-v1", status="completed", link_ids=None):
