@@ -1,0 +1,137 @@
+"""The OpenAPI schema's shared parts: the concurrency and idempotency headers, and the
+problem+json answers every operation can give."""
+
+from __future__ import annotations
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+
+from patternwork.api.problems import PROBLEM_JSON
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="The ETag of the object as you last read it (428 without it, 412 if stale).",
+)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="Any unique string (1-255 visible ASCII characters); a retry with the same "
+    "key and request gets the first answer, with another request 422.",
+)
+
+PROBLEM = {
+    "type": "object",
+    "description": "An error (RFC 9457). `errors` lists the fields that were not valid.",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "field": {"type": "string", "nullable": True},
+                    "message": {"type": "string"},
+                    "code": {"type": "string"},
+                },
+                "required": ["field", "message", "code"],
+            },
+        },
+    },
+    "required": ["type", "title", "status", "detail", "code", "instance"],
+}
+DESCRIPTIONS = {
+    "400": "The request is not valid (bad JSON, fields or parameters).",
+    "401": "No valid token: missing, unknown, revoked or expired.",
+    "403": "Not allowed: a read-only token writing, or a role that may not do this.",
+    "404": "No such object in your scope (another practice's or therapist's is a 404 too).",
+    "405": "Method not allowed.",
+    "406": "Only JSON can be returned.",
+    "409": "Conflicts with the object's state (or an Idempotency-Key in use).",
+    "412": "If-Match is stale: the object changed since it was read.",
+    "415": "Send JSON (Content-Type: application/json).",
+    "422": "The Idempotency-Key was used for a different request, or the content cannot be recorded.",
+    "428": "If-Match is required.",
+    "429": "Too many requests for this token; see Retry-After.",
+}
+COMMON = ("401", "403", "405", "406", "429")
+WRITE = ("400", "409", "415", "422")
+
+
+class ApiAutoSchema(AutoSchema):
+    """Adds If-Match to views that change an existing object (`if_match = True`) and
+    Idempotency-Key to every POST."""
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        if self.method == "POST":
+            parameters.append(IDEMPOTENCY_KEY)
+        if self.method in ("POST", "PATCH", "PUT", "DELETE") and getattr(
+            self.view, "if_match", False
+        ):
+            parameters.append(IF_MATCH)
+        return parameters
+
+
+def add_problem_responses(result, generator, request, public):
+    """Every operation documents the problem answers it can give, as problem+json."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Problem"] = PROBLEM
+    reference = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            codes = list(COMMON)
+            if "{" in path or method == "get":
+                codes.append("404")
+            if method == "get":
+                codes.append("400")
+            else:
+                codes += WRITE
+            names = {p.get("name") for p in operation.get("parameters", [])}
+            if "If-Match" in names:
+                codes += ["412", "428"]
+            responses = operation.setdefault("responses", {})
+            for code in codes:
+                responses.setdefault(
+                    code, {"description": DESCRIPTIONS[code], "content": reference}
+                )
+    return result
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "patternwork.api.authentication.BearerTokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal API token (pwt_...), from your settings page or "
+            "`manage.py create_api_token`.",
+        }
+
+
+class VerifiedSessionScheme(OpenApiAuthenticationExtension):
+    target_class = "patternwork.api.authentication.VerifiedSessionAuthentication"
+    name = "sessionAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": "sessionid",
+            "description": "A staff session verified with both factors; writes need the CSRF token.",
+        }
