@@ -376,7 +376,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "ClientStatusEnum": "patternwork.clients.models.Client.Status",
+        "ReferralStatusEnum": "patternwork.clients.models.Referral.Status",
+        "AppointmentStatusEnum": "patternwork.treatment.models.Appointment.Status",
+        "CourseStateEnum": "patternwork.treatment.models.Course.State",
+        "ResponseStatusEnum": "patternwork.measures.models.Response.Status",
+        "ResponseSourceEnum": "patternwork.measures.models.Response.Source",
+        "ReferralSourceEnum": "patternwork.clients.models.Referral.Source",
+        "ValenceEnum": "patternwork.formulation.models.Episode.Valence",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "patternwork.api.schema.add_problem_responses",

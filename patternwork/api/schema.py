@@ -7,6 +7,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
 
 from patternwork.api.problems import PROBLEM_JSON
 
@@ -69,12 +70,56 @@ COMMON = ("401", "403", "405", "406", "429")
 WRITE = ("400", "409", "415", "422")
 
 
+_PAGES: dict[type, type] = {}
+
+
+def paginated(serializer_class: type[serializers.Serializer]) -> type[serializers.Serializer]:
+    """The page envelope around a list's items, as ApiCursorPagination answers."""
+    if serializer_class not in _PAGES:
+        name = serializer_class.__name__.removesuffix("Serializer")
+        _PAGES[serializer_class] = type(
+            f"Paginated{name}ListSerializer",
+            (serializers.Serializer,),
+            {
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "results": serializer_class(many=True),
+            },
+        )
+    return _PAGES[serializer_class]
+
+
 class ApiAutoSchema(AutoSchema):
-    """Adds If-Match to views that change an existing object (`if_match = True`) and
-    Idempotency-Key to every POST."""
+    """Describes the list and detail views from their attributes (`serializer_class`,
+    `filters_class`), adds If-Match to views that change an existing object
+    (`if_match = True`) and Idempotency-Key to every POST."""
+
+    def _kind(self) -> str | None:
+        from patternwork.api.views.lists import DetailView, ListView
+
+        if self.method != "GET":
+            return None
+        if isinstance(self.view, ListView):
+            return "list"
+        if isinstance(self.view, DetailView):
+            return "detail"
+        return None
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return self._kind() == "list" or super()._is_list_view(serializer)
+
+    def get_response_serializers(self):
+        kind = self._kind()
+        if kind == "list":
+            return paginated(self.view.serializer_class)
+        if kind == "detail":
+            return self.view.serializer_class
+        return super().get_response_serializers()
 
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
+        if self._kind() == "list":
+            parameters.append(self.view.filters_class)
         if self.method == "POST":
             parameters.append(IDEMPOTENCY_KEY)
         if self.method in ("POST", "PATCH", "PUT", "DELETE") and getattr(

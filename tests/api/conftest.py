@@ -9,6 +9,7 @@ from patternwork.accounts.access import READ_ACTION
 from patternwork.accounts.api_tokens import create_api_token
 from patternwork.accounts.models import ApiToken
 from patternwork.audit.models import AuditEvent
+from tests import factories, objects
 from tests.factories import TOTPDeviceFactory
 
 # Events that are not the write under test: recorded reads and the token's use.
@@ -71,3 +72,81 @@ def write_events():
 
 def body(response) -> dict:
     return json.loads(response.content or b"{}")
+
+
+# One object of each kind an API object URL addresses, for the access tests: each
+# belongs to `therapist`'s practice and caseload.
+
+
+def _signed_note(therapist):
+    from django.utils import timezone
+
+    from tests.objects import _course
+
+    return factories.SessionNoteFactory(
+        appointment__course=_course(therapist),
+        signed_at=timezone.now(),
+        signed_by=therapist,
+    )
+
+
+def _response(therapist):
+    from tests.objects import _course
+
+    appointment = factories.AppointmentFactory(
+        course=_course(therapist), status="attended", session_number=1
+    )
+    return factories.ResponseFactory(appointment=appointment)
+
+
+API_BUILDERS = {
+    "client": objects.BUILDERS["client"],
+    "referral": objects.BUILDERS["referral"],
+    "course": objects.BUILDERS["course"],
+    "appointment": objects.BUILDERS["appointment"],
+    "response": _response,
+    "risk_flag": objects.BUILDERS["risk_flag"],
+    "person": objects.BUILDERS["person"],
+    "episode": objects.BUILDERS["episode"],
+    "ipaf_version": objects.BUILDERS["ipaf_version"],
+    "note": _signed_note,
+}
+
+# (method, URL pattern, kind of object): every object URL of the API.
+OBJECT_URLS = [
+    ("get", "/api/v1/clients/{}/", "client"),
+    ("patch", "/api/v1/clients/{}/", "client"),
+    ("get", "/api/v1/referrals/{}/", "referral"),
+    ("get", "/api/v1/courses/{}/", "course"),
+    ("patch", "/api/v1/courses/{}/", "course"),
+    ("get", "/api/v1/courses/{}/outcome/", "course"),
+    ("get", "/api/v1/appointments/{}/", "appointment"),
+    ("post", "/api/v1/appointments/{}/move/", "appointment"),
+    ("post", "/api/v1/appointments/{}/cancel/", "appointment"),
+    ("post", "/api/v1/appointments/{}/attended/", "appointment"),
+    ("post", "/api/v1/appointments/{}/did-not-attend/", "appointment"),
+    ("get", "/api/v1/questionnaire-responses/{}/", "response"),
+    ("patch", "/api/v1/questionnaire-responses/{}/", "response"),
+    ("get", "/api/v1/risk-flags/{}/", "risk_flag"),
+    ("post", "/api/v1/risk-flags/{}/acknowledge/", "risk_flag"),
+    ("get", "/api/v1/people/{}/", "person"),
+    ("get", "/api/v1/episodes/{}/", "episode"),
+    ("patch", "/api/v1/episodes/{}/", "episode"),
+    ("get", "/api/v1/ipaf-versions/{}/", "ipaf_version"),
+    ("get", "/api/v1/session-notes/{}/", "note"),
+]
+# Referrals are the practice's shared triage list, not one therapist's caseload.
+CASELOAD_URLS = [entry for entry in OBJECT_URLS if entry[2] != "referral"]
+WRITE_URLS = [
+    ("post", "/api/v1/clients/"),
+    ("post", "/api/v1/referrals/"),
+    ("post", "/api/v1/referrals/self/"),
+    ("post", "/api/v1/appointments/"),
+    ("post", "/api/v1/questionnaire-responses/"),
+    ("post", "/api/v1/episodes/"),
+    *[(method, url) for method, url, _ in OBJECT_URLS if method != "get"],
+]
+
+
+def build(kind, therapist):
+    return API_BUILDERS[kind](therapist)

@@ -1,3 +1,4 @@
+from patternwork.api import urls_v1
 from tests.routes import PUBLIC, STAFF
 
 # The REST API authenticates each request itself (a token, or a verified staff session):
@@ -9,7 +10,9 @@ ROUTES = {
     "api:schema": PUBLIC,
     "api:docs": PUBLIC,
     "api:not-found": PUBLIC,
-    "api:me": API,
+    # Every /api/v1/ endpoint has the same gate (a token or verified session, TokenScope)
+    # and scopes its objects through accounts.access: tests/api/test_access.py.
+    **{f"api:{pattern.name}": API for pattern in urls_v1.urlpatterns},
     "clinic:api-tokens": STAFF,
     "clinic:api-token-create": STAFF,
     "clinic:api-token-revoke": STAFF,
