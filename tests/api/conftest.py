@@ -27,6 +27,7 @@ class TokenClient(APIClient):
 
     def __init__(self, raw: str | None = None, **kwargs):
         super().__init__(**kwargs)
+        self.default_format = "json"
         if raw:
             self.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
 
@@ -150,3 +151,34 @@ WRITE_URLS = [
 
 def build(kind, therapist):
     return API_BUILDERS[kind](therapist)
+
+
+@pytest.fixture
+def started(course, therapist):
+    """The conftest course, started by the service: weekly from Monday 2 March 2026, the
+    clock frozen on Wednesday 1 April, so the first five sessions are in the past."""
+    from patternwork.treatment import services as treatment
+    from tests.course_fixtures import weekly
+
+    treatment.start_course(course=course, values=weekly(), actor=therapist)
+    course.refresh_from_db()
+    return course
+
+
+@pytest.fixture
+def attended(started, therapist):
+    """The course's first session, attended."""
+    from patternwork.treatment import services as treatment
+
+    first = started.appointments.order_by("starts_at").first()
+    return treatment.mark_attended(appointment=first, actor=therapist)
+
+
+def etag(api, url) -> str:
+    response = api.get(url)
+    assert response.status_code == 200, response.content
+    return response["ETag"]
+
+
+def phq9(*values) -> dict:
+    return {f"q{n}": v for n, v in enumerate(values, start=1)}
