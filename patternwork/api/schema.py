@@ -7,7 +7,6 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework import serializers
 
 from patternwork.api.problems import PROBLEM_JSON
 
@@ -56,7 +55,8 @@ DESCRIPTIONS = {
     "400": "The request is not valid (bad JSON, fields or parameters).",
     "401": "No valid token: missing, unknown, revoked or expired.",
     "403": "Not allowed: a read-only token writing, or a role that may not do this.",
-    "404": "No such object in your scope (another practice's or therapist's is a 404 too).",
+    "404": "No such object in your scope (another practice's or therapist's is a 404 too), "
+    "here or named in the body; or an invalid page cursor.",
     "405": "Method not allowed.",
     "406": "Only JSON can be returned.",
     "409": "Conflicts with the object's state (or an Idempotency-Key in use).",
@@ -70,28 +70,9 @@ COMMON = ("401", "403", "405", "406", "429")
 WRITE = ("400", "409", "415", "422")
 
 
-_PAGES: dict[type, type] = {}
-
-
-def paginated(serializer_class: type[serializers.Serializer]) -> type[serializers.Serializer]:
-    """The page envelope around a list's items, as ApiCursorPagination answers."""
-    if serializer_class not in _PAGES:
-        name = serializer_class.__name__.removesuffix("Serializer")
-        _PAGES[serializer_class] = type(
-            f"Paginated{name}ListSerializer",
-            (serializers.Serializer,),
-            {
-                "next": serializers.URLField(allow_null=True),
-                "previous": serializers.URLField(allow_null=True),
-                "results": serializer_class(many=True),
-            },
-        )
-    return _PAGES[serializer_class]
-
-
 class ApiAutoSchema(AutoSchema):
     """Describes the list and detail views from their attributes (`serializer_class`,
-    `filters_class`), adds If-Match to views that change an existing object
+    `filters_class`; a list's page envelope from its paginator), adds If-Match to views that change an existing object
     (`if_match = True`) and Idempotency-Key to every POST."""
 
     def _kind(self) -> str | None:
@@ -110,9 +91,7 @@ class ApiAutoSchema(AutoSchema):
 
     def get_response_serializers(self):
         kind = self._kind()
-        if kind == "list":
-            return paginated(self.view.serializer_class)
-        if kind == "detail":
+        if kind in ("list", "detail"):
             return self.view.serializer_class
         return super().get_response_serializers()
 
@@ -134,13 +113,12 @@ def add_problem_responses(result, generator, request, public):
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     schemas["Problem"] = PROBLEM
     reference = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
-    for path, operations in result.get("paths", {}).items():
+    for path, operations in result.get("paths", {}).items():  # noqa: B007
         for method, operation in operations.items():
             if method not in {"get", "post", "put", "patch", "delete"}:
                 continue
-            codes = list(COMMON)
-            if "{" in path or method == "get":
-                codes.append("404")
+            # 404 everywhere: an object named in the path or the body may not be in scope.
+            codes = [*COMMON, "404"]
             if method == "get":
                 codes.append("400")
             else:

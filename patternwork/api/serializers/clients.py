@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 from rest_framework import serializers
 
-from patternwork.api.serializers.common import ListFilters, Resource, ref
+from patternwork.api.serializers.common import ListFilters, MomentField, Output, Resource, ref
 from patternwork.clients.models import Client, Referral
 from patternwork.clients.services import CLIENT_FIELDS, REFERRAL_FIELDS
 from patternwork.clients.validators import self_referral_contact_problems
@@ -22,7 +22,7 @@ def check_birth_date(born):
     return born
 
 
-class ClientSerializer(Resource, serializers.ModelSerializer):
+class ClientSerializer(Resource, Output):
     therapist = ref("therapist", allow_null=True)
 
     class Meta:
@@ -82,7 +82,7 @@ class ClientListFilters(ListFilters):
     )
 
 
-class ReferralSerializer(Resource, serializers.ModelSerializer):
+class ReferralSerializer(Resource, Output):
     client = ref("client", allow_null=True)
     decided_by = ref("decided_by", allow_null=True)
 
@@ -113,7 +113,7 @@ class ReferralCreateSerializer(serializers.ModelSerializer):
     source = serializers.ChoiceField(
         choices=Referral.Source.choices, default=Referral.Source.PROFESSIONAL
     )
-    received_at = serializers.DateTimeField(required=False)
+    received_at = MomentField(required=False)
 
     class Meta:
         model = Referral

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from patternwork.api.serializers.common import ClientFilters, CourseFilters, Resource, ref
+from patternwork.api.serializers.common import (
+    ClientFilters,
+    CourseFilters,
+    LocalTimeField,
+    MomentField,
+    Output,
+    Resource,
+    ref,
+)
 from patternwork.treatment import plan
 from patternwork.treatment.models import Appointment, Course
 from patternwork.treatment.services.appointments import SCOPE_FOLLOWING, SCOPE_SINGLE
 
 
-class CourseSerializer(Resource, serializers.ModelSerializer):
+class CourseSerializer(Resource, Output):
     client = ref("client")
     therapist = ref("therapist")
     referral = ref("referral", allow_null=True)
@@ -103,7 +111,7 @@ class PlanChangeSerializer(serializers.Serializer):
     session_minutes = serializers.IntegerField(
         required=False, min_value=plan.MIN_SESSION_MINUTES, max_value=plan.MAX_SESSION_MINUTES
     )
-    start_time = serializers.TimeField(required=False, help_text="Session time from now on.")
+    start_time = LocalTimeField(required=False, help_text="Session time from now on.")
     letter_share_session = serializers.IntegerField(required=False, allow_null=True, min_value=1)
 
 
@@ -112,7 +120,7 @@ class CourseListFilters(ClientFilters):
     therapist = serializers.UUIDField(required=False)
 
 
-class AppointmentSerializer(Resource, serializers.ModelSerializer):
+class AppointmentSerializer(Resource, Output):
     course = ref("course")
     client = ref("course.client")
     therapist = ref("therapist")
@@ -146,7 +154,7 @@ class BookSerializer(serializers.Serializer):
         help_text="assessment: at starts_at, for minutes. treatment: the next slot of the "
         "course's plan (a replacement for a cancelled or missed session).",
     )
-    starts_at = serializers.DateTimeField(required=False)
+    starts_at = MomentField(required=False)
     minutes = serializers.IntegerField(
         required=False, min_value=plan.MIN_SESSION_MINUTES, max_value=plan.MAX_SESSION_MINUTES
     )
@@ -164,7 +172,7 @@ class BookSerializer(serializers.Serializer):
 
 
 class MoveSerializer(serializers.Serializer):
-    starts_at = serializers.DateTimeField()
+    starts_at = MomentField()
     scope = serializers.ChoiceField(
         choices=[SCOPE_SINGLE, SCOPE_FOLLOWING],
         default=SCOPE_SINGLE,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from patternwork.api.serializers.common import ClientFilters, CourseFilters, Resource, ref
+from patternwork.api.serializers.common import ClientFilters, CourseFilters, Output, Resource, ref
 from patternwork.formulation.models import Episode, IpafVersion, Person
 
 
-class PersonSerializer(Resource, serializers.ModelSerializer):
+class PersonSerializer(Resource, Output):
     client = ref("client")
     archived_at = serializers.DateTimeField(read_only=True)
 
@@ -43,7 +43,7 @@ class CodedCategoriesSerializer(serializers.Serializer):
     rs = serializers.ListField(child=serializers.UUIDField(), required=False, default=list)
 
 
-class EpisodeSerializer(Resource, serializers.ModelSerializer):
+class EpisodeSerializer(Resource, Output):
     client = ref("client")
     course = ref("course")
     appointment = ref("appointment", allow_null=True)
@@ -117,7 +117,7 @@ class EpisodeCreateSerializer(EpisodeInputSerializer):
     )
 
 
-class IpafVersionSerializer(Resource, serializers.ModelSerializer):
+class IpafVersionSerializer(Resource, Output):
     course = ref("course")
     client = ref("course.client")
     author = ref("author")

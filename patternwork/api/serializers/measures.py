@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from patternwork.api.serializers.common import CourseFilters, Resource, ref
+from patternwork.api.serializers.common import CourseFilters, Output, Resource, ref
 from patternwork.measures.models import Response, RiskFlag
 from patternwork.measures.selectors import ORDER
 
 
-class ResponseSerializer(Resource, serializers.ModelSerializer):
+class ResponseSerializer(Resource, Output):
     client = ref("client")
     course = ref("course")
     appointment = ref("appointment", allow_null=True)
@@ -68,7 +68,7 @@ class ResponseListFilters(CourseFilters):
     completed_to = serializers.DateField(required=False)
 
 
-class RiskFlagSerializer(Resource, serializers.ModelSerializer):
+class RiskFlagSerializer(Resource, Output):
     client = ref("client")
     course = ref("course")
     response = ref("response")

@@ -6,7 +6,7 @@ import datetime as dt
 
 from rest_framework import serializers
 
-from patternwork.api.serializers.common import CourseFilters, Resource, ref
+from patternwork.api.serializers.common import CourseFilters, Output, Resource, ref
 from patternwork.treatment.models import NoteAmendment, SessionNote
 from patternwork.treatment.services.notes import note_answers
 
@@ -16,7 +16,7 @@ EARLIEST = dt.date(1990, 1, 1)
 LATEST = dt.date(2100, 12, 31)
 
 
-class AmendmentSerializer(Resource, serializers.ModelSerializer):
+class AmendmentSerializer(Resource, Output):
     author = ref("author")
 
     class Meta:
@@ -25,7 +25,7 @@ class AmendmentSerializer(Resource, serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SessionNoteSerializer(Resource, serializers.ModelSerializer):
+class SessionNoteSerializer(Resource, Output):
     appointment = ref("appointment")
     course = ref("course")
     client = ref("course.client")

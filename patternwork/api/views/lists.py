@@ -22,6 +22,7 @@ RELATED_FILTERS = {"client": "client__public_id", "course": "course__public_id"}
 
 
 class ListView(ApiView):
+    pagination_class = ApiCursorPagination
     serializer_class: type[serializers.Serializer]
     filters_class: type[serializers.Serializer] = ListFilters
     ordering = ("created_at", "id")
@@ -49,7 +50,7 @@ class ListView(ApiView):
             if name in filters:
                 rows = rows.filter(**{lookup: filters[name]})
         rows = self.narrow(rows, filters)
-        paginator = ApiCursorPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(rows, request, view=self)
         if self.reads:
             record_read(self.reader(), [_path(row, self.client_path) for row in page], self.reads)
