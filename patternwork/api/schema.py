@@ -131,7 +131,44 @@ def add_problem_responses(result, generator, request, public):
                 responses.setdefault(
                     code, {"description": DESCRIPTIONS[code], "content": reference}
                 )
+    _add_links(result.get("paths", {}))
     return result
+
+
+def _add_links(paths: dict) -> None:
+    """Links from what creates or reads an object to what reads and changes it, so that
+    clients and schemathesis's stateful tests can follow them: a 201's `id` fills the
+    object's path, and a read's ETag fills If-Match."""
+    for path, operations in paths.items():
+        created = operations.get("post", {}).get("responses", {}).get("201")
+        if created is None or "{public_id}" in path:
+            continue
+        for target, target_operations in paths.items():
+            if not target.startswith(f"{path}{{public_id}}/"):
+                continue
+            for method, operation in target_operations.items():
+                if method == "get":
+                    created.setdefault("links", {})[operation["operationId"]] = {
+                        "operationId": operation["operationId"],
+                        "parameters": {"public_id": "$response.body#/id"},
+                    }
+    for path, operations in paths.items():
+        read = operations.get("get", {}).get("responses", {}).get("200")
+        if read is None or not path.endswith("{public_id}/"):
+            continue
+        for target, target_operations in paths.items():
+            if not target.startswith(path):
+                continue
+            for method, operation in target_operations.items():
+                names = {p.get("name") for p in operation.get("parameters", [])}
+                if method in {"post", "patch"} and "If-Match" in names:
+                    read.setdefault("links", {})[operation["operationId"]] = {
+                        "operationId": operation["operationId"],
+                        "parameters": {
+                            "public_id": "$request.path.public_id",
+                            "header.If-Match": "$response.header.ETag",
+                        },
+                    }
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):

@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (
 
 from patternwork.treatment import services as treatment
 from tests import factories
-from tests.api.conftest import make_token
+from tests.api.conftest import make_token, write_events
 from tests.course_fixtures import weekly
 
 CHECKS = [
@@ -93,3 +93,7 @@ def test_request_chains_along_the_schemas_links(api_schema, fuzz_token):
     run_state_machine_as_test(
         Chains, settings=settings(FUZZ, max_examples=20, stateful_step_count=5)
     )
+
+    # The chains wrote through the services: at least one object was created and read.
+    made = {e.action for e in write_events()} - {"api_token.create", "course.start"}
+    assert made - {"appointment.attended"}, made
