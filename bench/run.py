@@ -10,7 +10,9 @@ Generates the courses and scores once, then in separate processes:
   in a fresh Django process and take that process's peak memory.
 Prints the timings, checks that all three give identical figures and that the targets
 hold (PostgreSQL <= 3x DuckDB, SQLite <= 10x DuckDB, Django process < 500 MB), and exits
-non-zero when they do not.
+non-zero when they do not. Then, in its own process, the list throughput of the staff
+pages and the REST API side by side (`bench/throughput.py`; `bench/run.py throughput`
+alone).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import service_report as synthetic  # noqa: E402  (needs the path above)
+from bench import throughput  # noqa: E402
 
 TARGETS = {"postgresql": 3, "sqlite": 10}
 MEMORY_LIMIT_MB = 500
@@ -218,7 +221,9 @@ def main(args) -> int:
     finally:
         if not args.keep:
             shutil.rmtree(directory, ignore_errors=True)
-    return _summarise(results, dataset)
+    status = _summarise(results, dataset)
+    _run([*me, "throughput", "--rows", str(args.rows), "--requests", str(args.requests)])
+    return status
 
 
 def _summarise(results: dict, dataset: synthetic.Dataset) -> int:
@@ -262,7 +267,10 @@ def _summarise(results: dict, dataset: synthetic.Dataset) -> int:
 def parse(argv: list[str]):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "step", nargs="?", default="all", choices=["all", "engine", "report", "duckdb"]
+        "step",
+        nargs="?",
+        default="all",
+        choices=["all", "engine", "report", "duckdb", "throughput"],
     )
     parser.add_argument("--courses", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
@@ -270,12 +278,19 @@ def parse(argv: list[str]):
     parser.add_argument("--dir", help="work folder (default: a new temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--rows", type=int, default=50, help="rows per list page (throughput)")
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per list")
     return parser.parse_args(argv)
 
 
 if __name__ == "__main__":
     arguments = parse(sys.argv[1:])
-    steps = {"engine": engine, "report": report, "duckdb": duck}
+    steps = {
+        "engine": engine,
+        "report": report,
+        "duckdb": duck,
+        "throughput": lambda args: sys.exit(throughput.main(args.rows, args.requests)),
+    }
     if arguments.step == "all":
         sys.exit(main(arguments))
     steps[arguments.step](arguments)

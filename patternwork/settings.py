@@ -174,6 +174,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "patternwork.core",
     "patternwork.accounts",
     "patternwork.audit",
@@ -337,17 +338,58 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# Django REST framework is configured for the API to come; it serves no endpoint yet.
+# The REST API (patternwork/api). Tokens and verified staff sessions authenticate; a
+# read-only token may only read (TokenScope); every answer and error is JSON, errors as
+# application/problem+json. Other API views (FHIR) inherit these defaults.
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "patternwork.api.schema.ApiAutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "patternwork.api.authentication.BearerTokenAuthentication",
+        "patternwork.api.authentication.VerifiedSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["patternwork.api.permissions.TokenScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["patternwork.api.throttling.PerCallerThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": env_str("PATTERNWORK_API_RATE", "600/minute")},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "patternwork.api.pagination.ApiCursorPagination",
+    "EXCEPTION_HANDLER": "patternwork.api.problems.problem_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "COERCE_DECIMAL_TO_STRING": False,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Patternwork API",
-    "DESCRIPTION": "REST API of Patternwork, a platform for Dynamic Interpersonal Therapy.",
-    "VERSION": "0.1.0",
+    "DESCRIPTION": (
+        "REST API of Patternwork, a platform for Dynamic Interpersonal Therapy. "
+        "Authenticate with `Authorization: Bearer <token>` (a personal token from your "
+        "settings page, or `manage.py create_api_token`). A token acts as its owner and "
+        "never more; a read-only token gets 403 on every write. Updates need `If-Match` "
+        "with the `ETag` of the object as last read (428 without it, 412 when it is "
+        "stale). POSTs accept an `Idempotency-Key`: a retry gets the first answer. Errors "
+        "are `application/problem+json` (RFC 9457)."
+    ),
+    "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ClientStatusEnum": "patternwork.clients.models.Client.Status",
+        "ReferralStatusEnum": "patternwork.clients.models.Referral.Status",
+        "AppointmentStatusEnum": "patternwork.treatment.models.Appointment.Status",
+        "CourseStateEnum": "patternwork.treatment.models.Course.State",
+        "ResponseStatusEnum": "patternwork.measures.models.Response.Status",
+        "ResponseSourceEnum": "patternwork.measures.models.Response.Source",
+        "ReferralSourceEnum": "patternwork.clients.models.Referral.Source",
+        "ValenceEnum": "patternwork.formulation.models.Episode.Valence",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "patternwork.api.schema.add_problem_responses",
+    ],
 }
 
 LOGGING = {

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from patternwork.core.crypto import EncryptedTextField
 from patternwork.core.models import BaseModel
 
 DEFAULT_TIME_ZONE = "Europe/London"
@@ -165,3 +166,94 @@ class LoginFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} from {self.address} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class ApiToken(BaseModel):
+    """A personal API token. It acts as its owner's membership (role and practice scope)
+    and never more; a read token may only read.
+
+    Only a hash of the secret is stored; `prefix` is the public part of the token that
+    finds the row, so the secret is compared against one hash and never searched for.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read only")
+        WRITE = "write", _("Read and write")
+
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, default=Scope.READ)
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    token_hash = models.CharField(max_length=64, editable=False)
+    expires_at = models.DateTimeField(_("expires"))
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    use_audited_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(scope__in=["read", "write"]), name="api_token_scope_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="api_token_expires_after_creation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"API token {self.prefix} ({self.name})"
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == self.Scope.WRITE
+
+    def is_live(self, now) -> bool:
+        return self.revoked_at is None and self.expires_at > now
+
+
+class IdempotentRequest(models.Model):
+    """The first successful answer to a POST sent with an Idempotency-Key.
+
+    A retry with the same key and the same request gets this answer again instead of
+    writing twice. `owner` is the token (or, for the browser docs, the user) that sent
+    it, so one caller's keys never collide with another's. The body may hold clinical
+    content, so it is encrypted like notes are.
+    """
+
+    owner = models.CharField(max_length=48)
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    headers = models.JSONField(default=dict)
+    body = EncryptedTextField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "key"], name="one_answer_per_idempotency_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner} {self.key}"
+
+
+class ApiRequestCount(models.Model):
+    """Requests of one caller in one fixed window, for the API rate limit.
+
+    Kept in the database, like failed logins, so every app process counts the same.
+    """
+
+    owner = models.CharField(max_length=48)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "window_start"], name="one_count_per_window")
+        ]
+        indexes = [models.Index(fields=["window_start"], name="api_count_window")]
+
+    def __str__(self) -> str:
+        return f"{self.owner} at {self.window_start:%Y-%m-%d %H:%M}: {self.count}"

@@ -18,3 +18,35 @@ BAD_PHONE = _("Enter a telephone number using digits, spaces and + ( ) - only.")
 def validate_phone(value: str) -> None:
     if not PHONE_RE.match(value) or sum(ch.isdigit() for ch in value) < PHONE_MIN_DIGITS:
         raise ValidationError(BAD_PHONE, code="phone")
+
+
+NEED_EMAIL_OR_PHONE = _(
+    "Give an email address or a telephone number (or both), so that the practice can reach you."
+)
+NEED_A_WAY = _("Tick at least one way the practice may contact you.")
+EMAIL_NEEDS_ADDRESS = _("You ticked email: give your email address.")
+PHONE_NEEDS_NUMBER = _("You ticked telephone: give your telephone number.")
+
+
+def self_referral_contact_problems(
+    data: dict, *, invalid: set[str] = frozenset()
+) -> list[tuple[str | None, str]]:
+    """How a self-referral's contact details fall short, as (field or None, message).
+
+    The public form and the API's self-referral apply the same rules. A voicemail
+    message is a telephone contact, so `voicemail_ok` sets `contact_by_phone` in `data`.
+    `invalid` names fields already refused for their own reasons, not to be faulted again.
+    """
+    problems: list[tuple[str | None, str]] = []
+    email, phone = data.get("email"), data.get("phone")
+    if not email and not phone and not {"email", "phone"} & invalid:
+        problems.append((None, NEED_EMAIL_OR_PHONE))
+    if data.get("voicemail_ok"):
+        data["contact_by_phone"] = True
+    if not data.get("contact_by_email") and not data.get("contact_by_phone"):
+        problems.append((None, NEED_A_WAY))
+    if data.get("contact_by_email") and not email and "email" not in invalid:
+        problems.append(("email", EMAIL_NEEDS_ADDRESS))
+    if data.get("contact_by_phone") and not phone and "phone" not in invalid:
+        problems.append(("phone", PHONE_NEEDS_NUMBER))
+    return problems

@@ -1,6 +1,7 @@
 """The staff web UI's URLs, one module per area."""
 
 from patternwork.clinic.urls import (
+    api_tokens,
     auth,
     calendar,
     clients,
@@ -22,6 +23,7 @@ app_name = "clinic"
 
 urlpatterns = [
     *auth.urlpatterns,
+    *api_tokens.urlpatterns,
     *practice.urlpatterns,
     *clients.urlpatterns,
     *referrals.urlpatterns,

@@ -17,7 +17,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from patternwork.accounts.models import Practice
-from patternwork.clients.validators import validate_phone
+from patternwork.clients.validators import (  # noqa: F401  (messages tests reuse)
+    EMAIL_NEEDS_ADDRESS,
+    NEED_A_WAY,
+    NEED_EMAIL_OR_PHONE,
+    PHONE_NEEDS_NUMBER,
+    self_referral_contact_problems,
+    validate_phone,
+)
 
 TOKEN_FIELD = "started"  # noqa: S105  (a form field name, not a secret)
 # A namespace for the signature (SECRET_KEY signs), not a secret itself.
@@ -42,12 +49,6 @@ TOO_OLD = _(
     "This form was opened more than a day ago. For your security, please look over your "
     "answers and send it again."
 )
-NEED_EMAIL_OR_PHONE = _(
-    "Give an email address or a telephone number (or both), so that the practice can reach you."
-)
-NEED_A_WAY = _("Tick at least one way the practice may contact you.")
-EMAIL_NEEDS_ADDRESS = _("You ticked email: give your email address.")
-PHONE_NEEDS_NUMBER = _("You ticked telephone: give your telephone number.")
 BIRTH_IN_FUTURE = _("The date of birth cannot be in the future.")
 BIRTH_TOO_EARLY = _("Enter a date of birth after 1900.")
 CONSENT_CONTACT_NEEDED = _("Tick this box so that the practice may contact you.")
@@ -179,18 +180,8 @@ class SelfReferralForm(forms.Form):
         problem = token_problem(self.data.get(TOKEN_FIELD, ""), self.practice, self.now)
         if problem:
             self.add_error(None, problem)
-        email, phone = cleaned.get("email"), cleaned.get("phone")
-        if not email and not phone and not {"email", "phone"} & set(self.errors):
-            self.add_error(None, NEED_EMAIL_OR_PHONE)
-        if cleaned.get("voicemail_ok"):
-            # A voicemail message is a telephone contact.
-            cleaned["contact_by_phone"] = True
-        if not cleaned.get("contact_by_email") and not cleaned.get("contact_by_phone"):
-            self.add_error(None, NEED_A_WAY)
-        if cleaned.get("contact_by_email") and not email and "email" not in self.errors:
-            self.add_error("email", EMAIL_NEEDS_ADDRESS)
-        if cleaned.get("contact_by_phone") and not phone and "phone" not in self.errors:
-            self.add_error("phone", PHONE_NEEDS_NUMBER)
+        for field, message in self_referral_contact_problems(cleaned, invalid=set(self.errors)):
+            self.add_error(field, message)
         return cleaned
 
     def referral_data(self) -> dict:
