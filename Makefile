@@ -75,8 +75,9 @@ test: lint check
 	@echo "== pytest on PostgreSQL 15 (database tests, throwaway server) =="
 	$(TEST_ENV) PATTERNWORK_DB_TESTS_ONLY=1 $(PY) scripts/with_postgres.py -- $(VENV)/bin/pytest -n 2
 
+# The fast layer: no browser, no PostgreSQL, no started process or DuckDB (marked slow).
 test-fast: install-test
-	$(TEST_ENV) $(VENV)/bin/pytest -n 2 -x -q
+	$(TEST_ENV) $(VENV)/bin/pytest -n 2 -q -m "not e2e and not slow"
 
 fmt: install-test
 	$(VENV)/bin/ruff format .

@@ -2,6 +2,7 @@ import os
 import re
 
 import pytest
+import time_machine
 from django.db import connection
 from django_otp import DEVICE_ID_SESSION_KEY
 from hypothesis import settings as hypothesis_settings
@@ -49,6 +50,21 @@ def pytest_collection_modifyitems(config, items):
         (selected if uses_db else deselected).append(item)
     config.hook.pytest_deselected(items=deselected)
     items[:] = selected
+
+
+@pytest.fixture
+def frozen(request):
+    """The clock stopped at the test module's NOW (course_fixtures.NOW where it has none).
+
+    A module whose every test runs at that time says so once:
+    `pytestmark = pytest.mark.usefixtures("frozen")`. The traveller it yields moves the
+    clock on (`frozen.move_to(...)`, `frozen.shift(...)`).
+    """
+    from tests.course_fixtures import NOW  # a plugin module: imported once pytest has it
+
+    now = getattr(request.module, "NOW", NOW)
+    with time_machine.travel(now, tick=False) as traveller:
+        yield traveller
 
 
 @pytest.fixture

@@ -1,28 +1,76 @@
 import datetime as dt
 
 import pytest
-import time_machine
 
 from patternwork.accounts.models import ClosureDay
+from patternwork.formulation import services as formulation
+from patternwork.formulation.models import Category, EpisodeCategory
+from patternwork.measures import services as measures
+from patternwork.treatment import services as treatment
+from patternwork.treatment.models import Appointment
 from patternwork.treatment.services.courses import PlanValues
-from tests.factories import ClientFactory, CourseFactory
+from tests.answers import gad, phq
+from tests.factories import (
+    ClientFactory,
+    CourseFactory,
+    EpisodeFactory,
+    IpafVersionFactory,
+    PersonFactory,
+    PortalClientFactory,
+    ReferralFactory,
+)
 
-# A fixed "now" for course tests: Wednesday 1 April 2026, 12:00 in London (BST).
+# The default "now" of the `frozen` fixture (tests/conftest.py) for course tests: Wednesday 1 April 2026, 12:00 in London (BST).
 NOW = dt.datetime(2026, 4, 1, 11, 0, tzinfo=dt.UTC)
 MONDAY_2_MARCH = dt.date(2026, 3, 2)
 TEN = dt.time(10, 0)
 
 
 @pytest.fixture
-def frozen_now():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
+def course(therapist, frozen):
+    client = ClientFactory(practice=therapist.practice, therapist=therapist, full_name="Jo Bloggs")
+    return CourseFactory(client=client)
 
 
 @pytest.fixture
-def course(therapist, frozen_now):
-    client = ClientFactory(practice=therapist.practice, therapist=therapist, full_name="Jo Bloggs")
-    return CourseFactory(client=client)
+def started(course, therapist):
+    """The course with its plan booked from Monday 2 March, nothing attended yet."""
+    return treatment.start_course(course=course, values=weekly(), actor=therapist)
+
+
+@pytest.fixture
+def jo(therapist):
+    """A client with a portal login."""
+    return PortalClientFactory(
+        practice=therapist.practice, therapist=therapist, full_name="Jo Bloggs"
+    )
+
+
+@pytest.fixture
+def jo_course(jo):
+    return CourseFactory(client=jo, state="active")
+
+
+@pytest.fixture
+def active(course, therapist):
+    """The course under way: its plan booked and the first five sessions attended."""
+    treatment.start_course(course=course, values=weekly(), actor=therapist)
+    for appointment in list(course.appointments.order_by("starts_at"))[:5]:
+        treatment.mark_attended(appointment=appointment, actor=therapist)
+    course.refresh_from_db()
+    return course
+
+
+@pytest.fixture
+def sam(active):
+    """A friend on the client's relationship map."""
+    return PersonFactory(client=active.client, label="Sam", relationship="friend")
+
+
+@pytest.fixture
+def ending(therapist):
+    """A course in its ending phase with everything a goodbye letter is built from."""
+    return ending_course(therapist)
 
 
 @pytest.fixture
@@ -39,3 +87,149 @@ def weekly(planned=16, *, start=MONDAY_2_MARCH, at=TEN, minutes=50, cadence="wee
         start_date=start,
         start_time=at,
     )
+
+
+# Monday 1 June 2026, after every session of the measured course below has happened.
+MEASURED_NOW = dt.datetime(2026, 6, 1, 11, 0, tzinfo=dt.UTC)
+
+PHQ9_TOTALS = (18, 17, 15, 14, 12, 11, 10, 9, 8, 7)
+
+GAD7_TOTALS = (12, 12, 11, 10, 9, 8, 7, 6, 6, 5)
+
+RISK_SESSION = 3
+
+WSAS_LINES = "Dotted lines mark the WSAS bands: 0\N{EN DASH}9, 10\N{EN DASH}20 and 21\N{EN DASH}40."
+
+TEN_DESCRIPTION = (
+    "PHQ-9 from 18 at session 1 to 7 at session 10; GAD-7 from 12 at session 1 to 5 at "
+    "session 10; no WSAS scores; risk answer at session 3. Dashed lines mark caseness: "
+    "PHQ-9 10 or more and GAD-7 8 or more. " + WSAS_LINES + " Shaded bands mark the "
+    "initial, middle and ending phases of the 10-session plan."
+)
+
+RECOVERED = "Recovered; reliable improvement on PHQ-9 (18 to 7) and GAD-7 (12 to 5)."
+
+NOT_FINISHED = " Course not finished, so not counted in service rates."
+
+
+def new_course(therapist, planned=10, start=dt.date(2026, 3, 2), name="Sam Example"):
+    client = ClientFactory(practice=therapist.practice, therapist=therapist, full_name=name)
+    return treatment.start_course(
+        course=CourseFactory(client=client), values=weekly(planned, start=start), actor=therapist
+    )
+
+
+def attend(course, therapist, count):
+    booked = list(course.appointments.order_by("starts_at"))[:count]
+    for appointment in booked:
+        treatment.mark_attended(appointment=appointment, actor=therapist)
+    return [Appointment.objects.get(pk=a.pk) for a in booked]
+
+
+def measured_course(therapist, sessions=10, **course_options):
+    """A course whose PHQ-9 falls 18 -> 7 and GAD-7 12 -> 5, item 9 = 1 at session 3."""
+    course = new_course(therapist, **course_options)
+    for number, appointment in enumerate(attend(course, therapist, sessions), start=1):
+        item9 = 1 if number == RISK_SESSION else 0
+        measures.record_responses(
+            source="clinic",
+            appointment=appointment,
+            answers=[phq(PHQ9_TOTALS[number - 1], item9), gad(GAD7_TOTALS[number - 1])],
+            by=therapist,
+        )
+    return course
+
+
+# Ending course: Wednesday 27 May 2026: session 13 of 16 (Monday 25 May) has been attended.
+ENDING_NOW = dt.datetime(2026, 5, 27, 11, 0, tzinfo=dt.UTC)
+
+REASON = "I keep falling out with the people closest to me, and then I feel low for weeks."
+
+
+def code(episode, key):
+    category = Category.objects.get(practice=episode.practice, default_key=key)
+    EpisodeCategory.objects.create(episode=episode, category=category, part=category.part)
+
+
+def coded_episode(course, *, person=None, when="current", appointment=None, phase="initial"):
+    episode = EpisodeFactory(
+        course=course,
+        person=person,
+        with_therapist=person is None,
+        when=when,
+        appointment=appointment,
+        phase=phase,
+    )
+    for key in ("w_close", "ro_rejecting", "rs_shut_off"):
+        code(episode, key)
+    return episode
+
+
+def ending_course(therapist, *, attended=13, name="Jo Bloggs", preferred="Jo", at=dt.time(10)):
+    """A course in its ending phase with everything the letter is built from.
+
+    Self-referred on 10 February 2026; 16 weekly sessions from Monday 2 March; the IPAF
+    agreed on 23 March; five coded episodes (Mum in childhood, Jess twice, Ray, and one
+    with the therapist in session 6); PHQ-9 16 -> 7 and GAD-7 12 -> 5 (sessions 1 and 13).
+    """
+    client = ClientFactory(
+        practice=therapist.practice, therapist=therapist, full_name=name, preferred_name=preferred
+    )
+    referral = ReferralFactory(
+        practice=therapist.practice,
+        source="self",
+        status="accepted",
+        client=client,
+        received_at=dt.datetime(2026, 2, 10, 9, 30, tzinfo=dt.UTC),
+        reason=REASON,
+    )
+    course = treatment.start_course(
+        course=CourseFactory(client=client, referral=referral),
+        values=weekly(at=at),
+        actor=therapist,
+    )
+    sessions = attend(course, therapist, attended)
+    if sessions:
+        measures.record_responses(
+            source="clinic", appointment=sessions[0], answers=[phq(16), gad(12)], by=therapist
+        )
+    if attended >= 13:
+        measures.record_responses(
+            source="clinic", appointment=sessions[12], answers=[phq(7), gad(5)], by=therapist
+        )
+    IpafVersionFactory(
+        course=course,
+        number=1,
+        agreed_on=dt.date(2026, 3, 23),
+        self_representation="Someone who has to earn their place",
+        other_representation="Others who lose interest.",
+        linking_affects="Anxious, then ashamed",
+        defensive_function="Not risking being let down",
+        transference="",
+    )
+    formulation.ensure_default_categories(therapist.practice)
+    mum = PersonFactory(client=client, label="Mum", relationship="mother", era="childhood")
+    jess = PersonFactory(client=client, label="Jess", relationship="partner", era="current")
+    ray = PersonFactory(client=client, label="Ray", relationship="manager", era="current")
+    coded_episode(course, person=mum, when="childhood")
+    coded_episode(course, person=jess)
+    coded_episode(course, person=ray)
+    coded_episode(course, person=jess, phase="middle")
+    if attended >= 6:
+        coded_episode(course, when="in_session", appointment=sessions[5], phase="middle")
+    course.refresh_from_db()
+    return course
+
+
+def log(course, *categories, person=None, with_therapist=False, when="current", **fields):
+    if with_therapist:
+        person = None
+    elif person is None:
+        person = PersonFactory(client=course.client)
+    episode = EpisodeFactory(
+        course=course, person=person, with_therapist=with_therapist, when=when, **fields
+    )
+    EpisodeCategory.objects.bulk_create(
+        EpisodeCategory(episode=episode, category=c, part=c.part) for c in categories
+    )
+    return episode

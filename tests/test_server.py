@@ -21,6 +21,9 @@ from django_otp.oath import TOTP
 
 from patternwork.demo import seed
 
+# It starts gunicorn: `make test` runs it, `make test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 

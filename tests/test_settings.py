@@ -68,6 +68,7 @@ def manage(*args, **env):
     )
 
 
+@pytest.mark.slow
 def test_settings_refuse_to_start_without_a_secret_key(tmp_path):
     result = manage("check", PATTERNWORK_ENCRYPTION_KEYS=KEY, PATTERNWORK_VAR_DIR=str(tmp_path))
 
@@ -75,6 +76,7 @@ def test_settings_refuse_to_start_without_a_secret_key(tmp_path):
     assert "SECRET_KEY (or SECRET_KEY_FILE) is not set" in result.stderr
 
 
+@pytest.mark.slow
 def test_settings_debug_is_off_by_default():
     result = manage(
         "shell",
@@ -87,6 +89,7 @@ def test_settings_debug_is_off_by_default():
     assert result.stdout.strip().splitlines()[-1] == "False"
 
 
+@pytest.mark.slow
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
     result = manage(
         "check",
@@ -138,6 +141,7 @@ def test_settings_var_dir_defaults_to_the_repository_var():
     assert app_settings.VAR_DIR == REPO / "var"
 
 
+@pytest.mark.slow
 def test_plain_shell_reads_the_keys_under_var(var_dir):
     result = plain_shell("shell", "-c", PRINT_KEYS, PATTERNWORK_VAR_DIR=str(var_dir))
 
@@ -145,6 +149,7 @@ def test_plain_shell_reads_the_keys_under_var(var_dir):
     assert result.stdout.splitlines()[-2:] == ["secret-from-var-" + "v" * 40, KEY]
 
 
+@pytest.mark.slow
 def test_plain_shell_prints_a_demo_code(var_dir):
     env = {"PATTERNWORK_VAR_DIR": str(var_dir)}
     for command in (["migrate", "--noinput"], ["seed_demo"]):
@@ -159,6 +164,7 @@ def test_plain_shell_prints_a_demo_code(var_dir):
     )
 
 
+@pytest.mark.slow
 def test_plain_shell_without_a_secret_key_file_fails_clearly(var_dir):
     (var_dir / "secret_key").unlink()
 
@@ -170,6 +176,7 @@ def test_plain_shell_without_a_secret_key_file_fails_clearly(var_dir):
     assert not (var_dir / "secret_key").exists()
 
 
+@pytest.mark.slow
 def test_plain_shell_without_an_encryption_key_file_fails_clearly(var_dir):
     (var_dir / "encryption_keys").unlink()
 
@@ -182,6 +189,7 @@ def test_plain_shell_without_an_encryption_key_file_fails_clearly(var_dir):
     assert not (var_dir / "encryption_keys").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["SECRET_KEY", "SECRET_KEY_FILE"])
 def test_an_explicitly_empty_key_variable_turns_the_var_default_off(var_dir, name):
     result = plain_shell("check", PATTERNWORK_VAR_DIR=str(var_dir), **{name: ""})
@@ -190,6 +198,7 @@ def test_an_explicitly_empty_key_variable_turns_the_var_default_off(var_dir, nam
     assert "SECRET_KEY (or SECRET_KEY_FILE) is not set" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_key_in_the_environment_wins_over_var(var_dir):
     result = plain_shell(
         "shell",
@@ -262,6 +271,7 @@ def test_base_url_unset_on_a_public_host_is_refused(monkeypatch, hosts):
         app_settings.env_base_url("X_BASE_URL", allowed_hosts=hosts)
 
 
+@pytest.mark.slow
 def test_settings_refuse_to_start_without_a_base_url_on_a_public_host(tmp_path):
     result = manage(
         "check",
@@ -275,6 +285,7 @@ def test_settings_refuse_to_start_without_a_base_url_on_a_public_host(tmp_path):
     assert "PATTERNWORK_BASE_URL is not set" in result.stderr
 
 
+@pytest.mark.slow
 def test_check_deploy_warns_about_a_plain_http_base_url_under_https(tmp_path):
     result = manage(
         "check",
@@ -325,10 +336,12 @@ def make_run(tmp_path):
     return _run
 
 
+@pytest.mark.slow
 def test_make_run_derives_the_base_url_from_the_port(make_run):
     assert make_run(PORT="8123") == {"http://127.0.0.1:8123"}
 
 
+@pytest.mark.slow
 def test_make_run_keeps_a_configured_base_url(make_run):
     assert make_run(PORT="8123", PATTERNWORK_BASE_URL="https://pw.example.org") == {
         "https://pw.example.org"

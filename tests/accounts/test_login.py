@@ -13,7 +13,7 @@ from patternwork.audit.models import AuditEvent
 from tests.factories import TEST_PASSWORD, TOTPDeviceFactory
 
 # Codes depend on the clock: a fixed one keeps "two steps away" two steps away.
-pytestmark = pytest.mark.usefixtures("frozen_now")
+pytestmark = pytest.mark.usefixtures("frozen")
 
 KEY = "3132333435363738393031323334353637383930"
 STAFF = login.LoginAudit("auth")

@@ -6,15 +6,15 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from patternwork.audit.models import AuditEvent
 from patternwork.treatment.models import Appointment, CalendarFeed
 from patternwork.treatment.services.calendar import create_feed, hash_token
-from tests.api.test_feeds import (
+from tests.factories import AppointmentFactory, ClientFactory, CourseFactory
+from tests.feeds import (
+    AUTUMN_NOW,
     LONDON,
-    NOW,
     appointment_facts,
     autumn_course,
     event_facts,
@@ -22,19 +22,15 @@ from tests.api.test_feeds import (
     local_rows,
     parse,
 )
-from tests.factories import AppointmentFactory, ClientFactory, CourseFactory
+
+# The clock of the `frozen` fixture.
+NOW = AUTUMN_NOW
 
 PAGE = reverse("clinic:calendar-feed")
 CREATE = reverse("clinic:calendar-feed-create")
 REVOKE = reverse("clinic:calendar-feed-revoke")
 FEED_URL = re.compile(r'value="http://testserver/calendar/([A-Za-z0-9_-]+)\.ics"')
 THERAPY = "Therapy session with Dr Ada Therapist at Northgate Therapies"
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 def download_url(client) -> str:

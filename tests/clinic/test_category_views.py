@@ -550,7 +550,7 @@ def test_suggestions_query_count_does_not_grow_with_the_categories(
 def test_retired_category_is_not_suggested_but_stays_on_old_episodes(
     client, login, admin, therapist
 ):
-    from tests.clinic.test_pattern_views import log
+    from tests.course_fixtures import log
     from tests.factories import ClientFactory, CourseFactory
 
     category = CategoryFactory(

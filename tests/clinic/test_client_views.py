@@ -162,7 +162,7 @@ def test_admin_reassigns_the_therapist_and_the_course_follows(
 
 
 def test_reassignment_into_a_clash_lists_the_sessions_to_move_and_changes_nothing(
-    client, login, admin, therapist, other_therapist, frozen_now
+    client, login, admin, therapist, other_therapist, frozen
 ):
     existing = ClientFactory(
         practice=therapist.practice, therapist=therapist, full_name="Jo Bloggs"
@@ -246,8 +246,8 @@ def make_active_clients(therapist, count):
         )
 
 
-@pytest.mark.parametrize("count", [1, 50])
-def test_caseload_query_count_is_the_same_for_1_and_50_clients(
+@pytest.mark.parametrize("count", [1, 20])
+def test_caseload_query_count_is_the_same_for_1_and_20_clients(
     client, login, therapist, count, django_assert_num_queries
 ):
     with time_machine.travel(dt.datetime(2026, 4, 15, 11, 0, tzinfo=dt.UTC), tick=False):

@@ -4,35 +4,31 @@ import datetime as dt
 import re
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from patternwork.measures import services
 from patternwork.measures.models import RiskFlag
 from patternwork.treatment import services as treatment
-from tests.course_fixtures import weekly
-from tests.factories import ClientFactory, CourseFactory
-from tests.measures.test_measures_selectors import (
+from tests.answers import gad, phq, wsas
+from tests.course_fixtures import (
+    MEASURED_NOW,
     NOT_FINISHED,
-    NOW,
     RECOVERED,
     TEN_DESCRIPTION,
-    gad,
     measured_course,
-    phq,
-    wsas,
+    weekly,
 )
-from tests.measures.test_measures_selectors import attend as attend_sessions
-from tests.measures.test_measures_selectors import new_course as start_course
+from tests.course_fixtures import attend as attend_sessions
+from tests.course_fixtures import new_course as start_course
+from tests.factories import ClientFactory, CourseFactory
+
+# The clock of the `frozen` fixture.
+NOW = MEASURED_NOW
+
+pytestmark = pytest.mark.usefixtures("frozen")
 
 # The en dash of a range ("0-9") and of an empty table cell.
 DASH = "\N{EN DASH}"
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 def page(client, course):

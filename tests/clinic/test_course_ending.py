@@ -3,7 +3,6 @@
 import re
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from patternwork.audit.models import AuditEvent
@@ -11,24 +10,16 @@ from patternwork.measures import services as measures
 from patternwork.measures.models import Response, RiskFlag
 from patternwork.treatment.models import Course
 from patternwork.treatment.services.courses import END_WITH_OPEN_FLAGS
-from tests.measures.test_measures_selectors import (
-    NOW,
-    WSAS_ITEMS,
-    attend,
-    gad,
-    new_course,
-    phq,
-    wsas,
-)
+from tests.answers import WSAS_ITEMS, gad, phq, wsas
+from tests.course_fixtures import MEASURED_NOW, attend, new_course
+
+# The clock of the `frozen` fixture.
+NOW = MEASURED_NOW
+
+pytestmark = pytest.mark.usefixtures("frozen")
 
 OVERRIDE = "Client has moved to the crisis team, who have the answer and a safety plan."
 WSAS_FORM = {f"wsas-{key}": "3" for key in WSAS_ITEMS}
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

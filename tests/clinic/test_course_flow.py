@@ -9,7 +9,7 @@ from django.urls import reverse
 from patternwork.accounts.models import ClosureDay
 from patternwork.audit.models import AuditEvent
 from patternwork.clients.models import Client, Referral
-from tests.portal.test_self_referral import answers, page_url
+from tests.referrals import answers, page_url
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -5,7 +5,6 @@ import itertools
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 from django.urls import reverse
 
 from patternwork.accounts.models import ClosureDay
@@ -14,14 +13,10 @@ from patternwork.treatment import plan
 from patternwork.treatment.models import Appointment, Course, SessionNote
 from tests.factories import ClientFactory, CourseFactory, ReferralFactory
 
+pytestmark = pytest.mark.usefixtures("frozen")
+
 LONDON = ZoneInfo("Europe/London")
 NOW = dt.datetime(2026, 4, 15, 12, 0, tzinfo=LONDON)
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

@@ -9,24 +9,9 @@ from patternwork.audit.models import AuditEvent
 from patternwork.formulation import journal_services as services
 from patternwork.formulation.models import Episode
 from patternwork.treatment import services as treatment
-from tests.course_fixtures import weekly
-from tests.factories import CourseFactory, JournalEntryFactory, PersonFactory
+from tests.factories import CourseFactory, JournalEntryFactory
 
 SHARED_AT = dt.datetime(2026, 3, 31, 19, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def active(course, therapist):
-    treatment.start_course(course=course, values=weekly(), actor=therapist)
-    for appointment in list(course.appointments.order_by("starts_at"))[:5]:
-        treatment.mark_attended(appointment=appointment, actor=therapist)
-    course.refresh_from_db()
-    return course
-
-
-@pytest.fixture
-def sam(active):
-    return PersonFactory(client=active.client, label="Sam", relationship="friend")
 
 
 @pytest.fixture

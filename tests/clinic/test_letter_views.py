@@ -15,21 +15,15 @@ from patternwork.letters import services
 from patternwork.letters.models import Letter, LetterVersion
 from patternwork.treatment import services as treatment
 from patternwork.treatment.models import Appointment
+from tests.course_fixtures import ENDING_NOW, ending_course
 from tests.factories import LetterFactory, LetterVersionFactory
-from tests.letters.test_drafting import NOW, ending_course
+
+# The clock of the `frozen` fixture.
+NOW = ENDING_NOW
+
+pytestmark = pytest.mark.usefixtures("frozen")
 
 WRITTEN = "Dear Jo, thank you for our work.\n\nWhat changed\n\nYou speak up sooner now."
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-@pytest.fixture
-def course(therapist):
-    return ending_course(therapist)
 
 
 @pytest.fixture
@@ -38,8 +32,8 @@ def staff(client, login, therapist):
     return client
 
 
-def url(name, course):
-    return reverse(name, args=[course.public_id])
+def url(name, ending):
+    return reverse(name, args=[ending.public_id])
 
 
 def page_text(response) -> str:
@@ -50,13 +44,13 @@ def audit(action):
     return AuditEvent.objects.filter(action=action).count()
 
 
-def started(course, therapist, body=WRITTEN):
-    letter = services.start_letter(course=course, by=therapist)
+def started(ending, therapist, body=WRITTEN):
+    letter = services.start_letter(course=ending, by=therapist)
     return services.save_letter(letter=letter, body=body, expected_version=1, by=therapist)
 
 
-def test_letter_page_offers_the_draft_in_the_ending_phase(staff, course):
-    response = staff.get(url("clinic:letter", course))
+def test_letter_page_offers_the_draft_in_the_ending_phase(staff, ending):
+    response = staff.get(url("clinic:letter", ending))
 
     assert response.status_code == 200
     assert response.context["letter"] is None
@@ -66,10 +60,10 @@ def test_letter_page_offers_the_draft_in_the_ending_phase(staff, course):
 
 
 def test_letter_page_says_why_not_yet_before_the_ending_phase(client, login, therapist):
-    course = ending_course(therapist, attended=10)
+    ending = ending_course(therapist, attended=10)
     login(therapist)
 
-    response = client.get(url("clinic:letter", course))
+    response = client.get(url("clinic:letter", ending))
 
     assert response.context["refusal"] == (
         "The goodbye letter is drafted in the ending phase, from session 13; 10 of 16 sessions "
@@ -78,13 +72,13 @@ def test_letter_page_says_why_not_yet_before_the_ending_phase(client, login, the
     assert "Draft the letter from the course" not in page_text(response)
 
 
-def test_start_drafts_the_letter_and_opens_it_for_editing(staff, course):
-    response = staff.post(url("clinic:letter-start", course), follow=True)
+def test_start_drafts_the_letter_and_opens_it_for_editing(staff, ending):
+    response = staff.post(url("clinic:letter-start", ending), follow=True)
 
     letter = Letter.objects.get()
     text = page_text(response)
-    assert response.redirect_chain == [(url("clinic:letter", course), 302)]
-    assert (letter.course, letter.state, letter.version) == (course, "draft", 1)
+    assert response.redirect_chain == [(url("clinic:letter", ending), 302)]
+    assert (letter.course, letter.state, letter.version) == (ending, "draft", 1)
     assert audit("letter.start") == 1
     assert response.context["form"].initial == {
         "body": LetterVersion.objects.get().body,
@@ -98,10 +92,10 @@ def test_start_drafts_the_letter_and_opens_it_for_editing(staff, course):
 
 
 def test_start_too_early_is_refused_with_a_message(client, login, therapist):
-    course = ending_course(therapist, attended=12)
+    ending = ending_course(therapist, attended=12)
     login(therapist)
 
-    response = client.post(url("clinic:letter-start", course), follow=True)
+    response = client.post(url("clinic:letter-start", ending), follow=True)
 
     assert not Letter.objects.exists()
     assert (
@@ -110,12 +104,12 @@ def test_start_too_early_is_refused_with_a_message(client, login, therapist):
     ) in page_text(response)
 
 
-def test_saving_an_edit_adds_a_version(staff, course, therapist):
-    services.start_letter(course=course, by=therapist)
+def test_saving_an_edit_adds_a_version(staff, ending, therapist):
+    services.start_letter(course=ending, by=therapist)
 
-    response = staff.post(url("clinic:letter", course), {"body": WRITTEN, "version": "1"})
+    response = staff.post(url("clinic:letter", ending), {"body": WRITTEN, "version": "1"})
 
-    page = staff.get(url("clinic:letter", course))
+    page = staff.get(url("clinic:letter", ending))
     assert response.status_code == 302
     assert Letter.objects.get().version == 2
     assert LetterVersion.objects.get(number=2).body == WRITTEN
@@ -125,21 +119,21 @@ def test_saving_an_edit_adds_a_version(staff, course, therapist):
     assert "Read version 1" in page_text(page)
 
 
-def test_earlier_version_is_shown_on_request(staff, course, therapist):
-    started(course, therapist)
+def test_earlier_version_is_shown_on_request(staff, ending, therapist):
+    started(ending, therapist)
 
-    response = staff.get(url("clinic:letter", course) + "?version=1")
+    response = staff.get(url("clinic:letter", ending) + "?version=1")
 
     assert response.context["shown"].number == 1
     assert "Version 1, an earlier version" in page_text(response)
     assert response.context["form"].initial["body"] == WRITTEN
 
 
-def test_edit_from_a_stale_page_is_a_conflict_and_keeps_the_text(staff, course, therapist):
-    started(course, therapist)
+def test_edit_from_a_stale_page_is_a_conflict_and_keeps_the_text(staff, ending, therapist):
+    started(ending, therapist)
 
     response = staff.post(
-        url("clinic:letter", course), {"body": "My careful <em>second</em> text", "version": "1"}
+        url("clinic:letter", ending), {"body": "My careful <em>second</em> text", "version": "1"}
     )
 
     assert response.status_code == 409
@@ -157,10 +151,10 @@ def test_edit_from_a_stale_page_is_a_conflict_and_keeps_the_text(staff, course, 
         ({"body": " \r\n ", "version": "1"}, {"body": [services.EMPTY]}),
     ],
 )
-def test_bad_input_is_a_form_error_and_keeps_the_text(staff, course, therapist, data, errors):
-    services.start_letter(course=course, by=therapist)
+def test_bad_input_is_a_form_error_and_keeps_the_text(staff, ending, therapist, data, errors):
+    services.start_letter(course=ending, by=therapist)
 
-    response = staff.post(url("clinic:letter", course), data)
+    response = staff.post(url("clinic:letter", ending), data)
 
     assert response.status_code == 400
     assert response.context["form"].errors == errors
@@ -168,11 +162,11 @@ def test_bad_input_is_a_form_error_and_keeps_the_text(staff, course, therapist, 
     assert Letter.objects.get().version == 1
 
 
-def test_overlong_letter_is_refused_and_kept(staff, course, therapist):
-    services.start_letter(course=course, by=therapist)
+def test_overlong_letter_is_refused_and_kept(staff, ending, therapist):
+    services.start_letter(course=ending, by=therapist)
     body = "word " * 4001
 
-    response = staff.post(url("clinic:letter", course), {"body": body, "version": "1"})
+    response = staff.post(url("clinic:letter", ending), {"body": body, "version": "1"})
 
     assert response.status_code == 400
     assert response.context["form"].errors == {
@@ -181,30 +175,30 @@ def test_overlong_letter_is_refused_and_kept(staff, course, therapist):
     assert response.context["form"]["body"].value() == body
 
 
-def test_hostile_text_is_escaped_on_the_page(staff, course, therapist):
-    started(course, therapist, body="<script>alert(1)</script>\n\n<b>bold</b>")
+def test_hostile_text_is_escaped_on_the_page(staff, ending, therapist):
+    started(ending, therapist, body="<script>alert(1)</script>\n\n<b>bold</b>")
 
-    html = staff.get(url("clinic:letter", course)).content.decode()
+    html = staff.get(url("clinic:letter", ending)).content.decode()
 
     assert "<script>alert(1)</script>" not in html
     assert "<b>bold</b>" not in html
     assert '<p dir="auto">&lt;script&gt;alert(1)&lt;/script&gt;</p>' in html
 
 
-def test_characters_the_pdf_cannot_draw_are_named(staff, course, therapist):
-    started(course, therapist, body="Well done 🎉 and 中文")
+def test_characters_the_pdf_cannot_draw_are_named(staff, ending, therapist):
+    started(ending, therapist, body="Well done 🎉 and 中文")
 
-    response = staff.get(url("clinic:letter", course))
+    response = staff.get(url("clinic:letter", ending))
 
     assert response.context["unprintable"] == ["🎉", "中", "文"]
     assert "The PDF's fonts cannot draw some characters" in page_text(response)
 
 
-def test_share_page_refuses_while_places_remain(staff, course, therapist):
-    services.start_letter(course=course, by=therapist)
+def test_share_page_refuses_while_places_remain(staff, ending, therapist):
+    services.start_letter(course=ending, by=therapist)
 
-    page = staff.get(url("clinic:letter-share", course))
-    response = staff.post(url("clinic:letter-share", course), {"version": "1"})
+    page = staff.get(url("clinic:letter-share", ending))
+    response = staff.post(url("clinic:letter-share", ending), {"version": "1"})
 
     assert "5 places marked “[To complete: …]” are still to be written." in page_text(page)
     assert "Share version 1 with Jo" not in page_text(page)
@@ -216,11 +210,11 @@ def test_share_page_refuses_while_places_remain(staff, course, therapist):
     assert Letter.objects.get().state == "draft"
 
 
-def test_share_after_confirming_the_version_read(staff, course, therapist):
-    started(course, therapist)
+def test_share_after_confirming_the_version_read(staff, ending, therapist):
+    started(ending, therapist)
 
-    page = staff.get(url("clinic:letter-share", course))
-    response = staff.post(url("clinic:letter-share", course), {"version": "2"}, follow=True)
+    page = staff.get(url("clinic:letter-share", ending))
+    response = staff.post(url("clinic:letter-share", ending), {"version": "2"}, follow=True)
 
     letter = Letter.objects.get()
     assert "Share version 2 with Jo" in page_text(page)
@@ -232,10 +226,10 @@ def test_share_after_confirming_the_version_read(staff, course, therapist):
     assert "Mark as discussed with the client" in page_text(response)
 
 
-def test_share_of_an_unread_version_is_a_conflict(staff, course, therapist):
-    started(course, therapist)
+def test_share_of_an_unread_version_is_a_conflict(staff, ending, therapist):
+    started(ending, therapist)
 
-    response = staff.post(url("clinic:letter-share", course), {"version": "1"})
+    response = staff.post(url("clinic:letter-share", ending), {"version": "1"})
 
     assert response.status_code == 409
     assert "The letter was saved again since you opened this page." in page_text(response)
@@ -243,40 +237,40 @@ def test_share_of_an_unread_version_is_a_conflict(staff, course, therapist):
     assert Letter.objects.get().state == "draft"
 
 
-def test_share_with_a_tampered_form_is_refused(staff, course, therapist):
-    started(course, therapist)
+def test_share_with_a_tampered_form_is_refused(staff, ending, therapist):
+    started(ending, therapist)
 
-    response = staff.post(url("clinic:letter-share", course), {"version": "two"})
+    response = staff.post(url("clinic:letter-share", ending), {"version": "two"})
 
     assert response.status_code == 400
     assert response.context["errors"] == ["Read the letter below and confirm again."]
     assert audit("letter.share") == 0
 
 
-def test_shared_letter_is_read_only_and_is_marked_discussed(staff, course, therapist):
-    letter = started(course, therapist)
+def test_shared_letter_is_read_only_and_is_marked_discussed(staff, ending, therapist):
+    letter = started(ending, therapist)
     services.share_letter(letter=letter, expected_version=2, by=therapist)
 
-    edit = staff.post(url("clinic:letter", course), {"body": "Changed", "version": "2"})
-    again = staff.get(url("clinic:letter-share", course))
-    discussed = staff.post(url("clinic:letter-discussed", course), follow=True)
+    edit = staff.post(url("clinic:letter", ending), {"body": "Changed", "version": "2"})
+    again = staff.get(url("clinic:letter-share", ending))
+    discussed = staff.post(url("clinic:letter-discussed", ending), follow=True)
 
     assert edit.status_code == 400
     assert edit.context["form"].non_field_errors() == [services.SHARED_NOT_EDITED]
-    assert again["Location"] == url("clinic:letter", course)
+    assert again["Location"] == url("clinic:letter", ending)
     assert Letter.objects.get().state == "discussed"
     assert audit("letter.discuss") == 1
     assert "Discussed on 27 May 2026." in page_text(discussed)
 
 
-def test_letter_pdf_is_an_audited_attachment(staff, course, therapist):
-    started(course, therapist)
+def test_letter_pdf_is_an_audited_attachment(staff, ending, therapist):
+    started(ending, therapist)
 
-    response = staff.get(url("clinic:letter-pdf", course))
+    response = staff.get(url("clinic:letter-pdf", ending))
 
     content = b"".join(response.streaming_content)
     text = pypdf.PdfReader(io.BytesIO(content)).pages[0].extract_text()
-    number = course.client.client_number
+    number = ending.client.client_number
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert (
@@ -292,19 +286,19 @@ def test_letter_pdf_is_an_audited_attachment(staff, course, therapist):
     assert (event.actor, event.changes) == (therapist.user, {"version": 2})
 
 
-def test_letter_pdf_before_any_letter_is_not_found(staff, course):
-    assert staff.get(url("clinic:letter-pdf", course)).status_code == 404
+def test_letter_pdf_before_any_letter_is_not_found(staff, ending):
+    assert staff.get(url("clinic:letter-pdf", ending)).status_code == 404
     assert audit("letter.download") == 0
 
 
-def test_course_summary_pdf_is_an_audited_attachment(staff, course, therapist):
-    response = staff.get(url("clinic:course-summary-pdf", course))
+def test_course_summary_pdf_is_an_audited_attachment(staff, ending, therapist):
+    response = staff.get(url("clinic:course-summary-pdf", ending))
 
     content = b"".join(response.streaming_content)
     pages = pypdf.PdfReader(io.BytesIO(content)).pages
     text = " ".join(" ".join(page.extract_text() for page in pages).split())
     assert response["Content-Disposition"] == (
-        f'attachment; filename="course-summary-{course.client.client_number}.pdf"'
+        f'attachment; filename="course-summary-{ending.client.client_number}.pdf"'
     )
     assert (response["X-Content-Type-Options"], response["Cache-Control"]) == (
         "nosniff",
@@ -314,7 +308,7 @@ def test_course_summary_pdf_is_an_audited_attachment(staff, course, therapist):
     assert "13 of 16 planned" in text
     assert "Confidential" in text
     event = AuditEvent.objects.get(action="course_summary.download")
-    assert (event.actor, event.object_id) == (therapist.user, str(course.public_id))
+    assert (event.actor, event.object_id) == (therapist.user, str(ending.public_id))
 
 
 @pytest.mark.parametrize(
@@ -341,48 +335,48 @@ def test_another_practices_course_is_not_found(staff, foreign_therapist, name, m
     assert audit("letter.download") + audit("course_summary.download") + audit("letter.save") == 0
 
 
-def test_another_therapists_client_is_not_found(client, login, other_therapist, course):
+def test_another_therapists_client_is_not_found(client, login, other_therapist, ending):
     login(other_therapist)
 
-    assert client.get(url("clinic:letter", course)).status_code == 404
-    assert client.get(url("clinic:course-summary-pdf", course)).status_code == 404
+    assert client.get(url("clinic:letter", ending)).status_code == 404
+    assert client.get(url("clinic:course-summary-pdf", ending)).status_code == 404
 
 
-def test_admin_reads_letters_only_where_the_practice_allows_it(client, login, admin, course):
+def test_admin_reads_letters_only_where_the_practice_allows_it(client, login, admin, ending):
     login(admin)
-    refused = client.get(url("clinic:letter", course))
+    refused = client.get(url("clinic:letter", ending))
     admin.practice.admins_read_clinical = True
     admin.practice.save()
 
-    allowed = client.get(url("clinic:letter", course))
+    allowed = client.get(url("clinic:letter", ending))
 
     assert refused.status_code == 404
     assert allowed.status_code == 200
     [read] = AuditEvent.objects.filter(action="record.read")
-    assert (read.actor, read.object_id) == (admin.user, str(course.client.public_id))
+    assert (read.actor, read.object_id) == (admin.user, str(ending.client.public_id))
 
 
-def test_supervisor_of_the_therapist_can_share(client, login, supervisor, course, therapist):
-    started(course, therapist)
+def test_supervisor_of_the_therapist_can_share(client, login, supervisor, ending, therapist):
+    started(ending, therapist)
     login(supervisor)
 
-    response = client.post(url("clinic:letter-share", course), {"version": "2"})
+    response = client.post(url("clinic:letter-share", ending), {"version": "2"})
 
     assert response.status_code == 302
     assert AuditEvent.objects.get(action="letter.share").actor == supervisor.user
 
 
-def test_course_page_offers_the_letter_and_the_summary_with_the_consent(staff, course):
-    before = page_text(staff.get(url("clinic:course-detail", course)))
-    course.client.share_with_referrer = True
-    course.client.referrer_name = "Dr Patel"
-    course.client.save()
+def test_course_page_offers_the_letter_and_the_summary_with_the_consent(staff, ending):
+    before = page_text(staff.get(url("clinic:course-detail", ending)))
+    ending.client.share_with_referrer = True
+    ending.client.referrer_name = "Dr Patel"
+    ending.client.save()
 
-    after = page_text(staff.get(url("clinic:course-detail", course)))
+    after = page_text(staff.get(url("clinic:course-detail", ending)))
 
-    html = staff.get(url("clinic:course-detail", course)).content.decode()
-    assert f'href="{url("clinic:letter", course)}"' in html
-    assert f'href="{url("clinic:course-summary-pdf", course)}"' in html
+    html = staff.get(url("clinic:course-detail", ending)).content.decode()
+    assert f'href="{url("clinic:letter", ending)}"' in html
+    assert f'href="{url("clinic:course-summary-pdf", ending)}"' in html
     assert (
         "Jo has not consented to the course summary being sent to their referrer: it is for "
         "the clinical record only."
@@ -390,18 +384,18 @@ def test_course_page_offers_the_letter_and_the_summary_with_the_consent(staff, c
     assert "Jo consents to the course summary being sent to Dr Patel." in after
 
 
-def test_caseload_milestones_follow_the_letter(client, login, course, therapist):
+def test_caseload_milestones_follow_the_letter(client, login, ending, therapist):
     with time_machine.travel(dt.datetime(2026, 6, 2, 11, 0, tzinfo=dt.UTC), tick=False):
         staff = login(therapist)
-        fourteenth = course.appointments.filter(status=Appointment.Status.BOOKED).earliest(
+        fourteenth = ending.appointments.filter(status=Appointment.Status.BOOKED).earliest(
             "starts_at"
         )
         treatment.mark_attended(appointment=fourteenth, actor=therapist)
         overdue = page_text(staff.get(reverse("clinic:home")))
-        letter = started(course, therapist)
+        letter = started(ending, therapist)
         drafted = page_text(staff.get(reverse("clinic:home")))
         services.share_letter(letter=letter, expected_version=2, by=therapist)
-        course_page = staff.get(url("clinic:course-detail", course))
+        course_page = staff.get(url("clinic:course-detail", ending))
 
     shared = {m.key: m.state.value for m in course_page.context["view"].milestones}
     assert "Goodbye letter not drafted" in overdue
@@ -411,17 +405,17 @@ def test_caseload_milestones_follow_the_letter(client, login, course, therapist)
 
 
 def test_letter_page_queries_do_not_grow_with_versions(
-    staff, course, therapist, django_assert_num_queries
+    staff, ending, therapist, django_assert_num_queries
 ):
-    letter = started(course, therapist)
-    staff.get(url("clinic:letter", course))
+    letter = started(ending, therapist)
+    staff.get(url("clinic:letter", ending))
     with django_assert_num_queries(12) as few:
-        staff.get(url("clinic:letter", course))
+        staff.get(url("clinic:letter", ending))
     for number in (3, 4, 5):
         LetterVersionFactory(letter=letter, number=number, body=f"Version {number}")
     Letter.objects.filter(pk=letter.pk).update(version=5)
 
     with django_assert_num_queries(len(few)):
-        response = staff.get(url("clinic:letter", course))
+        response = staff.get(url("clinic:letter", ending))
 
     assert [v.number for v in response.context["versions"]] == [5, 4, 3, 2, 1]

@@ -4,11 +4,11 @@ from django.utils import timezone
 
 from patternwork.audit.models import AuditEvent
 from patternwork.formulation.models import Episode, EpisodeCategory
+from tests.course_fixtures import log
 from tests.factories import (
     CategoryFactory,
     ClientFactory,
     CourseFactory,
-    EpisodeFactory,
     PersonFactory,
 )
 
@@ -31,20 +31,6 @@ def cats(practice):
         "kind": make("ro", "Kind"),
         "withdraw": make("rs", "Withdraws"),
     }
-
-
-def log(course, *categories, person=None, with_therapist=False, when="current", **fields):
-    if with_therapist:
-        person = None
-    elif person is None:
-        person = PersonFactory(client=course.client)
-    episode = EpisodeFactory(
-        course=course, person=person, with_therapist=with_therapist, when=when, **fields
-    )
-    EpisodeCategory.objects.bulk_create(
-        EpisodeCategory(episode=episode, category=c, part=c.part) for c in categories
-    )
-    return episode
 
 
 def anchors(figure):

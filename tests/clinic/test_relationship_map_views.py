@@ -4,7 +4,6 @@ import datetime as dt
 import re
 
 import pytest
-import time_machine
 from django.db import connection
 from django.urls import reverse
 from django.utils.html import escape
@@ -16,14 +15,10 @@ from patternwork.formulation import services
 from patternwork.formulation.models import Episode, Person
 from tests.factories import ClientFactory, CourseFactory, EpisodeFactory, PersonFactory
 
+pytestmark = pytest.mark.usefixtures("frozen")
+
 NOW = dt.datetime(2026, 4, 15, 11, 0, tzinfo=dt.UTC)
 NOTES = "NOTES-CANARY-5521: rang every Sunday until the divorce"
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture

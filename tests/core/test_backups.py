@@ -70,6 +70,7 @@ def test_backup_then_restore_gives_identical_rows(data, tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_backup_holds_no_plaintext_of_encrypted_fields(data, tmp_path):
     target = tmp_path / "patternwork.backup"
 

@@ -189,6 +189,7 @@ def run_python(code: str, env: dict) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_app_refuses_to_start_with_a_wrong_key(tmp_path):
     database = f"sqlite:///{tmp_path / 'app.sqlite3'}"
     migrate = "import django; django.setup(); from django.core.management import call_command; call_command('migrate', verbosity=0); import patternwork.wsgi"
@@ -207,6 +208,7 @@ def test_app_refuses_to_start_with_a_wrong_key(tmp_path):
     assert right.returncode == 0, right.stderr
 
 
+@pytest.mark.slow
 def test_app_refuses_to_start_without_a_key(tmp_path):
     result = run_python(
         "import django; django.setup()",
@@ -220,6 +222,7 @@ def test_app_refuses_to_start_without_a_key(tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_encrypted_text_is_not_in_the_sqlite_file_or_its_wal(tmp_path):
     database = tmp_path / "live.sqlite3"
     script = (

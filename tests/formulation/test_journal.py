@@ -17,7 +17,6 @@ from patternwork.formulation import journal_services as services
 from patternwork.formulation import services as formulation_services
 from patternwork.formulation.models import Episode, JournalEntry
 from patternwork.treatment import services as treatment
-from tests.course_fixtures import weekly
 from tests.factories import (
     ClientFactory,
     CourseFactory,
@@ -294,7 +293,7 @@ def test_update_without_a_change_writes_nothing(course, person_client):
     assert AuditEvent.objects.filter(action="journal.update").count() == 0
 
 
-def test_share_and_unshare_are_audited_once_each(course, person_client, frozen_now):
+def test_share_and_unshare_are_audited_once_each(course, person_client, frozen):
     entry = write(course)
 
     shared = services.share_entry(entry=entry, user=person_client.user)
@@ -329,20 +328,6 @@ def test_sharing_after_the_course_ended_is_refused(course, person_client, therap
 
 
 # Episodes from entries
-
-
-@pytest.fixture
-def active(course, therapist):
-    treatment.start_course(course=course, values=weekly(), actor=therapist)
-    for appointment in list(course.appointments.order_by("starts_at"))[:5]:
-        treatment.mark_attended(appointment=appointment, actor=therapist)
-    course.refresh_from_db()
-    return course
-
-
-@pytest.fixture
-def sam(active):
-    return PersonFactory(client=active.client, label="Sam", relationship="friend")
 
 
 @pytest.fixture

@@ -4,117 +4,15 @@ import dataclasses
 import datetime as dt
 
 import pytest
-import time_machine
 
-from patternwork.formulation import services as formulation
-from patternwork.formulation.models import Category, EpisodeCategory
 from patternwork.letters import drafting
 from patternwork.measures import outcomes
-from patternwork.measures import services as measures
-from patternwork.treatment import services as treatment
-from patternwork.treatment.models import Appointment
-from tests.course_fixtures import weekly
-from tests.factories import (
-    ClientFactory,
-    CourseFactory,
-    EpisodeFactory,
-    IpafVersionFactory,
-    PersonFactory,
-    ReferralFactory,
-)
-from tests.measures.test_measures_selectors import gad, phq
+from tests.course_fixtures import ENDING_NOW, REASON, ending_course
 
-# Wednesday 27 May 2026: session 13 of 16 (Monday 25 May) has been attended.
-NOW = dt.datetime(2026, 5, 27, 11, 0, tzinfo=dt.UTC)
-REASON = "I keep falling out with the people closest to me, and then I feel low for weeks."
+# The clock of the `frozen` fixture.
+NOW = ENDING_NOW
 
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-def attend(course, therapist, count):
-    booked = list(course.appointments.order_by("starts_at"))[:count]
-    for appointment in booked:
-        treatment.mark_attended(appointment=appointment, actor=therapist)
-    return [Appointment.objects.get(pk=a.pk) for a in booked]
-
-
-def code(episode, key):
-    category = Category.objects.get(practice=episode.practice, default_key=key)
-    EpisodeCategory.objects.create(episode=episode, category=category, part=category.part)
-
-
-def coded_episode(course, *, person=None, when="current", appointment=None, phase="initial"):
-    episode = EpisodeFactory(
-        course=course,
-        person=person,
-        with_therapist=person is None,
-        when=when,
-        appointment=appointment,
-        phase=phase,
-    )
-    for key in ("w_close", "ro_rejecting", "rs_shut_off"):
-        code(episode, key)
-    return episode
-
-
-def ending_course(therapist, *, attended=13, name="Jo Bloggs", preferred="Jo", at=dt.time(10)):
-    """A course in its ending phase with everything the letter is built from.
-
-    Self-referred on 10 February 2026; 16 weekly sessions from Monday 2 March; the IPAF
-    agreed on 23 March; five coded episodes (Mum in childhood, Jess twice, Ray, and one
-    with the therapist in session 6); PHQ-9 16 -> 7 and GAD-7 12 -> 5 (sessions 1 and 13).
-    """
-    client = ClientFactory(
-        practice=therapist.practice, therapist=therapist, full_name=name, preferred_name=preferred
-    )
-    referral = ReferralFactory(
-        practice=therapist.practice,
-        source="self",
-        status="accepted",
-        client=client,
-        received_at=dt.datetime(2026, 2, 10, 9, 30, tzinfo=dt.UTC),
-        reason=REASON,
-    )
-    course = treatment.start_course(
-        course=CourseFactory(client=client, referral=referral),
-        values=weekly(at=at),
-        actor=therapist,
-    )
-    sessions = attend(course, therapist, attended)
-    if sessions:
-        measures.record_responses(
-            source="clinic", appointment=sessions[0], answers=[phq(16), gad(12)], by=therapist
-        )
-    if attended >= 13:
-        measures.record_responses(
-            source="clinic", appointment=sessions[12], answers=[phq(7), gad(5)], by=therapist
-        )
-    IpafVersionFactory(
-        course=course,
-        number=1,
-        agreed_on=dt.date(2026, 3, 23),
-        self_representation="Someone who has to earn their place",
-        other_representation="Others who lose interest.",
-        linking_affects="Anxious, then ashamed",
-        defensive_function="Not risking being let down",
-        transference="",
-    )
-    formulation.ensure_default_categories(therapist.practice)
-    mum = PersonFactory(client=client, label="Mum", relationship="mother", era="childhood")
-    jess = PersonFactory(client=client, label="Jess", relationship="partner", era="current")
-    ray = PersonFactory(client=client, label="Ray", relationship="manager", era="current")
-    coded_episode(course, person=mum, when="childhood")
-    coded_episode(course, person=jess)
-    coded_episode(course, person=ray)
-    coded_episode(course, person=jess, phase="middle")
-    if attended >= 6:
-        coded_episode(course, when="in_session", appointment=sessions[5], phase="middle")
-    course.refresh_from_db()
-    return course
+pytestmark = pytest.mark.usefixtures("frozen")
 
 
 EXPECTED = """\

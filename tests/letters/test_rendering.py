@@ -10,15 +10,19 @@ import unicodedata
 
 import pypdf
 import pytest
-import time_machine
 from reportlab.platypus import KeepTogether, Paragraph
 
 from patternwork.letters import rendering, selectors, services
 from patternwork.letters.rendering import text
 from patternwork.measures import services as measures
 from patternwork.treatment import services as treatment
-from tests.letters.test_drafting import NOW, ending_course
-from tests.measures.test_measures_selectors import gad, phq, wsas
+from tests.answers import gad, phq, wsas
+from tests.course_fixtures import ENDING_NOW, ending_course
+
+# The clock of the `frozen` fixture.
+NOW = ENDING_NOW
+
+pytestmark = pytest.mark.usefixtures("frozen")
 
 WRITTEN = "Thank you for the work we did together.\n\nWhat changed\n\nYou speak up sooner now."
 ARABIC = "مرحبا بالعالم، لقد كان العمل معك شرفا"
@@ -41,39 +45,28 @@ HOSTILE = (
 DASH = "\N{EN DASH}"
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
 def pdf_text(content: bytes) -> list[str]:
     return [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(content)).pages]
 
 
-@pytest.fixture
-def course(therapist):
-    return ending_course(therapist)
-
-
-def write_letter(course, therapist, body, *, share=True):
-    letter = services.start_letter(course=course, by=therapist)
+def write_letter(ending, therapist, body, *, share=True):
+    letter = services.start_letter(course=ending, by=therapist)
     letter = services.save_letter(letter=letter, body=body, expected_version=1, by=therapist)
     if share:
         letter = services.share_letter(letter=letter, expected_version=2, by=therapist)
     return letter, selectors.latest_version(letter)
 
 
-def document_of(course, therapist, body, *, share=True):
-    _letter, version = write_letter(course, therapist, body, share=share)
-    return selectors.letter_document(selectors.letter_of(course), version)
+def document_of(ending, therapist, body, *, share=True):
+    _letter, version = write_letter(ending, therapist, body, share=share)
+    return selectors.letter_document(selectors.letter_of(ending), version)
 
 
-def test_letter_document_is_what_the_pdf_shows(course, therapist, practice):
+def test_letter_document_is_what_the_pdf_shows(ending, therapist, practice):
     practice.phone, practice.email = "01632 960000", "hello@northgate.example"
     practice.save()
 
-    document = document_of(course, therapist, WRITTEN)
+    document = document_of(ending, therapist, WRITTEN)
 
     assert document == selectors.LetterDocument(
         practice_name="Northgate Therapies",
@@ -95,12 +88,12 @@ def test_letter_document_is_what_the_pdf_shows(course, therapist, practice):
         closing="With best wishes,",
         therapist_name="Dr Ada Therapist",
         version=2,
-        client_number=course.client.client_number,
+        client_number=ending.client.client_number,
     )
 
 
-def test_letter_pdf_is_laid_out_as_a_letter_with_searchable_text(course, therapist):
-    content = rendering.letter_pdf(document_of(course, therapist, WRITTEN))
+def test_letter_pdf_is_laid_out_as_a_letter_with_searchable_text(ending, therapist):
+    content = rendering.letter_pdf(document_of(ending, therapist, WRITTEN))
 
     [page] = pdf_text(content)
     lines = [line.strip() for line in page.splitlines()]
@@ -122,9 +115,9 @@ def test_letter_pdf_is_laid_out_as_a_letter_with_searchable_text(course, therapi
     assert "DRAFT" not in page
 
 
-def test_letter_pdf_is_a4_with_the_fonts_embedded(course, therapist):
+def test_letter_pdf_is_a4_with_the_fonts_embedded(ending, therapist):
     reader = pypdf.PdfReader(
-        io.BytesIO(rendering.letter_pdf(document_of(course, therapist, WRITTEN)))
+        io.BytesIO(rendering.letter_pdf(document_of(ending, therapist, WRITTEN)))
     )
 
     page = reader.pages[0]
@@ -137,16 +130,16 @@ def test_letter_pdf_is_a4_with_the_fonts_embedded(course, therapist):
     assert reader.metadata.title == "Goodbye letter"
 
 
-def test_draft_pdf_says_it_is_a_draft(course, therapist):
-    content = rendering.letter_pdf(document_of(course, therapist, WRITTEN, share=False))
+def test_draft_pdf_says_it_is_a_draft(ending, therapist):
+    content = rendering.letter_pdf(document_of(ending, therapist, WRITTEN, share=False))
 
     assert "DRAFT, version 2: not yet shared with the client." in pdf_text(content)[0]
 
 
-def test_long_letter_runs_over_pages_with_the_footer_on_each(course, therapist):
+def test_long_letter_runs_over_pages_with_the_footer_on_each(ending, therapist):
     body = "\n\n".join(f"Paragraph {n} of a long letter, written with care." for n in range(80))
 
-    pages = pdf_text(rendering.letter_pdf(document_of(course, therapist, body)))
+    pages = pdf_text(rendering.letter_pdf(document_of(ending, therapist, body)))
 
     assert len(pages) > 2
     assert all("Private and confidential" in page for page in pages)
@@ -154,12 +147,12 @@ def test_long_letter_runs_over_pages_with_the_footer_on_each(course, therapist):
     assert "Paragraph 79 of a long letter" in "".join(pages[-2:])
 
 
-def hostile_document(course, therapist):
-    return document_of(course, therapist, "\n\n".join(HOSTILE))
+def hostile_document(ending, therapist):
+    return document_of(ending, therapist, "\n\n".join(HOSTILE))
 
 
-def test_hostile_text_prints_literally_and_nothing_is_lost(course, therapist):
-    content = rendering.letter_pdf(hostile_document(course, therapist))
+def test_hostile_text_prints_literally_and_nothing_is_lost(ending, therapist):
+    content = rendering.letter_pdf(hostile_document(ending, therapist))
 
     extracted = "\n".join(pdf_text(content))
     # Arabic is set in its joined (presentation) forms; compatibility folding reads it back.
@@ -192,8 +185,8 @@ def line_slack(paragraph: Paragraph) -> list[float]:
     return [line.extraSpace for line in lines]
 
 
-def test_no_line_of_a_hostile_letter_runs_off_the_page(course, therapist):
-    story = rendering.letter_story(hostile_document(course, therapist))
+def test_no_line_of_a_hostile_letter_runs_off_the_page(ending, therapist):
+    story = rendering.letter_story(hostile_document(ending, therapist))
 
     slack = {}
     for paragraph in paragraphs_of(story):
@@ -233,24 +226,24 @@ def test_unprintable_names_what_the_pdf_cannot_draw():
     assert text.printable("Party 🎉\x07 中") == "Party [party popper] \ufffd"
 
 
-def summary_text(course):
+def summary_text(ending):
     """The summary's text with line breaks as spaces: table cells wrap where they must."""
-    pages = pdf_text(rendering.summary_pdf(selectors.summary_document(course)))
+    pages = pdf_text(rendering.summary_pdf(selectors.summary_document(ending)))
     return " ".join(" ".join(pages).split())
 
 
-def test_summary_pdf_holds_the_course_for_the_record(course, therapist):
-    course.client.referrer_name = "Dr Patel"
-    course.client.share_with_referrer = True
-    course.client.save()
+def test_summary_pdf_holds_the_course_for_the_record(ending, therapist):
+    ending.client.referrer_name = "Dr Patel"
+    ending.client.share_with_referrer = True
+    ending.client.save()
 
-    found = summary_text(course)
+    found = summary_text(ending)
 
     for expected in (
         "Course summary",
         "Jo Bloggs",
         "17 May 1990",
-        course.client.client_number,
+        ending.client.client_number,
         "Dr Ada Therapist",
         "First session",
         "2 March 2026",
@@ -272,10 +265,10 @@ def test_summary_pdf_holds_the_course_for_the_record(course, therapist):
 
 
 def test_summary_without_ipaf_or_consent_says_so(therapist):
-    course = ending_course(therapist, attended=3)
-    course.ipaf_versions.all().delete()
+    ending = ending_course(therapist, attended=3)
+    ending.ipaf_versions.all().delete()
 
-    found = summary_text(course)
+    found = summary_text(ending)
 
     assert "No IPAF was agreed with the client." in found
     assert "Not paired: fewer than two PHQ-9 and GAD-7 scores." in found
@@ -285,12 +278,12 @@ def test_summary_without_ipaf_or_consent_says_so(therapist):
     ) in found
 
 
-def test_summary_chart_draws_scores_caseness_phases_and_risk(course, therapist):
-    second = course.appointments.get(session_number=2)
+def test_summary_chart_draws_scores_caseness_phases_and_risk(ending, therapist):
+    second = ending.appointments.get(session_number=2)
     measures.record_responses(
         source="clinic", appointment=second, answers=[phq(14, item9=1), gad(11)], by=therapist
     )
-    document = selectors.summary_document(course)
+    document = selectors.summary_document(ending)
 
     drawing = rendering.chart_drawing(document.chart)
 
@@ -313,8 +306,8 @@ def test_summary_chart_draws_scores_caseness_phases_and_risk(course, therapist):
     assert "risk answer at session 2" in document.chart_description
 
 
-def test_summary_document_reads_the_course(course):
-    document = selectors.summary_document(course)
+def test_summary_document_reads_the_course(ending):
+    document = selectors.summary_document(ending)
 
     assert (
         document.client_name,
@@ -346,29 +339,29 @@ def test_summary_document_reads_the_course(course):
     assert document.scores == (("PHQ-9", "16", "7"), ("GAD-7", "12", "5"))
 
 
-def test_summary_of_an_ended_course_gives_the_end_and_its_reason(course, therapist):
-    course = treatment.end_course(course=course, reason="completed", note="", actor=therapist)
+def test_summary_of_an_ended_course_gives_the_end_and_its_reason(ending, therapist):
+    ending = treatment.end_course(course=ending, reason="completed", note="", actor=therapist)
 
-    found = summary_text(course)
+    found = summary_text(ending)
 
     assert "Ended on 27 May 2026: Completed" in found
     assert "Recovered; reliable improvement on PHQ-9 (16 to 7) and GAD-7 (12 to 5)." in found
     assert "Course not finished" not in found
 
 
-def with_wsas(course, therapist):
+def with_wsas(ending, therapist):
     for number, per_item in ((1, 5), (13, 2)):
         measures.record_responses(
             source="clinic",
-            appointment=course.appointments.get(session_number=number),
+            appointment=ending.appointments.get(session_number=number),
             answers=[wsas(per_item)],
             by=therapist,
         )
-    return course
+    return ending
 
 
-def test_summary_document_tables_wsas_by_session_with_its_bands(course, therapist):
-    document = selectors.summary_document(with_wsas(course, therapist))
+def test_summary_document_tables_wsas_by_session_with_its_bands(ending, therapist):
+    document = selectors.summary_document(with_wsas(ending, therapist))
 
     assert document.functioning == (
         ("Session 1", "25", "Moderately severe or worse psychopathology"),
@@ -382,8 +375,8 @@ def test_summary_document_tables_wsas_by_session_with_its_bands(course, therapis
     assert document.scores == (("PHQ-9", "16", "7"), ("GAD-7", "12", "5"))
 
 
-def test_summary_pdf_tables_and_charts_wsas_outside_the_outcome(course, therapist):
-    found = summary_text(with_wsas(course, therapist))
+def test_summary_pdf_tables_and_charts_wsas_outside_the_outcome(ending, therapist):
+    found = summary_text(with_wsas(ending, therapist))
 
     assert (
         "Recovered; reliable improvement on PHQ-9 (16 to 7) and GAD-7 (12 to 5). Course not "
@@ -399,14 +392,14 @@ def test_summary_pdf_tables_and_charts_wsas_outside_the_outcome(course, therapis
     assert "PHQ-9, GAD-7 and WSAS by session" in found
 
 
-def test_summary_pdf_says_when_no_wsas_was_recorded(course):
-    found = summary_text(course)
+def test_summary_pdf_says_when_no_wsas_was_recorded(ending):
+    found = summary_text(ending)
 
     assert "moderately severe or worse psychopathology. No WSAS scores were recorded." in found
 
 
-def test_summary_chart_draws_wsas_with_its_band_lines(course, therapist):
-    document = selectors.summary_document(with_wsas(course, therapist))
+def test_summary_chart_draws_wsas_with_its_band_lines(ending, therapist):
+    document = selectors.summary_document(with_wsas(ending, therapist))
 
     drawing = rendering.chart_drawing(document.chart)
 

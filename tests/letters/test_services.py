@@ -14,25 +14,19 @@ from patternwork.letters.models import Letter, LetterVersion
 from patternwork.reports import caseload as caseloads
 from patternwork.treatment import services as treatment
 from patternwork.treatment.models import Appointment
-from tests.letters.test_drafting import NOW, attend, ending_course
+from tests.course_fixtures import ENDING_NOW, attend, ending_course
+
+# The clock of the `frozen` fixture.
+NOW = ENDING_NOW
+
+pytestmark = pytest.mark.usefixtures("frozen")
 
 WRITTEN = "Dear Jo, thank you for the work we did together.\n\nWith warm wishes."
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
 @pytest.fixture
-def course(therapist):
-    return ending_course(therapist)
-
-
-@pytest.fixture
-def letter(course, therapist):
-    return services.start_letter(course=course, by=therapist)
+def letter(ending, therapist):
+    return services.start_letter(course=ending, by=therapist)
 
 
 def events(action):
@@ -43,37 +37,37 @@ def message(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
-def test_start_creates_the_draft_from_the_course_as_version_one(course, therapist):
-    letter = services.start_letter(course=course, by=therapist)
+def test_start_creates_the_draft_from_the_course_as_version_one(ending, therapist):
+    letter = services.start_letter(course=ending, by=therapist)
 
     version = LetterVersion.objects.get(letter=letter)
     assert (letter.state, letter.version, letter.author, letter.client) == (
         Letter.State.DRAFT,
         1,
         therapist,
-        course.client,
+        ending.client,
     )
-    assert letter.ipaf_version == course.ipaf_versions.get()
+    assert letter.ipaf_version == ending.ipaf_versions.get()
     assert (version.number, version.author, version.body) == (
         1,
         therapist,
-        drafting.draft_letter(course),
+        drafting.draft_letter(ending),
     )
     [event] = events("letter.start")
     assert (event.actor, event.actor_role, event.practice, event.object_id) == (
         therapist.user,
         "therapist",
-        course.practice,
+        ending.practice,
         str(letter.public_id),
     )
     assert event.changes == {"state": [None, "draft"], "version": [None, 1], "body": "[changed]"}
 
 
 def test_start_is_refused_before_the_ending_phase(therapist):
-    course = ending_course(therapist, attended=12)
+    ending = ending_course(therapist, attended=12)
 
     with pytest.raises(ValidationError) as refused:
-        services.start_letter(course=course, by=therapist)
+        services.start_letter(course=ending, by=therapist)
 
     assert message(refused.value) == (
         "The goodbye letter is drafted in the ending phase, from session 13; "
@@ -84,13 +78,13 @@ def test_start_is_refused_before_the_ending_phase(therapist):
 
 
 def test_start_follows_an_early_sharing_session(therapist):
-    course = ending_course(therapist, attended=8)
-    course.letter_share_session = 10
-    course.save(update_fields=["letter_share_session"])
+    ending = ending_course(therapist, attended=8)
+    ending.letter_share_session = 10
+    ending.save(update_fields=["letter_share_session"])
 
-    letter = services.start_letter(course=course, by=therapist)
+    letter = services.start_letter(course=ending, by=therapist)
 
-    assert services.first_drafting_session(course) == 8
+    assert services.first_drafting_session(ending) == 8
     assert letter.state == Letter.State.DRAFT
 
 
@@ -109,17 +103,17 @@ def test_start_is_allowed_after_an_ended_course_but_not_without_any_session(ther
     assert message(refused.value) == services.NO_SESSIONS
 
 
-def test_start_twice_keeps_the_first_letter(course, therapist, letter):
+def test_start_twice_keeps_the_first_letter(ending, therapist, letter):
     with pytest.raises(ValidationError) as refused:
-        services.start_letter(course=course, by=therapist)
+        services.start_letter(course=ending, by=therapist)
 
     assert message(refused.value) == services.ALREADY_STARTED
     assert Letter.objects.get() == letter
     assert len(events("letter.start")) == 1
 
 
-def test_closed_record_refuses_every_change(course, therapist, letter):
-    Client.objects.filter(pk=course.client_id).update(status=Client.Status.CLOSED)
+def test_closed_record_refuses_every_change(ending, therapist, letter):
+    Client.objects.filter(pk=ending.client_id).update(status=Client.Status.CLOSED)
 
     with pytest.raises(ValidationError) as refused:
         services.save_letter(letter=letter, body=WRITTEN, expected_version=1, by=therapist)
@@ -256,8 +250,8 @@ def test_discussed_only_after_sharing_and_only_once(letter, therapist):
     assert event.changes == {"state": ["shared", "discussed"]}
 
 
-def milestone(course, key):
-    view = caseloads.course_overview(course)
+def milestone(ending, key):
+    view = caseloads.course_overview(ending)
     found = next(m for m in view.milestones if m.key == key)
     return found.state.value, found.detail
 
@@ -268,47 +262,47 @@ def overdue_labels(therapist):
 
 
 def test_letter_milestones_move_from_overdue_to_done(therapist):
-    course = ending_course(therapist)
-    assert milestone(course, "letter_drafted") == ("due", "Draft before session 15.")
+    ending = ending_course(therapist)
+    assert milestone(ending, "letter_drafted") == ("due", "Draft before session 15.")
     with time_machine.travel(dt.datetime(2026, 6, 9, 11, 0, tzinfo=dt.UTC), tick=False):
-        booked = course.appointments.filter(status=Appointment.Status.BOOKED).order_by("starts_at")
+        booked = ending.appointments.filter(status=Appointment.Status.BOOKED).order_by("starts_at")
         attend_next = list(booked)[:2]
         treatment.mark_attended(appointment=attend_next[0], actor=therapist)
         assert overdue_labels(therapist) == ["Goodbye letter not drafted"]
-        assert milestone(course, "letter_drafted") == (
+        assert milestone(ending, "letter_drafted") == (
             "overdue",
             "Not drafted; it is shared in session 15.",
         )
 
-        letter = services.start_letter(course=course, by=therapist)
+        letter = services.start_letter(course=ending, by=therapist)
         assert overdue_labels(therapist) == []
-        assert milestone(course, "letter_drafted") == ("done", "Drafted.")
+        assert milestone(ending, "letter_drafted") == ("done", "Drafted.")
 
         treatment.mark_attended(appointment=attend_next[1], actor=therapist)
         assert overdue_labels(therapist) == ["Goodbye letter not shared"]
-        assert milestone(course, "letter_shared") == ("overdue", "Not shared in session 15.")
+        assert milestone(ending, "letter_shared") == ("overdue", "Not shared in session 15.")
 
         services.save_letter(letter=letter, body=WRITTEN, expected_version=1, by=therapist)
         services.share_letter(letter=letter, expected_version=2, by=therapist)
         assert overdue_labels(therapist) == []
-        assert milestone(course, "letter_shared") == ("done", "Shared.")
+        assert milestone(ending, "letter_shared") == ("done", "Shared.")
 
 
-def test_downloads_are_audited_with_the_version(letter, course, therapist, client):
+def test_downloads_are_audited_with_the_version(letter, ending, therapist, client):
     services.audit_letter_download(letter=letter, version=1, user=therapist.user, role="therapist")
-    services.audit_summary_download(course=course, by=therapist)
+    services.audit_summary_download(course=ending, by=therapist)
 
     [letter_event] = events("letter.download")
     [summary_event] = events("course_summary.download")
     assert (letter_event.object_id, letter_event.changes) == (str(letter.public_id), {"version": 1})
     assert (summary_event.object_type, summary_event.object_id) == (
         "treatment.course",
-        str(course.public_id),
+        str(ending.public_id),
     )
 
 
 def test_attend_helper_keeps_the_course_numbering(therapist):
-    course = ending_course(therapist, attended=2, name="Pat Two", preferred="")
+    ending = ending_course(therapist, attended=2, name="Pat Two", preferred="")
 
-    assert attend(course, therapist, 0) == []
-    assert course.appointments.filter(session_number__isnull=False).count() == 2
+    assert attend(ending, therapist, 0) == []
+    assert ending.appointments.filter(session_number__isnull=False).count() == 2

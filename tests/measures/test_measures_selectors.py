@@ -1,34 +1,36 @@
 import datetime as dt
 
 import pytest
-import time_machine
 from django.forms.models import model_to_dict
 
 from patternwork.measures import chart, selectors, services, summary
 from patternwork.measures.definitions import Comparator, Threshold
 from patternwork.measures.models import OutcomeSummary, Response, RiskFlag
 from patternwork.measures.selectors import MeasureRow, RiskAnswer, RowKind, Score
-from patternwork.measures.services import Answers
 from patternwork.treatment import services as treatment
-from patternwork.treatment.models import Appointment
 from patternwork.treatment.plan import phase_bounds
-from tests.course_fixtures import weekly
+from tests.answers import gad, phq, wsas
+from tests.course_fixtures import (
+    GAD7_TOTALS,
+    MEASURED_NOW,
+    NOT_FINISHED,
+    PHQ9_TOTALS,
+    RECOVERED,
+    RISK_SESSION,
+    TEN_DESCRIPTION,
+    WSAS_LINES,
+    attend,
+    measured_course,
+    new_course,
+    weekly,
+)
 from tests.factories import AppointmentFactory, ClientFactory, CourseFactory
 
-# Monday 1 June 2026, after every session below has happened.
-NOW = dt.datetime(2026, 6, 1, 11, 0, tzinfo=dt.UTC)
-PHQ9_TOTALS = (18, 17, 15, 14, 12, 11, 10, 9, 8, 7)
-GAD7_TOTALS = (12, 12, 11, 10, 9, 8, 7, 6, 6, 5)
-RISK_SESSION = 3
-WSAS_LINES = "Dotted lines mark the WSAS bands: 0\N{EN DASH}9, 10\N{EN DASH}20 and 21\N{EN DASH}40."
-TEN_DESCRIPTION = (
-    "PHQ-9 from 18 at session 1 to 7 at session 10; GAD-7 from 12 at session 1 to 5 at "
-    "session 10; no WSAS scores; risk answer at session 3. Dashed lines mark caseness: "
-    "PHQ-9 10 or more and GAD-7 8 or more. " + WSAS_LINES + " Shaded bands mark the "
-    "initial, middle and ending phases of the 10-session plan."
-)
-RECOVERED = "Recovered; reliable improvement on PHQ-9 (18 to 7) and GAD-7 (12 to 5)."
-NOT_FINISHED = " Course not finished, so not counted in service rates."
+# The clock of the `frozen` fixture.
+NOW = MEASURED_NOW
+
+pytestmark = pytest.mark.usefixtures("frozen")
+
 PHQ_BANDS = {
     7: "Mild",
     8: "Mild",
@@ -52,65 +54,6 @@ GAD_BANDS = {
     11: "Moderate",
     12: "Moderate",
 }
-
-
-def _spread(total: int, items: int) -> list[int]:
-    values = []
-    for _ in range(items):
-        values.append(min(3, total))
-        total -= values[-1]
-    assert total == 0
-    return values
-
-
-def phq(total: int, item9: int = 0) -> Answers:
-    values = [*_spread(total - item9, 8), item9]
-    return Answers("PHQ-9", {f"q{n}": v for n, v in enumerate(values, start=1)})
-
-
-def gad(total: int) -> Answers:
-    return Answers("GAD-7", {f"q{n}": v for n, v in enumerate(_spread(total, 7), start=1)})
-
-
-WSAS_ITEMS = ("work", "home_management", "social_leisure", "private_leisure", "close_relationships")
-
-
-def wsas(per_item: int) -> Answers:
-    return Answers("WSAS", dict.fromkeys(WSAS_ITEMS, per_item))
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
-
-
-def new_course(therapist, planned=10, start=dt.date(2026, 3, 2), name="Sam Example"):
-    client = ClientFactory(practice=therapist.practice, therapist=therapist, full_name=name)
-    return treatment.start_course(
-        course=CourseFactory(client=client), values=weekly(planned, start=start), actor=therapist
-    )
-
-
-def attend(course, therapist, count):
-    booked = list(course.appointments.order_by("starts_at"))[:count]
-    for appointment in booked:
-        treatment.mark_attended(appointment=appointment, actor=therapist)
-    return [Appointment.objects.get(pk=a.pk) for a in booked]
-
-
-def measured_course(therapist, sessions=10, **course_options):
-    """A course whose PHQ-9 falls 18 -> 7 and GAD-7 12 -> 5, item 9 = 1 at session 3."""
-    course = new_course(therapist, **course_options)
-    for number, appointment in enumerate(attend(course, therapist, sessions), start=1):
-        item9 = 1 if number == RISK_SESSION else 0
-        services.record_responses(
-            source="clinic",
-            appointment=appointment,
-            answers=[phq(PHQ9_TOTALS[number - 1], item9), gad(GAD7_TOTALS[number - 1])],
-            by=therapist,
-        )
-    return course
 
 
 @pytest.fixture

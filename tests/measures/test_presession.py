@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 
 from patternwork.audit.models import AuditEvent
@@ -13,28 +12,12 @@ from patternwork.measures.services import Answers
 from patternwork.treatment import services as treatment
 from tests.factories import AppointmentFactory, CourseFactory, PortalClientFactory
 
+pytestmark = pytest.mark.usefixtures("frozen")
+
 NOW = dt.datetime(2026, 4, 1, 11, 0, tzinfo=dt.UTC)
 PHQ_MILD_RISK = {f"q{n}": 1 for n in range(1, 10)}  # total 9 (mild), item 9 = 1
 PHQ_MODERATE = {f"q{n}": v for n, v in enumerate((2, 2, 2, 1, 1, 1, 1, 1, 0), start=1)}  # 11
 GAD_10 = {f"q{n}": v for n, v in enumerate((2, 2, 2, 1, 1, 1, 1), start=1)}
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def jo(therapist):
-    return PortalClientFactory(
-        practice=therapist.practice, therapist=therapist, full_name="Jo Bloggs"
-    )
-
-
-@pytest.fixture
-def jo_course(jo):
-    return CourseFactory(client=jo, state="active")
 
 
 @pytest.fixture

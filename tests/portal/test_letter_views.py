@@ -4,28 +4,26 @@ import io
 
 import pypdf
 import pytest
-import time_machine
 from django.urls import reverse
 
 from patternwork.audit.models import AuditEvent
 from patternwork.letters import services
 from patternwork.letters.models import Letter
 from patternwork.treatment import services as treatment
+from tests.course_fixtures import ENDING_NOW, ending_course
 from tests.factories import (
     ClientFactory,
     CourseFactory,
     LetterFactory,
     UserFactory,
 )
-from tests.letters.test_drafting import NOW, ending_course
+
+# The clock of the `frozen` fixture.
+NOW = ENDING_NOW
+
+pytestmark = pytest.mark.usefixtures("frozen")
 
 WRITTEN = "Thank you for the work we did.\n\nWhat to watch for\n\nWhen you go quiet, say so."
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False):
-        yield
 
 
 @pytest.fixture

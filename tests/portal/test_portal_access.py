@@ -31,6 +31,8 @@ from tests.factories import (
 )
 from tests.routes.portal_client import CLIENT_OBJECT_ROUTES
 
+pytestmark = pytest.mark.usefixtures("frozen")
+
 NOW = dt.datetime(2026, 4, 1, 11, 0, tzinfo=dt.UTC)
 BASE = "http://127.0.0.1:8000"
 NEW_PASSWORD = "a calm walk by the river"
@@ -47,12 +49,6 @@ STAFF_PAGES = sorted(
 )
 
 
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
 @pytest.fixture
 def invitee(therapist):
     """A client of the therapist, with an email address and consent to email."""
@@ -63,13 +59,6 @@ def invitee(therapist):
         preferred_name="Jo",
         email="Jo.Bloggs@Example.test",
         contact_by_email=True,
-    )
-
-
-@pytest.fixture
-def jo(therapist):
-    return PortalClientFactory(
-        practice=therapist.practice, therapist=therapist, full_name="Jo Bloggs"
     )
 
 

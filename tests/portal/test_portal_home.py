@@ -5,7 +5,6 @@ from html import unescape
 
 import icalendar
 import pytest
-import time_machine
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import strip_tags
 
@@ -13,16 +12,12 @@ from patternwork.measures import presession as questionnaires
 from patternwork.measures.services import Answers
 from tests.factories import AppointmentFactory, CourseFactory, PortalClientFactory
 
+pytestmark = pytest.mark.usefixtures("frozen")
+
 # Wednesday 1 April 2026, 12:00 in London (BST).
 NOW = dt.datetime(2026, 4, 1, 11, 0, tzinfo=dt.UTC)
 HOME = reverse("portal:home")
 CALENDAR = reverse("portal:calendar")
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture
@@ -33,11 +28,6 @@ def jo(therapist):
         full_name="Joanna Bloggs",
         preferred_name="Jo",
     )
-
-
-@pytest.fixture
-def jo_course(jo):
-    return CourseFactory(client=jo, state="active")
 
 
 def at(day, hour, minute=0):

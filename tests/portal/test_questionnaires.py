@@ -4,7 +4,6 @@ import datetime as dt
 from html import unescape
 
 import pytest
-import time_machine
 from django.urls import reverse
 from django.utils.html import strip_tags
 
@@ -13,29 +12,13 @@ from patternwork.measures.models import Response, RiskFlag
 from patternwork.treatment import services as treatment
 from tests.factories import AppointmentFactory, CourseFactory, PortalClientFactory
 
+pytestmark = pytest.mark.usefixtures("frozen")
+
 # Wednesday 1 April 2026, 12:00 in London (BST).
 NOW = dt.datetime(2026, 4, 1, 11, 0, tzinfo=dt.UTC)
 PHQ_MODERATE = (2, 2, 2, 1, 1, 1, 1, 1, 0)  # total 11
 PHQ_WITH_RISK = (1, 1, 0, 1, 0, 0, 0, 0, 1)  # total 4, item 9 = 1
 GAD_10 = (2, 2, 2, 1, 1, 1, 1)
-
-
-@pytest.fixture(autouse=True)
-def frozen():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def jo(therapist):
-    return PortalClientFactory(
-        practice=therapist.practice, therapist=therapist, full_name="Jo Bloggs"
-    )
-
-
-@pytest.fixture
-def jo_course(jo):
-    return CourseFactory(client=jo, state="active")
 
 
 @pytest.fixture

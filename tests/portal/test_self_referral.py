@@ -19,35 +19,11 @@ from patternwork.portal.forms.referrals import (
     TOO_OLD,
     issue_form_token,
 )
-
-
-def page_url(practice) -> str:
-    return reverse("portal:self-referral", args=[practice.slug])
+from tests.referrals import answers, page_url
 
 
 def sent_url(practice) -> str:
     return reverse("portal:self-referral-sent", args=[practice.slug])
-
-
-def answers(practice, *, shown=datetime.timedelta(seconds=40), **overrides) -> dict:
-    data = {
-        "started": issue_form_token(practice, timezone.now() - shown),
-        "full_name": "Robin Example",
-        "preferred_name": "Rob",
-        "pronouns": "they/them",
-        "date_of_birth": "1995-02-14",
-        "email": "robin@example.test",
-        "phone": "07700 900456",
-        "contact_by_email": "on",
-        "voicemail_ok": "on",
-        "reason": "I keep falling out with people close to me and feel low.",
-        "availability": "Weekday evenings",
-        "consent_contact": "on",
-        "consent_store": "on",
-        "website": "",
-    }
-    data.update(overrides)
-    return {key: value for key, value in data.items() if value is not None}
 
 
 def nothing_stored() -> tuple:

@@ -5,6 +5,7 @@ import statistics
 from collections import defaultdict
 from fractions import Fraction
 
+import duckdb
 import pytest
 
 from bench import service_report as synthetic
@@ -83,8 +84,8 @@ def test_generation_is_repeatable_and_within_the_brief(tmp_path):
     assert {gad for _, _, _, gad in scores} <= {None, *range(22)}
 
 
+@pytest.mark.slow
 def test_duckdb_reference_agrees_with_the_report(loaded):
-    duckdb = pytest.importorskip("duckdb", reason="DuckDB is in the bench dependency group")
     dataset, practice = loaded
     connection = duckdb.connect()
     courses, scores = synthetic.export_parquet(dataset, connection)
@@ -132,7 +133,6 @@ def test_worked_examples_through_the_benchmark_path(worked):
 
 
 def test_duckdb_reference_agrees_on_the_worked_examples(worked):
-    duckdb = pytest.importorskip("duckdb", reason="DuckDB is in the bench dependency group")
     dataset, practice = worked
     connection = duckdb.connect()
     courses, scores = synthetic.export_parquet(dataset, connection)

@@ -321,9 +321,9 @@ def test_an_ended_course_takes_a_forgotten_session_up_to_its_last_day(under_way,
     assert (summary.attended, summary.date_problems) == (4, "")
 
 
-def test_a_past_session_after_the_course_ended_is_refused(under_way, therapist, frozen_now):
+def test_a_past_session_after_the_course_ended_is_refused(under_way, therapist, frozen):
     services.end_course(course=under_way, reason="dropped_out", note="", actor=therapist)
-    frozen_now.move_to(dt.datetime(2026, 4, 10, 12, 0, tzinfo=dt.UTC))
+    frozen.move_to(dt.datetime(2026, 4, 10, 12, 0, tzinfo=dt.UTC))
 
     with pytest.raises(ValidationError) as error:
         services.record_past_session(

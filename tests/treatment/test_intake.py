@@ -8,16 +8,9 @@ from django.test.utils import CaptureQueriesContext
 
 from patternwork.audit.models import AuditEvent
 from patternwork.measures.models import OutcomeSummary
-from patternwork.treatment import services
 from patternwork.treatment.models import Appointment, Course
 from patternwork.treatment.services import intake
-from tests.course_fixtures import weekly
 from tests.factories import AppointmentFactory, ClientFactory, CourseFactory, ReferralFactory
-
-
-@pytest.fixture
-def started(course, therapist):
-    return services.start_course(course=course, values=weekly(), actor=therapist)
 
 
 def _booked_future(course):
@@ -104,7 +97,7 @@ def test_reassign_keeps_the_outcome_summary_on_the_new_therapist(started, other_
     assert OutcomeSummary.objects.get(course=started).therapist_id == (other_therapist.pk)
 
 
-def test_assign_without_an_open_course_opens_one(therapist, other_therapist, admin, frozen_now):
+def test_assign_without_an_open_course_opens_one(therapist, other_therapist, admin, frozen):
     client = ClientFactory(practice=therapist.practice, therapist=therapist)
 
     intake.assign_therapist(client=client, therapist=other_therapist, assigned_by=admin)

@@ -1,8 +1,6 @@
 """One rule for a booked session's expected number: the course page, the client's
 questionnaires and the calendars all use it, and so does the goodbye letter's session."""
 
-import pytest
-
 from patternwork.measures import presession
 from patternwork.treatment import plan, services
 from patternwork.treatment.models import Appointment
@@ -12,12 +10,6 @@ from patternwork.treatment.selectors import (
     session_number,
     with_session_positions,
 )
-from tests.course_fixtures import weekly
-
-
-@pytest.fixture
-def started(course, therapist):
-    return services.start_course(course=course, values=weekly(), actor=therapist)
 
 
 def test_a_booked_session_after_an_unmarked_one_counts_it(started, therapist):

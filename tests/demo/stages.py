@@ -1,0 +1,23 @@
+"""What the demo must show whatever day it is seeded: clients at every stage of a course."""
+
+from patternwork.accounts.models import Practice
+from patternwork.clients.models import Referral
+from patternwork.demo import seed
+from patternwork.treatment.models import Appointment, Course
+from patternwork.treatment.selectors import current_phase
+
+
+def assert_clients_at_every_stage() -> None:
+    practice = Practice.objects.get(slug=seed.DEMO_SLUG)
+    phases = []
+    for course in Course.objects.filter(practice=practice).exclude(state="ended"):
+        attended = course.appointments.filter(status="attended").count()
+        phases.append(current_phase(attended, course.planned_sessions).value)
+    ended = Course.objects.filter(practice=practice, state="ended")
+    assert sorted(phases) == ["ending", "initial", "middle", "middle"]
+    assert [(c.end_reason, c.appointments.filter(status="attended").count()) for c in ended] == [
+        ("completed", 16)
+    ]
+    assert Referral.objects.filter(practice=practice, status="new").count() == 1
+    statuses = set(Appointment.objects.filter(practice=practice).values_list("status", flat=True))
+    assert {"attended", "booked", "dna", "cancelled_client"} <= statuses
