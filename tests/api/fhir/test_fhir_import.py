@@ -9,7 +9,6 @@ from patternwork.audit.models import AuditEvent
 from patternwork.interop.fhir.questionnaires import appointment_extension_url
 from patternwork.measures.models import Response, RiskFlag
 from patternwork.treatment import services as treatment
-from tests.course_fixtures import weekly
 from tests.fhir_checks import validate
 
 FHIR_JSON = "application/fhir+json"
@@ -29,9 +28,9 @@ PHQ9_ITEMS = [
 
 
 @pytest.fixture
-def session(course, therapist):
-    treatment.start_course(course=course, values=weekly(), actor=therapist)
-    first = course.appointments.order_by("starts_at").first()
+def session(started, therapist):
+    """The first session of the started course, attended."""
+    first = started.appointments.order_by("starts_at").first()
     return treatment.mark_attended(appointment=first, actor=therapist)
 
 
