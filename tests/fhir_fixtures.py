@@ -6,24 +6,17 @@ import datetime as dt
 import pytest
 
 from patternwork.formulation import services as formulation
-from patternwork.measures.services import Answers, acknowledge_flag, record_responses
+from patternwork.measures.services import acknowledge_flag, record_responses
 from patternwork.treatment import services as treatment
+from tests.answers import gad, phq
 from tests.course_fixtures import TEN, weekly
 from tests.factories import ClientFactory, CourseFactory, EpisodeFactory
 
 # Monday 5 January 2026: 13 weekly sessions lie before the frozen "now" (1 April 2026).
 JAN_5 = dt.date(2026, 1, 5)
-CALM_PHQ = (1, 1, 1, 1, 1, 1, 1, 1, 0)
-RISKY_PHQ = (2, 2, 1, 1, 1, 1, 1, 1, 1)
-GAD = (1, 1, 1, 1, 1, 1, 1)
-
-
-def phq(*values):
-    return Answers("PHQ-9", {f"q{n}": v for n, v in enumerate(values, start=1)})
-
-
-def gad(*values):
-    return Answers("GAD-7", {f"q{n}": v for n, v in enumerate(values, start=1)})
+# Totals of the questionnaires at each attended session: PHQ-9 8 (11 with a risk answer
+# of "Several days" to item 9), GAD-7 7.
+CALM_PHQ, RISKY_PHQ, GAD = phq(8), phq(11, item9=1), gad(7)
 
 
 IPAF = {
@@ -63,10 +56,9 @@ def build_course(frozen):
         appointments = list(course.appointments.order_by("starts_at"))
         for number, appointment in enumerate(appointments[:attended], start=1):
             appointment = treatment.mark_attended(appointment=appointment, actor=therapist)
-            answers = RISKY_PHQ if number in risk_at else CALM_PHQ
             record_responses(
                 appointment=appointment,
-                answers=[phq(*answers), gad(*GAD)],
+                answers=[RISKY_PHQ if number in risk_at else CALM_PHQ, GAD],
                 source="clinic",
                 by=therapist,
             )
