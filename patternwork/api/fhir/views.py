@@ -4,8 +4,8 @@ responses in (create) and out (read).
 Authentication and permissions are the REST framework defaults from settings, as for the
 rest of the API; only `metadata` is open to anyone, as FHIR servers conventionally make
 their CapabilityStatement (it holds nothing about any client). A request acts as a
-member of staff: the membership a personal API token carries (`request.auth.membership`)
-or, for a login session, the session's membership once its second factor is verified.
+member of staff: the owner of a personal API token, or a login session's member once its
+second factor is verified (anyone else gets 401, as on every API endpoint).
 
 Every error is an OperationOutcome with the matching HTTP status, never an HTML page;
 another practice's or another therapist's client is a 404, as in the clinic.
@@ -23,7 +23,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView, set_rollback
 
-from patternwork.accounts.access import Reader, deny_not_found
+from patternwork.accounts.access import Reader, reader_for
 from patternwork.interop.fhir import (
     FhirError,
     Issue,
@@ -36,7 +36,6 @@ from patternwork.interop.fhir import (
 from patternwork.interop.fhir.common import full_url, public_uuid, server_base
 from patternwork.measures.models import Response as QuestionnaireAnswers
 
-SECOND_FACTOR = "Complete the second factor of your login before using the FHIR API."
 TOO_LARGE = "The request body is larger than {limit} bytes."
 UNSUPPORTED = "This server does not support {method} {path}; see {base}/metadata."
 # FHIR's issue-type codes for the HTTP errors the REST framework raises.
@@ -91,18 +90,12 @@ def fhir_exception_handler(exc, context):
 
 
 def staff_reader(request) -> Reader:
-    """The member of staff the request acts as; someone who is none gets an audited 404."""
-    membership = getattr(request.auth, "membership", None)
-    if request.auth is None:
-        membership = getattr(request._request, "membership", None)
-        verified = getattr(request.user, "is_verified", None)
-        if membership is not None and not (callable(verified) and verified()):
-            raise exceptions.PermissionDenied(SECOND_FACTOR)
-    if membership is None or not membership.is_active or membership.user_id != request.user.pk:
-        raise deny_not_found(
-            user=request.user, membership=None, object_type="page", object_id=request.path[:64]
-        )
-    return Reader(user=request.user, membership=membership)
+    """The member of staff the request acts as.
+
+    The API's authentication and its default permission (TokenScope) have already made
+    sure there is one: a token's owner, or a session member past the second factor.
+    """
+    return reader_for(request._request)
 
 
 class FhirView(APIView):

@@ -153,18 +153,15 @@ def test_login_without_second_factor_is_refused(client, therapist, build_course)
     course = build_course(therapist)
     client.force_login(therapist.user)
 
-    message = outcome(client.get(everything_url(course.client)), 403, "forbidden")
-
-    assert message == views.SECOND_FACTOR
+    outcome(client.get(everything_url(course.client)), 401, "login")
 
 
-def test_someone_without_a_membership_gets_a_404(client, login, therapist, build_course):
+def test_someone_without_a_membership_is_not_a_caller(client, login, therapist, build_course):
     course = build_course(therapist)
     outsider = UserFactory(full_name="Client Person")
     login(outsider)
 
-    outcome(client.get(everything_url(course.client)), 404, "not-found")
-    assert AuditEvent.objects.filter(actor=outsider, action="access.denied").exists()
+    outcome(client.get(everything_url(course.client)), 401, "login")
 
 
 def test_unsupported_addresses_and_methods_are_outcomes(client, login, therapist):
@@ -186,3 +183,27 @@ def test_a_session_post_still_needs_its_csrf_token(therapist, db):
 
     message = outcome(response, 403, "forbidden")
     assert "CSRF" in message
+
+
+def test_a_token_reads_its_owners_client_and_nobody_elses(
+    api, colleague_api, foreign_api, therapist, build_course
+):
+    course = build_course(therapist)
+
+    bundle = api.get(everything_url(course.client))
+    assert bundle.status_code == 200
+    assert bundle.json()["resourceType"] == "Bundle"
+    validate(bundle.json())
+    outcome(colleague_api.get(everything_url(course.client)), 404, "not-found")
+    outcome(foreign_api.get(everything_url(course.client)), 404, "not-found")
+
+
+def test_a_revoked_token_gets_401(therapist, build_course):
+    from patternwork.accounts.api_tokens import revoke_api_token
+    from tests.api.conftest import TokenClient, make_token
+
+    course = build_course(therapist)
+    token, raw = make_token(therapist)
+    revoke_api_token(token=token, by=therapist)
+
+    outcome(TokenClient(raw).get(everything_url(course.client)), 401, "login")

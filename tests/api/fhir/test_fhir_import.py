@@ -282,3 +282,31 @@ def test_a_booked_appointment_is_refused(client, login, therapist, session):
     assert response.status_code == 422
     assert issues(response)[0][2] == "Measures are recorded at an attended session."
     assert not Response.objects.exists()
+
+
+# Personal API tokens: the same default authentication and permission as the REST API.
+
+
+def test_a_read_write_token_imports_and_raises_the_flag(api, session):
+    response = post(api, phq9(session, RISKY))
+
+    assert response.status_code == 201
+    recorded = Response.objects.get()
+    assert (recorded.source, recorded.total) == ("api", 2)
+    assert RiskFlag.objects.get().response == recorded
+
+
+def test_a_read_only_token_may_not_import_and_nothing_is_written(read_api, session):
+    response = post(read_api, phq9(session, RISKY))
+
+    assert response.status_code == 403
+    assert issues(response)[0][1] == "forbidden"
+    assert not Response.objects.exists()
+    assert not RiskFlag.objects.exists()
+
+
+def test_another_therapists_token_cannot_import_for_this_client(colleague_api, session):
+    response = post(colleague_api, phq9(session, RISKY))
+
+    assert response.status_code in (404, 422)
+    assert not Response.objects.exists()
