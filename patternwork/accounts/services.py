@@ -202,6 +202,9 @@ def deactivate_member(*, membership: Membership, deactivated_by: Membership) -> 
     """
     if membership.user_id == deactivated_by.user_id:
         raise ValidationError(CANNOT_DEACTIVATE_SELF)
+    if not membership.is_active:
+        # Already done (a second click, a stale page): keep the date it happened.
+        return
     if membership.role == Membership.Role.ADMIN:
         _ensure_another_admin(membership)
     with transaction.atomic():
@@ -223,6 +226,9 @@ def deactivate_member(*, membership: Membership, deactivated_by: Membership) -> 
 
 
 def reactivate_member(*, membership: Membership, reactivated_by: Membership) -> None:
+    """Let a deactivated member back in; audits nothing for a member already active."""
+    if membership.is_active and membership.user.is_active:
+        return
     with transaction.atomic():
         membership.is_active = True
         membership.deactivated_at = None
