@@ -146,12 +146,18 @@ def change_password(*, user: User, password: str) -> None:
 
 
 def change_role(*, membership: Membership, role: str, changed_by: Membership) -> Membership:
+    """Change a member's role; supervision links the new role cannot hold end with it.
+
+    The audit event names the supervisees and supervisors removed as well as the role:
+    a supervisor reads their supervisees' clients, so those links are access.
+    """
     if membership.role == role:
         return membership
     if membership.role == Membership.Role.ADMIN:
         _ensure_another_admin(membership)
     with transaction.atomic():
         old = membership.role
+        before = _supervision(membership)
         membership.role = role
         membership.full_clean()
         membership.save(update_fields=["role", "updated_at"])
@@ -165,9 +171,16 @@ def change_role(*, membership: Membership, role: str, changed_by: Membership) ->
             actor_role=changed_by.role,
             practice=membership.practice,
             obj=membership,
-            changes={"role": [old, role]},
+            changes={"role": [old, role]} | diff(before, _supervision(membership)),
         )
     return membership
+
+
+def _supervision(membership: Membership) -> dict[str, list[str]]:
+    return {
+        "supervisees": [str(m.public_id) for m in membership.supervisees.all()],
+        "supervisors": [str(m.public_id) for m in membership.supervisors.all()],
+    }
 
 
 def set_supervisees(

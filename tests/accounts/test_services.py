@@ -483,6 +483,10 @@ def test_change_role_away_from_supervisor_ends_their_supervision(admin, supervis
 
     assert list(supervisor.supervisees.all()) == []
     assert list(therapist.supervisors.all()) == []
+    assert event("staff.change_role").changes == {
+        "role": ["supervisor", "therapist"],
+        "supervisees": [[str(therapist.public_id)], []],
+    }
 
 
 def test_change_role_away_from_therapist_takes_them_off_their_supervisors_list(
@@ -491,6 +495,10 @@ def test_change_role_away_from_therapist_takes_them_off_their_supervisors_list(
     services.change_role(membership=therapist, role=Role.ADMIN, changed_by=admin)
 
     assert list(supervisor.supervisees.all()) == []
+    assert event("staff.change_role").changes == {
+        "role": ["therapist", "admin"],
+        "supervisors": [[str(supervisor.public_id)], []],
+    }
 
 
 # ---- set_supervisees ------------------------------------------------------------------
