@@ -111,10 +111,15 @@ def test_create_practice_makes_the_practice_its_admin_and_default_categories_tog
 
 def test_create_practice_audits_the_member_who_created_it(admin):
     practice, _membership = services.create_practice(
-        name="Eastfield", admin_email="lee@eastfield.example.test", admin_name="Lee", actor=admin.user
+        name="Eastfield",
+        admin_email="lee@eastfield.example.test",
+        admin_name="Lee",
+        actor=admin.user,
     )
 
-    created = AuditEvent.objects.filter(practice=practice, action__in=["practice.create", "staff.invite"])
+    created = AuditEvent.objects.filter(
+        practice=practice, action__in=["practice.create", "staff.invite"]
+    )
     assert {(e.action, e.actor, e.actor_label) for e in created} == {
         ("practice.create", admin.user, admin.user.email),
         ("staff.invite", admin.user, admin.user.email),
@@ -140,9 +145,7 @@ def test_create_practice_refuses_a_taken_short_name_and_writes_nothing(practice)
             admin_name="New Person",
         )
 
-    assert refused.value.message_dict == {
-        "slug": [services.SLUG_TAKEN.format(slug="northgate")]
-    }
+    assert refused.value.message_dict == {"slug": [services.SLUG_TAKEN.format(slug="northgate")]}
     assert counts(Practice, User, Membership, Category) == before
 
 
@@ -566,7 +569,9 @@ def test_set_supervisees_refuses_anyone_but_active_therapists_of_the_practice(
     assert counts(Membership) == before
 
 
-def test_set_supervisees_refuses_a_member_who_is_not_a_supervisor(admin, therapist, other_therapist):
+def test_set_supervisees_refuses_a_member_who_is_not_a_supervisor(
+    admin, therapist, other_therapist
+):
     before = counts(Membership)
 
     with pytest.raises(ValidationError) as refused:
@@ -615,9 +620,7 @@ def test_deactivate_member_keeps_the_login_of_someone_active_in_another_practice
     assert logs_in(therapist.user)
 
 
-def test_a_deactivated_members_calendar_feed_stops_and_returns_on_reactivation(
-    admin, therapist
-):
+def test_a_deactivated_members_calendar_feed_stops_and_returns_on_reactivation(admin, therapist):
     feed, token = create_feed(membership=therapist)
 
     services.deactivate_member(membership=therapist, deactivated_by=admin)
@@ -876,4 +879,3 @@ def test_remove_closure_day_of_an_open_day_or_another_practices_writes_nothing(
 
     assert removed is False
     assert counts(ClosureDay) == before
-
