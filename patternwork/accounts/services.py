@@ -146,12 +146,18 @@ def change_password(*, user: User, password: str) -> None:
 
 
 def change_role(*, membership: Membership, role: str, changed_by: Membership) -> Membership:
+    """Change a member's role; supervision links the new role cannot hold end with it.
+
+    The audit event names the supervisees and supervisors removed as well as the role:
+    a supervisor reads their supervisees' clients, so those links are access.
+    """
     if membership.role == role:
         return membership
     if membership.role == Membership.Role.ADMIN:
         _ensure_another_admin(membership)
     with transaction.atomic():
         old = membership.role
+        before = _supervision(membership)
         membership.role = role
         membership.full_clean()
         membership.save(update_fields=["role", "updated_at"])
@@ -165,9 +171,16 @@ def change_role(*, membership: Membership, role: str, changed_by: Membership) ->
             actor_role=changed_by.role,
             practice=membership.practice,
             obj=membership,
-            changes={"role": [old, role]},
+            changes={"role": [old, role]} | diff(before, _supervision(membership)),
         )
     return membership
+
+
+def _supervision(membership: Membership) -> dict[str, list[str]]:
+    return {
+        "supervisees": [str(m.public_id) for m in membership.supervisees.all()],
+        "supervisors": [str(m.public_id) for m in membership.supervisors.all()],
+    }
 
 
 def set_supervisees(
@@ -202,6 +215,9 @@ def deactivate_member(*, membership: Membership, deactivated_by: Membership) -> 
     """
     if membership.user_id == deactivated_by.user_id:
         raise ValidationError(CANNOT_DEACTIVATE_SELF)
+    if not membership.is_active:
+        # Already done (a second click, a stale page): keep the date it happened.
+        return
     if membership.role == Membership.Role.ADMIN:
         _ensure_another_admin(membership)
     with transaction.atomic():
@@ -223,6 +239,9 @@ def deactivate_member(*, membership: Membership, deactivated_by: Membership) -> 
 
 
 def reactivate_member(*, membership: Membership, reactivated_by: Membership) -> None:
+    """Let a deactivated member back in; audits nothing for a member already active."""
+    if membership.is_active and membership.user.is_active:
+        return
     with transaction.atomic():
         membership.is_active = True
         membership.deactivated_at = None
