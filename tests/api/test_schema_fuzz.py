@@ -39,7 +39,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def fuzz_token(settings, therapist, frozen_now, default_categories):
+def fuzz_token(settings, therapist, frozen, default_categories):
     """A read-write token of a therapist with a started course, and a high rate limit."""
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
