@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class MessagingConfig(AppConfig):
+    name = "patternwork.messaging"
+    label = "messaging"
+    verbose_name = "Messages that go out by themselves"
+
+    def ready(self) -> None:
+        from patternwork.messaging import reminders
+        from patternwork.treatment.appointment_changes import on_appointments_changed
+
+        # Booking, moving and cancelling re-time or withdraw the reminders in the same
+        # transaction as the treatment write, without treatment importing this app.
+        on_appointments_changed(reminders.sync_course_reminders)

@@ -1,0 +1,79 @@
+"""What each kind of message is: who it goes to, and whether it is still wanted when due.
+
+Adding a kind is one entry here plus two templates (`messaging/email/<kind>.txt` and
+`<kind>_subject.txt`). A kind's `draft` looks at the message's object at send time and
+returns the address and the template context, or None when the message is no longer
+wanted (the appointment moved or was cancelled, the client opted out); the message is then
+withdrawn, not sent. Templates say only that something is waiting, with a link: never
+clinical content, and never the client's name in a message to anyone else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import formats, timezone
+
+from patternwork.core.links import absolute_url
+from patternwork.messaging.models import Message
+
+
+@dataclass(frozen=True)
+class Draft:
+    to: str
+    context: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    draft: Callable[[Message], Draft | None]
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register(name: str) -> Callable[[Callable[[Message], Draft | None]], Kind]:
+    def wrap(draft: Callable[[Message], Draft | None]) -> Kind:
+        kind = Kind(name=name, draft=draft)
+        KINDS[name] = kind
+        return kind
+
+    return wrap
+
+
+APPOINTMENT_REMINDER = "appointment_reminder"
+
+
+def _local(moment, practice) -> str:
+    from patternwork.treatment import scheduling
+
+    return formats.date_format(moment.astimezone(scheduling.zone(practice)), "l j F Y, H:i")
+
+
+@register(APPOINTMENT_REMINDER)
+def _appointment_reminder(message: Message) -> Draft | None:
+    from patternwork.messaging import reminders
+
+    appointment = reminders.appointment_for(message)
+    if appointment is None:
+        return None
+    client = appointment.course.client
+    if reminders.reminder_key(appointment) != message.key or not reminders.wants_reminders(
+        appointment.practice, client
+    ):
+        return None
+    if appointment.starts_at <= timezone.now():
+        return None
+    return Draft(
+        to=client.email,
+        context={
+            "practice": appointment.practice.name,
+            "practice_phone": appointment.practice.phone,
+            "when": _local(appointment.starts_at, appointment.practice),
+            "kind": appointment.get_kind_display().lower(),
+            "link": absolute_url("/portal/"),
+        },
+    )
