@@ -38,7 +38,11 @@ PRACTICE_FIELDS = (
     "time_zone",
     "crisis_information",
     "admins_read_clinical",
+    "send_appointment_reminders",
+    "reminder_lead_hours",
 )
+# Changing these re-times the queued reminders (messaging.services.update_practice_settings).
+REMINDER_FIELDS = ("send_appointment_reminders", "reminder_lead_hours", "time_zone")
 
 
 def create_practice(

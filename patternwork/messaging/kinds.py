@@ -29,15 +29,21 @@ class Draft:
 @dataclass(frozen=True)
 class Kind:
     name: str
+    label: str
     draft: Callable[[Message], Draft | None]
 
 
 KINDS: dict[str, Kind] = {}
 
 
-def register(name: str) -> Callable[[Callable[[Message], Draft | None]], Kind]:
+def label(name: str) -> str:
+    kind = KINDS.get(name)
+    return kind.label if kind is not None else name
+
+
+def register(name: str, label: str) -> Callable[[Callable[[Message], Draft | None]], Kind]:
     def wrap(draft: Callable[[Message], Draft | None]) -> Kind:
-        kind = Kind(name=name, draft=draft)
+        kind = Kind(name=name, label=label, draft=draft)
         KINDS[name] = kind
         return kind
 
@@ -53,7 +59,7 @@ def _local(moment, practice) -> str:
     return formats.date_format(moment.astimezone(scheduling.zone(practice)), "l j F Y, H:i")
 
 
-@register(APPOINTMENT_REMINDER)
+@register(APPOINTMENT_REMINDER, "Appointment reminder")
 def _appointment_reminder(message: Message) -> Draft | None:
     from patternwork.messaging import reminders
 

@@ -62,7 +62,11 @@ def appointment_for(message: Message) -> Appointment | None:
 
 
 def sync_course_reminders(course: Course) -> None:
-    """Queue the reminders the course's booked future appointments need; withdraw the rest."""
+    """Queue the reminders the course's booked future appointments need; withdraw the rest.
+
+    A reminder's key holds its nominal send time, so a changed time is a new message; a
+    reminder already sent or failed for the same key is left alone and never queued again.
+    """
     now = timezone.now()
     practice = course.practice
     client = Client.objects.get(pk=course.client_id)
@@ -84,7 +88,14 @@ def sync_course_reminders(course: Course) -> None:
     mine.filter(status=Message.Status.QUEUED).exclude(key__in=wanted).update(
         status=Message.Status.WITHDRAWN, updated_at=now
     )
-    known = set(mine.filter(key__in=wanted).values_list("key", flat=True))
+    known = dict(mine.filter(key__in=wanted).values_list("key", "status"))
+    for key, status in known.items():
+        if status == Message.Status.WITHDRAWN:
+            # Wanted again (the client opted back in, an appointment moved back): a
+            # withdrawn reminder was never sent, so queueing it again cannot send it twice.
+            mine.filter(key=key, status=Message.Status.WITHDRAWN).update(
+                status=Message.Status.QUEUED, due_at=wanted[key][1], handed_at=None, updated_at=now
+            )
     appointment_type = ContentType.objects.get_for_model(Appointment)
     Message.objects.bulk_create(
         [
