@@ -19,8 +19,10 @@ class ReminderForm(forms.Form):
 @client_view
 def reminders(request):
     client = request.client
+    # An unticked box posts nothing, so an empty POST is still a submitted form.
     form = ReminderForm(
-        request.POST or None, initial={"appointment_reminders": client.appointment_reminders}
+        request.POST if request.method == "POST" else None,
+        initial={"appointment_reminders": client.appointment_reminders},
     )
     if request.method == "POST" and form.is_valid():
         changed = messaging_services.set_reminder_preference(
