@@ -19,8 +19,6 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 
 from patternwork.messaging import dispatch
 
-logger = logging.getLogger("patternwork.messaging")
-
 
 class Command(BaseCommand):
     help = "Send the messages that go out by themselves (reminders, digests), until stopped."
@@ -41,6 +39,9 @@ class Command(BaseCommand):
         if not once:
             signal.signal(signal.SIGTERM, self._stop)
             signal.signal(signal.SIGINT, self._stop)
+        if verbosity < 2:
+            # django-tasks-db logs every empty round of its batch worker; keep the task lines.
+            logging.getLogger("django_tasks_db").setLevel(logging.WARNING)
         worker = self._task_worker()
         if verbosity:
             self.stdout.write(f"Worker started; a round every {interval:g} s.")
