@@ -83,3 +83,33 @@ def _appointment_reminder(message: Message) -> Draft | None:
             "link": absolute_url("/portal/"),
         },
     )
+
+
+JOURNAL_SHARED = "journal_shared"
+
+
+@register(JOURNAL_SHARED, "Journal entry shared (to the therapist)")
+def _journal_shared(message: Message) -> Draft | None:
+    from django.urls import reverse
+
+    from patternwork.formulation.models import JournalEntry
+
+    entry = (
+        JournalEntry.objects.filter(pk=message.about_id, shared_at__isnull=False)
+        .select_related("course__therapist__user", "practice")
+        .first()
+    )
+    if entry is None:  # unshared before the note went
+        return None
+    therapist = entry.course.therapist
+    if therapist is None or therapist.user_id != message.recipient_user_id:
+        return None  # the client moved to another therapist in between
+    if not (therapist.is_active and therapist.user.is_active):
+        return None
+    return Draft(
+        to=therapist.user.email,
+        context={
+            "practice": entry.practice.name,
+            "link": absolute_url(reverse("clinic:journal-entry", args=[entry.public_id])),
+        },
+    )
