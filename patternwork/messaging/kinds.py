@@ -113,3 +113,24 @@ def _journal_shared(message: Message) -> Draft | None:
             "link": absolute_url(reverse("clinic:journal-entry", args=[entry.public_id])),
         },
     )
+
+
+RISK_DIGEST = "risk_digest"
+
+
+@register(RISK_DIGEST, "Risk flags waiting (daily, to therapist or supervisor)")
+def _risk_digest(message: Message) -> Draft | None:
+    from patternwork.accounts.models import Membership
+    from patternwork.messaging import digests
+
+    member = (
+        Membership.objects.filter(pk=message.about_id, is_active=True, user__is_active=True)
+        .select_related("user", "practice")
+        .first()
+    )
+    if member is None or not digests.flags_for(member, timezone.now()).exists():
+        return None  # acknowledged in the meantime, or the person left
+    return Draft(
+        to=member.user.email,
+        context={"practice": member.practice.name, "link": absolute_url("/")},
+    )

@@ -73,3 +73,24 @@ class Message(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.recipient_role} ({self.status})"
+
+
+class DailyRun(models.Model):
+    """A daily job done for a practice on a local date (the risk-flag digest), done once.
+
+    Only spares the scheduler the work of a second round: the digests' own unique keys
+    already keep a second worker from queueing one twice.
+    """
+
+    job = models.CharField(max_length=40)
+    practice = models.ForeignKey("accounts.Practice", on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    done_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["job", "practice", "date"], name="daily_run_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.date}"
