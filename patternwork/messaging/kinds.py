@@ -134,3 +134,37 @@ def _risk_digest(message: Message) -> Draft | None:
         to=member.user.email,
         context={"practice": member.practice.name, "link": absolute_url("/")},
     )
+
+
+QUESTIONNAIRES_OPEN = "questionnaires_open"
+
+
+@register(QUESTIONNAIRES_OPEN, "Questionnaires open")
+def _questionnaires_open(message: Message) -> Draft | None:
+    from django.urls import reverse
+
+    from patternwork.measures import presession
+    from patternwork.messaging import reminders
+
+    appointment = reminders.appointment_for(message)
+    if appointment is None:
+        return None
+    client = appointment.course.client
+    opens = presession.opens_at(appointment)
+    if reminders.questionnaires_key(appointment, opens) != message.key:
+        return None
+    if client.user_id is None or not reminders.wants_reminders(appointment.practice, client):
+        return None
+    now = timezone.now()
+    sheet = presession.sheet_for(appointment, now)
+    if not sheet.is_open or sheet.all_sent:
+        return None  # nothing due before this session, or already done
+    return Draft(
+        to=client.email,
+        context={
+            "practice": appointment.practice.name,
+            "when": _local(appointment.starts_at, appointment.practice),
+            "closes": _local(presession.closes_at(appointment), appointment.practice),
+            "link": absolute_url(reverse("portal:questionnaire", args=[appointment.public_id])),
+        },
+    )

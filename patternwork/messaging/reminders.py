@@ -1,4 +1,5 @@
-"""Appointment reminders: which ones a course should have queued, kept in step with its diary.
+"""Messages about appointments, kept in step with the course's diary: the reminder, and
+"your questionnaires are open" for a client with a portal login.
 
 `sync_course_reminders` runs inside every treatment write that books, moves or cancels
 (registered in MessagingConfig.ready()). It queues the missing reminders and withdraws the
@@ -13,12 +14,15 @@ from django.utils import timezone
 
 from patternwork.accounts.models import Practice
 from patternwork.clients.models import Client
+from patternwork.measures.presession import WINDOW_BEFORE as QUESTIONNAIRE_WINDOW
 from patternwork.messaging import timing
 from patternwork.messaging.models import Message
 from patternwork.treatment import scheduling
 from patternwork.treatment.models import Appointment, Course
 
 KIND = "appointment_reminder"
+QUESTIONNAIRES = "questionnaires_open"
+KINDS = (KIND, QUESTIONNAIRES)
 
 
 def wants_reminders(practice: Practice, client: Client) -> bool:
@@ -49,6 +53,10 @@ def reminder_key(appointment: Appointment) -> str:
     return f"{KIND}:{appointment.public_id}:{send_time(appointment):%Y%m%dT%H%MZ}"
 
 
+def questionnaires_key(appointment: Appointment, opens_at) -> str:
+    return f"{QUESTIONNAIRES}:{appointment.public_id}:{opens_at:%Y%m%dT%H%MZ}"
+
+
 def group_for(course: Course) -> str:
     return f"course:{course.public_id}"
 
@@ -70,7 +78,7 @@ def sync_course_reminders(course: Course) -> None:
     now = timezone.now()
     practice = course.practice
     client = Client.objects.get(pk=course.client_id)
-    wanted: dict[str, tuple[Appointment, object]] = {}
+    wanted: dict[str, tuple[Appointment, object, str]] = {}
     if course.state != Course.State.ENDED and wants_reminders(practice, client):
         booked = course.appointments.filter(status=Appointment.Status.BOOKED, starts_at__gt=now)
         for appointment in booked:
@@ -82,9 +90,18 @@ def sync_course_reminders(course: Course) -> None:
                 now=now,
             )
             if due is not None:
-                wanted[reminder_key(appointment)] = (appointment, due)
+                wanted[reminder_key(appointment)] = (appointment, due, KIND)
+            if client.user_id is not None and appointment.kind == Appointment.Kind.TREATMENT:
+                # "Your questionnaires are open", when the portal opens them. Whether any
+                # is due (and not yet sent) is checked when it goes.
+                opens = appointment.starts_at - QUESTIONNAIRE_WINDOW
+                wanted[questionnaires_key(appointment, opens)] = (
+                    appointment,
+                    max(opens, now),
+                    QUESTIONNAIRES,
+                )
     group = group_for(course)
-    mine = Message.objects.filter(group=group, kind=KIND)
+    mine = Message.objects.filter(group=group, kind__in=KINDS)
     mine.filter(status=Message.Status.QUEUED).exclude(key__in=wanted).update(
         status=Message.Status.WITHDRAWN, updated_at=now
     )
@@ -101,7 +118,7 @@ def sync_course_reminders(course: Course) -> None:
         [
             Message(
                 practice=practice,
-                kind=KIND,
+                kind=kind,
                 recipient_role=Message.Role.CLIENT,
                 recipient_client=client,
                 about_type=appointment_type,
@@ -110,7 +127,7 @@ def sync_course_reminders(course: Course) -> None:
                 key=key,
                 due_at=due,
             )
-            for key, (appointment, due) in wanted.items()
+            for key, (appointment, due, kind) in wanted.items()
             if key not in known
         ],
         # A concurrent sync of the same course may have queued the same key first.
