@@ -93,7 +93,8 @@ def test_questionnaires_open_tells_a_portal_client_once_with_a_link(
     assert note.to == [jo.email]
     assert f"/portal/appointments/{first.public_id}/questionnaires/" in note.body
     assert "on Monday 2 March 2026, 10:00" in note.body
-    assert "Jo" not in note.body and "Bloggs" not in note.body
+    assert "Jo" not in note.body
+    assert "Bloggs" not in note.body
     # The next week's opens on 7 March at 10:00; nothing yet.
     assert Message.objects.filter(kind="questionnaires_open", status="queued").count() == 15
 
