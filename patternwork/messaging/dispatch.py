@@ -37,21 +37,25 @@ def _ready(now: datetime) -> Q:
 
 def hand_over_due(*, now: datetime | None = None) -> int:
     """Give each due, queued message to the task queue once; return how many were handed."""
-    from patternwork.messaging.tasks import send_message_task
-
     now = now or timezone.now()
     ids = list(
         Message.objects.filter(_ready(now))
         .order_by("due_at")
         .values_list("pk", flat=True)[:HAND_OVER_BATCH]
     )
-    handed = 0
-    for pk in ids:
-        # Conditional, so two schedulers running side by side hand each message over once.
-        if Message.objects.filter(_ready(now), pk=pk).update(handed_at=now):
-            handed += 1
-            send_message_task.enqueue(pk)
-    return handed
+    # Conditional, so two schedulers running side by side hand each message over once.
+    return sum(hand_over(pk, now=now) for pk in ids)
+
+
+def hand_over(pk: int, *, now: datetime | None = None) -> bool:
+    """Give one message to the task queue now, if it is queued, due and not yet handed over."""
+    from patternwork.messaging.tasks import send_message_task
+
+    now = now or timezone.now()
+    if not Message.objects.filter(_ready(now), pk=pk).update(handed_at=now):
+        return False
+    send_message_task.enqueue(pk)
+    return True
 
 
 def recover_stalled(*, now: datetime | None = None) -> int:
@@ -83,7 +87,10 @@ def send_message(message_id: int) -> str:
         message.save(update_fields=["status", "updated_at"])
         return message.status
     try:
-        subject, body = render(message, draft.context)
+        if draft.subject is not None and draft.body is not None:
+            subject, body = draft.subject, draft.body
+        else:
+            subject, body = render(message, draft.context)
         EmailMessage(subject=subject, body=body, to=[draft.to]).send()
     except Exception as error:  # any failure of the transport (or a template) is retried
         # The error names the failure, never the body (it is not stored anywhere).

@@ -22,8 +22,16 @@ from patternwork.messaging.models import Message
 
 @dataclass(frozen=True)
 class Draft:
+    """Where a message goes and what fills its templates.
+
+    A kind whose text is written by its own app (the invitations) gives `subject` and
+    `body` instead of a context; they are still made only when the message is sent.
+    """
+
     to: str
     context: dict[str, Any]
+    subject: str | None = None
+    body: str | None = None
 
 
 @dataclass(frozen=True)
@@ -168,3 +176,43 @@ def _questionnaires_open(message: Message) -> Draft | None:
             "link": absolute_url(reverse("portal:questionnaire", args=[appointment.public_id])),
         },
     )
+
+
+STAFF_INVITATION = "staff_invitation"
+CLIENT_INVITATION = "client_invitation"
+
+
+@register(STAFF_INVITATION, "Staff invitation")
+def _staff_invitation(message: Message) -> Draft | None:
+    from patternwork.accounts import services as account_services
+    from patternwork.accounts.models import Membership
+
+    member = (
+        Membership.objects.filter(pk=message.about_id, is_active=True)
+        .select_related("user", "practice")
+        .first()
+    )
+    if member is None or member.user.has_usable_password():
+        return None  # withdrawn from the practice, or the password is already set
+    subject, body = account_services.invitation_email(member.user, member.practice)
+    return Draft(to=member.user.email, context={}, subject=subject, body=body)
+
+
+@register(CLIENT_INVITATION, "Portal invitation")
+def _client_invitation(message: Message) -> Draft | None:
+    from patternwork.accounts.models import Membership
+    from patternwork.clients import logins
+    from patternwork.clients.models import Client
+
+    client = (
+        Client.objects.filter(pk=message.recipient_client_id)
+        .select_related("practice", "user")
+        .first()
+    )
+    inviter = Membership.objects.filter(pk=message.about_id).select_related("user").first()
+    if client is None or inviter is None or logins.invitation_key(client) != message.key:
+        return None  # invited again since (this link no longer works), or record gone
+    if client.user is not None and client.user.is_active:
+        return None  # already accepted
+    subject, body, to = logins.invitation_email(client, inviter)
+    return Draft(to=to, context={}, subject=subject, body=body)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.utils import timezone
 
 from patternwork.accounts import services as account_services
 from patternwork.accounts.models import Membership, Practice
 from patternwork.clients import services as client_services
 from patternwork.clients.models import Client
-from patternwork.messaging import reminders
+from patternwork.messaging import dispatch, reminders
+from patternwork.messaging.models import Message
 
 
 def update_practice_settings(
@@ -36,3 +39,32 @@ def set_reminder_preference(*, client: Client, enabled: bool, by) -> bool:
         if changed:
             reminders.sync_client_reminders(client)
     return changed
+
+
+def queue_message(
+    *,
+    kind: str,
+    about,
+    key: str,
+    recipient_role: str,
+    recipient_user=None,
+    recipient_client=None,
+    soon: bool = False,
+) -> Message:
+    """Queue one message due now (the handler of `core.outbox.queue`); a known key queues nothing."""
+    message, created = Message.objects.get_or_create(
+        key=key,
+        defaults={
+            "practice_id": about.practice_id,
+            "kind": kind,
+            "recipient_role": recipient_role,
+            "recipient_user": recipient_user,
+            "recipient_client": recipient_client,
+            "about_type": ContentType.objects.get_for_model(about),
+            "about_id": about.pk,
+            "due_at": timezone.now(),
+        },
+    )
+    if created and soon:
+        transaction.on_commit(lambda: dispatch.hand_over(message.pk))
+    return message
