@@ -93,6 +93,7 @@ def _queue_for(practice: Practice, now: datetime, day) -> int:
     roles = recipients(practice, now)
     members = Membership.objects.filter(pk__in=roles).select_related("user")
     membership_type = ContentType.objects.get_for_model(Membership)
+    # A digest already queued under the same key (a second worker) is skipped.
     created = Message.objects.bulk_create(
         [
             Message(
