@@ -6,8 +6,10 @@ import io
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 
+from patternwork.messaging.management.commands import run_worker
 from patternwork.messaging.models import Message
 from patternwork.treatment import services as treatment
 from tests.course_fixtures import weekly
@@ -18,10 +20,15 @@ NOW = dt.datetime(2026, 3, 1, 10, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def database_tasks(settings):
+def database_tasks(settings, monkeypatch):
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
     }
+    # A real worker runs outside any transaction and drops stale connections each round;
+    # here the test's transaction holds the connection, and closing it (as PostgreSQL's
+    # backend does inside a transaction) would end the test.
+    monkeypatch.setattr(db_worker, "close_old_connections", lambda: None)
+    monkeypatch.setattr(run_worker, "close_old_connections", lambda: None)
 
 
 def test_run_worker_once_sends_due_reminders_through_the_database_queue(
