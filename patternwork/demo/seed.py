@@ -68,6 +68,9 @@ def seed() -> list[DemoLogin]:
                 address=DEMO_ADDRESS,
                 phone="01632 960 000",
                 email="hello@riverside.example",
+                # Two days ahead, so that a fresh `make run` prints the reminders for
+                # tomorrow's appointments at once, whatever the time of day.
+                reminder_lead_hours=48,
             )
             practice.refresh_from_db()
         members = {staff.email: _member(practice, staff) for staff in DEMO_STAFF}
