@@ -14,7 +14,7 @@ from patternwork.audit.services import record
 from patternwork.core.concurrency import StaleEdit
 from patternwork.treatment import plan, scheduling
 from patternwork.treatment.course_changes import course_changed
-from patternwork.treatment.models import Appointment, Course
+from patternwork.treatment.models import Appointment, Course, WaitingEntry
 
 COURSE_ENDED = "This course has ended; nothing more can be scheduled in it."
 ALREADY_STARTED = "This course has already started. Change its plan instead."
@@ -119,6 +119,10 @@ def start_course(*, course: Course, values: PlanValues, actor: Membership) -> Co
         course.full_clean()
         course.save()
         course_changed(course)
+        # A started course's client no longer waits, however the start was reached.
+        left_list = course.waiting_entries.filter(left_at__isnull=True).update(
+            left_at=timezone.now(), outcome=WaitingEntry.Outcome.STARTED
+        )
         record(
             action="course.start",
             actor=actor.user,
@@ -132,6 +136,7 @@ def start_course(*, course: Course, values: PlanValues, actor: Membership) -> Co
                 "session_minutes": [None, course.session_minutes],
                 "start": [None, f"{course.start_date} {course.start_time:%H:%M}"],
                 "appointments_booked": len(slots),
+                "left_waiting_list": bool(left_list),
             },
         )
     return course
