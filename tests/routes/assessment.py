@@ -1,0 +1,31 @@
+from tests.routes import ADMIN, CASELOAD, STAFF
+
+ROUTES = {
+    "clinic:assessment-record": CASELOAD,
+    "clinic:assessment-readiness": CASELOAD,
+    "clinic:assessment-goals": CASELOAD,
+    "clinic:goal-ratings": CASELOAD,
+    "clinic:assessment-decision": CASELOAD,
+    # The list is scoped: a therapist sees their own waiting clients, an admin all.
+    "clinic:waiting-list": STAFF,
+    "clinic:waiting-priority": ADMIN,
+    "clinic:waiting-offer": CASELOAD,
+    "clinic:offer-answer": CASELOAD,
+}
+OBJECT_ROUTES = {
+    "clinic:assessment-record": "course",
+    "clinic:assessment-readiness": "course",
+    "clinic:assessment-goals": "course",
+    "clinic:goal-ratings": "course",
+    "clinic:assessment-decision": "course",
+    "clinic:waiting-priority": "waiting",
+    "clinic:waiting-offer": "waiting",
+    "clinic:offer-answer": "offer",
+}
+POST_ONLY = {
+    "clinic:assessment-readiness",
+    "clinic:assessment-goals",
+    "clinic:goal-ratings",
+    "clinic:assessment-decision",
+    "clinic:offer-answer",
+}
