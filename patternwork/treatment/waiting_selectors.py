@@ -95,3 +95,14 @@ def goal_lines(course: Course) -> list[GoalLine]:
 def readiness_of(course: Course) -> list[Readiness]:
     order = {value: index for index, value in enumerate(Occasion.values)}
     return sorted(Readiness.objects.filter(course=course), key=lambda r: order[r.occasion])
+
+
+def client_open_offer(client, now) -> Offer | None:
+    """The client's own offer still open for an answer, for their portal home page."""
+    return (
+        Offer.objects.filter(
+            entry__course__client=client, status=Offer.Status.OPEN, respond_by__gt=now
+        )
+        .select_related("therapist__user")
+        .first()
+    )

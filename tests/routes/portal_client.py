@@ -10,6 +10,7 @@ ROUTES = {
     "portal:calendar": CLIENT,
     "portal:questionnaire": CLIENT,
     "portal:questionnaire-done": CLIENT,
+    "portal:offer": CLIENT,
     # The client's clinicians and admins (the client selector's scope).
     "clinic:client-portal-invite": CASELOAD,
     "clinic:client-portal-revoke": CASELOAD,
@@ -25,4 +26,5 @@ POST_ONLY = {"portal:logout", "clinic:client-portal-invite", "clinic:client-port
 CLIENT_OBJECT_ROUTES = {
     "portal:questionnaire": "appointment",
     "portal:questionnaire-done": "appointment",
+    "portal:offer": "offer",
 }
