@@ -222,3 +222,22 @@ def test_an_offer_in_the_past_is_refused_with_a_message(client, login, therapist
     assert response.status_code == 400
     assert "Offer a first session in the future." in response.content.decode()
     assert not Offer.objects.exists()
+
+
+def test_brief_relationships_are_copied_to_the_map_once(client, login, therapist, course):
+    login(therapist)
+    client.post(
+        url("clinic:assessment-record", course),
+        record_data(1, relationships="Mum: close but critical\nPartner: we argue\n\nmum: again"),
+    )
+
+    first = client.post(url("clinic:assessment-copy-relationships", course))
+    client.post(url("clinic:assessment-copy-relationships", course))
+
+    people = course.client.relationship_people.order_by("label")
+    assert first.status_code == 302
+    assert [(p.label, p.era, p.notes) for p in people] == [
+        ("Mum", "current", "close but critical"),
+        ("Partner", "current", "we argue"),
+    ]
+    assert AuditEvent.objects.filter(action="person.add").count() == 2

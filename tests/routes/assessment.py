@@ -7,6 +7,7 @@ ROUTES = {
     "clinic:goal-ratings": CASELOAD,
     "clinic:assessment-decision": CASELOAD,
     # The list is scoped: a therapist sees their own waiting clients, an admin all.
+    "clinic:assessment-copy-relationships": CASELOAD,
     "clinic:waiting-list": STAFF,
     "clinic:waiting-priority": ADMIN,
     "clinic:waiting-offer": CASELOAD,
@@ -18,11 +19,13 @@ OBJECT_ROUTES = {
     "clinic:assessment-goals": "course",
     "clinic:goal-ratings": "course",
     "clinic:assessment-decision": "course",
+    "clinic:assessment-copy-relationships": "course",
     "clinic:waiting-priority": "waiting",
     "clinic:waiting-offer": "waiting",
     "clinic:offer-answer": "offer",
 }
 POST_ONLY = {
+    "clinic:assessment-copy-relationships",
     "clinic:assessment-readiness",
     "clinic:assessment-goals",
     "clinic:goal-ratings",

@@ -70,3 +70,9 @@ def test_the_wait_is_placed_against_the_six_and_eighteen_week_marks(days, band):
 )
 def test_rulers_take_whole_numbers_from_0_to_10(value, valid):
     assert plan.ruler_valid(value) is valid
+
+
+def test_brief_relationships_are_read_one_person_a_line():
+    text = "Mum: close: but critical\n  \nBrother\n: no name"
+
+    assert plan.brief_relationships(text) == [("Mum", "close: but critical"), ("Brother", "")]

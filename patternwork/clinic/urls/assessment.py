@@ -24,6 +24,11 @@ urlpatterns = [
         assessment.assessment_decision,
         name="assessment-decision",
     ),
+    path(
+        "courses/<uuid:public_id>/assessment-record/copy-relationships/",
+        assessment.copy_relationships,
+        name="assessment-copy-relationships",
+    ),
     path("waiting-list/", assessment.waiting_list, name="waiting-list"),
     path(
         "courses/<uuid:public_id>/waiting/priority/",

@@ -26,6 +26,7 @@ from patternwork.clinic.forms.assessment import (
 )
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
 from patternwork.core.forms import add_service_errors
+from patternwork.formulation import services as formulation
 from patternwork.treatment import scheduling, selectors, waiting_selectors
 from patternwork.treatment.models import Offer
 from patternwork.treatment.services import assessment as assessments
@@ -178,6 +179,22 @@ def assessment_decision(request, public_id):
             messages.success(request, _("Decision recorded."))
             return _back(course)
     return _page(request, course, record, decision_form=form)
+
+
+@require_POST
+@staff_view(*CLINICIANS)
+def copy_relationships(request, public_id):
+    course = _course(request, public_id)
+    try:
+        added = formulation.copy_brief_relationships(course=course, by=request.membership)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _back(course)
+    messages.success(
+        request,
+        _("%(count)s people added to the relationship map.") % {"count": len(added)},
+    )
+    return redirect("clinic:relationship-map", public_id=course.client.public_id)
 
 
 @staff_view()

@@ -105,3 +105,14 @@ def respond_by(
 def has_lapsed(*, respond_by: datetime, now: datetime, answered: bool) -> bool:
     """An offer lapses when it is still unanswered at its answer-by time."""
     return not answered and now >= respond_by
+
+
+def brief_relationships(text: str) -> list[tuple[str, str]]:
+    """Read "relationships in brief", one person a line as "who: what it is like", into
+    (who, note) pairs; a line without a colon is a person without a note."""
+    people = []
+    for line in text.splitlines():
+        who, _, note = line.partition(":")
+        if who.strip():
+            people.append((who.strip(), note.strip()))
+    return people
