@@ -279,3 +279,16 @@ class OfferFactory(factory.django.DjangoModelFactory):
     made_by = factory.SelfAttribute("entry.course.therapist")
     starts_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(weeks=3))
     respond_by = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=7))
+
+
+class DecisionLetterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "letters.DecisionLetter"
+
+    course = factory.SubFactory(CourseFactory, state="assessment")
+    practice = factory.SelfAttribute("course.practice")
+    client = factory.SelfAttribute("course.client")
+    author = factory.SelfAttribute("course.therapist")
+    state = "shared"
+    shared_at = factory.LazyFunction(timezone.now)
+    body = "Thank you for meeting me.\n\nA fictional service may help."

@@ -8,6 +8,9 @@ ROUTES = {
     "clinic:assessment-decision": CASELOAD,
     # The list is scoped: a therapist sees their own waiting clients, an admin all.
     "clinic:assessment-copy-relationships": CASELOAD,
+    "clinic:decision-letter": CASELOAD,
+    "clinic:decision-letter-share": CASELOAD,
+    "clinic:decision-letter-pdf": CASELOAD,
     "clinic:waiting-list": STAFF,
     "clinic:waiting-priority": ADMIN,
     "clinic:waiting-offer": CASELOAD,
@@ -20,11 +23,15 @@ OBJECT_ROUTES = {
     "clinic:goal-ratings": "course",
     "clinic:assessment-decision": "course",
     "clinic:assessment-copy-relationships": "course",
+    "clinic:decision-letter": "course",
+    "clinic:decision-letter-share": "course",
+    "clinic:decision-letter-pdf": "course",
     "clinic:waiting-priority": "waiting",
     "clinic:waiting-offer": "waiting",
     "clinic:offer-answer": "offer",
 }
 POST_ONLY = {
+    "clinic:decision-letter-share",
     "clinic:assessment-copy-relationships",
     "clinic:assessment-readiness",
     "clinic:assessment-goals",

@@ -11,6 +11,7 @@ ROUTES = {
     "portal:questionnaire": CLIENT,
     "portal:questionnaire-done": CLIENT,
     "portal:offer": CLIENT,
+    "portal:decision-letter-pdf": CLIENT,
     # The client's clinicians and admins (the client selector's scope).
     "clinic:client-portal-invite": CASELOAD,
     "clinic:client-portal-revoke": CASELOAD,
@@ -27,4 +28,5 @@ CLIENT_OBJECT_ROUTES = {
     "portal:questionnaire": "appointment",
     "portal:questionnaire-done": "appointment",
     "portal:offer": "offer",
+    "portal:decision-letter-pdf": "decision_letter",
 }

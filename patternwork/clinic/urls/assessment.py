@@ -1,6 +1,6 @@
 from django.urls import path
 
-from patternwork.clinic.views import assessment
+from patternwork.clinic.views import assessment, decision_letter
 
 urlpatterns = [
     path(
@@ -28,6 +28,21 @@ urlpatterns = [
         "courses/<uuid:public_id>/assessment-record/copy-relationships/",
         assessment.copy_relationships,
         name="assessment-copy-relationships",
+    ),
+    path(
+        "courses/<uuid:public_id>/assessment-letter/",
+        decision_letter.decision_letter,
+        name="decision-letter",
+    ),
+    path(
+        "courses/<uuid:public_id>/assessment-letter/share/",
+        decision_letter.decision_letter_share,
+        name="decision-letter-share",
+    ),
+    path(
+        "courses/<uuid:public_id>/assessment-letter/letter.pdf",
+        decision_letter.decision_letter_pdf,
+        name="decision-letter-pdf",
     ),
     path("waiting-list/", assessment.waiting_list, name="waiting-list"),
     path(

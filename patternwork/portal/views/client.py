@@ -245,6 +245,9 @@ def home(request):
         "appointments": list(treatment_selectors.upcoming_appointments(client, now)),
         "sheet": questionnaires.next_sheet(client, now),
         "offer": waiting_selectors.client_open_offer(client, now),
+        "decision_letters": list(
+            client.decision_letters.filter(state="shared").order_by("-shared_at")
+        ),
         # The guard lets a client with an app through only once verified with it.
         "has_second_factor": request.user.is_verified(),
     }

@@ -1,12 +1,18 @@
-"""The client's offer of a start: see it, accept or decline it."""
+"""The client's offer of a start (see it, accept or decline it), and the letter after an
+assessment that did not lead to DIT."""
+
+import io
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from patternwork.accounts.access import CLIENT_ROLE, fetch, reader_for
+from patternwork.letters import decision, rendering
+from patternwork.letters.models import DecisionLetter
 from patternwork.portal.decorators import client_view
 from patternwork.portal.forms.offers import OfferAnswerForm
 from patternwork.treatment.models import Offer
@@ -45,3 +51,26 @@ def offer(request, public_id):
         },
         status=400 if form.is_bound else 200,
     )
+
+
+@client_view
+def decision_letter_pdf(request, public_id):
+    """A letter after assessment the therapist shared; drafts do not exist for the client."""
+    letter = fetch(
+        reader_for(request),
+        DecisionLetter.objects.filter(state=DecisionLetter.State.SHARED).select_related(
+            "course__therapist__user", "practice", "client"
+        ),
+        public_id,
+    )
+    decision.audit_download(letter=letter, user=request.user, role=CLIENT_ROLE)
+    content = rendering.letter_pdf(decision.document(letter), title=_("Letter after assessment"))
+    response = FileResponse(
+        io.BytesIO(content),
+        as_attachment=True,
+        filename="assessment-letter.pdf",
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
