@@ -241,3 +241,18 @@ def test_brief_relationships_are_copied_to_the_map_once(client, login, therapist
         ("Partner", "current", "we argue"),
     ]
     assert AuditEvent.objects.filter(action="person.add").count() == 2
+
+
+def test_an_ended_course_without_a_record_redirects_with_a_message(client, login, therapist):
+    ended = CourseFactory(
+        client=ClientFactory(practice=therapist.practice, therapist=therapist),
+        state="ended",
+        end_reason="declined",
+    )
+    login(therapist)
+
+    response = client.get(url("clinic:assessment-record", ended), follow=True)
+
+    assert response.redirect_chain[-1][0] == url("clinic:course-detail", ended)
+    assert "This course has ended" in response.content.decode()
+    assert not Assessment.objects.exists()

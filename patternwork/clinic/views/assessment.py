@@ -42,6 +42,20 @@ def _course(request, public_id):
     return fetch(reader_for(request), selectors.course_rows(), public_id, reads="assessment")
 
 
+def _record(request, course):
+    """The course's assessment record, opened on first use (with the course's assessment
+    appointment). None, with a message, for an ended course that never had one."""
+    try:
+        return assessments.open_assessment(
+            course=course,
+            actor=request.membership,
+            appointment=course.appointments.filter(kind="assessment").order_by("starts_at").first(),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return None
+
+
 def _back(course):
     return redirect("clinic:assessment-record", public_id=course.public_id)
 
@@ -72,11 +86,9 @@ def _page(request, course, record, **forms):
 @staff_view(*CLINICIANS)
 def assessment_record(request, public_id):
     course = _course(request, public_id)
-    record = assessments.open_assessment(
-        course=course,
-        actor=request.membership,
-        appointment=course.appointments.filter(kind="assessment").order_by("starts_at").first(),
-    )
+    record = _record(request, course)
+    if record is None:
+        return redirect("clinic:course-detail", public_id=course.public_id)
     if request.method != "POST":
         return _page(request, course, record)
     form = AssessmentRecordForm(request.POST)
@@ -103,7 +115,9 @@ def assessment_record(request, public_id):
 @staff_view(*CLINICIANS)
 def assessment_readiness(request, public_id):
     course = _course(request, public_id)
-    record = assessments.open_assessment(course=course, actor=request.membership)
+    record = _record(request, course)
+    if record is None:
+        return redirect("clinic:course-detail", public_id=course.public_id)
     form = ReadinessForm(request.POST)
     if form.is_valid():
         try:
@@ -122,7 +136,9 @@ def assessment_readiness(request, public_id):
 @staff_view(*CLINICIANS)
 def assessment_goals(request, public_id):
     course = _course(request, public_id)
-    record = assessments.open_assessment(course=course, actor=request.membership)
+    record = _record(request, course)
+    if record is None:
+        return redirect("clinic:course-detail", public_id=course.public_id)
     form = GoalsForm(request.POST)
     if form.is_valid():
         try:
@@ -139,7 +155,9 @@ def assessment_goals(request, public_id):
 @staff_view(*CLINICIANS)
 def goal_ratings(request, public_id):
     course = _course(request, public_id)
-    record = assessments.open_assessment(course=course, actor=request.membership)
+    record = _record(request, course)
+    if record is None:
+        return redirect("clinic:course-detail", public_id=course.public_id)
     form = GoalRatingForm(request.POST, goals=list(course.goals.all()))
     if form.is_valid():
         try:
@@ -161,7 +179,9 @@ def goal_ratings(request, public_id):
 @staff_view(*CLINICIANS)
 def assessment_decision(request, public_id):
     course = _course(request, public_id)
-    record = assessments.open_assessment(course=course, actor=request.membership)
+    record = _record(request, course)
+    if record is None:
+        return redirect("clinic:course-detail", public_id=course.public_id)
     form = DecisionForm(request.POST)
     if form.is_valid():
         try:
