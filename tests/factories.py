@@ -258,3 +258,37 @@ class CaseloadUploadFactory(factory.django.DjangoModelFactory):
     result = factory.LazyFunction(
         lambda: {"dry_run": True, "rows": 0, "errors": [], "created": [], "kept": []}
     )
+
+
+class WaitingEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "treatment.WaitingEntry"
+
+    course = factory.SubFactory(CourseFactory, state="assessment")
+    practice = factory.SelfAttribute("course.practice")
+    referred_on = datetime.date(2026, 2, 2)
+
+
+class OfferFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "treatment.Offer"
+
+    entry = factory.SubFactory(WaitingEntryFactory)
+    practice = factory.SelfAttribute("entry.practice")
+    therapist = factory.SelfAttribute("entry.course.therapist")
+    made_by = factory.SelfAttribute("entry.course.therapist")
+    starts_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(weeks=3))
+    respond_by = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=7))
+
+
+class DecisionLetterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "letters.DecisionLetter"
+
+    course = factory.SubFactory(CourseFactory, state="assessment")
+    practice = factory.SelfAttribute("course.practice")
+    client = factory.SelfAttribute("course.client")
+    author = factory.SelfAttribute("course.therapist")
+    state = "shared"
+    shared_at = factory.LazyFunction(timezone.now)
+    body = "Thank you for meeting me.\n\nA fictional service may help."

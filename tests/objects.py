@@ -19,6 +19,8 @@ CASELOAD_KINDS = {
     "ipaf_version",
     "journal_entry",
     "letter",
+    "waiting",
+    "offer",
 }
 
 
@@ -38,6 +40,18 @@ def _note(therapist):
     return factories.SessionNoteFactory(appointment__course=_course(therapist)).appointment
 
 
+def _waiting(therapist):
+    """A course on the waiting list; waiting-list routes are addressed by the course."""
+    course = factories.CourseFactory(client=_client(therapist), state="assessment")
+    factories.WaitingEntryFactory(course=course)
+    return course
+
+
+def _offer(therapist):
+    course = _waiting(therapist)
+    return factories.OfferFactory(entry=course.waiting_entries.get(), therapist=therapist)
+
+
 def _risk_flag(therapist):
     appointment = factories.AppointmentFactory(
         course=_course(therapist), status="attended", session_number=1
@@ -54,6 +68,8 @@ BUILDERS = {
     # Note routes are addressed by their appointment's public id.
     "note": _note,
     "risk_flag": _risk_flag,
+    "waiting": _waiting,
+    "offer": _offer,
     "person": lambda therapist: factories.PersonFactory(client=_client(therapist)),
     "episode": lambda therapist: factories.EpisodeFactory(course=_course(therapist)),
     "ipaf_version": lambda therapist: factories.IpafVersionFactory(course=_course(therapist)),

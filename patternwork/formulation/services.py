@@ -17,7 +17,7 @@ from patternwork.formulation.categories import DEFAULT_CATEGORIES
 from patternwork.formulation.ipaf import IPAF_FIELDS, compare_evidence
 from patternwork.formulation.models import Category, Episode, EpisodeCategory, IpafVersion, Person
 from patternwork.treatment import plan
-from patternwork.treatment.models import Appointment, Course
+from patternwork.treatment.models import Appointment, Assessment, Course
 
 PERSON_FIELDS = ("label", "relationship", "era", "contact", "closeness", "conflict", "notes")
 EPISODE_FIELDS = (
@@ -192,6 +192,46 @@ def update_person(*, person: Person, data: Mapping, by: Membership) -> Person:
         stored.save()
         _audit(by, stored, "person.update", changes)
     return stored
+
+
+RELATIONSHIPS_EMPTY = "The assessment lists no relationships to copy."
+
+
+def copy_brief_relationships(*, course: Course, by: Membership) -> list[Person]:
+    """Put the people from the assessment's "relationships in brief" on the client's
+    relationship map, as current relationships the therapist then refines. Someone
+    already on the map under the same name is left as they are. One transaction; each
+    person added is audited as any addition to the map is."""
+    assessment = Assessment.objects.filter(course=course).first()
+    people = plan.brief_relationships(assessment.relationships) if assessment else []
+    if not people:
+        raise ValidationError(RELATIONSHIPS_EMPTY)
+    client = course.client
+    with transaction.atomic():
+        on_map = {
+            label.casefold()
+            for label in client.relationship_people.filter(archived_at__isnull=True).values_list(
+                "label", flat=True
+            )
+        }
+        added = []
+        for who, note in people:
+            if who.casefold() in on_map:
+                continue
+            on_map.add(who.casefold())
+            added.append(
+                add_person(
+                    client=client,
+                    data={
+                        "label": who[:100],
+                        "relationship": who[:60],
+                        "era": Person.Era.CURRENT,
+                        "notes": note,
+                    },
+                    by=by,
+                )
+            )
+    return added
 
 
 def archive_person(*, person: Person, by: Membership) -> Person:

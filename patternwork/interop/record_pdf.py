@@ -117,6 +117,7 @@ def record_story(document: RecordDocument) -> list:
     story += _sections(_("Referrals"), document.referrals, _("No referral."), styles)
     story += [PageBreak(), *_courses(document, styles)]
     story += [PageBreak()]
+    story += _sections(_("Assessments"), document.assessments, _("No assessment record."), styles)
     story += _sections(_("Session notes"), document.notes, _("No session notes."), styles)
     story += _sections(
         _("Relationship map"), document.people, _("No one on the relationship map."), styles

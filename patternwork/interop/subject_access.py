@@ -35,12 +35,20 @@ from patternwork.clients.selectors import client_rows
 from patternwork.formulation.models import Episode, IpafVersion, JournalEntry, Person
 from patternwork.interop import fhir
 from patternwork.interop.fhir.everything import as_reader
-from patternwork.letters.models import Letter, LetterVersion
+from patternwork.letters.models import DecisionLetter, Letter, LetterVersion
 from patternwork.letters.selectors import SHARED_STATES, practice_lines
 from patternwork.measures.models import RiskFlag
 from patternwork.measures.selectors import CourseMeasures, RowKind, course_measures
 from patternwork.treatment import scheduling
-from patternwork.treatment.models import Appointment, Course, NoteAmendment, SessionNote
+from patternwork.treatment.models import (
+    Appointment,
+    Assessment,
+    Course,
+    Goal,
+    NoteAmendment,
+    Readiness,
+    SessionNote,
+)
 from patternwork.treatment.prompts import prompts_for
 
 READ_KIND = "subject access export"
@@ -99,6 +107,7 @@ class RecordDocument:
     details: tuple[tuple[str, str], ...]
     referrals: tuple[Section, ...]
     courses: tuple[CourseRecord, ...]
+    assessments: tuple[Section, ...]
     notes: tuple[Section, ...]
     people: tuple[Section, ...]
     episodes: tuple[Section, ...]
@@ -423,6 +432,64 @@ def _flags(reader: Reader, client: Client) -> tuple[Section, ...]:
     )
 
 
+def _assessments(reader: Reader, client: Client) -> tuple[Section, ...]:
+    """Each assessment record with its goals and their ratings, readiness, and the letter
+    after it (a draft only for staff, as in the portal)."""
+    sections = []
+    records = visible(reader, Assessment.objects.filter(course__client=client)).select_related(
+        "course"
+    )
+    goals = visible(reader, Goal.objects.filter(course__client=client)).prefetch_related("ratings")
+    readiness = visible(reader, Readiness.objects.filter(course__client=client))
+    letters = visible(reader, DecisionLetter.objects.filter(client=client))
+    if reader.membership is None:
+        letters = letters.filter(state=DecisionLetter.State.SHARED)
+    by_course: dict[int, list] = {}
+    for goal in goals.order_by("position"):
+        by_course.setdefault(goal.course_id, []).append(
+            (
+                _("Goal %(n)s") % {"n": goal.position},
+                goal.text
+                + "".join(
+                    f"; {r.get_occasion_display()}: {r.score}/10"
+                    for r in sorted(goal.ratings.all(), key=lambda r: r.created_at)
+                ),
+            )
+        )
+    for row in readiness.order_by("created_at"):
+        by_course.setdefault(row.course_id, []).append(
+            (
+                _("Readiness, %(when)s") % {"when": row.get_occasion_display()},
+                _("importance %(i)s/10, confidence %(c)s/10. %(hopes)s")
+                % {"i": row.importance, "c": row.confidence, "hopes": row.hopes},
+            )
+        )
+    for letter in letters:
+        by_course.setdefault(letter.course_id, []).append(
+            (
+                _("Letter after assessment (%(state)s)") % {"state": letter.get_state_display()},
+                letter.body,
+            )
+        )
+    for record in records.order_by("created_at", "id"):
+        rows = [
+            (_("Presenting difficulties"), record.presenting),
+            (_("Relationships in brief"), record.relationships),
+            (_("Risk: current thoughts"), record.risk_current),
+            (_("Risk: history"), record.risk_history),
+            (_("Protective factors"), record.risk_protective),
+            (_("Safety plan"), record.safety_plan),
+            (_("Who to contact"), record.safety_contacts),
+            (_("Suitability for DIT"), record.get_suitability_display()),
+            (_("Reasons"), record.suitability_reasons),
+            (_("Decision"), record.get_decision_display()),
+            *by_course.get(record.course_id, []),
+        ]
+        heading = _("Assessment, %(course)s") % {"course": _course_heading(record.course)}
+        sections.append(Section(heading, tuple((label, text) for label, text in rows if text)))
+    return tuple(sections)
+
+
 def _letters(reader: Reader, client: Client) -> tuple[Section, ...]:
     letters = visible(reader, Letter.objects.filter(client=client).select_related("course"))
     if reader.membership is None:
@@ -520,6 +587,7 @@ def _document(reader: Reader, found: Client) -> RecordDocument:
         details=_details(found),
         referrals=_referrals(found),
         courses=tuple(_course_record(c, appointments.get(c.pk, [])) for c in courses),
+        assessments=_assessments(reader, found),
         notes=_notes(reader, found),
         people=_people(reader, found),
         episodes=_episodes(reader, found),

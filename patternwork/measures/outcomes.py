@@ -3,7 +3,9 @@
 Source: NHS Digital, *A guide to IAPT data and publications* v2.1, and NHS England's
 analytics SQL for the denominators; docs/outcomes.md gives the reasons for Patternwork's own
 choices, and worked examples. Scores are the valid totals of PHQ-9 and of the anxiety
-measure (GAD-7 by default) taken at attended contacts; higher totals mean more severe.
+measure (GAD-7 by default) taken at attended treatment sessions; higher totals mean more
+severe. Scores taken at an assessment are not treatment scores and are never paired: the
+caller (``measures.summary.score_points``) passes treatment-session scores only.
 
 Per course:
 - first score = the earliest by ``when`` (ties keep the order given); last score = the latest

@@ -21,13 +21,19 @@ GAD7 = "GAD-7"
 
 
 def score_points(course: Course) -> tuple[list[outcomes.ScorePoint], list[outcomes.ScorePoint]]:
-    """The valid PHQ-9 and GAD-7 scores of a course: complete, from attended contacts."""
+    """The valid PHQ-9 and GAD-7 scores of a course: complete, from attended treatment
+    sessions.
+
+    Scores taken at assessment are not treatment scores: they describe the person before
+    the course was offered, so they are charted but never paired for the outcome.
+    """
     rows = (
         Response.objects.filter(
             course=course,
             status=Response.Status.COMPLETE,
             instrument__in=[PHQ9, GAD7],
             appointment__status=Appointment.Status.ATTENDED,
+            appointment__kind=Appointment.Kind.TREATMENT,
         )
         .order_by("appointment__starts_at", "appointment_id", "id")
         .values_list("instrument", "appointment_id", "appointment__starts_at", "total")

@@ -59,8 +59,8 @@ from patternwork.measures.definitions import Comparator, Threshold
 from patternwork.measures.models import OutcomeSummary
 from patternwork.measures.outcomes import OutcomeConfig, Rate, ServiceRates
 from patternwork.measures.summary import GAD7, PHQ9
-from patternwork.treatment import plan
-from patternwork.treatment.models import Course
+from patternwork.treatment import plan, scheduling
+from patternwork.treatment.models import Course, WaitingEntry
 
 WITHIN_6_WEEKS = 42
 WITHIN_18_WEEKS = 126
@@ -139,6 +139,7 @@ class ServiceReport:
     at_caseness: Rate
     waits: Waits
     data_quality: DataQuality
+    waiting: Waits | None = None
 
     @property
     def finished(self) -> int:
@@ -282,6 +283,31 @@ def _waits(rows: QuerySet[OutcomeSummary], finished: Q) -> Waits:
     )
 
 
+def _waiting(practice: Practice, therapists: list[int] | None) -> Waits:
+    """Days waited so far by the clients on the waiting list today (offered DIT, no
+    start yet), in the same shape as the waits of finished courses. "Within" counts
+    those who have not yet passed the mark."""
+    entries = WaitingEntry.objects.filter(practice=practice, left_at__isnull=True)
+    if therapists is not None:
+        entries = entries.filter(course__therapist_id__in=therapists)
+    today = scheduling.today(practice)
+    by_day: dict[int, int] = {}
+    for referred_on, count in (
+        entries.values("referred_on").annotate(n=Count("pk")).values_list("referred_on", "n")
+    ):
+        days = plan.wait_so_far(referred_on, today).days
+        by_day[days] = by_day.get(days, 0) + count
+    histogram = sorted(by_day.items())
+    count = sum(courses for _, courses in histogram)
+    return Waits(
+        count=count,
+        total_days=sum(days * courses for days, courses in histogram),
+        median_days=_median(histogram, count),
+        within_6_weeks=Rate(sum(c for d, c in histogram if d <= WITHIN_6_WEEKS), count),
+        within_18_weeks=Rate(sum(c for d, c in histogram if d <= WITHIN_18_WEEKS), count),
+    )
+
+
 def _dated_wrongly(rows: QuerySet[OutcomeSummary]) -> tuple[DatedWrongly, ...]:
     listed = (
         rows.filter(DATED_WRONGLY)
@@ -389,6 +415,7 @@ def service_report(
         paired=Rate(paired, count),
         at_caseness=Rate(at_caseness, paired),
         waits=_waits(rows, finished),
+        waiting=_waiting(practice, therapists),
         data_quality=DataQuality(
             count=figures["dated_wrongly"],
             left_out_of_waits=figures["left_out_of_waits"],

@@ -292,3 +292,233 @@ class CalendarFeed(BaseModel):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.membership}"
+
+
+class Occasion(models.TextChoices):
+    """When readiness and goals are rated: at assessment, at each phase end, at the last
+    session (the Goal-Based Outcomes practice of rating at the start, along the way and at
+    the end)."""
+
+    ASSESSMENT = plan.Occasion.ASSESSMENT.value, _("Assessment")
+    END_INITIAL = plan.Occasion.END_INITIAL.value, _("End of the initial phase")
+    END_MIDDLE = plan.Occasion.END_MIDDLE.value, _("End of the middle phase")
+    ENDING = plan.Occasion.ENDING.value, _("Last session")
+
+
+class Assessment(BaseModel):
+    """The record of the assessment before a course: the client's difficulties in their
+    words, relationships in brief, a structured risk narrative with a safety plan (never a
+    risk score), suitability for DIT and the decision. Clinical text is encrypted."""
+
+    class Suitability(models.TextChoices):
+        SUITABLE = "suitable", _("Suitable for DIT")
+        UNSURE = "unsure", _("Unsure; discuss in supervision")
+        NOT_SUITABLE = "not_suitable", _("Not suitable for DIT")
+
+    class Decision(models.TextChoices):
+        OFFER_DIT = "offer_dit", _("Offer DIT")
+        OFFER_OTHER = "offer_other", _("Offer something else")
+        SIGNPOST = "signpost", _("Signpost elsewhere")
+
+    practice = models.ForeignKey(
+        "accounts.Practice", on_delete=models.PROTECT, related_name="assessments"
+    )
+    course = models.OneToOneField(Course, on_delete=models.PROTECT, related_name="assessment")
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    assessor = models.ForeignKey(
+        "accounts.Membership", on_delete=models.PROTECT, related_name="assessments"
+    )
+    presenting = EncryptedTextField(_("presenting difficulties, in the client's words"), blank=True)
+    # One person a line, "name: what the relationship is like"; copied into the
+    # relationship map when a course follows.
+    relationships = EncryptedTextField(_("relationships in brief"), blank=True)
+    risk_current = EncryptedTextField(_("current thoughts of harm"), blank=True)
+    risk_history = EncryptedTextField(_("history"), blank=True)
+    risk_protective = EncryptedTextField(_("protective factors"), blank=True)
+    safety_plan = EncryptedTextField(_("safety plan"), blank=True)
+    safety_contacts = EncryptedTextField(_("who to contact"), blank=True)
+    suitability = models.CharField(
+        _("suitability for DIT"), max_length=20, choices=Suitability.choices, blank=True
+    )
+    suitability_reasons = EncryptedTextField(_("reasons"), blank=True)
+    decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices, blank=True)
+    decision_note = EncryptedTextField(_("note on the decision"), blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    access_scope = Scope(
+        therapist="course__therapist_id", client="course__client", clinical=True, kind="assessment"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(suitability__in=["", "suitable", "unsure", "not_suitable"]),
+                name="assessment_suitability_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(decision__in=["", "offer_dit", "offer_other", "signpost"]),
+                name="assessment_decision_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Assessment of {self.course}"
+
+
+class Readiness(BaseModel):
+    """Two 0-10 rulers and the client's hopes, at one occasion of one course."""
+
+    practice = models.ForeignKey("accounts.Practice", on_delete=models.PROTECT, related_name="+")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="readiness")
+    occasion = models.CharField(max_length=20, choices=Occasion.choices)
+    importance = models.PositiveSmallIntegerField(_("How important is it for you to change this?"))
+    confidence = models.PositiveSmallIntegerField(_("How confident are you that you can?"))
+    hopes = EncryptedTextField(_("what the client hopes will be different"), blank=True)
+    recorded_by = models.ForeignKey(
+        "accounts.Membership", on_delete=models.PROTECT, related_name="+"
+    )
+
+    access_scope = Scope(
+        therapist="course__therapist_id", client="course__client", clinical=True, kind="readiness"
+    )
+
+    class Meta:
+        ordering = ["course", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "occasion"], name="one_readiness_per_occasion"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(importance__lte=10, confidence__lte=10),
+                name="readiness_rulers_0_to_10",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Readiness at {self.occasion}"
+
+
+class Goal(BaseModel):
+    """One of up to three goals in the client's words (Goal-Based Outcomes)."""
+
+    practice = models.ForeignKey("accounts.Practice", on_delete=models.PROTECT, related_name="+")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="goals")
+    position = models.PositiveSmallIntegerField()
+    text = EncryptedTextField(_("goal"))
+
+    access_scope = Scope(
+        therapist="course__therapist_id", client="course__client", clinical=True, kind="goals"
+    )
+
+    class Meta:
+        ordering = ["course", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["course", "position"], name="one_goal_per_position"),
+            models.CheckConstraint(
+                condition=models.Q(position__gte=1, position__lte=plan.MAX_GOALS),
+                name="goal_position_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Goal {self.position}"
+
+
+class GoalRating(BaseModel):
+    """How far the client feels they have moved towards a goal, 0-10, at one occasion."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="ratings")
+    occasion = models.CharField(max_length=20, choices=Occasion.choices)
+    score = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["goal", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["goal", "occasion"], name="one_rating_per_occasion"),
+            models.CheckConstraint(condition=models.Q(score__lte=10), name="goal_rating_0_to_10"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.goal} at {self.occasion}: {self.score}"
+
+
+class WaitingEntry(BaseModel):
+    """A client offered DIT who has no start yet. The list is in referral order, with a
+    priority the admin sets and gives a reason for."""
+
+    class Outcome(models.TextChoices):
+        STARTED = "started", _("Started")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    practice = models.ForeignKey(
+        "accounts.Practice", on_delete=models.PROTECT, related_name="waiting_entries"
+    )
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="waiting_entries")
+    referred_on = models.DateField(_("referred on"))
+    priority = models.BooleanField(_("priority"), default=False)
+    # The reason may say why the client cannot wait, which is clinical.
+    priority_reason = EncryptedTextField(_("reason for priority"), blank=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+
+    access_scope = Scope(
+        therapist="course__therapist_id", client="course__client", clinical=False, kind="waiting"
+    )
+
+    class Meta:
+        ordering = ["-priority", "referred_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course"],
+                condition=models.Q(left_at__isnull=True),
+                name="one_open_waiting_entry_per_course",
+            ),
+        ]
+        indexes = [models.Index(fields=["practice", "left_at"], name="waiting_open")]
+
+    def __str__(self) -> str:
+        return f"Waiting since {self.referred_on}"
+
+
+class Offer(BaseModel):
+    """A start offered to a waiting client: the first session's time and the therapist.
+    Unanswered by `respond_by`, it lapses (plan.offers)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for an answer")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        LAPSED = "lapsed", _("Lapsed")
+
+    practice = models.ForeignKey("accounts.Practice", on_delete=models.PROTECT, related_name="+")
+    entry = models.ForeignKey(WaitingEntry, on_delete=models.PROTECT, related_name="offers")
+    therapist = models.ForeignKey(
+        "accounts.Membership", on_delete=models.PROTECT, related_name="offers"
+    )
+    starts_at = models.DateTimeField(_("first session"))
+    respond_by = models.DateTimeField(_("answer by"))
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    made_by = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+")
+
+    access_scope = Scope(
+        therapist="entry__course__therapist_id",
+        client="entry__course__client",
+        clinical=False,
+        kind="offer",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry"], condition=models.Q(status="open"), name="one_open_offer"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Offer of {self.starts_at:%Y-%m-%d %H:%M} UTC ({self.status})"

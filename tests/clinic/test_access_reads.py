@@ -12,6 +12,9 @@ from tests import objects, routes
 # journal), and those that show none. Every object page reached by GET is in one of them.
 CLINICAL = {
     "clinic:appointment-detail",
+    "clinic:assessment-record",
+    "clinic:decision-letter",
+    "clinic:decision-letter-pdf",
     "clinic:course-detail",
     "clinic:course-summary-pdf",
     "clinic:episode-detail",
@@ -39,6 +42,7 @@ NOT_CLINICAL = {
     "clinic:course-plan",
     "clinic:course-start",
     "clinic:course-record-past",
+    "clinic:waiting-offer",
 }
 
 

@@ -191,6 +191,10 @@ def test_csv_has_one_row_per_measure_and_is_audited(client, login, admin, therap
         "wait_median_days",
         "within_6_weeks",
         "within_18_weeks",
+        "waiting_now",
+        "waiting_median_days",
+        "waiting_within_6_weeks",
+        "waiting_within_18_weeks",
         "date_problems",
         "waits_left_out_for_dates",
     ]
@@ -282,7 +286,7 @@ def test_page_query_count_does_not_grow_with_courses(
         build_course(therapist, Spec(RECOVERED))
     login(admin)
 
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.get(URL)
 
     assert response.context["report"].finished == size
@@ -295,8 +299,9 @@ def test_empty_practice_shows_no_data(client, login, admin):
 
     html = response.content.decode()
     assert response.context["report"].finished == 0
-    # 13 figures in the tables, and each of the 10 rates twice in the chart (text and desc).
-    assert html.count("no data") == 13 + 2 * 10
+    # 16 figures in the tables (3 of them the waiting list's), and each of the 12 rates
+    # twice in the chart (text and desc).
+    assert html.count("no data") == 16 + 2 * 12
 
 
 def dated_before_referral(member):
@@ -371,7 +376,7 @@ def test_page_query_count_does_not_grow_with_courses_dated_wrongly(
         dated_before_referral(therapist)
     login(admin)
 
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         response = client.get(URL)
 
     assert len(response.context["dated_wrongly"]) == size

@@ -303,7 +303,7 @@ def test_risk_answer_at_a_session_later_marked_missed_stays_in_the_table(therapi
     assert [len(p.points) for p in measures.chart.panels] == [1, 1, 0]
 
 
-def test_scores_at_assessment_sit_before_session_one_as_the_outcome_does(therapist):
+def test_scores_at_assessment_are_charted_before_session_one_but_never_paired(therapist):
     client = ClientFactory(practice=therapist.practice, therapist=therapist)
     course = CourseFactory(client=client)
     assessment = treatment.record_past_session(
@@ -345,7 +345,9 @@ def test_scores_at_assessment_sit_before_session_one_as_the_outcome_does(therapi
         "session 2; no WSAS scores; risk answer at assessment. "
     )
     assert measures.sentence == (
-        "Recovered; reliable improvement on PHQ-9 (20 to 6) and GAD-7 (13 to 4)." + NOT_FINISHED
+        # The outcome pairs treatment sessions only: session 1 (7, 5) with session 2 (6, 4).
+        "Below caseness at start; no reliable change on PHQ-9 (7 to 6) and GAD-7 (5 to 4)."
+        + NOT_FINISHED
     )
 
 

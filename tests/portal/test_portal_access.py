@@ -26,6 +26,8 @@ from tests.factories import (
     AppointmentFactory,
     ClientFactory,
     CourseFactory,
+    DecisionLetterFactory,
+    OfferFactory,
     PortalClientFactory,
     UserFactory,
 )
@@ -504,6 +506,12 @@ def test_verify_page_sends_a_client_without_an_app_on(client, jo):
 
 def _client_url(name, jo):
     """The page's URL; one about an object names one of jo's (or a made-up id elsewhere)."""
+    if CLIENT_OBJECT_ROUTES.get(name) == "decision_letter":
+        course = jo.courses.first() or CourseFactory(client=jo, state="assessment")
+        return reverse(name, args=[DecisionLetterFactory(course=course).public_id])
+    if CLIENT_OBJECT_ROUTES.get(name) == "offer":
+        course = jo.courses.first() or CourseFactory(client=jo, state="assessment")
+        return reverse(name, args=[OfferFactory(entry__course=course).public_id])
     if name in CLIENT_OBJECT_ROUTES:
         course = jo.courses.first() or CourseFactory(client=jo, state="active")
         appointment = AppointmentFactory(course=course, starts_at=NOW + dt.timedelta(hours=3))

@@ -11,6 +11,8 @@ ROUTES = {
     "portal:reminders": CLIENT,
     "portal:questionnaire": CLIENT,
     "portal:questionnaire-done": CLIENT,
+    "portal:offer": CLIENT,
+    "portal:decision-letter-pdf": CLIENT,
     # The client's clinicians and admins (the client selector's scope).
     "clinic:client-portal-invite": CASELOAD,
     "clinic:client-portal-revoke": CASELOAD,
@@ -26,4 +28,6 @@ POST_ONLY = {"portal:logout", "clinic:client-portal-invite", "clinic:client-port
 CLIENT_OBJECT_ROUTES = {
     "portal:questionnaire": "appointment",
     "portal:questionnaire-done": "appointment",
+    "portal:offer": "offer",
+    "portal:decision-letter-pdf": "decision_letter",
 }

@@ -2,6 +2,7 @@
 
 from patternwork.clinic.urls import (
     api_tokens,
+    assessment,
     auth,
     calendar,
     clients,
@@ -28,6 +29,7 @@ urlpatterns = [
     *clients.urlpatterns,
     *referrals.urlpatterns,
     *courses.urlpatterns,
+    *assessment.urlpatterns,
     *calendar.urlpatterns,
     *measures.urlpatterns,
     *formulation.urlpatterns,

@@ -25,7 +25,7 @@ from patternwork.formulation import journal_selectors
 from patternwork.measures import flag_selectors
 from patternwork.measures.selectors import course_measures, due_at_ending
 from patternwork.reports import caseload as caseloads
-from patternwork.treatment import scheduling, selectors, services
+from patternwork.treatment import scheduling, selectors, services, waiting_selectors
 from patternwork.treatment.services.courses import PlanValues
 
 Role = Membership.Role
@@ -61,6 +61,9 @@ def course_detail(request, public_id):
             "notes_visible": clinical,
             "measures": course_measures(course) if clinical else None,
             "journal": journal_selectors.course_journal(request.membership, course),
+            "goals": waiting_selectors.goal_lines(course) if clinical else (),
+            "readiness": waiting_selectors.readiness_of(course) if clinical else (),
+            "waiting": waiting_selectors.open_entry(course),
         },
     )
 

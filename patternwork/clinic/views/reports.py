@@ -60,6 +60,36 @@ def _mean(code: str, label: str, mean: Mean) -> Figure:
     return Figure(code, label, mean.total, mean.count, mean.value, "mean")
 
 
+def _waiting(waiting) -> list[tuple[str, list[Figure]]]:
+    if waiting is None:
+        return []
+    return [
+        (
+            _("The waiting list today (offered DIT, no start yet)"),
+            [
+                Figure("waiting_now", _("Clients waiting"), waiting.count),
+                Figure(
+                    "waiting_median_days",
+                    _("Median wait so far (days)"),
+                    denominator=waiting.count,
+                    value=waiting.median_days,
+                    kind="days",
+                ),
+                _rate(
+                    "waiting_within_6_weeks",
+                    _("Waiting 6 weeks (42 days) or less"),
+                    waiting.within_6_weeks,
+                ),
+                _rate(
+                    "waiting_within_18_weeks",
+                    _("Waiting 18 weeks (126 days) or less"),
+                    waiting.within_18_weeks,
+                ),
+            ],
+        )
+    ]
+
+
 def figures(report: ServiceReport) -> list[tuple[str, list[Figure]]]:
     """The report's figures by section, in the order the page and the CSV show them."""
     rates, waits, quality = report.outcomes, report.waits, report.data_quality
@@ -128,6 +158,7 @@ def figures(report: ServiceReport) -> list[tuple[str, list[Figure]]]:
                 ),
             ],
         ),
+        *_waiting(report.waiting),
         (
             _("Data quality"),
             [

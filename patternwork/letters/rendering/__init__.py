@@ -181,10 +181,11 @@ def letter_story(document: LetterDocument) -> list:
     return story
 
 
-def letter_pdf(document: LetterDocument) -> bytes:
+def letter_pdf(document: LetterDocument, *, title: str | None = None) -> bytes:
+    """The letter as a PDF; `title` names other letters laid out the same way."""
     return _build(
         letter_story(document),
-        title=_("Goodbye letter"),
+        title=title or _("Goodbye letter"),
         author=document.therapist_name,
         footer=_("Private and confidential"),
     )

@@ -1,6 +1,6 @@
 """The client portal's URLs, one module per area, and the public self-referral form."""
 
-from patternwork.portal.urls import client, journal, letters, referrals
+from patternwork.portal.urls import client, journal, letters, offers, referrals
 
 app_name = "portal"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     *client.urlpatterns,
     *journal.urlpatterns,
     *letters.urlpatterns,
+    *offers.urlpatterns,
 ]

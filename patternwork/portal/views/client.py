@@ -33,6 +33,7 @@ from patternwork.measures import services as measure_services
 from patternwork.portal.decorators import client_for, client_view
 from patternwork.portal.forms.client import LoginForm, QuestionnaireForm, SetPasswordForm, TokenForm
 from patternwork.treatment import selectors as treatment_selectors
+from patternwork.treatment import waiting_selectors
 from patternwork.treatment.calendar.events import (
     client_calendar_filename,
     render_client_calendar,
@@ -243,6 +244,10 @@ def home(request):
         "practice": client.practice,
         "appointments": list(treatment_selectors.upcoming_appointments(client, now)),
         "sheet": questionnaires.next_sheet(client, now),
+        "offer": waiting_selectors.client_open_offer(client, now),
+        "decision_letters": list(
+            client.decision_letters.filter(state="shared").order_by("-shared_at")
+        ),
         # The guard lets a client with an app through only once verified with it.
         "has_second_factor": request.user.is_verified(),
     }

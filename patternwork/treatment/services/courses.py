@@ -15,7 +15,7 @@ from patternwork.core.concurrency import StaleEdit
 from patternwork.treatment import plan, scheduling
 from patternwork.treatment.appointment_changes import appointments_changed
 from patternwork.treatment.course_changes import course_changed
-from patternwork.treatment.models import Appointment, Course
+from patternwork.treatment.models import Appointment, Course, WaitingEntry
 
 COURSE_ENDED = "This course has ended; nothing more can be scheduled in it."
 ALREADY_STARTED = "This course has already started. Change its plan instead."
@@ -121,6 +121,10 @@ def start_course(*, course: Course, values: PlanValues, actor: Membership) -> Co
         course.save()
         course_changed(course)
         appointments_changed(course)
+        # A started course's client no longer waits, however the start was reached.
+        left_list = course.waiting_entries.filter(left_at__isnull=True).update(
+            left_at=timezone.now(), outcome=WaitingEntry.Outcome.STARTED
+        )
         record(
             action="course.start",
             actor=actor.user,
@@ -134,6 +138,7 @@ def start_course(*, course: Course, values: PlanValues, actor: Membership) -> Co
                 "session_minutes": [None, course.session_minutes],
                 "start": [None, f"{course.start_date} {course.start_time:%H:%M}"],
                 "appointments_booked": len(slots),
+                "left_waiting_list": bool(left_list),
             },
         )
     return course

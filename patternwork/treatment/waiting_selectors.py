@@ -1,0 +1,108 @@
+"""Reads of the assessment record, goals, readiness and the waiting list, scoped to the
+member asking. The waiting list is built in a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import OuterRef, Subquery
+
+from patternwork.accounts.access import visible
+from patternwork.accounts.models import Membership
+from patternwork.treatment import plan
+from patternwork.treatment.models import (
+    Assessment,
+    Course,
+    Goal,
+    Occasion,
+    Offer,
+    Readiness,
+    WaitingEntry,
+)
+
+
+@dataclass(frozen=True)
+class WaitingRow:
+    entry: WaitingEntry
+    wait: plan.Wait
+    offer_starts_at: object
+    offer_respond_by: object
+
+
+def waiting_list(membership: Membership, today: date) -> list[WaitingRow]:
+    """The practice's waiting clients in the member's scope: priority first, then by
+    referral date, each with its wait so far and any open offer. Two queries."""
+    open_offers = Offer.objects.filter(entry=OuterRef("pk"), status=Offer.Status.OPEN)
+    entries = (
+        visible(membership, WaitingEntry)
+        .filter(left_at__isnull=True)
+        .select_related("course__client", "course__therapist__user")
+        .annotate(
+            offer_starts_at=Subquery(open_offers.values("starts_at")[:1]),
+            offer_respond_by=Subquery(open_offers.values("respond_by")[:1]),
+        )
+        .order_by("-priority", "referred_on", "id")
+    )
+    return [
+        WaitingRow(
+            entry=entry,
+            wait=plan.wait_so_far(entry.referred_on, today),
+            offer_starts_at=entry.offer_starts_at,
+            offer_respond_by=entry.offer_respond_by,
+        )
+        for entry in entries
+    ]
+
+
+def open_entry(course: Course) -> WaitingEntry | None:
+    return course.waiting_entries.filter(left_at__isnull=True).first()
+
+
+def open_offer(entry: WaitingEntry | None) -> Offer | None:
+    if entry is None:
+        return None
+    return entry.offers.filter(status=Offer.Status.OPEN).select_related("therapist__user").first()
+
+
+def assessment_of(course: Course) -> Assessment | None:
+    return Assessment.objects.filter(course=course).first()
+
+
+@dataclass(frozen=True)
+class GoalLine:
+    goal: Goal
+    scores: tuple[tuple[str, int | None], ...]  # (occasion label, score) in occasion order
+
+
+def goal_lines(course: Course) -> list[GoalLine]:
+    """Each goal with its ratings in occasion order (None where not rated), for the
+    course page's table and chart. Two queries."""
+    lines = []
+    for goal in Goal.objects.filter(course=course).prefetch_related("ratings"):
+        by_occasion = {rating.occasion: rating.score for rating in goal.ratings.all()}
+        lines.append(
+            GoalLine(
+                goal=goal,
+                scores=tuple(
+                    (str(label), by_occasion.get(value)) for value, label in Occasion.choices
+                ),
+            )
+        )
+    return lines
+
+
+def readiness_of(course: Course) -> list[Readiness]:
+    order = {value: index for index, value in enumerate(Occasion.values)}
+    return sorted(Readiness.objects.filter(course=course), key=lambda r: order[r.occasion])
+
+
+def client_open_offer(client, now) -> Offer | None:
+    """The client's own offer still open for an answer, for their portal home page."""
+    return (
+        Offer.objects.filter(
+            entry__course__client=client, status=Offer.Status.OPEN, respond_by__gt=now
+        )
+        .select_related("therapist__user")
+        .first()
+    )
