@@ -9,7 +9,8 @@ class MessagingConfig(AppConfig):
     def ready(self) -> None:
         from patternwork.core.outbox import on_queue
         from patternwork.formulation.journal_events import on_entry_shared
-        from patternwork.messaging import notes, reminders, services
+        from patternwork.messaging import notes, offers, reminders, services
+        from patternwork.treatment import signals as treatment_signals
         from patternwork.treatment.appointment_changes import on_appointments_changed
 
         # Booking, moving and cancelling re-time or withdraw the reminders in the same
@@ -19,3 +20,6 @@ class MessagingConfig(AppConfig):
         on_entry_shared(notes.queue_journal_shared)
         # Apps below messaging (invitations) ask for messages through core.outbox.
         on_queue(services.queue_message)
+        # An offer of a start to a waiting client, and its lapse, email the client.
+        treatment_signals.offer_made.connect(offers.on_offer_made, dispatch_uid="offer_made")
+        treatment_signals.offer_lapsed.connect(offers.on_offer_lapsed, dispatch_uid="offer_lapsed")

@@ -178,6 +178,44 @@ def _questionnaires_open(message: Message) -> Draft | None:
     )
 
 
+def _offer_draft(message: Message, *, still_open: bool) -> Draft | None:
+    from django.urls import reverse
+
+    from patternwork.messaging import offers
+    from patternwork.treatment.models import Offer
+
+    offer = offers.offer_for(message)
+    if offer is None:
+        return None
+    client = offer.entry.course.client
+    if still_open and (offer.status != Offer.Status.OPEN or offer.respond_by <= timezone.now()):
+        return None  # answered or lapsed before the email went
+    if not client.email or not client.contact_by_email:
+        return None
+    link = "/portal/"
+    if client.user_id is not None:
+        link = reverse("portal:offer", args=[offer.public_id])
+    return Draft(
+        to=client.email,
+        context={
+            "practice": offer.practice.name,
+            "practice_phone": offer.practice.phone,
+            "respond_by": _local(offer.respond_by, offer.practice),
+            "link": absolute_url(link),
+        },
+    )
+
+
+@register("offer_made", "Offer of a start (to a waiting client)")
+def _offer_made(message: Message) -> Draft | None:
+    return _offer_draft(message, still_open=True)
+
+
+@register("offer_lapsed", "Offer lapsed (to the client)")
+def _offer_lapsed(message: Message) -> Draft | None:
+    return _offer_draft(message, still_open=False)
+
+
 STAFF_INVITATION = "staff_invitation"
 CLIENT_INVITATION = "client_invitation"
 

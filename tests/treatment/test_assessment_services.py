@@ -214,14 +214,19 @@ def test_an_offer_is_made_announced_after_commit_and_started_on_acceptance(
     entry, therapist, django_capture_on_commit_callbacks
 ):
     heard = []
-    signals.offer_made.connect(lambda **kw: heard.append(kw["offer_public_id"]), weak=False)
+
+    def listen(**kwargs):
+        heard.append(kwargs["offer_public_id"])
+
+    signals.offer_made.connect(listen)
     try:
         with django_capture_on_commit_callbacks(execute=True):
             offer = waiting.make_offer(
                 entry=entry, therapist=therapist, starts_at=LATER, actor=therapist
             )
     finally:
-        signals.offer_made.receivers.clear()
+        # Only this test's listener: the messaging app's stays connected.
+        signals.offer_made.disconnect(listen)
 
     answered = waiting.answer_offer(
         offer=offer, accept=True, user=entry.course.client.user, role="client"
