@@ -117,4 +117,5 @@ def test_the_range_in_weeks_holds_the_middle_half_in_days(days):
     # At least a quarter of the waits lie at or below each end, as nearest rank promises.
     assert sum(d <= estimate.lower_days for d in ordered) * 4 >= len(ordered)
     assert sum(d <= estimate.upper_days for d in ordered) * 4 >= 3 * len(ordered)
-    assert estimate.lower_days in ordered and estimate.upper_days in ordered
+    assert estimate.lower_days in ordered
+    assert estimate.upper_days in ordered
