@@ -3,6 +3,7 @@ import zoneinfo
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -96,12 +97,14 @@ class Practice(BaseModel):
         _("about the practice, for the public page"),
         blank=True,
         max_length=2000,
+        validators=[MaxLengthValidator(2000)],
         help_text=_("A few sentences for people looking for a therapist. Shown to anyone."),
     )
     fees = models.TextField(
         _("fees, for the public page"),
         blank=True,
         max_length=1000,
+        validators=[MaxLengthValidator(1000)],
         help_text=_("Leave empty to show no fees, for example where therapy is free."),
     )
     is_demo = models.BooleanField(default=False, editable=False)
@@ -165,6 +168,7 @@ class Membership(BaseModel):
         _("a short text about you"),
         max_length=1000,
         blank=True,
+        validators=[MaxLengthValidator(1000)],
         help_text=_("A few sentences in your own words. Anyone can read it: no client details."),
     )
 
