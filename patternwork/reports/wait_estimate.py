@@ -16,7 +16,8 @@ The rule:
   is a wait someone actually had.
 - Shown in whole weeks, the lower end rounded down and the upper end rounded up, so the
   range in weeks always holds the middle half of the waits in days and never claims a
-  precision the data does not have.
+  precision the data does not have. The upper end is at least 1 week, so first
+  sessions on the day of referral read "up to 1 week", not "0 weeks".
 
 Worked example: waits of 10, 14, 20, 30 and 45 days (5 waits). The 25th percentile is
 the wait at rank ceil(0.25 x 5) = 2, 14 days; the 75th the wait at rank
@@ -56,7 +57,8 @@ class WaitEstimate:
     def upper_weeks(self) -> int | None:
         if self.upper_days is None:
             return None
-        return -(-self.upper_days // DAYS_PER_WEEK)
+        # At least one week: "0 weeks" would read as no wait at all.
+        return max(1, -(-self.upper_days // DAYS_PER_WEEK))
 
     @property
     def exact(self) -> bool:

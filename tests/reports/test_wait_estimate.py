@@ -50,6 +50,8 @@ def test_the_minimum_is_five_waits():
         (one_each(0, 7, 14, 21, 28, 35), 7, 28, (1, 4)),
         # Every wait alike: the range collapses onto exactly 3 weeks.
         ([(21, 9)], 21, 21, (3, 3)),
+        # Seen on the day of referral: the upper end is still 1 week, never 0.
+        ([(0, 5)], 0, 0, (0, 1)),
         # Seen within the first week: "0 to 1 weeks".
         (one_each(0, 1, 2, 3, 6), 1, 3, (0, 1)),
         # A long tail does not move the middle half.
@@ -114,6 +116,7 @@ def test_the_range_in_weeks_holds_the_middle_half_in_days(days):
 
     assert estimate.lower_weeks * 7 <= estimate.lower_days <= estimate.upper_days
     assert estimate.upper_days <= estimate.upper_weeks * 7
+    assert estimate.upper_weeks >= 1
     # At least a quarter of the waits lie at or below each end, as nearest rank promises.
     assert sum(d <= estimate.lower_days for d in ordered) * 4 >= len(ordered)
     assert sum(d <= estimate.upper_days for d in ordered) * 4 >= 3 * len(ordered)
