@@ -45,7 +45,12 @@ run: install
 	$(PY) manage.py check --database default --fail-level ERROR
 	$(PY) manage.py seed_demo
 	@echo "Serving Patternwork on http://$(HOST):$(PORT)/ (Ctrl-C to stop); emailed links start with $$PATTERNWORK_BASE_URL"
-	exec $(VENV)/bin/gunicorn patternwork.wsgi:application --bind $(HOST):$(PORT) \
+	@# The background worker (reminders and other messages, printed to this console by the
+	@# console email backend) runs beside gunicorn and stops with it: the trap ends it when
+	@# gunicorn exits, however it exits. gunicorn is not exec'd, so the shell stays to run it.
+	@$(PY) manage.py run_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	$(VENV)/bin/gunicorn patternwork.wsgi:application --bind $(HOST):$(PORT) \
 		--workers $(WORKERS) --access-logfile - --error-logfile -
 
 # Production-like environment for `check --deploy`: throwaway values, never used to serve.

@@ -175,6 +175,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
     "patternwork.core",
     "patternwork.accounts",
     "patternwork.audit",
@@ -185,6 +187,7 @@ INSTALLED_APPS = [
     "patternwork.letters",
     "patternwork.reports",
     "patternwork.interop",
+    "patternwork.messaging",
     "patternwork.clinic",
     "patternwork.portal",
     "patternwork.api",
@@ -320,6 +323,10 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Patternwork <no-reply@localhost>")
+
+# Background work (the message outbox): Django's task framework with the database-backed
+# queue, run by `manage.py run_worker` (`make run` starts one beside the web server).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 # Every emailed link (invitations, password resets) starts with this, never with the
 # request's Host header, which a client can forge to poison a reset link.
 PATTERNWORK_BASE_URL = env_base_url("PATTERNWORK_BASE_URL", allowed_hosts=ALLOWED_HOSTS)

@@ -3,7 +3,7 @@ import zoneinfo
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -106,6 +106,18 @@ class Practice(BaseModel):
         max_length=1000,
         validators=[MaxLengthValidator(1000)],
         help_text=_("Leave empty to show no fees, for example where therapy is free."),
+    )
+    send_appointment_reminders = models.BooleanField(
+        _("email clients a reminder before each appointment"), default=True
+    )
+    reminder_lead_hours = models.PositiveSmallIntegerField(
+        _("hours before the appointment"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(7 * 24)],
+        help_text=_(
+            "Whole days keep the wall-clock time: 24 hours before 10:00 is 10:00 the day "
+            "before, also when the clocks change."
+        ),
     )
     is_demo = models.BooleanField(default=False, editable=False)
     next_client_number = models.PositiveIntegerField(default=1, editable=False)

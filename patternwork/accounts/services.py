@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +20,7 @@ from patternwork.accounts.models import ClosureDay, Membership, Practice, User, 
 from patternwork.accounts.practice_setup import practice_created
 from patternwork.accounts.selectors import therapists_of_practice
 from patternwork.audit.services import diff, record
+from patternwork.core import outbox
 from patternwork.core.links import absolute_url
 
 ALREADY_MEMBER = "This person is already a member of the practice."
@@ -41,7 +41,11 @@ PRACTICE_FIELDS = (
     "taking_referrals",
     "public_description",
     "fees",
+    "send_appointment_reminders",
+    "reminder_lead_hours",
 )
+# Changing these re-times the queued reminders (messaging.services.update_practice_settings).
+REMINDER_FIELDS = ("send_appointment_reminders", "reminder_lead_hours", "time_zone")
 # The clinician's public profile: what the practice's public page shows about them.
 PROFILE_FIELDS = (
     "accepts_referrals",
@@ -126,22 +130,28 @@ def invite_staff(
             changes={"role": [None, role]},
         )
         if not user.has_usable_password():
-            link = invitation_url(user)
-            transaction.on_commit(lambda: _send_invitation(user, practice, link))
+            # Through the outbox: queued with the invitation, sent once it commits, retried
+            # if the mail server is down, and listed in the practice's message log.
+            outbox.queue(
+                kind="staff_invitation",
+                about=membership,
+                key=f"staff_invitation:{membership.public_id}:{timezone.now():%Y%m%dT%H%M%S.%f}",
+                recipient_role=role,
+                recipient_user=user,
+                soon=True,
+            )
     return membership
 
 
-def _send_invitation(user: User, practice: Practice, link: str) -> None:
+def invitation_email(user: User, practice: Practice) -> tuple[str, str]:
+    """The staff invitation's subject and body, with a fresh link (made when it is sent)."""
     hours = int(settings.STAFF_INVITATION_TIMEOUT.total_seconds() // 3600)
-    send_mail(
-        subject=f"You have been invited to {practice.name} on Patternwork",
-        message=(
-            f"Hello {user.full_name},\n\n{practice.name} has invited you to Patternwork.\n"
-            f"Set your password within {hours} hours at:\n\n{link}\n\n"
-            "You will then set up two-factor authentication with an authenticator app.\n"
-        ),
-        from_email=None,
-        recipient_list=[user.email],
+    link = invitation_url(user)
+    return (
+        f"You have been invited to {practice.name} on Patternwork",
+        f"Hello {user.full_name},\n\n{practice.name} has invited you to Patternwork.\n"
+        f"Set your password within {hours} hours at:\n\n{link}\n\n"
+        "You will then set up two-factor authentication with an authenticator app.\n",
     )
 
 

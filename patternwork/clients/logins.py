@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +27,7 @@ from patternwork.accounts import login
 from patternwork.accounts.models import Membership, Practice, User, normalise_email
 from patternwork.audit.services import record
 from patternwork.clients.models import Client
+from patternwork.core import outbox
 from patternwork.core.links import absolute_url
 
 CLIENT_INVITATION_TIMEOUT = timedelta(hours=72)
@@ -179,13 +179,29 @@ def invite_client(*, client: Client, by: Membership) -> Client:
             obj=client,
             changes={"invited_again": again},
         )
-        link = invitation_url(client)
-        transaction.on_commit(lambda: _send_invitation(client, by, link))
+        # Through the outbox: sent once this commits, retried if the mail server is down,
+        # withdrawn if the client is invited again before it goes (its link would be dead).
+        outbox.queue(
+            kind="client_invitation",
+            about=by,
+            key=invitation_key(client),
+            recipient_role="client",
+            recipient_client=client,
+            soon=True,
+        )
     return client
 
 
-def _send_invitation(client: Client, by: Membership, link: str) -> None:
+def invitation_key(client: Client) -> str:
+    """The outbox key of the client's current invitation: one message per invitation."""
+    invited = client.portal_invited_at.isoformat() if client.portal_invited_at else ""
+    return f"client_invitation:{client.public_id}:{invited}"
+
+
+def invitation_email(client: Client, by: Membership) -> tuple[str, str, str]:
+    """The portal invitation's subject, body and address, with its link made now (at send)."""
     practice = client.practice
+    link = invitation_url(client)
     hours = int(CLIENT_INVITATION_TIMEOUT.total_seconds() // 3600)
     names = {"name": client.display_name, "practice": practice.name, "who": by.user.full_name}
     body = [
@@ -216,11 +232,10 @@ def _send_invitation(client: Client, by: Membership, link: str) -> None:
         ),
         practice.crisis_information,
     ]
-    send_mail(
-        subject=_("Your client portal at %(practice)s") % names,
-        message="\n".join(body) + "\n",
-        from_email=None,
-        recipient_list=[normalise_email(client.email)],
+    return (
+        _("Your client portal at %(practice)s") % names,
+        "\n".join(body) + "\n",
+        normalise_email(client.email),
     )
 
 

@@ -44,6 +44,10 @@ class Client(BaseModel):
     contact_by_sms = models.BooleanField(_("may be sent text messages"), default=False)
     contact_by_letter = models.BooleanField(_("may be sent letters"), default=False)
     voicemail_ok = models.BooleanField(_("messages may be left on voicemail"), default=False)
+    # The client's own choice on the portal; the practice's setting can also switch reminders off.
+    appointment_reminders = models.BooleanField(
+        _("email me a reminder before each appointment"), default=True
+    )
     consent_contact_at = models.DateTimeField(null=True, blank=True, editable=False)
     share_with_referrer = models.BooleanField(
         _("consents to the course summary being sent to the referrer"), default=False

@@ -324,3 +324,28 @@ def set_therapist(*, client: Client, therapist: Membership) -> Membership | None
     client.version += 1
     client.save(update_fields=["therapist", "version", "updated_at"])
     return old
+
+
+def set_appointment_reminders(*, client: Client, enabled: bool, by) -> bool:
+    """Switch the client's appointment reminders on or off (the client's own choice on the
+    portal); audit it as `client.reminders`. Returns whether anything changed.
+
+    Called by `messaging.services.set_reminder_preference`, which queues or withdraws the
+    reminders in the same transaction.
+    """
+    with transaction.atomic():
+        stored = Client.objects.select_for_update().get(pk=client.pk)
+        if stored.appointment_reminders == enabled:
+            return False
+        stored.appointment_reminders = enabled
+        stored.save(update_fields=["appointment_reminders", "updated_at"])
+        record(
+            action="client.reminders",
+            actor=by,
+            actor_role="client",
+            practice=stored.practice,
+            obj=stored,
+            changes={"appointment_reminders": [not enabled, enabled]},
+        )
+    client.appointment_reminders = enabled
+    return True

@@ -99,6 +99,9 @@ def seed() -> list[DemoLogin]:
                 email="hello@riverside.example",
                 public_description=DEMO_DESCRIPTION,
                 fees=DEMO_FEES,
+                # Two days ahead, so that a fresh `make run` prints the reminders for
+                # tomorrow's appointments at once, whatever the time of day.
+                reminder_lead_hours=48,
             )
             practice.refresh_from_db()
         members = {staff.email: _member(practice, staff) for staff in DEMO_STAFF}

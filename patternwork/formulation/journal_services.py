@@ -30,6 +30,7 @@ from patternwork.audit.services import MASKED, record
 from patternwork.clients.models import Client
 from patternwork.core.concurrency import StaleEdit
 from patternwork.formulation import journal
+from patternwork.formulation.journal_events import entry_shared
 from patternwork.formulation.journal_selectors import CLIENT_ROLE, agreed_pattern, answers_of
 from patternwork.formulation.models import Episode, JournalEntry, Person
 from patternwork.formulation.services import COURSE_ENDED, _phase, _set_other
@@ -187,6 +188,7 @@ def share_entry(*, entry: JournalEntry, user: User) -> JournalEntry:
         stored.shared_at = timezone.now()
         stored.save(update_fields=["shared_at", "updated_at"])
         _audit_client(user, stored, "journal.share", {"shared": [False, True]})
+        entry_shared(stored)
     return stored
 
 

@@ -223,7 +223,13 @@ def test_invite_staff_adds_the_member_audits_and_emails_the_link_after_commit(
         Role.THERAPIST,
         True,
     )
-    assert written.inside == {"accounts_user", "accounts_membership", "audit_auditevent"}
+    # The invitation email is queued in the outbox with the membership, and sent on commit.
+    assert written.inside == {
+        "accounts_user",
+        "accounts_membership",
+        "audit_auditevent",
+        "messaging_message",
+    }
     assert written.outside == set()
     invite = event("staff.invite")
     assert who(invite) == (

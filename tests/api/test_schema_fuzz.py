@@ -8,7 +8,9 @@ content type and body).
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis.stateful import run_state_machine_as_test
 from schemathesis.checks import not_a_server_error
@@ -39,7 +41,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def fuzz_token(settings, therapist, frozen_now, default_categories):
+def fuzz_token(settings, therapist, frozen, default_categories):
     """A read-write token of a therapist with a started course, and a high rate limit."""
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
@@ -56,7 +58,19 @@ def fuzz_token(settings, therapist, frozen_now, default_categories):
 
 
 @pytest.fixture
-def api_schema(fuzz_token):
+def connection_kept():
+    # Django closes the database connection when a request ends; the test client turns
+    # that off for its requests, but schemathesis calls the WSGI application itself, and
+    # on PostgreSQL the closed connection would end the test's own transaction.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_schema(fuzz_token, connection_kept):
     return schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
 
 

@@ -69,7 +69,7 @@ def test_invite_client_stamps_the_invitation_audits_and_emails_the_link_after_co
 
     assert invited.portal_invited_at == NOW
     assert stored(robin).portal_invited_at == NOW
-    assert written.inside == {"clients_client", "audit_auditevent"}
+    assert written.inside == {"clients_client", "audit_auditevent", "messaging_message"}
     assert written.outside == set()
     event = AuditEvent.objects.get()
     assert (

@@ -11,6 +11,8 @@ SETTINGS = {
     "crisis_information": "Call 999 in an emergency.",
     "public_description": "We offer DIT to adults.",
     "fees": "£70 a session.",
+    "send_appointment_reminders": "on",
+    "reminder_lead_hours": "24",
 }
 
 

@@ -273,6 +273,8 @@ def test_practice_settings_save_and_audit_changed_fields(client, login, admin):
         "time_zone": "Europe/London",
         "crisis_information": practice.crisis_information,
         "taking_referrals": "on",
+        "send_appointment_reminders": "on",
+        "reminder_lead_hours": "24",
     }
 
     response = client.post(reverse("clinic:practice-settings"), data)

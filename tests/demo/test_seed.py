@@ -6,6 +6,7 @@ from django.core.management import CommandError
 from patternwork.accounts.models import Membership, Practice, User
 from patternwork.accounts.totp import confirmed_device, current_code
 from patternwork.demo import seed
+from patternwork.demo.course_data import STORIES
 from patternwork.formulation.models import Episode, IpafVersion, Person
 from patternwork.formulation.selectors import pattern_view
 from patternwork.measures import outcomes
@@ -95,3 +96,24 @@ def test_demo_maps_episodes_and_agreed_ipafs(demo):
         agreed = IpafVersion.objects.filter(course=course, agreed_on__isnull=False).exists()
         past_initial = current_phase(attended, course.planned_sessions) != "initial"
         assert agreed is past_initial, client.full_name
+
+
+def test_demo_worker_sends_the_reminders_for_tomorrow_at_once(demo, mailoutbox):
+    import datetime as dt
+
+    import time_machine
+
+    from patternwork.messaging import dispatch
+    from tests.demo.conftest import SEEDED_AT
+
+    # One round of the worker (tests/messaging/test_run_worker.py runs the command itself).
+    with time_machine.travel(SEEDED_AT + dt.timedelta(minutes=1), tick=False):
+        dispatch.tick()
+
+    # SEEDED_AT is Wednesday 25 November; Kieran Walsh's session is on Thursday at 09:00.
+    bodies = [message.body for message in mailoutbox]
+    assert any("on Thursday 26 November 2026, 09:00." in body for body in bodies), bodies
+    assert all("Walsh" not in body and "Kieran" not in body for body in bodies)
+    assert {message.to[0] for message in mailoutbox} <= {
+        f"{story.full_name.split()[0].lower()}@example.org" for story in STORIES
+    }

@@ -8,6 +8,7 @@ ROUTES = {
     "portal:otp-setup": CLIENT,
     "portal:home": CLIENT,
     "portal:calendar": CLIENT,
+    "portal:reminders": CLIENT,
     "portal:questionnaire": CLIENT,
     "portal:questionnaire-done": CLIENT,
     # The client's clinicians and admins (the client selector's scope).

@@ -10,6 +10,7 @@ ROUTES = {
     "clinic:staff-deactivate": ADMIN,
     "clinic:staff-reactivate": ADMIN,
     "clinic:audit-log": ADMIN,
+    "clinic:message-log": ADMIN,
 }
 OBJECT_ROUTES = {
     "clinic:staff-detail": "membership",

@@ -23,6 +23,9 @@ from patternwork.clinic.forms.practice import (
     SuperviseesForm,
 )
 from patternwork.core.forms import add_service_errors
+from patternwork.messaging import kinds as message_kinds
+from patternwork.messaging import services as messaging_services
+from patternwork.messaging.selectors import messages_for_admin
 
 ADMIN = Membership.Role.ADMIN
 PAGE_SIZE = 50
@@ -34,7 +37,7 @@ def practice_settings(request):
     form = PracticeSettingsForm(request.POST or None, instance=practice)
     if request.method == "POST" and form.is_valid():
         try:
-            change = services.update_practice(
+            change = messaging_services.update_practice_settings(
                 practice=practice, data=form.cleaned_data, changed_by=request.membership
             )
         except ValidationError as error:
@@ -219,3 +222,14 @@ def audit_log(request):
         "clinic/audit_log.html",
         {"form": form, "page": page, "query": query.urlencode()},
     )
+
+
+@staff_view(ADMIN)
+def message_log(request):
+    """The outbox of the admin's practice: what went out by itself, and what failed."""
+    page = Paginator(messages_for_admin(request.membership), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    for message in page:
+        message.kind_label = message_kinds.label(message.kind)
+    return render(request, "clinic/message_log.html", {"page": page})

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from patternwork.portal.views import client as client_views
+from patternwork.portal.views import reminders as reminder_views
 
 urlpatterns = [
     path("portal/", client_views.home, name="home"),
@@ -12,6 +13,7 @@ urlpatterns = [
     path("portal/logout/", client_views.logout_view, name="logout"),
     path("portal/invitation/<str:token>/", client_views.invitation, name="invitation"),
     path("portal/appointments.ics", client_views.calendar, name="calendar"),
+    path("portal/reminders/", reminder_views.reminders, name="reminders"),
     path(
         "portal/appointments/<uuid:public_id>/questionnaires/",
         client_views.questionnaire,

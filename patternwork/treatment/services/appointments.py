@@ -11,6 +11,7 @@ from django.utils import formats, timezone
 from patternwork.accounts.models import Membership
 from patternwork.audit.services import record
 from patternwork.treatment import plan, scheduling
+from patternwork.treatment.appointment_changes import appointments_changed
 from patternwork.treatment.course_changes import course_changed
 from patternwork.treatment.models import Appointment, Course
 from patternwork.treatment.services.courses import COURSE_ENDED, NOT_STARTED
@@ -143,6 +144,7 @@ def cancel_appointment(
         appointment.save(
             update_fields=["status", "status_reason", "status_changed_at", "sequence", "updated_at"]
         )
+        appointments_changed(course)
         _audit(
             actor, course, appointment, "appointment.cancel", {"status": [old, appointment.status]}
         )
@@ -198,6 +200,7 @@ def move_appointment(
             item.save(update_fields=["starts_at", "ends_at", "sequence", "updated_at"])
         scheduling.renumber(course)
         course_changed(course)
+        appointments_changed(course)
         _audit(
             actor,
             course,
@@ -259,6 +262,7 @@ def add_replacement(*, course: Course, actor: Membership) -> Appointment:
             starts_at=start,
             ends_at=end,
         )
+        appointments_changed(course)
         _audit(
             actor,
             course,
@@ -303,6 +307,7 @@ def book_session(*, course: Course, start: datetime, actor: Membership) -> Appoi
             ends_at=end,
         )
         course_changed(course)
+        appointments_changed(course)
         _audit(
             actor, course, appointment, "appointment.book", {"starts_at": [None, start.isoformat()]}
         )
@@ -341,6 +346,7 @@ def book_assessment(
             course.version += 1
             course.save(update_fields=["state", "version", "updated_at"])
             changes["course_state"] = [Course.State.REFERRED, Course.State.ASSESSMENT]
+        appointments_changed(course)
         _audit(actor, course, appointment, "appointment.book_assessment", changes)
     return appointment
 

@@ -13,6 +13,7 @@ from patternwork.accounts.models import Membership
 from patternwork.audit.services import record
 from patternwork.core.concurrency import StaleEdit
 from patternwork.treatment import plan, scheduling
+from patternwork.treatment.appointment_changes import appointments_changed
 from patternwork.treatment.course_changes import course_changed
 from patternwork.treatment.models import Appointment, Course
 
@@ -119,6 +120,7 @@ def start_course(*, course: Course, values: PlanValues, actor: Membership) -> Co
         course.full_clean()
         course.save()
         course_changed(course)
+        appointments_changed(course)
         record(
             action="course.start",
             actor=actor.user,
@@ -168,6 +170,7 @@ def start_course_in_progress(*, course: Course, values: PlanValues, actor: Membe
         course.full_clean()
         course.save()
         course_changed(course)
+        appointments_changed(course)
         record(
             action="course.start_in_progress",
             actor=actor.user,
@@ -280,6 +283,7 @@ def change_plan(
         }
         changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
         changes["appointments"] = {"moved": moved, "removed": len(surplus), "added": len(added)}
+        appointments_changed(course)
         record(
             action="course.plan_change",
             actor=actor.user,
@@ -340,6 +344,7 @@ def end_course(
         course.version += 1
         course.save()
         course_changed(course)
+        appointments_changed(course)
         changes = {
             "state": [old_state, course.state],
             "end_reason": [None, reason],

@@ -18,6 +18,7 @@ from patternwork.clients import services as clients
 from patternwork.clients.models import Client, Referral
 from patternwork.core.concurrency import StaleEdit
 from patternwork.treatment import scheduling
+from patternwork.treatment.appointment_changes import appointments_changed
 from patternwork.treatment.course_changes import course_changed
 from patternwork.treatment.models import Appointment, Course
 
@@ -101,6 +102,10 @@ def update_client(
                 obj=stored,
                 changes=changes,
             )
+        if set(changes) & {"email", "contact_by_email", "status"}:
+            # Reminders follow the client's address and consent to email.
+            for course in stored.courses.exclude(state=Course.State.ENDED):
+                appointments_changed(course)
     return stored
 
 
