@@ -144,18 +144,22 @@ def test_server_demo_therapist_logs_in_and_sees_the_caseload(server):
             "password": seed.DEMO_PASSWORD,
         },
     )
-    assert (status, headers["Location"]) == (302, "/login/verify/?next=%2F")
+    assert (status, headers["Location"]) == (302, "/login/verify/?next=%2Fcaseload%2F")
 
-    _, _, verify = fetch(open_, f"{server}/login/verify/?next=%2F")
+    _, _, verify = fetch(open_, f"{server}/login/verify/?next=%2Fcaseload%2F")
     code = TOTP(unhexlify(seed.demo_totp_key(seed.THERAPIST.email))).token()
     status, headers, _ = fetch(
         open_,
         f"{server}/login/verify/",
-        {"csrfmiddlewaretoken": csrf(verify), "token": f"{code:06d}", "next": "/"},
+        {"csrfmiddlewaretoken": csrf(verify), "token": f"{code:06d}", "next": "/caseload/"},
     )
-    assert (status, headers["Location"]) == (302, "/")
+    assert (status, headers["Location"]) == (302, "/caseload/")
 
-    status, headers, caseload = fetch(open_, f"{server}/")
+    # `/` is the public list of practices; a logged-in member goes on to the caseload.
+    status, headers, _ = fetch(open_, f"{server}/")
+    assert (status, headers["Location"]) == (302, "/caseload/")
+
+    status, headers, caseload = fetch(open_, f"{server}/caseload/")
     assert status == 200
     assert "<h1>Caseload</h1>" in caseload
     assert headers["Cache-Control"] == "no-store"

@@ -3,7 +3,7 @@ import zoneinfo
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -83,6 +83,30 @@ class Practice(BaseModel):
         default=False,
         help_text=_("Every such read is audited."),
     )
+    # The public page (/p/<slug>/): only these fields, the name, the contact details and
+    # the crisis information are shown to people outside the practice.
+    taking_referrals = models.BooleanField(
+        _("taking referrals"),
+        default=True,
+        help_text=_(
+            "When off, the public page says the practice is not taking referrals and the "
+            "self-referral form is closed."
+        ),
+    )
+    public_description = models.TextField(
+        _("about the practice, for the public page"),
+        blank=True,
+        max_length=2000,
+        validators=[MaxLengthValidator(2000)],
+        help_text=_("A few sentences for people looking for a therapist. Shown to anyone."),
+    )
+    fees = models.TextField(
+        _("fees, for the public page"),
+        blank=True,
+        max_length=1000,
+        validators=[MaxLengthValidator(1000)],
+        help_text=_("Leave empty to show no fees, for example where therapy is free."),
+    )
     send_appointment_reminders = models.BooleanField(
         _("email clients a reminder before each appointment"), default=True
     )
@@ -124,6 +148,41 @@ class Membership(BaseModel):
     supervisees = models.ManyToManyField(
         "self", symmetrical=False, related_name="supervisors", blank=True
     )
+    # The clinician's public profile, written by the clinician (`update_profile`). It is
+    # shown on the practice's public page only while `accepts_referrals` is on, which is
+    # off until they choose it: nobody's name is published without their say.
+    accepts_referrals = models.BooleanField(
+        _("show me on the practice's public page as accepting referrals"), default=False
+    )
+    display_name = models.CharField(
+        _("name on the public page"),
+        max_length=200,
+        blank=True,
+        help_text=_("Leave empty to use your full name."),
+    )
+    registration = models.CharField(
+        _("professional registration"),
+        max_length=200,
+        blank=True,
+        help_text=_("For example: BACP registered member, or HCPC practitioner psychologist."),
+    )
+    modalities = models.CharField(
+        _("therapies you offer"),
+        max_length=300,
+        blank=True,
+        help_text=_("For example: Dynamic Interpersonal Therapy, CBT, counselling."),
+    )
+    dit_accredited = models.BooleanField(_("accredited DIT practitioner"), default=False)
+    languages = models.CharField(_("languages you work in"), max_length=200, blank=True)
+    sees_in_person = models.BooleanField(_("sees clients in person"), default=False)
+    sees_online = models.BooleanField(_("sees clients online"), default=False)
+    profile_text = models.TextField(
+        _("a short text about you"),
+        max_length=1000,
+        blank=True,
+        validators=[MaxLengthValidator(1000)],
+        help_text=_("A few sentences in your own words. Anyone can read it: no client details."),
+    )
 
     class Meta:
         ordering = ["user__full_name"]
@@ -139,6 +198,10 @@ class Membership(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()}, {self.practice})"
+
+    @property
+    def public_name(self) -> str:
+        return self.display_name or self.user.full_name
 
     @property
     def is_admin(self) -> bool:

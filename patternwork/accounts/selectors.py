@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Prefetch, QuerySet
 
 from patternwork.accounts.access import deny_not_found
-from patternwork.accounts.models import Membership
+from patternwork.accounts.models import Membership, Practice
 
 
 def active_memberships(user) -> QuerySet[Membership]:
@@ -53,3 +55,84 @@ def active_clinicians(practice) -> QuerySet[Membership]:
 def therapists_of_practice(practice) -> QuerySet[Membership]:
     """The active clinicians who may be a supervisor's supervisees: therapists only."""
     return active_clinicians(practice).filter(role=Membership.Role.THERAPIST)
+
+
+# The practice fields a public page may read; nothing else is loaded, so a template
+# cannot show another field (an owner's email, a client count) by mistake.
+PUBLIC_PRACTICE_FIELDS = (
+    "name",
+    "slug",
+    "address",
+    "phone",
+    "time_zone",
+    "crisis_information",
+    "taking_referrals",
+    "public_description",
+    "fees",
+    "is_demo",
+)
+
+
+@dataclass(frozen=True)
+class PublicProfile:
+    """What the public page shows of a clinician: the profile they wrote, nothing more."""
+
+    name: str
+    registration: str
+    modalities: str
+    dit_accredited: bool
+    languages: str
+    sees_in_person: bool
+    sees_online: bool
+    text: str
+
+
+def public_practices() -> QuerySet[Practice]:
+    """Every practice of this instance, demo ones last, with their public fields only."""
+    return Practice.objects.only(*PUBLIC_PRACTICE_FIELDS).order_by("is_demo", "name", "pk")
+
+
+def get_public_practice(slug: str) -> Practice | None:
+    return public_practices().filter(slug=slug).first()
+
+
+def public_profiles(practice: Practice) -> list[PublicProfile]:
+    """The active clinicians who chose to be shown as accepting referrals, in one query."""
+    rows = (
+        active_clinicians(practice)
+        .filter(accepts_referrals=True)
+        .values_list(
+            "display_name",
+            "user__full_name",
+            "registration",
+            "modalities",
+            "dit_accredited",
+            "languages",
+            "sees_in_person",
+            "sees_online",
+            "profile_text",
+        )
+    )
+    return [
+        PublicProfile(
+            name=display or full_name,
+            registration=registration,
+            modalities=modalities,
+            dit_accredited=accredited,
+            languages=languages,
+            sees_in_person=in_person,
+            sees_online=online,
+            text=text,
+        )
+        for (
+            display,
+            full_name,
+            registration,
+            modalities,
+            accredited,
+            languages,
+            in_person,
+            online,
+            text,
+        ) in rows
+    ]

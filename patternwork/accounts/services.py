@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -38,11 +38,27 @@ PRACTICE_FIELDS = (
     "time_zone",
     "crisis_information",
     "admins_read_clinical",
+    "taking_referrals",
+    "public_description",
+    "fees",
     "send_appointment_reminders",
     "reminder_lead_hours",
 )
 # Changing these re-times the queued reminders (messaging.services.update_practice_settings).
 REMINDER_FIELDS = ("send_appointment_reminders", "reminder_lead_hours", "time_zone")
+# The clinician's public profile: what the practice's public page shows about them.
+PROFILE_FIELDS = (
+    "accepts_referrals",
+    "display_name",
+    "registration",
+    "modalities",
+    "dit_accredited",
+    "languages",
+    "sees_in_person",
+    "sees_online",
+    "profile_text",
+)
+NOT_A_CLINICIAN = "Only therapists and supervisors have a public profile."
 
 
 def create_practice(
@@ -310,6 +326,45 @@ def update_practice(*, practice: Practice, data: dict, changed_by: Membership) -
             changes=changes,
         )
     return PracticeChange(stored, tuple(changes))
+
+
+@dataclass(frozen=True)
+class ProfileChange:
+    membership: Membership
+    changed: tuple[str, ...]
+
+
+def update_profile(*, membership: Membership, data: dict, changed_by: Membership) -> ProfileChange:
+    """Update a clinician's public profile; audit which fields changed, with their values.
+
+    Only the clinician edits their own profile: the text is theirs and is published under
+    their name. The values are public, so the audit event keeps them in full.
+    """
+    if changed_by.pk != membership.pk:
+        raise PermissionDenied
+    if membership.role not in Membership.CLINICIAN_ROLES:
+        raise ValidationError(NOT_A_CLINICIAN)
+    with transaction.atomic():
+        stored = Membership.objects.select_for_update().get(pk=membership.pk)
+        before = {field: getattr(stored, field) for field in PROFILE_FIELDS}
+        for field in PROFILE_FIELDS:
+            if field in data:
+                setattr(stored, field, data[field])
+        after = {field: getattr(stored, field) for field in PROFILE_FIELDS}
+        changes = diff(before, after)
+        if not changes:
+            return ProfileChange(stored, ())
+        stored.full_clean()
+        stored.save(update_fields=[*changes, "updated_at"])
+        record(
+            action="membership.profile_update",
+            actor=changed_by.user,
+            actor_role=changed_by.role,
+            practice=stored.practice,
+            obj=stored,
+            changes=changes,
+        )
+    return ProfileChange(stored, tuple(changes))
 
 
 CLOSURE_EXISTS = "{day} is already a closure day."

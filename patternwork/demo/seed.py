@@ -37,6 +37,35 @@ SUPERVISOR = DemoStaff(
     "supervisor@riverside.example", "Dr Morgan Ellis", Membership.Role.SUPERVISOR
 )
 DEMO_STAFF = (THERAPIST, THERAPIST_2, SUPERVISOR, ADMIN)
+DEMO_DESCRIPTION = (
+    "A small fictional practice by the canal, offering Dynamic Interpersonal Therapy to "
+    "adults. Nothing on this page is real: it shows how a practice's public page looks."
+)
+DEMO_FEES = "No fees: the demo practice is free, like an NHS service."
+# The clinicians' public profiles, as each would write them on their profile page.
+DEMO_PROFILES = {
+    THERAPIST.email: {
+        "accepts_referrals": True,
+        "registration": "HCPC registered practitioner psychologist (fictional)",
+        "modalities": "Dynamic Interpersonal Therapy, psychodynamic psychotherapy",
+        "dit_accredited": True,
+        "languages": "English, Welsh",
+        "sees_in_person": True,
+        "sees_online": True,
+        "profile_text": "I work with adults who feel stuck in the same painful patterns "
+        "with the people who matter to them.",
+    },
+    THERAPIST_2.email: {
+        "accepts_referrals": True,
+        "registration": "BACP registered member (fictional)",
+        "modalities": "Dynamic Interpersonal Therapy, counselling",
+        "dit_accredited": True,
+        "languages": "English, Yoruba",
+        "sees_in_person": False,
+        "sees_online": True,
+        "profile_text": "I see people online in the evenings.",
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -68,6 +97,8 @@ def seed() -> list[DemoLogin]:
                 address=DEMO_ADDRESS,
                 phone="01632 960 000",
                 email="hello@riverside.example",
+                public_description=DEMO_DESCRIPTION,
+                fees=DEMO_FEES,
                 # Two days ahead, so that a fresh `make run` prints the reminders for
                 # tomorrow's appointments at once, whatever the time of day.
                 reminder_lead_hours=48,
@@ -78,6 +109,10 @@ def seed() -> list[DemoLogin]:
         if not supervisor.supervisees.exists():
             supervisor.supervisees.set([members[THERAPIST.email], members[THERAPIST_2.email]])
         course_data.seed_courses(practice, members[THERAPIST.email])
+        for email, profile in DEMO_PROFILES.items():
+            member = members[email]
+            if not member.accepts_referrals:
+                account_services.update_profile(membership=member, data=profile, changed_by=member)
         logins = []
         for staff in DEMO_STAFF:
             user = members[staff.email].user

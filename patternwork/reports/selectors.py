@@ -262,10 +262,14 @@ DATED_WRONGLY = ~Q(date_problems="")
 WAITED = Q(referral_received_on__isnull=False, first_session_on__isnull=False)
 
 
-def _waits(rows: QuerySet[OutcomeSummary], finished: Q) -> Waits:
-    histogram = [
+def _wait_histogram(rows: QuerySet[OutcomeSummary]) -> list[tuple[int, int]]:
+    """(days waited, how many courses) in order of days: the one statement of the wait rule.
+
+    Only courses with both dates count, and never one whose dates break the plan's rules.
+    """
+    return [
         (days, courses)
-        for days, courses in rows.filter(finished, WAITED)
+        for days, courses in rows.filter(WAITED)
         .exclude(DATED_WRONGLY)
         .annotate(days=DaysBetween(F("first_session_on"), F("referral_received_on")))
         .values("days")
@@ -273,6 +277,10 @@ def _waits(rows: QuerySet[OutcomeSummary], finished: Q) -> Waits:
         .order_by("days")
         .values_list("days", "courses")
     ]
+
+
+def _waits(rows: QuerySet[OutcomeSummary], finished: Q) -> Waits:
+    histogram = _wait_histogram(rows.filter(finished))
     count = sum(courses for _, courses in histogram)
     return Waits(
         count=count,
@@ -422,6 +430,20 @@ def service_report(
             listed=_dated_wrongly(rows) if figures["dated_wrongly"] else (),
         ),
     )
+
+
+def recent_waits(practice: Practice, *, today: date, days: int) -> list[tuple[int, int]]:
+    """The waits of courses whose first session fell in the `days` days up to `today`.
+
+    Finished or not: a course that has begun has waited. One query; the estimate on the
+    public page is `reports.wait_estimate.estimate_wait` of this.
+    """
+    rows = OutcomeSummary.objects.filter(
+        practice=practice,
+        first_session_on__gt=today - timedelta(days=days),
+        first_session_on__lte=today,
+    )
+    return _wait_histogram(rows)
 
 
 def report_therapists(membership: Membership) -> QuerySet[Membership]:

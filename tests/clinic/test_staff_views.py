@@ -272,6 +272,7 @@ def test_practice_settings_save_and_audit_changed_fields(client, login, admin):
         "email": "",
         "time_zone": "Europe/London",
         "crisis_information": practice.crisis_information,
+        "taking_referrals": "on",
         "send_appointment_reminders": "on",
         "reminder_lead_hours": "24",
     }

@@ -47,7 +47,7 @@ def staff_login(page, base):
     page.get_by_role("button", name="Continue").click()
     page.get_by_label("Six-digit code from your authenticator app").fill(totp_code())
     page.get_by_role("button", name="Verify").click()
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(f"{base}/caseload/")
 
 
 def test_client_path_from_invitation_to_goodbye_letter(e2e_server, browser, tmp_path):
@@ -114,7 +114,7 @@ def test_client_path_from_invitation_to_goodbye_letter(e2e_server, browser, tmp_
         assert "Samaritans" in done
 
         # The therapist sees the flag and the scores at once.
-        staff.goto(f"{base}/")
+        staff.goto(f"{base}/caseload/")
         caseload = staff.content()
         assert re.search(r"\d+ risk answers? needs? acknowledging", caseload)
         assert "Several days" in caseload

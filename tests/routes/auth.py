@@ -13,5 +13,6 @@ ROUTES = {
     "clinic:otp-setup": PASSWORD_STAGE,
     "clinic:home": STAFF,
     "clinic:password-change": STAFF,
+    "clinic:profile": STAFF,
 }
 POST_ONLY = {"clinic:logout"}

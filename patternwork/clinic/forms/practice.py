@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from patternwork.accounts.models import Membership, Practice
-from patternwork.accounts.services import PRACTICE_FIELDS
+from patternwork.accounts.services import PRACTICE_FIELDS, PROFILE_FIELDS
 
 
 class PracticeSettingsForm(forms.ModelForm):
@@ -12,7 +12,16 @@ class PracticeSettingsForm(forms.ModelForm):
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),
             "crisis_information": forms.Textarea(attrs={"rows": 4}),
+            "public_description": forms.Textarea(attrs={"rows": 4}),
+            "fees": forms.Textarea(attrs={"rows": 3}),
         }
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = PROFILE_FIELDS
+        widgets = {"profile_text": forms.Textarea(attrs={"rows": 5})}
 
 
 class InviteStaffForm(forms.Form):

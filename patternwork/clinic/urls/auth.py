@@ -7,7 +7,8 @@ from patternwork.clinic.views import auth, home
 _reset_done = reverse_lazy("clinic:password-reset-complete")
 
 urlpatterns = [
-    path("", home.home, name="home"),
+    # `/` is the public list of practices (portal:directory), which sends staff here.
+    path("caseload/", home.home, name="home"),
     path("login/", auth.login_view, name="login"),
     path("login/verify/", auth.otp_verify, name="otp-verify"),
     path("login/setup/", auth.otp_setup, name="otp-setup"),

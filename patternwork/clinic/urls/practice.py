@@ -4,6 +4,7 @@ from patternwork.clinic.views import practice
 
 urlpatterns = [
     path("practice/settings/", practice.practice_settings, name="practice-settings"),
+    path("settings/profile/", practice.profile, name="profile"),
     path("staff/", practice.staff_list, name="staff-list"),
     path("staff/invite/", practice.staff_invite, name="staff-invite"),
     path("staff/<uuid:public_id>/", practice.staff_detail, name="staff-detail"),

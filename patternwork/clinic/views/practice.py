@@ -18,6 +18,7 @@ from patternwork.clinic.forms.practice import (
     AuditFilterForm,
     InviteStaffForm,
     PracticeSettingsForm,
+    ProfileForm,
     RoleForm,
     SuperviseesForm,
 )
@@ -47,6 +48,35 @@ def practice_settings(request):
             )
             return redirect("clinic:practice-settings")
     return render(request, "clinic/practice_settings.html", {"form": form})
+
+
+@staff_view()
+def profile(request):
+    """The clinician's own public profile, shown on the practice's public page if they say so.
+
+    Admins carry no clients and have no profile: they are told so and nothing is saved.
+    """
+    membership = request.membership
+    if membership.role not in Membership.CLINICIAN_ROLES:
+        status = 400 if request.method == "POST" else 200
+        return render(request, "clinic/profile.html", {"form": None}, status=status)
+    form = ProfileForm(request.POST or None, instance=membership)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                change = services.update_profile(
+                    membership=membership, data=form.cleaned_data, changed_by=membership
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(
+                    request, _("Profile saved.") if change.changed else _("Nothing changed.")
+                )
+                return redirect("clinic:profile")
+    return render(request, "clinic/profile.html", {"form": form}, status=status)
 
 
 @staff_view(ADMIN)

@@ -1,10 +1,11 @@
-"""The client portal's URLs, one module per area, and the public self-referral form."""
+"""The client portal's URLs, one module per area, and the public pages of each practice."""
 
-from patternwork.portal.urls import client, journal, letters, offers, referrals
+from patternwork.portal.urls import client, journal, letters, offers, public, referrals
 
 app_name = "portal"
 
 urlpatterns = [
+    *public.urlpatterns,
     *referrals.urlpatterns,
     *client.urlpatterns,
     *journal.urlpatterns,

@@ -20,6 +20,13 @@ def _practice(slug: str) -> Practice:
 
 def self_referral(request, practice_slug):
     practice = _practice(practice_slug)
+    if not practice.taking_referrals:
+        # Nothing is read or stored while the practice is closed to referrals; a form
+        # sent from a page opened before it closed gets the same explanation.
+        status = 409 if request.method == "POST" else 200
+        return render(
+            request, "portal/self_referral_closed.html", {"practice": practice}, status=status
+        )
     now = timezone.now()
     form = SelfReferralForm(
         request.POST if request.method == "POST" else None, practice=practice, now=now
