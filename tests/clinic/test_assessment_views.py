@@ -256,3 +256,16 @@ def test_an_ended_course_without_a_record_redirects_with_a_message(client, login
     assert response.redirect_chain[-1][0] == url("clinic:course-detail", ended)
     assert "This course has ended" in response.content.decode()
     assert not Assessment.objects.exists()
+
+
+def test_looking_at_the_assessment_page_writes_nothing(client, login, therapist, course):
+    login(therapist)
+
+    page = client.get(url("clinic:assessment-record", course))
+
+    assert page.status_code == 200
+    assert not Assessment.objects.exists()
+    assert not AuditEvent.objects.filter(action="assessment.open").exists()
+    client.post(url("clinic:assessment-record", course), record_data(1))
+    assert Assessment.objects.get().course == course
+    assert AuditEvent.objects.filter(action="assessment.open").count() == 1

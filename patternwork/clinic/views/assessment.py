@@ -28,7 +28,7 @@ from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
 from patternwork.core.forms import add_service_errors
 from patternwork.formulation import services as formulation
 from patternwork.treatment import scheduling, selectors, waiting_selectors
-from patternwork.treatment.models import Offer
+from patternwork.treatment.models import Assessment, Course, Offer
 from patternwork.treatment.services import assessment as assessments
 from patternwork.treatment.services import waiting
 
@@ -54,6 +54,20 @@ def _record(request, course):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return None
+
+
+def _shown_record(request, course):
+    """The record a GET shows: the stored one, or a blank one that the first save opens.
+
+    A GET writes nothing, so looking at the page neither opens the record nor audits an
+    opening. None, with a message, for an ended course that never had one."""
+    stored = Assessment.objects.filter(course_id=course.pk).first()
+    if stored is not None:
+        return stored
+    if course.state == Course.State.ENDED:
+        messages.error(request, assessments.COURSE_ENDED)
+        return None
+    return Assessment(course=course, practice_id=course.practice_id)
 
 
 def _back(course):
@@ -86,11 +100,14 @@ def _page(request, course, record, **forms):
 @staff_view(*CLINICIANS)
 def assessment_record(request, public_id):
     course = _course(request, public_id)
+    if request.method != "POST":
+        shown = _shown_record(request, course)
+        if shown is None:
+            return redirect("clinic:course-detail", public_id=course.public_id)
+        return _page(request, course, shown)
     record = _record(request, course)
     if record is None:
         return redirect("clinic:course-detail", public_id=course.public_id)
-    if request.method != "POST":
-        return _page(request, course, record)
     form = AssessmentRecordForm(request.POST)
     if form.is_valid():
         data = {name: form.cleaned_data[name] for name in RECORD_FIELDS}
