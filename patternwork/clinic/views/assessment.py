@@ -128,68 +128,72 @@ def assessment_record(request, public_id):
     return _page(request, course, record, record_form=form)
 
 
-@require_POST
-@staff_view(*CLINICIANS)
-def assessment_readiness(request, public_id):
+def _post_form(request, public_id, form_class, form_name, write, done, form_kwargs=None):
+    """One of the record page's forms posted: open the record if need be, run the service
+    write, and go back to the page, or show the page again with the form's errors."""
     course = _course(request, public_id)
     record = _record(request, course)
     if record is None:
         return redirect("clinic:course-detail", public_id=course.public_id)
-    form = ReadinessForm(request.POST)
+    form = form_class(request.POST, **(form_kwargs(course) if form_kwargs else {}))
     if form.is_valid():
         try:
-            assessments.record_readiness(
-                course=course, actor=request.membership, **form.cleaned_data
-            )
+            write(course, record, form)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, _("Readiness recorded."))
+            messages.success(request, done)
             return _back(course)
-    return _page(request, course, record, readiness_form=form)
+    return _page(request, course, record, **{form_name: form})
+
+
+@require_POST
+@staff_view(*CLINICIANS)
+def assessment_readiness(request, public_id):
+    return _post_form(
+        request,
+        public_id,
+        ReadinessForm,
+        "readiness_form",
+        lambda course, record, form: assessments.record_readiness(
+            course=course, actor=request.membership, **form.cleaned_data
+        ),
+        _("Readiness recorded."),
+    )
 
 
 @require_POST
 @staff_view(*CLINICIANS)
 def assessment_goals(request, public_id):
-    course = _course(request, public_id)
-    record = _record(request, course)
-    if record is None:
-        return redirect("clinic:course-detail", public_id=course.public_id)
-    form = GoalsForm(request.POST)
-    if form.is_valid():
-        try:
-            assessments.set_goals(course=course, texts=form.texts(), actor=request.membership)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Goals saved."))
-            return _back(course)
-    return _page(request, course, record, goals_form=form)
+    return _post_form(
+        request,
+        public_id,
+        GoalsForm,
+        "goals_form",
+        lambda course, record, form: assessments.set_goals(
+            course=course, texts=form.texts(), actor=request.membership
+        ),
+        _("Goals saved."),
+    )
 
 
 @require_POST
 @staff_view(*CLINICIANS)
 def goal_ratings(request, public_id):
-    course = _course(request, public_id)
-    record = _record(request, course)
-    if record is None:
-        return redirect("clinic:course-detail", public_id=course.public_id)
-    form = GoalRatingForm(request.POST, goals=list(course.goals.all()))
-    if form.is_valid():
-        try:
-            assessments.rate_goals(
-                course=course,
-                occasion=form.cleaned_data["occasion"],
-                scores=form.scores(),
-                actor=request.membership,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Goal ratings recorded."))
-            return _back(course)
-    return _page(request, course, record, rating_form=form)
+    return _post_form(
+        request,
+        public_id,
+        GoalRatingForm,
+        "rating_form",
+        lambda course, record, form: assessments.rate_goals(
+            course=course,
+            occasion=form.cleaned_data["occasion"],
+            scores=form.scores(),
+            actor=request.membership,
+        ),
+        _("Goal ratings recorded."),
+        form_kwargs=lambda course: {"goals": list(course.goals.all())},
+    )
 
 
 @require_POST
