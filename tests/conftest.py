@@ -12,6 +12,7 @@ from patternwork.accounts.practice_setup import practice_created
 from patternwork.audit import triggers
 from patternwork.formulation.models import Category
 from tests.factories import MembershipFactory, PracticeFactory, TOTPDeviceFactory
+from tests.migrated_template import use_template
 
 # Fixtures shared across folders: courses at a frozen clock, and caseload import files.
 pytest_plugins = ["tests.course_fixtures", "tests.interop.caseload_rows"]
@@ -24,6 +25,12 @@ WRITE = re.compile(r'^\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)"?', re.IGN
 hypothesis_settings.register_profile("repeatable", derandomize=True, deadline=None, database=None)
 hypothesis_settings.register_profile("explore", deadline=None)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Just before the test database is made: start it from the migrated copy (SQLite)."""
+    use_template()
 
 
 def pytest_report_header(config):

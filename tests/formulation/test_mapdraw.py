@@ -360,11 +360,7 @@ one_era = st.sampled_from(ERAS).flatmap(lambda era: people_strategy(st.just(era)
 any_people = st.one_of(spread, one_era)
 
 
-@settings(max_examples=60)
-@given(any_people)
-def test_property_everyone_is_drawn_inside_the_picture_and_their_sector(people):
-    drawing = draw_map(people)
-
+def property_everyone_is_drawn_inside_the_picture_and_their_sector(people, drawing):
     regions = {s.era: s.region for s in drawing.sectors}
     assert drawing.unplaced == ()
     assert sorted(n.key for n in drawing.nodes) == sorted(p.key for p in people)
@@ -377,21 +373,13 @@ def test_property_everyone_is_drawn_inside_the_picture_and_their_sector(people):
         assert (top < CENTRE) == (bottom <= CENTRE)
 
 
-@settings(max_examples=60)
-@given(any_people)
-def test_property_closer_people_are_nearer_the_centre(people):
-    drawing = draw_map(people)
-
+def property_closer_people_are_nearer_the_centre(people, drawing):
     for a, b in itertools.permutations(drawing.nodes, 2):
         if a.closeness > b.closeness:
             assert a.distance < b.distance
 
 
-@settings(max_examples=60)
-@given(any_people)
-def test_property_nobody_overlaps_anybody_or_anything(people):
-    drawing = draw_map(people)
-
+def property_nobody_overlaps_anybody_or_anything(people, drawing):
     fixed = [s.label_box for s in drawing.sectors]
     fixed.append((CENTRE - CLIENT_R, CENTRE - CLIENT_R, CENTRE + CLIENT_R, CENTRE + CLIENT_R))
     for a, b in itertools.combinations(drawing.nodes, 2):
@@ -409,11 +397,7 @@ def test_property_nobody_overlaps_anybody_or_anything(people):
         )
 
 
-@settings(max_examples=40)
-@given(any_people)
-def test_property_numbers_match_the_table_order_and_lines_reach_everyone(people):
-    drawing = draw_map(people)
-
+def property_numbers_match_the_table_order_and_lines_reach_everyone(people, drawing):
     order = sorted(
         people, key=lambda p: (ERAS.index(p.era), -p.closeness, p.label.casefold(), p.key)
     )
@@ -432,3 +416,16 @@ def test_property_numbers_match_the_table_order_and_lines_reach_everyone(people)
             node.conflict,
             node.contact,
         )
+
+
+# The four properties are checked on each generated map, so each example is drawn and
+# laid out once for all of them.
+@settings(max_examples=60)
+@given(any_people)
+def test_map_properties_hold_for_each_generated_map(people):
+    drawing = draw_map(people)
+
+    property_everyone_is_drawn_inside_the_picture_and_their_sector(people, drawing)
+    property_closer_people_are_nearer_the_centre(people, drawing)
+    property_nobody_overlaps_anybody_or_anything(people, drawing)
+    property_numbers_match_the_table_order_and_lines_reach_everyone(people, drawing)

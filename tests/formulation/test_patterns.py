@@ -739,9 +739,7 @@ def _phase_shares(by_phase):
     return [by_phase[phase] for phase in Phase]
 
 
-@settings(max_examples=150, deadline=None)
-@given(episodes=_episodes, min_episodes=st.integers(min_value=1, max_value=6))
-def test_compute_patterns_property_shares_are_consistent(episodes, min_episodes):
+def property_shares_are_consistent(episodes, min_episodes):
     report = compute_patterns(episodes, min_episodes=min_episodes)
 
     for profile in (*report.categories, *report.valences):
@@ -756,9 +754,7 @@ def test_compute_patterns_property_shares_are_consistent(episodes, min_episodes)
             assert sum(t.count for t in tallies) == profile.overall.count
 
 
-@settings(max_examples=150, deadline=None)
-@given(episodes=_episodes)
-def test_compute_patterns_property_phase_totals_sum_to_phased_episodes(episodes):
+def property_phase_totals_sum_to_phased_episodes(episodes):
     report = compute_patterns(episodes)
     phased = [e for e in episodes if e.phase is not None]
 
@@ -774,9 +770,7 @@ def test_compute_patterns_property_phase_totals_sum_to_phased_episodes(episodes)
         assert in_phases + unphased == profile.overall.count
 
 
-@settings(max_examples=150, deadline=None)
-@given(episodes=_episodes)
-def test_compute_patterns_property_candidate_is_most_pervasive(episodes):
+def property_candidate_is_most_pervasive(episodes):
     report = compute_patterns(episodes, min_episodes=1)
 
     for part in Part:
@@ -790,3 +784,13 @@ def test_compute_patterns_property_candidate_is_most_pervasive(episodes):
             tuple(sorted(c for c, n in counts.items() if n == top)),
             top,
         )
+
+
+# The three properties are checked on each generated set of episodes, so each example is
+# drawn once for all of them (drawing, not checking, is what costs the time).
+@settings(max_examples=150, deadline=None)
+@given(episodes=_episodes, min_episodes=st.integers(min_value=1, max_value=6))
+def test_compute_patterns_properties_hold_for_each_generated_set(episodes, min_episodes):
+    property_shares_are_consistent(episodes, min_episodes)
+    property_phase_totals_sum_to_phased_episodes(episodes)
+    property_candidate_is_most_pervasive(episodes)

@@ -419,29 +419,21 @@ courses = st.builds(
 )
 
 
-@PROPERTY
-@given(courses)
-def test_property_reliable_recovery_implies_recovery_and_reliable_improvement(outcome):
+def property_reliable_recovery_implies_recovery_and_reliable_improvement(outcome):
     if outcome.reliable_recovery:
         assert (outcome.recovered, outcome.reliable_improvement) == (True, True)
 
 
-@PROPERTY
-@given(courses)
-def test_property_never_both_reliably_improved_and_deteriorated(outcome):
+def property_never_both_reliably_improved_and_deteriorated(outcome):
     assert not (outcome.reliable_improvement and outcome.reliable_deterioration)
 
 
-@PROPERTY
-@given(courses)
-def test_property_recovery_implies_caseness_at_start(outcome):
+def property_recovery_implies_caseness_at_start(outcome):
     if outcome.recovered is not None:
         assert outcome.caseness_at_start is True
 
 
-@PROPERTY
-@given(courses)
-def test_property_caseness_is_decided_from_the_first_scores_that_exist(outcome):
+def property_caseness_is_decided_from_the_first_scores_that_exist(outcome):
     firsts = [m for m in (outcome.depression, outcome.anxiety) if m.first is not None]
     if not firsts:
         assert outcome.caseness_at_start is None
@@ -451,24 +443,18 @@ def test_property_caseness_is_decided_from_the_first_scores_that_exist(outcome):
         assert outcome.caseness_at_start is any(at_caseness)
 
 
-@PROPERTY
-@given(courses)
-def test_property_only_paired_courses_not_at_caseness_leave_the_recovery_denominator(outcome):
+def property_only_paired_courses_not_at_caseness_leave_the_recovery_denominator(outcome):
     assert outcome.counts_for_recovery is not (
         outcome.paired and outcome.caseness_at_start is False
     )
 
 
-@PROPERTY
-@given(courses)
-def test_property_unpaired_courses_have_no_outcome_flags(outcome):
+def property_unpaired_courses_have_no_outcome_flags(outcome):
     if not outcome.paired:
         assert _flags(outcome)[1:6] == (None,) * 5
 
 
-@PROPERTY
-@given(courses)
-def test_property_paired_courses_fall_in_exactly_one_change_class(outcome):
+def property_paired_courses_fall_in_exactly_one_change_class(outcome):
     if outcome.paired:
         classes = (
             outcome.reliable_improvement,
@@ -478,9 +464,7 @@ def test_property_paired_courses_fall_in_exactly_one_change_class(outcome):
         assert sorted(classes) == [False, False, True]
 
 
-@PROPERTY
-@given(courses)
-def test_property_measure_changes_agree_with_composite_flags(outcome):
+def property_measure_changes_agree_with_composite_flags(outcome):
     changes = {outcome.depression.change, outcome.anxiety.change}
     if outcome.paired:
         deteriorated = DETERIORATED in changes
@@ -491,13 +475,33 @@ def test_property_measure_changes_agree_with_composite_flags(outcome):
         assert outcome.no_reliable_change == (changes == {NO_CHANGE})
 
 
-@PROPERTY
-@given(courses)
-def test_property_first_and_last_scores_come_from_different_contacts(outcome):
+def property_first_and_last_scores_come_from_different_contacts(outcome):
     for measure in (outcome.depression, outcome.anxiety):
         if measure.paired:
             assert measure.first.contact_id != measure.last.contact_id
             assert measure.first.when <= measure.last.when
+
+
+# Every property of one course is checked on each generated course, so each example is
+# drawn once for all of them (drawing, not checking, is what costs the time).
+COURSE_PROPERTIES = [
+    property_reliable_recovery_implies_recovery_and_reliable_improvement,
+    property_never_both_reliably_improved_and_deteriorated,
+    property_recovery_implies_caseness_at_start,
+    property_caseness_is_decided_from_the_first_scores_that_exist,
+    property_only_paired_courses_not_at_caseness_leave_the_recovery_denominator,
+    property_unpaired_courses_have_no_outcome_flags,
+    property_paired_courses_fall_in_exactly_one_change_class,
+    property_measure_changes_agree_with_composite_flags,
+    property_first_and_last_scores_come_from_different_contacts,
+]
+
+
+@PROPERTY
+@given(courses)
+def test_every_course_property_holds_for_each_generated_course(outcome):
+    for check in COURSE_PROPERTIES:
+        check(outcome)
 
 
 @PROPERTY
@@ -517,7 +521,8 @@ def test_property_input_order_does_not_matter_when_times_differ(phq, gad, random
     )
 
 
-@PROPERTY
+# A hundred lists of up to a dozen courses: some six hundred courses in all.
+@settings(database=None, max_examples=100)
 @given(st.lists(courses, max_size=12))
 def test_property_rates_are_fractions_of_consistent_denominators(outcomes):
     rates = service_rates(outcomes)
