@@ -27,12 +27,12 @@ def send(client, data, name="caseload.csv"):
 
 
 @pytest.fixture
-def broken(caseload_rows):
-    caseload_rows = [dict(row) for row in caseload_rows]
+def broken(small_caseload_rows):
+    caseload_rows = [dict(row) for row in small_caseload_rows]
     # Ten rows a client: its row, six scores, three bookings.
     caseload_rows[12]["total"] = "40"  # client 1's first GAD-7
-    caseload_rows[70]["weekday"] = "Caturday"  # client 7's own row
-    caseload_rows[157]["date"] = "2026-02-30"  # client 15's first booking
+    caseload_rows[30]["weekday"] = "Caturday"  # client 3's own row
+    caseload_rows[37]["date"] = "2026-02-30"  # client 3's first booking
     return caseload_rows
 
 
@@ -46,30 +46,30 @@ def test_upload_checks_the_file_and_shows_every_error_by_row(client, login, admi
     assert response["Location"] == upload_url(upload)
     page = client.get(upload_url(upload))
     errors = page.context["result"].errors
-    assert [(e.row, e.column) for e in errors] == [(14, "total"), (72, "weekday"), (159, "date")]
+    assert [(e.row, e.column) for e in errors] == [(14, "total"), (32, "weekday"), (39, "date")]
     html = page.content.decode()
-    assert "Nothing will be written: 3 errors in 200 rows." in html
-    assert "<td>159</td><td>date</td>" in html
+    assert "Nothing will be written: 3 errors in 40 rows." in html
+    assert "<td>39</td><td>date</td>" in html
     assert "Import now" not in html
     assert Client.objects.count() == 0
 
 
-def test_a_clean_file_is_previewed_then_imported_once(client, login, admin, caseload_rows):
+def test_a_clean_file_is_previewed_then_imported_once(client, login, admin, small_caseload_rows):
     login(admin)
-    send(client, to_csv(caseload_rows))
+    send(client, to_csv(small_caseload_rows))
     upload = CaseloadUpload.objects.get()
 
     preview = client.get(upload_url(upload))
 
-    assert preview.context["counts"]["clients"] == 20
+    assert preview.context["counts"]["clients"] == 4
     assert "Import now" in preview.content.decode()
     assert Client.objects.count() == 0
 
     response = client.post(confirm_url(upload))
 
     assert response.status_code == 302
-    assert Client.objects.filter(practice=admin.practice).count() == 20
-    assert Appointment.objects.count() == 120
+    assert Client.objects.filter(practice=admin.practice).count() == 4
+    assert Appointment.objects.count() == 24
     upload.refresh_from_db()
     assert upload.imported_at is not None
     assert upload.content == ""
@@ -82,30 +82,30 @@ def test_a_clean_file_is_previewed_then_imported_once(client, login, admin, case
     again = client.post(confirm_url(upload), follow=True)
 
     assert "This file has already been imported." in again.content.decode()
-    assert Client.objects.count() == 20
+    assert Client.objects.count() == 4
 
 
-def test_importing_the_same_file_again_changes_nothing(client, login, admin, caseload_rows):
+def test_importing_the_same_file_again_changes_nothing(client, login, admin, small_caseload_rows):
     login(admin)
-    send(client, to_csv(caseload_rows))
+    send(client, to_csv(small_caseload_rows))
     client.post(confirm_url(CaseloadUpload.objects.get()))
     before = (Client.objects.count(), Appointment.objects.count())
 
-    send(client, to_csv(caseload_rows))
+    send(client, to_csv(small_caseload_rows))
     second = CaseloadUpload.objects.order_by("id").last()
     preview = client.get(upload_url(second))
     client.post(confirm_url(second))
 
-    assert preview.context["counts"]["kept"] == 20
+    assert preview.context["counts"]["kept"] == 4
     assert preview.context["counts"]["clients"] == 0
     assert (Client.objects.count(), Appointment.objects.count()) == before
 
 
 def test_the_import_rechecks_the_database_when_confirmed(
-    client, login, admin, therapist, caseload_rows
+    client, login, admin, therapist, small_caseload_rows
 ):
     login(admin)
-    send(client, to_csv(caseload_rows))
+    send(client, to_csv(small_caseload_rows))
     upload = CaseloadUpload.objects.get()
     therapist.is_active = False
     therapist.save(update_fields=["is_active"])

@@ -99,3 +99,9 @@ def row_number(rows: list[dict], row: dict) -> int:
 def caseload_rows(therapist, other_therapist):
     """A 200-row caseload file for two therapists of the practice: ten rows a client."""
     return caseload([therapist.user.email, other_therapist.user.email])
+
+
+@pytest.fixture
+def small_caseload_rows(therapist, other_therapist):
+    """Forty rows (four clients), for tests where the size of the file is not the point."""
+    return caseload([therapist.user.email, other_therapist.user.email], clients=4)
