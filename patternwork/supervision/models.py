@@ -27,9 +27,7 @@ class SupervisionSession(BaseModel):
         "accounts.Membership", on_delete=models.PROTECT, related_name="supervision_given"
     )
     held_on = models.DateField(_("date"))
-    supervisees = models.ManyToManyField(
-        "accounts.Membership", related_name="supervision_received"
-    )
+    supervisees = models.ManyToManyField("accounts.Membership", related_name="supervision_received")
     clients = models.ManyToManyField(
         "clients.Client", related_name="supervision_sessions", blank=True
     )
@@ -103,7 +101,9 @@ class Cosignature(BaseModel):
     note = models.OneToOneField(
         "treatment.SessionNote", on_delete=models.PROTECT, related_name="cosignature"
     )
-    supervisor = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+")
+    supervisor = models.ForeignKey(
+        "accounts.Membership", on_delete=models.PROTECT, related_name="+"
+    )
     signed_at = models.DateTimeField()
 
     access_scope = Scope(
@@ -206,11 +206,12 @@ class SessionRating(BaseModel):
 class ItemRating(models.Model):
     rating = models.ForeignKey(SessionRating, on_delete=models.CASCADE, related_name="items")
     item = models.ForeignKey(RubricItem, on_delete=models.PROTECT, related_name="+")
-    frequency = models.PositiveSmallIntegerField(
-        _("adherence"), validators=[MaxValueValidator(3)]
-    )
+    frequency = models.PositiveSmallIntegerField(_("adherence"), validators=[MaxValueValidator(3)])
     competence = models.PositiveSmallIntegerField(
-        _("competence"), null=True, blank=True, validators=[MinValueValidator(0), MaxValueValidator(6)]
+        _("competence"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(6)],
     )
 
     class Meta:

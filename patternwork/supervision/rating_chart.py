@@ -110,9 +110,7 @@ def build_chart(
                     domain=domain,
                     shape=SHAPES[number % len(SHAPES)],
                     points=tuple(points),
-                    runs=tuple(
-                        " ".join(f"{p.x:g},{p.y:g}" for p in r) for r in runs if len(r) > 1
-                    ),
+                    runs=tuple(" ".join(f"{p.x:g},{p.y:g}" for p in r) for r in runs if len(r) > 1),
                 )
             )
     return Chart(

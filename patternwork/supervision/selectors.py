@@ -156,9 +156,15 @@ def supervisor_page(membership: Membership) -> list[SuperviseeSummary]:
         summary = summaries.get(flag.course.therapist_id)
         if summary is not None:
             summary.flags.append(flag)
-    for action in SupervisionAction.objects.filter(
-        owner_id__in=summaries, done_at__isnull=True, session__practice_id=membership.practice_id
-    ).select_related("client", "session").order_by("due_on", "id"):
+    for action in (
+        SupervisionAction.objects.filter(
+            owner_id__in=summaries,
+            done_at__isnull=True,
+            session__practice_id=membership.practice_id,
+        )
+        .select_related("client", "session")
+        .order_by("due_on", "id")
+    ):
         summaries[action.owner_id].open_actions.append(action)
     for note in notes_waiting_cosign(membership).filter(course__therapist_id__in=summaries):
         summaries[note.course.therapist_id].waiting_cosign.append(note)
@@ -180,7 +186,9 @@ def rating_rows() -> QuerySet[SessionRating]:
     return SessionRating.objects.select_related(
         "appointment", "course__client", "therapist__user", "rater__user", "rubric"
     ).prefetch_related(
-        Prefetch("items", queryset=ItemRating.objects.select_related("item").order_by("item__position"))
+        Prefetch(
+            "items", queryset=ItemRating.objects.select_related("item").order_by("item__position")
+        )
     )
 
 

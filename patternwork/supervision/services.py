@@ -216,9 +216,7 @@ def set_cosign_required(
 def cosign_note(*, note: SessionNote, actor: Membership) -> Cosignature:
     """Co-sign a signed session note (audited). Only the therapist's supervisor may."""
     with transaction.atomic():
-        note = (
-            SessionNote.objects.select_for_update().select_related("course").get(pk=note.pk)
-        )
+        note = SessionNote.objects.select_for_update().select_related("course").get(pk=note.pk)
         if note.author_id == actor.pk:
             raise ValidationError(OWN_NOTE)
         if not supervises(actor, note.course.therapist_id):
