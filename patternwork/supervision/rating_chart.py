@@ -26,11 +26,42 @@ SHAPES = ("circle", "square", "diamond", "triangle", "cross")
 SCORE_INVALID = "A domain mean is a number from 0 to 6."
 
 
+MARKER = 4
+
+
 @dataclass(frozen=True)
 class Point:
     x: float
     y: float
     value: float
+    # The marker's outline as polygon points; empty for a circle (drawn at x, y).
+    marker: str = ""
+
+
+def _marker(shape: str, x: float, y: float) -> str:
+    """Return the polygon points of a marker, so that domains differ by shape, not colour alone."""
+    m = MARKER
+    corners = {
+        "circle": (),
+        "square": ((-m, -m), (m, -m), (m, m), (-m, m)),
+        "diamond": ((0, -m - 1), (m + 1, 0), (0, m + 1), (-m - 1, 0)),
+        "triangle": ((0, -m - 1), (m + 1, m), (-m - 1, m)),
+        "cross": (
+            (-1.5, -m),
+            (1.5, -m),
+            (1.5, -1.5),
+            (m, -1.5),
+            (m, 1.5),
+            (1.5, 1.5),
+            (1.5, m),
+            (-1.5, m),
+            (-1.5, 1.5),
+            (-m, 1.5),
+            (-m, -1.5),
+            (-1.5, -1.5),
+        ),
+    }[shape]
+    return " ".join(f"{_round(x + dx):g},{_round(y + dy):g}" for dx, dy in corners)
 
 
 @dataclass(frozen=True)
@@ -93,10 +124,12 @@ def build_chart(
                 raise ValueError(SCORE_INVALID)
     lines = []
     for number, domain in enumerate(domains):
+        shape = SHAPES[number % len(SHAPES)]
         points, runs, run = [], [], []
         for index, (_label, means) in enumerate(sessions):
             if domain in means:
-                point = Point(x(index), y(means[domain]), _round(means[domain]))
+                px, py = x(index), y(means[domain])
+                point = Point(px, py, _round(means[domain]), _marker(shape, px, py))
                 points.append(point)
                 run.append(point)
             elif run:
@@ -108,7 +141,7 @@ def build_chart(
             lines.append(
                 Line(
                     domain=domain,
-                    shape=SHAPES[number % len(SHAPES)],
+                    shape=shape,
                     points=tuple(points),
                     runs=tuple(" ".join(f"{p.x:g},{p.y:g}" for p in r) for r in runs if len(r) > 1),
                 )

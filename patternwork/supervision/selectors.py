@@ -20,6 +20,7 @@ from patternwork.clients.models import Client
 from patternwork.reports import caseload as caseloads
 from patternwork.supervision import rating_chart, rubric
 from patternwork.supervision.models import (
+    Cosignature,
     CosignSetting,
     ItemRating,
     Rubric,
@@ -29,6 +30,15 @@ from patternwork.supervision.models import (
 )
 from patternwork.treatment import plan
 from patternwork.treatment.models import Appointment, Course, SessionNote
+
+
+def supervises(supervisor: Membership, therapist_id: int) -> bool:
+    """Whether this member is the therapist's supervisor (and not the therapist)."""
+    return (
+        supervisor.role == Membership.Role.SUPERVISOR
+        and supervisor.pk != therapist_id
+        and supervisor.supervisees.filter(pk=therapist_id, is_active=True).exists()
+    )
 
 
 def supervisees_of(membership: Membership) -> QuerySet[Membership]:
@@ -238,3 +248,33 @@ def rating_coverage(membership: Membership) -> tuple[rubric.Coverage, ...]:
 def _rated_phase(phase: str) -> str:
     # Sessions beyond the plan are rated on the ending items (rubric.applies_in).
     return plan.Phase.ENDING.value if phase == plan.Phase.OVER_PLAN.value else phase
+
+
+@dataclass(frozen=True)
+class SessionSupervision:
+    """What the session page shows of supervision: the note's co-signature and the rating."""
+
+    cosignature: object | None
+    may_cosign: bool
+    rated: bool
+    may_rate: bool
+
+
+def session_supervision(
+    appointment: Appointment, note: SessionNote | None, membership: Membership
+) -> SessionSupervision:
+    cosignature = (
+        Cosignature.objects.filter(note=note).select_related("supervisor__user").first()
+        if note is not None and note.is_signed
+        else None
+    )
+    is_supervisor = supervises(membership, appointment.course.therapist_id)
+    rated = SessionRating.objects.filter(appointment=appointment).exists()
+    return SessionSupervision(
+        cosignature=cosignature,
+        may_cosign=bool(note and note.is_signed and cosignature is None and is_supervisor),
+        rated=rated,
+        may_rate=is_supervisor
+        and appointment.session_number is not None
+        and appointment.status == Appointment.Status.ATTENDED,
+    )

@@ -29,6 +29,7 @@ from patternwork.supervision.models import (
     SupervisionAction,
     SupervisionSession,
 )
+from patternwork.supervision.selectors import supervises
 from patternwork.treatment import plan
 from patternwork.treatment.models import Appointment, SessionNote
 
@@ -64,15 +65,6 @@ def _audit(actor: Membership, action: str, *, obj=None, practice=None, **changes
         practice=practice or actor.practice,
         obj=obj,
         changes=changes,
-    )
-
-
-def supervises(supervisor: Membership, therapist_id: int) -> bool:
-    """Whether this member is the therapist's supervisor (and not the therapist)."""
-    return (
-        supervisor.role == Membership.Role.SUPERVISOR
-        and supervisor.pk != therapist_id
-        and supervisor.supervisees.filter(pk=therapist_id, is_active=True).exists()
     )
 
 

@@ -35,6 +35,8 @@ def test_lines_follow_the_domain_order_and_break_at_gaps():
     # Not rated in the second session: two single points, no joining line.
     assert generic.runs == ()
     assert meta.runs == ("36,172 250,132 464,92",)
+    assert generic.points[0].marker == ""
+    assert meta.points[0].marker == "32,168 40,168 40,176 32,176"
     assert chart.y_ticks == ((172.0, 0), (118.67, 2), (65.33, 4), (12.0, 6))
 
 
