@@ -478,3 +478,25 @@ def test_supervisor_edits_the_rating_form_into_a_new_version(
 def test_the_rating_form_is_not_for_therapists(client, login, rubric_form, therapist):
     login(therapist)
     assert client.get(reverse("clinic:rubric")).status_code == 403
+
+
+def test_an_admin_sets_cosigning_from_the_staff_page(client, login, admin, therapist):
+    login(admin)
+    page = client.get(reverse("clinic:staff-detail", args=[therapist.public_id]))
+    assert "Require co-signing" in page.content.decode()
+    response = client.post(
+        reverse("clinic:cosign-setting", args=[therapist.public_id]), {"required": "on"}
+    )
+    assert response["Location"] == reverse("clinic:staff-detail", args=[therapist.public_id])
+    assert CosignSetting.objects.get(therapist=therapist).required is True
+
+
+def test_another_practices_admin_gets_a_404_for_the_setting(
+    client, login, foreign_admin, therapist
+):
+    login(foreign_admin)
+    response = client.post(
+        reverse("clinic:cosign-setting", args=[therapist.public_id]), {"required": "on"}
+    )
+    assert response.status_code == 404
+    assert not CosignSetting.objects.exists()
