@@ -271,9 +271,7 @@ def test_supervisor_turns_on_cosigning_for_a_supervisee(client, login, superviso
     assert CosignSetting.objects.get(therapist=therapist).required is True
 
 
-def test_cosigning_setting_of_a_non_supervisee_is_a_404(
-    client, login, supervisor, other_therapist
-):
+def test_cosigning_setting_of_a_non_supervisee_is_a_404(client, login, supervisor, other_therapist):
     login(supervisor)
     response = client.post(
         reverse("clinic:cosign-setting", args=[other_therapist.public_id]), {"required": "on"}
@@ -299,9 +297,7 @@ def test_the_waiting_note_shows_on_the_caseload_and_the_supervisor_cosigns_it(
     assert client.get(reverse("clinic:home")).context["waiting_cosign"] == []
 
 
-def test_cosigning_another_therapists_note_is_a_404(
-    client, login, supervisor, outsider_course
-):
+def test_cosigning_another_therapists_note_is_a_404(client, login, supervisor, outsider_course):
     login(supervisor)
     appointment = outsider_course.appointments.filter(status="attended").get()
     response = client.post(reverse("clinic:note-cosign", args=[appointment.public_id]))
@@ -431,7 +427,9 @@ def test_therapist_page_query_count_is_fixed(
 def test_report_shows_rating_coverage_to_supervisors(
     client, login, rubric_form, attended, supervisor
 ):
-    supervision.rate_session(appointment=attended, scores=full_scores(rubric_form), actor=supervisor)
+    supervision.rate_session(
+        appointment=attended, scores=full_scores(rubric_form), actor=supervisor
+    )
     login(supervisor)
     response = client.get(reverse("clinic:service-report"))
     initial = response.context["rating_coverage"][0]
