@@ -289,9 +289,10 @@ def _rating_page(request, appointment, form, rating, status=200):
     )
 
 
-@staff_view(*CLINICIANS)
+@staff_view(*CLINICIANS, Role.ADMIN)
 def session_rating(request, public_id):
-    """The rating of a session: the supervisor rates it; the therapist reads it."""
+    """The rating of a session: the supervisor rates it; the therapist reads it (and an
+    admin, where the practice lets admins read clinical records)."""
     reader = reader_for(request)
     appointment = fetch(
         reader, treatment_selectors.appointment_rows(), public_id, reads="session rating"
