@@ -188,6 +188,7 @@ INSTALLED_APPS = [
     "patternwork.reports",
     "patternwork.interop",
     "patternwork.messaging",
+    "patternwork.supervision",
     "patternwork.clinic",
     "patternwork.portal",
     "patternwork.api",

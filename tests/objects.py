@@ -59,6 +59,25 @@ def _risk_flag(therapist):
     return factories.RiskFlagFactory(response__appointment=appointment)
 
 
+def _supervision_session(therapist):
+    """A supervision session of the member's practice, with the member as supervisee."""
+    from patternwork.supervision.models import SupervisionSession
+
+    supervisor = factories.MembershipFactory(practice=therapist.practice, role="supervisor")
+    session = SupervisionSession.objects.create(
+        practice=therapist.practice, supervisor=supervisor, held_on=timezone.localdate()
+    )
+    session.supervisees.add(therapist)
+    return session
+
+
+def _supervision_action(therapist):
+    session = _supervision_session(therapist)
+    return session.actions.create(
+        owner=session.supervisor, text="Fictional action", due_on=timezone.localdate()
+    )
+
+
 BUILDERS = {
     "membership": lambda therapist: therapist,
     "client": _client,
@@ -82,6 +101,8 @@ BUILDERS = {
     # Categories belong to the practice, not to a caseload.
     "category": lambda therapist: factories.CategoryFactory(practice=therapist.practice),
     # Caseload uploads belong to the practice; an admin of it uploaded them.
+    "supervision_session": _supervision_session,
+    "supervision_action": _supervision_action,
     "caseload_upload": lambda therapist: factories.CaseloadUploadFactory(
         uploaded_by__practice=therapist.practice
     ),

@@ -14,6 +14,8 @@ from patternwork.accounts.models import ClosureDay, Membership, Practice, User
 from patternwork.audit.models import AuditEvent
 from patternwork.formulation.categories import DEFAULT_CATEGORIES
 from patternwork.formulation.models import Category
+from patternwork.supervision.models import Rubric
+from patternwork.supervision.rubric import DEFAULT_ITEMS
 from patternwork.treatment.selectors import active_feed_for_token
 from patternwork.treatment.services.calendar import create_feed
 from tests.accounts.writes import audit_text, counts, service_writes
@@ -52,7 +54,7 @@ def deputy(practice):
 # ---- create_practice ------------------------------------------------------------------
 
 
-def test_create_practice_makes_the_practice_its_admin_and_default_categories_together(
+def test_create_practice_makes_the_practice_its_admin_and_defaults_together(
     db, django_capture_on_commit_callbacks
 ):
     with service_writes() as written, django_capture_on_commit_callbacks(execute=True):
@@ -80,6 +82,8 @@ def test_create_practice_makes_the_practice_its_admin_and_default_categories_tog
         "accounts_user",
         "accounts_membership",
         "formulation_category",
+        "supervision_rubric",
+        "supervision_rubricitem",
         "audit_auditevent",
     }
     assert written.outside == set()
@@ -95,6 +99,14 @@ def test_create_practice_makes_the_practice_its_admin_and_default_categories_tog
             "formulation.category",
             "",
             {"created": len(DEFAULT_CATEGORIES)},
+        ),
+        (
+            "rubric.defaults",
+            None,
+            practice,
+            "supervision.rubric",
+            str(Rubric.objects.get(practice=practice).public_id),
+            {"items": len(DEFAULT_ITEMS)},
         ),
         (
             "staff.invite",

@@ -32,6 +32,7 @@ CLINICAL = {
     "clinic:person-edit",
     "clinic:relationship-map",
     "clinic:risk-flag",
+    "clinic:session-rating",
 }
 NOT_CLINICAL = {
     "clinic:client-calendar",

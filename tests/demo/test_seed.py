@@ -117,3 +117,13 @@ def test_demo_worker_sends_the_reminders_for_tomorrow_at_once(demo, mailoutbox):
     assert {message.to[0] for message in mailoutbox} <= {
         f"{story.full_name.split()[0].lower()}@example.org" for story in STORIES
     }
+
+
+def test_seed_demo_has_supervision_with_an_action_and_a_rated_session(demo):
+    from patternwork.supervision.models import SessionRating, SupervisionAction
+
+    therapist = Membership.objects.get(user__email=seed.THERAPIST.email)
+    [action] = SupervisionAction.objects.filter(owner=therapist, done_at__isnull=True)
+    assert action.session.clients.count() == 2
+    rating = SessionRating.objects.get(therapist=therapist)
+    assert (rating.phase, rating.rater.user.email) == ("initial", seed.SUPERVISOR.email)

@@ -18,6 +18,7 @@ from patternwork.clinic.urls import (
     referrals,
     relationship_map,
     reports,
+    supervision,
 )
 
 app_name = "clinic"
@@ -39,5 +40,6 @@ urlpatterns = [
     *journal.urlpatterns,
     *letters.urlpatterns,
     *reports.urlpatterns,
+    *supervision.urlpatterns,
     *imports.urlpatterns,
 ]

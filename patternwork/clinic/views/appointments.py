@@ -17,6 +17,7 @@ from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
 from patternwork.core.forms import add_service_errors
 from patternwork.formulation import selectors as formulation_selectors
 from patternwork.measures.flag_selectors import responses_at
+from patternwork.supervision.selectors import session_supervision
 from patternwork.treatment import plan, prompts, scheduling, selectors, services
 from patternwork.treatment.models import Appointment
 from patternwork.treatment.services.notes import note_answers, note_phase
@@ -70,6 +71,7 @@ def _session_page(
         "responses": list(responses_at(appointment).values()) if notes_visible else [],
         "formulation": _formulation(appointment, phase) if notes_visible else None,
         "due": _due(appointment),
+        "supervision": session_supervision(appointment, note, request.membership),
     }
     return render(request, "clinic/courses/appointment_detail.html", context, status=status)
 

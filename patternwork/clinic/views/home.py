@@ -7,6 +7,7 @@ from patternwork.accounts.models import Membership
 from patternwork.accounts.selectors import active_clinicians
 from patternwork.clinic.decorators import staff_view
 from patternwork.reports import caseload as caseloads
+from patternwork.supervision import selectors as supervision
 from patternwork.treatment.models import Course
 
 
@@ -64,4 +65,15 @@ def home(request):
     )
     # The open risk flags at the top show each answer.
     record_read(reader_for(request), [flag.client for flag in caseload.flags], "risk answer")
-    return render(request, "clinic/caseload.html", {"caseload": caseload, "form": form})
+    return render(
+        request,
+        "clinic/caseload.html",
+        {
+            "caseload": caseload,
+            "form": form,
+            # Actions agreed in supervision stay here until done; notes waiting for a
+            # co-signature show to their author and to the supervisor who signs them.
+            "open_actions": list(supervision.open_actions_for(membership)),
+            "waiting_cosign": list(supervision.notes_waiting_cosign(reader_for(request))),
+        },
+    )

@@ -26,6 +26,7 @@ from patternwork.core.forms import add_service_errors
 from patternwork.messaging import kinds as message_kinds
 from patternwork.messaging import services as messaging_services
 from patternwork.messaging.selectors import messages_for_admin
+from patternwork.supervision.models import CosignSetting
 
 ADMIN = Membership.Role.ADMIN
 PAGE_SIZE = 50
@@ -119,6 +120,7 @@ def _detail_context(request, member, *, role_form=None, supervisees_form=None):
     therapists = selectors.therapists_of_practice(request.membership.practice)
     return {
         "member": member,
+        "cosign_setting": CosignSetting.objects.filter(therapist=member).first(),
         "role_form": role_form or RoleForm(initial={"role": member.role}),
         "supervisees_form": supervisees_form
         or SuperviseesForm(

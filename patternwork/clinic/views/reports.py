@@ -24,6 +24,7 @@ from patternwork.measures.outcomes import Rate
 from patternwork.reports import selectors, services
 from patternwork.reports.course_outcomes import CourseOutcomeRow, course_outcome_rows
 from patternwork.reports.selectors import Mean, ServiceReport
+from patternwork.supervision import selectors as supervision_selectors
 from patternwork.treatment import plan
 
 ADMIN, SUPERVISOR = Membership.Role.ADMIN, Membership.Role.SUPERVISOR
@@ -261,6 +262,7 @@ def service_report(request):
             "dated_wrongly": dated_wrongly(report),
             "query": query,
             "rules": outcome_config(),
+            "rating_coverage": supervision_selectors.rating_coverage(request.membership),
         },
     )
 

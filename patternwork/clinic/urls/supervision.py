@@ -1,0 +1,48 @@
+from django.urls import path
+
+from patternwork.clinic.views import supervision
+
+urlpatterns = [
+    path("supervision/", supervision.supervisor_home, name="supervision"),
+    path(
+        "supervision/sessions/new/",
+        supervision.supervision_session_new,
+        name="supervision-session-new",
+    ),
+    path(
+        "supervision/sessions/<uuid:public_id>/",
+        supervision.supervision_session,
+        name="supervision-session",
+    ),
+    path(
+        "supervision/sessions/<uuid:public_id>/actions/",
+        supervision.supervision_action_add,
+        name="supervision-action-add",
+    ),
+    path(
+        "supervision/actions/<uuid:public_id>/done/",
+        supervision.supervision_action_done,
+        name="supervision-action-done",
+    ),
+    path(
+        "supervision/therapists/<uuid:public_id>/",
+        supervision.therapist_supervision,
+        name="therapist-supervision",
+    ),
+    path(
+        "supervision/therapists/<uuid:public_id>/cosigning/",
+        supervision.cosign_setting,
+        name="cosign-setting",
+    ),
+    path("supervision/rating-form/", supervision.rubric_edit, name="rubric"),
+    path(
+        "appointments/<uuid:public_id>/note/cosign/",
+        supervision.note_cosign,
+        name="note-cosign",
+    ),
+    path(
+        "appointments/<uuid:public_id>/rating/",
+        supervision.session_rating,
+        name="session-rating",
+    ),
+]

@@ -1,0 +1,280 @@
+"""Reads of supervision, scoped through accounts.access like every read of client data.
+
+The supervisor's page is assembled here from the caseload (reports), so that its rules
+(overdue milestones, open risk flags) are the caseload's and the oversight page's, not
+copies. Every list is built in a fixed number of queries, whatever the number of
+supervisees, clients or ratings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import F, Max, Prefetch, Q, QuerySet
+
+from patternwork.accounts.access import Reader, visible
+from patternwork.accounts.models import Membership
+from patternwork.clients.models import Client
+from patternwork.reports import caseload as caseloads
+from patternwork.supervision import rating_chart, rubric
+from patternwork.supervision.models import (
+    Cosignature,
+    CosignSetting,
+    ItemRating,
+    Rubric,
+    SessionRating,
+    SupervisionAction,
+    SupervisionSession,
+)
+from patternwork.treatment import plan
+from patternwork.treatment.models import Appointment, Course, SessionNote
+
+
+def supervises(supervisor: Membership, therapist_id: int) -> bool:
+    """Whether this member is the therapist's supervisor (and not the therapist)."""
+    return (
+        supervisor.role == Membership.Role.SUPERVISOR
+        and supervisor.pk != therapist_id
+        and supervisor.supervisees.filter(pk=therapist_id, is_active=True).exists()
+    )
+
+
+def supervisees_of(membership: Membership) -> QuerySet[Membership]:
+    """The member's active supervisees by name, with the date of their last supervision
+    (`last_supervision`, with any supervisor) and their co-signing setting."""
+    if membership.role != Membership.Role.SUPERVISOR:
+        return Membership.objects.none()
+    return (
+        membership.supervisees.filter(is_active=True, practice_id=membership.practice_id)
+        .select_related("user", "cosign_setting")
+        .annotate(last_supervision=Max("supervision_received__held_on"))
+        .order_by("user__full_name", "id")
+    )
+
+
+def notes_waiting_cosign(reader: Reader | Membership) -> QuerySet[SessionNote]:
+    """Signed notes that wait for a supervisor's co-signature, oldest first.
+
+    A note waits when its course's therapist must have notes co-signed and it was signed
+    after that was turned on.
+    """
+    return visible(
+        reader,
+        SessionNote.objects.filter(
+            signed_at__isnull=False,
+            cosignature__isnull=True,
+            course__therapist__cosign_setting__required=True,
+            signed_at__gte=F("course__therapist__cosign_setting__since"),
+        )
+        .select_related("appointment", "course__client", "course__therapist__user")
+        .order_by("signed_at", "id"),
+    )
+
+
+def open_actions_for(membership: Membership) -> QuerySet[SupervisionAction]:
+    """The member's own actions from supervision that are not done, by due date."""
+    return (
+        SupervisionAction.objects.filter(
+            owner=membership, done_at__isnull=True, session__practice_id=membership.practice_id
+        )
+        .select_related("session__supervisor__user", "client")
+        .order_by("due_on", "id")
+    )
+
+
+def sessions_for(membership: Membership) -> QuerySet[SupervisionSession]:
+    """Supervision sessions the member gave or attended, newest first."""
+    return (
+        SupervisionSession.objects.filter(practice_id=membership.practice_id)
+        .filter(Q(supervisor=membership) | Q(supervisees=membership))
+        .distinct()
+        .select_related("supervisor__user")
+        .order_by("-held_on", "-id")
+    )
+
+
+def clients_discussed(reader: Reader | Membership, session: SupervisionSession) -> list[Client]:
+    """The session's clients that this reader may see: a supervisee in group supervision
+    sees their own, never a colleague's."""
+    return list(visible(reader, session.clients.all()).order_by("full_name", "client_number"))
+
+
+def session_actions(session: SupervisionSession, membership: Membership):
+    """The session's actions: all for its supervisor, a supervisee's own otherwise."""
+    actions = session.actions.select_related("owner__user", "client", "done_by__user")
+    if membership.pk != session.supervisor_id:
+        actions = actions.filter(owner=membership)
+    return actions.order_by("due_on", "id")
+
+
+@dataclass
+class SuperviseeSummary:
+    therapist: Membership
+    rows: list = field(default_factory=list)
+    flags: list = field(default_factory=list)
+    overdue: list = field(default_factory=list)
+    no_ipaf: list = field(default_factory=list)
+    no_letter: list = field(default_factory=list)
+    open_actions: list = field(default_factory=list)
+    waiting_cosign: list = field(default_factory=list)
+
+    @property
+    def last_supervision(self) -> dt.date | None:
+        return self.therapist.last_supervision
+
+    @property
+    def cosign_required(self) -> bool:
+        try:
+            return self.therapist.cosign_setting.required
+        except CosignSetting.DoesNotExist:
+            return False
+
+
+# The milestones that the supervisor's page lists on their own; every other overdue
+# milestone is listed under "overdue milestones". Their rules are the plan's.
+OWN_LIST_MILESTONES = {plan.IPAF_AGREED, plan.LETTER_DRAFTED}
+
+
+def supervisor_page(membership: Membership) -> list[SuperviseeSummary]:
+    """For each supervisee: caseload, open risk flags, overdue milestones, courses without
+    an agreed IPAF by the end of the initial phase, goodbye letters not drafted in time,
+    open supervision actions, notes waiting for co-signature and the last supervision.
+
+    Not-on-track clients join each summary here once the not-on-track flags exist; the
+    page has a named slot for them (clinic/supervision/partials/not_on_track.html).
+    """
+    supervisees = list(supervisees_of(membership))
+    summaries = {s.pk: SuperviseeSummary(therapist=s) for s in supervisees}
+    if not summaries:
+        return []
+    caseload = caseloads.caseload(membership)
+    for row in caseload.rows:
+        summary = summaries.get(row.course.therapist_id)
+        if summary is None:
+            continue
+        summary.rows.append(row)
+        keys = {m.key for m in row.overdue}
+        if plan.IPAF_AGREED in keys:
+            summary.no_ipaf.append(row)
+        if plan.LETTER_DRAFTED in keys:
+            summary.no_letter.append(row)
+        if keys - OWN_LIST_MILESTONES:
+            summary.overdue.append(row)
+    for flag in caseload.flags:
+        summary = summaries.get(flag.course.therapist_id)
+        if summary is not None:
+            summary.flags.append(flag)
+    for action in (
+        SupervisionAction.objects.filter(
+            owner_id__in=summaries,
+            done_at__isnull=True,
+            session__practice_id=membership.practice_id,
+        )
+        .select_related("client", "session")
+        .order_by("due_on", "id")
+    ):
+        summaries[action.owner_id].open_actions.append(action)
+    for note in notes_waiting_cosign(membership).filter(course__therapist_id__in=summaries):
+        summaries[note.course.therapist_id].waiting_cosign.append(note)
+    return list(summaries.values())
+
+
+# Ratings ---------------------------------------------------------------------------
+
+
+def current_rubric(practice_id: int) -> Rubric | None:
+    return (
+        Rubric.objects.filter(practice_id=practice_id, is_current=True)
+        .prefetch_related("items")
+        .first()
+    )
+
+
+def rating_rows() -> QuerySet[SessionRating]:
+    return SessionRating.objects.select_related(
+        "appointment", "course__client", "therapist__user", "rater__user", "rubric"
+    ).prefetch_related(
+        Prefetch(
+            "items", queryset=ItemRating.objects.select_related("item").order_by("item__position")
+        )
+    )
+
+
+def ratings_of(reader: Reader | Membership, therapist: Membership) -> list[SessionRating]:
+    """The therapist's rated sessions that the reader may see, oldest first."""
+    return list(
+        visible(reader, rating_rows())
+        .filter(therapist=therapist)
+        .order_by("appointment__starts_at", "id")
+    )
+
+
+def domain_means_of(rating: SessionRating) -> dict[str, float]:
+    return rubric.domain_means((i.item.domain, i.competence) for i in rating.items.all())
+
+
+def ratings_chart(ratings: list[SessionRating]) -> rating_chart.Chart | None:
+    """Competence per domain over the rated sessions (pure layout; the template draws it)."""
+    return rating_chart.build_chart(
+        [(f"{r.appointment.starts_at:%d %b}", domain_means_of(r)) for r in ratings],
+        [d.value for d in rubric.Domain],
+    )
+
+
+def rating_coverage(membership: Membership) -> tuple[rubric.Coverage, ...]:
+    """Per phase: the member's courses with an attended session in it, and those of them
+    with at least one rated session in it (counts only, no clinical content)."""
+    courses = visible(membership, Course).values("pk")
+    reached: dict[str, set[int]] = defaultdict(set)
+    for course_id, number, planned in (
+        Appointment.objects.attended_treatment()
+        .filter(course__in=courses, session_number__isnull=False)
+        .values_list("course_id", "session_number", "course__planned_sessions")
+    ):
+        reached[_rated_phase(plan.phase_for(number, planned).value)].add(course_id)
+    rated: dict[str, set[int]] = defaultdict(set)
+    for course_id, phase in SessionRating.objects.filter(course__in=courses).values_list(
+        "course_id", "phase"
+    ):
+        rated[_rated_phase(phase)].add(course_id)
+    return rubric.coverage(
+        {p: len(ids) for p, ids in reached.items()},
+        {p: len(ids & reached[p]) for p, ids in rated.items()},
+    )
+
+
+def _rated_phase(phase: str) -> str:
+    # Sessions beyond the plan are rated on the ending items (rubric.applies_in).
+    return plan.Phase.ENDING.value if phase == plan.Phase.OVER_PLAN.value else phase
+
+
+@dataclass(frozen=True)
+class SessionSupervision:
+    """What the session page shows of supervision: the note's co-signature and the rating."""
+
+    cosignature: object | None
+    may_cosign: bool
+    rated: bool
+    may_rate: bool
+
+
+def session_supervision(
+    appointment: Appointment, note: SessionNote | None, membership: Membership
+) -> SessionSupervision:
+    cosignature = (
+        Cosignature.objects.filter(note=note).select_related("supervisor__user").first()
+        if note is not None and note.is_signed
+        else None
+    )
+    is_supervisor = supervises(membership, appointment.course.therapist_id)
+    rated = SessionRating.objects.filter(appointment=appointment).exists()
+    return SessionSupervision(
+        cosignature=cosignature,
+        may_cosign=bool(note and note.is_signed and cosignature is None and is_supervisor),
+        rated=rated,
+        may_rate=is_supervisor
+        and appointment.session_number is not None
+        and appointment.status == Appointment.Status.ATTENDED,
+    )
