@@ -121,7 +121,15 @@ def _chart(flag: TrackFlag, scores: list[tuple[int, int]], curve: Curve | None) 
     )
 
 
-def _with_why(flags: list[TrackFlag]) -> list[NotOnTrack]:
+def flag_rows():
+    """Flags with what their page shows, for `accounts.access.fetch`."""
+    return TrackFlag.objects.select_related(
+        "client", "course__therapist__user", "acknowledged_by__user", "practice"
+    )
+
+
+def with_why(flags: list[TrackFlag]) -> list[NotOnTrack]:
+    """The flags with their scores, curves and charts: two queries whatever their number."""
     if not flags:
         return []
     curves = _curves({flag.practice_id for flag in flags})
@@ -157,7 +165,7 @@ def not_on_track_for(
     if therapist_ids is not None:
         flags = flags.filter(course__therapist_id__in=list(therapist_ids))
     flags = flags.select_related("client", "course__therapist__user", "acknowledged_by__user")
-    return _with_why(list(flags.order_by("raised_at", "id")))
+    return with_why(list(flags.order_by("raised_at", "id")))
 
 
 def not_on_track_of(membership: Membership, course: Course) -> NotOnTrack | None:
@@ -169,4 +177,4 @@ def not_on_track_of(membership: Membership, course: Course) -> NotOnTrack | None
         .select_related("client", "course__therapist__user")
         .first()
     )
-    return _with_why([flag])[0] if flag is not None else None
+    return with_why([flag])[0] if flag is not None else None
