@@ -286,7 +286,7 @@ def test_page_query_count_does_not_grow_with_courses(
         build_course(therapist, Spec(RECOVERED))
     login(admin)
 
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         response = client.get(URL)
 
     assert response.context["report"].finished == size
@@ -376,7 +376,7 @@ def test_page_query_count_does_not_grow_with_courses_dated_wrongly(
         dated_before_referral(therapist)
     login(admin)
 
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         response = client.get(URL)
 
     assert len(response.context["dated_wrongly"]) == size

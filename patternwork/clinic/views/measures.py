@@ -182,7 +182,7 @@ def oversight(request):
     caseload = caseloads.caseload(request.membership)
     flags = list(flag_selectors.open_flags_for(request.membership))
     record_read(reader_for(request), [flag.client for flag in flags], "risk answer")
-    not_on_track = track_selectors.not_on_track_for(request.membership)
+    not_on_track = caseload.not_on_track
     record_read(reader_for(request), [row.client for row in not_on_track], "not-on-track flag")
     behind = [row for row in caseload.rows if row.overdue]
     return render(

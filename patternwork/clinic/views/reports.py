@@ -278,7 +278,7 @@ def funnel_context(membership, filters: dict) -> dict:
         )
         for unit in data.shown
     ]
-    mean = _("no data") if data.mean is None else f"{data.mean * 100:.1f}%"
+    mean = _("none yet") if data.mean is None else f"{data.mean * 100:.1f}%"
     svg = funnel.funnel_svg(
         shown=data.shown,
         mean=data.mean,
