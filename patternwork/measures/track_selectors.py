@@ -51,7 +51,8 @@ class NotOnTrack:
         if flag.basis == TrackFlag.Basis.RULE:
             return _(
                 "Fallback rule: reliable deterioration since the first score, or no reliable "
-                "improvement by the midpoint of the plan (too few finished courses for a curve)."
+                "improvement by the midpoint of the plan (too few finished courses for a "
+                "curve at this session)."
             )
         source = (
             _("this practice's")
@@ -136,11 +137,9 @@ def with_why(flags: list[TrackFlag]) -> list[NotOnTrack]:
     scores = _scores({flag.course_id for flag in flags})
     rows = []
     for flag in flags:
-        curve = (
-            None
-            if flag.basis == TrackFlag.Basis.RULE
-            else curves.get((flag.practice_id, flag.band))
-        )
+        # A band's curve may lack the flag's session (too few courses reached it): the
+        # chart still draws the curve where it has points, and the rule elsewhere.
+        curve = curves.get((flag.practice_id, flag.band))
         course_scores = scores.get(flag.course_id, [(flag.session, flag.score)])
         rows.append(
             NotOnTrack(
