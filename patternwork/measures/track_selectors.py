@@ -135,6 +135,10 @@ def with_why(flags: list[TrackFlag]) -> list[NotOnTrack]:
         return []
     curves = _curves({flag.practice_id for flag in flags})
     scores = _scores({flag.course_id for flag in flags})
+    return _rows(flags, curves, scores)
+
+
+def _rows(flags, curves, scores) -> list[NotOnTrack]:
     rows = []
     for flag in flags:
         # A band's curve may lack the flag's session (too few courses reached it): the
@@ -168,7 +172,11 @@ def not_on_track_for(
 
 
 def not_on_track_of(membership: Membership, course: Course) -> NotOnTrack | None:
-    """The course's open flag with its why, if the member may read it."""
+    """The course's open flag with its why, if the member may read it.
+
+    Three queries whether or not there is a flag, so the course page costs the same for
+    every course.
+    """
     flag = (
         visible(membership, TrackFlag)
         .open()
@@ -176,4 +184,6 @@ def not_on_track_of(membership: Membership, course: Course) -> NotOnTrack | None
         .select_related("client", "course__therapist__user")
         .first()
     )
-    return with_why([flag])[0] if flag is not None else None
+    curves = _curves({course.practice_id})
+    scores = _scores({course.pk})
+    return _rows([flag], curves, scores)[0] if flag is not None else None

@@ -70,6 +70,8 @@ def test_another_therapists_client_is_a_404_and_not_listed(client, login, other_
     assert client.get(reverse("clinic:track-flag", args=[flagged.public_id])).status_code == 404
     post = client.post(reverse("clinic:track-flag", args=[flagged.public_id]), {"note": "x"})
     assert post.status_code == 404
+    course_page = reverse("clinic:course-detail", args=[flagged.course.public_id])
+    assert client.get(course_page).status_code == 404
     assert WHY not in client.get(HOME).content.decode()
     flagged.refresh_from_db()
     assert flagged.is_open
