@@ -143,6 +143,25 @@ class RiskFlagFactory(factory.django.DjangoModelFactory):
     raised_at = factory.LazyFunction(timezone.now)
 
 
+class TrackFlagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "measures.TrackFlag"
+
+    response = factory.SubFactory(ResponseFactory, total=18)
+    course = factory.SelfAttribute("response.course")
+    client = factory.SelfAttribute("response.client")
+    practice = factory.SelfAttribute("response.practice")
+    session = 2
+    score = 18
+    first_score = 12
+    expected_low = 0
+    expected_high = 17
+    band = "moderate"
+    basis = "rule"
+    reason = "deterioration"
+    raised_at = factory.LazyFunction(timezone.now)
+
+
 class PersonFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "formulation.Person"

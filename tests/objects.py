@@ -14,6 +14,7 @@ CASELOAD_KINDS = {
     "appointment",
     "note",
     "risk_flag",
+    "track_flag",
     "person",
     "episode",
     "ipaf_version",
@@ -87,6 +88,9 @@ BUILDERS = {
     # Note routes are addressed by their appointment's public id.
     "note": _note,
     "risk_flag": _risk_flag,
+    "track_flag": lambda therapist: factories.TrackFlagFactory(
+        response__appointment__course=_course(therapist)
+    ),
     "waiting": _waiting,
     "offer": _offer,
     "person": lambda therapist: factories.PersonFactory(client=_client(therapist)),

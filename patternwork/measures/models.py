@@ -218,3 +218,128 @@ class OutcomeSummary(models.Model):
 
     def __str__(self) -> str:
         return f"Outcome summary of {self.course_id}"
+
+
+class ChangeCurve(models.Model):
+    """The expected PHQ-9 change curve a practice uses for one starting severity band.
+
+    Written nightly (and by `manage.py refresh_change_curves`) by `measures.tracking`:
+    from the practice's own finished courses when enough started in the band, else from
+    the whole instance's (`basis` says which). No row means too few courses anywhere, and
+    the fallback rule judges that band. `points` holds [session, courses, low, median,
+    high] per session number, changes from the first score (`measures.expected_change`).
+    """
+
+    class Basis(models.TextChoices):
+        PRACTICE = "practice", _("this practice's finished courses")
+        INSTANCE = "instance", _("all practices' finished courses on this installation")
+
+    practice = models.ForeignKey(
+        "accounts.Practice", on_delete=models.CASCADE, related_name="change_curves"
+    )
+    band = models.CharField(max_length=40)
+    basis = models.CharField(max_length=10, choices=Basis.choices)
+    courses = models.PositiveIntegerField()
+    points = models.JSONField(default=list)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "band"], name="one_curve_per_band")
+        ]
+
+    def __str__(self) -> str:
+        return f"PHQ-9 change curve, {self.band} ({self.basis})"
+
+
+class TrackFlagQuerySet(models.QuerySet):
+    def open(self) -> TrackFlagQuerySet:
+        """Flags neither cleared by an on-track score nor acknowledged: the one definition."""
+        return self.filter(cleared_at__isnull=True, acknowledged_at__isnull=True)
+
+
+class TrackFlag(BaseModel):
+    """A client whose latest PHQ-9 lies above the expected range for their session number.
+
+    Raised, moved to the newest score, or cleared by `measures.tracking.assess_course` in the
+    same transaction as the score; acknowledged with a note by a clinician. The why is kept
+    as it was judged: the score, the first score, the expected range and the curve's basis.
+    """
+
+    class Basis(models.TextChoices):
+        PRACTICE = "practice", _("this practice's curve")
+        INSTANCE = "instance", _("the installation's curve")
+        RULE = "rule", _("the fallback rule")
+
+    class Reason(models.TextChoices):
+        ABOVE_BAND = "above_band", _("above the range 90% of courses were in")
+        DETERIORATION = "deterioration", _("reliable deterioration since the first score")
+        NO_IMPROVEMENT = "no_improvement", _("no reliable improvement by the midpoint")
+
+    practice = models.ForeignKey(
+        "accounts.Practice", on_delete=models.PROTECT, related_name="track_flags"
+    )
+    client = models.ForeignKey(
+        "clients.Client", on_delete=models.PROTECT, related_name="track_flags"
+    )
+    course = models.ForeignKey(
+        "treatment.Course", on_delete=models.PROTECT, related_name="track_flags"
+    )
+    response = models.ForeignKey(Response, on_delete=models.PROTECT, related_name="track_flags")
+    session = models.PositiveSmallIntegerField()
+    score = models.PositiveSmallIntegerField()
+    first_score = models.PositiveSmallIntegerField()
+    expected_low = models.PositiveSmallIntegerField()
+    expected_high = models.PositiveSmallIntegerField()
+    band = models.CharField(max_length=40)
+    basis = models.CharField(max_length=10, choices=Basis.choices)
+    curve_courses = models.PositiveIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    raised_at = models.DateTimeField()
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    cleared_by = models.ForeignKey(
+        Response, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        "accounts.Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = EncryptedTextField(_("note"), blank=True)
+    # The supervision session that discussed this flag: its public id, set through
+    # `tracking.mark_discussed`. A plain reference rather than a foreign key because the
+    # supervision records live in an app above this one.
+    discussed_in = models.UUIDField(null=True, blank=True)
+    discussed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TrackFlagQuerySet.as_manager()
+
+    access_scope = Scope(
+        therapist="course__therapist_id", client="client", clinical=True, kind="not-on-track flag"
+    )
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course"],
+                condition=models.Q(cleared_at__isnull=True, acknowledged_at__isnull=True),
+                name="one_open_track_flag_per_course",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(acknowledged_at__isnull=True)
+                | models.Q(acknowledged_by__isnull=False),
+                name="acknowledged_track_flag_has_who",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["practice", "cleared_at", "acknowledged_at"], name="trackflag_open"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Not on track: PHQ-9 {self.score} at session {self.session}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.cleared_at is None and self.acknowledged_at is None

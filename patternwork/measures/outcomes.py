@@ -146,6 +146,20 @@ def _caseness_at_start(
     return any(compare(threshold, total) for threshold, total in firsts)
 
 
+def change_between(rule: MeasureRule, first: int, later: int) -> Change:
+    """Classify the change from one total to a later one against the reliable-change rule.
+
+    The one definition of reliable change: the course outcome uses it for the first and
+    last scores, and the not-on-track fallback rule for the first and the latest.
+    """
+    fall = first - later
+    if compare(rule.reliable_change, fall):
+        return Change.IMPROVED
+    if compare(rule.reliable_change, -fall):
+        return Change.DETERIORATED
+    return Change.NO_RELIABLE_CHANGE
+
+
 def _measure_outcome(points: Sequence[ScorePoint], rule: MeasureRule) -> MeasureOutcome:
     # sorted() is stable, so scores with the same `when` keep the order the caller gave.
     ordered = sorted(points, key=attrgetter("when"))
@@ -157,14 +171,7 @@ def _measure_outcome(points: Sequence[ScorePoint], rule: MeasureRule) -> Measure
     last = next((p for p in reversed(ordered) if p.contact_id != first.contact_id), None)
     if last is None:
         return MeasureOutcome(rule.code, first, None, None)
-    fall = first.total - last.total
-    if compare(rule.reliable_change, fall):
-        change = Change.IMPROVED
-    elif compare(rule.reliable_change, -fall):
-        change = Change.DETERIORATED
-    else:
-        change = Change.NO_RELIABLE_CHANGE
-    return MeasureOutcome(rule.code, first, last, change)
+    return MeasureOutcome(rule.code, first, last, change_between(rule, first.total, last.total))
 
 
 def course_outcome(

@@ -2,7 +2,7 @@
 
 Every response, from the clinic, the client's portal, the API or an import, is written
 by `record_responses`: one transaction holds the response, its audit event, its risk
-flag (if a risk item fired) and the course's outcome summary, so a response can never
+flag (if a risk item fired), the course's outcome summary and its not-on-track flag, so a response can never
 exist without the flag it calls for. A risk answer is kept and flagged even when the
 rest of the questionnaire is refused.
 """
@@ -22,6 +22,7 @@ from patternwork.core.concurrency import StaleEdit
 from patternwork.measures import definitions, scoring
 from patternwork.measures.models import Response, ResponseRevision, RiskFlag
 from patternwork.measures.summary import refresh_outcome_summary
+from patternwork.measures.tracking import assess_course
 from patternwork.treatment.models import Appointment
 
 NOT_ATTENDED = "Measures are recorded at an attended session."
@@ -254,6 +255,8 @@ def _write(*, appointment, guard, entries, source, by, user, final, versions) ->
             saved.append(response)
         if final:
             refresh_outcome_summary(course)
+            # The not-on-track flag follows the score in the same transaction.
+            assess_course(course)
     return saved
 
 
@@ -388,6 +391,7 @@ def record_total(
         _apply_score(response, result)
         response.save()
         refresh_outcome_summary(course)
+        assess_course(course)
         record(
             action="measure.record_total",
             actor=by.user,

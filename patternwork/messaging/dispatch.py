@@ -113,14 +113,15 @@ def send_message(message_id: int) -> str:
 
 
 def tick(*, now: datetime | None = None) -> int:
-    """One round of the scheduler: recover stalled sends, queue digests, lapse unanswered
-    offers, hand over due messages."""
-    from patternwork.messaging import digests
+    """One round of the scheduler: recover stalled sends, queue digests and the nightly
+    curve refits, lapse unanswered offers, hand over due messages."""
+    from patternwork.messaging import digests, nightly
     from patternwork.treatment.services.waiting import lapse_due_offers
 
     now = now or timezone.now()
     recover_stalled(now=now)
     digests.queue_risk_digests(now=now)
+    nightly.queue_curve_refits(now=now)
     # Offers past their answer-by time lapse here; each lapse queues its email.
     lapse_due_offers(now=now)
     return hand_over_due(now=now)

@@ -21,6 +21,7 @@ from patternwork.formulation.selectors import with_formulation_facts
 from patternwork.letters.selectors import with_letter_facts
 from patternwork.measures.flag_selectors import open_flags_for
 from patternwork.measures.selectors import sessions_missing_measures
+from patternwork.measures.track_selectors import not_on_track_for
 from patternwork.treatment import plan, scheduling
 from patternwork.treatment.models import Appointment, Course
 from patternwork.treatment.selectors import (
@@ -79,6 +80,11 @@ class Caseload:
     today: list[Appointment]
     week: list[Appointment]
     flags: list = field(default_factory=list)
+    not_on_track: list = field(default_factory=list)
+
+    @property
+    def off_track_ids(self) -> set[int]:
+        return {row.flag.course_id for row in self.not_on_track}
 
 
 def caseload(
@@ -158,6 +164,7 @@ def caseload(
         today=todays,
         week=[a for a in upcoming if a not in todays],
         flags=list(open_flags_for(membership)),
+        not_on_track=not_on_track_for(membership),
     )
 
 

@@ -59,6 +59,7 @@ from patternwork.measures.definitions import Comparator, Threshold
 from patternwork.measures.models import OutcomeSummary
 from patternwork.measures.outcomes import OutcomeConfig, Rate, ServiceRates
 from patternwork.measures.summary import GAD7, PHQ9
+from patternwork.reports import funnel
 from patternwork.treatment import plan, scheduling
 from patternwork.treatment.models import Course, WaitingEntry
 
@@ -492,3 +493,56 @@ def service_report_for(
         ended_from=ended_from,
         ended_to=ended_to,
     )
+
+
+@dataclass(frozen=True)
+class Funnel:
+    """Each therapist's recovery against their number of courses, and what the reader sees.
+
+    `units` are every therapist of the practice with a finished course in the period (the
+    mean and the axes come from them); `shown` those the reader may see: an admin all, a
+    supervisor their record scope, a therapist only themself.
+    """
+
+    units: tuple[funnel.Unit, ...]
+    shown: tuple[funnel.Unit, ...]
+    mean: float | None
+
+    @property
+    def largest(self) -> int:
+        return max((u.denominator for u in self.units), default=0)
+
+
+def funnel_for(
+    membership: Membership, *, ended_from: date | None = None, ended_to: date | None = None
+) -> Funnel:
+    """Recovery per therapist over the practice's finished courses, in one query.
+
+    The practice mean pools every therapist's courses (the centre of the funnel); the
+    points the member may see are their record scope.
+    """
+    rule = outcome_conditions()
+    finished = finished_in(ended_from, ended_to)
+    rows = (
+        OutcomeSummary.objects.filter(finished, practice=membership.practice)
+        .values("therapist_id", "therapist__public_id", "therapist__user__full_name")
+        .annotate(
+            recovered=Count("pk", filter=rule["recovered"]),
+            denominator=Count("pk", filter=rule["counts_for_recovery"]),
+        )
+        .order_by("therapist__user__full_name", "therapist_id")
+    )
+    units, ids = [], []
+    for row in rows:
+        units.append(
+            funnel.Unit(
+                key=str(row["therapist__public_id"]),
+                label=row["therapist__user__full_name"],
+                count=row["recovered"],
+                denominator=row["denominator"],
+            )
+        )
+        ids.append(row["therapist_id"])
+    scope = record_scope(membership)
+    shown = tuple(u for u, pk in zip(units, ids, strict=True) if scope is None or pk in scope)
+    return Funnel(tuple(units), shown, funnel.practice_mean(units))

@@ -119,6 +119,7 @@ class SuperviseeSummary:
     no_letter: list = field(default_factory=list)
     open_actions: list = field(default_factory=list)
     waiting_cosign: list = field(default_factory=list)
+    not_on_track: list = field(default_factory=list)
 
     @property
     def last_supervision(self) -> dt.date | None:
@@ -142,8 +143,7 @@ def supervisor_page(membership: Membership) -> list[SuperviseeSummary]:
     an agreed IPAF by the end of the initial phase, goodbye letters not drafted in time,
     open supervision actions, notes waiting for co-signature and the last supervision.
 
-    Not-on-track clients join each summary here once the not-on-track flags exist; the
-    page has a named slot for them (clinic/supervision/partials/not_on_track.html).
+    and the clients not on track (read once for all supervisees, with the caseload).
     """
     supervisees = list(supervisees_of(membership))
     summaries = {s.pk: SuperviseeSummary(therapist=s) for s in supervisees}
@@ -166,6 +166,10 @@ def supervisor_page(membership: Membership) -> list[SuperviseeSummary]:
         summary = summaries.get(flag.course.therapist_id)
         if summary is not None:
             summary.flags.append(flag)
+    for track in caseload.not_on_track:
+        summary = summaries.get(track.course.therapist_id)
+        if summary is not None:
+            summary.not_on_track.append(track)
     for action in (
         SupervisionAction.objects.filter(
             owner_id__in=summaries,

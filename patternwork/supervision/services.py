@@ -18,6 +18,8 @@ from patternwork.accounts.access import record_scope
 from patternwork.accounts.models import Membership, Practice
 from patternwork.audit.services import MASKED, record
 from patternwork.clients.models import Client
+from patternwork.measures import tracking
+from patternwork.measures.models import TrackFlag
 from patternwork.supervision import rubric
 from patternwork.supervision.models import (
     Cosignature,
@@ -114,6 +116,11 @@ def record_supervision(
             clients=sorted(str(c.public_id) for c in clients),
             notes=MASKED if notes else "",
         )
+        # A not-on-track flag of a client discussed here is linked to this session, so
+        # the flag shows when and where it was talked through (it stays open until an
+        # on-track score or an acknowledgement).
+        for flag in TrackFlag.objects.open().filter(course__client__in=clients):
+            tracking.mark_discussed(flag=flag, supervision_id=session.public_id, actor=supervisor)
     return session
 
 

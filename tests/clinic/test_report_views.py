@@ -286,8 +286,9 @@ def test_page_query_count_does_not_grow_with_courses(
         build_course(therapist, Spec(RECOVERED))
     login(admin)
 
-    # 13 for the report, 2 for the DIT rating coverage (attended sessions, rated sessions).
-    with django_assert_num_queries(15):
+    # 13 for the report with its funnel plot, 2 for the DIT rating coverage (attended
+    # sessions, rated sessions).
+    with django_assert_num_queries(16):
         response = client.get(URL)
 
     assert response.context["report"].finished == size
@@ -377,8 +378,9 @@ def test_page_query_count_does_not_grow_with_courses_dated_wrongly(
         dated_before_referral(therapist)
     login(admin)
 
-    # 14 for the report, 2 for the DIT rating coverage (attended sessions, rated sessions).
-    with django_assert_num_queries(16):
+    # 15 for the report with its funnel plot, 2 for the DIT rating coverage (attended
+    # sessions, rated sessions).
+    with django_assert_num_queries(17):
         response = client.get(URL)
 
     assert len(response.context["dated_wrongly"]) == size

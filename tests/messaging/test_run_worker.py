@@ -43,5 +43,9 @@ def test_run_worker_once_sends_due_reminders_through_the_database_queue(
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["jo.bloggs@example.test"]
     assert Message.objects.filter(status=Message.Status.SENT).count() == 1
-    assert DBTaskResult.objects.get().status == "SUCCESSFUL"
+    # The round also queued the night's refit of the expected-change curves (after 02:00).
+    assert {
+        (result.task_path.rsplit(".", 1)[-1], result.status)
+        for result in DBTaskResult.objects.all()
+    } == {("send_message_task", "SUCCESSFUL"), ("refresh_change_curves_task", "SUCCESSFUL")}
     assert "Handed 1 message(s) to the task queue." in out.getvalue()

@@ -5,4 +5,6 @@ ROUTES = {
     "clinic:service-report": STAFF,
     "clinic:service-report-csv": STAFF,
     "clinic:course-outcomes-csv": STAFF,
+    # Every clinician; a therapist sees only their own point (tests/clinic/test_funnel_views.py).
+    "clinic:outcome-funnel": STAFF,
 }

@@ -9,11 +9,13 @@ from patternwork.supervision import services as supervision
 from patternwork.supervision.models import Cosignature, Rubric, SessionRating
 from patternwork.treatment import services as treatment
 from tests.course_fixtures import attend, new_course
+from tests.factories import ResponseFactory, TrackFlagFactory
 from tests.supervision.helpers import full_scores
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
 TODAY = dt.date(2026, 4, 1)
+TODAY_AT = dt.datetime(2026, 4, 1, 9, 0, tzinfo=dt.UTC)
 
 
 def events(action):
@@ -59,6 +61,30 @@ def test_record_supervision_refuses_a_client_outside_the_supervisees_present(
             clients=[outsider_course.client],
         )
     assert events("supervision.record") == []
+
+
+def test_discussing_a_client_not_on_track_links_their_open_flag_to_the_session(
+    supervisor, therapist, attended
+):
+    course = attended.course
+    flag = TrackFlagFactory(response=ResponseFactory(appointment=attended, total=18))
+    closed = TrackFlagFactory(
+        response=ResponseFactory(appointment=attended, instrument="GAD-7", total=15),
+        acknowledged_at=TODAY_AT,
+        acknowledged_by=therapist,
+        note="Talked it through; the rise followed a bereavement.",
+    )
+
+    session = supervision.record_supervision(
+        supervisor=supervisor, held_on=TODAY, supervisees=[therapist], clients=[course.client]
+    )
+
+    flag.refresh_from_db()
+    closed.refresh_from_db()
+    assert (flag.discussed_in, flag.discussed_at is not None) == (session.public_id, True)
+    assert (flag.cleared_at, flag.acknowledged_at) == (None, None)  # still open
+    assert closed.discussed_in is None
+    assert len(events("track_flag.discussed")) == 1
 
 
 def test_record_supervision_refuses_someone_elses_supervisee(supervisor, other_therapist):

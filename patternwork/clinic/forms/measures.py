@@ -42,3 +42,14 @@ class AcknowledgeForm(forms.Form):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class TrackAcknowledgeForm(forms.Form):
+    note = forms.CharField(
+        label=_("What was agreed about this client"),
+        help_text=_(
+            "For example: discussed with the client, focus reviewed, taken to supervision."
+        ),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

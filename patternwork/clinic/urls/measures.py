@@ -9,5 +9,6 @@ urlpatterns = [
         name="measures-record",
     ),
     path("risk-flags/<uuid:public_id>/", measures.risk_flag, name="risk-flag"),
+    path("not-on-track/<uuid:public_id>/", measures.track_flag, name="track-flag"),
     path("oversight/", measures.oversight, name="oversight"),
 ]

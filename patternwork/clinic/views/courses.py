@@ -22,7 +22,7 @@ from patternwork.clinic.forms.courses import (
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
 from patternwork.core.forms import add_service_errors
 from patternwork.formulation import journal_selectors
-from patternwork.measures import flag_selectors
+from patternwork.measures import flag_selectors, track_selectors
 from patternwork.measures.selectors import course_measures, due_at_ending
 from patternwork.reports import caseload as caseloads
 from patternwork.treatment import scheduling, selectors, services, waiting_selectors
@@ -60,6 +60,9 @@ def course_detail(request, public_id):
             "view": view,
             "notes_visible": clinical,
             "measures": course_measures(course) if clinical else None,
+            "not_on_track": track_selectors.not_on_track_of(request.membership, course)
+            if clinical
+            else None,
             "journal": journal_selectors.course_journal(request.membership, course),
             "goals": waiting_selectors.goal_lines(course) if clinical else (),
             "readiness": waiting_selectors.readiness_of(course) if clinical else (),

@@ -65,6 +65,10 @@ def home(request):
     )
     # The open risk flags at the top show each answer.
     record_read(reader_for(request), [flag.client for flag in caseload.flags], "risk answer")
+    # So do the not-on-track clients' scores.
+    record_read(
+        reader_for(request), [row.client for row in caseload.not_on_track], "not-on-track flag"
+    )
     return render(
         request,
         "clinic/caseload.html",

@@ -1,4 +1,4 @@
-"""Questionnaires at a session, risk flags and the supervisor's oversight."""
+"""Questionnaires at a session, risk and not-on-track flags, and the supervisor's oversight."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -8,9 +8,13 @@ from django.utils.translation import gettext as _
 from patternwork.accounts.access import fetch, reader_for, record_read
 from patternwork.accounts.models import Membership
 from patternwork.clinic.decorators import staff_view
-from patternwork.clinic.forms.measures import AcknowledgeForm, MeasuresForm
+from patternwork.clinic.forms.measures import (
+    AcknowledgeForm,
+    MeasuresForm,
+    TrackAcknowledgeForm,
+)
 from patternwork.core.concurrency import StaleEdit
-from patternwork.measures import definitions, flag_selectors, services
+from patternwork.measures import definitions, flag_selectors, services, track_selectors, tracking
 from patternwork.measures.forms import NOT_APPLICABLE
 from patternwork.measures.models import Response
 from patternwork.measures.selectors import ORDER, instruments_due
@@ -143,6 +147,34 @@ def risk_flag(request, public_id):
     )
 
 
+@staff_view(*CLINICIANS)
+def track_flag(request, public_id):
+    """A not-on-track flag with its why; the treating therapist or supervisor acknowledges it."""
+    flag = fetch(reader_for(request), track_selectors.flag_rows(), public_id)
+    form = TrackAcknowledgeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            tracking.acknowledge(
+                flag=flag, note=form.cleaned_data["note"], actor=request.membership
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Acknowledged; your note is recorded."))
+            return redirect("clinic:course-detail", public_id=flag.course.public_id)
+    return render(
+        request,
+        "clinic/measures/track_flag.html",
+        {
+            "row": track_selectors.with_why([flag])[0],
+            "client": flag.client,
+            "course": flag.course,
+            "form": form,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
 @staff_view(Role.SUPERVISOR, Role.ADMIN)
 def oversight(request):
     """Open risk flags (with endings and closures that overrode them) and overdue
@@ -150,12 +182,15 @@ def oversight(request):
     caseload = caseloads.caseload(request.membership)
     flags = list(flag_selectors.open_flags_for(request.membership))
     record_read(reader_for(request), [flag.client for flag in flags], "risk answer")
+    not_on_track = caseload.not_on_track
+    record_read(reader_for(request), [row.client for row in not_on_track], "not-on-track flag")
     behind = [row for row in caseload.rows if row.overdue]
     return render(
         request,
         "clinic/measures/oversight.html",
         {
             "flags": flags,
+            "not_on_track": not_on_track,
             "behind": behind,
             "caseload": caseload,
             "ended_over_flags": flag_selectors.ended_over_open_flags(request.membership),

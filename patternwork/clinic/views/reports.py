@@ -2,7 +2,8 @@
 
 Admins report on the whole practice. Supervisors report on their record scope: their
 supervisees and themself (the caseloads they oversee); choosing nobody means all of
-them. Therapists have no report (403).
+them. Therapists have no report (403), but see their own point on the recovery funnel
+plot (`outcome_funnel`) against the practice's mean and control limits.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.reports import ReportFilterForm
 from patternwork.measures.config import outcome_config
 from patternwork.measures.outcomes import Rate
-from patternwork.reports import selectors, services
+from patternwork.reports import funnel, selectors, services
 from patternwork.reports.course_outcomes import CourseOutcomeRow, course_outcome_rows
 from patternwork.reports.selectors import Mean, ServiceReport
 from patternwork.supervision import selectors as supervision_selectors
@@ -233,12 +234,81 @@ def _filter_form(request) -> ReportFilterForm:
 
 def _filters(form: ReportFilterForm) -> dict:
     if not form.is_bound:
-        return {"therapist": None, "ended_from": None, "ended_to": None}
+        return NO_FILTERS
     return {key: form.cleaned_data[key] for key in ("therapist", "ended_from", "ended_to")}
 
 
 def _invalid(request, form):
     return render(request, TEMPLATE, {"form": form}, status=400)
+
+
+NO_FILTERS = {"therapist": None, "ended_from": None, "ended_to": None}
+POSITION_LABELS = {
+    funnel.Position.HIGH_998: gettext_lazy("Above the 99.8% limit"),
+    funnel.Position.HIGH_95: gettext_lazy("Above the 95% limit"),
+    funnel.Position.WITHIN: gettext_lazy("Within the limits"),
+    funnel.Position.LOW_95: gettext_lazy("Below the 95% limit"),
+    funnel.Position.LOW_998: gettext_lazy("Below the 99.8% limit"),
+    funnel.Position.NO_DATA: gettext_lazy("No course in the recovery count"),
+}
+
+
+@dataclass(frozen=True)
+class FunnelRow:
+    unit: funnel.Unit
+    position: str
+    limits: funnel.Limits | None
+
+    @property
+    def percent(self) -> float | None:
+        return None if self.unit.rate is None else self.unit.rate * 100
+
+
+def funnel_context(membership, filters: dict) -> dict:
+    """The funnel plot and its table: every therapist the member may see, one query."""
+    data = selectors.funnel_for(
+        membership, ended_from=filters["ended_from"], ended_to=filters["ended_to"]
+    )
+    rows = [
+        FunnelRow(
+            unit,
+            POSITION_LABELS[funnel.position(unit, data.mean)],
+            funnel.limits(unit.denominator, data.mean)
+            if unit.denominator and data.mean is not None
+            else None,
+        )
+        for unit in data.shown
+    ]
+    mean = _("none yet") if data.mean is None else f"{data.mean * 100:.1f}%"
+    svg = funnel.funnel_svg(
+        shown=data.shown,
+        mean=data.mean,
+        largest=data.largest,
+        title=_("Recovery by therapist against their number of finished courses"),
+        description=_(
+            "Each point is a therapist; the solid line is the practice's recovery rate "
+            "(%(mean)s), the dashed lines its 95%% limits and the dotted lines its 99.8%% limits."
+        )
+        % {"mean": mean},
+        x_label=_("Finished courses counted for recovery"),
+        y_label=_("Recovery"),
+    )
+    return {"funnel_svg": svg, "funnel_rows": rows, "funnel_mean": data.mean}
+
+
+@staff_view(ADMIN, SUPERVISOR, Membership.Role.THERAPIST)
+def outcome_funnel(request):
+    """The funnel plot alone: a therapist's own point, a supervisor's scope, an admin's all."""
+    form = _filter_form(request) if not request.membership.is_therapist else None
+    if form is not None and form.is_bound and not form.is_valid():
+        return _invalid(request, form)
+    # A therapist's page has no filter: their one point over every finished course.
+    filters = _filters(form) if form is not None else NO_FILTERS
+    return render(
+        request,
+        "clinic/reports/outcome_funnel.html",
+        {"form": form, **funnel_context(request.membership, filters)},
+    )
 
 
 @staff_view(ADMIN, SUPERVISOR)
@@ -263,6 +333,7 @@ def service_report(request):
             "query": query,
             "rules": outcome_config(),
             "rating_coverage": supervision_selectors.rating_coverage(request.membership),
+            **funnel_context(request.membership, filters),
         },
     )
 

@@ -44,8 +44,10 @@ def _not_found(request, object_type: str, public_id) -> Exception:
 def supervisor_home(request):
     """Each supervisee's caseload and what needs the supervisor's attention."""
     summaries = selectors.supervisor_page(request.membership)
+    reader = reader_for(request)
+    record_read(reader, [flag.client for s in summaries for flag in s.flags], "risk answer")
     record_read(
-        reader_for(request), [flag.client for s in summaries for flag in s.flags], "risk answer"
+        reader, [row.client for s in summaries for row in s.not_on_track], "not-on-track flag"
     )
     return render(
         request,

@@ -1,0 +1,189 @@
+"""Reads of the not-on-track flags, scoped to the member asking, each with its why.
+
+A flag is clinical content (a score), so the clinical scope applies: the treating
+therapist, their supervisor, admins only where the practice allows it. Every list is built
+in a fixed number of queries whatever its length: the flags, the scores of their courses,
+and the practice's curves.
+
+For the supervisor's page: ``not_on_track_for(membership, therapist_ids=...)`` gives the
+open flags of active courses, each as a `NotOnTrack` with the score, the expected range,
+the curve it came from and a small chart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from patternwork.accounts.access import visible
+from patternwork.accounts.models import Membership
+from patternwork.measures import config
+from patternwork.measures.definitions import get_instrument
+from patternwork.measures.expected_change import Curve, CurvePoint, expected_ranges
+from patternwork.measures.models import ChangeCurve, TrackFlag
+from patternwork.measures.track_chart import track_svg
+from patternwork.measures.tracking import PHQ9, valid_phq9
+from patternwork.treatment.models import Course
+
+
+@dataclass(frozen=True)
+class NotOnTrack:
+    """An open flag with what a clinician needs to see why it was raised."""
+
+    flag: TrackFlag
+    scores: tuple[tuple[int, int], ...]
+    curve: Curve | None
+    chart: str
+
+    @property
+    def course(self) -> Course:
+        return self.flag.course
+
+    @property
+    def client(self):
+        return self.flag.client
+
+    @property
+    def curve_label(self) -> str:
+        flag = self.flag
+        if flag.basis == TrackFlag.Basis.RULE:
+            return _(
+                "Fallback rule: reliable deterioration since the first score, or no reliable "
+                "improvement by the midpoint of the plan (too few finished courses for a "
+                "curve at this session)."
+            )
+        source = (
+            _("this practice's")
+            if flag.basis == TrackFlag.Basis.PRACTICE
+            else _("the installation's")
+        )
+        return _(
+            "Expected-change curve from %(source)s %(count)s finished courses starting %(band)s."
+        ) % {"source": source, "count": flag.curve_courses, "band": self.band_label}
+
+    @property
+    def band_label(self) -> str:
+        instrument = get_instrument(PHQ9)
+        band = next((b for b in instrument.bands if b.code == self.flag.band), None)
+        return f"{band.label.lower()} ({band.low}\N{EN DASH}{band.high})" if band else ""
+
+
+def _curves(practice_ids: Collection[int]) -> dict[tuple[int, str], Curve]:
+    return {
+        (row.practice_id, row.band): Curve(
+            band=row.band,
+            courses=row.courses,
+            points=tuple(CurvePoint(*point) for point in row.points),
+        )
+        for row in ChangeCurve.objects.filter(practice_id__in=practice_ids)
+    }
+
+
+def _scores(course_ids: Collection[int]) -> dict[int, list[tuple[int, int]]]:
+    found: dict[int, list[tuple[int, int]]] = {}
+    for course_id, session, total in (
+        valid_phq9()
+        .filter(course_id__in=course_ids)
+        .order_by("appointment__session_number", "id")
+        .values_list("course_id", "appointment__session_number", "total")
+    ):
+        found.setdefault(course_id, []).append((session, total))
+    return found
+
+
+def _chart(flag: TrackFlag, scores: list[tuple[int, int]], curve: Curve | None) -> str:
+    instrument = get_instrument(PHQ9)
+    planned = flag.course.planned_sessions
+    last = max([planned, *(s for s, _ in scores)])
+    expected = expected_ranges(
+        rule=config.outcome_config().depression,
+        instrument=instrument,
+        curve=curve,
+        first=flag.first_score,
+        planned=planned,
+        sessions=range(min(s for s, _ in scores), last + 1),
+    )
+    return track_svg(
+        scores=scores,
+        expected=expected,
+        top=instrument.total_max,
+        last_session=last,
+        on_track=False,
+        title=_("PHQ-9 by session against the expected range"),
+        description=_("PHQ-9 %(score)s at session %(session)s; expected %(low)s to %(high)s there.")
+        % {
+            "score": flag.score,
+            "session": flag.session,
+            "low": flag.expected_low,
+            "high": flag.expected_high,
+        },
+    )
+
+
+def flag_rows():
+    """Flags with what their page shows, for `accounts.access.fetch`."""
+    return TrackFlag.objects.select_related(
+        "client", "course__therapist__user", "acknowledged_by__user", "practice"
+    )
+
+
+def with_why(flags: list[TrackFlag]) -> list[NotOnTrack]:
+    """The flags with their scores, curves and charts: two queries whatever their number."""
+    if not flags:
+        return []
+    curves = _curves({flag.practice_id for flag in flags})
+    scores = _scores({flag.course_id for flag in flags})
+    return _rows(flags, curves, scores)
+
+
+def _rows(flags, curves, scores) -> list[NotOnTrack]:
+    rows = []
+    for flag in flags:
+        # A band's curve may lack the flag's session (too few courses reached it): the
+        # chart still draws the curve where it has points, and the rule elsewhere.
+        curve = curves.get((flag.practice_id, flag.band))
+        course_scores = scores.get(flag.course_id, [(flag.session, flag.score)])
+        rows.append(
+            NotOnTrack(
+                flag=flag,
+                scores=tuple(course_scores),
+                curve=curve,
+                chart=_chart(flag, course_scores, curve),
+            )
+        )
+    return rows
+
+
+def not_on_track_for(
+    membership: Membership, *, therapist_ids: Collection[int] | None = None
+) -> list[NotOnTrack]:
+    """Open not-on-track flags of active courses in the member's clinical scope, with the why.
+
+    `therapist_ids` narrows them to those therapists' clients (one supervisee on the
+    supervisor's page). Longest-waiting first; three queries whatever the number.
+    """
+    flags = visible(membership, TrackFlag).open().filter(course__state=Course.State.ACTIVE)
+    if therapist_ids is not None:
+        flags = flags.filter(course__therapist_id__in=list(therapist_ids))
+    flags = flags.select_related("client", "course__therapist__user", "acknowledged_by__user")
+    return with_why(list(flags.order_by("raised_at", "id")))
+
+
+def not_on_track_of(membership: Membership, course: Course) -> NotOnTrack | None:
+    """The course's open flag with its why, if the member may read it.
+
+    Three queries whether or not there is a flag, so the course page costs the same for
+    every course.
+    """
+    flag = (
+        visible(membership, TrackFlag)
+        .open()
+        .filter(course=course)
+        .select_related("client", "course__therapist__user")
+        .first()
+    )
+    curves = _curves({course.practice_id})
+    scores = _scores({course.pk})
+    return _rows([flag], curves, scores)[0] if flag is not None else None
