@@ -25,6 +25,7 @@ RULER_INVALID = "Rate from 0 to 10."
 FIRST_MARK_WEEKS = 6
 SECOND_MARK_WEEKS = 18
 
+# The default answer window; each practice sets its own (Practice.offer_window_days).
 OFFER_WINDOW = timedelta(days=7)
 # The client needs time to arrange a first session they have just accepted.
 OFFER_NOTICE = timedelta(days=1)
