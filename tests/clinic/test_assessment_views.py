@@ -321,3 +321,24 @@ def test_signposting_closes_the_way_in_and_the_page_says_so(
     assert "Record the decision" not in record_page
     assert "Letter to the client" in record_page
     assert "Jo Bloggs" not in waiting_list
+
+
+def test_the_course_page_asks_for_readiness_and_goals_at_the_end_of_the_initial_phase(
+    client, login, therapist, active
+):
+    from patternwork.treatment.services import assessment as assessments
+
+    assessments.set_goals(course=active, texts=["Speak up"], actor=therapist)
+    assessments.rate_goals(course=active, occasion="assessment", scores={1: 2}, actor=therapist)
+    login(therapist)
+
+    asked = client.get(url("clinic:course-detail", active)).content.decode()
+    assessments.record_readiness(
+        course=active, occasion="end_initial", importance=8, confidence=6, hopes="", actor=therapist
+    )
+    assessments.rate_goals(course=active, occasion="end_initial", scores={1: 5}, actor=therapist)
+    answered = client.get(url("clinic:course-detail", active)).content.decode()
+
+    assert "ask the readiness rulers again and rate the goals." in asked
+    assert "End of the initial phase" not in answered.split("goal-chart")[0]
+    assert "Goal 1: 2 (Assessment), 5 (End of initial)." in answered

@@ -66,6 +66,9 @@ def course_detail(request, public_id):
             "journal": journal_selectors.course_journal(request.membership, course),
             "goals": goals,
             "goal_chart": goal_chart_of(goals),
+            "ratings_due": (
+                waiting_selectors.ratings_due(course, view.attended, goals) if clinical else ()
+            ),
             "readiness": waiting_selectors.readiness_of(course) if clinical else (),
             "waiting": waiting_selectors.open_entry(course),
         },
