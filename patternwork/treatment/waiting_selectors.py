@@ -92,10 +92,12 @@ def goal_lines(course: Course) -> list[GoalLine]:
     return lines
 
 
-def ratings_due(course: Course, attended: int, goals: list[GoalLine]) -> list[plan.RatingDue]:
+def ratings_due(
+    course: Course, attended: int, goals: list[GoalLine], readiness: list[Readiness]
+) -> list[plan.RatingDue]:
     """The readiness and goal ratings the course has reached and not recorded
-    (plan.ratings_due), from the goal lines already read and one query for readiness.
-    Only an active course is asked: an ended one can no longer be rated."""
+    (plan.ratings_due), from the goal lines and readiness rows the page has already read:
+    no query. Only an active course is asked: an ended one can no longer be rated."""
     if course.state != Course.State.ACTIVE:
         return []
     rated = {
@@ -109,9 +111,7 @@ def ratings_due(course: Course, attended: int, goals: list[GoalLine]) -> list[pl
     return plan.ratings_due(
         attended=attended,
         planned=course.planned_sessions,
-        readiness_at=set(
-            Readiness.objects.filter(course=course).values_list("occasion", flat=True)
-        ),
+        readiness_at={row.occasion for row in readiness},
         goal_ratings=rated,
     )
 

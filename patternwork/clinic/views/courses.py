@@ -51,6 +51,7 @@ def course_detail(request, public_id):
     view = caseloads.course_overview(course)
     clinical = selectors.can_read_clinical(request.membership, course)
     goals = waiting_selectors.goal_lines(course) if clinical else ()
+    readiness = waiting_selectors.readiness_of(course) if clinical else ()
     if clinical:
         # The page shows the course's scores and risk answers.
         record_read(reader_for(request), [course.client], "course")
@@ -67,9 +68,11 @@ def course_detail(request, public_id):
             "goals": goals,
             "goal_chart": goal_chart_of(goals),
             "ratings_due": (
-                waiting_selectors.ratings_due(course, view.attended, goals) if clinical else ()
+                waiting_selectors.ratings_due(course, view.attended, goals, readiness)
+                if clinical
+                else ()
             ),
-            "readiness": waiting_selectors.readiness_of(course) if clinical else (),
+            "readiness": readiness,
             "waiting": waiting_selectors.open_entry(course),
         },
     )
@@ -196,6 +199,7 @@ def course_end(request, public_id):
             "open_flag_count": len(flags),
             "ending": due_at_ending(course) if clinical and course.is_open else None,
         },
+        status=400 if form.is_bound else 200,
     )
 
 
