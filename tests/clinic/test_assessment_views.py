@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from patternwork.audit.models import AuditEvent
 from patternwork.treatment.models import Assessment, Offer, WaitingEntry
+from patternwork.treatment.services import assessment as assessments
 from tests.factories import ClientFactory, CourseFactory, WaitingEntryFactory
 
 pytestmark = pytest.mark.usefixtures("frozen")
@@ -274,8 +275,6 @@ def test_looking_at_the_assessment_page_writes_nothing(client, login, therapist,
 def test_the_course_page_charts_the_goals_beside_readiness(
     client, login, therapist, other_therapist, course
 ):
-    from patternwork.treatment.services import assessment as assessments
-
     assessments.set_goals(course=course, texts=["Speak up", "Call my sister"], actor=therapist)
     assessments.rate_goals(
         course=course, occasion="assessment", scores={1: 2, 2: 4}, actor=therapist
@@ -326,8 +325,6 @@ def test_signposting_closes_the_way_in_and_the_page_says_so(
 def test_the_course_page_asks_for_readiness_and_goals_at_the_end_of_the_initial_phase(
     client, login, therapist, active
 ):
-    from patternwork.treatment.services import assessment as assessments
-
     assessments.set_goals(course=active, texts=["Speak up"], actor=therapist)
     assessments.rate_goals(course=active, occasion="assessment", scores={1: 2}, actor=therapist)
     login(therapist)
