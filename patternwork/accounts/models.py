@@ -119,11 +119,28 @@ class Practice(BaseModel):
             "before, also when the clocks change."
         ),
     )
+    # How long a waiting client has to answer an offer of a start before it lapses
+    # (treatment.plan.respond_by also keeps a day's notice before the first session).
+    offer_window_days = models.PositiveSmallIntegerField(
+        _("days a client has to answer an offer of a start"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text=_(
+            "An offer not answered in this many days lapses, and the client stays on the "
+            "waiting list. From 1 to 28 days."
+        ),
+    )
     is_demo = models.BooleanField(default=False, editable=False)
     next_client_number = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(offer_window_days__gte=1, offer_window_days__lte=28),
+                name="practice_offer_window_1_to_28_days",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from patternwork.accounts import services as account_services
 from patternwork.accounts.models import Membership, Practice, User
 from patternwork.accounts.totp import base32_secret
-from patternwork.demo import course_data, supervision_data
+from patternwork.demo import course_data, supervision_data, way_in_data
 
 DEMO_SLUG = "riverside-demo"
 DEMO_PRACTICE = "Riverside Psychological Therapies (demo)"
@@ -110,6 +110,7 @@ def seed() -> list[DemoLogin]:
             supervisor.supervisees.set([members[THERAPIST.email], members[THERAPIST_2.email]])
         course_data.seed_courses(practice, members[THERAPIST.email])
         supervision_data.seed_supervision(practice, supervisor, members[THERAPIST.email])
+        way_in_data.seed_way_in(practice, members[THERAPIST.email], members[ADMIN.email])
         for email, profile in DEMO_PROFILES.items():
             member = members[email]
             if not member.accepts_referrals:

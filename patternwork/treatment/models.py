@@ -23,6 +23,9 @@ class Course(BaseModel):
         DROPPED_OUT = "dropped_out", _("Dropped out")
         TRANSFERRED = "transferred", _("Transferred")
         DECLINED = "declined", _("Declined treatment")
+        # The assessment decided to offer something else or to signpost elsewhere: the
+        # way in closes here, before any treatment (services.assessment.decide).
+        NOT_OFFERED = "not_offered", _("Not offered DIT after assessment")
 
     class Cadence(models.TextChoices):
         WEEKLY = plan.Cadence.WEEKLY.value, _("Weekly")
@@ -493,6 +496,9 @@ class Offer(BaseModel):
         ACCEPTED = "accepted", _("Accepted")
         DECLINED = "declined", _("Declined")
         LAPSED = "lapsed", _("Lapsed")
+        # The decision changed to "offer something else" or "signpost elsewhere" while
+        # the offer was open.
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     practice = models.ForeignKey("accounts.Practice", on_delete=models.PROTECT, related_name="+")
     entry = models.ForeignKey(WaitingEntry, on_delete=models.PROTECT, related_name="offers")

@@ -92,6 +92,30 @@ def goal_lines(course: Course) -> list[GoalLine]:
     return lines
 
 
+def ratings_due(
+    course: Course, attended: int, goals: list[GoalLine], readiness: list[Readiness]
+) -> list[plan.RatingDue]:
+    """The readiness and goal ratings the course has reached and not recorded
+    (plan.ratings_due), from the goal lines and readiness rows the page has already read:
+    no query. Only an active course is asked: an ended one can no longer be rated."""
+    if course.state != Course.State.ACTIVE:
+        return []
+    rated = {
+        line.goal.position: {
+            value
+            for value, (_label, score) in zip(Occasion.values, line.scores, strict=True)
+            if score is not None
+        }
+        for line in goals
+    }
+    return plan.ratings_due(
+        attended=attended,
+        planned=course.planned_sessions,
+        readiness_at={row.occasion for row in readiness},
+        goal_ratings=rated,
+    )
+
+
 def readiness_of(course: Course) -> list[Readiness]:
     order = {value: index for index, value in enumerate(Occasion.values)}
     return sorted(Readiness.objects.filter(course=course), key=lambda r: order[r.occasion])

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from patternwork.audit.models import AuditEvent
 from patternwork.treatment.models import Assessment, Offer, WaitingEntry
+from patternwork.treatment.services import assessment as assessments
 from tests.factories import ClientFactory, CourseFactory, WaitingEntryFactory
 
 pytestmark = pytest.mark.usefixtures("frozen")
@@ -269,3 +270,72 @@ def test_looking_at_the_assessment_page_writes_nothing(client, login, therapist,
     client.post(url("clinic:assessment-record", course), record_data(1))
     assert Assessment.objects.get().course == course
     assert AuditEvent.objects.filter(action="assessment.open").count() == 1
+
+
+def test_the_course_page_charts_the_goals_beside_readiness(
+    client, login, therapist, other_therapist, course
+):
+    assessments.set_goals(course=course, texts=["Speak up", "Call my sister"], actor=therapist)
+    assessments.rate_goals(
+        course=course, occasion="assessment", scores={1: 2, 2: 4}, actor=therapist
+    )
+    assessments.record_readiness(
+        course=course, occasion="assessment", importance=7, confidence=4, hopes="", actor=therapist
+    )
+    login(other_therapist)
+    assert client.get(url("clinic:course-detail", course)).status_code == 404
+    login(therapist)
+
+    page = client.get(url("clinic:course-detail", course)).content.decode()
+
+    assert '<svg class="goal-chart score-chart"' in page
+    assert "Goal 1: 2 (Assessment). Goal 2: 4 (Assessment)." in page
+    assert "Law and Jacob, 2015" in page
+    assert "importance 7/10, confidence 4/10" in page
+    assert page.index("goal-chart") < page.index("Speak up")
+
+
+def test_signposting_closes_the_way_in_and_the_page_says_so(
+    client, login, therapist, other_therapist, course
+):
+    WaitingEntryFactory(course=course)
+    login(therapist)
+    client.post(url("clinic:assessment-record", course), record_data(1, suitability="unsure"))
+    login(other_therapist)
+    refused = client.post(
+        url("clinic:assessment-decision", course), {"decision": "signpost", "version": 2}
+    )
+    login(therapist)
+
+    decided = client.post(
+        url("clinic:assessment-decision", course), {"decision": "signpost", "version": 2}
+    )
+    record_page = client.get(url("clinic:assessment-record", course)).content.decode()
+    waiting_list = client.get(reverse("clinic:waiting-list")).content.decode()
+
+    course.refresh_from_db()
+    assert (refused.status_code, decided.status_code) == (404, 302)
+    assert (course.state, course.end_reason) == ("ended", "not_offered")
+    assert "The way in is closed" in record_page
+    assert "Record the decision" not in record_page
+    assert "Letter to the client" in record_page
+    assert "Jo Bloggs" not in waiting_list
+
+
+def test_the_course_page_asks_for_readiness_and_goals_at_the_end_of_the_initial_phase(
+    client, login, therapist, active
+):
+    assessments.set_goals(course=active, texts=["Speak up"], actor=therapist)
+    assessments.rate_goals(course=active, occasion="assessment", scores={1: 2}, actor=therapist)
+    login(therapist)
+
+    asked = client.get(url("clinic:course-detail", active)).content.decode()
+    assessments.record_readiness(
+        course=active, occasion="end_initial", importance=8, confidence=6, hopes="", actor=therapist
+    )
+    assessments.rate_goals(course=active, occasion="end_initial", scores={1: 5}, actor=therapist)
+    answered = client.get(url("clinic:course-detail", active)).content.decode()
+
+    assert "ask the readiness rulers again and rate the goals." in asked
+    assert "End of the initial phase" not in answered.split("goal-chart")[0]
+    assert "Goal 1: 2 (Assessment), 5 (End of initial)." in answered

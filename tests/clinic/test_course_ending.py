@@ -62,7 +62,7 @@ def test_ending_over_an_open_flag_is_refused_listing_it_and_keeping_the_input(
     response = client.post(end_url(early), {"reason": "dropped_out", "note": "Stopped coming."})
 
     html = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].errors == {"override_reason": [END_WITH_OPEN_FLAGS]}
     assert [f.pk for f in response.context["flags"]] == [flag.pk]
     assert f'href="{reverse("clinic:risk-flag", args=[flag.public_id])}"' in html
@@ -264,3 +264,20 @@ def test_ending_page_queries_do_not_grow_with_the_number_of_flags(
     with django_assert_num_queries(len(one)):
         three = client.get(end_url(early))
     assert len(three.context["flags"]) == 3
+
+
+def test_not_offered_dit_is_the_assessment_decisions_ending_not_a_manual_one(
+    client, login, therapist, other_therapist
+):
+    course = new_course(therapist, planned=12)
+    login(other_therapist)
+    assert client.get(end_url(course)).status_code == 404
+    login(therapist)
+
+    page = client.get(end_url(course)).content.decode()
+    refused = client.post(end_url(course), {"reason": "not_offered", "note": ""})
+
+    course.refresh_from_db()
+    assert 'value="not_offered"' not in page
+    assert refused.status_code == 400
+    assert course.state == "active"

@@ -196,7 +196,7 @@ def test_end_course_asks_for_a_reason(client, started):
     refused = client.post(url, {"reason": ""})
     ended = client.post(url, {"reason": "completed", "note": "Planned ending."})
 
-    assert refused.status_code == 200
+    assert refused.status_code == 400
     assert refused.context["form"].errors["reason"]
     assert ended.status_code == 302
     started.refresh_from_db()

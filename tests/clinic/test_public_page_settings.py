@@ -13,6 +13,7 @@ SETTINGS = {
     "fees": "£70 a session.",
     "send_appointment_reminders": "on",
     "reminder_lead_hours": "24",
+    "offer_window_days": "7",
 }
 
 
@@ -79,7 +80,7 @@ def test_too_long_fees_are_refused_with_a_message(client, login, admin, practice
 
     response = client.post(reverse("clinic:practice-settings"), {**SETTINGS, "fees": "x" * 1001})
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "at most 1000 characters" in response.content.decode()
     practice.refresh_from_db()
     assert practice.fees == ""
@@ -155,3 +156,18 @@ def test_admin_has_no_profile_and_saving_one_is_refused(client, login, admin):
     admin.refresh_from_db()
     assert admin.accepts_referrals is False
     assert not AuditEvent.objects.filter(action="membership.profile_update").exists()
+
+
+def test_admin_sets_the_offer_window_which_is_validated(client, login, admin, practice):
+    login(admin)
+
+    refused = client.post(
+        reverse("clinic:practice-settings"), {**SETTINGS, "offer_window_days": "0"}
+    )
+    saved = client.post(reverse("clinic:practice-settings"), {**SETTINGS, "offer_window_days": "3"})
+
+    assert refused.status_code == 400
+    assert "greater than or equal to 1" in refused.content.decode()
+    practice.refresh_from_db()
+    assert (saved.status_code, practice.offer_window_days) == (302, 3)
+    assert AuditEvent.objects.get(action="practice.update").changes["offer_window_days"] == [7, 3]

@@ -275,6 +275,7 @@ def test_practice_settings_save_and_audit_changed_fields(client, login, admin):
         "taking_referrals": "on",
         "send_appointment_reminders": "on",
         "reminder_lead_hours": "24",
+        "offer_window_days": "7",
     }
 
     response = client.post(reverse("clinic:practice-settings"), data)
@@ -296,7 +297,7 @@ def test_practice_settings_reject_unknown_time_zone(client, login, admin):
     response = client.post(reverse("clinic:practice-settings"), data)
 
     admin.practice.refresh_from_db()
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "not a known time zone" in response.content.decode()
     assert admin.practice.name == "Northgate Therapies"
 

@@ -74,7 +74,7 @@ def test_demo_has_clients_at_every_stage(demo):
 
 
 def test_demo_measures_and_outcome_sentences(demo):
-    ended = Course.objects.get(practice__slug=seed.DEMO_SLUG, state="ended")
+    ended = Course.objects.get(practice__slug=seed.DEMO_SLUG, state="ended", end_reason="completed")
     sentence = outcomes.describe(course_outcome(ended))
     assert sentence == "Recovered; reliable improvement on PHQ-9 (18 to 7) and GAD-7 (14 to 5)."
     open_flags = RiskFlag.objects.filter(acknowledged_at__isnull=True)
@@ -83,7 +83,9 @@ def test_demo_measures_and_outcome_sentences(demo):
 
 
 def test_demo_maps_episodes_and_agreed_ipafs(demo):
-    for course in Course.objects.filter(practice__slug=seed.DEMO_SLUG).select_related("client"):
+    for course in Course.objects.filter(
+        practice__slug=seed.DEMO_SLUG, started_at__isnull=False
+    ).select_related("client"):
         client = course.client
         episodes = Episode.objects.filter(client=client)
         assert Person.objects.filter(client=client).count() >= 3

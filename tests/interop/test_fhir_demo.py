@@ -25,7 +25,8 @@ def test_every_demo_clients_everything_bundle_validates(db):
         kinds |= {r["resourceType"] for r in found}
         flags += [f["status"] for f in by_type(found, "Flag")]
 
-    assert len(clients) == 5
+    # Five courses, one client waiting after assessment and one signposted elsewhere.
+    assert len(clients) == 7
     assert kinds == {
         "Patient",
         "Organization",

@@ -54,7 +54,7 @@ def test_the_demo_practice_exports_as_valid_ndjson_audited_once(tmp_path, db):
 
     output = export(folder, seed.DEMO_SLUG)
 
-    assert "Patient.ndjson: 5" in output
+    assert "Patient.ndjson: 7" in output  # five courses, one waiting, one signposted
     files = read_ndjson(folder)
     assert set(files) == TYPES
     present = set()

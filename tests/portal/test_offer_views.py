@@ -83,3 +83,18 @@ def test_another_clients_offer_is_not_found(client, therapist, offer):
     client.force_login(other.user)
 
     assert client.get(reverse("portal:offer", args=[offer.public_id])).status_code == 404
+
+
+def test_a_withdrawn_offer_cannot_be_answered_and_points_to_the_letter(client, jo, offer):
+    Offer.objects.filter(pk=offer.pk).update(status=Offer.Status.WITHDRAWN)
+    client.force_login(jo.user)
+
+    page = client.get(reverse("portal:offer", args=[offer.public_id])).content.decode()
+    answered = client.post(reverse("portal:offer", args=[offer.public_id]), {"answer": "accept"})
+
+    offer.refresh_from_db()
+    assert "This offer was withdrawn" in page
+    assert "Send my answer" not in page
+    assert answered.status_code == 400
+    assert "This offer was withdrawn" in answered.content.decode()
+    assert offer.status == Offer.Status.WITHDRAWN

@@ -19,7 +19,7 @@ LATER = NOW + dt.timedelta(weeks=3)
 
 
 def events(action):
-    return list(AuditEvent.objects.filter(action=action))
+    return list(AuditEvent.objects.filter(action=action).order_by("id"))
 
 
 def test_saving_the_record_audits_field_names_never_the_text(assessed, therapist):
@@ -338,3 +338,89 @@ def test_an_assessment_score_is_never_paired_for_the_outcome(course, therapist):
     assert (outcome.anxiety.first.total, outcome.anxiety.last.total) == (6, 5)
     assert outcome.caseness_at_start is False
     assert outcome.recovered is None
+
+
+def test_the_practices_offer_window_sets_the_answer_by_time(entry, therapist):
+    practice = entry.practice
+    practice.offer_window_days = 3
+    practice.save(update_fields=["offer_window_days"])
+
+    offer = waiting.make_offer(entry=entry, therapist=therapist, starts_at=LATER, actor=therapist)
+
+    assert offer.respond_by == NOW + dt.timedelta(days=3)
+
+
+def test_a_shorter_window_lapses_the_offer_sooner(entry, therapist, frozen):
+    entry.practice.offer_window_days = 2
+    entry.practice.save(update_fields=["offer_window_days"])
+    waiting.make_offer(entry=entry, therapist=therapist, starts_at=LATER, actor=therapist)
+
+    frozen.shift(dt.timedelta(days=1, hours=23))
+    assert waiting.lapse_due_offers() == 0
+    frozen.shift(dt.timedelta(hours=1))
+    assert waiting.lapse_due_offers() == 1
+
+
+@pytest.mark.parametrize("decision", ["signpost", "offer_other"])
+def test_a_decision_not_to_offer_dit_ends_the_way_in(entry, therapist, decision):
+    offer = waiting.make_offer(entry=entry, therapist=therapist, starts_at=LATER, actor=therapist)
+    record = Assessment.objects.get()
+
+    assessments.decide(
+        assessment=record, decision=decision, expected_version=record.version, actor=therapist
+    )
+
+    course, offer = entry.course, Offer.objects.get(pk=offer.pk)
+    course.refresh_from_db()
+    entry.refresh_from_db()
+    assert (course.state, course.end_reason) == ("ended", "not_offered")
+    assert (entry.left_at is not None, entry.outcome) == (True, "withdrawn")
+    assert offer.status == Offer.Status.WITHDRAWN
+    decided = events("assessment.decide")[-1]
+    assert decided.changes["course"] == ["referred", "ended"]
+    assert decided.changes["offer"] == ["open", "withdrawn"]
+    assert events("course.end")[0].changes["end_reason"] == [None, "not_offered"]
+
+
+def test_a_booked_assessment_follow_up_is_cancelled_when_the_way_in_closes(assessed, therapist):
+    course = assessed.course
+    booked = services.book_assessment(
+        course=course, start=NOW + dt.timedelta(days=2), minutes=50, actor=therapist
+    )
+
+    assessments.decide(
+        assessment=assessed, decision="signpost", expected_version=assessed.version, actor=therapist
+    )
+
+    booked.refresh_from_db()
+    assert booked.status == "cancelled_therapist"
+    with pytest.raises(ValidationError, match="ended"):
+        assessments.set_goals(course=course, texts=["Later"], actor=therapist)
+
+
+def test_open_risk_answers_hold_the_way_in_open_until_acknowledged(assessed, therapist):
+    course = assessed.course
+    visit = services.record_past_session(
+        course=course,
+        start=NOW - dt.timedelta(days=1),
+        minutes=50,
+        kind="assessment",
+        status="attended",
+        actor=therapist,
+    )
+    measures.record_responses(
+        source="clinic", appointment=visit, answers=[phq(12, item9=1)], by=therapist
+    )
+
+    with pytest.raises(ValidationError) as raised:
+        assessments.decide(
+            assessment=assessed,
+            decision="signpost",
+            expected_version=assessed.version,
+            actor=therapist,
+        )
+
+    course.refresh_from_db()
+    assert raised.value.messages == [assessments.DECISION_OPEN_FLAGS]
+    assert course.state != "ended"
+    assert not events("assessment.decide")

@@ -76,3 +76,72 @@ def test_brief_relationships_are_read_one_person_a_line():
     text = "Mum: close: but critical\n  \nBrother\n: no name"
 
     assert plan.brief_relationships(text) == [("Mum", "close: but critical"), ("Brother", "")]
+
+
+@pytest.mark.parametrize(
+    ("occasion", "planned", "first_reached"),
+    [
+        (plan.Occasion.ASSESSMENT, 16, 0),
+        (plan.Occasion.END_INITIAL, 16, 4),
+        (plan.Occasion.END_MIDDLE, 16, 12),
+        (plan.Occasion.ENDING, 16, 15),
+        (plan.Occasion.END_INITIAL, 10, 3),
+        (plan.Occasion.END_MIDDLE, 10, 7),
+        (plan.Occasion.ENDING, 10, 9),
+        (plan.Occasion.END_INITIAL, 8, 2),
+        (plan.Occasion.ENDING, 8, 7),
+    ],
+)
+def test_each_rating_occasion_is_reached_at_its_phase_end(occasion, planned, first_reached):
+    assert plan.occasion_reached(occasion, first_reached, planned) is True
+    if first_reached:
+        assert plan.occasion_reached(occasion, first_reached - 1, planned) is False
+
+
+def test_nothing_is_due_before_the_end_of_the_initial_phase():
+    due = plan.ratings_due(attended=3, planned=16, readiness_at=set(), goal_ratings={1: set()})
+
+    assert due == []
+
+
+def test_readiness_and_unrated_goals_are_due_at_the_end_of_the_initial_phase():
+    due = plan.ratings_due(
+        attended=4,
+        planned=16,
+        readiness_at={"assessment"},
+        goal_ratings={1: {"assessment", "end_initial"}, 2: {"assessment"}},
+    )
+
+    assert due == [plan.RatingDue(plan.Occasion.END_INITIAL, readiness=True, goals=(2,))]
+
+
+def test_the_middle_phase_end_asks_only_for_goal_ratings():
+    due = plan.ratings_due(
+        attended=12,
+        planned=16,
+        readiness_at={"assessment", "end_initial"},
+        goal_ratings={1: {"assessment", "end_initial"}},
+    )
+
+    assert due == [plan.RatingDue(plan.Occasion.END_MIDDLE, readiness=False, goals=(1,))]
+
+
+def test_the_ending_is_due_from_the_penultimate_session_and_clears_once_recorded():
+    every = {"assessment", "end_initial", "end_middle"}
+    due = plan.ratings_due(attended=15, planned=16, readiness_at=every, goal_ratings={1: every})
+    done = plan.ratings_due(
+        attended=16,
+        planned=16,
+        readiness_at=every | {"ending"},
+        goal_ratings={1: every | {"ending"}},
+    )
+
+    assert due == [plan.RatingDue(plan.Occasion.ENDING, readiness=True, goals=(1,))]
+    assert done == []
+
+
+def test_a_course_without_goals_is_asked_only_for_readiness():
+    due = plan.ratings_due(attended=16, planned=16, readiness_at=set(), goal_ratings={})
+
+    assert [d.occasion for d in due] == [plan.Occasion.END_INITIAL, plan.Occasion.ENDING]
+    assert all(d.goals == () for d in due)

@@ -11,6 +11,18 @@ TEXT = forms.Textarea(attrs={"rows": 3})
 RULER = {"min_value": 0, "max_value": 10}
 
 
+class OnePageForm(forms.Form):
+    """A form that shares the assessment page with the others: its own id prefix, so two
+    "When" labels (readiness, ratings) or two "goal_1" fields (goals, ratings) never
+    share an id and each label names its own field."""
+
+    id_prefix = "id"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
 def _text(label, help_text=""):
     return forms.CharField(
         label=label, required=False, max_length=10000, widget=TEXT, help_text=help_text
@@ -37,7 +49,8 @@ class AssessmentRecordForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class ReadinessForm(forms.Form):
+class ReadinessForm(OnePageForm):
+    id_prefix = "readiness"
     occasion = forms.ChoiceField(
         label=_("When"),
         choices=[(o.value, Occasion(o.value).label) for o in plan.READINESS_OCCASIONS],
@@ -49,7 +62,8 @@ class ReadinessForm(forms.Form):
     hopes = _text(_("What do you hope will be different?"))
 
 
-class GoalsForm(forms.Form):
+class GoalsForm(OnePageForm):
+    id_prefix = "goals"
     goal_1 = forms.CharField(label=_("Goal 1"), required=False, max_length=500)
     goal_2 = forms.CharField(label=_("Goal 2"), required=False, max_length=500)
     goal_3 = forms.CharField(label=_("Goal 3"), required=False, max_length=500)
@@ -58,7 +72,8 @@ class GoalsForm(forms.Form):
         return [self.cleaned_data[f"goal_{n}"] for n in range(1, plan.MAX_GOALS + 1)]
 
 
-class GoalRatingForm(forms.Form):
+class GoalRatingForm(OnePageForm):
+    id_prefix = "rating"
     occasion = forms.ChoiceField(label=_("When"), choices=Occasion.choices)
 
     def __init__(self, *args, goals=(), **kwargs):
@@ -78,7 +93,8 @@ class GoalRatingForm(forms.Form):
         }
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(OnePageForm):
+    id_prefix = "decision"
     decision = forms.ChoiceField(label=_("Decision"), choices=Assessment.Decision.choices)
     version = forms.IntegerField(widget=forms.HiddenInput)
 

@@ -43,7 +43,11 @@ class ChangePlanForm(PlanForm):
 class EndCourseForm(forms.Form):
     reason = forms.ChoiceField(
         label=_("Why is the course ending?"),
-        choices=[("", _("Choose…")), *Course.EndReason.choices],
+        # "Not offered DIT" is the assessment decision's ending, recorded with it.
+        choices=[
+            ("", _("Choose…")),
+            *(c for c in Course.EndReason.choices if c[0] != Course.EndReason.NOT_OFFERED),
+        ],
     )
     note = forms.CharField(
         label=_("Note on the ending (optional)"),

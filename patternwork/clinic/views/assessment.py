@@ -92,6 +92,8 @@ def _page(request, course, record, **forms):
         "goals": goals,
         "readiness": waiting_selectors.readiness_of(course),
         "entry": waiting_selectors.open_entry(course),
+        # An ended course's record is read, not written: its forms are not shown.
+        "closed": course.state == Course.State.ENDED,
         **forms,
     }
     return render(request, "clinic/assessment/record.html", context, status=400 if forms else 200)

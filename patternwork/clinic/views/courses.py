@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from patternwork.accounts.access import fetch, reader_for, record_read
@@ -25,7 +26,8 @@ from patternwork.formulation import journal_selectors
 from patternwork.measures import flag_selectors, track_selectors
 from patternwork.measures.selectors import course_measures, due_at_ending
 from patternwork.reports import caseload as caseloads
-from patternwork.treatment import scheduling, selectors, services, waiting_selectors
+from patternwork.treatment import goal_chart, scheduling, selectors, services, waiting_selectors
+from patternwork.treatment.models import Occasion
 from patternwork.treatment.services.courses import PlanValues
 
 Role = Membership.Role
@@ -48,6 +50,8 @@ def course_detail(request, public_id):
     course = _course(request, public_id)
     view = caseloads.course_overview(course)
     clinical = selectors.can_read_clinical(request.membership, course)
+    goals = waiting_selectors.goal_lines(course) if clinical else ()
+    readiness = waiting_selectors.readiness_of(course) if clinical else ()
     if clinical:
         # The page shows the course's scores and risk answers.
         record_read(reader_for(request), [course.client], "course")
@@ -64,10 +68,35 @@ def course_detail(request, public_id):
             if clinical
             else None,
             "journal": journal_selectors.course_journal(request.membership, course),
-            "goals": waiting_selectors.goal_lines(course) if clinical else (),
-            "readiness": waiting_selectors.readiness_of(course) if clinical else (),
+            "goals": goals,
+            "goal_chart": goal_chart_of(goals),
+            "ratings_due": (
+                waiting_selectors.ratings_due(course, view.attended, goals, readiness)
+                if clinical
+                else ()
+            ),
+            "readiness": readiness,
             "waiting": waiting_selectors.open_entry(course),
         },
+    )
+
+
+# Short enough to sit side by side under the goal chart.
+CHART_OCCASIONS = {
+    "assessment": gettext_lazy("Assessment"),
+    "end_initial": gettext_lazy("End of initial"),
+    "end_middle": gettext_lazy("End of middle"),
+    "ending": gettext_lazy("Last session"),
+}
+
+
+def goal_chart_of(goals):
+    """The Goal-Based Outcomes chart of the course's goals (treatment.goal_chart)."""
+    if not goals:
+        return None
+    return goal_chart.goal_chart(
+        [[score for _label, score in line.scores] for line in goals],
+        [str(CHART_OCCASIONS[value]) for value in Occasion.values],
     )
 
 
@@ -173,6 +202,7 @@ def course_end(request, public_id):
             "open_flag_count": len(flags),
             "ending": due_at_ending(course) if clinical and course.is_open else None,
         },
+        status=400 if form.is_bound else 200,
     )
 
 

@@ -48,7 +48,8 @@ def practice_settings(request):
                 request, _("Settings saved.") if change.changed else _("Nothing changed.")
             )
             return redirect("clinic:practice-settings")
-    return render(request, "clinic/practice_settings.html", {"form": form})
+    status = 400 if form.is_bound else 200
+    return render(request, "clinic/practice_settings.html", {"form": form}, status=status)
 
 
 @staff_view()

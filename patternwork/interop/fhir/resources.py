@@ -157,7 +157,8 @@ def _course_period(course: Course) -> dict | None:
 def episode_of_care(course: Course, *, patient_id, organization_id) -> dict:
     """The course of therapy as an EpisodeOfCare, with its treating therapist."""
     if course.state == Course.State.ENDED:
-        declined = course.end_reason == Course.EndReason.DECLINED
+        # Declined, or not offered DIT after assessment: the episode never became therapy.
+        declined = course.end_reason in {Course.EndReason.DECLINED, Course.EndReason.NOT_OFFERED}
         status = "cancelled" if declined else "finished"
     else:
         status = EPISODE_STATUS[course.state]

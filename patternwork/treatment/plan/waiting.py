@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from patternwork.treatment.plan.course import phase_bounds
+
 MAX_GOALS = 3
 RULER_MIN = 0
 RULER_MAX = 10
@@ -25,6 +27,7 @@ RULER_INVALID = "Rate from 0 to 10."
 FIRST_MARK_WEEKS = 6
 SECOND_MARK_WEEKS = 18
 
+# The default answer window; each practice sets its own (Practice.offer_window_days).
 OFFER_WINDOW = timedelta(days=7)
 # The client needs time to arrange a first session they have just accepted.
 OFFER_NOTICE = timedelta(days=1)
@@ -48,6 +51,62 @@ class Occasion(StrEnum):
 # goals at every occasion.
 READINESS_OCCASIONS = (Occasion.ASSESSMENT, Occasion.END_INITIAL, Occasion.ENDING)
 GOAL_OCCASIONS = tuple(Occasion)
+
+
+@dataclass(frozen=True)
+class RatingDue:
+    """An occasion whose ratings are due and not all recorded yet."""
+
+    occasion: Occasion
+    readiness: bool  # the two readiness rulers are missing
+    goals: tuple[int, ...]  # positions of goals not yet rated at this occasion
+
+
+def occasion_reached(occasion: Occasion, attended: int, planned: int) -> bool:
+    """Whether a course with `attended` treatment sessions of `planned` has reached the
+    point where an occasion's ratings are asked.
+
+    - the end of the initial phase: its last session attended (16 planned: session 4);
+    - the end of the middle phase: its last session attended (16 planned: session 12);
+    - the ending: from the penultimate session attended, so the ratings can be made in
+      the last session itself (16 planned: session 15).
+    The assessment is reached from the start.
+    """
+    bounds = phase_bounds(planned)
+    reached_at = {
+        Occasion.ASSESSMENT: 0,
+        Occasion.END_INITIAL: bounds.initial.last,
+        Occasion.END_MIDDLE: bounds.middle.last,
+        Occasion.ENDING: planned - 1,
+    }[occasion]
+    return attended >= reached_at
+
+
+def ratings_due(
+    *,
+    attended: int,
+    planned: int,
+    readiness_at: frozenset[str] | set[str],
+    goal_ratings: dict[int, set[str]],
+) -> list[RatingDue]:
+    """The occasions after the assessment that the course has reached and whose readiness
+    (asked at the end of the initial phase and at the ending) or goal ratings (asked at
+    every phase end) are still missing, in occasion order.
+
+    `readiness_at`: the occasions with readiness recorded; `goal_ratings`: each goal's
+    position with the occasions it is rated at.
+    """
+    due = []
+    for occasion in GOAL_OCCASIONS[1:]:
+        if not occasion_reached(occasion, attended, planned):
+            continue
+        readiness = occasion in READINESS_OCCASIONS and occasion not in readiness_at
+        goals = tuple(
+            position for position, rated in sorted(goal_ratings.items()) if occasion not in rated
+        )
+        if readiness or goals:
+            due.append(RatingDue(occasion, readiness, goals))
+    return due
 
 
 def ruler_valid(value: object) -> bool:

@@ -21,9 +21,11 @@ from patternwork.treatment.models import (
     Goal,
     GoalRating,
     Occasion,
+    Offer,
     Readiness,
     WaitingEntry,
 )
+from patternwork.treatment.services.courses import close_course
 
 COURSE_ENDED = "This course has ended; its assessment can no longer change."
 NOT_ASSESSMENT = "Only an assessment appointment opens an assessment record."
@@ -36,6 +38,10 @@ OCCASION_NOT_FOR_READINESS = (
 )
 GOAL_EMPTY = "Goal {position} has ratings; it can be reworded but not removed."
 NO_GOALS = "Set the goals before rating them."
+DECISION_OPEN_FLAGS = (
+    "This client has risk answers that no clinician has acknowledged. Acknowledge them "
+    "first: this decision ends the client's way in to DIT."
+)
 
 TEXT_FIELDS = (
     "presenting",
@@ -248,7 +254,9 @@ def decide(
     referred_on=None,
 ) -> Assessment:
     """Record the decision. "Offer DIT" puts the client on the waiting list (the course
-    can also be started at once from the course page, which takes them off it).
+    can also be started at once from the course page, which takes them off it). "Offer
+    something else" and "signpost elsewhere" end the way in (_close_way_in); the letter
+    to the client follows (letters.decision).
 
     Refused, with nothing written, without a suitability and its reasons, and for "offer
     DIT" when DIT was found not suitable.
@@ -281,17 +289,37 @@ def decide(
                 )
                 changes["waiting_entry"] = [None, str(entry.public_id)]
         else:
-            left = course.waiting_entries.filter(left_at__isnull=True).update(
-                left_at=timezone.now(), outcome=WaitingEntry.Outcome.WITHDRAWN
-            )
-            if left:
-                changes["waiting_list"] = "left"
+            changes.update(_close_way_in(course, actor))
         stored.decision = decision
         stored.decided_at = timezone.now()
         stored.version += 1
         stored.save(update_fields=["decision", "decided_at", "version", "updated_at"])
         _audit(actor, stored, "assessment.decide", changes)
     return stored
+
+
+def _close_way_in(course: Course, actor: Membership) -> dict:
+    """ "Offer something else" or "signpost elsewhere" ends the way in: the client leaves
+    the waiting list (an open offer is withdrawn) and the course ends as not offered DIT,
+    so they leave the caseload with a clear state. The caller holds the course's lock;
+    course.end is audited beside the decision, in the same transaction."""
+    if course.risk_flags.open().exists():
+        raise ValidationError(DECISION_OPEN_FLAGS)
+    changes = {}
+    now = timezone.now()
+    for entry in course.waiting_entries.filter(left_at__isnull=True):
+        withdrawn = entry.offers.filter(status=Offer.Status.OPEN).update(
+            status=Offer.Status.WITHDRAWN, updated_at=now
+        )
+        entry.left_at, entry.outcome = now, WaitingEntry.Outcome.WITHDRAWN
+        entry.save(update_fields=["left_at", "outcome", "updated_at"])
+        changes["waiting_list"] = "left"
+        if withdrawn:
+            changes["offer"] = [Offer.Status.OPEN, Offer.Status.WITHDRAWN]
+    before = course.state
+    close_course(course=course, reason=Course.EndReason.NOT_OFFERED, note="", actor=actor)
+    changes["course"] = [before, Course.State.ENDED]
+    return changes
 
 
 def _referred_on(course: Course):

@@ -321,50 +321,73 @@ def end_course(
             raise ValidationError(
                 {"override_reason": ValidationError(END_WITH_OPEN_FLAGS, code="open_risk_flags")}
             )
-        now = timezone.now()
-        future = course.appointments.filter(status=Appointment.Status.BOOKED, starts_at__gt=now)
-        cancelled = 0
-        for appointment in future:
-            appointment.status = Appointment.Status.CANCELLED_THERAPIST
-            appointment.status_reason = f"Course ended ({Course.EndReason(reason).label.lower()})"
-            appointment.status_changed_at = now
-            appointment.sequence += 1
-            appointment.save(
-                update_fields=[
-                    "status",
-                    "status_reason",
-                    "status_changed_at",
-                    "sequence",
-                    "updated_at",
-                ]
-            )
-            cancelled += 1
-        old_state = course.state
-        course.state = Course.State.ENDED
-        course.end_reason = reason
-        course.end_note = note
-        course.end_override_flags = open_flags
-        course.end_override_reason = override_reason if open_flags else ""
-        course.ended_at = now
-        course.version += 1
-        course.save()
-        course_changed(course)
-        appointments_changed(course)
-        changes = {
-            "state": [old_state, course.state],
-            "end_reason": [None, reason],
-            "end_note": "[changed]" if note else None,
-            "future_appointments_cancelled": cancelled,
-        }
-        if open_flags:
-            changes["open_risk_flags_overridden"] = open_flags
-            changes["end_override_reason"] = "[changed]"
-        record(
-            action="course.end",
-            actor=actor.user,
-            actor_role=actor.role,
-            practice=course.practice,
-            obj=course,
-            changes=changes,
+        close_course(
+            course=course,
+            reason=reason,
+            note=note,
+            actor=actor,
+            open_flags=open_flags,
+            override_reason=override_reason,
         )
+    return course
+
+
+def close_course(
+    *,
+    course: Course,
+    reason: str,
+    note: str,
+    actor: Membership,
+    open_flags: int = 0,
+    override_reason: str = "",
+) -> Course:
+    """The ending itself, for a course already locked and checked inside the caller's
+    transaction (end_course; the assessment decision that does not offer DIT): cancel
+    the future booked appointments, set the state and reason, audit "course.end"."""
+    now = timezone.now()
+    future = course.appointments.filter(status=Appointment.Status.BOOKED, starts_at__gt=now)
+    cancelled = 0
+    for appointment in future:
+        appointment.status = Appointment.Status.CANCELLED_THERAPIST
+        appointment.status_reason = f"Course ended ({Course.EndReason(reason).label.lower()})"
+        appointment.status_changed_at = now
+        appointment.sequence += 1
+        appointment.save(
+            update_fields=[
+                "status",
+                "status_reason",
+                "status_changed_at",
+                "sequence",
+                "updated_at",
+            ]
+        )
+        cancelled += 1
+    old_state = course.state
+    course.state = Course.State.ENDED
+    course.end_reason = reason
+    course.end_note = note
+    course.end_override_flags = open_flags
+    course.end_override_reason = override_reason if open_flags else ""
+    course.ended_at = now
+    course.version += 1
+    course.save()
+    course_changed(course)
+    appointments_changed(course)
+    changes = {
+        "state": [old_state, course.state],
+        "end_reason": [None, reason],
+        "end_note": "[changed]" if note else None,
+        "future_appointments_cancelled": cancelled,
+    }
+    if open_flags:
+        changes["open_risk_flags_overridden"] = open_flags
+        changes["end_override_reason"] = "[changed]"
+    record(
+        action="course.end",
+        actor=actor.user,
+        actor_role=actor.role,
+        practice=course.practice,
+        obj=course,
+        changes=changes,
+    )
     return course

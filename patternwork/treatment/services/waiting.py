@@ -6,7 +6,7 @@ after commit (treatment.signals) for the message worker; nothing here sends a me
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -72,16 +72,21 @@ def make_offer(
 ) -> Offer:
     """Offer a waiting client a start: the first session's time and the therapist.
 
+    The client has the practice's offer window (`Practice.offer_window_days`) to answer,
+    but no later than a day before the first session (plan.respond_by).
+
     Refused with nothing written: for a client no longer waiting, while another offer is
-    open, for a time in the past, too soon to answer (plan.respond_by), or that clashes
-    with the therapist's diary.
+    open, for a time in the past, too soon to answer, or that clashes with the therapist's
+    diary.
     """
     now = now or timezone.now()
     check_therapist(entry.practice, therapist)
     if starts_at <= now:
         raise ValidationError({"starts_at": OFFER_IN_PAST})
     try:
-        deadline = plan.respond_by(now, starts_at)
+        deadline = plan.respond_by(
+            now, starts_at, window=timedelta(days=entry.practice.offer_window_days)
+        )
     except ValueError as error:
         raise ValidationError({"starts_at": str(error)}) from None
     with transaction.atomic():

@@ -1,0 +1,32 @@
+"""Steps on the real pages that several browser tests take."""
+
+from binascii import unhexlify
+
+from django_otp.oath import TOTP
+
+from patternwork.demo import seed
+
+
+def staff_login(page, base: str, email: str) -> None:
+    """Log a demo staff member in with their password and their demo authenticator code."""
+    key = unhexlify(seed.demo_totp_key(email))
+    page.goto(f"{base}/login/")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(seed.DEMO_PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Six-digit code from your authenticator app").fill(f"{TOTP(key).token():06d}")
+    page.get_by_role("button", name="Verify").click()
+    page.wait_for_url(f"{base}/caseload/")
+
+
+def client_login(page, base: str, email: str, password: str) -> None:
+    page.goto(f"{base}/portal/login/")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base}/portal/")
+
+
+def form_with(page, button: str):
+    """The form holding a submit button: several forms on a page share labels ("When")."""
+    return page.locator("form", has=page.get_by_role("button", name=button))
