@@ -199,6 +199,7 @@ MIDDLEWARE = [
     "patternwork.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "patternwork.core.middleware.RequestContextMiddleware",
+    "patternwork.core.middleware.RequestCharsetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

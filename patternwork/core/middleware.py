@@ -2,6 +2,8 @@ import re
 import uuid
 
 from django.conf import settings
+from django.http import HttpResponse
+from django.utils.http import parse_header_parameters
 
 from patternwork.core import context
 
@@ -33,6 +35,29 @@ def client_address(request) -> str | None:
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR") or None
+
+
+# A request body is read as UTF-8 (the pages and the API only ever send that); plain
+# ASCII is a subset of it. Any other declared charset is refused before anything parses
+# the body, since decoding a form as UTF-16 fails inside Django with a server error.
+ACCEPTED_CHARSETS = {"utf-8", "utf8", "us-ascii", "ascii"}
+CHARSET_REFUSED = "Send form and JSON data encoded as UTF-8."
+
+
+class RequestCharsetMiddleware:
+    """Refuse (415) a request whose body declares a charset other than UTF-8."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        _content_type, params = parse_header_parameters(request.META.get("CONTENT_TYPE", ""))
+        charset = params.get("charset", "").strip().lower()
+        if charset and charset not in ACCEPTED_CHARSETS:
+            return HttpResponse(
+                CHARSET_REFUSED, status=415, content_type="text/plain; charset=utf-8"
+            )
+        return self.get_response(request)
 
 
 class RequestContextMiddleware:

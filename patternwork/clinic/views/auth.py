@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 from patternwork.accounts import login, services, tokens, totp
 from patternwork.accounts.forms import LoginForm, SetPasswordForm, TokenForm
 from patternwork.clinic.decorators import staff_view
+from patternwork.core.http import safe_next
 
 STAFF_ONLY = _lazy(
     "This login is for practice staff. Clients log in to their portal at /portal/login/."
@@ -26,12 +26,7 @@ STAFF_ONLY = _lazy(
 
 
 def _next_url(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("clinic:home")
+    return safe_next(request, reverse("clinic:home"))
 
 
 def _with_next(url_name: str, next_url: str) -> str:
