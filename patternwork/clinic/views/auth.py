@@ -4,7 +4,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from patternwork.accounts import login, services, tokens, totp
 from patternwork.accounts.forms import LoginForm, SetPasswordForm, TokenForm
-from patternwork.clinic.decorators import staff_view
+from patternwork.clinic.decorators import member_password_stage, staff_view
 from patternwork.core.http import safe_next
 
 STAFF_ONLY = _lazy(
@@ -62,7 +61,7 @@ def login_view(request):
     return render(request, "clinic/login.html", {"form": form, "next": next_url})
 
 
-@login_required
+@member_password_stage
 @never_cache
 def otp_verify(request):
     next_url = _next_url(request)
@@ -87,7 +86,7 @@ def otp_verify(request):
     return render(request, "clinic/otp_verify.html", {"form": form, "next": next_url})
 
 
-@login_required
+@member_password_stage
 @never_cache
 def otp_setup(request):
     next_url = _next_url(request)
