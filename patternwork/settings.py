@@ -284,8 +284,10 @@ LOGIN_THROTTLE_WINDOW = timedelta(minutes=15)
 LOGIN_THROTTLE_PER_ACCOUNT = env_int("LOGIN_THROTTLE_PER_ACCOUNT", 5)
 LOGIN_THROTTLE_PER_ADDRESS = env_int("LOGIN_THROTTLE_PER_ADDRESS", 30)
 
-# Sessions: 30 minutes idle, 12 hours at most.
-SESSION_COOKIE_AGE = 30 * 60
+# Sessions: 15 minutes idle by default (each practice chooses 5 to 60), 12 hours at most.
+# The longest idle timeout a practice may choose; each practice's own (15 minutes unless
+# it chooses 5 to 60) is enforced by accounts.middleware on every request.
+SESSION_COOKIE_AGE = 60 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ABSOLUTE_LIMIT = timedelta(hours=12)

@@ -21,7 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 from patternwork.accounts import throttle
-from patternwork.accounts.middleware import SESSION_STARTED
+from patternwork.accounts.middleware import SESSION_IDLE_MINUTES, SESSION_LAST_SEEN, SESSION_STARTED
 from patternwork.accounts.models import Membership, Practice, User, normalise_email
 from patternwork.audit.models import AuditEvent
 from patternwork.audit.services import record
@@ -112,6 +112,9 @@ def start_session(request, user: User, *, audit: LoginAudit) -> None:
     """Log the user in after the password step; the absolute session limit starts now."""
     login(request, user)
     request.session[SESSION_STARTED] = timezone.now().isoformat()
+    request.session[SESSION_LAST_SEEN] = request.session[SESSION_STARTED]
+    if audit.practice is not None:
+        request.session[SESSION_IDLE_MINUTES] = audit.practice.idle_timeout_minutes
     audit.login_step(user, "password")
 
 

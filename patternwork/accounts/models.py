@@ -19,6 +19,10 @@ DEFAULT_CRISIS_INFORMATION = (
     "Samaritans are there day and night on 116 123 (free)."
 )
 
+# The idle timeout a practice may choose, and the default (the reliability target).
+IDLE_TIMEOUT_RANGE = (5, 60)
+DEFAULT_IDLE_TIMEOUT_MINUTES = 15
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -119,11 +123,30 @@ class Practice(BaseModel):
             "before, also when the clocks change."
         ),
     )
+    # A session left idle this long ends: staff and the practice's clients alike.
+    idle_timeout_minutes = models.PositiveSmallIntegerField(
+        _("log out after this many idle minutes"),
+        default=DEFAULT_IDLE_TIMEOUT_MINUTES,
+        validators=[
+            MinValueValidator(IDLE_TIMEOUT_RANGE[0]),
+            MaxValueValidator(IDLE_TIMEOUT_RANGE[1]),
+        ],
+        help_text=_("Between 5 and 60 minutes. A short timeout protects a screen left unlocked."),
+    )
     is_demo = models.BooleanField(default=False, editable=False)
     next_client_number = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    idle_timeout_minutes__gte=IDLE_TIMEOUT_RANGE[0],
+                    idle_timeout_minutes__lte=IDLE_TIMEOUT_RANGE[1],
+                ),
+                name="practice_idle_timeout_in_range",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -43,6 +43,7 @@ PRACTICE_FIELDS = (
     "fees",
     "send_appointment_reminders",
     "reminder_lead_hours",
+    "idle_timeout_minutes",
 )
 # Changing these re-times the queued reminders (messaging.services.update_practice_settings).
 REMINDER_FIELDS = ("send_appointment_reminders", "reminder_lead_hours", "time_zone")

@@ -274,13 +274,13 @@ def test_logout_ends_the_session_and_a_replayed_cookie_is_useless(client, therap
     assert AuditEvent.objects.filter(action="auth.logout").count() == 1
 
 
-def test_session_expires_after_thirty_minutes_idle(client, therapist, login):
+def test_session_expires_after_fifteen_minutes_idle_by_default(client, therapist, login):
     login(therapist)
     assert client.get(HOME).status_code == 200
 
-    with time_machine.travel(timezone.now() + timedelta(minutes=29)):
+    with time_machine.travel(timezone.now() + timedelta(minutes=14)):
         assert client.get(HOME).status_code == 200
-    with time_machine.travel(timezone.now() + timedelta(minutes=29 + 30, seconds=1)):
+    with time_machine.travel(timezone.now() + timedelta(minutes=14 + 15, seconds=1)):
         response = client.get(HOME)
 
     assert response.status_code == 302
@@ -292,7 +292,7 @@ def test_session_ends_after_twelve_hours_even_when_busy(client, therapist, devic
     with time_machine.travel(start, tick=False):
         password_step(client, therapist.user)
         client.post(VERIFY, {"token": code_for(device)})
-    for minutes in range(25, 12 * 60, 25):
+    for minutes in range(14, 12 * 60, 14):
         with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
             assert client.get(HOME).status_code == 200
 
