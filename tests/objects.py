@@ -90,3 +90,55 @@ BUILDERS = {
 
 def build(kind, therapist):
     return BUILDERS[kind](therapist)
+
+
+# Rows that list pages show, made for a therapist's caseload under a given client name:
+# kind -> (builder, whether the row belongs to the therapist's caseload). An unassigned
+# referral belongs to nobody's: only the practice's triage sees it.
+def _client_named(therapist, name):
+    return factories.ClientFactory(practice=therapist.practice, therapist=therapist, full_name=name)
+
+
+def _waiting_named(therapist, name):
+    course = factories.CourseFactory(client=_client_named(therapist, name), state="assessment")
+    factories.WaitingEntryFactory(course=course)
+
+
+def _course_named(therapist, name):
+    factories.CourseFactory(client=_client_named(therapist, name), state="active")
+
+
+def _accepted_referral(therapist, name):
+    factories.ReferralFactory(
+        practice=therapist.practice,
+        full_name=name,
+        status="accepted",
+        client=_client_named(therapist, name),
+        decided_by=therapist,
+        decided_at=timezone.now(),
+    )
+
+
+LIST_ROWS = {
+    "client": (_client_named, True),
+    "course": (_course_named, True),
+    "waiting": (_waiting_named, True),
+    "accepted_referral": (_accepted_referral, True),
+    "open_referral": (
+        lambda therapist, name: factories.ReferralFactory(
+            practice=therapist.practice, full_name=name, status="contacted"
+        ),
+        False,
+    ),
+    "declined_referral": (
+        lambda therapist, name: factories.ReferralFactory(
+            practice=therapist.practice,
+            full_name=name,
+            status="declined",
+            decline_reason="Needs a service for under-18s.",
+            decided_by=therapist,
+            decided_at=timezone.now(),
+        ),
+        False,
+    ),
+}

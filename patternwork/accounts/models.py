@@ -87,6 +87,14 @@ class Practice(BaseModel):
         default=False,
         help_text=_("Every such read is audited."),
     )
+    clinicians_triage_referrals = models.BooleanField(
+        _("therapists and supervisors triage referrals"),
+        default=False,
+        help_text=_(
+            "When off, only admins see referrals that nobody has accepted yet. Once "
+            "accepted, a referral is seen by those who may see the client."
+        ),
+    )
     # The public page (/p/<slug>/): only these fields, the name, the contact details and
     # the crisis information are shown to people outside the practice.
     taking_referrals = models.BooleanField(

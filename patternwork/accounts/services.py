@@ -38,6 +38,7 @@ PRACTICE_FIELDS = (
     "time_zone",
     "crisis_information",
     "admins_read_clinical",
+    "clinicians_triage_referrals",
     "taking_referrals",
     "public_description",
     "fees",
