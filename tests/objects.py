@@ -10,6 +10,7 @@ from tests import factories
 
 CASELOAD_KINDS = {
     "client",
+    "referral",
     "course",
     "appointment",
     "note",
@@ -62,7 +63,8 @@ def _risk_flag(therapist):
 BUILDERS = {
     "membership": lambda therapist: therapist,
     "client": _client,
-    "referral": lambda therapist: factories.ReferralFactory(practice=therapist.practice),
+    # Accepted, for the therapist's client: an unassigned referral is triage's alone.
+    "referral": lambda therapist: _accepted_referral(therapist, "Rea Referred"),
     "course": _course,
     "appointment": _appointment,
     # Note routes are addressed by their appointment's public id.
@@ -109,7 +111,7 @@ def _course_named(therapist, name):
 
 
 def _accepted_referral(therapist, name):
-    factories.ReferralFactory(
+    return factories.ReferralFactory(
         practice=therapist.practice,
         full_name=name,
         status="accepted",
