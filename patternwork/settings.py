@@ -279,8 +279,12 @@ PASSWORD_RESET_TIMEOUT = 3600
 STAFF_INVITATION_TIMEOUT = timedelta(hours=72)
 
 # Failed logins: per account and per address, within a sliding window. The account
-# limit is low (brute force), the address limit higher (shared NAT in a service).
+# limit is low (brute force), the address limit higher (shared NAT in a service). Past a
+# limit the next try waits LOGIN_BACKOFF_FIRST after the latest failure, doubling with
+# each further failure up to LOGIN_BACKOFF_MAX (accounts.throttle).
 LOGIN_THROTTLE_WINDOW = timedelta(minutes=15)
+LOGIN_BACKOFF_FIRST = timedelta(seconds=30)
+LOGIN_BACKOFF_MAX = timedelta(minutes=15)
 LOGIN_THROTTLE_PER_ACCOUNT = env_int("LOGIN_THROTTLE_PER_ACCOUNT", 5)
 LOGIN_THROTTLE_PER_ADDRESS = env_int("LOGIN_THROTTLE_PER_ADDRESS", 30)
 
@@ -315,8 +319,18 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# How many reverse proxies in front of the app may be trusted to set X-Forwarded-For.
-PATTERNWORK_TRUSTED_PROXIES = env_int("PATTERNWORK_TRUSTED_PROXIES", 0)
+# How many reverse proxies in front of the app append to X-Forwarded-For: 0 when the app
+# is served directly (the header is then ignored), 1 behind one nginx, and so on. Left
+# unset, a request that carries X-Forwarded-For is refused (503): behind a proxy every
+# client would otherwise share the proxy's address, in the audit log and the login
+# throttle alike. A proxy declared for the scheme (SECURE_PROXY_SSL_HEADER) without
+# this refuses to start (system check patternwork.E002, also run by wsgi.py).
+PATTERNWORK_TRUSTED_PROXIES = (
+    env_int("PATTERNWORK_TRUSTED_PROXIES", 0)
+    if os.environ.get("PATTERNWORK_TRUSTED_PROXIES", "").strip()
+    else None
+)
+PATTERNWORK_PROXY_SSL_HEADER = env_bool("SECURE_PROXY_SSL_HEADER", False)
 
 # Email: printed to the console unless an SMTP server is configured.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -1,3 +1,4 @@
+import logging
 import re
 import uuid
 
@@ -24,6 +25,13 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+
+PROXY_NOT_CONFIGURED = (
+    "This server is behind a proxy that PATTERNWORK_TRUSTED_PROXIES does not describe, so "
+    "it refuses requests until its administrator sets it."
+)
+logger = logging.getLogger(__name__)
 
 
 def client_address(request) -> str | None:
@@ -67,6 +75,17 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if settings.PATTERNWORK_TRUSTED_PROXIES is None and "HTTP_X_FORWARDED_FOR" in request.META:
+            # A proxy forwards requests, but nobody said how many proxies to trust: every
+            # client would look like the proxy (one address for the audit log and the
+            # login throttle). Refuse rather than run that way.
+            logger.critical(
+                "X-Forwarded-For received but PATTERNWORK_TRUSTED_PROXIES is not set: set it "
+                "to the number of reverse proxies (0 when served directly)."
+            )
+            return HttpResponse(
+                PROXY_NOT_CONFIGURED, status=503, content_type="text/plain; charset=utf-8"
+            )
         incoming = request.META.get("HTTP_X_REQUEST_ID", "")
         request.id = incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
         token = context.activate(

@@ -229,7 +229,9 @@ def test_throttle_lets_the_real_user_in_from_elsewhere_after_the_cool_off(client
     assert allowed.status_code == 302
 
 
-def test_throttle_per_address_trips_on_a_flood_against_many_accounts(client, therapist, settings):
+def test_throttle_per_address_flood_never_blocks_an_account_it_did_not_guess_at(
+    client, therapist, settings
+):
     for n in range(settings.LOGIN_THROTTLE_PER_ADDRESS):
         client.post(
             LOGIN,
@@ -238,10 +240,31 @@ def test_throttle_per_address_trips_on_a_flood_against_many_accounts(client, the
         )
 
     response = password_step(client, therapist.user, REMOTE_ADDR="203.0.113.50")
-    other_address = password_step(client, therapist.user, REMOTE_ADDR="198.51.100.8")
 
-    assert b"Too many failed attempts" in response.content
-    assert other_address.status_code == 302
+    assert response.status_code == 302
+    assert "_auth_user_id" in client.session
+
+
+def test_throttle_per_address_backs_off_the_accounts_guessed_at_from_there(
+    client, therapist, settings
+):
+    client.post(
+        LOGIN,
+        {"email": therapist.user.email, "password": "guess-guess-1"},
+        REMOTE_ADDR="203.0.113.50",
+    )
+    for n in range(settings.LOGIN_THROTTLE_PER_ADDRESS):
+        client.post(
+            LOGIN,
+            {"email": f"target{n}@example.test", "password": "guess-guess-1"},
+            REMOTE_ADDR="203.0.113.50",
+        )
+
+    refused = password_step(client, therapist.user, REMOTE_ADDR="203.0.113.50")
+    elsewhere = password_step(client, therapist.user, REMOTE_ADDR="198.51.100.8")
+
+    assert b"Too many failed attempts" in refused.content
+    assert elsewhere.status_code == 302
 
 
 def test_throttle_forgets_failures_after_a_successful_login(client, therapist):
