@@ -285,6 +285,9 @@ STAFF_INVITATION_TIMEOUT = timedelta(hours=72)
 LOGIN_THROTTLE_WINDOW = timedelta(minutes=15)
 LOGIN_BACKOFF_FIRST = timedelta(seconds=30)
 LOGIN_BACKOFF_MAX = timedelta(minutes=15)
+# Password-reset emails per account and per address within an hour (staff and portal).
+PASSWORD_RESET_PER_ACCOUNT = env_int("PASSWORD_RESET_PER_ACCOUNT", 3)
+PASSWORD_RESET_PER_ADDRESS = env_int("PASSWORD_RESET_PER_ADDRESS", 10)
 LOGIN_THROTTLE_PER_ACCOUNT = env_int("LOGIN_THROTTLE_PER_ACCOUNT", 5)
 LOGIN_THROTTLE_PER_ADDRESS = env_int("LOGIN_THROTTLE_PER_ADDRESS", 30)
 

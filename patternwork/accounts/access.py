@@ -29,6 +29,7 @@ from django.db.models import F, Model, Q, QuerySet
 from django.http import Http404
 
 from patternwork.accounts.models import Membership
+from patternwork.accounts.practices import practice_of
 from patternwork.audit.models import AuditEvent
 from patternwork.audit.services import record, record_many
 
@@ -91,12 +92,17 @@ def deny_not_found(
 ) -> Http404:
     """Audit a refused read of an object outside the user's scope; return the 404 to raise.
 
-    `practice` names a client reader's practice (a client has no membership).
+    `practice` names a client reader's practice (a client has no membership); without
+    it, a reader who is no member is attributed to the practice their account belongs to
+    (a client's login reaching for a staff page).
     """
+    role = membership.role if membership else (CLIENT_ROLE if practice else "")
+    if membership is None and practice is None and getattr(user, "is_authenticated", False):
+        practice = practice_of(user)
     record(
         action="access.denied",
         actor=user,
-        actor_role=membership.role if membership else (CLIENT_ROLE if practice else ""),
+        actor_role=role,
         practice=membership.practice if membership else practice,
         outcome=AuditEvent.Outcome.DENIED,
         object_type=object_type,

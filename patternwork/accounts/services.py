@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from patternwork.accounts import tokens
 from patternwork.accounts.models import ClosureDay, Membership, Practice, User, normalise_email
 from patternwork.accounts.practice_setup import practice_created
+from patternwork.accounts.practices import practice_of
 from patternwork.accounts.selectors import therapists_of_practice
 from patternwork.audit.services import diff, record
 from patternwork.core import outbox
@@ -162,15 +163,21 @@ def accept_invitation(*, user: User, password: str) -> None:
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
-        record(action="staff.invitation_accepted", actor=user, obj=user)
+        record(action="staff.invitation_accepted", actor=user, obj=user, practice=practice_of(user))
 
 
-def change_password(*, user: User, password: str) -> None:
-    """Set a new password (change or reset); audited, never logged."""
+def change_password(*, user: User, password: str, practice: Practice | None = None) -> None:
+    """Set a new password (change or reset); audited (under `practice`, else the practice
+    the account belongs to), never logged."""
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
-        record(action="auth.password_changed", actor=user, obj=user)
+        record(
+            action="auth.password_changed",
+            actor=user,
+            obj=user,
+            practice=practice or practice_of(user),
+        )
 
 
 def change_role(*, membership: Membership, role: str, changed_by: Membership) -> Membership:

@@ -146,7 +146,11 @@ def invitation_accept(request, token: str):
 def staff_password_change(request):
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.change_password(user=request.user, password=form.cleaned_data["new_password1"])
+        services.change_password(
+            user=request.user,
+            password=form.cleaned_data["new_password1"],
+            practice=request.membership.practice,
+        )
         # Keep this session; other sessions of the user end with the old password hash.
         update_session_auth_hash(request, request.user)
         messages.success(request, _("Your password has been changed."))
