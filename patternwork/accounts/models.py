@@ -53,6 +53,9 @@ class User(AbstractBaseUser):
     full_name = models.CharField(_("full name"), max_length=200)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # The person who runs this Patternwork instance: reads the instance audit page
+    # (events of no practice). Granted from a shell only: `manage.py set_operator`.
+    is_operator = models.BooleanField(default=False, editable=False)
 
     objects = UserManager()
 

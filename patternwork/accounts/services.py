@@ -410,3 +410,26 @@ def remove_closure_day(*, practice: Practice, day, by: Membership) -> bool:
                 object_id=day.isoformat(),
             )
     return bool(deleted)
+
+
+OPERATOR_NEEDS_MEMBERSHIP = (
+    "{email} is not an active member of any practice: the operator logs in with a staff "
+    "account and its second factor."
+)
+
+
+def set_operator(*, email: str, is_operator: bool) -> User:
+    """Grant or withdraw the instance operator's page; audited as an instance event."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(email=normalise_email(email)).first()
+        if user is None or (is_operator and not user.memberships.filter(is_active=True).exists()):
+            raise ValidationError(OPERATOR_NEEDS_MEMBERSHIP.format(email=normalise_email(email)))
+        if user.is_operator != is_operator:
+            user.is_operator = is_operator
+            user.save(update_fields=["is_operator"])
+            record(
+                action="instance.operator_" + ("granted" if is_operator else "withdrawn"),
+                actor_label="manage.py set_operator",
+                obj=user,
+            )
+    return user

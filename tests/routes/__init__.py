@@ -17,6 +17,7 @@ CASELOAD = "caseload"  # verified staff, and the object must be in their clients
 # Verified staff: unassigned referrals for the practice's triage only (admins, and its
 # clinicians where it makes them triage); accepted ones for those who may see the client.
 REFERRALS = "referrals"
+OPERATOR = "operator"  # verified staff whose account is the instance's operator
 PUBLIC_TOKEN = "public-token"  # anyone holding the secret in the URL (calendar feeds)
 CLIENT = "client"  # a logged-in client in the portal, and only their own objects
 
