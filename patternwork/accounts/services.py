@@ -25,6 +25,10 @@ from patternwork.core import outbox
 from patternwork.core.links import absolute_url
 
 ALREADY_MEMBER = "This person is already a member of the practice."
+CLIENT_LOGIN_EMAIL = (
+    "{email} is a client's portal login, so it cannot be a staff login too. Use another "
+    "email address for this member of staff."
+)
 SLUG_TAKEN = "Another practice already uses the short name “{slug}”."
 NOT_A_SUPERVISOR = "Only a supervisor can have supervisees."
 SUPERVISEE_NOT_THERAPIST = "Supervisees must be active therapists of the same practice."
@@ -79,7 +83,7 @@ def create_practice(
         practice = Practice(name=name, slug=slug)
         practice.full_clean()
         practice.save()
-        user = _user_for(admin_email, admin_name)
+        user = _user_for(admin_email, admin_name, field="admin_email")
         membership = Membership.objects.create(
             user=user, practice=practice, role=Membership.Role.ADMIN
         )
@@ -95,7 +99,11 @@ def create_practice(
     return practice, membership
 
 
-def _user_for(email: str, full_name: str) -> User:
+def _user_for(email: str, full_name: str, *, field: str = "email") -> User:
+    """The staff account for this address: a new one, or the person's existing staff
+    account (a member elsewhere, or deactivated everywhere: joining a practice makes it
+    active again). A client's portal login is refused: its password would open the
+    clinic, so a client who also works in a practice uses another address for that."""
     email = normalise_email(email)
     user = User.objects.filter(email=email).first()
     if user is None:
@@ -103,6 +111,12 @@ def _user_for(email: str, full_name: str) -> User:
         user.set_unusable_password()
         user.full_clean()
         user.save()
+        return user
+    if not user.memberships.exists() and practice_of(user) is not None:
+        raise ValidationError({field: CLIENT_LOGIN_EMAIL.format(email=email)})
+    if not user.is_active:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
     return user
 
 
