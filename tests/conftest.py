@@ -91,6 +91,14 @@ def clinicians_triage(practice):
 
 
 @pytest.fixture
+def portal_login(therapist):
+    """A client of the therapist with an active portal login (password TEST_PASSWORD)."""
+    from tests.factories import PortalClientFactory
+
+    return PortalClientFactory(practice=therapist.practice, therapist=therapist)
+
+
+@pytest.fixture
 def other_practice(db):
     return PracticeFactory(name="Southbank Counselling", slug="southbank")
 

@@ -8,48 +8,51 @@ from django.urls import reverse
 
 from patternwork.accounts import services
 from patternwork.accounts.models import Membership, Practice
-from tests.factories import TEST_PASSWORD, PortalClientFactory
+from tests.factories import TEST_PASSWORD
 
 
-@pytest.fixture
-def jo(therapist):
-    return PortalClientFactory(practice=therapist.practice, therapist=therapist)
-
-
-def test_invite_staff_refuses_a_clients_portal_login(admin, jo):
+def test_invite_staff_refuses_a_clients_portal_login(admin, portal_login):
     with pytest.raises(ValidationError) as refused:
         services.invite_staff(
             practice=admin.practice,
-            email=jo.email.upper(),
+            email=portal_login.email.upper(),
             full_name="Jo",
             role="therapist",
             invited_by=admin,
         )
 
     assert "is a client's portal login" in refused.value.message_dict["email"][0]
-    assert not Membership.objects.filter(user=jo.user).exists()
+    assert not Membership.objects.filter(user=portal_login.user).exists()
 
 
-def test_staff_login_stays_refused_to_a_client_after_an_attempted_invitation(admin, jo, client):
+def test_staff_login_stays_refused_to_a_client_after_an_attempted_invitation(
+    admin, portal_login, client
+):
     with pytest.raises(ValidationError):
         services.invite_staff(
-            practice=admin.practice, email=jo.email, full_name="Jo", role="admin", invited_by=admin
+            practice=admin.practice,
+            email=portal_login.email,
+            full_name="Jo",
+            role="admin",
+            invited_by=admin,
         )
 
-    response = client.post(reverse("clinic:login"), {"email": jo.email, "password": TEST_PASSWORD})
+    response = client.post(
+        reverse("clinic:login"), {"email": portal_login.email, "password": TEST_PASSWORD}
+    )
 
     assert "_auth_user_id" not in client.session
     assert "This login is for practice staff" in response.content.decode()
 
 
-def test_create_practice_refuses_a_clients_portal_login(jo):
+def test_create_practice_refuses_a_clients_portal_login(portal_login):
     with pytest.raises(CommandError, match="is a client's portal login"):
         call_command(
             "create_practice",
             "--name",
             "Riverside",
             "--admin-email",
-            jo.email,
+            portal_login.email,
             "--admin-name",
             "Jo",
         )

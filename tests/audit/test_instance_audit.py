@@ -5,35 +5,32 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from patternwork.audit.models import AuditEvent
-from tests.factories import TEST_PASSWORD, PortalClientFactory
+from tests.factories import TEST_PASSWORD
 
 INSTANCE = reverse("clinic:instance-audit")
 
 
-@pytest.fixture
-def jo(therapist):
-    return PortalClientFactory(practice=therapist.practice, therapist=therapist)
+def test_client_login_failure_is_audited_under_the_clients_practice(client, portal_login):
+    client.post(
+        reverse("portal:login"), {"email": portal_login.email, "password": "wrong-password-1"}
+    )
+
+    assert AuditEvent.objects.get(action="auth.login_failed").practice == portal_login.practice
 
 
-def test_client_login_failure_is_audited_under_the_clients_practice(client, jo):
-    client.post(reverse("portal:login"), {"email": jo.email, "password": "wrong-password-1"})
-
-    assert AuditEvent.objects.get(action="auth.login_failed").practice == jo.practice
-
-
-def test_client_reaching_a_staff_page_is_denied_under_the_clients_practice(client, jo):
-    client.force_login(jo.user)
+def test_client_reaching_a_staff_page_is_denied_under_the_clients_practice(client, portal_login):
+    client.force_login(portal_login.user)
 
     client.get(reverse("clinic:home"))
 
     event = AuditEvent.objects.get(action="access.denied")
-    assert (event.actor, event.practice) == (jo.user, jo.practice)
+    assert (event.actor, event.practice) == (portal_login.user, portal_login.practice)
 
 
-def test_client_login_is_audited_under_the_clients_practice(client, jo):
-    client.post(reverse("portal:login"), {"email": jo.email, "password": TEST_PASSWORD})
+def test_client_login_is_audited_under_the_clients_practice(client, portal_login):
+    client.post(reverse("portal:login"), {"email": portal_login.email, "password": TEST_PASSWORD})
 
-    assert AuditEvent.objects.get(action="portal.login.password").practice == jo.practice
+    assert AuditEvent.objects.get(action="portal.login.password").practice == portal_login.practice
 
 
 def test_operator_sees_the_events_of_no_practice_only(client, login, admin, therapist):
@@ -62,9 +59,9 @@ def test_instance_audit_is_not_found_for_an_admin_who_is_not_the_operator(client
     assert (event.actor, event.practice) == (admin.user, admin.practice)
 
 
-def test_set_operator_refuses_an_account_without_an_active_membership(jo):
+def test_set_operator_refuses_an_account_without_an_active_membership(portal_login):
     with pytest.raises(CommandError, match="not an active member"):
-        call_command("set_operator", jo.email)
+        call_command("set_operator", portal_login.email)
 
 
 def test_set_operator_remove_withdraws_the_page(client, login, admin):

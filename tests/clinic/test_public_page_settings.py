@@ -13,6 +13,7 @@ SETTINGS = {
     "fees": "£70 a session.",
     "send_appointment_reminders": "on",
     "reminder_lead_hours": "24",
+    "idle_timeout_minutes": "15",
 }
 
 

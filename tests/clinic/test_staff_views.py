@@ -275,6 +275,7 @@ def test_practice_settings_save_and_audit_changed_fields(client, login, admin):
         "taking_referrals": "on",
         "send_appointment_reminders": "on",
         "reminder_lead_hours": "24",
+        "idle_timeout_minutes": "15",
     }
 
     response = client.post(reverse("clinic:practice-settings"), data)

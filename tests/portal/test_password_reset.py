@@ -20,22 +20,19 @@ def link_in(message) -> str:
     return re.search(rf"{base}(/\S+/)", message.body).group(1)
 
 
-@pytest.fixture
-def jo(therapist):
-    return PortalClientFactory(practice=therapist.practice, therapist=therapist, full_name="Jo B")
-
-
-def test_staff_password_reset_sends_nothing_to_a_client_login(client, jo):
-    response = client.post(STAFF_RESET, {"email": jo.email})
+def test_staff_password_reset_sends_nothing_to_a_client_login(client, portal_login):
+    response = client.post(STAFF_RESET, {"email": portal_login.email})
 
     assert response.status_code == 302
     assert mail.outbox == []
-    jo.user.refresh_from_db()
-    assert jo.user.check_password(TEST_PASSWORD)
+    portal_login.user.refresh_from_db()
+    assert portal_login.user.check_password(TEST_PASSWORD)
 
 
-def test_portal_password_reset_sets_a_client_password_and_audits_under_the_practice(client, jo):
-    client.post(PORTAL_RESET, {"email": jo.email})
+def test_portal_password_reset_sets_a_client_password_and_audits_under_the_practice(
+    client, portal_login
+):
+    client.post(PORTAL_RESET, {"email": portal_login.email})
     path = link_in(mail.outbox[0])
     form_page = client.get(path, follow=True)
 
@@ -43,16 +40,16 @@ def test_portal_password_reset_sets_a_client_password_and_audits_under_the_pract
         form_page.redirect_chain[-1][0], {"new_password1": NEW, "new_password2": NEW}
     )
 
-    jo.user.refresh_from_db()
+    portal_login.user.refresh_from_db()
     assert path.startswith("/portal/password/reset/")
     assert done["Location"] == reverse("portal:password-reset-complete")
-    assert jo.user.check_password(NEW)
+    assert portal_login.user.check_password(NEW)
     events = AuditEvent.objects.filter(
         action__in=["portal.password_reset_requested", "auth.password_changed"]
     )
     assert sorted((e.action, e.practice) for e in events) == [
-        ("auth.password_changed", jo.practice),
-        ("portal.password_reset_requested", jo.practice),
+        ("auth.password_changed", portal_login.practice),
+        ("portal.password_reset_requested", portal_login.practice),
     ]
 
 
@@ -70,8 +67,8 @@ def test_staff_password_reset_is_audited_under_the_members_practice(client, ther
 
 
 @pytest.mark.parametrize("reset", [STAFF_RESET, PORTAL_RESET])
-def test_password_reset_is_limited_per_account(client, therapist, jo, reset):
-    email = therapist.user.email if reset == STAFF_RESET else jo.email
+def test_password_reset_is_limited_per_account(client, therapist, portal_login, reset):
+    email = therapist.user.email if reset == STAFF_RESET else portal_login.email
     for n in range(5):
         client.post(reset, {"email": email}, REMOTE_ADDR=f"198.51.100.{n + 1}")
 
