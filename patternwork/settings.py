@@ -200,6 +200,7 @@ MIDDLEWARE = [
     "patternwork.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "patternwork.core.middleware.RequestContextMiddleware",
+    "patternwork.core.middleware.RequestCharsetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -279,13 +280,22 @@ PASSWORD_RESET_TIMEOUT = 3600
 STAFF_INVITATION_TIMEOUT = timedelta(hours=72)
 
 # Failed logins: per account and per address, within a sliding window. The account
-# limit is low (brute force), the address limit higher (shared NAT in a service).
+# limit is low (brute force), the address limit higher (shared NAT in a service). Past a
+# limit the next try waits LOGIN_BACKOFF_FIRST after the latest failure, doubling with
+# each further failure up to LOGIN_BACKOFF_MAX (accounts.throttle).
 LOGIN_THROTTLE_WINDOW = timedelta(minutes=15)
+LOGIN_BACKOFF_FIRST = timedelta(seconds=30)
+LOGIN_BACKOFF_MAX = timedelta(minutes=15)
+# Password-reset emails per account and per address within an hour (staff and portal).
+PASSWORD_RESET_PER_ACCOUNT = env_int("PASSWORD_RESET_PER_ACCOUNT", 3)
+PASSWORD_RESET_PER_ADDRESS = env_int("PASSWORD_RESET_PER_ADDRESS", 10)
 LOGIN_THROTTLE_PER_ACCOUNT = env_int("LOGIN_THROTTLE_PER_ACCOUNT", 5)
 LOGIN_THROTTLE_PER_ADDRESS = env_int("LOGIN_THROTTLE_PER_ADDRESS", 30)
 
-# Sessions: 30 minutes idle, 12 hours at most.
-SESSION_COOKIE_AGE = 30 * 60
+# Sessions: 15 minutes idle by default (each practice chooses 5 to 60), 12 hours at most.
+# The longest idle timeout a practice may choose; each practice's own (15 minutes unless
+# it chooses 5 to 60) is enforced by accounts.middleware on every request.
+SESSION_COOKIE_AGE = 60 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ABSOLUTE_LIMIT = timedelta(hours=12)
@@ -313,8 +323,18 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# How many reverse proxies in front of the app may be trusted to set X-Forwarded-For.
-PATTERNWORK_TRUSTED_PROXIES = env_int("PATTERNWORK_TRUSTED_PROXIES", 0)
+# How many reverse proxies in front of the app append to X-Forwarded-For: 0 when the app
+# is served directly (the header is then ignored), 1 behind one nginx, and so on. Left
+# unset, a request that carries X-Forwarded-For is refused (503): behind a proxy every
+# client would otherwise share the proxy's address, in the audit log and the login
+# throttle alike. A proxy declared for the scheme (SECURE_PROXY_SSL_HEADER) without
+# this refuses to start (system check patternwork.E002, also run by wsgi.py).
+PATTERNWORK_TRUSTED_PROXIES = (
+    env_int("PATTERNWORK_TRUSTED_PROXIES", 0)
+    if os.environ.get("PATTERNWORK_TRUSTED_PROXIES", "").strip()
+    else None
+)
+PATTERNWORK_PROXY_SSL_HEADER = env_bool("SECURE_PROXY_SSL_HEADER", False)
 
 # Email: printed to the console unless an SMTP server is configured.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

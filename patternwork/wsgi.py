@@ -1,4 +1,5 @@
-"""WSGI entry point. Refuses to start when the encryption key does not fit the database."""
+"""WSGI entry point. Refuses to start when the encryption key does not fit the database,
+or behind a declared proxy without PATTERNWORK_TRUSTED_PROXIES."""
 
 import os
 
@@ -8,6 +9,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "patternwork.settings")
 
 application = get_wsgi_application()
 
-from patternwork.core.crypto import verify_database_key  # noqa: E402  (needs Django set up)
+from patternwork.core.checks import verify_proxy_settings  # noqa: E402  (needs Django set up)
+from patternwork.core.crypto import verify_database_key  # noqa: E402
 
+verify_proxy_settings()
 verify_database_key()

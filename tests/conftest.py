@@ -90,6 +90,22 @@ def default_categories(practice):
 
 
 @pytest.fixture
+def clinicians_triage(practice):
+    """The practice lets its therapists and supervisors triage referrals (off by default)."""
+    practice.clinicians_triage_referrals = True
+    practice.save(update_fields=["clinicians_triage_referrals"])
+    return practice
+
+
+@pytest.fixture
+def portal_login(therapist):
+    """A client of the therapist with an active portal login (password TEST_PASSWORD)."""
+    from tests.factories import PortalClientFactory
+
+    return PortalClientFactory(practice=therapist.practice, therapist=therapist)
+
+
+@pytest.fixture
 def other_practice(db):
     return PracticeFactory(name="Southbank Counselling", slug="southbank")
 

@@ -10,6 +10,7 @@ from tests import factories
 
 CASELOAD_KINDS = {
     "client",
+    "referral",
     "course",
     "appointment",
     "note",
@@ -82,7 +83,8 @@ def _supervision_action(therapist):
 BUILDERS = {
     "membership": lambda therapist: therapist,
     "client": _client,
-    "referral": lambda therapist: factories.ReferralFactory(practice=therapist.practice),
+    # Accepted, for the therapist's client: an unassigned referral is triage's alone.
+    "referral": lambda therapist: _accepted_referral(therapist, "Rea Referred"),
     "course": _course,
     "appointment": _appointment,
     # Note routes are addressed by their appointment's public id.
@@ -115,3 +117,55 @@ BUILDERS = {
 
 def build(kind, therapist):
     return BUILDERS[kind](therapist)
+
+
+# Rows that list pages show, made for a therapist's caseload under a given client name:
+# kind -> (builder, whether the row belongs to the therapist's caseload). An unassigned
+# referral belongs to nobody's: only the practice's triage sees it.
+def _client_named(therapist, name):
+    return factories.ClientFactory(practice=therapist.practice, therapist=therapist, full_name=name)
+
+
+def _waiting_named(therapist, name):
+    course = factories.CourseFactory(client=_client_named(therapist, name), state="assessment")
+    factories.WaitingEntryFactory(course=course)
+
+
+def _course_named(therapist, name):
+    factories.CourseFactory(client=_client_named(therapist, name), state="active")
+
+
+def _accepted_referral(therapist, name):
+    return factories.ReferralFactory(
+        practice=therapist.practice,
+        full_name=name,
+        status="accepted",
+        client=_client_named(therapist, name),
+        decided_by=therapist,
+        decided_at=timezone.now(),
+    )
+
+
+LIST_ROWS = {
+    "client": (_client_named, True),
+    "course": (_course_named, True),
+    "waiting": (_waiting_named, True),
+    "accepted_referral": (_accepted_referral, True),
+    "open_referral": (
+        lambda therapist, name: factories.ReferralFactory(
+            practice=therapist.practice, full_name=name, status="contacted"
+        ),
+        False,
+    ),
+    "declined_referral": (
+        lambda therapist, name: factories.ReferralFactory(
+            practice=therapist.practice,
+            full_name=name,
+            status="declined",
+            decline_reason="Needs a service for under-18s.",
+            decided_by=therapist,
+            decided_at=timezone.now(),
+        ),
+        False,
+    ),
+}

@@ -12,7 +12,11 @@ Rules:
 - a therapist sees the clients assigned to them;
 - a supervisor sees their supervisees' clients (and any assigned to themselves);
 - an admin manages staff and practice settings, and reads clinical records only where
-  the practice allows it (every such read is audited by the selector that makes it).
+  the practice allows it (every such read is audited by the selector that makes it);
+- a referral nobody has accepted yet (new, contacted, declined) belongs to no caseload:
+  only the practice's triage sees it, that is its admins, and its therapists and
+  supervisors too where the practice makes them triage (`clinicians_triage_referrals`).
+  Once accepted, a referral is seen by those who may see its client, like the record.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from django.db.models import F, Model, Q, QuerySet
 from django.http import Http404
 
 from patternwork.accounts.models import Membership
+from patternwork.accounts.practices import practice_of
 from patternwork.audit.models import AuditEvent
 from patternwork.audit.services import record, record_many
 
@@ -59,6 +64,22 @@ def may_read_clinical(membership: Membership, therapist_id: int) -> bool:
     return scope is None or therapist_id in scope
 
 
+def may_triage(membership: Membership) -> bool:
+    """Whether the member sees and decides referrals that belong to no caseload yet."""
+    if membership.role == Role.ADMIN:
+        return True
+    return membership.role in Membership.CLINICIAN_ROLES and (
+        membership.practice.clinicians_triage_referrals
+    )
+
+
+def require_triage(request) -> None:
+    """Refuse (403, audited) a member who is not part of the practice's referral triage."""
+    if may_triage(request.membership):
+        return
+    require_role(request, Role.ADMIN)
+
+
 def scope_filter(scope: list[int] | None, field: str = "therapist_id") -> Q:
     """A filter for a queryset of objects carrying a therapist foreign key."""
     if scope is None:
@@ -71,12 +92,17 @@ def deny_not_found(
 ) -> Http404:
     """Audit a refused read of an object outside the user's scope; return the 404 to raise.
 
-    `practice` names a client reader's practice (a client has no membership).
+    `practice` names a client reader's practice (a client has no membership); without
+    it, a reader who is no member is attributed to the practice their account belongs to
+    (a client's login reaching for a staff page).
     """
+    role = membership.role if membership else (CLIENT_ROLE if practice else "")
+    if membership is None and practice is None and getattr(user, "is_authenticated", False):
+        practice = practice_of(user)
     record(
         action="access.denied",
         actor=user,
-        actor_role=membership.role if membership else (CLIENT_ROLE if practice else ""),
+        actor_role=role,
         practice=membership.practice if membership else practice,
         outcome=AuditEvent.Outcome.DENIED,
         object_type=object_type,
@@ -114,13 +140,15 @@ class Scope:
     reference data such as the category set); `client`: the path to the client ("" for
     the client record itself, None when the row is not a client's); `clinical`: the rows
     are clinical content, so the clinical scope applies and every read is recorded;
-    `kind`: what a read is recorded as.
+    `kind`: what a read is recorded as; `unassigned`: the path that is empty while the
+    row belongs to no caseload yet (a referral's client), which triage sees.
     """
 
     therapist: str
     client: str | None
     clinical: bool
     kind: str
+    unassigned: str = ""
 
     def client_field(self, name: str) -> str:
         return f"{self.client}__{name}" if self.client else name
@@ -190,7 +218,14 @@ def visible(
     if not scope.therapist:
         return queryset
     allowed = clinical_scope(membership) if scope.clinical or clinical else record_scope(membership)
-    return queryset.filter(scope_filter(allowed, scope.therapist))
+    rows_filter = scope_filter(allowed, scope.therapist)
+    if scope.unassigned:
+        # Assigned rows follow the caseload scope; unassigned rows are triage's alone.
+        assigned = Q(**{f"{scope.unassigned}__isnull": False}) & rows_filter
+        if may_triage(membership):
+            return queryset.filter(assigned | Q(**{f"{scope.unassigned}__isnull": True}))
+        return queryset.filter(assigned)
+    return queryset.filter(rows_filter)
 
 
 def fetch(

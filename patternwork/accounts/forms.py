@@ -7,7 +7,7 @@ from django.contrib.auth import password_validation
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from patternwork.accounts import services
+from patternwork.accounts import password_reset, services
 from patternwork.core.links import absolute_url
 
 
@@ -85,20 +85,36 @@ class AuditedSetPasswordForm(auth_forms.SetPasswordForm):
 
 
 class StaffPasswordResetForm(auth_forms.PasswordResetForm):
-    """Password reset's request: the emailed link starts with PATTERNWORK_BASE_URL.
+    """Password reset's request, for staff logins only (the portal has its own).
 
-    Django builds it from the request's Host header by default, which a forged request
-    could point at another site to collect the reset token.
+    The emailed link starts with PATTERNWORK_BASE_URL: Django builds it from the
+    request's Host header by default, which a forged request could point at another
+    site to collect the reset token. Requests are rate-limited per account and per
+    address (accounts.password_reset); a refused one looks the same to the asker and
+    sends nothing.
     """
 
+    confirm_url_name = "clinic:password-reset-confirm"
+    audit_prefix = "auth"
+
+    def may_reset(self, user) -> bool:
+        return user.memberships.filter(is_active=True).exists()
+
+    def get_users(self, email):
+        return (user for user in super().get_users(email) if self.may_reset(user))
+
     def save(self, **kwargs):
+        if not password_reset.allow_request(
+            email=self.cleaned_data["email"], audit_prefix=self.audit_prefix
+        ):
+            return
         base = urlsplit(settings.PATTERNWORK_BASE_URL)
         kwargs.update(domain_override=base.netloc, use_https=base.scheme == "https")
         return super().save(**kwargs)
 
     def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
         path = reverse(
-            "clinic:password-reset-confirm",
+            self.confirm_url_name,
             kwargs={"uidb64": context["uid"], "token": context["token"]},
         )
         context = {**context, "reset_url": absolute_url(path)}

@@ -21,8 +21,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 from patternwork.accounts import throttle
-from patternwork.accounts.middleware import SESSION_STARTED
+from patternwork.accounts.middleware import SESSION_IDLE_MINUTES, SESSION_LAST_SEEN, SESSION_STARTED
 from patternwork.accounts.models import Membership, Practice, User, normalise_email
+from patternwork.accounts.practices import practice_of, practice_of_email
 from patternwork.audit.models import AuditEvent
 from patternwork.audit.services import record
 from patternwork.core import context
@@ -75,9 +76,12 @@ class LoginAudit:
 
 
 def staff_audit(user: User) -> LoginAudit:
-    """A staff member's login events, with their first active practice role."""
+    """A staff member's login events, with their first active practice role (or, for an
+    account without one, the practice its events concern)."""
     first = Membership.objects.filter(user=user, is_active=True).select_related("practice").first()
-    return LoginAudit("auth", first.role if first else "", first.practice if first else None)
+    if first is None:
+        return LoginAudit("auth", "", practice_of(user))
+    return LoginAudit("auth", first.role, first.practice)
 
 
 # ---- The password ---------------------------------------------------------------------
@@ -91,6 +95,7 @@ def authenticate_password(*, request, email: str, password: str) -> User:
         record(
             action="auth.login_throttled",
             actor_label=normalise_email(email)[:254],
+            practice=practice_of_email(email),
             outcome=AuditEvent.Outcome.DENIED,
         )
         raise LoginRefused(LOGIN_THROTTLED.format(until=f"{lock.until:%H:%M}"), throttled=True)
@@ -98,9 +103,12 @@ def authenticate_password(*, request, email: str, password: str) -> User:
     if user is None:
         with transaction.atomic():
             throttle.note_failure(email, address)
+            # The practice of the account the address names; an unknown address is an
+            # instance-level event (the operator's instance audit page).
             record(
                 action="auth.login_failed",
                 actor_label=normalise_email(email)[:254],
+                practice=practice_of_email(email),
                 outcome=AuditEvent.Outcome.FAILURE,
             )
         raise LoginRefused(LOGIN_FAILED)
@@ -112,6 +120,9 @@ def start_session(request, user: User, *, audit: LoginAudit) -> None:
     """Log the user in after the password step; the absolute session limit starts now."""
     login(request, user)
     request.session[SESSION_STARTED] = timezone.now().isoformat()
+    request.session[SESSION_LAST_SEEN] = request.session[SESSION_STARTED]
+    if audit.practice is not None:
+        request.session[SESSION_IDLE_MINUTES] = audit.practice.idle_timeout_minutes
     audit.login_step(user, "password")
 
 

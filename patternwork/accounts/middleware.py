@@ -1,21 +1,25 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.utils import timezone
 
-from patternwork.accounts.models import Membership
+from patternwork.accounts.models import DEFAULT_IDLE_TIMEOUT_MINUTES, Membership
 
 SESSION_MEMBERSHIP = "patternwork_membership"
 SESSION_STARTED = "patternwork_auth_started"
+SESSION_LAST_SEEN = "patternwork_last_seen"
+# The idle timeout of the practice a client logged in to (staff use their membership's).
+SESSION_IDLE_MINUTES = "patternwork_idle_minutes"
 
 
 class MembershipMiddleware:
     """Attach the member's active practice role to the request, and end dead sessions.
 
-    A session dies on its next request when it passed the absolute limit, or when the
-    membership it was working under has been deactivated since.
+    A session dies on its next request when it passed the absolute limit, when it has
+    been idle for longer than its practice's idle timeout, or when the membership it was
+    working under has been deactivated since.
     """
 
     def __init__(self, get_response):
@@ -28,6 +32,9 @@ class MembershipMiddleware:
                 logout(request)
             else:
                 request.membership = self._membership(request)
+                if request.user.is_authenticated and self._idle(request):
+                    logout(request)
+                    request.membership = None
         if request.membership is None:
             return self.get_response(request)
         # Staff see and enter times in their practice's time zone; storage stays UTC.
@@ -40,6 +47,19 @@ class MembershipMiddleware:
             return False
         started_at = datetime.fromisoformat(started)
         return timezone.now() - started_at > settings.SESSION_ABSOLUTE_LIMIT
+
+    def _idle(self, request) -> bool:
+        """Whether the session sat unused past its idle timeout; else note this request."""
+        if request.membership is not None:
+            minutes = request.membership.practice.idle_timeout_minutes
+        else:
+            minutes = request.session.get(SESSION_IDLE_MINUTES, DEFAULT_IDLE_TIMEOUT_MINUTES)
+        now = timezone.now()
+        last_seen = request.session.get(SESSION_LAST_SEEN)
+        if last_seen and now - datetime.fromisoformat(last_seen) > timedelta(minutes=minutes):
+            return True
+        request.session[SESSION_LAST_SEEN] = now.isoformat()
+        return False
 
     def _membership(self, request):
         chosen = request.session.get(SESSION_MEMBERSHIP)

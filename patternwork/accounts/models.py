@@ -19,6 +19,10 @@ DEFAULT_CRISIS_INFORMATION = (
     "Samaritans are there day and night on 116 123 (free)."
 )
 
+# The idle timeout a practice may choose, and the default (the reliability target).
+IDLE_TIMEOUT_RANGE = (5, 60)
+DEFAULT_IDLE_TIMEOUT_MINUTES = 15
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -49,6 +53,9 @@ class User(AbstractBaseUser):
     full_name = models.CharField(_("full name"), max_length=200)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # The person who runs this Patternwork instance: reads the instance audit page
+    # (events of no practice). Granted from a shell only: `manage.py set_operator`.
+    is_operator = models.BooleanField(default=False, editable=False)
 
     objects = UserManager()
 
@@ -82,6 +89,14 @@ class Practice(BaseModel):
         _("admins may read clinical records"),
         default=False,
         help_text=_("Every such read is audited."),
+    )
+    clinicians_triage_referrals = models.BooleanField(
+        _("therapists and supervisors triage referrals"),
+        default=False,
+        help_text=_(
+            "When off, only admins see referrals that nobody has accepted yet. Once "
+            "accepted, a referral is seen by those who may see the client."
+        ),
     )
     # The public page (/p/<slug>/): only these fields, the name, the contact details and
     # the crisis information are shown to people outside the practice.
@@ -130,6 +145,16 @@ class Practice(BaseModel):
             "waiting list. From 1 to 28 days."
         ),
     )
+    # A session left idle this long ends: staff and the practice's clients alike.
+    idle_timeout_minutes = models.PositiveSmallIntegerField(
+        _("log out after this many idle minutes"),
+        default=DEFAULT_IDLE_TIMEOUT_MINUTES,
+        validators=[
+            MinValueValidator(IDLE_TIMEOUT_RANGE[0]),
+            MaxValueValidator(IDLE_TIMEOUT_RANGE[1]),
+        ],
+        help_text=_("Between 5 and 60 minutes. A short timeout protects a screen left unlocked."),
+    )
     is_demo = models.BooleanField(default=False, editable=False)
     next_client_number = models.PositiveIntegerField(default=1, editable=False)
 
@@ -139,6 +164,13 @@ class Practice(BaseModel):
             models.CheckConstraint(
                 condition=models.Q(offer_window_days__gte=1, offer_window_days__lte=28),
                 name="practice_offer_window_1_to_28_days",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    idle_timeout_minutes__gte=IDLE_TIMEOUT_RANGE[0],
+                    idle_timeout_minutes__lte=IDLE_TIMEOUT_RANGE[1],
+                ),
+                name="practice_idle_timeout_in_range",
             ),
         ]
 

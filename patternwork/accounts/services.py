@@ -18,12 +18,17 @@ from django.utils.text import slugify
 from patternwork.accounts import tokens
 from patternwork.accounts.models import ClosureDay, Membership, Practice, User, normalise_email
 from patternwork.accounts.practice_setup import practice_created
+from patternwork.accounts.practices import practice_of
 from patternwork.accounts.selectors import therapists_of_practice
 from patternwork.audit.services import diff, record
 from patternwork.core import outbox
 from patternwork.core.links import absolute_url
 
 ALREADY_MEMBER = "This person is already a member of the practice."
+CLIENT_LOGIN_EMAIL = (
+    "{email} is a client's portal login, so it cannot be a staff login too. Use another "
+    "email address for this member of staff."
+)
 SLUG_TAKEN = "Another practice already uses the short name “{slug}”."
 NOT_A_SUPERVISOR = "Only a supervisor can have supervisees."
 SUPERVISEE_NOT_THERAPIST = "Supervisees must be active therapists of the same practice."
@@ -38,12 +43,14 @@ PRACTICE_FIELDS = (
     "time_zone",
     "crisis_information",
     "admins_read_clinical",
+    "clinicians_triage_referrals",
     "taking_referrals",
     "public_description",
     "fees",
     "send_appointment_reminders",
     "reminder_lead_hours",
     "offer_window_days",
+    "idle_timeout_minutes",
 )
 # Changing these re-times the queued reminders (messaging.services.update_practice_settings).
 REMINDER_FIELDS = ("send_appointment_reminders", "reminder_lead_hours", "time_zone")
@@ -77,7 +84,7 @@ def create_practice(
         practice = Practice(name=name, slug=slug)
         practice.full_clean()
         practice.save()
-        user = _user_for(admin_email, admin_name)
+        user = _user_for(admin_email, admin_name, field="admin_email")
         membership = Membership.objects.create(
             user=user, practice=practice, role=Membership.Role.ADMIN
         )
@@ -93,7 +100,11 @@ def create_practice(
     return practice, membership
 
 
-def _user_for(email: str, full_name: str) -> User:
+def _user_for(email: str, full_name: str, *, field: str = "email") -> User:
+    """The staff account for this address: a new one, or the person's existing staff
+    account (a member elsewhere, or deactivated everywhere: joining a practice makes it
+    active again). A client's portal login is refused: its password would open the
+    clinic, so a client who also works in a practice uses another address for that."""
     email = normalise_email(email)
     user = User.objects.filter(email=email).first()
     if user is None:
@@ -101,6 +112,12 @@ def _user_for(email: str, full_name: str) -> User:
         user.set_unusable_password()
         user.full_clean()
         user.save()
+        return user
+    if not user.memberships.exists() and practice_of(user) is not None:
+        raise ValidationError({field: CLIENT_LOGIN_EMAIL.format(email=email)})
+    if not user.is_active:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
     return user
 
 
@@ -161,15 +178,21 @@ def accept_invitation(*, user: User, password: str) -> None:
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
-        record(action="staff.invitation_accepted", actor=user, obj=user)
+        record(action="staff.invitation_accepted", actor=user, obj=user, practice=practice_of(user))
 
 
-def change_password(*, user: User, password: str) -> None:
-    """Set a new password (change or reset); audited, never logged."""
+def change_password(*, user: User, password: str, practice: Practice | None = None) -> None:
+    """Set a new password (change or reset); audited (under `practice`, else the practice
+    the account belongs to), never logged."""
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
-        record(action="auth.password_changed", actor=user, obj=user)
+        record(
+            action="auth.password_changed",
+            actor=user,
+            obj=user,
+            practice=practice or practice_of(user),
+        )
 
 
 def change_role(*, membership: Membership, role: str, changed_by: Membership) -> Membership:
@@ -402,3 +425,26 @@ def remove_closure_day(*, practice: Practice, day, by: Membership) -> bool:
                 object_id=day.isoformat(),
             )
     return bool(deleted)
+
+
+OPERATOR_NEEDS_MEMBERSHIP = (
+    "{email} is not an active member of any practice: the operator logs in with a staff "
+    "account and its second factor."
+)
+
+
+def set_operator(*, email: str, is_operator: bool) -> User:
+    """Grant or withdraw the instance operator's page; audited as an instance event."""
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(email=normalise_email(email)).first()
+        if user is None or (is_operator and not user.memberships.filter(is_active=True).exists()):
+            raise ValidationError(OPERATOR_NEEDS_MEMBERSHIP.format(email=normalise_email(email)))
+        if user.is_operator != is_operator:
+            user.is_operator = is_operator
+            user.save(update_fields=["is_operator"])
+            record(
+                action="instance.operator_" + ("granted" if is_operator else "withdrawn"),
+                actor_label="manage.py set_operator",
+                obj=user,
+            )
+    return user

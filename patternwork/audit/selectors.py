@@ -52,3 +52,9 @@ def events_about_client(client) -> QuerySet[AuditEvent]:
         .select_related("actor")
         .order_by("occurred_at", "id")
     )
+
+
+def instance_events() -> QuerySet[AuditEvent]:
+    """Events that concern no practice (logins of unknown addresses, instance commands),
+    newest first: the operator's instance audit page."""
+    return AuditEvent.objects.filter(practice__isnull=True).order_by("-occurred_at", "-id")

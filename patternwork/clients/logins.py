@@ -326,6 +326,12 @@ def invitation_expires_at(client: Client) -> datetime | None:
 # ---- Logging in: audited with the client's practice, so its admins see it -------------
 
 
+def practice_of_client_login(user: User) -> Practice | None:
+    """The practice of the client record a login belongs to (closed records included)."""
+    client = Client.objects.filter(user=user).select_related("practice").first()
+    return client.practice if client is not None else None
+
+
 def portal_audit(client: Client) -> login.LoginAudit:
     """A client's login events: "portal.*", with their practice."""
     return login.LoginAudit("portal", CLIENT_ROLE, client.practice)

@@ -162,7 +162,15 @@ class Referral(BaseModel):
         Client, null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
     )
 
-    access_scope = Scope(therapist="", client=None, clinical=False, kind="referral")
+    # Seen by those who may see its client once accepted; before that (and when
+    # declined) by the practice's triage only.
+    access_scope = Scope(
+        therapist="client__therapist_id",
+        client=None,
+        clinical=False,
+        kind="referral",
+        unassigned="client",
+    )
 
     class Meta:
         ordering = ["-received_at"]

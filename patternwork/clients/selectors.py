@@ -32,10 +32,8 @@ def search_clients(membership: Membership, query: str) -> QuerySet[Client]:
 
 
 def referrals_for(membership: Membership, *, status: str = "") -> QuerySet[Referral]:
-    """The practice's referrals: triage is shared by its therapists, supervisors and admins."""
-    referrals = Referral.objects.filter(practice_id=membership.practice_id).select_related(
-        "client", "decided_by__user"
-    )
+    """The referrals the member may see (accounts.access says who sees which)."""
+    referrals = visible(membership, Referral).select_related("client", "decided_by__user")
     if status:
         referrals = referrals.filter(status=status)
     return referrals

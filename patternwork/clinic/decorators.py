@@ -50,5 +50,29 @@ def staff_view(*roles: str):
     return decorator
 
 
+def member_password_stage(view):
+    """Guard a step of the staff login after the password: a logged-in practice member.
+
+    A client's login (no active membership) gets an audited 404, as on every staff
+    page: the staff second-factor pages do not exist for it, so a client can never
+    enrol or use a staff authenticator device.
+    """
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if request.membership is None:
+            raise deny_not_found(
+                user=request.user,
+                membership=None,
+                object_type="page",
+                object_id=request.path[:64],
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"

@@ -12,6 +12,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from patternwork.core import files
+
 
 class BackupError(Exception):
     pass
@@ -21,8 +23,9 @@ def backup(path: Path, *, overwrite: bool = False) -> None:
     path = Path(path)
     if path.exists() and not overwrite:
         raise BackupError(f"{path} exists already; choose another path or pass --force.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Write next to the target, then rename: a crash never leaves a half backup at PATH.
+    if not path.parent.exists():
+        files.private_folder(path.parent)
+    # Write next to the target (mkstemp creates it 0600: a backup is the whole database), then rename: a crash never leaves a half backup at PATH.
     fd, tmp_name = tempfile.mkstemp(prefix=".backup-", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)

@@ -375,7 +375,7 @@ def test_accept_invitation_sets_the_password_audits_without_it_and_kills_the_lin
     assert written.inside == {"accounts_user", "audit_auditevent"}
     assert written.outside == set()
     accepted = event("staff.invitation_accepted")
-    assert who(accepted) == (user, "", None, "accounts.user", str(user.public_id))
+    assert who(accepted) == (user, "", admin.practice, "accounts.user", str(user.public_id))
     assert accepted.changes == {}
     assert NEW_PASSWORD not in audit_text()
     assert user.password not in audit_text()
@@ -418,7 +418,7 @@ def test_change_password_replaces_the_hash_and_audits_without_the_password(thera
     assert written.inside == {"accounts_user", "audit_auditevent"}
     assert written.outside == set()
     changed = event("auth.password_changed")
-    assert who(changed) == (user, "", None, "accounts.user", str(user.public_id))
+    assert who(changed) == (user, "", therapist.practice, "accounts.user", str(user.public_id))
     assert changed.changes == {}
     assert NEW_PASSWORD not in audit_text()
     assert user.password not in audit_text()

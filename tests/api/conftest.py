@@ -136,8 +136,8 @@ OBJECT_URLS = [
     ("get", "/api/v1/ipaf-versions/{}/", "ipaf_version"),
     ("get", "/api/v1/session-notes/{}/", "note"),
 ]
-# Referrals are the practice's shared triage list, not one therapist's caseload.
-CASELOAD_URLS = [entry for entry in OBJECT_URLS if entry[2] != "referral"]
+# An accepted referral is seen by those who may see its client, like the record.
+CASELOAD_URLS = OBJECT_URLS
 WRITE_URLS = [
     ("post", "/api/v1/clients/"),
     ("post", "/api/v1/referrals/"),

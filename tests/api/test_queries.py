@@ -38,7 +38,12 @@ LISTS = {
         factories.ClientFactory(practice=t.practice, therapist=t) for _ in range(n)
     ],
     "/api/v1/referrals/": lambda t, n: [
-        factories.ReferralFactory(practice=t.practice) for _ in range(n)
+        factories.ReferralFactory(
+            practice=t.practice,
+            status="accepted",
+            client=factories.ClientFactory(practice=t.practice, therapist=t),
+        )
+        for _ in range(n)
     ],
     "/api/v1/courses/": lambda t, n: [_course(t) for _ in range(n)],
     "/api/v1/appointments/": _many(lambda t, c: factories.AppointmentFactory(course=c)),

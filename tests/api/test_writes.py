@@ -88,7 +88,7 @@ def test_stale_if_match_is_412_and_nothing_is_written(api, therapist):
     assert write_events()[before:] == []
 
 
-def test_referrals_staff_entry_and_self_referral(api, therapist):
+def test_referrals_staff_entry_and_self_referral(api, clinicians_triage, therapist):
     before = len(write_events())
     staff = api.post(
         "/api/v1/referrals/",
@@ -324,3 +324,10 @@ def test_idempotent_appointment_action_replays_instead_of_412(api, started):
     assert (one.status_code, two.status_code) == (200, 200)
     assert Appointment.objects.get(pk=first.pk).status == "attended"
     assert [e.action for e in write_events()].count("appointment.attended") == 1
+
+
+def test_referral_entry_is_refused_to_a_therapist_outside_triage(api, therapist):
+    response = api.post("/api/v1/referrals/", {"full_name": "Alex Sample", "reason": "Low mood."})
+
+    assert response.status_code == 403
+    assert not Referral.objects.exists()

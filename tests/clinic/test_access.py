@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from patternwork.audit.models import AuditEvent
 from tests import objects, routes
-from tests.factories import UserFactory
+from tests.factories import MembershipFactory, UserFactory
 
 STAFF_AND_ADMIN = sorted(
     routes.names(routes.STAFF)
@@ -111,6 +111,41 @@ def test_object_of_another_therapists_client_is_not_found(
 
     assert response.status_code == 404
     assert AuditEvent.objects.exclude(action="access.denied").count() == before
+
+
+LIST_VIEWS = sorted(
+    (name, query, kind) for name, views in routes.LIST_CONTENTS.items() for query, kind in views
+)
+
+
+def test_every_list_page_of_client_rows_is_in_the_inventory():
+    assert set(routes.LIST_CONTENTS) == {
+        "clinic:home",
+        "clinic:client-list",
+        "clinic:waiting-list",
+        "clinic:referral-list",
+    }
+
+
+@pytest.mark.parametrize("reader", ["therapist", "supervisor_without_supervisees"])
+@pytest.mark.parametrize(("name", "query", "kind"), LIST_VIEWS)
+def test_list_page_shows_no_row_outside_the_readers_scope(
+    client, login, practice, therapist, other_therapist, reader, name, query, kind
+):
+    if reader == "therapist":
+        member = therapist
+    else:
+        member = MembershipFactory(practice=practice, role="supervisor")
+    build, in_caseload = objects.LIST_ROWS[kind]
+    build(other_therapist, "Zed Notmine")
+    if in_caseload:
+        build(member, "Yara Mine")
+    login(member)
+
+    page = client.get(f"{reverse(name)}?{query}").content.decode()
+
+    assert "Notmine" not in page
+    assert ("Yara Mine" in page) is in_caseload
 
 
 @pytest.mark.parametrize("name", sorted(routes.OBJECT_ROUTES))

@@ -14,6 +14,7 @@ SETTINGS = {
     "send_appointment_reminders": "on",
     "reminder_lead_hours": "24",
     "offer_window_days": "7",
+    "idle_timeout_minutes": "15",
 }
 
 

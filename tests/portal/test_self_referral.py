@@ -73,7 +73,7 @@ def test_unknown_practice_is_not_found(client, practice, route):
     assert response.status_code == 404
 
 
-def test_self_referral_lands_in_triage_as_new(client, login, practice, therapist):
+def test_self_referral_lands_in_triage_as_new(client, login, practice, admin):
     response = client.post(page_url(practice), answers(practice))
 
     referral = Referral.objects.get()
@@ -121,7 +121,7 @@ def test_self_referral_lands_in_triage_as_new(client, login, practice, therapist
         practice,
         str(referral.public_id),
     )
-    login(therapist)
+    login(admin)  # triage: the practice's admins see unassigned referrals
     triage = client.get(reverse("clinic:referral-list"))
     assert list(triage.context["page"]) == [referral]
 

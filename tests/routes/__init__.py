@@ -14,14 +14,17 @@ PASSWORD_STAGE = "password-stage"  # logged in with a password, second factor pe
 STAFF = "staff"  # any verified member of a practice
 ADMIN = "admin"  # verified admin of the practice
 CASELOAD = "caseload"  # verified staff, and the object must be in their clients' scope
-REFERRALS = "referrals"  # verified staff of the practice (triage is shared)
+# Verified staff: unassigned referrals for the practice's triage only (admins, and its
+# clinicians where it makes them triage); accepted ones for those who may see the client.
+REFERRALS = "referrals"
+OPERATOR = "operator"  # verified staff whose account is the instance's operator
 PUBLIC_TOKEN = "public-token"  # anyone holding the secret in the URL (calendar feeds)
 CLIENT = "client"  # a logged-in client in the portal, and only their own objects
 
 
 def _collect():
     """Merge the tables of every area module in this package."""
-    routes, objects, post_only = {}, {}, set()
+    routes, objects, post_only, lists = {}, {}, set(), {}
     for info in pkgutil.iter_modules(__path__):
         module = importlib.import_module(f"{__name__}.{info.name}")
         for name in getattr(module, "ROUTES", {}):
@@ -30,12 +33,15 @@ def _collect():
         routes.update(getattr(module, "ROUTES", {}))
         objects.update(getattr(module, "OBJECT_ROUTES", {}))
         post_only |= set(getattr(module, "POST_ONLY", set()))
-    return routes, objects, post_only
+        lists.update(getattr(module, "LIST_CONTENTS", {}))
+    return routes, objects, post_only, lists
 
 
 # ROUTES: name -> who may reach it. OBJECT_ROUTES: name -> kind of object its public id
-# names (see tests/objects.py). POST_ONLY: routes that only accept POST.
-ROUTES, OBJECT_ROUTES, POST_ONLY = _collect()
+# names (see tests/objects.py). POST_ONLY: routes that only accept POST. LIST_CONTENTS:
+# list pages -> the (query string, kind of row) views of them that list a client's rows
+# (see tests/objects.py LIST_ROWS); a member must see no row outside their scope there.
+ROUTES, OBJECT_ROUTES, POST_ONLY, LIST_CONTENTS = _collect()
 
 
 def all_route_names() -> set[str]:

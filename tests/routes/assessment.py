@@ -39,3 +39,4 @@ POST_ONLY = {
     "clinic:assessment-decision",
     "clinic:offer-answer",
 }
+LIST_CONTENTS = {"clinic:waiting-list": [("", "waiting")]}

@@ -16,3 +16,4 @@ ROUTES = {
     "clinic:profile": STAFF,
 }
 POST_ONLY = {"clinic:logout"}
+LIST_CONTENTS = {"clinic:home": [("", "course")]}

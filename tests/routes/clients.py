@@ -15,3 +15,4 @@ OBJECT_ROUTES = {
     "clinic:client-record-export": "client",
 }
 POST_ONLY = {"clinic:client-assign"}
+LIST_CONTENTS = {"clinic:client-list": [("", "client"), ("q=mine", "client")]}

@@ -1,4 +1,4 @@
-from tests.routes import ADMIN
+from tests.routes import ADMIN, OPERATOR
 
 ROUTES = {
     "clinic:practice-settings": ADMIN,
@@ -10,6 +10,7 @@ ROUTES = {
     "clinic:staff-deactivate": ADMIN,
     "clinic:staff-reactivate": ADMIN,
     "clinic:audit-log": ADMIN,
+    "clinic:instance-audit": OPERATOR,
     "clinic:message-log": ADMIN,
 }
 OBJECT_ROUTES = {

@@ -19,3 +19,11 @@ POST_ONLY = {
     "clinic:referral-decline",
     "clinic:referral-accept",
 }
+LIST_CONTENTS = {
+    "clinic:referral-list": [
+        ("", "open_referral"),
+        ("status=contacted", "open_referral"),
+        ("status=accepted", "accepted_referral"),
+        ("status=declined", "declined_referral"),
+    ],
+}

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 
-from patternwork.accounts.access import visible
+from patternwork.accounts.access import may_triage, visible
 from patternwork.accounts.models import Membership
 from patternwork.accounts.selectors import active_clinicians
 from patternwork.api.concurrency import guarded_update, with_etag
@@ -125,6 +125,12 @@ class ClientDetail(DetailView):
         )
 
 
+REFERRAL_TRIAGE_ONLY = (
+    "Only the practice's referral triage (its admins, and its clinicians where the practice "
+    "makes them triage) enters referrals."
+)
+
+
 class ReferralList(ListView):
     serializer_class = s.ReferralSerializer
     filters_class = s.ReferralListFilters
@@ -152,6 +158,9 @@ class ReferralList(ListView):
         return idempotent(request, lambda: self._create(request))
 
     def _create(self, request):
+        if not may_triage(self.membership):
+            # The new referral would be triage's alone: its author could not read it back.
+            raise PermissionDenied(REFERRAL_TRIAGE_ONLY)
         data = s.ReferralCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         referral = client_services.create_referral(

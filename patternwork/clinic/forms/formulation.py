@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from patternwork.core.forms import ModelMultipleChoiceField
 from patternwork.formulation.models import Category, Episode, IpafVersion
 
 THERAPIST = "therapist"
@@ -12,7 +13,7 @@ PARTS = (
 )
 
 
-class CategoryChoice(forms.ModelMultipleChoiceField):
+class CategoryChoice(ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.label} ({_('retired')})" if obj.retired_at else obj.label
 

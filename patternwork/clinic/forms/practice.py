@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from patternwork.accounts.models import Membership, Practice
 from patternwork.accounts.services import PRACTICE_FIELDS, PROFILE_FIELDS
+from patternwork.core.forms import ModelMultipleChoiceField
 
 
 class PracticeSettingsForm(forms.ModelForm):
@@ -35,7 +36,7 @@ class RoleForm(forms.Form):
 
 
 class SuperviseesForm(forms.Form):
-    supervisees = forms.ModelMultipleChoiceField(
+    supervisees = ModelMultipleChoiceField(
         label=_("Supervisees"),
         queryset=Membership.objects.none(),
         required=False,

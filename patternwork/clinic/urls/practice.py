@@ -17,5 +17,6 @@ urlpatterns = [
     path("staff/<uuid:public_id>/deactivate/", practice.staff_deactivate, name="staff-deactivate"),
     path("staff/<uuid:public_id>/reactivate/", practice.staff_reactivate, name="staff-reactivate"),
     path("audit/", practice.audit_log, name="audit-log"),
+    path("operator/audit/", practice.instance_audit, name="instance-audit"),
     path("messages/", practice.message_log, name="message-log"),
 ]

@@ -4,11 +4,9 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
@@ -18,7 +16,8 @@ from django.views.decorators.http import require_POST
 
 from patternwork.accounts import login, services, tokens, totp
 from patternwork.accounts.forms import LoginForm, SetPasswordForm, TokenForm
-from patternwork.clinic.decorators import staff_view
+from patternwork.clinic.decorators import member_password_stage, staff_view
+from patternwork.core.http import safe_next
 
 STAFF_ONLY = _lazy(
     "This login is for practice staff. Clients log in to their portal at /portal/login/."
@@ -26,12 +25,7 @@ STAFF_ONLY = _lazy(
 
 
 def _next_url(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("clinic:home")
+    return safe_next(request, reverse("clinic:home"))
 
 
 def _with_next(url_name: str, next_url: str) -> str:
@@ -67,7 +61,7 @@ def login_view(request):
     return render(request, "clinic/login.html", {"form": form, "next": next_url})
 
 
-@login_required
+@member_password_stage
 @never_cache
 def otp_verify(request):
     next_url = _next_url(request)
@@ -92,7 +86,7 @@ def otp_verify(request):
     return render(request, "clinic/otp_verify.html", {"form": form, "next": next_url})
 
 
-@login_required
+@member_password_stage
 @never_cache
 def otp_setup(request):
     next_url = _next_url(request)
@@ -152,7 +146,11 @@ def invitation_accept(request, token: str):
 def staff_password_change(request):
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.change_password(user=request.user, password=form.cleaned_data["new_password1"])
+        services.change_password(
+            user=request.user,
+            password=form.cleaned_data["new_password1"],
+            practice=request.membership.practice,
+        )
         # Keep this session; other sessions of the user end with the old password hash.
         update_session_auth_hash(request, request.user)
         messages.success(request, _("Your password has been changed."))

@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from patternwork.accounts import selectors, services
-from patternwork.accounts.access import reader_for, visible
+from patternwork.accounts.access import deny_not_found, reader_for, visible
 from patternwork.accounts.models import Membership
-from patternwork.audit.selectors import events_for_practice
+from patternwork.audit.selectors import events_for_practice, instance_events
 from patternwork.clients.models import Client
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.practice import (
@@ -225,6 +225,20 @@ def audit_log(request):
         "clinic/audit_log.html",
         {"form": form, "page": page, "query": query.urlencode()},
     )
+
+
+@staff_view()
+def instance_audit(request):
+    """Events of no practice, for the instance's operator only (others: audited 404)."""
+    if not request.user.is_operator:
+        raise deny_not_found(
+            user=request.user,
+            membership=request.membership,
+            object_type="page",
+            object_id=request.path[:64],
+        )
+    page = Paginator(instance_events(), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "clinic/instance_audit.html", {"page": page})
 
 
 @staff_view(ADMIN)

@@ -1,4 +1,8 @@
-"""Referral triage, shared by the practice's therapists, supervisors and admins."""
+"""Referral triage: the practice's admins, and its clinicians where it makes them triage.
+
+Everyone on the staff sees the referrals of clients they may see once accepted
+(`accounts.access`); only triage sees, enters and decides the unassigned ones.
+"""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -9,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from patternwork.accounts.access import fetch, reader_for, record_scope
+from patternwork.accounts.access import fetch, reader_for, record_scope, require_triage
 from patternwork.clients import services
 from patternwork.clients.models import Referral
 from patternwork.clients.selectors import referral_rows, referrals_for
@@ -74,6 +78,7 @@ def referral_list(request):
 
 @staff_view()
 def referral_create(request):
+    require_triage(request)
     form = ReferralForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         try:

@@ -1,6 +1,14 @@
 """The client portal's URLs, one module per area, and the public pages of each practice."""
 
-from patternwork.portal.urls import client, journal, letters, offers, public, referrals
+from patternwork.portal.urls import (
+    client,
+    journal,
+    letters,
+    offers,
+    password_reset,
+    public,
+    referrals,
+)
 
 app_name = "portal"
 
@@ -8,6 +16,7 @@ urlpatterns = [
     *public.urlpatterns,
     *referrals.urlpatterns,
     *client.urlpatterns,
+    *password_reset.urlpatterns,
     *journal.urlpatterns,
     *letters.urlpatterns,
     *offers.urlpatterns,

@@ -13,7 +13,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -27,7 +26,7 @@ from patternwork.accounts.models import DEFAULT_CRISIS_INFORMATION, Practice, Us
 from patternwork.accounts.totp import confirmed_device, setup_picture
 from patternwork.clients import logins
 from patternwork.clients.models import Client
-from patternwork.core.http import ics_response
+from patternwork.core.http import ics_response, safe_next
 from patternwork.measures import presession as questionnaires
 from patternwork.measures import services as measure_services
 from patternwork.portal.decorators import client_for, client_view
@@ -49,12 +48,7 @@ RECORD_CLOSED = gettext_lazy(
 
 
 def _next_url(request) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("portal:home")
+    return safe_next(request, reverse("portal:home"))
 
 
 def _with_next(url_name: str, next_url: str) -> str:
