@@ -52,7 +52,7 @@ def provenance(episode):
 
 
 def test_each_code_records_whether_it_was_suggested_its_rank_and_the_ranker(therapist, ro_set):
-    strong, rejecting, helpful, warm = ro_set
+    _strong, rejecting, _helpful, warm = ro_set
 
     episode = log_ro(new_course(therapist), therapist, [rejecting, warm], shown=shown_for(ro_set))
 
@@ -74,7 +74,7 @@ def test_a_code_saved_without_a_ranking_shown_records_no_suggestion(therapist, r
 
 
 def test_an_update_keeps_the_provenance_of_codes_already_there(therapist, ro_set):
-    strong, rejecting, helpful, _warm = ro_set
+    strong, _rejecting, helpful, _warm = ro_set
     episode = log_ro(new_course(therapist), therapist, [strong], shown=shown_for(ro_set, "r1+a"))
 
     services.update_episode(
