@@ -141,9 +141,7 @@ def suggest(reader: Reader, part: str, text: str, *, categories: Iterable[Catego
         examples=examples_for(reader, part) if text.strip() else (),
         embedder=model,
     )
-    shown_clients = [
-        item.why.nearest_key for item in ranking.top(SHOWN) if item.why.nearest_example
-    ]
+    shown_clients = [item.why.nearest_key for item in ranking.top(SHOWN) if item.why.quote]
     if shown_clients:
         record_read(reader, shown_clients, "coded fragment")
     token = ""

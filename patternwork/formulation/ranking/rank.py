@@ -112,6 +112,11 @@ class Why:
     description_words: tuple[str, ...] = ()
     cues: tuple[str, ...] = ()
 
+    @property
+    def quote(self) -> str:
+        """The confirmed fragment to show as the reason, when the examples led."""
+        return self.nearest_example if self.leading == Evidence.EXAMPLES else ""
+
 
 @dataclass(frozen=True)
 class Ranked:
