@@ -68,7 +68,7 @@ def test_typing_shows_the_top_three_with_a_bar_and_the_why(
 
     content = response.content.decode()
     top = response.context["suggestions"].top()
-    assert [item.category.label for item in top][0] == "Rejecting"
+    assert top[0].category.label == "Rejecting"
     assert len(top) == 3
     assert content.count('class="button--secondary suggestion"') == 3
     assert f'data-category="{others["Rejecting"].public_id}" data-part="ro"' in content
@@ -78,7 +78,8 @@ def test_typing_shows_the_top_three_with_a_bar_and_the_why(
     assert 'name="ro_shown"' in content
     assert "checked" not in content
     assert "language model" not in content
-    assert "Old" not in content and "Foreign" not in content
+    assert "Old" not in content
+    assert "Foreign" not in content
     assert "<html" not in content
 
 
