@@ -1,10 +1,14 @@
+import io
+
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from patternwork.accounts.access import Reader
 from patternwork.audit.models import AuditEvent
 from patternwork.formulation import services, suggestions
 from patternwork.formulation.models import CodedFragment, EpisodeCategory
+from patternwork.formulation.ranking import onnx_model
 from patternwork.formulation.ranking.shown import Shown
 from tests.factories import CategoryFactory, ClientFactory, CourseFactory, PersonFactory
 
@@ -184,3 +188,24 @@ def test_a_category_keeps_the_default_description_only_under_its_default_label(p
     assert texts[1].label == "Bossy"
     assert texts[1].description == ""
     assert texts[1].cues == tuple(categories[1].keywords.split("\n"))
+
+
+def test_the_command_builds_the_store_for_every_practice(therapist, ro_set):
+    log_ro(new_course(therapist), therapist, [ro_set[2]], text="He lent a hand")
+    CodedFragment.objects.all().delete()
+    out = io.StringIO()
+
+    call_command("build_coded_fragments", stdout=out)
+
+    assert list(CodedFragment.objects.values_list("text", flat=True)) == ["He lent a hand"]
+    assert "1 confirmed fragments built." in out.getvalue()
+
+
+def test_a_model_that_failed_to_load_is_not_retried_and_the_panel_says_so(settings, monkeypatch):
+    settings.PATTERNWORK_SUGGESTION_MODEL = "minilm"
+    monkeypatch.setattr(onnx_model, "_loaded", None)
+    monkeypatch.setattr(onnx_model, "_failure", "FileNotFoundError: model.onnx")
+
+    model, notice = suggestions.embedder()
+
+    assert (model, str(notice)) == (None, "The language model could not be loaded on this server")
