@@ -47,6 +47,8 @@ RESULTS = ROOT / "bench" / "RESULTS.md"
 PARTS = ("wish", "ro", "rs")
 PART_NAMES = {"wish": "W", "ro": "RO", "rs": "RS"}
 CLUSTERS = "ABCDEFGH"
+TARGET = (0.60, 0.85)
+DEFAULT = "semantic + practice examples"
 BEGIN = "<!-- ranker:begin -->"
 END = "<!-- ranker:end -->"
 
@@ -149,11 +151,24 @@ def render(table, n, split, cats, seconds, model_note) -> str:
         row += f" | {sum(h[0] for h in hits.values()) / total:.2f}"
         row += f" | {sum(h[1] for h in hits.values()) / total:.2f} |"
         lines.append(row)
+    verdict = ""
+    if DEFAULT in table:
+        hits = table[DEFAULT].values()
+        total = sum(h[2] for h in hits)
+        top1 = sum(h[0] for h in hits) / total
+        top3 = sum(h[1] for h in hits) / total
+        reached = top1 >= TARGET[0] and top3 >= TARGET[1]
+        verdict = (
+            f"\nTarget for the default ranker ({DEFAULT}): top-1 >= {TARGET[0]:.2f} and "
+            f"top-3 >= {TARGET[1]:.2f}: {'reached' if reached else 'NOT reached'} "
+            f"({top1:.2f}, {top3:.2f}).\n"
+        )
     return (
         f"Split `{split}`: {n} fragments ({n // 3} per part). {model_note} "
         f"Ranked in {seconds:.1f} s on {platform.machine()}, Python {platform.python_version()}.\n\n"
         + "\n".join(lines)
         + "\n"
+        + verdict
     )
 
 
