@@ -36,8 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import service_report as synthetic  # noqa: E402  (needs the path above)
 from bench import ranker, throughput  # noqa: E402
+from bench import service_report as synthetic  # noqa: E402  (needs the path above)
 
 TARGETS = {"postgresql": 3, "sqlite": 10}
 MEMORY_LIMIT_MB = 500
