@@ -101,13 +101,21 @@ def evaluate(fragments, split, embedder, cats):
     rankers = {
         "keywords": lambda f: keyword_order(f.text, cats[f.part]),
         "words + practice examples (fallback)": lambda f: _ids(
-            rank(f.text, cats[f.part], examples=_others(tuning[f.part], f))
+            rank(f.text, cats[f.part], examples=_others(tuning[f.part], f), part=f.part)
         ),
     }
     if embedder is not None:
-        rankers["semantic"] = lambda f: _ids(rank(f.text, cats[f.part], embedder=embedder))
+        rankers["semantic"] = lambda f: _ids(
+            rank(f.text, cats[f.part], embedder=embedder, part=f.part)
+        )
         rankers["semantic + practice examples"] = lambda f: _ids(
-            rank(f.text, cats[f.part], examples=_others(tuning[f.part], f), embedder=embedder)
+            rank(
+                f.text,
+                cats[f.part],
+                examples=_others(tuning[f.part], f),
+                embedder=embedder,
+                part=f.part,
+            )
         )
     chosen = [f for f in fragments if f.split == split or split == "all"]
     table = {}

@@ -140,6 +140,7 @@ def suggest(reader: Reader, part: str, text: str, *, categories: Iterable[Catego
         category_texts(chosen),
         examples=examples_for(reader, part) if text.strip() else (),
         embedder=model,
+        part=part,
     )
     shown_clients = [item.why.nearest_key for item in ranking.top(SHOWN) if item.why.quote]
     if shown_clients:

@@ -2,6 +2,7 @@ import pytest
 
 from patternwork.formulation.ranking import (
     MAX_TEXT,
+    RANKER_VERSION,
     CategoryText,
     Evidence,
     Example,
@@ -32,7 +33,7 @@ def test_rank_orders_every_category_best_first_with_ranks():
     assert [item.rank for item in ranking.items] == [1, 2, 3, 4]
     scores = [item.score for item in ranking.items]
     assert scores == sorted(scores, reverse=True)
-    assert (ranking.mode, ranking.version) == (Mode.SEMANTIC, "r1+tiny-1")
+    assert (ranking.mode, ranking.version) == (Mode.SEMANTIC, f"{RANKER_VERSION}+tiny-1")
 
 
 def test_rank_breaks_ties_in_the_order_the_categories_were_given():
@@ -103,7 +104,7 @@ def test_without_a_model_the_ranker_falls_back_to_examples_and_cue_words():
 
     ranking = rank("he carried the shopping", CATEGORIES, examples=examples)
 
-    assert (ranking.mode, ranking.version) == (Mode.FALLBACK, "r1+words")
+    assert (ranking.mode, ranking.version) == (Mode.FALLBACK, f"{RANKER_VERSION}+words")
     assert ids(ranking)[0] == "help"
     assert ranking.items[0].why.nearest_example == "my neighbour carried the shopping upstairs"
     cued = rank("They ignored me", CATEGORIES)
@@ -158,9 +159,21 @@ def test_provenance_without_a_ranking_shown_is_blank():
 def test_shown_of_a_ranking_keeps_its_order_and_version():
     ranking = rank("ignored", CATEGORIES, embedder=TinyEmbedder())
 
-    assert Shown.of(ranking) == Shown("r1+tiny-1", tuple(ids(ranking)), 3)
+    assert Shown.of(ranking) == Shown(f"{RANKER_VERSION}+tiny-1", tuple(ids(ranking)), 3)
 
 
 @pytest.mark.parametrize(("n", "k", "expected"), [(8, 1, 0.125), (8, 3, 0.375), (2, 3, 1.0)])
 def test_chance_of_a_random_order(n, k, expected):
     assert chance(n, k) == expected
+
+
+@pytest.mark.parametrize(
+    ("part", "expected"),
+    [
+        ("ro", "The other person was strong. Sure of themselves"),
+        ("wish", "The client wanted strong. Sure of themselves"),
+        (None, "Strong. Sure of themselves"),
+    ],
+)
+def test_categories_are_embedded_as_a_sentence_about_the_part(part, expected):
+    assert CATEGORIES[0].framed(part) == expected
