@@ -177,3 +177,12 @@ def test_chance_of_a_random_order(n, k, expected):
 )
 def test_categories_are_embedded_as_a_sentence_about_the_part(part, expected):
     assert CATEGORIES[0].framed(part) == expected
+
+
+def test_the_why_names_the_cue_word_closest_in_meaning():
+    category = CategoryText("reject", "Rejecting", "", ("in charge", "snubbed", "ignored"))
+
+    ranking = rank("They walked off", [category], embedder=TinyEmbedder())
+
+    assert ranking.items[0].why.nearest_cue == "snubbed"
+    assert rank("They walked off", [category]).items[0].why.nearest_cue == ""

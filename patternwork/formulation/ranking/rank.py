@@ -129,6 +129,7 @@ class Why:
     examples: int = 0
     description_words: tuple[str, ...] = ()
     cues: tuple[str, ...] = ()
+    nearest_cue: str = ""
 
     @property
     def quote(self) -> str:
@@ -237,7 +238,7 @@ def rank(
 
     results = []
     for index, category in enumerate(categories):
-        description_score, example_pairs, example_score = scored[category.id]
+        description_score, example_pairs, example_score, nearest_cue = scored[category.id]
         score = description_score
         if example_pairs:
             weight = EXAMPLE_WEIGHT if embedder is not None else LEXICAL_EXAMPLE_WEIGHT
@@ -263,6 +264,7 @@ def rank(
             examples=len(example_pairs),
             description_words=described[category.id],
             cues=cues[category.id],
+            nearest_cue=nearest_cue,
         )
         results.append((-score, index, category, score, why))
     results.sort(key=lambda r: (r[0], r[1]))
@@ -276,7 +278,9 @@ def rank(
     )
 
 
-Scored = dict[str, tuple[float, list[tuple[float, Example]], float]]
+# Per category: the description score, (similarity, example) pairs, the examples' score,
+# and the cue word closest in meaning ("" without a model or cue words).
+Scored = dict[str, tuple[float, list[tuple[float, Example]], float, str]]
 
 
 def _semantic(
@@ -298,14 +302,18 @@ def _semantic(
         cue_similarities = [float(s) for s in similarities[cue_at : cue_at + len(category.cues)]]
         cue_at += len(category.cues)
         description = DESCRIPTION_WEIGHT * float(similarities[index])
+        nearest_cue = ""
         if cue_similarities:
             description += CUE_MEANING_WEIGHT * max(cue_similarities)
+            # The first of equally close cue words, so the reason shown is stable.
+            best = max(range(len(cue_similarities)), key=lambda i: (cue_similarities[i], -i))
+            nearest_cue = category.cues[best]
         pairs = []
         for example in by_category[category.id]:
             pairs.append((float(similarities[example_at]), example))
             example_at += 1
         example_score = _neighbour_score([s for s, _ in pairs]) if pairs else 0.0
-        scored[category.id] = (description, pairs, example_score)
+        scored[category.id] = (description, pairs, example_score, nearest_cue)
     return scored
 
 
@@ -317,7 +325,7 @@ def _lexical(
         pairs = [(words.overlap(text, e.text), e) for e in by_category[category.id]]
         example_score = _neighbour_score([s for s, _ in pairs]) if pairs else 0.0
         description = LEXICAL_DESCRIPTION_WEIGHT * words.overlap(text, category.meaning)
-        scored[category.id] = (description, pairs, example_score)
+        scored[category.id] = (description, pairs, example_score, "")
     return scored
 
 
