@@ -12,7 +12,8 @@ Prints the timings, checks that all three give identical figures and that the ta
 hold (PostgreSQL <= 3x DuckDB, SQLite <= 10x DuckDB, Django process < 500 MB), and exits
 non-zero when they do not. Then, in its own process, the list throughput of the staff
 pages and the REST API side by side (`bench/throughput.py`; `bench/run.py throughput`
-alone).
+alone). Last, the category ranker's top-1 and top-3 on the held-out synthetic fragments,
+written to bench/RESULTS.md (`bench/ranker.py`; `bench/run.py ranker` alone).
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import ranker, throughput  # noqa: E402
 from bench import service_report as synthetic  # noqa: E402  (needs the path above)
-from bench import throughput  # noqa: E402
 
 TARGETS = {"postgresql": 3, "sqlite": 10}
 MEMORY_LIMIT_MB = 500
@@ -223,6 +224,7 @@ def main(args) -> int:
             shutil.rmtree(directory, ignore_errors=True)
     status = _summarise(results, dataset)
     _run([*me, "throughput", "--rows", str(args.rows), "--requests", str(args.requests)])
+    _run([*me, "ranker"])
     return status
 
 
@@ -270,7 +272,7 @@ def parse(argv: list[str]):
         "step",
         nargs="?",
         default="all",
-        choices=["all", "engine", "report", "duckdb", "throughput"],
+        choices=["all", "engine", "report", "duckdb", "throughput", "ranker"],
     )
     parser.add_argument("--courses", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
@@ -290,6 +292,7 @@ if __name__ == "__main__":
         "report": report,
         "duckdb": duck,
         "throughput": lambda args: sys.exit(throughput.main(args.rows, args.requests)),
+        "ranker": lambda args: sys.exit(ranker.main(["--split", "held", "--write"])),
     }
     if arguments.step == "all":
         sys.exit(main(arguments))

@@ -438,5 +438,12 @@ try:
 except json.JSONDecodeError as exc:
     raise ImproperlyConfigured(f"PATTERNWORK_OUTCOME_THRESHOLDS is not valid JSON: {exc}") from None
 
+# Episode category suggestions: "minilm" ranks by meaning with the bundled int8 model
+# (loaded once per process, on first use); "off" uses shared words and the practice's
+# coded examples only. Either way a suggestion is applied only by the therapist's click.
+PATTERNWORK_SUGGESTION_MODEL = env_str("PATTERNWORK_SUGGESTION_MODEL", "minilm")
+if PATTERNWORK_SUGGESTION_MODEL not in ("minilm", "off"):
+    raise ImproperlyConfigured("PATTERNWORK_SUGGESTION_MODEL must be 'minilm' or 'off'.")
+
 # Backup: where pg_dump/pg_restore live when they are not on PATH.
 PATTERNWORK_PG_BIN = env_str("PATTERNWORK_PG_BIN", "/usr/lib/postgresql/15/bin")

@@ -8,6 +8,9 @@ os.environ.setdefault("PATTERNWORK_ENCRYPTION_KEYS", "dGVzdC1lbmNyeXB0aW9uLWtleS
 os.environ.setdefault("PATTERNWORK_HTTPS", "false")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("PATTERNWORK_BASE_URL", "http://127.0.0.1:8000")
+# The suite never loads the embedding model: ranker tests use a tiny stand-in embedding
+# (tests/standin_embedding.py); the few tests that load the model are marked slow.
+os.environ.setdefault("PATTERNWORK_SUGGESTION_MODEL", "off")
 
 from patternwork.settings import *  # noqa: F403  (the one sanctioned star import)
 

@@ -6,6 +6,7 @@ with the words that triggered them. A suggestion is never applied on its own.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -31,7 +32,9 @@ def parse_keywords(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p.strip().lower() for p in parts if p.strip()))
 
 
-def _pattern(keyword: str) -> re.Pattern[str]:
+@functools.lru_cache(maxsize=4096)
+def cue_pattern(keyword: str) -> re.Pattern[str]:
+    """The pattern that finds one keyword in text."""
     # Whole words only ("left" must not fire on "leftover"); a trailing word may inflect.
     words = [re.escape(w) for w in keyword.split()]
     return re.compile(r"\b" + r"\s+".join(words) + r"\w{0,3}\b", re.IGNORECASE)
@@ -46,7 +49,7 @@ def suggest(text: str, categories: Iterable[CategoryWords]) -> list[Suggestion]:
         words = tuple(
             match.group(0).lower()
             for keyword in category.keywords
-            if (match := _pattern(keyword).search(text))
+            if (match := cue_pattern(keyword).search(text))
         )
         if words:
             found.append(Suggestion(category.id, category.label, words))

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from patternwork.accounts.access import Scope
@@ -174,6 +175,12 @@ class EpisodeCategory(models.Model):
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="codes")
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="codes")
     part = models.CharField(max_length=10, choices=Category.Part.choices)
+    # Where the ranker had placed this category when the therapist saved the code: shown
+    # among the top suggestions or not, its rank in the whole ordering, and the ranker
+    # version. Blank when no ranking was shown (typed without suggestions, or older codes).
+    suggested = models.BooleanField(default=False, editable=False)
+    suggested_rank = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    ranker_version = models.CharField(max_length=80, blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -182,6 +189,40 @@ class EpisodeCategory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.part}: {self.category_id}"
+
+
+class CodedFragment(models.Model):
+    """One part of an episode as its therapist coded it: the practice's confirmed example.
+
+    The ranker learns the practice's wording from these. The text is encrypted like the
+    episode it comes from, never leaves the instance, and goes with the episode. Written
+    only by `services.refresh_coded_fragments`.
+    """
+
+    practice = models.ForeignKey("accounts.Practice", on_delete=models.PROTECT, related_name="+")
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="fragments")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="fragments")
+    part = models.CharField(max_length=10, choices=Category.Part.choices)
+    text = EncryptedTextField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    access_scope = Scope(
+        therapist="episode__course__therapist_id",
+        client="episode__client",
+        clinical=True,
+        kind="coded fragment",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["episode", "category"], name="one_fragment_per_code")
+        ]
+        indexes = [
+            models.Index(fields=["practice", "part", "-created_at"], name="fragment_part_recent")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.part} fragment: {self.category_id}"
 
 
 class IpafVersion(BaseModel):

@@ -15,7 +15,15 @@ from patternwork.audit.services import diff, record
 from patternwork.clients.models import Client
 from patternwork.formulation.categories import DEFAULT_CATEGORIES
 from patternwork.formulation.ipaf import IPAF_FIELDS, compare_evidence
-from patternwork.formulation.models import Category, Episode, EpisodeCategory, IpafVersion, Person
+from patternwork.formulation.models import (
+    Category,
+    CodedFragment,
+    Episode,
+    EpisodeCategory,
+    IpafVersion,
+    Person,
+)
+from patternwork.formulation.ranking.shown import Shown, provenance
 from patternwork.treatment import plan
 from patternwork.treatment.models import Appointment, Assessment, Course
 
@@ -260,7 +268,17 @@ def _phase(course: Course, appointment: Appointment | None) -> str:
     return plan.Phase.ENDING.value if phase == plan.Phase.OVER_PLAN else phase.value
 
 
-def _codes(practice_id: int, categories: Mapping[str, Iterable[Category]]) -> list[EpisodeCategory]:
+def _codes(
+    practice_id: int,
+    categories: Mapping[str, Iterable[Category]],
+    shown: Mapping[str, Shown] | None = None,
+    kept: Mapping[int, EpisodeCategory] | None = None,
+) -> list[EpisodeCategory]:
+    """The codes to store, each with where the ranker had placed it.
+
+    A code the episode already had keeps the provenance it was saved with (`kept`); a new
+    one takes it from the ranking shown for its part, if any.
+    """
     codes = []
     for part in PARTS:
         for category in categories.get(part, ()):
@@ -272,8 +290,70 @@ def _codes(practice_id: int, categories: Mapping[str, Iterable[Category]]) -> li
                         )
                     }
                 )
-            codes.append(EpisodeCategory(category=category, part=part))
+            before = (kept or {}).get(category.pk)
+            if before is not None and before.part == part:
+                suggested, rank, version = (
+                    before.suggested,
+                    before.suggested_rank,
+                    before.ranker_version,
+                )
+            else:
+                suggested, rank, version = provenance((shown or {}).get(part), category.public_id)
+            codes.append(
+                EpisodeCategory(
+                    category=category,
+                    part=part,
+                    suggested=suggested,
+                    suggested_rank=rank,
+                    ranker_version=version,
+                )
+            )
     return codes
+
+
+def refresh_coded_fragments(episode: Episode, codes: Iterable[EpisodeCategory]) -> int:
+    """Make the episode's confirmed fragments match its codes; return how many it has.
+
+    One fragment per code: the text of the coded part, encrypted as the episode's own. Runs
+    inside the episode's write (log or update), whose audit event records the count.
+    """
+    CodedFragment.objects.filter(episode=episode).delete()
+    fragments = []
+    for code in codes:
+        text = (getattr(episode, f"{code.part}_text") or "").strip()
+        if text:
+            fragments.append(
+                CodedFragment(
+                    practice_id=episode.practice_id,
+                    episode=episode,
+                    category=code.category,
+                    part=code.part,
+                    text=text,
+                )
+            )
+    CodedFragment.objects.bulk_create(fragments)
+    return len(fragments)
+
+
+def rebuild_coded_fragments(*, practice: Practice, by: Membership | None = None) -> int:
+    """Build the practice's confirmed fragments from every coded episode (audited once).
+
+    For episodes coded before the store existed; later writes keep it current.
+    """
+    with transaction.atomic():
+        count = 0
+        episodes = Episode.objects.filter(practice=practice).prefetch_related("codes__category")
+        for episode in episodes:
+            count += refresh_coded_fragments(episode, list(episode.codes.all()))
+        record(
+            action="fragments.rebuild",
+            actor=by.user if by else None,
+            actor_role=by.role if by else "",
+            practice=practice,
+            object_type="formulation.codedfragment",
+            changes={"fragments": count},
+        )
+    return count
 
 
 def _set_other(
@@ -297,9 +377,15 @@ def log_episode(
     with_therapist: bool,
     categories: Mapping[str, Iterable[Category]],
     appointment: Appointment | None = None,
+    shown: Mapping[str, Shown] | None = None,
     by: Membership,
 ) -> Episode:
-    """Log a relationship episode, its three parts and their categories."""
+    """Log a relationship episode, its three parts and their categories.
+
+    `shown` is the ranking the therapist saw for each part, if any: each code records
+    whether it was among the suggestions, at which rank and by which ranker version. The
+    codes' parts become the practice's confirmed fragments in the same transaction.
+    """
     if course.state == Course.State.ENDED:
         raise ValidationError(COURSE_ENDED)
     client = course.client
@@ -316,18 +402,21 @@ def log_episode(
         for field in EPISODE_FIELDS:
             if field in data:
                 setattr(episode, field, data[field])
-        codes = _codes(course.practice_id, categories)
+        codes = _codes(course.practice_id, categories, shown)
         episode.full_clean()
         episode.save()
         for code in codes:
             code.episode = episode
         EpisodeCategory.objects.bulk_create(codes)
+        fragments = refresh_coded_fragments(episode, codes)
         _audit(
             by,
             episode,
             "episode.log",
             {
                 "categories": sorted(str(c.category.public_id) for c in codes),
+                "suggested": sorted(str(c.category.public_id) for c in codes if c.suggested),
+                "fragments": fragments,
                 "account": "[changed]",
             },
         )
@@ -341,23 +430,27 @@ def update_episode(
     person: Person | None,
     with_therapist: bool,
     categories: Mapping[str, Iterable[Category]],
+    shown: Mapping[str, Shown] | None = None,
     by: Membership,
 ) -> Episode:
+    """Change an episode; new codes record the ranking shown (see `log_episode`)."""
     with transaction.atomic():
         stored = Episode.objects.select_for_update().select_related("client").get(pk=episode.pk)
         before = {f: getattr(stored, f) for f in EPISODE_FIELDS}
-        before_codes = set(stored.codes.values_list("category_id", flat=True))
+        kept = {code.category_id: code for code in stored.codes.all()}
+        before_codes = set(kept)
         _set_other(stored, stored.client, person, with_therapist)
         for field in EPISODE_FIELDS:
             if field in data:
                 setattr(stored, field, data[field])
-        codes = _codes(stored.practice_id, categories)
+        codes = _codes(stored.practice_id, categories, shown, kept)
         stored.full_clean()
         stored.save()
         stored.codes.all().delete()
         for code in codes:
             code.episode = stored
         EpisodeCategory.objects.bulk_create(codes)
+        fragments = refresh_coded_fragments(stored, codes)
         changes = diff(
             before,
             {f: getattr(stored, f) for f in EPISODE_FIELDS},
@@ -365,6 +458,7 @@ def update_episode(
         )
         if before_codes != {c.category_id for c in codes}:
             changes["categories"] = "[changed]"
+            changes["fragments"] = fragments
         _audit(by, stored, "episode.update", changes)
     return stored
 

@@ -205,6 +205,7 @@ def test_update_episode_changes_codes_and_audits_masked(course, therapist, mothe
     assert event.changes == {
         "account": "[changed]",
         "categories": "[changed]",
+        "fragments": 0,
         "when": ["current", "childhood"],
     }
 

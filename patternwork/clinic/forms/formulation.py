@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from patternwork.core.forms import ModelMultipleChoiceField
 from patternwork.formulation.models import Category, Episode, IpafVersion
+from patternwork.formulation.suggestions import read_shown
 
 THERAPIST = "therapist"
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -114,6 +115,19 @@ class EpisodeForm(forms.ModelForm):
 
     def data_for_service(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+
+    def shown(self) -> dict:
+        """The ranking each part's suggestion panel last showed, from its signed field.
+
+        The panel puts `<part>_shown` into the form; a missing or altered value means no
+        suggestion is recorded for that part, never an error.
+        """
+        found = {}
+        for part, _label in PARTS:
+            shown = read_shown(self.data.get(f"{part}_shown"))
+            if shown is not None:
+                found[part] = shown
+        return found
 
 
 class IpafForm(forms.ModelForm):

@@ -75,6 +75,7 @@ def episode_new(request, public_id):
                 with_therapist=form.with_therapist(),
                 categories=form.categories(),
                 appointment=appointment,
+                shown=form.shown(),
                 by=request.membership,
             )
         except ValidationError as error:
@@ -104,6 +105,7 @@ def episode_detail(request, public_id):
                 person=form.person(),
                 with_therapist=form.with_therapist(),
                 categories=form.categories(),
+                shown=form.shown(),
                 by=request.membership,
             )
         except ValidationError as error:

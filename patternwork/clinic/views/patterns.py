@@ -1,4 +1,4 @@
-"""The pattern page, the practice's category set and keyword suggestions for episodes.
+"""The pattern page, the practice's category set and category suggestions for episodes.
 
 The pattern page turns the pure statistics into figures that each carry the episodes
 behind them, numbered as listed at the foot of the page, so every figure can be traced
@@ -20,7 +20,7 @@ from patternwork.clinic.decorators import is_htmx, staff_view
 from patternwork.clinic.forms.patterns import CategoryAddForm, CategoryForm, SuggestForm
 from patternwork.clinic.pattern_figures import PART_TITLES, PatternFigures
 from patternwork.core.forms import add_service_errors
-from patternwork.formulation import keywords, selectors, services
+from patternwork.formulation import keywords, selectors, services, suggestions
 from patternwork.formulation.models import Category
 
 ADMIN = Membership.Role.ADMIN
@@ -159,29 +159,27 @@ def category_restore(request, public_id):
     return _set_retired(request, public_id, retired=False)
 
 
-# Keyword suggestions
+# Category suggestions
 
 
 @staff_view()
 @require_GET
 def category_suggestions(request):
-    """Active categories of one part whose keywords occur in the text, with the words found.
+    """The part's active categories ranked for the text: the top three, each with the why.
 
     An htmx request gets the fragment for the episode form; its buttons tick a category
-    only when clicked (app.js). A plain request gets a page to try the keywords out.
+    only when clicked (app.js), and its hidden field tells the save what was shown. A
+    plain request gets a page to try the suggestions out.
     """
     form = SuggestForm.from_query(request.GET) if request.GET else SuggestForm()
-    found, status = [], 200
+    found, status = None, 200
     if form.is_bound and form.is_valid():
-        part = form.cleaned_data["part"]
-        candidates = [
-            keywords.CategoryWords(
-                id=str(c.public_id), label=c.label, keywords=keywords.parse_keywords(c.keywords)
-            )
-            for c in selectors.categories_of(request.membership.practice)
-            if c.part == part
-        ]
-        found = keywords.suggest(form.cleaned_data["text"], candidates)
+        found = suggestions.suggest(
+            reader_for(request),
+            form.cleaned_data["part"],
+            form.cleaned_data["text"],
+            categories=selectors.categories_of(request.membership.practice),
+        )
     elif form.is_bound:
         status = 400
     fragment = is_htmx(request)
