@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from patternwork.accounts.access import Scope
@@ -90,6 +91,33 @@ class Category(BaseModel):
 
     def __str__(self) -> str:
         return self.label
+
+
+class CategorySetChange(models.Model):
+    """A practice's default category set reaching a version, and what that did to codes.
+
+    Written when a practice gets the default set and by the data migration that upgrades
+    it; `report` lists the codes that moved, the ones left for a clinician to review and
+    the wording that changed, for the admin to read. Never edited.
+    """
+
+    practice = models.ForeignKey(
+        "accounts.Practice", on_delete=models.PROTECT, related_name="category_set_changes"
+    )
+    version = models.PositiveSmallIntegerField()
+    report = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["practice", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "version"], name="category_set_version_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Category set version {self.version}"
 
 
 class Episode(BaseModel):

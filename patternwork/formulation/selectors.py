@@ -21,7 +21,14 @@ from patternwork.formulation.ipaf import (
     compare_evidence,
     compare_parts,
 )
-from patternwork.formulation.models import Category, Episode, EpisodeCategory, IpafVersion, Person
+from patternwork.formulation.models import (
+    Category,
+    CategorySetChange,
+    Episode,
+    EpisodeCategory,
+    IpafVersion,
+    Person,
+)
 from patternwork.treatment.models import Course
 
 
@@ -57,6 +64,16 @@ def categories_of(practice, *, include_retired: bool = False) -> list[Category]:
     if not include_retired:
         categories = categories.filter(retired_at__isnull=True)
     return list(categories.order_by("part", "position", "label"))
+
+
+def category_set_upgrades(practice) -> list[CategorySetChange]:
+    """The upgrades of the practice's default set that changed codes or wording, newest
+    first; the row a practice gets with its first set reports nothing to act on."""
+    return list(
+        CategorySetChange.objects.filter(
+            practice=practice, report__has_key="from_version"
+        ).order_by("-version")
+    )
 
 
 def ipaf_versions(course: Course) -> list[IpafVersion]:

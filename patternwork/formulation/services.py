@@ -13,9 +13,16 @@ from django.utils import timezone
 from patternwork.accounts.models import Membership, Practice
 from patternwork.audit.services import diff, record
 from patternwork.clients.models import Client
-from patternwork.formulation.categories import DEFAULT_CATEGORIES
+from patternwork.formulation.categories import CURRENT_VERSION, DEFAULT_CATEGORIES
 from patternwork.formulation.ipaf import IPAF_FIELDS, compare_evidence
-from patternwork.formulation.models import Category, Episode, EpisodeCategory, IpafVersion, Person
+from patternwork.formulation.models import (
+    Category,
+    CategorySetChange,
+    Episode,
+    EpisodeCategory,
+    IpafVersion,
+    Person,
+)
 from patternwork.treatment import plan
 from patternwork.treatment.models import Appointment, Assessment, Course
 
@@ -82,6 +89,10 @@ def ensure_default_categories(practice: Practice, *, by: Membership | None = Non
                     position=position,
                 )
                 for position, default in enumerate(DEFAULT_CATEGORIES)
+            )
+            # A practice given the current set needs no upgrade later.
+            CategorySetChange.objects.create(
+                practice=practice, version=CURRENT_VERSION, report={"created": len(created)}
             )
             record(
                 action="category.defaults",

@@ -61,6 +61,13 @@ def _category_set_page(request, form, *, status=200):
             "parts": parts,
             "form": form,
             "can_edit": request.membership.role == ADMIN,
+            # Only admins act on the set, so only they get the report of what an upgrade
+            # of the default set moved; it names no client and no clinical text.
+            "upgrades": (
+                selectors.category_set_upgrades(practice)
+                if request.membership.role == ADMIN
+                else []
+            ),
             "suggest_form": SuggestForm(auto_id="try_%s"),
         },
         status=status,
