@@ -14,6 +14,7 @@ from django.utils.text import capfirst
 
 from patternwork.clients.models import Client
 from patternwork.formulation import patterns
+from patternwork.formulation.categories import default_set
 from patternwork.formulation.ipaf import (
     IPAF_FIELDS,
     EvidenceChange,
@@ -156,6 +157,19 @@ def to_pattern_episode(episode: Episode) -> patterns.Episode:
     )
 
 
+def affect_words(categories) -> dict[str, tuple[str, ...]]:
+    """The affect words of each default response-of-self category still worded as the
+    default set words it, by public id. A practice's own or reworded category has none:
+    its wording, not the default's, says what it means."""
+    defaults = default_set().by_key()
+    words = {}
+    for category in categories:
+        default = defaults.get(category.default_key)
+        if default is not None and default.affect and default.label == category.label:
+            words[str(category.public_id)] = default.affect
+    return words
+
+
 @dataclass
 class PatternView:
     episodes: list[Episode]
@@ -175,7 +189,7 @@ def pattern_view(client: Client) -> PatternView:
         episodes=episodes,
         report=report,
         labels=labels,
-        suggestions=patterns.suggest_ipaf(report.core_theme, labels),
+        suggestions=patterns.suggest_ipaf(report.core_theme, labels, affect_words(categories)),
         by_id={str(e.public_id): e for e in episodes},
     )
 

@@ -168,6 +168,9 @@ def test_ipaf_acceptance_path(client, login, therapist, active, people, default_
 
     drafted = client.get(reverse("clinic:ipaf", args=[active.public_id]) + "?suggest=1")
     assert drafted.context["form"].initial["other_representation"] == rejecting.label
+    # The self part comes from how the client responded, the feeling from its affect words.
+    assert drafted.context["form"].initial["self_representation"] == low.label
+    assert drafted.context["form"].initial["linking_affects"] == "sadness, disappointment"
     first = client.post(
         reverse("clinic:ipaf", args=[active.public_id]),
         IPAF | {"other_representation": rejecting.label},

@@ -132,11 +132,10 @@ def _prefill(latest, pattern, *, use_suggestions: bool) -> dict:
         initial["episodes"] = [str(e.public_id) for e in latest.supporting_episodes.all()]
     if use_suggestions:
         suggestions = pattern.suggestions
-        if suggestions.other_representation:
-            initial["other_representation"] = suggestions.other_representation.text
-        if suggestions.self_and_affect:
-            initial["self_representation"] = suggestions.self_and_affect.text
-            initial["linking_affects"] = suggestions.self_and_affect.text
+        for field in ("self_representation", "other_representation", "linking_affects"):
+            fragment = getattr(suggestions, field)
+            if fragment is not None:
+                initial[field] = fragment.text
     elif latest is not None:
         initial |= {field: getattr(latest, field) for field in IPAF_FIELDS}
     return initial
