@@ -177,6 +177,7 @@ class PatternView:
     labels: dict[str, str]
     suggestions: patterns.IpafSuggestions
     by_id: dict[str, Episode]
+    categories: list[Category]
 
 
 def pattern_view(client: Client) -> PatternView:
@@ -191,6 +192,7 @@ def pattern_view(client: Client) -> PatternView:
         labels=labels,
         suggestions=patterns.suggest_ipaf(report.core_theme, labels, affect_words(categories)),
         by_id={str(e.public_id): e for e in episodes},
+        categories=categories,
     )
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -31,7 +33,43 @@ ADMIN = Membership.Role.ADMIN
 def pattern(request, public_id):
     client = fetch(reader_for(request), client_rows(), public_id, reads="relationship pattern")
     page = PatternFigures(selectors.pattern_view(client)).page()
-    return render(request, "clinic/patterns/pattern.html", {"client": client, "page": page})
+    return render(
+        request,
+        "clinic/patterns/pattern.html",
+        {
+            "client": client,
+            "page": page,
+            "evidence_url": reverse("clinic:pattern-evidence", args=[client.public_id]),
+        },
+    )
+
+
+@staff_view()
+@require_GET
+def pattern_evidence(request, public_id):
+    """The episodes behind one figure of the pattern page, named by the figure's key.
+
+    The figures are rebuilt from the episodes, so the key can only name a figure the
+    page itself shows; an htmx request gets the list to show in place, a plain one a page.
+    """
+    client = fetch(reader_for(request), client_rows(), public_id, reads="relationship pattern")
+    key = request.GET.get("key", "")
+    if not key:
+        return HttpResponseBadRequest(_("Say which figure's episodes to show."))
+    figures = PatternFigures(selectors.pattern_view(client))
+    figure = figures.evidence(key)
+    if figure is None:
+        raise Http404(_("That figure is not on this client's pattern page."))
+    items = {item.ref.anchor: item for item in figures.items}
+    context = {
+        "client": client,
+        "figure": figure,
+        "title": figure.text,
+        "items": [items[ref.anchor] for ref in figure.refs],
+    }
+    if is_htmx(request):
+        return render(request, "clinic/patterns/partials/evidence.html", context)
+    return render(request, "clinic/patterns/evidence.html", context)
 
 
 # The category set
