@@ -212,8 +212,17 @@ class EpisodeCategory(models.Model):
         return f"{self.part}: {self.category_id}"
 
 
+class AgreedVia(models.TextChoices):
+    SESSION = "session", _("recorded by the therapist in a session")
+    PORTAL = "portal", _("by the client on the portal")
+
+
 class IpafVersion(BaseModel):
-    """One saved version of a course's Interpersonal Affective Focus. Never edited."""
+    """One saved version of a course's Interpersonal Affective Focus.
+
+    Its text is never edited; sharing it with the client and their agreement are
+    recorded on it.
+    """
 
     practice = models.ForeignKey("accounts.Practice", on_delete=models.PROTECT, related_name="+")
     course = models.ForeignKey(
@@ -230,6 +239,17 @@ class IpafVersion(BaseModel):
     agreed_recorded_by = models.ForeignKey(
         "accounts.Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Who agreed and how: the therapist recording it in a session, or the client on the
+    # portal. `agreed_by` is the user who pressed the button (the client on the portal).
+    agreed_via = models.CharField(max_length=10, choices=AgreedVia.choices, blank=True)
+    agreed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    agreed_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    shared_at = models.DateTimeField(null=True, blank=True, editable=False)
+    shared_by = models.ForeignKey(
+        "accounts.Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     supporting_episodes = models.ManyToManyField(Episode, blank=True, related_name="ipaf_versions")
 
     access_scope = Scope(
@@ -244,6 +264,34 @@ class IpafVersion(BaseModel):
 
     def __str__(self) -> str:
         return f"IPAF version {self.number}"
+
+
+class IpafReply(BaseModel):
+    """The client's answer, in their own words, to an IPAF version shared with them."""
+
+    class Fit(models.TextChoices):
+        FITS = "fits", _("This fits")
+        PARTLY = "partly", _("Part of this doesn't fit")
+        NOT = "not", _("This doesn't fit")
+
+    practice = models.ForeignKey("accounts.Practice", on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(IpafVersion, on_delete=models.PROTECT, related_name="replies")
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="+")
+    fit = models.CharField(_("how it fits"), max_length=10, choices=Fit.choices)
+    body = EncryptedTextField(_("in your own words"), blank=True)
+
+    access_scope = Scope(
+        therapist="version__course__therapist_id",
+        client="client",
+        clinical=True,
+        kind="IPAF reply",
+    )
+
+    class Meta:
+        ordering = ["version", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Reply to {self.version}"
 
 
 class JournalEntry(BaseModel):

@@ -27,6 +27,7 @@ from patternwork.formulation.models import (
     CategorySetChange,
     Episode,
     EpisodeCategory,
+    IpafReply,
     IpafVersion,
     Person,
 )
@@ -78,13 +79,47 @@ def category_set_upgrades(practice) -> list[CategorySetChange]:
 
 
 def ipaf_versions(course: Course) -> list[IpafVersion]:
-    """The course's versions, newest first, each with its supporting episodes and their people."""
+    """The course's versions, newest first, each with its supporting episodes and their
+    people, and the client's replies."""
     return list(
-        course.ipaf_versions.select_related("author__user", "agreed_recorded_by__user")
+        course.ipaf_versions.select_related(
+            "author__user", "agreed_recorded_by__user", "shared_by__user"
+        )
         .prefetch_related(
-            Prefetch("supporting_episodes", queryset=Episode.objects.select_related("person"))
+            Prefetch("supporting_episodes", queryset=Episode.objects.select_related("person")),
+            Prefetch("replies", queryset=IpafReply.objects.order_by("created_at", "id")),
         )
         .order_by("-number")
+    )
+
+
+def shared_ipaf_rows() -> QuerySet[IpafVersion]:
+    """Versions the therapist shared with the client: the only ones a client may open."""
+    return IpafVersion.objects.filter(shared_at__isnull=False).select_related(
+        "practice", "course__client", "course__therapist__user"
+    )
+
+
+def shared_ipafs_for(client: Client) -> list[IpafVersion]:
+    """The client's shared versions, newest first, with their replies."""
+    return list(
+        shared_ipaf_rows()
+        .filter(course__client=client)
+        .prefetch_related(
+            Prefetch("replies", queryset=IpafReply.objects.order_by("created_at", "id"))
+        )
+        .order_by("-course__created_at", "-number")
+    )
+
+
+def latest_shared_number(version: IpafVersion) -> int:
+    """The number of the newest version of this course shared with the client."""
+    return (
+        IpafVersion.objects.filter(course_id=version.course_id, shared_at__isnull=False)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+        or version.number
     )
 
 

@@ -16,6 +16,7 @@ from patternwork.clients.models import Client
 from patternwork.formulation.categories import CURRENT_VERSION, DEFAULT_CATEGORIES
 from patternwork.formulation.ipaf import IPAF_FIELDS, compare_evidence
 from patternwork.formulation.models import (
+    AgreedVia,
     Category,
     CategorySetChange,
     Episode,
@@ -446,11 +447,26 @@ def mark_ipaf_agreed(*, version: IpafVersion, agreed_on: date, by: Membership) -
         old = version.agreed_on
         version.agreed_on = agreed_on
         version.agreed_recorded_by = by
-        version.save(update_fields=["agreed_on", "agreed_recorded_by", "updated_at"])
+        version.agreed_via = AgreedVia.SESSION
+        version.agreed_at = timezone.now()
+        version.agreed_by = by.user
+        version.save(
+            update_fields=[
+                "agreed_on",
+                "agreed_recorded_by",
+                "agreed_via",
+                "agreed_at",
+                "agreed_by",
+                "updated_at",
+            ]
+        )
         _audit(
             by,
             version,
             "ipaf.agree",
-            {"agreed_on": [old and old.isoformat(), agreed_on.isoformat()]},
+            {
+                "agreed_on": [old and old.isoformat(), agreed_on.isoformat()],
+                "via": AgreedVia.SESSION.value,
+            },
         )
     return version

@@ -13,7 +13,7 @@ from patternwork.clients.selectors import client_rows
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.formulation import AgreeForm, EpisodeForm, IpafForm
 from patternwork.core.forms import add_service_errors
-from patternwork.formulation import selectors, services
+from patternwork.formulation import ipaf_sharing, selectors, services
 from patternwork.treatment import selectors as treatment_selectors
 from patternwork.treatment.models import Course
 
@@ -227,4 +227,24 @@ def ipaf_agree(request, public_id):
             )
     else:
         messages.error(request, _("Enter the date it was agreed."))
+    return redirect("clinic:ipaf", public_id=version.course.public_id)
+
+
+@staff_view(*CLINICIANS)
+@require_POST
+def ipaf_share(request, public_id):
+    version = fetch(reader_for(request), selectors.ipaf_rows(), public_id)
+    try:
+        ipaf_sharing.share_ipaf(version=version, by=request.membership)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _(
+                "Version %(n)s is shared with the client on the portal. They can read it, "
+                "answer in their own words or agree to it."
+            )
+            % {"n": version.number},
+        )
     return redirect("clinic:ipaf", public_id=version.course.public_id)

@@ -1,6 +1,6 @@
 """The client portal's URLs, one module per area, and the public pages of each practice."""
 
-from patternwork.portal.urls import client, journal, letters, offers, public, referrals
+from patternwork.portal.urls import client, ipaf, journal, letters, offers, public, referrals
 
 app_name = "portal"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     *referrals.urlpatterns,
     *client.urlpatterns,
     *journal.urlpatterns,
+    *ipaf.urlpatterns,
     *letters.urlpatterns,
     *offers.urlpatterns,
 ]
