@@ -1,5 +1,7 @@
 """The default set's versions, and the data migration that brings a practice to version 2."""
 
+import importlib
+
 import pytest
 from django.apps import apps
 from django.urls import reverse
@@ -147,6 +149,18 @@ def test_upgrade_records_what_moved_for_the_admin(demo_coded, v1_practice):
     assert report["added"] == ["Bad, unreliable", "Helped them, was there for them"]
     event = AuditEvent.objects.get(action="category.set_upgrade")
     assert event.changes == {"version": [1, 2], "moved": 5, "to_review": 4}
+
+
+def test_the_migration_itself_upgrades_the_demo_coded_practice(demo_coded, v1_practice):
+    migration = importlib.import_module(
+        "patternwork.formulation.migrations.0005_default_categories_v2"
+    )
+
+    migration.to_version_2(apps, schema_editor=None)
+
+    assert CategorySetChange.objects.get(practice=v1_practice).version == 2
+    for episode in demo_coded["critical"]:
+        assert _label_of(episode, "ro") == ["Rejecting, critical, opposing"]
 
 
 def test_upgrade_runs_once_and_skips_practices_given_version_2(demo_coded, other_practice):
