@@ -79,7 +79,9 @@ def agree_on_portal(*, version: IpafVersion, user: User) -> IpafVersion:
             raise ValidationError(ALREADY_AGREED)
         now = timezone.now()
         old = stored.agreed_on
-        stored.agreed_on = timezone.localdate(now)
+        # An agreement the therapist already recorded in a session keeps its date: the
+        # milestone (agreed by the end of the initial phase) counts from the first one.
+        stored.agreed_on = old or timezone.localdate(now)
         stored.agreed_at = now
         stored.agreed_via = AgreedVia.PORTAL
         stored.agreed_by = user

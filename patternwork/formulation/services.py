@@ -447,9 +447,12 @@ def mark_ipaf_agreed(*, version: IpafVersion, agreed_on: date, by: Membership) -
         old = version.agreed_on
         version.agreed_on = agreed_on
         version.agreed_recorded_by = by
-        version.agreed_via = AgreedVia.SESSION
-        version.agreed_at = timezone.now()
-        version.agreed_by = by.user
+        # The client's own agreement on the portal stays the record of how it was agreed;
+        # the therapist's entry adds who recorded it and the date.
+        if version.agreed_via != AgreedVia.PORTAL:
+            version.agreed_via = AgreedVia.SESSION
+            version.agreed_at = timezone.now()
+            version.agreed_by = by.user
         version.save(
             update_fields=[
                 "agreed_on",
@@ -467,6 +470,7 @@ def mark_ipaf_agreed(*, version: IpafVersion, agreed_on: date, by: Membership) -
             {
                 "agreed_on": [old and old.isoformat(), agreed_on.isoformat()],
                 "via": AgreedVia.SESSION.value,
+                "client_agreed_on_portal": version.agreed_via == AgreedVia.PORTAL,
             },
         )
     return version

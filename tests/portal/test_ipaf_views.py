@@ -205,3 +205,32 @@ def test_sharing_another_therapists_clients_version_is_not_found(
     assert response.status_code == 404
     version.refresh_from_db()
     assert version.shared_at is None
+
+
+def test_the_client_agreeing_after_the_session_keeps_the_sessions_date(jo, therapist, shared):
+    services.mark_ipaf_agreed(version=shared, agreed_on=dt.date(2026, 3, 20), by=therapist)
+
+    ipaf_sharing.agree_on_portal(version=shared, user=jo.user)
+
+    shared.refresh_from_db()
+    assert (shared.agreed_on, shared.agreed_via, shared.agreed_by, shared.agreed_recorded_by) == (
+        dt.date(2026, 3, 20),
+        "portal",
+        jo.user,
+        therapist,
+    )
+
+
+def test_the_therapist_recording_after_the_client_keeps_the_clients_agreement(
+    jo, therapist, shared
+):
+    ipaf_sharing.agree_on_portal(version=shared, user=jo.user)
+
+    services.mark_ipaf_agreed(version=shared, agreed_on=dt.date(2026, 4, 1), by=therapist)
+
+    shared.refresh_from_db()
+    assert (shared.agreed_via, shared.agreed_by, shared.agreed_recorded_by) == (
+        "portal",
+        jo.user,
+        therapist,
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -50,12 +50,12 @@ def pattern_evidence(request, public_id):
     """The episodes behind one figure of the pattern page, named by the figure's key.
 
     The figures are rebuilt from the episodes, so the key can only name a figure the
-    page itself shows; an htmx request gets the list to show in place, a plain one a page.
+    page itself shows (an unknown key is a 404); an htmx request gets the list to show
+    in place, a plain one a page.
     """
     client = fetch(reader_for(request), client_rows(), public_id, reads="relationship pattern")
-    key = request.GET.get("key", "")
-    if not key:
-        return HttpResponseBadRequest(_("Say which figure's episodes to show."))
+    # Without a key, the figure of all the client's episodes.
+    key = request.GET.get("key") or "all"
     figures = PatternFigures(selectors.pattern_view(client))
     figure = figures.evidence(key)
     if figure is None:
