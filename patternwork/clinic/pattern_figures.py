@@ -1,7 +1,10 @@
 """Figures of the pattern page: the pure statistics turned into what the page shows.
 
-Each figure carries the episodes behind it, numbered as listed at the foot of the page,
-so every figure can be traced back to what the client said (docs/relationship-patterns.md).
+Each figure carries the episodes behind it and a key naming it, so every figure can be
+traced back to what the client said (docs/relationship-patterns.md). The page links each
+figure by its key; the evidence view rebuilds the figures and opens that one's episodes
+in place. The page itself therefore grows with the categories, not with figures times
+episodes.
 """
 
 from __future__ import annotations
@@ -49,6 +52,31 @@ class Figure:
     text: str
     count: int
     refs: tuple[EpisodeRef, ...]
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class HeatCell:
+    """One phase of one category: its share as a percentage and a shade from 0 to 5."""
+
+    figure: Figure | None
+    percent: int | None
+    shade: int
+
+
+@dataclass(frozen=True)
+class HeatRow:
+    label: CategoryLabel
+    overall: Figure
+    percent: int
+    cells: tuple[HeatCell, ...]
+
+
+@dataclass(frozen=True)
+class HeatPart:
+    part: str
+    title: str
+    rows: tuple[HeatRow, ...]
 
 
 @dataclass(frozen=True)
@@ -97,6 +125,8 @@ class ThemePart:
     is_tie: bool
     overall: Figure | None
     tied: tuple[Row, ...]
+    percent: int = 0
+    spreads: tuple[Spread, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -133,11 +163,20 @@ class PatternPage:
     sequences: tuple[Sequence, ...] | None
     parts: tuple[PartSection, ...]
     episodes: tuple[EpisodeItem, ...]
+    heat: tuple[HeatPart, ...] = ()
+    everything: Figure | None = None
 
 
 def _percent(value: Fraction) -> int:
     # Half up, as people round: 2/3 is 67% and 1/8 is 13%.
     return int(value * 100 + Fraction(1, 2))
+
+
+def _shade(percent: int | None) -> int:
+    # Six steps are enough to see a trend at a glance; the number is printed beside it.
+    if not percent:
+        return 0
+    return min(5, 1 + (percent - 1) // 20)
 
 
 def _points(change: Fraction | None) -> str:
@@ -167,6 +206,8 @@ class PatternFigures:
         }
         self.items = tuple(self._item(n, e) for n, e in enumerate(view.episodes, start=1))
         self.refs = {str(item.episode.public_id): item.ref for item in self.items}
+        # Every figure made, by its key: the evidence view finds a figure's episodes here.
+        self.index: dict[str, Figure] = {}
 
     def label(self, category_id: str) -> CategoryLabel:
         text = self.view.labels.get(category_id, _("(unknown category)"))
@@ -203,11 +244,14 @@ class PatternFigures:
         )
         return EpisodeItem(ref=ref, episode=episode, other=self._other(episode), codes=codes)
 
-    def figure(self, text: str, episode_ids) -> Figure:
+    def figure(self, text: str, episode_ids, key: str = "") -> Figure:
         refs = tuple(self.refs[i] for i in episode_ids)
-        return Figure(text=text, count=len(refs), refs=refs)
+        figure = Figure(text=text, count=len(refs), refs=refs, key=key)
+        if key:
+            self.index[key] = figure
+        return figure
 
-    def share(self, share: Share | None) -> Figure | None:
+    def share(self, share: Share | None, key: str = "") -> Figure | None:
         if share is None:
             return None
         text = ngettext(
@@ -215,38 +259,52 @@ class PatternFigures:
         ) % {"count": share.count, "total": share.total}
         if not self.report.too_few_episodes:
             text = f"{text} ({_percent(share.value)}%)"
-        return self.figure(text, share.episode_ids)
+        return self.figure(text, share.episode_ids, key)
 
-    def row(self, label: CategoryLabel, profile: CategoryProfile | ValenceProfile) -> Row:
+    def row(
+        self, label: CategoryLabel, profile: CategoryProfile | ValenceProfile, key: str = ""
+    ) -> Row:
         by_phase: ByPhase = profile.by_phase
         return Row(
             label=label,
-            overall=self.share(profile.overall),
-            phases=tuple(self.share(by_phase[phase]) for phase in PHASES),
+            overall=self.share(profile.overall, key),
+            phases=tuple(
+                self.share(by_phase[phase], f"{key}:{phase}" if key else "") for phase in PHASES
+            ),
             change=_points(profile.change.initial_to_ending),
         )
 
-    def tally(self, label: str, episode_ids) -> Figure:
-        return self.figure(f"{label}: {len(episode_ids)}", episode_ids)
+    def tally(self, label: str, episode_ids, key: str = "") -> Figure:
+        return self.figure(f"{label}: {len(episode_ids)}", episode_ids, key)
 
     def spread(self, profile: CategoryProfile) -> Spread:
         recurrence = profile.recurrence
+        key = f"cat:{profile.part}:{profile.category}"
         return Spread(
             label=self.label(profile.category),
-            people=tuple(self.tally(t.person_label, t.episode_ids) for t in profile.people),
+            people=tuple(
+                self.tally(t.person_label, t.episode_ids, f"{key}:who:{t.person_key}")
+                for t in profile.people
+            ),
             whens=tuple(
-                self.tally(str(Episode.When(t.key).label), t.episode_ids) for t in profile.whens
+                self.tally(str(Episode.When(t.key).label), t.episode_ids, f"{key}:when:{t.key}")
+                for t in profile.whens
             ),
             eras=tuple(
                 self.tally(
                     str(Person.Era(t.key).label) if t.key else _("the therapist (no era)"),
                     t.episode_ids,
+                    f"{key}:era:{t.key or 'none'}",
                 )
                 for t in profile.eras
             ),
             recurs=recurrence.recurs,
-            earlier=self.tally(_("childhood or past"), recurrence.earlier_episode_ids),
-            later=self.tally(_("current or in the session"), recurrence.later_episode_ids),
+            earlier=self.tally(
+                _("childhood or past"), recurrence.earlier_episode_ids, f"{key}:earlier"
+            ),
+            later=self.tally(
+                _("current or in the session"), recurrence.later_episode_ids, f"{key}:later"
+            ),
         )
 
     def by_label(self, category_ids) -> list[str]:
@@ -262,9 +320,15 @@ class PatternFigures:
         return PartSection(
             part=part,
             title=str(PART_TITLES[part]),
-            rows=tuple(self.row(self.label(p.category), p) for p in profiles),
+            rows=tuple(
+                self.row(self.label(p.category), p, f"cat:{part}:{p.category}") for p in profiles
+            ),
             valences=tuple(
-                self.row(CategoryLabel(str(Episode.Valence(v.valence).label), False), v)
+                self.row(
+                    CategoryLabel(str(Episode.Valence(v.valence).label), False),
+                    v,
+                    f"val:{part}:{v.valence}",
+                )
                 for v in valences
             ),
             spreads=tuple(self.spread(p) for p in profiles),
@@ -281,7 +345,10 @@ class PatternFigures:
                 parts.append(ThemePart(part, str(PART_SHORT[part]), (), False, None, ()))
                 continue
             categories = self.by_label(candidate.categories)
-            tied = tuple(self.row(self.label(c), self.report.profile(part, c)) for c in categories)
+            tied = tuple(
+                self.row(self.label(c), self.report.profile(part, c), f"cat:{part}:{c}")
+                for c in categories
+            )
             text = ngettext(
                 "%(count)s of %(total)s episode (%(percent)s%%)",
                 "%(count)s of %(total)s episodes (%(percent)s%%)",
@@ -297,8 +364,10 @@ class PatternFigures:
                     title=str(PART_SHORT[part]),
                     labels=tuple(self.label(c) for c in categories),
                     is_tie=candidate.is_tie,
-                    overall=self.figure(text, candidate.episode_ids),
+                    overall=self.figure(text, candidate.episode_ids, f"theme:{part}"),
                     tied=tied,
+                    percent=_percent(candidate.value),
+                    spreads=tuple(self.spread(self.report.profile(part, c)) for c in categories),
                 )
             )
         return tuple(parts)
@@ -312,7 +381,7 @@ class PatternFigures:
                 wish=self.label(t.wish),
                 ro=self.label(t.ro),
                 rs=self.label(t.rs),
-                figure=self.share(t.share),
+                figure=self.share(t.share, f"seq:{t.wish}:{t.ro}:{t.rs}"),
             )
             for t in self.report.sequences
         ]
@@ -327,11 +396,19 @@ class PatternFigures:
                     ngettext("%(count)s episode", "%(count)s episodes", len(ids))
                     % {"count": len(ids)},
                     ids,
+                    f"phase:{phase}",
                 ),
             )
             for phase in PHASES
             for ids in (report.phase_episode_ids[phase],)
         )
+        everything = self.figure(
+            ngettext("%(count)s episode", "%(count)s episodes", report.total)
+            % {"count": report.total},
+            report.episode_ids,
+            "all",
+        )
+        parts = tuple(self.part(part) for part in PART_SHORT)
         return PatternPage(
             total=report.total,
             min_episodes=report.min_episodes,
@@ -339,6 +416,62 @@ class PatternFigures:
             phase_counts=phase_counts,
             theme=self.theme(),
             sequences=self.sequences(),
-            parts=tuple(self.part(part) for part in PART_SHORT),
+            parts=parts,
             episodes=self.items,
+            heat=tuple(self.heat(section) for section in parts),
+            everything=everything,
         )
+
+    def heat(self, section: PartSection) -> HeatPart:
+        """Every offered category of the part, coded or not, and any retired one still on
+        an episode: the whole set in a fixed order, so the strip reads the same each visit."""
+        rows = {row.label.text: row for row in section.rows}
+        ordered = []
+        for category in self.view.categories:
+            if category.part != section.part:
+                continue
+            category_id = str(category.public_id)
+            row = rows.pop(category.label, None)
+            if row is None and category.retired_at is not None:
+                continue
+            ordered.append(self._heat_row(category_id, row))
+        # A code on a category the practice no longer lists still shows.
+        ordered += [self._heat_row("", row) for row in rows.values()]
+        return HeatPart(part=section.part, title=str(PART_SHORT[section.part]), rows=tuple(ordered))
+
+    def _heat_row(self, category_id: str, row: Row | None) -> HeatRow:
+        if row is None:
+            phase_totals = self.report.phase_episode_ids
+            zero = _("0 of %(total)s") % {"total": self.report.total}
+            return HeatRow(
+                label=self.label(category_id),
+                overall=Figure(text=zero, count=0, refs=()),
+                percent=0,
+                cells=tuple(
+                    HeatCell(
+                        figure=Figure(text="0", count=0, refs=()) if phase_totals[p] else None,
+                        percent=0 if phase_totals[p] else None,
+                        shade=0,
+                    )
+                    for p in PHASES
+                ),
+            )
+        cells = []
+        for figure in row.phases:
+            if figure is None:
+                cells.append(HeatCell(figure=None, percent=None, shade=0))
+                continue
+            total = len(self.report.phase_episode_ids[PHASES[len(cells)]])
+            percent = _percent(Fraction(figure.count, total))
+            cells.append(HeatCell(figure=figure, percent=percent, shade=_shade(percent)))
+        return HeatRow(
+            label=row.label,
+            overall=row.overall,
+            percent=_percent(Fraction(row.overall.count, self.report.total)),
+            cells=tuple(cells),
+        )
+
+    def evidence(self, key: str) -> Figure | None:
+        """The figure a key names, with its episodes; None for a key the page never made."""
+        self.page()
+        return self.index.get(key)

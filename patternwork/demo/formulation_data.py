@@ -60,7 +60,7 @@ THEMES = {
     ),
     "Daniel Osei": Theme(
         "w_understood",
-        "ro_critical",
+        "ro_rejecting",
         "rs_oppose",
         "Someone whose effort goes unnoticed",
         "People in charge who find fault",
@@ -71,7 +71,7 @@ THEMES = {
     "Rosa Lindqvist": Theme(
         "w_understood",
         "ro_rejecting",
-        "rs_helpful",
+        "rs_helping",
         "The dependable one whose own needs do not count",
         "Others who take her care for granted",
         "Resentment kept quiet, and guilt about it",
@@ -90,7 +90,7 @@ THEMES = {
     ),
     "Priyanka Shah": Theme(
         "w_achieve",
-        "ro_critical",
+        "ro_rejecting",
         "rs_anxious",
         "Someone only acceptable when doing well",
         "People who notice only the mistakes",

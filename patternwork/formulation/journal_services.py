@@ -33,7 +33,7 @@ from patternwork.formulation import journal
 from patternwork.formulation.journal_events import entry_shared
 from patternwork.formulation.journal_selectors import CLIENT_ROLE, agreed_pattern, answers_of
 from patternwork.formulation.models import Episode, JournalEntry, Person
-from patternwork.formulation.services import COURSE_ENDED, _phase, _set_other
+from patternwork.formulation.services import COURSE_ENDED, _phase, _set_other, add_person
 from patternwork.treatment.models import Course
 
 ANSWER_MAX_LENGTH = 5000
@@ -217,12 +217,14 @@ def episode_from_entry(
     person: Person | None,
     with_therapist: bool,
     when: str = Episode.When.CURRENT,
+    new_person: Mapping | None = None,
     by: Membership,
 ) -> Episode:
     """Make a relationship episode from a shared entry, linked back to it.
 
-    The clinician names the other person (someone on the client's map, or the
-    therapist) and when it happened; the episode needs an other, and guessing one would
+    The clinician names the other person (someone on the client's map, the therapist,
+    or someone not yet on the map: `new_person`, added to the map in the same
+    transaction, so a refused episode adds nobody) and when it happened; the episode needs an other, and guessing one would
     put a wrong person into the pattern statistics. The account is the entry's text
     with each answer labelled; the answers to "what did you want", "how did they
     respond" and "how did you feel, and what did you do" fill the episode's three parts
@@ -245,6 +247,9 @@ def episode_from_entry(
         if course.state == Course.State.ENDED:
             raise ValidationError(COURSE_ENDED)
         answers = answers_of(stored)
+        if new_person is not None:
+            person = add_person(client=stored.client, data=new_person, by=by)
+            with_therapist = False
         episode = Episode(
             practice_id=stored.practice_id,
             client=stored.client,

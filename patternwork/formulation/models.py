@@ -93,6 +93,33 @@ class Category(BaseModel):
         return self.label
 
 
+class CategorySetChange(models.Model):
+    """A practice's default category set reaching a version, and what that did to codes.
+
+    Written when a practice gets the default set and by the data migration that upgrades
+    it; `report` lists the codes that moved, the ones left for a clinician to review and
+    the wording that changed, for the admin to read. Never edited.
+    """
+
+    practice = models.ForeignKey(
+        "accounts.Practice", on_delete=models.PROTECT, related_name="category_set_changes"
+    )
+    version = models.PositiveSmallIntegerField()
+    report = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["practice", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "version"], name="category_set_version_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Category set version {self.version}"
+
+
 class Episode(BaseModel):
     """A relationship episode: a specific interaction, in three parts (CCRT-style)."""
 
@@ -225,8 +252,17 @@ class CodedFragment(models.Model):
         return f"{self.part} fragment: {self.category_id}"
 
 
+class AgreedVia(models.TextChoices):
+    SESSION = "session", _("recorded by the therapist in a session")
+    PORTAL = "portal", _("by the client on the portal")
+
+
 class IpafVersion(BaseModel):
-    """One saved version of a course's Interpersonal Affective Focus. Never edited."""
+    """One saved version of a course's Interpersonal Affective Focus.
+
+    Its text is never edited; sharing it with the client and their agreement are
+    recorded on it.
+    """
 
     practice = models.ForeignKey("accounts.Practice", on_delete=models.PROTECT, related_name="+")
     course = models.ForeignKey(
@@ -243,6 +279,17 @@ class IpafVersion(BaseModel):
     agreed_recorded_by = models.ForeignKey(
         "accounts.Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Who agreed and how: the therapist recording it in a session, or the client on the
+    # portal. `agreed_by` is the user who pressed the button (the client on the portal).
+    agreed_via = models.CharField(max_length=10, choices=AgreedVia.choices, blank=True)
+    agreed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    agreed_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    shared_at = models.DateTimeField(null=True, blank=True, editable=False)
+    shared_by = models.ForeignKey(
+        "accounts.Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     supporting_episodes = models.ManyToManyField(Episode, blank=True, related_name="ipaf_versions")
 
     access_scope = Scope(
@@ -257,6 +304,34 @@ class IpafVersion(BaseModel):
 
     def __str__(self) -> str:
         return f"IPAF version {self.number}"
+
+
+class IpafReply(BaseModel):
+    """The client's answer, in their own words, to an IPAF version shared with them."""
+
+    class Fit(models.TextChoices):
+        FITS = "fits", _("This fits")
+        PARTLY = "partly", _("Part of this doesn't fit")
+        NOT = "not", _("This doesn't fit")
+
+    practice = models.ForeignKey("accounts.Practice", on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(IpafVersion, on_delete=models.PROTECT, related_name="replies")
+    client = models.ForeignKey("clients.Client", on_delete=models.PROTECT, related_name="+")
+    fit = models.CharField(_("how it fits"), max_length=10, choices=Fit.choices)
+    body = EncryptedTextField(_("in your own words"), blank=True)
+
+    access_scope = Scope(
+        therapist="version__course__therapist_id",
+        client="client",
+        clinical=True,
+        kind="IPAF reply",
+    )
+
+    class Meta:
+        ordering = ["version", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Reply to {self.version}"
 
 
 class JournalEntry(BaseModel):

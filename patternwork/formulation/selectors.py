@@ -14,6 +14,7 @@ from django.utils.text import capfirst
 
 from patternwork.clients.models import Client
 from patternwork.formulation import patterns
+from patternwork.formulation.categories import default_set
 from patternwork.formulation.ipaf import (
     IPAF_FIELDS,
     EvidenceChange,
@@ -21,7 +22,15 @@ from patternwork.formulation.ipaf import (
     compare_evidence,
     compare_parts,
 )
-from patternwork.formulation.models import Category, Episode, EpisodeCategory, IpafVersion, Person
+from patternwork.formulation.models import (
+    Category,
+    CategorySetChange,
+    Episode,
+    EpisodeCategory,
+    IpafReply,
+    IpafVersion,
+    Person,
+)
 from patternwork.treatment.models import Course
 
 
@@ -59,14 +68,58 @@ def categories_of(practice, *, include_retired: bool = False) -> list[Category]:
     return list(categories.order_by("part", "position", "label"))
 
 
-def ipaf_versions(course: Course) -> list[IpafVersion]:
-    """The course's versions, newest first, each with its supporting episodes and their people."""
+def category_set_upgrades(practice) -> list[CategorySetChange]:
+    """The upgrades of the practice's default set that changed codes or wording, newest
+    first; the row a practice gets with its first set reports nothing to act on."""
     return list(
-        course.ipaf_versions.select_related("author__user", "agreed_recorded_by__user")
+        CategorySetChange.objects.filter(
+            practice=practice, report__has_key="from_version"
+        ).order_by("-version")
+    )
+
+
+def ipaf_versions(course: Course) -> list[IpafVersion]:
+    """The course's versions, newest first, each with its supporting episodes and their
+    people, and the client's replies."""
+    return list(
+        course.ipaf_versions.select_related(
+            "author__user", "agreed_recorded_by__user", "shared_by__user"
+        )
         .prefetch_related(
-            Prefetch("supporting_episodes", queryset=Episode.objects.select_related("person"))
+            Prefetch("supporting_episodes", queryset=Episode.objects.select_related("person")),
+            Prefetch("replies", queryset=IpafReply.objects.order_by("created_at", "id")),
         )
         .order_by("-number")
+    )
+
+
+def shared_ipaf_rows() -> QuerySet[IpafVersion]:
+    """Versions the therapist shared with the client: the only ones a client may open."""
+    return IpafVersion.objects.filter(shared_at__isnull=False).select_related(
+        "practice", "course__client", "course__therapist__user"
+    )
+
+
+def shared_ipafs_for(client: Client) -> list[IpafVersion]:
+    """The client's shared versions, newest first, with their replies."""
+    return list(
+        shared_ipaf_rows()
+        .filter(course__client=client)
+        .prefetch_related(
+            Prefetch("replies", queryset=IpafReply.objects.order_by("created_at", "id"))
+        )
+        .order_by("-course__created_at", "-number")
+    )
+
+
+def latest_shared_number(version: IpafVersion) -> int:
+    """The number of the newest version of this course shared with the client."""
+    return (
+        IpafVersion.objects.filter(course_id=version.course_id, shared_at__isnull=False)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+        or version.number
     )
 
 
@@ -139,6 +192,19 @@ def to_pattern_episode(episode: Episode) -> patterns.Episode:
     )
 
 
+def affect_words(categories) -> dict[str, tuple[str, ...]]:
+    """The affect words of each default response-of-self category still worded as the
+    default set words it, by public id. A practice's own or reworded category has none:
+    its wording, not the default's, says what it means."""
+    defaults = default_set().by_key()
+    words = {}
+    for category in categories:
+        default = defaults.get(category.default_key)
+        if default is not None and default.affect and default.label == category.label:
+            words[str(category.public_id)] = default.affect
+    return words
+
+
 @dataclass
 class PatternView:
     episodes: list[Episode]
@@ -146,6 +212,7 @@ class PatternView:
     labels: dict[str, str]
     suggestions: patterns.IpafSuggestions
     by_id: dict[str, Episode]
+    categories: list[Category]
 
 
 def pattern_view(client: Client) -> PatternView:
@@ -158,8 +225,9 @@ def pattern_view(client: Client) -> PatternView:
         episodes=episodes,
         report=report,
         labels=labels,
-        suggestions=patterns.suggest_ipaf(report.core_theme, labels),
+        suggestions=patterns.suggest_ipaf(report.core_theme, labels, affect_words(categories)),
         by_id={str(e.public_id): e for e in episodes},
+        categories=categories,
     )
 
 

@@ -13,10 +13,12 @@ from django.utils import timezone
 from patternwork.accounts.models import Membership, Practice
 from patternwork.audit.services import diff, record
 from patternwork.clients.models import Client
-from patternwork.formulation.categories import DEFAULT_CATEGORIES
+from patternwork.formulation.categories import CURRENT_VERSION, DEFAULT_CATEGORIES
 from patternwork.formulation.ipaf import IPAF_FIELDS, compare_evidence
 from patternwork.formulation.models import (
+    AgreedVia,
     Category,
+    CategorySetChange,
     CodedFragment,
     Episode,
     EpisodeCategory,
@@ -90,6 +92,10 @@ def ensure_default_categories(practice: Practice, *, by: Membership | None = Non
                     position=position,
                 )
                 for position, default in enumerate(DEFAULT_CATEGORIES)
+            )
+            # A practice given the current set needs no upgrade later.
+            CategorySetChange.objects.create(
+                practice=practice, version=CURRENT_VERSION, report={"created": len(created)}
             )
             record(
                 action="category.defaults",
@@ -529,11 +535,30 @@ def mark_ipaf_agreed(*, version: IpafVersion, agreed_on: date, by: Membership) -
         old = version.agreed_on
         version.agreed_on = agreed_on
         version.agreed_recorded_by = by
-        version.save(update_fields=["agreed_on", "agreed_recorded_by", "updated_at"])
+        # The client's own agreement on the portal stays the record of how it was agreed;
+        # the therapist's entry adds who recorded it and the date.
+        if version.agreed_via != AgreedVia.PORTAL:
+            version.agreed_via = AgreedVia.SESSION
+            version.agreed_at = timezone.now()
+            version.agreed_by = by.user
+        version.save(
+            update_fields=[
+                "agreed_on",
+                "agreed_recorded_by",
+                "agreed_via",
+                "agreed_at",
+                "agreed_by",
+                "updated_at",
+            ]
+        )
         _audit(
             by,
             version,
             "ipaf.agree",
-            {"agreed_on": [old and old.isoformat(), agreed_on.isoformat()]},
+            {
+                "agreed_on": [old and old.isoformat(), agreed_on.isoformat()],
+                "via": AgreedVia.SESSION.value,
+                "client_agreed_on_portal": version.agreed_via == AgreedVia.PORTAL,
+            },
         )
     return version

@@ -381,10 +381,21 @@ def _episodes(reader: Reader, client: Client) -> tuple[Section, ...]:
 def _ipafs(reader: Reader, client: Client) -> tuple[Section, ...]:
     versions = visible(
         reader,
-        IpafVersion.objects.filter(course__client=client).select_related("author__user", "course"),
+        IpafVersion.objects.filter(course__client=client)
+        .select_related("author__user", "course")
+        .prefetch_related("replies"),
     ).order_by("course__created_at", "course_id", "number")
     sections = []
     for version in versions:
+        # The client's own answers to a shared version are their data too.
+        replies = tuple(
+            (
+                _("The client's answer of %(when)s")
+                % {"when": _moment(client.practice, reply.created_at)},
+                f"{reply.get_fit_display()}. {reply.body}".strip(),
+            )
+            for reply in sorted(version.replies.all(), key=lambda r: (r.created_at, r.pk))
+        )
         rows = (
             (_("How the client sees themselves"), version.self_representation),
             (_("How they see the other"), version.other_representation),
@@ -393,6 +404,15 @@ def _ipafs(reader: Reader, client: Client) -> tuple[Section, ...]:
             (_("How it may show with the therapist"), version.transference),
             (_("Written by"), _name(version.author)),
             (_("Agreed with the client on"), _day(version.agreed_on) if version.agreed_on else ""),
+            (
+                _("How it was agreed"),
+                version.get_agreed_via_display() if version.agreed_on else "",
+            ),
+            (
+                _("Shared with the client on the portal on"),
+                _moment(client.practice, version.shared_at) if version.shared_at else "",
+            ),
+            *replies,
         )
         heading = _("%(course)s: IPAF version %(number)s, %(when)s") % {
             "course": _course_heading(version.course),

@@ -84,6 +84,8 @@ def test_create_practice_makes_the_practice_its_admin_and_defaults_together(
         "formulation_category",
         "supervision_rubric",
         "supervision_rubricitem",
+        # The version of the default set it was given, so it is never upgraded again.
+        "formulation_categorysetchange",
         "audit_auditevent",
     }
     assert written.outside == set()

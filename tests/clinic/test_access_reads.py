@@ -29,6 +29,7 @@ CLINICAL = {
     "clinic:letter-share",
     "clinic:measures-record",
     "clinic:pattern",
+    "clinic:pattern-evidence",
     "clinic:person-edit",
     "clinic:relationship-map",
     "clinic:risk-flag",

@@ -158,7 +158,8 @@ def test_ipaf_acceptance_path(client, login, therapist, active, people, default_
         )
     assert Episode.objects.count() == 5
 
-    pattern = client.get(reverse("clinic:pattern", args=[active.client.public_id])).content.decode()
+    evidence_url = reverse("clinic:pattern-evidence", args=[active.client.public_id])
+    pattern = client.get(evidence_url, {"key": "all"}).content.decode()
     for episode in Episode.objects.all():
         assert str(episode.public_id) in pattern
     assert close.label in pattern
@@ -168,6 +169,9 @@ def test_ipaf_acceptance_path(client, login, therapist, active, people, default_
 
     drafted = client.get(reverse("clinic:ipaf", args=[active.public_id]) + "?suggest=1")
     assert drafted.context["form"].initial["other_representation"] == rejecting.label
+    # The self part comes from how the client responded, the feeling from its affect words.
+    assert drafted.context["form"].initial["self_representation"] == low.label
+    assert drafted.context["form"].initial["linking_affects"] == "sadness, disappointment"
     first = client.post(
         reverse("clinic:ipaf", args=[active.public_id]),
         IPAF | {"other_representation": rejecting.label},
@@ -446,7 +450,8 @@ def test_ipaf_compare_query_count_is_fixed(
     url = reverse("clinic:ipaf-compare", args=[active.public_id])
     two_versions(evidence[:1], evidence[1:2], 1)
     client.get(url)
-    with django_assert_num_queries(12) as one:
+    # One more than before for the client's answers on the portal (prefetched).
+    with django_assert_num_queries(13) as one:
         client.get(url)
     more = [*evidence, *(EpisodeFactory(course=active) for _ in range(6))]
     two_versions(more[:5], more[3:], 2)
@@ -478,7 +483,8 @@ def test_ipaf_page_query_count_is_fixed(
     url = reverse("clinic:ipaf", args=[active.public_id])
     services.save_ipaf(course=active, data=IPAF, episodes=evidence[:1], by=therapist)
     client.get(url)
-    with django_assert_num_queries(16) as one:
+    # With the client's answers on the portal, prefetched for every version at once.
+    with django_assert_num_queries(17) as one:
         client.get(url)
     more = [*evidence, *(EpisodeFactory(course=active) for _ in range(6))]
     services.save_ipaf(

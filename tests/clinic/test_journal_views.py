@@ -93,6 +93,7 @@ def test_entry_page_shows_the_shared_entry_and_the_episode_form(
         "",
         "therapist",
         str(sam.public_id),
+        "new",
     ]
     assert "Make an episode" in page
     assert AuditEvent.objects.filter(action="record.read", actor=therapist.user).count() == 1
@@ -175,6 +176,50 @@ def test_make_an_episode_in_one_action_then_complete_it(client, login, therapist
     page = text(client.get(url("clinic:journal-entry", shared)))
     assert url("clinic:episode-detail", episode) in page
     assert "Make an episode" not in page
+
+
+def test_an_episode_with_someone_not_yet_on_the_map_adds_them_in_the_same_step(
+    client, login, therapist, shared
+):
+    login(therapist)
+    before = AuditEvent.objects.count()
+
+    response = client.post(
+        url("clinic:journal-to-episode", shared),
+        {
+            "other": "new",
+            "new_label": "Aunt May",
+            "new_relationship": "aunt",
+            "new_era": "childhood",
+            "when": "childhood",
+        },
+    )
+
+    episode = Episode.objects.get()
+    assert response.status_code == 302
+    person = episode.person
+    assert (person.client, person.label, person.relationship, person.era) == (
+        shared.client,
+        "Aunt May",
+        "aunt",
+        "childhood",
+    )
+    assert (episode.journal_entry, episode.when) == (shared, "childhood")
+    assert actions_since(before) == ["person.add", "journal.episode"]
+
+
+def test_a_new_person_needs_a_name_and_adds_nobody_without_one(client, login, therapist, shared):
+    login(therapist)
+
+    response = client.post(
+        url("clinic:journal-to-episode", shared),
+        {"other": "new", "new_label": "", "new_relationship": "aunt", "when": "current"},
+    )
+
+    assert response.status_code == 400
+    assert list(response.context["form"].errors) == ["new_label"]
+    assert not Episode.objects.exists()
+    assert not shared.client.relationship_people.exists()
 
 
 def test_a_second_episode_from_the_same_entry_is_refused(client, login, therapist, shared, sam):

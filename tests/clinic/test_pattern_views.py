@@ -1,3 +1,5 @@
+from urllib.parse import quote
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -45,6 +47,17 @@ def get(client, course):
     return client.get(reverse("clinic:pattern", args=[course.client.public_id]))
 
 
+def evidence(course, key):
+    url = reverse("clinic:pattern-evidence", args=[course.client.public_id])
+    return f"{url}?key={quote(key)}"
+
+
+def open_evidence(client, course, key):
+    response = client.get(evidence(course, key), headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
 def row(section, label):
     return next(r for r in section.rows if r.label.text == label)
 
@@ -68,7 +81,7 @@ def test_pattern_speaks_of_a_pattern_only_from_five_episodes(
     assert (response.status_code, page.total, page.too_few) == (200, count, too_few)
     assert ("Too few episodes to speak of a pattern" in content) == too_few
     assert ("Candidate core theme" in content) == (not too_few)
-    assert ("Change, initial to ending" in content) == (not too_few)
+    assert ('">60%</a>' in content) == (not too_few)
     close = row(part(page, "wish"), "To be close")
     if too_few:
         assert (page.theme, page.sequences) == (None, None)
@@ -107,13 +120,11 @@ def test_pattern_shows_ties_as_ties_with_each_categorys_episodes(
     assert (ro.is_tie, ro.overall.text) == (False, "6 of 6 episodes (100%)")
     assert (rs.overall, rs.labels) == (None, ())
     content = response.content.decode()
-    assert "These categories are equally pervasive, 3 of 6 episodes (50%) each:" in content
+    assert "3 of 6 episodes (50%)</a> each" in content
     assert content.count('<span class="tag tag--warn">Tie</span>') == 1
 
 
-def test_every_figure_links_to_the_exact_episodes_listed_on_the_page(
-    client, login, therapist, course, cats
-):
+def test_every_figure_opens_exactly_its_episodes_in_place(client, login, therapist, course, cats):
     with_close = [log(course, cats["close"], cats["reject"], cats["withdraw"]) for _ in range(3)]
     others = [log(course, cats["heard"], cats["kind"]) for _ in range(2)]
     login(therapist)
@@ -122,14 +133,18 @@ def test_every_figure_links_to_the_exact_episodes_listed_on_the_page(
 
     page = response.context["page"]
     content = response.content.decode()
-    for episode in [*with_close, *others]:
-        assert f'id="episode-{episode.public_id}"' in content
-        assert f'href="{reverse("clinic:episode-detail", args=[episode.public_id])}"' in content
     close = row(part(page, "wish"), "To be close")
-    for anchor in anchors(close.overall):
-        assert f'href="#{anchor}"' in content
+    link = f'hx-get="{evidence(course, close.overall.key)}"'
+    assert link in content
     assert anchors(close.overall) == ids(*with_close)
     assert anchors(row(part(page, "ro"), "Kind").overall) == ids(*others)
+    opened = open_evidence(client, course, close.overall.key)
+    for episode in with_close:
+        assert f'id="episode-{episode.public_id}"' in opened
+        assert f'href="{reverse("clinic:episode-detail", args=[episode.public_id])}"' in opened
+    for episode in others:
+        assert str(episode.public_id) not in opened
+    assert "<html" not in opened
     [sequence] = page.sequences
     assert (sequence.rank, sequence.wish.text, sequence.ro.text, sequence.rs.text) == (
         1,
@@ -146,6 +161,71 @@ def test_every_figure_links_to_the_exact_episodes_listed_on_the_page(
         ("middle", "0 episodes", []),
         ("ending", "0 episodes", []),
     ]
+
+
+def test_page_lists_no_episode_in_full(client, login, therapist, course, cats):
+    episodes = [log(course, cats["close"], cats["reject"]) for _ in range(5)]
+    login(therapist)
+
+    content = get(client, course).content.decode()
+
+    for episode in episodes:
+        assert f'id="episode-{episode.public_id}"' not in content
+
+
+def test_heat_strip_shows_every_category_of_the_set_by_phase(
+    client, login, therapist, course, cats
+):
+    for phase in ("initial", "initial", "middle", "ending", "ending"):
+        log(course, cats["close"] if phase != "ending" else cats["heard"], phase=phase)
+    login(therapist)
+
+    page = get(client, course).context["page"]
+
+    wish, ro, _rs = page.heat
+    assert [r.label.text for r in wish.rows] == ["To be close", "To be understood"]
+    assert [r.label.text for r in ro.rows] == ["Kind", "Rejecting"]
+    close, heard = wish.rows
+    assert [(c.percent, c.shade) for c in close.cells] == [(100, 5), (100, 5), (0, 0)]
+    assert [(c.percent, c.shade) for c in heard.cells] == [(0, 0), (0, 0), (100, 5)]
+    assert [(c.percent, c.figure.count) for c in ro.rows[1].cells] == [(0, 0), (0, 0), (0, 0)]
+
+
+def test_evidence_of_a_figure_the_page_never_shows_is_not_found(
+    client, login, therapist, course, cats
+):
+    [log(course, cats["close"]) for _ in range(5)]
+    login(therapist)
+    url = reverse("clinic:pattern-evidence", args=[course.client.public_id])
+
+    assert client.get(url, {"key": "cat:wish:nonsense"}).status_code == 404
+    # Without a key: every episode.
+    assert len(client.get(url).context["items"]) == 5
+
+
+def test_evidence_without_htmx_is_a_page_of_its_own(client, login, therapist, course, cats):
+    [log(course, cats["close"]) for _ in range(5)]
+    login(therapist)
+
+    response = client.get(
+        reverse("clinic:pattern-evidence", args=[course.client.public_id]), {"key": "all"}
+    )
+
+    assert response.status_code == 200
+    assert "Episodes behind a figure" in response.content.decode()
+
+
+def test_evidence_of_another_therapists_client_is_not_found(
+    client, login, other_therapist, course, cats
+):
+    [log(course, cats["close"]) for _ in range(5)]
+    login(other_therapist)
+
+    response = client.get(
+        reverse("clinic:pattern-evidence", args=[course.client.public_id]), {"key": "all"}
+    )
+
+    assert response.status_code == 404
 
 
 def test_pattern_splits_pervasiveness_by_phase_with_the_change(
@@ -251,7 +331,7 @@ def test_pattern_labels_a_retired_category_on_old_episodes(client, login, therap
     heard = row(part(page, "wish"), "To be understood")
     assert (heard.label.retired, anchors(heard.overall)) == (True, ids(*episodes))
     assert page.theme[0].labels[0].retired is True
-    listed = response.content.decode().split('id="episodes"')[1]
+    listed = open_evidence(client, course, "all")
     assert listed.count('To be understood <span class="tag">retired</span>') == 5
 
 
@@ -382,3 +462,35 @@ def test_pattern_query_count_does_not_grow_with_the_episodes(
 
     page = response.context["page"]
     assert (page.total, len(page.episodes), page.too_few) == (count, count, False)
+
+
+@pytest.mark.parametrize("count", [5, 200])
+def test_evidence_query_count_does_not_grow_with_the_episodes(
+    client, login, therapist, course, cats, count, django_assert_num_queries
+):
+    bulk_episodes(course, cats, count)
+    login(therapist)
+    url = reverse("clinic:pattern-evidence", args=[course.client.public_id])
+    client.get(url, {"key": "all"})
+
+    # As the page, less the referral count of the navigation the fragment does not show.
+    with django_assert_num_queries(12):
+        response = client.get(url, {"key": "all"}, headers={"HX-Request": "true"})
+
+    assert len(response.context["items"]) == count
+
+
+def test_pattern_page_for_200_episodes_stays_under_150_kb(
+    client, login, therapist, course, default_categories
+):
+    by_part = {
+        part: [c for c in default_categories if c.part == part] for part in ("wish", "ro", "rs")
+    }
+    cats = {"close": by_part["wish"][4], "reject": by_part["ro"][4], "withdraw": by_part["rs"][1]}
+    bulk_episodes(course, cats, 200)
+    login(therapist)
+
+    response = get(client, course)
+
+    assert response.context["page"].total == 200
+    assert len(response.content) < 150_000

@@ -674,14 +674,45 @@ LABELS = {
 }
 
 
+AFFECTS = {"anxious": ("anxiety", "shame"), "withdraw": ("numbness", "shame")}
+
+
 def test_suggest_ipaf_from_core_theme(report):
-    assert suggest_ipaf(report.core_theme, LABELS) == IpafSuggestions(
+    rs_ids = ("e1", "e2", "e3", "e4", "e7", "e8")
+    assert suggest_ipaf(report.core_theme, LABELS, AFFECTS) == IpafSuggestions(
         other_representation=Fragment(RO, "rejecting", ("reject",), ("e1", "e2", "e4", "e5", "e8")),
-        self_and_affect=Fragment(
-            RS, "anxious / withdrawn", ("anxious", "withdraw"), ("e1", "e2", "e3", "e4", "e7", "e8")
-        ),
+        self_representation=Fragment(RS, "anxious / withdrawn", ("anxious", "withdraw"), rs_ids),
+        linking_affects=Fragment(RS, "anxiety, shame, numbness", ("anxious", "withdraw"), rs_ids),
         wish=Fragment(W, "to be close", ("close",), ("e1", "e2", "e4", "e6", "e8")),
     )
+
+
+def test_suggest_ipaf_offers_no_feeling_without_affect_words(report):
+    suggestions = suggest_ipaf(report.core_theme, LABELS)
+
+    assert suggestions.linking_affects is None
+    assert suggestions.self_representation.text == "anxious / withdrawn"
+
+
+def test_suggest_ipaf_never_puts_the_same_text_in_two_fields(report):
+    same = {"reject": "on edge", "anxious": "on edge", "withdraw": "on edge"}
+    affects = {"anxious": ("on edge / on edge",)}
+
+    suggestions = suggest_ipaf(report.core_theme, same, affects)
+
+    texts = [
+        f.text
+        for f in (
+            suggestions.self_representation,
+            suggestions.other_representation,
+            suggestions.linking_affects,
+            suggestions.wish,
+        )
+        if f is not None
+    ]
+    assert len(texts) == len(set(texts))
+    assert suggestions.self_representation.text == "on edge / on edge"
+    assert suggestions.linking_affects is None
 
 
 def test_suggest_ipaf_falls_back_to_category_id_without_label(report):
@@ -689,7 +720,7 @@ def test_suggest_ipaf_falls_back_to_category_id_without_label(report):
 
     assert (
         suggestions.other_representation.text,
-        suggestions.self_and_affect.text,
+        suggestions.self_representation.text,
         suggestions.wish.text,
     ) == ("reject", "anxious / withdraw", "close")
 
@@ -700,14 +731,14 @@ def test_suggest_ipaf_falls_back_to_category_id_without_label(report):
 )
 def test_suggest_ipaf_without_theme_suggests_nothing(theme):
     assert suggest_ipaf(theme, LABELS) == IpafSuggestions(
-        other_representation=None, self_and_affect=None, wish=None
+        other_representation=None, self_representation=None, linking_affects=None, wish=None
     )
 
 
 def test_suggest_ipaf_when_too_few_episodes_suggests_nothing():
     report = compute_patterns(EPISODES[:4])
 
-    assert suggest_ipaf(report.core_theme, LABELS) == IpafSuggestions(None, None, None)
+    assert suggest_ipaf(report.core_theme, LABELS) == IpafSuggestions(None, None, None, None)
 
 
 _categories = st.frozensets(st.sampled_from(["a", "b", "c", "d"]), max_size=3)

@@ -9,7 +9,9 @@ import pytest
 from django.http import Http404
 
 from patternwork.accounts.access import Reader
+from patternwork.accounts.models import User
 from patternwork.audit.models import AuditEvent
+from patternwork.formulation import ipaf_sharing
 from patternwork.formulation import services as formulation
 from patternwork.interop import services, subject_access
 from patternwork.treatment import services as treatment
@@ -170,3 +172,20 @@ def test_the_client_reading_their_own_record_gets_their_own_rows(record):
     # A draft letter is the therapist's until it is shared.
     assert document.letters == ()
     assert len(document.notes) == 2
+
+
+def test_the_record_holds_the_clients_answers_to_a_shared_ipaf(clinical_admin, record, therapist):
+    version = record.ipaf_versions.order_by("-number").first()
+    ipaf_sharing.share_ipaf(version=version, by=therapist)
+    user = User.objects.create_user(email="jo.answers@example.test", password="x" * 20)
+    ipaf_sharing.reply_on_portal(
+        version=version, user=user, fit="partly", body="The sadness fits; the rest less so."
+    )
+
+    document = subject_access.record_document(clinical_admin, record.client)
+
+    rows = dict(document.ipafs[-1].rows)
+    assert [text for label, text in rows.items() if label.startswith("The client's answer")] == [
+        "Part of this doesn't fit. The sadness fits; the rest less so."
+    ]
+    assert "Shared with the client on the portal on" in rows

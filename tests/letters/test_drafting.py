@@ -39,7 +39,7 @@ In your relationships: we looked at 4 moments with people in your life, Jess, Mu
 
 What came up most often:
 What you wanted: to be close and to belong.
-How the other person seemed to respond: rejecting, dismissive.
+How the other person seemed to respond: rejecting, critical, opposing.
 How you felt and what you did: shut off, withdrew.
 
 It was not new: it showed in earlier relationships, going back to your childhood, as well as in your relationships now.
@@ -89,7 +89,7 @@ def test_gather_reads_the_facts_the_draft_is_built_from(therapist):
     assert (facts.moments, facts.people) == (4, ("Jess", "Mum", "Ray"))
     assert facts.core == drafting.CoreTheme(
         wish=("To be close and to belong",),
-        ro=("Rejecting, dismissive",),
+        ro=("Rejecting, critical, opposing",),
         rs=("Shut off, withdrew",),
         earlier_and_now=True,
         from_childhood=True,

@@ -27,6 +27,7 @@ from tests.factories import (
     ClientFactory,
     CourseFactory,
     DecisionLetterFactory,
+    IpafVersionFactory,
     OfferFactory,
     PortalClientFactory,
     UserFactory,
@@ -512,6 +513,10 @@ def _client_url(name, jo):
     if CLIENT_OBJECT_ROUTES.get(name) == "offer":
         course = jo.courses.first() or CourseFactory(client=jo, state="assessment")
         return reverse(name, args=[OfferFactory(entry__course=course).public_id])
+    if CLIENT_OBJECT_ROUTES.get(name) == "ipaf_version":
+        course = jo.courses.first() or CourseFactory(client=jo, state="active")
+        version = IpafVersionFactory(course=course, shared_at=timezone.now())
+        return reverse(name, args=[version.public_id])
     if name in CLIENT_OBJECT_ROUTES:
         course = jo.courses.first() or CourseFactory(client=jo, state="active")
         appointment = AppointmentFactory(course=course, starts_at=NOW + dt.timedelta(hours=3))

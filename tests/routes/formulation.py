@@ -7,6 +7,7 @@ ROUTES = {
     "clinic:ipaf": CASELOAD,
     "clinic:ipaf-compare": CASELOAD,
     "clinic:ipaf-agree": CASELOAD,
+    "clinic:ipaf-share": CASELOAD,
 }
 OBJECT_ROUTES = {
     "clinic:episode-list": "client",
@@ -15,5 +16,6 @@ OBJECT_ROUTES = {
     "clinic:ipaf": "course",
     "clinic:ipaf-compare": "course",
     "clinic:ipaf-agree": "ipaf_version",
+    "clinic:ipaf-share": "ipaf_version",
 }
-POST_ONLY = {"clinic:ipaf-agree"}
+POST_ONLY = {"clinic:ipaf-agree", "clinic:ipaf-share"}

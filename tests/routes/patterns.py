@@ -4,6 +4,7 @@ from tests.routes import ADMIN, CASELOAD, STAFF
 # form needs them); only admins change the set (a POST there by anyone else is a 403).
 ROUTES = {
     "clinic:pattern": CASELOAD,
+    "clinic:pattern-evidence": CASELOAD,
     "clinic:category-set": STAFF,
     "clinic:category-suggestions": STAFF,
     "clinic:category-edit": ADMIN,
@@ -12,6 +13,7 @@ ROUTES = {
 }
 OBJECT_ROUTES = {
     "clinic:pattern": "client",
+    "clinic:pattern-evidence": "client",
     "clinic:category-edit": "category",
     "clinic:category-retire": "category",
     "clinic:category-restore": "category",

@@ -17,6 +17,10 @@ ROUTES = {
     "portal:questionnaire-done": CLIENT,
     "portal:offer": CLIENT,
     "portal:decision-letter-pdf": CLIENT,
+    "portal:ipaf-list": CLIENT,
+    "portal:ipaf": CLIENT,
+    "portal:ipaf-agree": CLIENT,
+    "portal:ipaf-reply": CLIENT,
     # The client's clinicians and admins (the client selector's scope).
     "clinic:client-portal-invite": CASELOAD,
     "clinic:client-portal-revoke": CASELOAD,
@@ -25,7 +29,13 @@ OBJECT_ROUTES = {
     "clinic:client-portal-invite": "client",
     "clinic:client-portal-revoke": "client",
 }
-POST_ONLY = {"portal:logout", "clinic:client-portal-invite", "clinic:client-portal-revoke"}
+POST_ONLY = {
+    "portal:logout",
+    "portal:ipaf-agree",
+    "portal:ipaf-reply",
+    "clinic:client-portal-invite",
+    "clinic:client-portal-revoke",
+}
 # Portal pages about one of the client's own objects: name -> kind (see
 # tests/portal/test_portal_access.py). Kept apart from OBJECT_ROUTES, whose generic tests
 # log in staff members.
@@ -34,4 +44,5 @@ CLIENT_OBJECT_ROUTES = {
     "portal:questionnaire-done": "appointment",
     "portal:offer": "offer",
     "portal:decision-letter-pdf": "decision_letter",
+    "portal:ipaf": "ipaf_version",
 }

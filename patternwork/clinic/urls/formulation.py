@@ -9,4 +9,5 @@ urlpatterns = [
     path("courses/<uuid:public_id>/ipaf/", formulation.ipaf, name="ipaf"),
     path("courses/<uuid:public_id>/ipaf/compare/", formulation.ipaf_compare, name="ipaf-compare"),
     path("ipaf/<uuid:public_id>/agree/", formulation.ipaf_agree, name="ipaf-agree"),
+    path("ipaf/<uuid:public_id>/share/", formulation.ipaf_share, name="ipaf-share"),
 ]

@@ -4,6 +4,11 @@ from patternwork.clinic.views import patterns
 
 urlpatterns = [
     path("clients/<uuid:public_id>/pattern/", patterns.pattern, name="pattern"),
+    path(
+        "clients/<uuid:public_id>/pattern/evidence/",
+        patterns.pattern_evidence,
+        name="pattern-evidence",
+    ),
     path("practice/categories/", patterns.category_set, name="category-set"),
     path(
         "practice/categories/suggest/",

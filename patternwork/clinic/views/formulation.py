@@ -13,7 +13,7 @@ from patternwork.clients.selectors import client_rows
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.formulation import AgreeForm, EpisodeForm, IpafForm
 from patternwork.core.forms import add_service_errors
-from patternwork.formulation import selectors, services
+from patternwork.formulation import ipaf_sharing, selectors, services
 from patternwork.treatment import selectors as treatment_selectors
 from patternwork.treatment.models import Course
 
@@ -134,11 +134,10 @@ def _prefill(latest, pattern, *, use_suggestions: bool) -> dict:
         initial["episodes"] = [str(e.public_id) for e in latest.supporting_episodes.all()]
     if use_suggestions:
         suggestions = pattern.suggestions
-        if suggestions.other_representation:
-            initial["other_representation"] = suggestions.other_representation.text
-        if suggestions.self_and_affect:
-            initial["self_representation"] = suggestions.self_and_affect.text
-            initial["linking_affects"] = suggestions.self_and_affect.text
+        for field in ("self_representation", "other_representation", "linking_affects"):
+            fragment = getattr(suggestions, field)
+            if fragment is not None:
+                initial[field] = fragment.text
     elif latest is not None:
         initial |= {field: getattr(latest, field) for field in IPAF_FIELDS}
     return initial
@@ -230,4 +229,24 @@ def ipaf_agree(request, public_id):
             )
     else:
         messages.error(request, _("Enter the date it was agreed."))
+    return redirect("clinic:ipaf", public_id=version.course.public_id)
+
+
+@staff_view(*CLINICIANS)
+@require_POST
+def ipaf_share(request, public_id):
+    version = fetch(reader_for(request), selectors.ipaf_rows(), public_id)
+    try:
+        ipaf_sharing.share_ipaf(version=version, by=request.membership)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _(
+                "Version %(n)s is shared with the client on the portal. They can read it, "
+                "answer in their own words or agree to it."
+            )
+            % {"n": version.number},
+        )
     return redirect("clinic:ipaf", public_id=version.course.public_id)

@@ -88,6 +88,7 @@ def journal_to_episode(request, public_id):
                 person=form.person(),
                 with_therapist=form.with_therapist(),
                 when=form.cleaned_data["when"],
+                new_person=form.new_person(),
                 by=request.membership,
             )
         except ValidationError as error:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -31,7 +33,43 @@ ADMIN = Membership.Role.ADMIN
 def pattern(request, public_id):
     client = fetch(reader_for(request), client_rows(), public_id, reads="relationship pattern")
     page = PatternFigures(selectors.pattern_view(client)).page()
-    return render(request, "clinic/patterns/pattern.html", {"client": client, "page": page})
+    return render(
+        request,
+        "clinic/patterns/pattern.html",
+        {
+            "client": client,
+            "page": page,
+            "evidence_url": reverse("clinic:pattern-evidence", args=[client.public_id]),
+        },
+    )
+
+
+@staff_view()
+@require_GET
+def pattern_evidence(request, public_id):
+    """The episodes behind one figure of the pattern page, named by the figure's key.
+
+    The figures are rebuilt from the episodes, so the key can only name a figure the
+    page itself shows (an unknown key is a 404); an htmx request gets the list to show
+    in place, a plain one a page.
+    """
+    client = fetch(reader_for(request), client_rows(), public_id, reads="relationship pattern")
+    # Without a key, the figure of all the client's episodes.
+    key = request.GET.get("key") or "all"
+    figures = PatternFigures(selectors.pattern_view(client))
+    figure = figures.evidence(key)
+    if figure is None:
+        raise Http404(_("That figure is not on this client's pattern page."))
+    items = {item.ref.anchor: item for item in figures.items}
+    context = {
+        "client": client,
+        "figure": figure,
+        "title": figure.text,
+        "items": [items[ref.anchor] for ref in figure.refs],
+    }
+    if is_htmx(request):
+        return render(request, "clinic/patterns/partials/evidence.html", context)
+    return render(request, "clinic/patterns/evidence.html", context)
 
 
 # The category set
@@ -61,6 +99,13 @@ def _category_set_page(request, form, *, status=200):
             "parts": parts,
             "form": form,
             "can_edit": request.membership.role == ADMIN,
+            # Only admins act on the set, so only they get the report of what an upgrade
+            # of the default set moved; it names no client and no clinical text.
+            "upgrades": (
+                selectors.category_set_upgrades(practice)
+                if request.membership.role == ADMIN
+                else []
+            ),
             "suggest_form": SuggestForm(auto_id="try_%s"),
         },
         status=status,

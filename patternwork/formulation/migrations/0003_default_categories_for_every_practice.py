@@ -6,8 +6,11 @@ pages created it on a first visit, so a practice nobody had visited them for has
 
 from django.db import migrations
 
-# The pure data module: the same set a new practice gets (it imports nothing of Django).
-from patternwork.formulation.categories import DEFAULT_CATEGORIES
+# The pure data module (it imports nothing of Django). The set this migration gave is the
+# first version; later versions reach practices through their own migrations.
+from patternwork.formulation.categories import default_set
+
+DEFAULT_CATEGORIES = default_set(1).categories
 
 
 def create_default_categories(apps, schema_editor):

@@ -2,6 +2,7 @@
 
 from patternwork.portal.urls import (
     client,
+    ipaf,
     journal,
     letters,
     offers,
@@ -18,6 +19,7 @@ urlpatterns = [
     *client.urlpatterns,
     *password_reset.urlpatterns,
     *journal.urlpatterns,
+    *ipaf.urlpatterns,
     *letters.urlpatterns,
     *offers.urlpatterns,
 ]

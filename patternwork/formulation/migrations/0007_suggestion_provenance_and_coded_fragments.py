@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0005_public_page_and_profiles'),
-        ('formulation', '0003_default_categories_for_every_practice'),
+        ('formulation', '0006_ipaf_shared_with_the_client'),
     ]
 
     operations = [
