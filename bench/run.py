@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import service_report as synthetic  # noqa: E402  (needs the path above)
-from bench import throughput  # noqa: E402
+from bench import throughput, write_cost  # noqa: E402
 
 TARGETS = {"postgresql": 3, "sqlite": 10}
 MEMORY_LIMIT_MB = 500
@@ -270,7 +270,7 @@ def parse(argv: list[str]):
         "step",
         nargs="?",
         default="all",
-        choices=["all", "engine", "report", "duckdb", "throughput"],
+        choices=["all", "engine", "report", "duckdb", "throughput", "write", "pages"],
     )
     parser.add_argument("--courses", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
@@ -280,6 +280,7 @@ def parse(argv: list[str]):
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--rows", type=int, default=50, help="rows per list page (throughput)")
     parser.add_argument("--requests", type=int, default=200, help="timed requests per list")
+    parser.add_argument("--writes", type=int, default=60, help="timed writes per way (write)")
     return parser.parse_args(argv)
 
 
@@ -290,6 +291,7 @@ if __name__ == "__main__":
         "report": report,
         "duckdb": duck,
         "throughput": lambda args: sys.exit(throughput.main(args.rows, args.requests)),
+        "write": lambda args: sys.exit(write_cost.main(args.writes)),
     }
     if arguments.step == "all":
         sys.exit(main(arguments))
