@@ -6,10 +6,10 @@ from django.test.utils import CaptureQueriesContext
 from patternwork.audit.models import AuditEvent
 from patternwork.measures import services
 from patternwork.measures.models import OutcomeSummary, RiskFlag
+from patternwork.measures.services import Answers
 from patternwork.measures.summary import refresh_outcome_summary
 from patternwork.treatment import course_changes
 from patternwork.treatment.models import Appointment
-from patternwork.measures.services import Answers
 from tests.answers import gad, phq
 
 
@@ -85,9 +85,14 @@ def test_batched_listeners_run_once_per_course_at_the_end(started):
 
 def test_batched_listeners_never_run_when_the_block_fails(started):
     calls = []
-    with pytest.raises(RuntimeError), course_changes.batched():
-        course_changes.run_once(calls.append, started)
-        raise RuntimeError
+
+    def failing_write():
+        with course_changes.batched():
+            course_changes.run_once(calls.append, started)
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        failing_write()
 
     assert calls == []
     course_changes.run_once(calls.append, started)
