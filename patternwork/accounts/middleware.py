@@ -9,6 +9,39 @@ from patternwork.accounts.models import Membership
 
 SESSION_MEMBERSHIP = "patternwork_membership"
 SESSION_STARTED = "patternwork_auth_started"
+# When the session was last saved (seconds since the epoch).
+SESSION_SEEN = "patternwork_seen"
+
+
+class SessionActivityMiddleware:
+    """Keep the idle timeout running from the last request without a write on every request.
+
+    The idle timeout is the session's own expiry: SESSION_COOKIE_AGE from its last save,
+    after which the session store no longer loads it. Saving on every request (an UPDATE
+    and a synced commit) kept that exact; here a request that changed nothing in the
+    session saves it only when its last save is SESSION_SAVE_AFTER old or more, so a busy
+    session is written about once a minute. A session therefore ends at most
+    SESSION_COOKIE_AGE after its last request, and never more than SESSION_SAVE_AFTER
+    sooner. Requests without a session (nobody logged in) never create one here.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = request.session
+        now = timezone.now().timestamp()
+        if session.keys():
+            seen = session.get(SESSION_SEEN)
+            due = now - settings.SESSION_SAVE_AFTER.total_seconds()
+            if not isinstance(seen, int | float) or seen <= due:
+                session[SESSION_SEEN] = now
+        response = self.get_response(request)
+        # A session saved anyway (a login, a choice of practice) restarts the minute; a
+        # logged-out, emptied one stays empty and is deleted, not saved.
+        if session.modified and session.keys():
+            session[SESSION_SEEN] = now
+        return response
 
 
 class MembershipMiddleware:
