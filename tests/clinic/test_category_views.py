@@ -129,7 +129,7 @@ def test_set_query_count_does_not_grow_with_the_categories(
     client.get(SET)
     # Session, user, device and membership; the categories; the referral count in the
     # navigation; the session saved (three with its savepoint).
-    with django_assert_num_queries(9) as few:
+    with django_assert_num_queries(6) as few:
         client.get(SET)
     for n in range(30):
         CategoryFactory(practice=admin.practice, part=("wish", "ro", "rs")[n % 3])
@@ -536,7 +536,7 @@ def test_suggestions_query_count_does_not_grow_with_the_categories(
     client.get(SUGGEST)
     query = {"part": "wish", "text": "wanted to be close"}
     # Session, user, device and membership; the categories; the session saved (three).
-    with django_assert_num_queries(8) as few:
+    with django_assert_num_queries(5) as few:
         client.get(SUGGEST, query, **HTMX)
     for n in range(30):
         CategoryFactory(practice=therapist.practice, part="wish", keywords=f"close\nword{n}")

@@ -254,7 +254,7 @@ def test_caseload_query_count_is_the_same_for_1_and_20_clients(
         make_active_clients(therapist, count)
         login(therapist)
         client.get(reverse("clinic:home"))
-        with django_assert_num_queries(12):
+        with django_assert_num_queries(9):
             response = client.get(reverse("clinic:home"))
 
     assert len(response.context["caseload"].rows) == count
