@@ -12,6 +12,7 @@ from tests.api.conftest import body
 # would cost the second one more queries than the first, so the clock stands still.
 pytestmark = pytest.mark.usefixtures("frozen")
 
+
 def _course(therapist):
     client = factories.ClientFactory(practice=therapist.practice, therapist=therapist)
     return factories.CourseFactory(client=client, state="active")
