@@ -10,9 +10,13 @@ Generates the courses and scores once, then in separate processes:
   in a fresh Django process and take that process's peak memory.
 Prints the timings, checks that all three give identical figures and that the targets
 hold (PostgreSQL <= 3x DuckDB, SQLite <= 10x DuckDB, Django process < 500 MB), and exits
-non-zero when they do not. Then, in its own process, the list throughput of the staff
-pages and the REST API side by side (`bench/throughput.py`; `bench/run.py throughput`
-alone).
+non-zero when they do not. Then, each in its own process:
+- the list throughput of the staff pages and the REST API side by side
+  (`bench/throughput.py`; `bench/run.py throughput` alone);
+- the cost of recording an attended session with PHQ-9 and GAD-7 through the services
+  (`bench/write_cost.py`; `bench/run.py write` alone; target 4 ms);
+- the main pages under a load generator against a ceiling app (`bench/pages.py`;
+  `bench/run.py pages [--write]` alone; needs wrk; target half the ceiling).
 """
 
 from __future__ import annotations
