@@ -382,7 +382,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _serve(module: str, env: dict, cwd: Path, worker_class: str, threads: int):
+def _serve(module: str, env: dict, cwd: Path, worker_class: str, threads: int, control: Path):
     port = _free_port()
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
@@ -397,6 +397,9 @@ def _serve(module: str, env: dict, cwd: Path, worker_class: str, threads: int):
         str(threads),
         "--pythonpath",
         str(ROOT),
+        # Its own control socket: by default every gunicorn on the machine shares one path.
+        "--control-socket",
+        str(control),
         "--error-logfile",
         "-",
         "--log-level",
@@ -500,6 +503,7 @@ def load(directory: Path, cookies: dict, pages: list[dict], args) -> dict:
         ROOT / "bench" / "ceiling",
         args.worker_class,
         args.threads,
+        directory / "ceiling.ctl",
     )
     app, app_url = _serve(
         "patternwork.wsgi:application",
@@ -507,12 +511,14 @@ def load(directory: Path, cookies: dict, pages: list[dict], args) -> dict:
         ROOT,
         args.worker_class,
         args.threads,
+        directory / "app.ctl",
     )
     results: dict = {}
     try:
-        for page in pages:  # warm every worker's templates and connections
-            wrk(app_url + page["url"], cookies[page["who"]], 2, 1)
-        wrk(ceiling_url + "/", None, 2, 1)
+        # Warm both workers of each app (imports, templates, connections) before timing.
+        for page in pages:
+            wrk(app_url + page["url"], cookies[page["who"]], 2, max(2, args.duration // 2))
+        wrk(ceiling_url + "/", None, 2, max(2, args.duration // 2))
         for concurrency in concurrencies:
             for round_ in range(args.rounds):
                 print(f"  concurrency {concurrency}, round {round_ + 1}", flush=True)
@@ -537,7 +543,7 @@ def _median(runs: list[dict], key: str) -> float:
 def report(results: dict, pages: list[dict], args, ceiling_cpu: float) -> int:
     concurrencies = [int(c) for c in args.concurrency.split(",")]
     lines = [
-        "| page | data | queries | HTML | "
+        "| page | data | queries | HTML | CPU/request | x ceiling (CPU) | "
         + " | ".join(f"req/s @{c} | x ceiling @{c} | p50 / p99 @{c}" for c in concurrencies)
         + " |",
         "| --- | --- | ---: | ---: | ---: | ---: | "
