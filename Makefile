@@ -93,6 +93,10 @@ fmt: install-test
 	$(VENV)/bin/ruff check --fix .
 
 # BENCH_ARGS="--courses 20000" for a quick run; the default is 1,000,000 courses.
+# One part alone: BENCH_ARGS="write", or BENCH_ARGS="pages --write" (the pages under load
+# against a ceiling app, written into bench/RESULTS.md). The pages part needs wrk, the HTTP
+# load generator: `apt-get install wrk` on Debian or Ubuntu.
 bench: $(UV)
 	$(UV) sync --frozen --inexact --python $(PYTHON) --group test --group bench
+	@command -v wrk >/dev/null || echo "wrk is missing: the pages part will stop (apt-get install wrk)"
 	$(TEST_ENV) $(PY) bench/run.py $(BENCH_ARGS)

@@ -10,10 +10,15 @@ Generates the courses and scores once, then in separate processes:
   in a fresh Django process and take that process's peak memory.
 Prints the timings, checks that all three give identical figures and that the targets
 hold (PostgreSQL <= 3x DuckDB, SQLite <= 10x DuckDB, Django process < 500 MB), and exits
-non-zero when they do not. Then, in its own process, the list throughput of the staff
-pages and the REST API side by side (`bench/throughput.py`; `bench/run.py throughput`
-alone). Last, the category ranker's top-1 and top-3 on the held-out synthetic fragments,
-written to bench/RESULTS.md (`bench/ranker.py`; `bench/run.py ranker` alone).
+non-zero when they do not. Then, each in its own process:
+- the list throughput of the staff pages and the REST API side by side
+  (`bench/throughput.py`; `bench/run.py throughput` alone);
+- the category ranker's top-1 and top-3 on the held-out synthetic fragments, written to
+  bench/RESULTS.md (`bench/ranker.py`; `bench/run.py ranker` alone);
+- the cost of recording an attended session with PHQ-9 and GAD-7 through the services
+  (`bench/write_cost.py`; `bench/run.py write` alone; target 4 ms);
+- the main pages under a load generator against a ceiling app (`bench/pages.py`;
+  `bench/run.py pages [--write]` alone; needs wrk; target half the ceiling).
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import ranker, throughput  # noqa: E402
+from bench import pages, ranker, throughput, write_cost  # noqa: E402
 from bench import service_report as synthetic  # noqa: E402  (needs the path above)
 
 TARGETS = {"postgresql": 3, "sqlite": 10}
@@ -225,7 +230,15 @@ def main(args) -> int:
     status = _summarise(results, dataset)
     _run([*me, "throughput", "--rows", str(args.rows), "--requests", str(args.requests)])
     _run([*me, "ranker"])
-    return status
+    # The write cost and the pages report their own missed targets; a miss fails the run.
+    load = [
+        *("--duration", str(args.duration), "--rounds", str(args.rounds)),
+        *("--concurrency", args.concurrency, "--worker-class", args.worker_class),
+        *("--threads", str(args.threads), *(["--write"] if args.write else [])),
+    ]
+    parts = [[*me, "write", "--writes", str(args.writes)], [*me, "pages", *load]]
+    codes = [subprocess.run(part, cwd=ROOT, check=False).returncode for part in parts]  # noqa: S603
+    return status or max(codes)
 
 
 def _summarise(results: dict, dataset: synthetic.Dataset) -> int:
@@ -272,7 +285,7 @@ def parse(argv: list[str]):
         "step",
         nargs="?",
         default="all",
-        choices=["all", "engine", "report", "duckdb", "throughput", "ranker"],
+        choices=["all", "engine", "report", "duckdb", "throughput", "ranker", "write", "pages"],
     )
     parser.add_argument("--courses", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
@@ -282,6 +295,14 @@ def parse(argv: list[str]):
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--rows", type=int, default=50, help="rows per list page (throughput)")
     parser.add_argument("--requests", type=int, default=200, help="timed requests per list")
+    parser.add_argument("--writes", type=int, default=60, help="timed writes per way (write)")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per load run (pages)")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (pages)")
+    parser.add_argument("--concurrency", default="8,32", help="connections, comma-separated")
+    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (pages)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
+    parser.add_argument("--only", default="", help="page names, comma-separated (pages)")
+    parser.add_argument("--write", action="store_true", help="put the pages table in RESULTS.md")
     return parser.parse_args(argv)
 
 
@@ -293,6 +314,8 @@ if __name__ == "__main__":
         "duckdb": duck,
         "throughput": lambda args: sys.exit(throughput.main(args.rows, args.requests)),
         "ranker": lambda args: sys.exit(ranker.main(["--split", "held", "--write"])),
+        "write": lambda args: sys.exit(write_cost.main(args.writes)),
+        "pages": lambda args: sys.exit(pages.run(args)),
     }
     if arguments.step == "all":
         sys.exit(main(arguments))

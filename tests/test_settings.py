@@ -419,3 +419,10 @@ def test_password_policy(password, ok):
         assert not ok
     else:
         assert ok
+
+
+def test_templates_are_compiled_once_per_process():
+    from django.template import engines
+    from django.template.loaders.cached import Loader
+
+    assert isinstance(engines["django"].engine.template_loaders[0], Loader)

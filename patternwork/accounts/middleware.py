@@ -56,9 +56,17 @@ class MembershipMiddleware:
             minutes = request.session.get(SESSION_IDLE_MINUTES, DEFAULT_IDLE_TIMEOUT_MINUTES)
         now = timezone.now()
         last_seen = request.session.get(SESSION_LAST_SEEN)
-        if last_seen and now - datetime.fromisoformat(last_seen) > timedelta(minutes=minutes):
+        if last_seen is None:
+            request.session[SESSION_LAST_SEEN] = now.isoformat()
+            return False
+        idle = now - datetime.fromisoformat(last_seen)
+        if idle > timedelta(minutes=minutes):
             return True
-        request.session[SESSION_LAST_SEEN] = now.isoformat()
+        # Moved on at most once a minute, so that a request that changes nothing else does
+        # not write the session: a session may end up to a minute before its timeout, never
+        # after it.
+        if idle >= settings.SESSION_SAVE_AFTER:
+            request.session[SESSION_LAST_SEEN] = now.isoformat()
         return False
 
     def _membership(self, request):

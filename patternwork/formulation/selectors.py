@@ -250,31 +250,94 @@ class SessionFormulation:
 PART_LABELS = {"wish": "Wanted", "ro": "Other responded", "rs": "Client responded"}
 
 
+def pattern_episodes(client: Client) -> list[patterns.Episode]:
+    """The client's episodes as the pattern rules take them, read as plain values.
+
+    Two queries and no model instances or decrypted accounts: what a page needs that
+    shows the pattern's figures but lists none of the episodes behind them.
+    """
+    parts: dict[int, dict[str, set[str]]] = {}
+    codes = EpisodeCategory.objects.filter(episode__client=client).values_list(
+        "episode_id", "part", "category__public_id"
+    )
+    for episode_id, part, category in codes:
+        parts.setdefault(episode_id, {}).setdefault(part, set()).add(str(category))
+    rows = (
+        Episode.objects.filter(client=client)
+        .order_by("created_at", "id")
+        .values_list(
+            "id",
+            "public_id",
+            "with_therapist",
+            "person__public_id",
+            "person__label",
+            "person__era",
+            "when",
+            "phase",
+            "wish_valence",
+            "ro_valence",
+            "rs_valence",
+        )
+    )
+    episodes = []
+    for pk, public_id, with_therapist, person, label, era, when, phase, *valences in rows:
+        found = parts.get(pk, {})
+        if with_therapist:
+            person, label, era = THERAPIST_KEY, "the therapist", None
+        episodes.append(
+            patterns.Episode(
+                id=str(public_id),
+                person_key=str(person),
+                person_label=label,
+                when=when,
+                person_era=era,
+                phase=phase or None,
+                wish=frozenset(found.get("wish", ())),
+                ro=frozenset(found.get("ro", ())),
+                rs=frozenset(found.get("rs", ())),
+                wish_valence=valences[0] or None,
+                ro_valence=valences[1] or None,
+                rs_valence=valences[2] or None,
+            )
+        )
+    return episodes
+
+
 def session_formulation(appointment) -> SessionFormulation:
-    """What a middle- or ending-phase session page shows of the pattern work."""
+    """What a middle- or ending-phase session page shows of the pattern work.
+
+    The trend needs every episode's codes but the page lists only this session's
+    episodes, so only those are read as models (a client may have hundreds).
+    """
     course = appointment.course
-    view = pattern_view(course.client)
+    client = course.client
+    report = patterns.compute_patterns(pattern_episodes(client))
+    categories = Category.objects.filter(practice_id=client.practice_id)
+    labels = {str(key): label for key, label in categories.values_list("public_id", "label")}
     trend = []
-    theme = view.report.core_theme
+    theme = report.core_theme
     if theme is not None:
         for part in ("wish", "ro", "rs"):
             candidate = getattr(theme, part)
             if candidate is None:
                 continue
             for category in candidate.categories:
-                profile = view.report.profile(part, category)
+                profile = report.profile(part, category)
                 shares = [
                     (phase, profile.by_phase[phase]) for phase in ("initial", "middle", "ending")
                 ]
-                trend.append(
-                    TrendRow(PART_LABELS[part], view.labels.get(category, category), shares)
-                )
+                trend.append(TrendRow(PART_LABELS[part], labels.get(category, category), shares))
+    episodes = (
+        Episode.objects.filter(client=client, appointment=appointment)
+        .select_related("person")
+        .order_by("created_at", "id")
+    )
     return SessionFormulation(
         agreed=agreed_ipaf(course),
-        episodes=[e for e in view.episodes if e.appointment_id == appointment.pk],
+        episodes=list(episodes),
         trend=trend,
-        total_episodes=len(view.episodes),
-        too_few=view.report.too_few_episodes,
+        total_episodes=report.total,
+        too_few=report.too_few_episodes,
     )
 
 

@@ -21,8 +21,10 @@ from patternwork.audit.services import record
 from patternwork.core.concurrency import StaleEdit
 from patternwork.measures import definitions, scoring
 from patternwork.measures.models import Response, ResponseRevision, RiskFlag
-from patternwork.measures.summary import refresh_outcome_summary
+from patternwork.measures.summary import update_outcome_summary
 from patternwork.measures.tracking import assess_course
+from patternwork.treatment import course_changes
+from patternwork.treatment import services as treatment_services
 from patternwork.treatment.models import Appointment
 
 NOT_ATTENDED = "Measures are recorded at an attended session."
@@ -215,6 +217,41 @@ def record_responses(
     return saved
 
 
+def record_attended_session(
+    *,
+    appointment: Appointment,
+    answers: Iterable[Answers],
+    by: Membership,
+    versions: Mapping[str, int] | None = None,
+) -> tuple[Appointment, list[Response]]:
+    """Record that the client came and the questionnaires given at the session, at once.
+
+    One transaction holds the attendance (`treatment.services.mark_attended`, audited as
+    `appointment.attended`) and the responses (`record_responses` from the clinic, each
+    audited with its risk flag); the course's outcome summary is refreshed once, at the
+    end of it, so it sees both. A submission refused as incomplete still commits the
+    attendance with whatever `record_responses` keeps (a risk answer and its flag), then
+    raises IncompleteSubmission as `record_responses` does; any other refusal (a session
+    not yet held, a stale edit) records nothing.
+    """
+    incomplete = None
+    with transaction.atomic(), course_changes.batched():
+        appointment = treatment_services.mark_attended(appointment=appointment, actor=by)
+        try:
+            saved = record_responses(
+                appointment=appointment,
+                answers=answers,
+                source=Source.CLINIC,
+                by=by,
+                versions=versions,
+            )
+        except IncompleteSubmission as refused:
+            incomplete, saved = refused, refused.saved
+    if incomplete is not None:
+        raise incomplete
+    return appointment, saved
+
+
 def _check_appointment(appointment: Appointment, source: str, guard) -> None:
     if source != Source.PORTAL and appointment.status != Appointment.Status.ATTENDED:
         # The client fills theirs in before the session; staff record what was given at it.
@@ -254,9 +291,9 @@ def _write(*, appointment, guard, entries, source, by, user, final, versions) ->
                 _audit(response, before, entry, source, final, flags, actor, role, course)
             saved.append(response)
         if final:
-            refresh_outcome_summary(course)
+            course_changes.run_once(update_outcome_summary, course)
             # The not-on-track flag follows the score in the same transaction.
-            assess_course(course)
+            course_changes.run_once(assess_course, course)
     return saved
 
 
@@ -390,8 +427,8 @@ def record_total(
         )
         _apply_score(response, result)
         response.save()
-        refresh_outcome_summary(course)
-        assess_course(course)
+        course_changes.run_once(update_outcome_summary, course)
+        course_changes.run_once(assess_course, course)
         record(
             action="measure.record_total",
             actor=by.user,

@@ -7,14 +7,15 @@ and last score is the pure outcomes module's, so the summary and the pure rules 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Min, Q
 
 from patternwork.measures import config, outcomes
 from patternwork.measures.models import OutcomeSummary, Response
 from patternwork.treatment import plan, scheduling
-from patternwork.treatment.models import Appointment, Course
+from patternwork.treatment.models import Appointment, Course, attended_treatment
 
 PHQ9 = "PHQ-9"
 GAD7 = "GAD-7"
@@ -54,19 +55,29 @@ def course_outcome(course: Course) -> outcomes.CourseOutcome:
     )
 
 
-def date_problems(course: Course, *, received_on: date | None, ended_on: date | None) -> str:
+CANCELLED = (Appointment.Status.CANCELLED_CLIENT, Appointment.Status.CANCELLED_THERAPIST)
+
+
+def date_problems(
+    course: Course,
+    *,
+    received_on: date | None,
+    ended_on: date | None,
+    span: tuple[datetime | None, datetime | None] | None = None,
+) -> str:
     """The course's breaches of the plan's date rules, as the summary stores them.
 
     Its earliest and latest sessions that were not cancelled stand for all of them: a
-    session breaks a rule only by being too early or too late.
+    session breaks a rule only by being too early or too late. `span` gives those two
+    moments when the caller has already read them.
     """
-    span = course.appointments.exclude(
-        status__in=[Appointment.Status.CANCELLED_CLIENT, Appointment.Status.CANCELLED_THERAPIST]
-    ).aggregate(first=Min("starts_at"), last=Max("starts_at"))
+    if span is None:
+        found = course.appointments.exclude(status__in=CANCELLED).aggregate(
+            first=Min("starts_at"), last=Max("starts_at")
+        )
+        span = (found["first"], found["last"])
     sessions = [
-        scheduling.local_date(course.practice, moment)
-        for moment in (span["first"], span["last"])
-        if moment is not None
+        scheduling.local_date(course.practice, moment) for moment in span if moment is not None
     ]
     problems = plan.date_problems(
         referral_received=received_on, start=course.start_date, end=ended_on, sessions=sessions
@@ -75,19 +86,30 @@ def date_problems(course: Course, *, received_on: date | None, ended_on: date | 
 
 
 def refresh_outcome_summary(course: Course) -> OutcomeSummary:
-    """Recompute one course's summary row from its raw appointments and scores."""
+    """Recompute one course's summary row from its raw appointments and scores; return it."""
+    update_outcome_summary(course)
+    return OutcomeSummary.objects.get(course=course)
+
+
+def update_outcome_summary(course: Course) -> None:
+    """Recompute one course's summary row from its raw appointments and scores.
+
+    The write path's form of `refresh_outcome_summary`: it leaves the row unread.
+    """
     course = Course.objects.select_related("practice", "referral").get(pk=course.pk)
     practice = course.practice
-    counts = course.appointments.filter(kind=Appointment.Kind.TREATMENT).aggregate(
-        attended=Count("id", filter=Q(status=Appointment.Status.ATTENDED)),
-        dna=Count("id", filter=Q(status=Appointment.Status.DNA)),
+    # One pass over the course's appointments gives the counts, the first attended
+    # treatment session and the span the date rules check.
+    treatment = Q(kind=Appointment.Kind.TREATMENT)
+    attended = attended_treatment()
+    counts = course.appointments.aggregate(
+        attended=Count("id", filter=attended),
+        dna=Count("id", filter=treatment & Q(status=Appointment.Status.DNA)),
+        first=Min("starts_at", filter=attended),
+        span_first=Min("starts_at", filter=~Q(status__in=CANCELLED)),
+        span_last=Max("starts_at", filter=~Q(status__in=CANCELLED)),
     )
-    first = (
-        course.appointments.attended_treatment()
-        .order_by("starts_at")
-        .values_list("starts_at", flat=True)
-        .first()
-    )
+    first = counts["first"]
     depression, anxiety = score_points(course)
     result = outcomes.course_outcome(depression, anxiety, finished=False)
 
@@ -116,7 +138,17 @@ def refresh_outcome_summary(course: Course) -> OutcomeSummary:
         "gad7_count": len(anxiety),
     }
     values["date_problems"] = date_problems(
-        course, received_on=values["referral_received_on"], ended_on=values["ended_on"]
+        course,
+        received_on=values["referral_received_on"],
+        ended_on=values["ended_on"],
+        span=(counts["span_first"], counts["span_last"]),
     )
-    summary, _ = OutcomeSummary.objects.update_or_create(course=course, defaults=values)
-    return summary
+    # Every course but a new one has its row: one UPDATE, with no read or savepoint
+    # first. A writer that lost the race to create the row updates the winner's instead.
+    values["practice_id"] = values.pop("practice").pk
+    if not OutcomeSummary.objects.filter(course=course).update(**values):
+        try:
+            with transaction.atomic():
+                OutcomeSummary.objects.create(course=course, **values)
+        except IntegrityError:
+            OutcomeSummary.objects.filter(course=course).update(**values)

@@ -329,7 +329,7 @@ def test_client_download_query_count_does_not_grow(
 
     # Session, user, device and membership; the client; the appointments with their
     # therapist and course in one join; the session saved (three with its savepoint).
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(6):
         response = _download(client, course)
 
     assert len(parse(response.content).walk("VEVENT")) == count

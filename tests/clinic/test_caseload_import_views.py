@@ -223,7 +223,7 @@ def test_a_uploads_page_shows_its_rows_in_a_fixed_number_of_queries(
 
     with django_assert_num_queries(9):
         client.get(upload_url(few))
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(6):
         response = client.get(upload_url(many))
 
     assert len(response.context["result"].errors) == 298
@@ -238,7 +238,7 @@ def test_the_upload_list_is_a_fixed_number_of_queries(
         client.get(IMPORT_URL)
     CaseloadUploadFactory.create_batch(5, uploaded_by=admin)
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(6):
         response = client.get(IMPORT_URL)
 
     assert len(response.context["recent"]) == 6

@@ -168,5 +168,5 @@ def test_the_download_is_a_fixed_number_of_queries(
     for _ in range(20):
         build_course(therapist, Spec(STUCK))
 
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(7):
         assert len(rows_of(client.get(URL))[1]) == 21

@@ -187,7 +187,7 @@ def test_triage_list_query_count_is_the_same_for_1_and_30_referrals(
     login(therapist)
     client.get(LIST)  # warm the session
     make(1)
-    with django_assert_num_queries(9) as few:
+    with django_assert_num_queries(6) as few:
         one = client.get(LIST, {"status": status})
     make(29)
 
@@ -227,11 +227,11 @@ def test_navigation_count_costs_the_triage_list_no_extra_query(
 ):
     login(therapist)
     client.get(LIST)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(6):
         client.get(LIST)
     install_nav_count(settings)
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(6):
         response = client.get(LIST)
 
     assert '<span class="nav__count">2<span' in response.content.decode()

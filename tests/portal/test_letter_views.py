@@ -184,7 +184,7 @@ def test_letters_list_queries_do_not_grow_with_letters(
     jo, course, therapist, shared, django_assert_num_queries
 ):
     jo.get(url("portal:letters"))
-    with django_assert_num_queries(9) as few:
+    with django_assert_num_queries(6) as few:
         jo.get(url("portal:letters"))
     treatment.end_course(course=course, reason="completed", note="", actor=therapist)
     for _ in range(2):

@@ -123,7 +123,7 @@ def test_home_query_count_does_not_grow_with_appointments(
     client.force_login(jo.user)
     client.get(HOME)
 
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(11):
         response = client.get(HOME)
 
     assert len(response.context["appointments"]) == count

@@ -95,9 +95,11 @@ def _set_outcome(
                 "updated_at",
             ]
         )
-        scheduling.renumber(course)
+        for renumbered in scheduling.renumber(course):
+            # Its number as stored; an appointment left out kept the number saved above.
+            if renumbered.pk == appointment.pk:
+                appointment.session_number = renumbered.session_number
         course_changed(course)
-        appointment.refresh_from_db(fields=["session_number"])
         _audit(actor, course, appointment, action, {"status": [old, status]})
     return appointment
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from patternwork.measures.summary import refresh_outcome_summary
+from patternwork.measures.summary import update_outcome_summary
 from patternwork.treatment.models import Course
 
 
@@ -17,6 +17,6 @@ class Command(BaseCommand):
         for start in range(0, len(ids), max(batch_size, 1)):
             with transaction.atomic():
                 for course in Course.objects.filter(pk__in=ids[start : start + batch_size]):
-                    refresh_outcome_summary(course)
+                    update_outcome_summary(course)
                     done += 1
         self.stdout.write(self.style.SUCCESS(f"{done} course summaries rebuilt."))
