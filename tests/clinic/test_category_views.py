@@ -126,9 +126,8 @@ def test_set_query_count_does_not_grow_with_the_categories(
     login(admin)
     client.get(SET)
     # Session, user, device and membership; the categories; the upgrades of the default
-    # set (admins only); the referral count in the navigation; the session saved (three
-    # with its savepoint).
-    with django_assert_num_queries(10) as few:
+    # set (admins only); the referral count in the navigation.
+    with django_assert_num_queries(7) as few:
         client.get(SET)
     for n in range(30):
         CategoryFactory(practice=admin.practice, part=("wish", "ro", "rs")[n % 3])

@@ -254,9 +254,9 @@ def test_caseload_query_count_is_the_same_for_1_and_20_clients(
         make_active_clients(therapist, count)
         login(therapist)
         client.get(reverse("clinic:home"))
-        # 12 for the caseload, 1 for the not-on-track clients, 2 for what supervision
-        # adds (open actions, notes waiting).
-        with django_assert_num_queries(15):
+        # 9 for the caseload, 1 for the not-on-track clients, 2 for what supervision adds
+        # (open actions, notes waiting).
+        with django_assert_num_queries(12):
             response = client.get(reverse("clinic:home"))
 
     assert len(response.context["caseload"].rows) == count

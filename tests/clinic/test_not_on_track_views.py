@@ -123,7 +123,7 @@ def test_oversight_query_count_does_not_grow_with_flags(
     many_flagged(therapist, count)
     login(supervisor)
 
-    with django_assert_num_queries(26):
+    with django_assert_num_queries(27):
         response = client.get(OVERSIGHT)
 
     assert len(response.context["not_on_track"]) == count

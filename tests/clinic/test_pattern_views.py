@@ -474,7 +474,7 @@ def test_evidence_query_count_does_not_grow_with_the_episodes(
     client.get(url, {"key": "all"})
 
     # As the page, less the referral count of the navigation the fragment does not show.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(9):
         response = client.get(url, {"key": "all"}, headers={"HX-Request": "true"})
 
     assert len(response.context["items"]) == count

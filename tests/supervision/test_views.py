@@ -104,9 +104,9 @@ def test_supervisor_page_query_count_is_the_same_at_1_and_20_supervisees(
     _supervisees(supervisor, 1)
     login(supervisor)
     client.get(reverse("clinic:supervision"))
-    # 20 for the page, 2 for the not-on-track clients read with the caseload, 1 for the
+    # 17 for the page, 2 for the not-on-track clients read with the caseload, 1 for the
     # navigation's count of the referrals in the reader's scope.
-    with django_assert_num_queries(23) as one:
+    with django_assert_num_queries(20) as one:
         response = client.get(reverse("clinic:supervision"))
     assert len(response.context["summaries"]) == 1
     _supervisees(supervisor, 19)
@@ -253,8 +253,8 @@ def test_caseload_query_count_with_actions_is_fixed(
     add(1)
     login(therapist)
     client.get(reverse("clinic:home"))
-    # 14 with supervision's actions and co-signatures, 1 for the not-on-track clients.
-    with django_assert_num_queries(15) as one:
+    # 11 with supervision's actions and co-signatures, 1 for the not-on-track clients.
+    with django_assert_num_queries(12) as one:
         client.get(reverse("clinic:home"))
     add(10)
     with django_assert_num_queries(len(one)):
@@ -419,7 +419,7 @@ def test_therapist_page_query_count_is_fixed(
     login(therapist)
     url = reverse("clinic:therapist-supervision", args=[therapist.public_id])
     client.get(url)
-    with django_assert_num_queries(14) as one:
+    with django_assert_num_queries(11) as one:
         client.get(url)
     rate(3, dt.date(2026, 3, 4))
     with django_assert_num_queries(len(one)):
