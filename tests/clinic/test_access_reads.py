@@ -34,6 +34,7 @@ CLINICAL = {
     "clinic:relationship-map",
     "clinic:risk-flag",
     "clinic:session-rating",
+    "clinic:track-flag",
 }
 NOT_CLINICAL = {
     "clinic:client-calendar",

@@ -14,8 +14,10 @@ SET = reverse("clinic:category-set")
 
 
 def events(exclude_denied=True):
-    # The default set is created (and audited once) with the practice; tested on its own.
-    found = AuditEvent.objects.exclude(action="category.defaults").order_by("id")
+    # The default set and the default rating form are created (and audited once each) with
+    # the practice; tested on their own.
+    found = AuditEvent.objects.exclude(action__in=["category.defaults", "rubric.defaults"])
+    found = found.order_by("id")
     if exclude_denied:
         found = found.exclude(action="access.denied")
     return list(found.values_list("action", "object_id", "changes"))

@@ -14,7 +14,7 @@ from tests.referrals import answers, page_url
 LONDON = ZoneInfo("Europe/London")
 
 
-def test_self_referral_to_ended_course(client, login, therapist, practice):
+def test_self_referral_to_ended_course(client, login, admin, therapist, practice):
     ClosureDay.objects.create(practice=practice, date=dt.date(2026, 4, 6), label="Easter Monday")
     with time_machine.travel(dt.datetime(2026, 2, 20, 9, 0, tzinfo=LONDON), tick=False):
         assert client.post(page_url(practice), answers(practice)).status_code == 302
@@ -22,7 +22,8 @@ def test_self_referral_to_ended_course(client, login, therapist, practice):
     assert referral.status == "new"
 
     with time_machine.travel(dt.datetime(2026, 5, 20, 12, 0, tzinfo=LONDON), tick=False):
-        login(therapist)
+        # Triage (an admin, by default) accepts the referral for the therapist.
+        login(admin)
         events = AuditEvent.objects.count
         before = events()
         accepted = client.post(
@@ -33,6 +34,7 @@ def test_self_referral_to_ended_course(client, login, therapist, practice):
         person = Client.objects.get()
         assert accepted["Location"] == reverse("clinic:client-detail", args=[person.public_id])
         course = person.courses.get()
+        login(therapist)
 
         before = events()
         client.post(

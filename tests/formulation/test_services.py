@@ -112,6 +112,7 @@ def test_a_practice_is_created_with_the_default_set_in_the_same_transaction(db):
     assert list(AuditEvent.objects.order_by("id").values_list("action", "changes")) == [
         ("practice.create", {}),
         ("category.defaults", {"created": 24}),
+        ("rubric.defaults", {"items": 18}),
         ("staff.invite", {"role": [None, "admin"]}),
     ]
 
