@@ -377,7 +377,7 @@ def test_pattern_query_count_does_not_grow_with_the_episodes(
     # Session, user, device and membership; the client; the episodes with their people,
     # appointments and courses; their categories; the practice's categories; the
     # referral count in the navigation; the session saved (three with its savepoint).
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(15):
         response = get(client, course)
 
     page = response.context["page"]
