@@ -155,6 +155,20 @@ class Practice(BaseModel):
         ],
         help_text=_("Between 5 and 60 minutes. A short timeout protects a screen left unlocked."),
     )
+    # Records Management Code of Practice 2021 (NHS England), retention schedule, mental
+    # health records: 20 years after the last contact, or 10 years after death if sooner.
+    retention_years_after_contact = models.PositiveSmallIntegerField(
+        _("keep records for this many years after the last contact"),
+        default=20,
+        db_default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    retention_years_after_death = models.PositiveSmallIntegerField(
+        _("or this many years after the client's death, if sooner"),
+        default=10,
+        db_default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
     is_demo = models.BooleanField(default=False, editable=False)
     next_client_number = models.PositiveIntegerField(default=1, editable=False)
 

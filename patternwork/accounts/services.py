@@ -448,3 +448,28 @@ def set_operator(*, email: str, is_operator: bool) -> User:
                 obj=user,
             )
     return user
+
+
+def set_retention(
+    *, practice: Practice, years_after_contact: int, years_after_death: int, by: Membership
+) -> Practice:
+    """Set how long the practice keeps a client's record; audits `practice.retention`."""
+    with transaction.atomic():
+        stored = Practice.objects.select_for_update().get(pk=practice.pk)
+        before = {
+            "retention_years_after_contact": stored.retention_years_after_contact,
+            "retention_years_after_death": stored.retention_years_after_death,
+        }
+        stored.retention_years_after_contact = years_after_contact
+        stored.retention_years_after_death = years_after_death
+        stored.full_clean()
+        stored.save(update_fields=[*before, "updated_at"])
+        record(
+            action="practice.retention",
+            actor=by.user,
+            actor_role=by.role,
+            practice=stored,
+            obj=stored,
+            changes=diff(before, {name: getattr(stored, name) for name in before}),
+        )
+    return stored

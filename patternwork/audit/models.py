@@ -37,10 +37,59 @@ class AuditEvent(models.Model):
     changes = models.JSONField(default=dict, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    # The hash chain (audit/chain.py): the row's number in its practice's chain (or the
+    # instance's) and the hash that links it to the row before.
+    chain_seq = models.PositiveBigIntegerField(null=True, editable=False)
+    chain_hash = models.CharField(max_length=64, blank=True, db_default="", editable=False)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
         indexes = [models.Index(fields=["practice", "-occurred_at"], name="audit_practice_time")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practice", "chain_seq"],
+                condition=models.Q(practice__isnull=False),
+                name="audit_practice_chain_seq",
+            ),
+            models.UniqueConstraint(
+                fields=["chain_seq"],
+                condition=models.Q(practice__isnull=True),
+                name="audit_instance_chain_seq",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.action} {self.object_type} {self.object_id}"
+
+
+class AuditChainHead(models.Model):
+    """The last link of one chain. Writers lock it, so rows are numbered one at a time."""
+
+    chain = models.CharField(max_length=40, unique=True)
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.chain} #{self.seq}"
+
+
+class AuditAnchor(models.Model):
+    """A copy of a chain head taken at a point in time, and written to the log as well.
+
+    A backup restored later is checked against anchors kept outside it (the log); the
+    copies here let `verify_audit` check the live chain against its own past heads.
+    """
+
+    chain = models.CharField(max_length=40)
+    seq = models.PositiveBigIntegerField()
+    hash = models.CharField(max_length=64)
+    anchored_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["chain", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "seq"], name="audit_anchor_chain_seq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.chain} #{self.seq} {self.hash[:12]}"

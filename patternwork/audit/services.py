@@ -6,10 +6,15 @@ row commits or rolls back with the change it describes.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
+from datetime import UTC
 from typing import Any
 
-from patternwork.audit.models import AuditEvent
+from django.db import transaction
+
+from patternwork.audit import chain
+from patternwork.audit.models import AuditChainHead, AuditEvent
 from patternwork.core import context
 
 MASKED = "[changed]"
@@ -34,7 +39,7 @@ def record(
         object_id = object_id or str(getattr(obj, "public_id", obj.pk))
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     ctx = context.current()
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         action=action,
         actor=actor if authenticated else None,
         actor_label=actor_label or (actor.email if authenticated else ""),
@@ -47,6 +52,8 @@ def record(
         request_id=ctx.request_id,
         remote_addr=ctx.remote_addr,
     )
+    append([event])
+    return event
 
 
 def record_many(
@@ -62,21 +69,81 @@ def record_many(
     """Write one event per object, alike but for the object, in a single INSERT."""
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     ctx = context.current()
-    AuditEvent.objects.bulk_create(
-        AuditEvent(
-            action=action,
-            actor=actor if authenticated else None,
-            actor_label=actor.email if authenticated else "",
-            actor_role=actor_role,
-            practice=practice,
-            object_type=object_type,
-            object_id=object_id,
-            changes=dict(changes or {}),
-            request_id=ctx.request_id,
-            remote_addr=ctx.remote_addr,
-        )
-        for object_id in object_ids
+    append(
+        [
+            AuditEvent(
+                action=action,
+                actor=actor if authenticated else None,
+                actor_label=actor.email if authenticated else "",
+                actor_role=actor_role,
+                practice=practice,
+                object_type=object_type,
+                object_id=object_id,
+                changes=dict(changes or {}),
+                request_id=ctx.request_id,
+                remote_addr=ctx.remote_addr,
+            )
+            for object_id in object_ids
+        ]
     )
+
+
+def append(events: list[AuditEvent]) -> None:
+    """Chain unsaved events onto their practices' chains and insert them.
+
+    Each chain's head row is locked (SELECT ... FOR UPDATE on PostgreSQL; on SQLite the
+    IMMEDIATE transaction already holds the database's one write lock) until the caller's
+    transaction ends, so two writers never take the same number and a rolled-back write
+    leaves the head where it was.
+    """
+    if not events:
+        return
+    # No savepoint: an audit write that fails must fail the change it describes.
+    with transaction.atomic(savepoint=False):
+        by_chain: dict[str, list[AuditEvent]] = {}
+        for event in events:
+            by_chain.setdefault(chain.chain_key(event.practice_id), []).append(event)
+        # A fixed lock order, so two writers touching the same chains never deadlock.
+        for key in sorted(by_chain):
+            head = _locked_head(key)
+            for event in by_chain[key]:
+                event.changes = json.loads(json.dumps(event.changes))
+                head.seq += 1
+                event.chain_seq = head.seq
+                event.chain_hash = head.hash = chain.link(head.hash, head.seq, chain_values(event))
+            head.save(update_fields=["seq", "hash"])
+        AuditEvent.objects.bulk_create(events)
+
+
+def start_chain(practice_id: int | None) -> None:
+    """Make a chain's head before its first event, so every audit write costs the same."""
+    AuditChainHead.objects.get_or_create(
+        chain=chain.chain_key(practice_id), defaults={"hash": chain.GENESIS}
+    )
+
+
+def _locked_head(key: str) -> AuditChainHead:
+    head = AuditChainHead.objects.select_for_update().filter(chain=key).first()
+    if head is None:
+        # The first event of a chain. A writer racing to create the same head fails on
+        # the unique chain name, in a savepoint, and then waits for the winner's lock.
+        head, _ = AuditChainHead.objects.get_or_create(chain=key, defaults={"hash": chain.GENESIS})
+        head = AuditChainHead.objects.select_for_update().get(pk=head.pk)
+    return head
+
+
+def chain_values(event: AuditEvent | Mapping[str, Any]) -> dict[str, Any]:
+    """An audit row's chained columns in the plain form `chain.canonical` hashes."""
+    get = event.get if isinstance(event, Mapping) else lambda name: getattr(event, name)
+    values = {name: get(name) for name in chain.FIELDS}
+    values["occurred_at"] = values["occurred_at"].astimezone(UTC).isoformat(timespec="microseconds")
+    if values["remote_addr"] is not None:
+        values["remote_addr"] = _ip_field().to_python(values["remote_addr"])
+    return values
+
+
+def _ip_field():
+    return AuditEvent._meta.get_field("remote_addr")
 
 
 def diff(

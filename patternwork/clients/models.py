@@ -21,6 +21,8 @@ class Client(BaseModel):
     full_name = models.CharField(_("full name"), max_length=200)
     preferred_name = models.CharField(_("preferred name"), max_length=100, blank=True)
     date_of_birth = models.DateField(_("date of birth"))
+    # Starts the shorter retention period (Practice.retention_years_after_death).
+    died_on = models.DateField(_("date of death"), null=True, blank=True)
     pronouns = models.CharField(_("pronouns"), max_length=40, blank=True)
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("telephone"), max_length=40, blank=True, validators=[validate_phone])

@@ -349,3 +349,28 @@ def set_appointment_reminders(*, client: Client, enabled: bool, by) -> bool:
         )
     client.appointment_reminders = enabled
     return True
+
+
+def record_death(*, client: Client, died_on, by: Membership) -> Client:
+    """Record the date of a client's death, which starts the shorter retention period.
+
+    Audits `client.death` with the date.
+    """
+    with transaction.atomic():
+        stored = Client.objects.select_for_update().get(pk=client.pk)
+        before = stored.died_on
+        stored.died_on = died_on
+        stored.save(update_fields=["died_on", "updated_at"])
+        record(
+            action="client.death",
+            actor=by.user,
+            actor_role=by.role,
+            practice=stored.practice,
+            obj=stored,
+            changes={"died_on": [_iso(before), _iso(died_on)]},
+        )
+    return stored
+
+
+def _iso(day) -> str | None:
+    return day.isoformat() if day else None

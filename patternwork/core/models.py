@@ -29,3 +29,17 @@ class EncryptionCanary(models.Model):
 
     def __str__(self) -> str:
         return f"encryption canary ({self.key_id})"
+
+
+class NightlyRun(models.Model):
+    """One night's claim on a nightly job (core/nightly.py): at most one per job and day."""
+
+    job = models.CharField(max_length=60)
+    day = models.DateField()
+    claimed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "day"], name="nightly_job_day")]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.day}"

@@ -124,4 +124,16 @@ def tick(*, now: datetime | None = None) -> int:
     nightly.queue_curve_refits(now=now)
     # Offers past their answer-by time lapse here; each lapse queues its email.
     lapse_due_offers(now=now)
+    queue_nightly(now=now)
     return hand_over_due(now=now)
+
+
+def queue_nightly(*, now: datetime) -> list[str]:
+    """Queue the nightly jobs (core.nightly) once per UTC day, on the first tick of the day."""
+    from patternwork.core import nightly
+    from patternwork.messaging.tasks import nightly_task
+
+    claimed = nightly.claim_due(now)
+    for name in claimed:
+        nightly_task.enqueue(name)
+    return claimed

@@ -20,3 +20,11 @@ def refresh_change_curves_task(practice_id: int) -> int:
 @task()
 def send_message_task(message_id: int) -> str:
     return dispatch.send_message(message_id)
+
+
+@task()
+def nightly_task(name: str) -> str:
+    """A nightly job registered with `core.nightly` (the retention purge, audit anchors)."""
+    from patternwork.core import nightly
+
+    return nightly.run(name)

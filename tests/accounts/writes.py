@@ -18,9 +18,11 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from patternwork.audit.models import AuditEvent
+from patternwork.audit.models import AuditChainHead, AuditEvent
 
 AUDIT_TABLE = AuditEvent._meta.db_table
+# Moving the audit chain's head is part of writing the audit event (audit.services.append).
+CHAIN_HEAD_TABLE = AuditChainHead._meta.db_table
 SAVEPOINT = re.compile(r'^\s*SAVEPOINT\s+"?(\w+)"?', re.IGNORECASE)
 RELEASE = re.compile(r'^\s*RELEASE SAVEPOINT\s+"?(\w+)"?', re.IGNORECASE)
 WRITE = re.compile(r'^\s*(?:INSERT INTO|UPDATE|DELETE FROM)\s+"?(\w+)"?', re.IGNORECASE)
@@ -45,7 +47,7 @@ def service_writes() -> Iterator[Writes]:
             opened = found.group(1)
         elif opened and (found := RELEASE.match(sql)) and found.group(1) == opened:
             opened, closed = None, True
-        elif found := WRITE.match(sql):
+        elif (found := WRITE.match(sql)) and found.group(1) != CHAIN_HEAD_TABLE:
             (writes.inside if opened else writes.outside).add(found.group(1))
 
 

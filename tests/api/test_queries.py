@@ -86,5 +86,5 @@ def test_list_query_count_is_the_same_at_1_and_100_items(
 
     assert len(body(response)["results"]) == 100
     # Token, rate count (2), the scope's supervisees at most, the page, its prefetches
-    # and the one INSERT of recorded reads.
-    assert at_one <= 8
+    # and the recorded reads (the audit chain head locked, one INSERT, the head moved on).
+    assert at_one <= 10

@@ -134,9 +134,9 @@ def test_page_queries_do_not_grow_with_the_number_of_scored_sessions(
     login(therapist)
     page(client, few)
 
-    with django_assert_num_queries(23):
+    with django_assert_num_queries(25):
         small = page(client, few)
-    with django_assert_num_queries(23):
+    with django_assert_num_queries(25):
         large = page(client, many)
 
     assert (len(small.context["measures"].rows), len(large.context["measures"].rows)) == (2, 12)

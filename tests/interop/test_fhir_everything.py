@@ -253,7 +253,7 @@ def test_everything_costs_the_same_queries_whatever_the_course_size(
     client = course.client
 
     # The client, the access record, then courses, appointments, responses, flags, IPAFs.
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(9):
         bundle = patient_everything(reader, client)
 
     # Patient, Organization, Practitioner, EpisodeOfCare, CarePlan, 2 Questionnaires, the
