@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LOG = ROOT / "docs" / "safety" / "hazard-log.md"
+LOG = ROOT / "docs/safety/hazard-log.md"
 HAZARD = re.compile(r"^## (H\d+)\. ", re.MULTILINE)
 NODE_ID = re.compile(r"`(tests/[\w/]+\.py::\w+)`")
 

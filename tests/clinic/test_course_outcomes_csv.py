@@ -163,10 +163,10 @@ def test_the_download_is_a_fixed_number_of_queries(
 ):
     login(admin)
     build_course(therapist, Spec(RECOVERED))
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(12):
         assert len(rows_of(client.get(URL))[1]) == 1
     for _ in range(20):
         build_course(therapist, Spec(STUCK))
 
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(9):
         assert len(rows_of(client.get(URL))[1]) == 21

@@ -280,7 +280,7 @@ def test_list_of_shared_entries_is_paginated_and_keeps_its_query_count(
     JournalEntryFactory(course=active, shared_at=SHARED_AT, written_on=dt.date(2026, 3, 1))
     login(therapist)
     client.get(url("clinic:journal-list", active))
-    with django_assert_num_queries(9) as one:
+    with django_assert_num_queries(11) as one:
         client.get(url("clinic:journal-list", active))
     for day in (2, 3):
         JournalEntryFactory(course=active, shared_at=SHARED_AT, written_on=dt.date(2026, 3, day))

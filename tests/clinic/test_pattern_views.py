@@ -457,7 +457,7 @@ def test_pattern_query_count_does_not_grow_with_the_episodes(
     # Session, user, device and membership; the client; the episodes with their people,
     # appointments and courses; their categories; the practice's categories; the
     # referral count in the navigation; the session saved (three with its savepoint).
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(12):
         response = get(client, course)
 
     page = response.context["page"]
@@ -474,7 +474,7 @@ def test_evidence_query_count_does_not_grow_with_the_episodes(
     client.get(url, {"key": "all"})
 
     # As the page, less the referral count of the navigation the fragment does not show.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(11):
         response = client.get(url, {"key": "all"}, headers={"HX-Request": "true"})
 
     assert len(response.context["items"]) == count

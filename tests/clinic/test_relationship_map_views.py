@@ -485,7 +485,7 @@ def test_map_page_query_count_does_not_grow_with_people(
     # Session, user, device and membership; the client; everyone on the map, archived
     # included; the open referrals for the navigation; the session saved (three with its
     # savepoint).
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(10):
         response = client.get(map_url(jo))
 
     assert len(response.context["rows"]) == count

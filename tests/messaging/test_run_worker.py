@@ -47,5 +47,9 @@ def test_run_worker_once_sends_due_reminders_through_the_database_queue(
     assert {
         (result.task_path.rsplit(".", 1)[-1], result.status)
         for result in DBTaskResult.objects.all()
-    } == {("send_message_task", "SUCCESSFUL"), ("refresh_change_curves_task", "SUCCESSFUL")}
+    } == {
+        ("send_message_task", "SUCCESSFUL"),
+        ("refresh_change_curves_task", "SUCCESSFUL"),
+        ("nightly_task", "SUCCESSFUL"),
+    }
     assert "Handed 1 message(s) to the task queue." in out.getvalue()

@@ -419,7 +419,7 @@ def test_therapist_page_query_count_is_fixed(
     login(therapist)
     url = reverse("clinic:therapist-supervision", args=[therapist.public_id])
     client.get(url)
-    with django_assert_num_queries(11) as one:
+    with django_assert_num_queries(13) as one:
         client.get(url)
     rate(3, dt.date(2026, 3, 4))
     with django_assert_num_queries(len(one)):
