@@ -323,6 +323,15 @@ class PracticeChange:
     changed: tuple[str, ...]
 
 
+def _apply(stored, fields, data: dict) -> dict:
+    """Set the given fields of a locked row from data; return what changed, as audited."""
+    before = {field: getattr(stored, field) for field in fields}
+    for field in fields:
+        if field in data:
+            setattr(stored, field, data[field])
+    return diff(before, {field: getattr(stored, field) for field in fields})
+
+
 def update_practice(*, practice: Practice, data: dict, changed_by: Membership) -> PracticeChange:
     """Update the practice's settings; audit which fields changed.
 
@@ -331,12 +340,7 @@ def update_practice(*, practice: Practice, data: dict, changed_by: Membership) -
     """
     with transaction.atomic():
         stored = Practice.objects.select_for_update().get(pk=practice.pk)
-        before = {field: getattr(stored, field) for field in PRACTICE_FIELDS}
-        for field in PRACTICE_FIELDS:
-            if field in data:
-                setattr(stored, field, data[field])
-        after = {field: getattr(stored, field) for field in PRACTICE_FIELDS}
-        changes = diff(before, after)
+        changes = _apply(stored, PRACTICE_FIELDS, data)
         if not changes:
             return PracticeChange(stored, ())
         stored.full_clean()
@@ -370,12 +374,7 @@ def update_profile(*, membership: Membership, data: dict, changed_by: Membership
         raise ValidationError(NOT_A_CLINICIAN)
     with transaction.atomic():
         stored = Membership.objects.select_for_update().get(pk=membership.pk)
-        before = {field: getattr(stored, field) for field in PROFILE_FIELDS}
-        for field in PROFILE_FIELDS:
-            if field in data:
-                setattr(stored, field, data[field])
-        after = {field: getattr(stored, field) for field in PROFILE_FIELDS}
-        changes = diff(before, after)
+        changes = _apply(stored, PROFILE_FIELDS, data)
         if not changes:
             return ProfileChange(stored, ())
         stored.full_clean()

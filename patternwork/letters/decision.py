@@ -14,8 +14,7 @@ from patternwork.accounts.models import Membership
 from patternwork.audit.services import record
 from patternwork.core.concurrency import StaleEdit
 from patternwork.letters.models import DecisionLetter
-from patternwork.letters.selectors import LetterDocument, blocks_of, first_name, practice_lines
-from patternwork.treatment import scheduling
+from patternwork.letters.selectors import LetterDocument, document_of
 from patternwork.treatment.models import Assessment, Course
 
 NO_LETTER_DECISION = (
@@ -152,18 +151,4 @@ def audit_download(*, letter: DecisionLetter, user, role: str) -> None:
 
 def document(letter: DecisionLetter) -> LetterDocument:
     """The letter laid out as the goodbye letter is: the same PDF boundary renders it."""
-    practice = letter.practice
-    shared = letter.shared_at is not None
-    moment = letter.shared_at if shared else timezone.now()
-    return LetterDocument(
-        practice_name=practice.name,
-        practice_lines=practice_lines(practice),
-        dated=scheduling.local_date(practice, moment),
-        draft=not shared,
-        greeting=_("Dear %(name)s,") % {"name": first_name(letter.client)},
-        blocks=blocks_of(letter.body),
-        closing=_("With best wishes,"),
-        therapist_name=letter.course.therapist.user.full_name,
-        version=letter.version,
-        client_number=letter.client.client_number,
-    )
+    return document_of(letter, body=letter.body, version=letter.version)

@@ -105,6 +105,12 @@ def first_name(client: Client) -> str:
 
 
 def letter_document(letter: Letter, version: LetterVersion) -> LetterDocument:
+    return document_of(letter, body=version.body, version=version.number)
+
+
+def document_of(letter, *, body: str, version: int) -> LetterDocument:
+    """Any letter to a client (goodbye or after assessment) laid out for the PDF: dated
+    when shared, or today and marked draft until then."""
     practice = letter.practice
     shared = letter.shared_at is not None
     moment = letter.shared_at if shared else timezone.now()
@@ -114,10 +120,10 @@ def letter_document(letter: Letter, version: LetterVersion) -> LetterDocument:
         dated=scheduling.local_date(practice, moment),
         draft=not shared,
         greeting=_("Dear %(name)s,") % {"name": first_name(letter.client)},
-        blocks=blocks_of(version.body),
+        blocks=blocks_of(body),
         closing=_("With best wishes,"),
         therapist_name=letter.course.therapist.user.full_name,
-        version=version.number,
+        version=version,
         client_number=letter.client.client_number,
     )
 

@@ -69,6 +69,23 @@ def _generate(practice, *, first, count: int, cadence: str, at: time, minutes: i
     return [(start, scheduling.end_of(start, minutes)) for start in starts]
 
 
+def _activate(course: Course, settings, values: PlanValues) -> None:
+    """Give a locked course its plan and make it active: the step every start shares."""
+    course.state = Course.State.ACTIVE
+    course.planned_sessions = settings.planned_sessions
+    course.cadence = settings.cadence.value
+    course.session_minutes = settings.session_minutes
+    course.start_date = settings.start_date
+    course.start_time = settings.start_time
+    course.letter_share_session = values.letter_share_session
+    course.started_at = timezone.now()
+    course.version += 1
+    course.full_clean()
+    course.save()
+    course_changed(course)
+    appointments_changed(course)
+
+
 def start_course(*, course: Course, values: PlanValues, actor: Membership) -> Course:
     """Start treatment: set the plan and book its appointments at the cadence.
 
@@ -108,19 +125,7 @@ def start_course(*, course: Course, values: PlanValues, actor: Membership) -> Co
             for start, end in slots
         )
         old_state = course.state
-        course.state = Course.State.ACTIVE
-        course.planned_sessions = settings.planned_sessions
-        course.cadence = settings.cadence.value
-        course.session_minutes = settings.session_minutes
-        course.start_date = settings.start_date
-        course.start_time = settings.start_time
-        course.letter_share_session = values.letter_share_session
-        course.started_at = timezone.now()
-        course.version += 1
-        course.full_clean()
-        course.save()
-        course_changed(course)
-        appointments_changed(course)
+        _activate(course, settings, values)
         # A started course's client no longer waits, however the start was reached.
         left_list = course.waiting_entries.filter(left_at__isnull=True).update(
             left_at=timezone.now(), outcome=WaitingEntry.Outcome.STARTED
@@ -163,19 +168,7 @@ def start_course_in_progress(*, course: Course, values: PlanValues, actor: Membe
             raise ValidationError(ALREADY_STARTED)
         scheduling.check_dates(course, start=settings.start_date, field="start_date")
         old_state = course.state
-        course.state = Course.State.ACTIVE
-        course.planned_sessions = settings.planned_sessions
-        course.cadence = settings.cadence.value
-        course.session_minutes = settings.session_minutes
-        course.start_date = settings.start_date
-        course.start_time = settings.start_time
-        course.letter_share_session = values.letter_share_session
-        course.started_at = timezone.now()
-        course.version += 1
-        course.full_clean()
-        course.save()
-        course_changed(course)
-        appointments_changed(course)
+        _activate(course, settings, values)
         record(
             action="course.start_in_progress",
             actor=actor.user,
