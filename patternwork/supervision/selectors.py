@@ -133,6 +133,33 @@ def sessions_for(membership: Membership) -> QuerySet[SupervisionSession]:
     )
 
 
+def supervision_records(reader: Reader, membership: Membership) -> QuerySet[SupervisionSession]:
+    """The sessions the member gave or attended, as the session page shows them: the
+    supervisees, the clients discussed within the reader's scope, and the actions (all of
+    them to the session's supervisor, the member's own otherwise, with `client_shown`).
+
+    A fixed number of queries whatever the number of sessions.
+    """
+    actions = with_client_shown(
+        SupervisionAction.objects.filter(Q(owner=membership) | Q(session__supervisor=membership))
+        .select_related("owner", "client", "done_by")
+        .order_by("due_on", "id"),
+        membership,
+    )
+    return (
+        sessions_for(membership)
+        .select_related("supervisor")
+        .prefetch_related(
+            Prefetch("supervisees", queryset=Membership.objects.order_by("id")),
+            Prefetch(
+                "clients",
+                queryset=visible(reader, Client).order_by("full_name", "client_number"),
+            ),
+            Prefetch("actions", queryset=actions),
+        )
+    )
+
+
 def clients_discussed(reader: Reader | Membership, session: SupervisionSession) -> list[Client]:
     """The session's clients that this reader may see: a supervisee in group supervision
     sees their own, never a colleague's."""
