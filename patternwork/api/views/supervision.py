@@ -32,6 +32,9 @@ def track_flag_rows():
 
 
 class SupervisionSessionList(ListView):
+    """Supervision sessions you gave or attended. A supervisee sees the clients of theirs
+    discussed and their own actions, never the notes; supervisors and therapists only."""
+
     serializer_class = s.SupervisionSessionSerializer
     filters_class = s.SupervisionSessionListFilters
     ordering = ("created_at", "id")
@@ -65,6 +68,8 @@ class SupervisionSessionList(ListView):
 
 
 class SupervisionSessionDetail(DetailView):
+    """One supervision session you gave or attended, as the list shows it."""
+
     serializer_class = s.SupervisionSessionSerializer
 
     def rows(self):
@@ -86,6 +91,8 @@ class SupervisionSessionDetail(DetailView):
 
 
 class SessionRatingList(ListView):
+    """Supervisors' DIT adherence and competence ratings of sessions in your clinical scope."""
+
     serializer_class = s.SessionRatingSerializer
     filters_class = s.SessionRatingListFilters
     reads = "session rating"
@@ -101,6 +108,8 @@ class SessionRatingList(ListView):
 
 
 class SessionRatingDetail(DetailView):
+    """One session's rating, item by item, with the mean competence per domain."""
+
     serializer_class = s.SessionRatingSerializer
 
     def rows(self):
@@ -108,6 +117,9 @@ class SessionRatingDetail(DetailView):
 
 
 class TrackFlagList(ListView):
+    """Not-on-track flags in your clinical scope, each with its why: the score, the
+    expected range at that session and the curve (or fallback rule) it came from."""
+
     serializer_class = s.TrackFlagSerializer
     filters_class = s.TrackFlagListFilters
     ordering = ("raised_at", "id")
@@ -125,6 +137,8 @@ class TrackFlagList(ListView):
 
 
 class TrackFlagDetail(DetailView):
+    """One not-on-track flag with its why."""
+
     serializer_class = s.TrackFlagSerializer
 
     def rows(self):
