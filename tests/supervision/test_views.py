@@ -387,6 +387,7 @@ def test_supervisor_rates_a_session_and_the_therapist_reads_it(
     mine = client.get(reverse("clinic:therapist-supervision", args=[therapist.public_id]))
     assert [r for r, _means in mine.context["ratings"]] == [rating]
     assert "<svg" in mine.content.decode()
+    assert "<td>Initial phase</td>" in mine.content.decode()
 
 
 def test_a_rating_with_competence_for_an_absent_item_is_a_400(
