@@ -180,7 +180,7 @@ def test_supervisor_closes_the_loop_and_the_trainee_sees_it(e2e_server, module_b
         sign_in(page, base, trainee.user.email, TEST_PASSWORD, devices[trainee])
         from_supervision = page.locator("section", has=page.locator("#supervision-heading"))
         actions = from_supervision.inner_text()
-        assert ACTION in actions
+        assert f"{ACTION} (Robin Fenwick)" in actions
         assert "due 15 Apr 2026, agreed with Dr Sol Supervisor" in actions
         assert "Discussed in supervision on 1 Apr 2026." in page.content()
         page.get_by_role("link", name="My supervision").click()
