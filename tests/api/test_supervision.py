@@ -7,14 +7,11 @@ import pytest
 
 from patternwork.accounts.access import READ_ACTION
 from patternwork.audit.models import AuditEvent
-from patternwork.measures import services as measures
-from patternwork.measures.models import TrackFlag
 from patternwork.supervision import services as supervision
 from patternwork.supervision.models import Rubric
 from patternwork.supervision.services import items_for_phase
-from tests.answers import phq
 from tests.api.conftest import api_as, body
-from tests.course_fixtures import attend, new_course
+from tests.course_fixtures import new_course
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
@@ -27,17 +24,6 @@ def reads_of(kind):
             "object_id", flat=True
         )
     )
-
-
-@pytest.fixture
-def flagged(therapist):
-    """Jo's PHQ-9 went from 12 to 18 at session 2: not on track by the fallback rule."""
-    course = new_course(therapist, planned=16, name="Jo Bloggs")
-    for appointment, total in zip(attend(course, therapist, 2), (12, 18), strict=True):
-        measures.record_responses(
-            source="clinic", appointment=appointment, answers=[phq(total)], by=therapist
-        )
-    return TrackFlag.objects.get(course=course)
 
 
 @pytest.fixture
