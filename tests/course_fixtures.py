@@ -6,6 +6,7 @@ from patternwork.accounts.models import ClosureDay
 from patternwork.formulation import services as formulation
 from patternwork.formulation.models import Category, EpisodeCategory
 from patternwork.measures import services as measures
+from patternwork.measures.models import TrackFlag
 from patternwork.treatment import services as treatment
 from patternwork.treatment.models import Appointment
 from patternwork.treatment.services.courses import PlanValues
@@ -79,6 +80,17 @@ def sam(active):
 def ending(therapist):
     """A course in its ending phase with everything a goodbye letter is built from."""
     return ending_course(therapist)
+
+
+@pytest.fixture
+def flagged(therapist, frozen):
+    """Jo's PHQ-9 went from 12 to 18 at session 2: not on track by the fallback rule."""
+    course = new_course(therapist, planned=16, name="Jo Bloggs")
+    for appointment, total in zip(attend(course, therapist, 2), (12, 18), strict=True):
+        measures.record_responses(
+            source="clinic", appointment=appointment, answers=[phq(total)], by=therapist
+        )
+    return TrackFlag.objects.get(course=course)
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from patternwork.api.views import clients, courses, formulation, me, measures, reports
+from patternwork.api.views import clients, courses, formulation, me, measures, reports, supervision
 
 ID = "<uuid:public_id>"
 
@@ -56,4 +56,26 @@ urlpatterns = [
     path("session-notes/", reports.NoteList.as_view(), name="note-list"),
     path(f"session-notes/{ID}/", reports.NoteDetail.as_view(), name="note-detail"),
     path("reports/service/", reports.ServiceReport.as_view(), name="service-report"),
+    path(
+        "supervision-sessions/",
+        supervision.SupervisionSessionList.as_view(),
+        name="supervision-session-list",
+    ),
+    path(
+        f"supervision-sessions/{ID}/",
+        supervision.SupervisionSessionDetail.as_view(),
+        name="supervision-session-detail",
+    ),
+    path("session-ratings/", supervision.SessionRatingList.as_view(), name="session-rating-list"),
+    path(
+        f"session-ratings/{ID}/",
+        supervision.SessionRatingDetail.as_view(),
+        name="session-rating-detail",
+    ),
+    path("not-on-track-flags/", supervision.TrackFlagList.as_view(), name="track-flag-list"),
+    path(
+        f"not-on-track-flags/{ID}/",
+        supervision.TrackFlagDetail.as_view(),
+        name="track-flag-detail",
+    ),
 ]

@@ -12,7 +12,18 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import F, Max, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
 
 from patternwork.accounts.access import Reader, visible
 from patternwork.accounts.models import Membership
@@ -73,14 +84,41 @@ def notes_waiting_cosign(reader: Reader | Membership) -> QuerySet[SessionNote]:
     )
 
 
-def open_actions_for(membership: Membership) -> QuerySet[SupervisionAction]:
-    """The member's own actions from supervision that are not done, by due date."""
-    return (
+def with_client_shown(
+    actions: QuerySet[SupervisionAction], reader: Membership
+) -> QuerySet[SupervisionAction]:
+    """Annotate `client_shown`: whether the reader may see the action's client.
+
+    In group supervision an action agreed for one supervisee may be about a colleague's
+    client, whose name that supervisee may not see; the rule is the record scope's
+    (`accounts.access.record_scope`), written as SQL so that it costs no query.
+    """
+    if reader.role == Membership.Role.ADMIN:
+        return actions.annotate(client_shown=Value(True))
+    mine = Q(client__therapist_id=reader.pk)
+    if reader.role == Membership.Role.SUPERVISOR:
+        mine |= Q(
+            Exists(
+                Membership.supervisees.through.objects.filter(
+                    from_membership_id=reader.pk, to_membership_id=OuterRef("client__therapist_id")
+                )
+            )
+        )
+    return actions.annotate(client_shown=ExpressionWrapper(mine, output_field=BooleanField()))
+
+
+def open_actions_for(
+    membership: Membership, *, reader: Membership | None = None
+) -> QuerySet[SupervisionAction]:
+    """The member's own actions from supervision that are not done, by due date, with
+    `client_shown` for the reader (the member themself unless given)."""
+    return with_client_shown(
         SupervisionAction.objects.filter(
             owner=membership, done_at__isnull=True, session__practice_id=membership.practice_id
         )
         .select_related("session__supervisor__user", "client")
-        .order_by("due_on", "id")
+        .order_by("due_on", "id"),
+        reader or membership,
     )
 
 
@@ -95,6 +133,33 @@ def sessions_for(membership: Membership) -> QuerySet[SupervisionSession]:
     )
 
 
+def supervision_records(reader: Reader, membership: Membership) -> QuerySet[SupervisionSession]:
+    """The sessions the member gave or attended, as the session page shows them: the
+    supervisees, the clients discussed within the reader's scope, and the actions (all of
+    them to the session's supervisor, the member's own otherwise, with `client_shown`).
+
+    A fixed number of queries whatever the number of sessions.
+    """
+    actions = with_client_shown(
+        SupervisionAction.objects.filter(Q(owner=membership) | Q(session__supervisor=membership))
+        .select_related("owner", "client", "done_by")
+        .order_by("due_on", "id"),
+        membership,
+    )
+    return (
+        sessions_for(membership)
+        .select_related("supervisor")
+        .prefetch_related(
+            Prefetch("supervisees", queryset=Membership.objects.order_by("id")),
+            Prefetch(
+                "clients",
+                queryset=visible(reader, Client).order_by("full_name", "client_number"),
+            ),
+            Prefetch("actions", queryset=actions),
+        )
+    )
+
+
 def clients_discussed(reader: Reader | Membership, session: SupervisionSession) -> list[Client]:
     """The session's clients that this reader may see: a supervisee in group supervision
     sees their own, never a colleague's."""
@@ -106,7 +171,7 @@ def session_actions(session: SupervisionSession, membership: Membership):
     actions = session.actions.select_related("owner__user", "client", "done_by__user")
     if membership.pk != session.supervisor_id:
         actions = actions.filter(owner=membership)
-    return actions.order_by("due_on", "id")
+    return with_client_shown(actions, membership).order_by("due_on", "id")
 
 
 @dataclass
@@ -170,14 +235,15 @@ def supervisor_page(membership: Membership) -> list[SuperviseeSummary]:
         summary = summaries.get(track.course.therapist_id)
         if summary is not None:
             summary.not_on_track.append(track)
-    for action in (
+    for action in with_client_shown(
         SupervisionAction.objects.filter(
             owner_id__in=summaries,
             done_at__isnull=True,
             session__practice_id=membership.practice_id,
         )
         .select_related("client", "session")
-        .order_by("due_on", "id")
+        .order_by("due_on", "id"),
+        membership,
     ):
         summaries[action.owner_id].open_actions.append(action)
     for note in notes_waiting_cosign(membership).filter(course__therapist_id__in=summaries):

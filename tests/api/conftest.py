@@ -100,6 +100,34 @@ def _response(therapist):
     return factories.ResponseFactory(appointment=appointment)
 
 
+def _rating(therapist, course=None):
+    """A supervisor's rating of an attended session of the therapist's (in `course`, or a
+    new one), on two items."""
+    from patternwork.supervision import services as supervision
+    from patternwork.supervision.models import ItemRating, Rubric, SessionRating
+    from tests.objects import _course
+
+    supervision.ensure_default_rubric(therapist.practice)
+    form = Rubric.objects.get(practice=therapist.practice, is_current=True)
+    appointment = factories.AppointmentFactory(
+        course=course or _course(therapist), status="attended", session_number=1
+    )
+    rater = factories.MembershipFactory(practice=therapist.practice, role="supervisor")
+    rating = SessionRating.objects.create(
+        practice=therapist.practice,
+        appointment=appointment,
+        course=appointment.course,
+        therapist=therapist,
+        rater=rater,
+        rubric=form,
+        phase="initial",
+        comment="Kept the focus on the pattern.",
+    )
+    for item, competence in zip(form.items.all()[:2], (4, 2), strict=True):
+        ItemRating.objects.create(rating=rating, item=item, frequency=2, competence=competence)
+    return rating
+
+
 API_BUILDERS = {
     "client": objects.BUILDERS["client"],
     "referral": objects.BUILDERS["referral"],
@@ -111,6 +139,9 @@ API_BUILDERS = {
     "episode": objects.BUILDERS["episode"],
     "ipaf_version": objects.BUILDERS["ipaf_version"],
     "note": _signed_note,
+    "supervision_session": objects.BUILDERS["supervision_session"],
+    "session_rating": _rating,
+    "track_flag": objects.BUILDERS["track_flag"],
 }
 
 # (method, URL pattern, kind of object): every object URL of the API.
@@ -135,6 +166,9 @@ OBJECT_URLS = [
     ("patch", "/api/v1/episodes/{}/", "episode"),
     ("get", "/api/v1/ipaf-versions/{}/", "ipaf_version"),
     ("get", "/api/v1/session-notes/{}/", "note"),
+    ("get", "/api/v1/supervision-sessions/{}/", "supervision_session"),
+    ("get", "/api/v1/session-ratings/{}/", "session_rating"),
+    ("get", "/api/v1/not-on-track-flags/{}/", "track_flag"),
 ]
 # An accepted referral is seen by those who may see its client, like the record.
 CASELOAD_URLS = OBJECT_URLS

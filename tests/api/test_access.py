@@ -49,10 +49,24 @@ def test_a_therapists_token_cannot_reach_another_therapists_client(
         "/api/v1/episodes/",
         "/api/v1/ipaf-versions/",
         "/api/v1/session-notes/",
+        "/api/v1/supervision-sessions/",
+        "/api/v1/session-ratings/",
+        "/api/v1/not-on-track-flags/",
     ],
 )
 def test_lists_hold_only_the_callers_caseload(colleague_api, therapist, list_url):
-    for kind in {"client", "appointment", "response", "person", "episode", "ipaf_version", "note"}:
+    for kind in {
+        "client",
+        "appointment",
+        "response",
+        "person",
+        "episode",
+        "ipaf_version",
+        "note",
+        "supervision_session",
+        "session_rating",
+        "track_flag",
+    }:
         build(kind, therapist)
 
     response = colleague_api.get(list_url)

@@ -4,27 +4,13 @@ import pytest
 from django.urls import reverse
 
 from patternwork.audit.models import AuditEvent
-from patternwork.measures import services as measures
 from patternwork.measures import tracking
-from patternwork.measures.models import TrackFlag
 from patternwork.treatment.models import Course
-from tests.answers import phq
-from tests.course_fixtures import attend, new_course
 from tests.measures.track_builders import build
 
 WHY = "PHQ-9 18 at session 2 (first score 12); expected 0 to 17 at that session."
 HOME = reverse("clinic:home")
 OVERSIGHT = reverse("clinic:oversight")
-
-
-@pytest.fixture
-def flagged(therapist, frozen):
-    course = new_course(therapist, planned=16, name="Jo Bloggs")
-    for appointment, total in zip(attend(course, therapist, 2), (12, 18), strict=True):
-        measures.record_responses(
-            source="clinic", appointment=appointment, answers=[phq(total)], by=therapist
-        )
-    return TrackFlag.objects.get(course=course)
 
 
 def many_flagged(therapist, count):

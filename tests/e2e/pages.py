@@ -9,10 +9,15 @@ from patternwork.demo import seed
 
 def staff_login(page, base: str, email: str) -> None:
     """Log a demo staff member in with their password and their demo authenticator code."""
-    key = unhexlify(seed.demo_totp_key(email))
+    sign_in(page, base, email, seed.DEMO_PASSWORD, unhexlify(seed.demo_totp_key(email)))
+
+
+def sign_in(page, base: str, email: str, password: str, key: bytes) -> None:
+    """Log a staff member in on the real two-step login: password, then the code their
+    authenticator app would show for `key` (a TOTP device's binary key)."""
     page.goto(f"{base}/login/")
     page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(seed.DEMO_PASSWORD)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Continue").click()
     page.get_by_label("Six-digit code from your authenticator app").fill(f"{TOTP(key).token():06d}")
     page.get_by_role("button", name="Verify").click()

@@ -209,6 +209,40 @@ def test_supervisor_adds_an_action_and_the_therapist_sees_it_on_the_caseload(
     assert "Agree the IPAF by session 4" in caseload.content.decode()
 
 
+def test_an_action_about_a_colleagues_client_does_not_show_that_client_to_its_owner(
+    client, login, supervisor, therapist, other_therapist, attended, outsider_course
+):
+    # Group supervision: the trainee's action is about the colleague's client.
+    supervisor.supervisees.add(other_therapist)
+    group = supervision.record_supervision(
+        supervisor=supervisor,
+        held_on=TODAY,
+        supervisees=[therapist, other_therapist],
+        clients=[attended.course.client, outsider_course.client],
+    )
+    supervision.add_action(
+        session=group,
+        owner=therapist,
+        text="Share the ending plan with the group",
+        due_on=TODAY,
+        client=outsider_course.client,
+        actor=supervisor,
+    )
+    login(therapist)
+    pages = [
+        reverse("clinic:home"),
+        reverse("clinic:therapist-supervision", args=[therapist.public_id]),
+        reverse("clinic:supervision-session", args=[group.public_id]),
+    ]
+    for url in pages:
+        page = client.get(url).content.decode()
+        assert "Share the ending plan with the group" in page
+        assert "Pat Outsider" not in page
+
+    login(supervisor)
+    assert "Pat Outsider" in client.get(reverse("clinic:supervision")).content.decode()
+
+
 def test_an_action_for_someone_outside_the_session_is_a_400(
     client, login, held, supervisor, other_therapist
 ):
@@ -353,6 +387,7 @@ def test_supervisor_rates_a_session_and_the_therapist_reads_it(
     mine = client.get(reverse("clinic:therapist-supervision", args=[therapist.public_id]))
     assert [r for r, _means in mine.context["ratings"]] == [rating]
     assert "<svg" in mine.content.decode()
+    assert "<td>Initial phase</td>" in mine.content.decode()
 
 
 def test_a_rating_with_competence_for_an_absent_item_is_a_400(

@@ -53,9 +53,13 @@ class ListView(ApiView):
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(rows, request, view=self)
         if self.reads:
-            record_read(self.reader(), [_path(row, self.client_path) for row in page], self.reads)
+            record_read(self.reader(), self.clients_shown(page), self.reads)
         data = self.serializer_class(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)
+
+    def clients_shown(self, page) -> list:
+        """The clients (rows or public ids) whose clinical content the page shows."""
+        return [_path(row, self.client_path) for row in page]
 
 
 class DetailView(ApiView):

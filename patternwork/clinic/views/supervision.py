@@ -210,7 +210,7 @@ def therapist_supervision(request, public_id):
         {
             "therapist": therapist,
             "own_page": therapist.pk == request.membership.pk,
-            "open_actions": list(selectors.open_actions_for(therapist)),
+            "open_actions": list(selectors.open_actions_for(therapist, reader=request.membership)),
             "sessions": list(selectors.sessions_for(therapist)[:10]),
             "waiting": list(
                 selectors.notes_waiting_cosign(reader).filter(course__therapist=therapist)
