@@ -380,7 +380,6 @@ def rubric_edit(request):
             "items": items,
             "competence_anchors": rubric_rules.COMPETENCE_ANCHORS,
             "frequency_anchors": rubric_rules.FREQUENCY_ANCHORS,
-            "recordings": recordings.session_panel(request.membership, appointment),
         },
         status=400 if form.errors or items.errors or items.non_form_errors() else 200,
     )
