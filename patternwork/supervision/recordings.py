@@ -320,7 +320,7 @@ def record_play(reader: Reader, recording: SessionRecording) -> None:
     reader.seen.add(str(recording.course.client.public_id))
 
 
-def stream(recording: SessionRecording, start: int, end: int) -> Iterator[bytes]:
+def stream(recording: SessionRecording, start: int, end: int) -> PlainStream:
     """The plaintext bytes start..end (inclusive), opening only the chunks they span.
 
     The first chunk is opened before this returns, so a damaged file is refused before a
@@ -334,17 +334,27 @@ def stream(recording: SessionRecording, start: int, end: int) -> Iterator[bytes]
     except BaseException:
         handle.close()
         raise
-    return _rest(handle, first, chunks)
+    return PlainStream(handle, first, chunks)
 
 
-def _rest(handle, first: bytes, chunks: Iterator[bytes]) -> Iterator[bytes]:
-    try:
-        yield first
-        yield from chunks
-    except stream_crypto.DecryptionError:
-        logger.error("a session recording failed authentication while streaming")
-    finally:
-        handle.close()
+class PlainStream:
+    """A response body that closes its file when the server closes the response, even
+    if the client went away before reading any of it."""
+
+    def __init__(self, handle, first: bytes, chunks: Iterator[bytes]) -> None:
+        self._handle, self._first, self._chunks = handle, first, chunks
+
+    def __iter__(self) -> Iterator[bytes]:
+        try:
+            yield self._first
+            yield from self._chunks
+        except stream_crypto.DecryptionError:
+            logger.error("a session recording failed authentication while streaming")
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._handle.close()
 
 
 @dataclass(frozen=True)
