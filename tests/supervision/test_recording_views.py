@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from patternwork.audit.models import AuditEvent
 from patternwork.core.stream_crypto import CHUNK_SIZE
+from patternwork.supervision import recordings
 from patternwork.supervision.models import RecordingConsent, SessionRecording
 from tests.conftest import verified_login
 
@@ -239,3 +240,23 @@ def test_consent_with_a_bad_date_is_refused_with_a_message(client, login, therap
 
     assert "Say how and when the client gave consent." in response.content.decode()
     assert not RecordingConsent.objects.exists()
+
+
+def test_session_page_queries_do_not_grow_with_recordings(
+    client, login, therapist, recorded, audio, django_assert_num_queries
+):
+    page = reverse("clinic:appointment-detail", args=[recorded.appointment.public_id])
+    login(therapist)
+    client.get(page)
+    with django_assert_num_queries(14) as one:
+        client.get(page)
+    for _ in range(2):
+        recordings.upload_recording(
+            appointment=recorded.appointment,
+            upload=SimpleUploadedFile("more.wav", audio, content_type="audio/wav"),
+            actor=therapist,
+        )
+
+    with django_assert_num_queries(len(one.captured_queries)):
+        html = client.get(page).content.decode()
+    assert html.count("<audio controls") == 3

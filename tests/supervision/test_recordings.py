@@ -36,6 +36,7 @@ def test_upload_stores_the_audio_sealed_and_it_streams_back_byte_for_byte(
     for header in (b"RIFF", b"WAVE", b"ID3", b"OggS", b"fmt "):
         assert header not in stored
     assert path.stat().st_mode & 0o077 == 0
+    assert path.parent.stat().st_mode & 0o077 == 0
     assert (recorded.size, recorded.content_type) == (len(long_audio), "audio/wav")
     assert b"".join(recordings.stream(recorded, 0, recorded.size - 1)) == long_audio
 
