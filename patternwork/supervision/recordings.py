@@ -51,7 +51,7 @@ NO_CONSENT_TO_REVOKE = "There is no consent to recording to withdraw."
 FUTURE_CONSENT = "Consent is recorded on or after the day it was given."
 NOT_ATTENDED = "A recording belongs to a session the client attended."
 EMPTY_FILE = "The file is empty."
-TOO_LARGE = "The file is larger than the limit of {limit} MB."
+TOO_LARGE = "The file is larger than the limit of {limit}."
 NOT_AUDIO = (
     "This file is not a recording in a supported audio format (MP3, AAC, Ogg, WAV, FLAC, "
     "M4A or WebM). The check reads the file's contents, not its name."
@@ -72,6 +72,10 @@ def _audit(actor: Membership | None, action: str, *, obj, practice, **changes) -
 
 def max_bytes() -> int:
     return settings.PATTERNWORK_RECORDING_MAX_BYTES
+
+
+def too_large() -> str:
+    return TOO_LARGE.format(limit=f"{max_bytes() / 1_000_000:g} MB")
 
 
 # Consent ---------------------------------------------------------------------------
@@ -158,7 +162,7 @@ def check_audio(upload) -> str:
     if not upload.size:
         raise ValidationError({"file": EMPTY_FILE})
     if upload.size > max_bytes():
-        raise ValidationError({"file": TOO_LARGE.format(limit=max_bytes() // 1_000_000)})
+        raise ValidationError({"file": too_large()})
     upload.seek(0)
     content_type = audio.sniff(upload.read(audio.SNIFF_BYTES))
     upload.seek(0)

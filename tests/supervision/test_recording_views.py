@@ -260,3 +260,21 @@ def test_session_page_queries_do_not_grow_with_recordings(
     with django_assert_num_queries(len(one.captured_queries)):
         html = client.get(page).content.decode()
     assert html.count("<audio controls") == 3
+
+
+def test_an_upload_over_the_limit_is_stopped_while_it_arrives(
+    client, login, settings, therapist, attended, audio
+):
+    # Without consent the service would refuse first: the size message shows that the
+    # upload handler stopped reading before the service was called.
+    settings.PATTERNWORK_RECORDING_MAX_BYTES = 20_000
+    login(therapist)
+
+    response = client.post(
+        reverse("clinic:recording-upload", args=[attended.public_id]),
+        {"file": SimpleUploadedFile("tone.wav", audio, content_type="audio/wav")},
+    )
+
+    assert response.status_code == 400
+    assert "larger than the limit of 0.02 MB" in response.content.decode()
+    assert not SessionRecording.objects.exists()

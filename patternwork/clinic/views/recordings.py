@@ -3,9 +3,11 @@ session page, and the audio itself, streamed decrypted with range support."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandler
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
 from patternwork.accounts.access import deny_not_found, fetch, reader_for
@@ -64,12 +66,41 @@ def consent_revoke(request, public_id):
     return redirect("clinic:course-detail", public_id=course.public_id)
 
 
+class _SizeLimit(TemporaryFileUploadHandler):
+    """Stop reading a file part once it passes the recordings' size limit, so an
+    oversized upload is refused without first filling the temporary folder with it."""
+
+    def new_file(self, *args, **kwargs):
+        self.received = 0
+        return super().new_file(*args, **kwargs)
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > recordings.max_bytes():
+            self.request.recording_too_large = True
+            raise StopUpload(connection_reset=False)
+        return super().receive_data_chunk(raw_data, start)
+
+
+@csrf_exempt
+def recording_upload(request, public_id):
+    # The upload handler must be in place before anything reads the body; the CSRF
+    # check (which reads it) runs right after, in the view below.
+    request.upload_handlers = [_SizeLimit(request)]
+    return _recording_upload(request, public_id=public_id)
+
+
 @require_POST
 @staff_view(*CLINICIANS)
-def recording_upload(request, public_id):
+@csrf_protect
+def _recording_upload(request, public_id):
     appointment = _appointment(request, public_id)
     form = RecordingForm(request.POST, request.FILES)
-    if form.is_valid():
+    if getattr(request, "recording_too_large", False):
+        form.is_valid()
+        form.errors.pop("file", None)
+        form.add_error("file", recordings.too_large())
+    elif form.is_valid():
         try:
             recordings.upload_recording(
                 appointment=appointment,
