@@ -18,7 +18,10 @@ non-zero when they do not. Then, each in its own process:
 - the cost of recording an attended session with PHQ-9 and GAD-7 through the services
   (`bench/write_cost.py`; `bench/run.py write` alone; target 4 ms);
 - the main pages under a load generator against a ceiling app (`bench/pages.py`;
-  `bench/run.py pages [--write]` alone; needs wrk; target half the ceiling).
+  `bench/run.py pages [--write]` alone; needs wrk; target half the ceiling);
+- the memory of a 150 MB session recording's upload and playback under gunicorn
+  (`bench/recordings.py`; `bench/run.py recordings [--upload-mb 150] [--write]` alone;
+  target: the worker stays under 100 MB above its baseline).
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import pages, ranker, throughput, write_cost  # noqa: E402
+from bench import pages, ranker, recordings, throughput, write_cost  # noqa: E402
 from bench import service_report as synthetic  # noqa: E402  (needs the path above)
 
 TARGETS = {"postgresql": 3, "sqlite": 10}
@@ -236,7 +239,11 @@ def main(args) -> int:
         *("--concurrency", args.concurrency, "--worker-class", args.worker_class),
         *("--threads", str(args.threads), *(["--write"] if args.write else [])),
     ]
-    parts = [[*me, "write", "--writes", str(args.writes)], [*me, "pages", *load]]
+    parts = [
+        [*me, "write", "--writes", str(args.writes)],
+        [*me, "pages", *load],
+        [*me, "recordings", "--upload-mb", str(args.upload_mb)],
+    ]
     codes = [subprocess.run(part, cwd=ROOT, check=False).returncode for part in parts]  # noqa: S603
     return status or max(codes)
 
@@ -285,7 +292,17 @@ def parse(argv: list[str]):
         "step",
         nargs="?",
         default="all",
-        choices=["all", "engine", "report", "duckdb", "throughput", "ranker", "write", "pages"],
+        choices=[
+            "all",
+            "engine",
+            "report",
+            "duckdb",
+            "throughput",
+            "ranker",
+            "write",
+            "pages",
+            "recordings",
+        ],
     )
     parser.add_argument("--courses", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
@@ -302,7 +319,10 @@ def parse(argv: list[str]):
     parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (pages)")
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
     parser.add_argument("--only", default="", help="page names, comma-separated (pages)")
-    parser.add_argument("--write", action="store_true", help="put the pages table in RESULTS.md")
+    parser.add_argument(
+        "--write", action="store_true", help="put the pages (or recordings) table in RESULTS.md"
+    )
+    parser.add_argument("--upload-mb", type=int, default=150, help="upload size (recordings)")
     return parser.parse_args(argv)
 
 
@@ -316,6 +336,7 @@ if __name__ == "__main__":
         "ranker": lambda args: sys.exit(ranker.main(["--split", "held", "--write"])),
         "write": lambda args: sys.exit(write_cost.main(args.writes)),
         "pages": lambda args: sys.exit(pages.run(args)),
+        "recordings": lambda args: sys.exit(recordings.main(args.upload_mb, args.write)),
     }
     if arguments.step == "all":
         sys.exit(main(arguments))

@@ -367,12 +367,40 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+
+def recordings_storage() -> dict:
+    """Where session recordings (sealed, see core/stream_crypto.py) are kept.
+
+    By default a folder under var/ that only the instance's user can read, like the
+    database and keys. An install that outgrows one disk names another Django storage
+    backend and its options, e.g. django-storages' S3Storage for an S3-compatible store
+    (docs/recordings.md); the files are encrypted before they reach it either way.
+    """
+    backend = env_str(
+        "PATTERNWORK_RECORDINGS_STORAGE", "django.core.files.storage.FileSystemStorage"
+    )
+    options = json.loads(env_str("PATTERNWORK_RECORDINGS_STORAGE_OPTIONS", "") or "{}")
+    if backend == "django.core.files.storage.FileSystemStorage":
+        options = {
+            "location": str(VAR_DIR / "recordings"),
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+            **options,
+        }
+    return {"BACKEND": backend, "OPTIONS": options}
+
+
+# Session recordings: the largest upload accepted (bytes; default 200 MB) and how long a
+# recording is kept is the practice's setting (Practice.recording_retention_days).
+PATTERNWORK_RECORDING_MAX_BYTES = env_int("PATTERNWORK_RECORDING_MAX_BYTES", 200 * 1000 * 1000)
+
 # Static files, served by the app itself (WhiteNoise) so one process is enough.
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "recordings": recordings_storage(),
 }
 
 # The REST API (patternwork/api). Tokens and verified staff sessions authenticate; a

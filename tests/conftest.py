@@ -208,3 +208,21 @@ def pytest_runtest_setup(item):
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{message}; under CI the browser tests must run.", pytrace=False)
     pytest.skip(f"BROWSER TESTS SKIPPED: {message}")
+
+
+@pytest.fixture
+def recordings_dir(settings, tmp_path):
+    """Recordings stored in a folder of the test's own, to look at the bytes on disk."""
+    folder = tmp_path / "recordings"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "recordings": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {
+                "location": str(folder),
+                "file_permissions_mode": 0o600,
+                "directory_permissions_mode": 0o700,
+            },
+        },
+    }
+    return folder

@@ -23,6 +23,7 @@ CASELOAD_KINDS = {
     "letter",
     "waiting",
     "offer",
+    "recording",
 }
 
 
@@ -80,6 +81,25 @@ def _supervision_action(therapist):
     )
 
 
+def _recording(therapist):
+    """A recording's row; its file is never reached by an access test."""
+    from patternwork.supervision.models import SessionRecording
+
+    appointment = factories.AppointmentFactory(
+        course=_course(therapist), status="attended", session_number=1
+    )
+    return SessionRecording.objects.create(
+        practice=therapist.practice,
+        appointment=appointment,
+        course=appointment.course,
+        therapist=therapist,
+        uploaded_by=therapist,
+        sealed="absent.sealed",
+        content_type="audio/wav",
+        size=1,
+    )
+
+
 BUILDERS = {
     "membership": lambda therapist: therapist,
     "client": _client,
@@ -109,6 +129,7 @@ BUILDERS = {
     # Caseload uploads belong to the practice; an admin of it uploaded them.
     "supervision_session": _supervision_session,
     "supervision_action": _supervision_action,
+    "recording": _recording,
     "caseload_upload": lambda therapist: factories.CaseloadUploadFactory(
         uploaded_by__practice=therapist.practice
     ),

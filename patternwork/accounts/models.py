@@ -155,6 +155,15 @@ class Practice(BaseModel):
         ],
         help_text=_("Between 5 and 60 minutes. A short timeout protects a screen left unlocked."),
     )
+    # Session recordings are working material for supervision, not part of the record:
+    # kept only as long as supervision needs them, then deleted by the nightly job.
+    recording_retention_days = models.PositiveSmallIntegerField(
+        _("delete session recordings after this many days"),
+        default=90,
+        db_default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text=_("The task worker deletes each recording this many days after its upload."),
+    )
     # Records Management Code of Practice 2021 (NHS England), retention schedule, mental
     # health records: 20 years after the last contact, or 10 years after death if sooner.
     retention_years_after_contact = models.PositiveSmallIntegerField(

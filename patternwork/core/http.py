@@ -1,5 +1,7 @@
 """HTTP responses shared by the interfaces (staff UI, portal, API)."""
 
+import re
+
 from django.http import HttpResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -35,3 +37,40 @@ def safe_next(request, default: str) -> str:
     ):
         return target
     return default
+
+
+class RangeNotSatisfiable(Exception):
+    pass
+
+
+_BYTE_RANGE = re.compile(r"^\s*(\d*)\s*-\s*(\d*)\s*$")
+
+
+def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """The inclusive (start, end) a `Range` header asks of a `size`-byte body, or None
+    for the whole body.
+
+    One range is served: a header in another unit, or asking several ranges, is ignored
+    and the whole body sent, as RFC 9110 section 14.2 allows. A range that starts past
+    the end, an empty suffix, a last byte before the first or a malformed range raises
+    RangeNotSatisfiable (416).
+    """
+    if not header:
+        return None
+    unit, _, spec = header.partition("=")
+    if unit.strip().lower() != "bytes" or "," in spec:
+        return None
+    match = _BYTE_RANGE.match(spec)
+    if match is None or match.group(1) == match.group(2) == "":
+        raise RangeNotSatisfiable(header)
+    first, last = match.groups()
+    if first == "":
+        suffix = int(last)
+        if suffix == 0 or size == 0:
+            raise RangeNotSatisfiable(header)
+        return max(size - suffix, 0), size - 1
+    start = int(first)
+    end = size - 1 if last == "" else min(int(last), size - 1)
+    if start >= size or (last != "" and int(last) < start):
+        raise RangeNotSatisfiable(header)
+    return start, end

@@ -1,9 +1,12 @@
-"""Supervision: sessions and their agreed actions, co-signing of notes, DIT session ratings."""
+"""Supervision: sessions and their agreed actions, co-signing of notes, DIT session ratings,
+session recordings and the consent to record."""
 
 from __future__ import annotations
 
+from django.core.files.storage import Storage, storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 from patternwork.accounts.access import Scope
@@ -234,3 +237,138 @@ class ItemRating(models.Model):
     @property
     def present(self) -> bool:
         return self.frequency > 0
+
+
+# Session recordings -----------------------------------------------------------------
+
+RECORDINGS_STORAGE = "recordings"
+
+
+@deconstructible(path="patternwork.supervision.models.RecordingStorage")
+class RecordingStorage(Storage):
+    """The `recordings` alias of STORAGES, looked up on each use.
+
+    A FileField resolves its storage once, at import; going through the alias each time
+    lets settings (and a test's settings) choose the backend. Only sealed bytes
+    (core/stream_crypto.py) are ever written through it.
+    """
+
+    def _target(self) -> Storage:
+        return storages[RECORDINGS_STORAGE]
+
+    def open(self, name, mode="rb"):
+        return self._target().open(name, mode)
+
+    def save(self, name, content, max_length=None):
+        return self._target().save(name, content, max_length=max_length)
+
+    def delete(self, name):
+        return self._target().delete(name)
+
+    def exists(self, name):
+        return self._target().exists(name)
+
+    def size(self, name):
+        return self._target().size(name)
+
+    def path(self, name):
+        return self._target().path(name)
+
+    def url(self, name):
+        raise NotImplementedError("Recordings are only served decrypted, by the playback view.")
+
+    def listdir(self, path):
+        return self._target().listdir(path)
+
+    def generate_filename(self, filename):
+        return self._target().generate_filename(filename)
+
+    def get_available_name(self, name, max_length=None):
+        return self._target().get_available_name(name, max_length=max_length)
+
+
+class RecordingConsent(BaseModel):
+    """The client's consent to sessions of a course being recorded, and its withdrawal.
+
+    One row per consent given; revoking it stamps `revoked_at` (the row stays, as the
+    record of when consent held). A course has at most one consent not revoked.
+    """
+
+    class Method(models.TextChoices):
+        VERBAL = "verbal", _("verbally, in a session")
+        WRITTEN = "written", _("on a signed written form")
+        PORTAL = "portal", _("in the client portal")
+
+    practice = models.ForeignKey("accounts.Practice", on_delete=models.PROTECT, related_name="+")
+    course = models.ForeignKey(
+        "treatment.Course", on_delete=models.PROTECT, related_name="recording_consents"
+    )
+    method = models.CharField(_("how consent was given"), max_length=20, choices=Method.choices)
+    given_on = models.DateField(_("date consent was given"))
+    recorded_by = models.ForeignKey(
+        "accounts.Membership", on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        "accounts.Membership", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    access_scope = Scope(
+        therapist="course__therapist_id",
+        client="course__client",
+        clinical=False,
+        kind="recording consent",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="one_current_recording_consent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Recording consent for course {self.course_id}"
+
+
+def recording_storage() -> Storage:
+    return RecordingStorage()
+
+
+class SessionRecording(BaseModel):
+    """An audio recording of an attended session, sealed at rest (core/stream_crypto.py).
+
+    `size` is the audio's own size; the stored file is a little larger. Deleting a
+    recording deletes its row and its file (supervision/recordings.py).
+    """
+
+    practice = models.ForeignKey("accounts.Practice", on_delete=models.PROTECT, related_name="+")
+    appointment = models.ForeignKey(
+        "treatment.Appointment", on_delete=models.PROTECT, related_name="recordings"
+    )
+    course = models.ForeignKey(
+        "treatment.Course", on_delete=models.PROTECT, related_name="recordings"
+    )
+    therapist = models.ForeignKey("accounts.Membership", on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        "accounts.Membership", on_delete=models.PROTECT, related_name="+"
+    )
+    sealed = models.FileField(storage=recording_storage, max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveBigIntegerField()
+
+    access_scope = Scope(
+        therapist="course__therapist_id",
+        client="course__client",
+        clinical=True,
+        kind="session recording",
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Recording of {self.appointment_id}"

@@ -15,6 +15,7 @@ SETTINGS = {
     "reminder_lead_hours": "24",
     "offer_window_days": "7",
     "idle_timeout_minutes": "15",
+    "recording_retention_days": "90",
 }
 
 

@@ -277,6 +277,7 @@ def test_practice_settings_save_and_audit_changed_fields(client, login, admin):
         "reminder_lead_hours": "24",
         "offer_window_days": "7",
         "idle_timeout_minutes": "15",
+        "recording_retention_days": "90",
     }
 
     response = client.post(reverse("clinic:practice-settings"), data)

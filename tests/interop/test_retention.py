@@ -142,6 +142,8 @@ def test_nightly_jobs_are_claimed_once_a_day(practice, frozen):
     assert sorted(NightlyRun.objects.values_list("job", flat=True)) == [
         "audit.anchor",
         "audit.anchor",
+        "recordings.retention",
+        "recordings.retention",
         "retention.purge",
         "retention.purge",
     ]

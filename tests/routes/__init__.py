@@ -20,6 +20,9 @@ REFERRALS = "referrals"
 OPERATOR = "operator"  # verified staff whose account is the instance's operator
 PUBLIC_TOKEN = "public-token"  # anyone holding the secret in the URL (calendar feeds)
 CLIENT = "client"  # a logged-in client in the portal, and only their own objects
+# Only the treating therapist and their supervisor; anyone else, signed in or not, gets
+# a 404 (a session recording's audio: an audio element cannot follow a login redirect).
+LISTENER = "listener"
 
 
 def _collect():

@@ -1,4 +1,4 @@
-from tests.routes import ADMIN, CASELOAD, STAFF
+from tests.routes import ADMIN, CASELOAD, LISTENER, STAFF
 
 ROUTES = {
     # Supervisors only (the admin-class checks: a therapist gets an audited 403).
@@ -17,6 +17,13 @@ ROUTES = {
     "clinic:cosign-setting": STAFF,
     "clinic:note-cosign": CASELOAD,
     "clinic:session-rating": CASELOAD,
+    # The treating therapist records consent and uploads; their supervisor listens too
+    # (tests/supervision/test_recording_views.py).
+    "clinic:recording-consent": CASELOAD,
+    "clinic:recording-consent-withdraw": CASELOAD,
+    "clinic:recording-upload": CASELOAD,
+    "clinic:recording-delete": CASELOAD,
+    "clinic:recording-audio": LISTENER,
 }
 OBJECT_ROUTES = {
     "clinic:supervision-session": "supervision_session",
@@ -26,10 +33,19 @@ OBJECT_ROUTES = {
     "clinic:cosign-setting": "membership",
     "clinic:note-cosign": "note",
     "clinic:session-rating": "note",
+    "clinic:recording-consent": "course",
+    "clinic:recording-consent-withdraw": "course",
+    "clinic:recording-upload": "appointment",
+    "clinic:recording-delete": "recording",
+    "clinic:recording-audio": "recording",
 }
 POST_ONLY = {
     "clinic:supervision-action-add",
     "clinic:supervision-action-done",
     "clinic:cosign-setting",
     "clinic:note-cosign",
+    "clinic:recording-consent",
+    "clinic:recording-consent-withdraw",
+    "clinic:recording-upload",
+    "clinic:recording-delete",
 }

@@ -1,12 +1,18 @@
 """Supervision scenarios: a trainee with a supervisor, a session with a signed note,
-the default rating form, and a colleague outside the supervisor's scope."""
+the default rating form, a colleague outside the supervisor's scope, and a recorded
+session with the client's consent."""
+
+import datetime as dt
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from patternwork.accounts.models import Membership
+from patternwork.supervision import recordings
 from patternwork.supervision import services as supervision
 from patternwork.supervision.models import Rubric
 from patternwork.treatment import services as treatment
+from tests.audio_files import wav
 from tests.course_fixtures import attend, new_course
 from tests.factories import MembershipFactory
 
@@ -57,3 +63,33 @@ def other_supervisor(practice, other_therapist):
     )
     member.supervisees.add(other_therapist)
     return member
+
+
+@pytest.fixture
+def consent(attended, therapist):
+    """The client consented verbally, in the first session, to its recording."""
+    return recordings.give_consent(
+        course=attended.course, method="verbal", given_on=dt.date(2026, 3, 2), actor=therapist
+    )
+
+
+@pytest.fixture
+def audio():
+    """Three seconds of a generated tone as WAV (about 48 kB, one sealed chunk)."""
+    return wav(3.0)
+
+
+@pytest.fixture
+def long_audio():
+    """About 200 kB of WAV: four chunks, the last one short."""
+    return wav(12.5)
+
+
+@pytest.fixture
+def recorded(attended, therapist, consent, long_audio, recordings_dir):
+    """The session's recording, uploaded by the therapist and stored on disk."""
+    return recordings.upload_recording(
+        appointment=attended,
+        upload=SimpleUploadedFile("session.wav", long_audio, content_type="audio/wav"),
+        actor=therapist,
+    )

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from patternwork.supervision import rubric
+from patternwork.supervision.models import RecordingConsent
 
 
 class MemberChoiceField(forms.ModelMultipleChoiceField):
@@ -184,4 +185,23 @@ class RubricForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Where the items come from, and under what licence."),
+    )
+
+
+class RecordingForm(forms.Form):
+    """An audio file for a session; its type and size are checked by the recordings service."""
+
+    file = forms.FileField(
+        label=_("Audio recording of the session"),
+        help_text=_("MP3, AAC, Ogg, WAV, FLAC, M4A or WebM audio."),
+        widget=forms.ClearableFileInput(attrs={"accept": "audio/*"}),
+    )
+
+
+class RecordingConsentForm(forms.Form):
+    method = forms.ChoiceField(
+        label=_("How the client gave consent"), choices=RecordingConsent.Method.choices
+    )
+    given_on = forms.DateField(
+        label=_("Date consent was given"), widget=forms.DateInput(attrs={"type": "date"})
     )

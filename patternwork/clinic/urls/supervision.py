@@ -1,6 +1,6 @@
 from django.urls import path
 
-from patternwork.clinic.views import supervision
+from patternwork.clinic.views import recordings, supervision
 
 urlpatterns = [
     path("supervision/", supervision.supervisor_home, name="supervision"),
@@ -44,5 +44,26 @@ urlpatterns = [
         "appointments/<uuid:public_id>/rating/",
         supervision.session_rating,
         name="session-rating",
+    ),
+    path(
+        "courses/<uuid:public_id>/recording-consent/",
+        recordings.consent_give,
+        name="recording-consent",
+    ),
+    path(
+        "courses/<uuid:public_id>/recording-consent/withdraw/",
+        recordings.consent_revoke,
+        name="recording-consent-withdraw",
+    ),
+    path(
+        "appointments/<uuid:public_id>/recordings/",
+        recordings.recording_upload,
+        name="recording-upload",
+    ),
+    path("recordings/<uuid:public_id>/audio/", recordings.recording_audio, name="recording-audio"),
+    path(
+        "recordings/<uuid:public_id>/delete/",
+        recordings.recording_delete,
+        name="recording-delete",
     ),
 ]

@@ -13,10 +13,12 @@ from patternwork.accounts.access import fetch, reader_for, record_read
 from patternwork.accounts.models import Membership
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.courses import AmendmentForm, CancelForm, MoveForm, NoteForm
+from patternwork.clinic.forms.supervision import RecordingForm
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
 from patternwork.core.forms import add_service_errors
 from patternwork.formulation import selectors as formulation_selectors
 from patternwork.measures.flag_selectors import responses_at
+from patternwork.supervision import recordings
 from patternwork.supervision.selectors import session_supervision
 from patternwork.treatment import plan, prompts, scheduling, selectors, services
 from patternwork.treatment.models import Appointment
@@ -45,6 +47,7 @@ def _session_page(
     cancel_form=None,
     move_form=None,
     amend_form=None,
+    recording_form=None,
     status=200,
 ):
     course = appointment.course
@@ -72,6 +75,8 @@ def _session_page(
         "formulation": _formulation(appointment, phase) if notes_visible else None,
         "due": _due(appointment),
         "supervision": session_supervision(appointment, note, request.membership),
+        "recordings": recordings.session_panel(request.membership, appointment),
+        "recording_form": recording_form or RecordingForm(),
     }
     return render(request, "clinic/courses/appointment_detail.html", context, status=status)
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -20,12 +21,14 @@ from patternwork.clinic.forms.courses import (
     PastSessionForm,
     PlanForm,
 )
+from patternwork.clinic.forms.supervision import RecordingConsentForm
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
 from patternwork.core.forms import add_service_errors
 from patternwork.formulation import journal_selectors
 from patternwork.measures import flag_selectors, track_selectors
 from patternwork.measures.selectors import course_measures, due_at_ending
 from patternwork.reports import caseload as caseloads
+from patternwork.supervision import recordings
 from patternwork.treatment import goal_chart, scheduling, selectors, services, waiting_selectors
 from patternwork.treatment.models import Occasion
 from patternwork.treatment.services.courses import PlanValues
@@ -77,6 +80,8 @@ def course_detail(request, public_id):
             ),
             "readiness": readiness,
             "waiting": waiting_selectors.open_entry(course),
+            "recording_consent": recordings.course_panel(request.membership, course),
+            "consent_form": RecordingConsentForm(initial={"given_on": timezone.localdate()}),
         },
     )
 

@@ -21,8 +21,8 @@ from patternwork.clinic.forms.supervision import (
     SupervisionSessionForm,
 )
 from patternwork.core.forms import add_service_errors
+from patternwork.supervision import recordings, selectors
 from patternwork.supervision import rubric as rubric_rules
-from patternwork.supervision import selectors
 from patternwork.supervision import services as supervision
 from patternwork.supervision.models import SupervisionAction
 from patternwork.treatment import selectors as treatment_selectors
@@ -286,6 +286,7 @@ def _rating_page(request, appointment, form, rating, status=200):
             "rubric_form": form.rubric if form is not None else (rating.rubric if rating else None),
             "competence_anchors": rubric_rules.COMPETENCE_ANCHORS,
             "frequency_anchors": rubric_rules.FREQUENCY_ANCHORS,
+            "recordings": recordings.session_panel(request.membership, appointment),
         },
         status=status,
     )
