@@ -2,7 +2,9 @@
 
 A supervisor logs in with both factors and opens their page: a trainee's client is not on
 track, with the why (the score, the expected range at that session, the practice's curve
-it came from, a small chart). The supervisor rates the session on the rubric, records a
+it came from, a small chart). The supervisor listens to the session's recording and seeks
+in it (the server answers the browser's range requests with 206), rates the session on
+the rubric, records a
 supervision session discussing the client with an agreed action, and co-signs the
 trainee's signed note. The trainee then logs in and sees the open action on their
 caseload and the rating on their supervision page.
@@ -16,17 +18,20 @@ import re
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from patternwork.accounts.models import Membership
 from patternwork.measures import services as measures
 from patternwork.measures import tracking
 from patternwork.measures.expected_change import MIN_COURSES
 from patternwork.measures.models import TrackFlag
+from patternwork.supervision import recordings
 from patternwork.supervision import services as supervision
 from patternwork.supervision.models import Cosignature, SessionRating, SupervisionAction
 from patternwork.treatment import services as treatment
 from patternwork.treatment.models import Course
 from tests.answers import phq
+from tests.audio_files import wav
 from tests.course_fixtures import attend, new_course
 from tests.e2e.pages import sign_in
 from tests.factories import (
@@ -47,6 +52,7 @@ COMMENT = "The focus on the IPAF was held well; the ending was named early."
 # The practice's own curve for a first score of 12 expects 8 to 14 at session 2
 # (track_builders: the path falls by 1 point by session 2, with 90% within 3 of it).
 WHY = re.compile(r"PHQ-9 18 at session 2 \(first score 12\); expected \d+ to 1\d at that session\.")
+RECORDING_SECONDS = 6.0
 CURVE = f"Expected-change curve from this practice's {MIN_COURSES} finished courses starting"
 
 
@@ -85,6 +91,16 @@ def _world():
         actor=trainee,
     )
     treatment.sign_note(note=note, expected_version=note.version, actor=trainee)
+    recordings.give_consent(
+        course=course, method="verbal", given_on=dt.date(2026, 3, 2), actor=trainee
+    )
+    recordings.upload_recording(
+        appointment=sessions[1],
+        upload=SimpleUploadedFile(
+            "session-2.wav", wav(RECORDING_SECONDS), content_type="audio/wav"
+        ),
+        actor=trainee,
+    )
     devices = {
         member: TOTPDeviceFactory(user=member.user).bin_key for member in (supervisor, trainee)
     }
@@ -100,6 +116,13 @@ def test_supervisor_closes_the_loop_and_the_trainee_sees_it(e2e_server, module_b
 
         desk = module_browser.new_context(viewport={"width": 1280, "height": 900})
         page = desk.new_page()
+        audio_statuses = []
+        page.on(
+            "response",
+            lambda response: (
+                audio_statuses.append(response.status) if "/audio/" in response.url else None
+            ),
+        )
         sign_in(page, base, supervisor.user.email, TEST_PASSWORD, devices[supervisor])
 
         # The supervisor's page: Robin is not on track, with the why.
@@ -119,8 +142,24 @@ def test_supervisor_closes_the_loop_and_the_trainee_sees_it(e2e_server, module_b
         trainee_card.get_by_role("table").get_by_role("link", name="Robin Fenwick").click()
         page.get_by_role("link", name=re.compile("9 Mar 2026")).click()
         page.wait_for_url(f"{base}/appointments/{session.public_id}/")
-        # The listening step (play the session's recording and seek in it) goes here,
-        # once session recordings are merged.
+        # The supervisor listens to the session's recording and seeks in it. Muted, so
+        # that the autoplay policy lets a script start it; what is tested is the stream.
+        audio = page.locator("audio")
+        assert audio.is_visible()
+        page.evaluate(
+            "() => { const a = document.querySelector('audio'); a.muted = true; return a.play(); }"
+        )
+        page.wait_for_function("() => document.querySelector('audio').currentTime > 0.2")
+        page.evaluate("() => { document.querySelector('audio').currentTime = 4.5; }")
+        page.wait_for_function(
+            "() => { const a = document.querySelector('audio');"
+            " return !a.seeking && a.currentTime >= 4.5; }"
+        )
+        assert page.evaluate("() => document.querySelector('audio').duration") == pytest.approx(
+            RECORDING_SECONDS, 0.05
+        )
+        assert 206 in audio_statuses
+        assert all(status in (200, 206) for status in audio_statuses)
         page.get_by_role("link", name="Rate this session (DIT adherence and competence)").click()
         items = page.locator("fieldset.rating-item")
         rated_items = items.count()
