@@ -51,6 +51,7 @@ PRACTICE_FIELDS = (
     "reminder_lead_hours",
     "offer_window_days",
     "idle_timeout_minutes",
+    "require_admin_passkeys",
 )
 # Changing these re-times the queued reminders (messaging.services.update_practice_settings).
 REMINDER_FIELDS = ("send_appointment_reminders", "reminder_lead_hours", "time_zone")
