@@ -103,8 +103,9 @@ def has_passkey(user: User) -> bool:
 
 
 def has_second_factor(user: User) -> bool:
-    """Whether the user has any second factor yet (app or passkey)."""
-    return has_passkey(user) or TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    """Whether the user has any second factor yet (app or passkey); the app is asked
+    first, as most have one."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists() or has_passkey(user)
 
 
 # The second step after the password (the interface maps each to its page).

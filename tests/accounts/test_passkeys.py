@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.test import override_settings
 
 from patternwork.accounts import passkeys
+from patternwork.accounts.api_tokens import create_api_token
 from patternwork.accounts.login import staff_audit
 from patternwork.accounts.models import Passkey
 from patternwork.audit.models import AuditEvent
@@ -280,3 +281,13 @@ def test_passkey_second_step_follows_devices_and_the_admin_requirement(admin, th
     assert passkeys.second_step(admin.user, admin) == passkeys.APP
     add(admin.user, key)
     assert passkeys.second_step(admin.user, admin) == passkeys.PASSKEY
+
+
+def test_passkey_counts_as_the_second_factor_an_api_token_needs(therapist, key):
+    with pytest.raises(ValidationError):
+        create_api_token(membership=therapist, name="Site", scope="read", days=30)
+    add(therapist.user, key)
+
+    token, _secret = create_api_token(membership=therapist, name="Site", scope="read", days=30)
+
+    assert token.membership == therapist
