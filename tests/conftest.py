@@ -208,3 +208,11 @@ def pytest_runtest_setup(item):
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{message}; under CI the browser tests must run.", pytrace=False)
     pytest.skip(f"BROWSER TESTS SKIPPED: {message}")
+
+
+@pytest.fixture
+def authenticator():
+    """A software passkey authenticator (an EC P-256 key) for the default address."""
+    from tests.soft_authenticator import SoftAuthenticator
+
+    return SoftAuthenticator()

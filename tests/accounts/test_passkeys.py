@@ -16,11 +16,6 @@ from tests.factories import TOTPDeviceFactory
 from tests.soft_authenticator import SoftAuthenticator
 
 
-@pytest.fixture
-def key():
-    return SoftAuthenticator()
-
-
 def add(user, key, *, name="Blue key", session=None):
     session = {} if session is None else session
     options = passkeys.registration_options(session=session, user=user)
@@ -59,9 +54,9 @@ def actions(user):
     )
 
 
-def test_passkey_is_added_with_its_name_and_audited(therapist, key):
+def test_passkey_is_added_with_its_name_and_audited(therapist, authenticator):
     session = {}
-    passkey = add(therapist.user, key, name="Work laptop", session=session)
+    passkey = add(therapist.user, authenticator, name="Work laptop", session=session)
 
     stored = Passkey.objects.get()
     assert (stored.user, stored.name, stored.sign_count) == (therapist.user, "Work laptop", 0)
@@ -72,8 +67,8 @@ def test_passkey_is_added_with_its_name_and_audited(therapist, key):
     assert event.changes == {"name": "Work laptop"}
 
 
-def test_passkey_options_exclude_passkeys_already_added(therapist, key):
-    add(therapist.user, key)
+def test_passkey_options_exclude_passkeys_already_added(therapist, authenticator):
+    add(therapist.user, authenticator)
 
     options = json.loads(passkeys.registration_options(session={}, user=therapist.user))
 
@@ -81,41 +76,41 @@ def test_passkey_options_exclude_passkeys_already_added(therapist, key):
     assert options["rp"] == {"id": "127.0.0.1", "name": "Patternwork"}
 
 
-def test_passkey_same_authenticator_is_added_once(therapist, key):
-    add(therapist.user, key)
+def test_passkey_same_authenticator_is_added_once(therapist, authenticator):
+    add(therapist.user, authenticator)
 
     with pytest.raises(passkeys.PasskeyRefused, match="already added"):
-        add(therapist.user, key)
+        add(therapist.user, authenticator)
     assert Passkey.objects.count() == 1
 
 
-def test_passkey_logs_in_and_its_counter_moves_on(therapist, key):
-    add(therapist.user, key)
+def test_passkey_logs_in_and_its_counter_moves_on(therapist, authenticator):
+    add(therapist.user, authenticator)
 
-    first = sign_in(therapist.user, key)
-    second = sign_in(therapist.user, key)
+    first = sign_in(therapist.user, authenticator)
+    second = sign_in(therapist.user, authenticator)
 
     assert (first.sign_count, second.sign_count) == (1, 2)
     assert Passkey.objects.get().last_used_at is not None
     assert actions(therapist.user)[-2:] == [("auth.login.passkey", "success")] * 2
 
 
-def test_passkey_answer_to_another_challenge_is_refused(therapist, key):
-    add(therapist.user, key)
+def test_passkey_answer_to_another_challenge_is_refused(therapist, authenticator):
+    add(therapist.user, authenticator)
     session = {}
     stale = passkeys.authentication_options(session=session, user=therapist.user)
     passkeys.authentication_options(session=session, user=therapist.user)  # a newer one
 
-    assert refused(therapist.user, key, session, stale) == passkeys.NOT_ACCEPTED
+    assert refused(therapist.user, authenticator, session, stale) == passkeys.NOT_ACCEPTED
     assert actions(therapist.user)[-1] == ("auth.passkey_refused", "failure")
     assert Passkey.objects.get().last_used_at is None
 
 
-def test_passkey_replayed_answer_is_refused(therapist, key):
-    add(therapist.user, key)
+def test_passkey_replayed_answer_is_refused(therapist, authenticator):
+    add(therapist.user, authenticator)
     session = {}
     options = passkeys.authentication_options(session=session, user=therapist.user)
-    answer = key.sign(options)
+    answer = authenticator.sign(options)
     passkeys.check_passkey(
         session=session, user=therapist.user, credential=answer, audit=staff_audit(therapist.user)
     )
@@ -142,21 +137,24 @@ def test_passkey_replayed_answer_is_refused(therapist, key):
     assert Passkey.objects.get().sign_count == 1
 
 
-def test_passkey_challenge_expires(therapist, key, frozen):
-    add(therapist.user, key)
+def test_passkey_challenge_expires(therapist, authenticator, frozen):
+    add(therapist.user, authenticator)
     session = {}
     options = passkeys.authentication_options(session=session, user=therapist.user)
     frozen.shift(passkeys.CHALLENGE_LIFETIME + timedelta(seconds=1))
 
-    assert refused(therapist.user, key, session, options) == passkeys.NO_CHALLENGE
+    assert refused(therapist.user, authenticator, session, options) == passkeys.NO_CHALLENGE
 
 
-def test_passkey_bad_signature_is_refused_and_audited(therapist, key):
-    add(therapist.user, key)
+def test_passkey_bad_signature_is_refused_and_audited(therapist, authenticator):
+    add(therapist.user, authenticator)
     session = {}
     options = passkeys.authentication_options(session=session, user=therapist.user)
 
-    assert refused(therapist.user, key, session, options, forge=True) == passkeys.NOT_ACCEPTED
+    assert (
+        refused(therapist.user, authenticator, session, options, forge=True)
+        == passkeys.NOT_ACCEPTED
+    )
     event = AuditEvent.objects.get(action="auth.passkey_refused")
     assert (event.outcome, event.practice, event.changes["step"]) == (
         "failure",
@@ -166,37 +164,40 @@ def test_passkey_bad_signature_is_refused_and_audited(therapist, key):
     assert event.object_id == str(Passkey.objects.get().public_id)
 
 
-def test_passkey_counter_going_backwards_is_refused(therapist, key):
-    add(therapist.user, key)
-    sign_in(therapist.user, key, sign_count=10)
+def test_passkey_counter_going_backwards_is_refused(therapist, authenticator):
+    add(therapist.user, authenticator)
+    sign_in(therapist.user, authenticator, sign_count=10)
     session = {}
     options = passkeys.authentication_options(session=session, user=therapist.user)
 
-    message = refused(therapist.user, key, session, options, sign_count=5)
+    message = refused(therapist.user, authenticator, session, options, sign_count=5)
 
     assert message == passkeys.COUNTER_BACKWARDS
     assert Passkey.objects.get().sign_count == 10
     assert AuditEvent.objects.get(action="auth.passkey_refused").changes["reason"] == "counter"
 
 
-def test_passkey_answer_from_another_origin_or_rp_is_refused(therapist, key):
-    add(therapist.user, key)
+def test_passkey_answer_from_another_origin_or_rp_is_refused(therapist, authenticator):
+    add(therapist.user, authenticator)
     for signing in ({"origin": "http://evil.example"}, {"rp_id": "evil.example"}):
         session = {}
         options = passkeys.authentication_options(session=session, user=therapist.user)
-        assert refused(therapist.user, key, session, options, **signing) == passkeys.NOT_ACCEPTED
+        assert (
+            refused(therapist.user, authenticator, session, options, **signing)
+            == passkeys.NOT_ACCEPTED
+        )
 
 
-def test_passkey_of_another_user_is_refused(therapist, other_therapist, key):
-    add(other_therapist.user, key)
+def test_passkey_of_another_user_is_refused(therapist, other_therapist, authenticator):
+    add(other_therapist.user, authenticator)
     TOTPDeviceFactory(user=therapist.user)
     session = {}
     options = passkeys.authentication_options(session=session, user=therapist.user)
 
-    assert refused(therapist.user, key, session, options) == passkeys.NOT_YOURS
+    assert refused(therapist.user, authenticator, session, options) == passkeys.NOT_YOURS
 
 
-def test_passkey_registration_with_wrong_challenge_is_refused(therapist, key):
+def test_passkey_registration_with_wrong_challenge_is_refused(therapist, authenticator):
     session = {}
     stale = passkeys.registration_options(session=session, user=therapist.user)
     passkeys.registration_options(session=session, user=therapist.user)
@@ -206,7 +207,7 @@ def test_passkey_registration_with_wrong_challenge_is_refused(therapist, key):
             session=session,
             user=therapist.user,
             name="Key",
-            credential=key.register(stale),
+            credential=authenticator.register(stale),
             audit=staff_audit(therapist.user),
         )
     assert not Passkey.objects.exists()
@@ -236,14 +237,14 @@ def test_passkey_relying_party_is_the_configured_address(therapist):
 
     assert (rp.id, rp.origin) == ("patternwork.example.org", "https://patternwork.example.org")
     assert options["rp"]["id"] == "patternwork.example.org"
-    key = SoftAuthenticator(
+    authenticator = SoftAuthenticator(
         rp_id="patternwork.example.org", origin="https://patternwork.example.org"
     )
-    assert add(therapist.user, key).credential_id
+    assert add(therapist.user, authenticator).credential_id
 
 
-def test_passkey_remove_is_audited(therapist, key):
-    passkey = add(therapist.user, key)
+def test_passkey_remove_is_audited(therapist, authenticator):
+    passkey = add(therapist.user, authenticator)
 
     passkeys.remove_passkey(
         passkey=passkey,
@@ -254,11 +255,14 @@ def test_passkey_remove_is_audited(therapist, key):
 
     assert not Passkey.objects.exists()
     event = AuditEvent.objects.get(action="auth.passkey_removed")
-    assert (event.object_id, event.changes) == (str(passkey.public_id), {"name": "Blue key"})
+    assert (event.object_id, event.changes) == (
+        str(passkey.public_id),
+        {"name": "Blue key"},
+    )
 
 
-def test_passkey_admin_requirement_keeps_the_last_passkey(admin, key):
-    passkey = add(admin.user, key)
+def test_passkey_admin_requirement_keeps_the_last_passkey(admin, authenticator):
+    passkey = add(admin.user, authenticator)
     admin.practice.require_admin_passkeys = True
     admin.practice.save()
 
@@ -269,7 +273,9 @@ def test_passkey_admin_requirement_keeps_the_last_passkey(admin, key):
     assert Passkey.objects.exists()
 
 
-def test_passkey_second_step_follows_devices_and_the_admin_requirement(admin, therapist, key):
+def test_passkey_second_step_follows_devices_and_the_admin_requirement(
+    admin, therapist, authenticator
+):
     admin.practice.require_admin_passkeys = True
     admin.practice.save()
 
@@ -279,14 +285,14 @@ def test_passkey_second_step_follows_devices_and_the_admin_requirement(admin, th
     assert passkeys.second_step(therapist.user, therapist) == passkeys.ADD_APP
     TOTPDeviceFactory(user=admin.user)
     assert passkeys.second_step(admin.user, admin) == passkeys.APP
-    add(admin.user, key)
+    add(admin.user, authenticator)
     assert passkeys.second_step(admin.user, admin) == passkeys.PASSKEY
 
 
-def test_passkey_counts_as_the_second_factor_an_api_token_needs(therapist, key):
+def test_passkey_counts_as_the_second_factor_an_api_token_needs(therapist, authenticator):
     with pytest.raises(ValidationError):
         create_api_token(membership=therapist, name="Site", scope="read", days=30)
-    add(therapist.user, key)
+    add(therapist.user, authenticator)
 
     token, _secret = create_api_token(membership=therapist, name="Site", scope="read", days=30)
 

@@ -10,7 +10,6 @@ from patternwork.accounts.models import Passkey
 from patternwork.accounts.services import update_practice
 from patternwork.audit.models import AuditEvent
 from tests.factories import TEST_PASSWORD, PortalClientFactory, TOTPDeviceFactory
-from tests.soft_authenticator import SoftAuthenticator
 
 LOGIN = reverse("clinic:login")
 HOME = reverse("clinic:home")
@@ -24,11 +23,6 @@ OTP_VERIFY = reverse("clinic:otp-verify")
 OTP_SETUP = reverse("clinic:otp-setup")
 NEXT_HOME = quote(HOME, safe="")
 PAGES = [PASSKEY_STEP, PASSKEY_OPTIONS, LIST, ADD_OPTIONS, ADD, REMOVE]
-
-
-@pytest.fixture
-def key():
-    return SoftAuthenticator()
 
 
 def add_through_pages(client, key, *, name="Blue key", next_url=""):
@@ -66,11 +60,11 @@ def test_passkey_pages_are_not_found_for_a_client_login(client, therapist, url):
     assert AuditEvent.objects.filter(actor=person.user, action="access.denied").exists()
 
 
-def test_passkey_is_added_then_logs_in_as_the_second_step(client, login, therapist, key):
+def test_passkey_is_added_then_logs_in_as_the_second_step(client, login, therapist, authenticator):
     login(therapist)
     assert client.get(LIST).status_code == 200
 
-    response = add_through_pages(client, key, name="Work laptop")
+    response = add_through_pages(client, authenticator, name="Work laptop")
 
     assert (response.status_code, response["Location"]) == (302, LIST)
     assert "Work laptop" in client.get(LIST).content.decode()
@@ -82,7 +76,7 @@ def test_passkey_is_added_then_logs_in_as_the_second_step(client, login, therapi
     assert b"needs JavaScript" in page.content
     assert client.get(HOME).status_code == 302  # the password alone is not enough
 
-    response = passkey_step(client, key)
+    response = passkey_step(client, authenticator)
 
     assert (response.status_code, response["Location"]) == (302, HOME)
     assert client.get(HOME).status_code == 200
@@ -94,7 +88,7 @@ def test_passkey_is_added_then_logs_in_as_the_second_step(client, login, therapi
     assert actions == ["auth.passkey_added", "auth.login.passkey"]
 
 
-def test_passkey_step_without_javascript_says_what_is_needed(client, therapist, key):
+def test_passkey_step_without_javascript_says_what_is_needed(client, therapist, authenticator):
     Passkey.objects.create(user=therapist.user, name="Key", credential_id="abc", public_key=b"x")
     password_step(client, therapist.user)
 
@@ -105,24 +99,28 @@ def test_passkey_step_without_javascript_says_what_is_needed(client, therapist, 
     assert client.get(HOME).status_code == 302
 
 
-def test_passkey_answer_under_another_host_header_is_refused(client, login, therapist, key):
+def test_passkey_answer_under_another_host_header_is_refused(
+    client, login, therapist, authenticator
+):
     # The origin an answer must come from is the configured address, whatever Host says.
     login(therapist)
-    add_through_pages(client, key)
+    add_through_pages(client, authenticator)
     client.post(reverse("clinic:logout"))
     password_step(client, therapist.user)
     options = client.post(PASSKEY_OPTIONS).content.decode()
 
     response = client.post(
         PASSKEY_STEP,
-        {"credential": key.sign(options, origin="http://testserver"), "next": HOME},
+        {"credential": authenticator.sign(options, origin="http://testserver"), "next": HOME},
     )
 
     assert response.status_code == 400
     assert client.get(HOME).status_code == 302
 
 
-def test_password_alone_adds_no_second_factor_over_an_existing_one(client, therapist, key):
+def test_password_alone_adds_no_second_factor_over_an_existing_one(
+    client, therapist, authenticator
+):
     TOTPDeviceFactory(user=therapist.user)
     password_step(client, therapist.user)
 
@@ -132,9 +130,9 @@ def test_password_alone_adds_no_second_factor_over_an_existing_one(client, thera
     assert not Passkey.objects.exists()
 
 
-def test_password_alone_sets_up_no_app_over_a_passkey(client, login, therapist, key):
+def test_password_alone_sets_up_no_app_over_a_passkey(client, login, therapist, authenticator):
     login(therapist)
-    add_through_pages(client, key)
+    add_through_pages(client, authenticator)
     therapist.user.authenticator_apps.all().delete()
     client.post(reverse("clinic:logout"))
     password_step(client, therapist.user)
@@ -145,28 +143,32 @@ def test_password_alone_sets_up_no_app_over_a_passkey(client, login, therapist, 
     assert client.post(OTP_SETUP, {"token": "123456"})["Location"].startswith(PASSKEY_STEP)
 
 
-def test_first_second_factor_may_be_a_passkey(client, therapist, key):
+def test_first_second_factor_may_be_a_passkey(client, therapist, authenticator):
     response = password_step(client, therapist.user)
     assert response["Location"] == f"{OTP_SETUP}?next={NEXT_HOME}"
 
-    response = add_through_pages(client, key, next_url=HOME)
+    response = add_through_pages(client, authenticator, next_url=HOME)
 
     assert (response.status_code, response["Location"]) == (302, HOME)
     assert client.get(HOME).status_code == 200
     assert AuditEvent.objects.filter(action="auth.login.passkey_enrolled").count() == 1
 
 
-def test_admin_required_without_a_device_adds_a_passkey_after_the_password(client, admin, key):
+def test_admin_required_without_a_device_adds_a_passkey_after_the_password(
+    client, admin, authenticator
+):
     require_passkeys(admin.practice)
 
     response = password_step(client, admin.user)
 
     assert response["Location"] == f"{LIST}?next={NEXT_HOME}"
-    assert add_through_pages(client, key, next_url=HOME)["Location"] == HOME
+    assert add_through_pages(client, authenticator, next_url=HOME)["Location"] == HOME
     assert client.get(HOME).status_code == 200
 
 
-def test_admin_required_is_sent_to_add_a_passkey_after_the_code(client, login, admin, key):
+def test_admin_required_is_sent_to_add_a_passkey_after_the_code(
+    client, login, admin, authenticator
+):
     require_passkeys(admin.practice)
     login(admin)  # verified with a code from the app
 
@@ -176,13 +178,15 @@ def test_admin_required_is_sent_to_add_a_passkey_after_the_code(client, login, a
     assert response["Location"] == f"{LIST}?next={NEXT_HOME}"
     assert b"requires admins to log in with a passkey" in client.get(response["Location"]).content
 
-    assert add_through_pages(client, key, next_url=HOME)["Location"] == HOME
+    assert add_through_pages(client, authenticator, next_url=HOME)["Location"] == HOME
     assert client.get(HOME).status_code == 200
 
 
-def test_admin_required_with_a_passkey_may_not_log_in_with_a_code(client, login, admin, key):
+def test_admin_required_with_a_passkey_may_not_log_in_with_a_code(
+    client, login, admin, authenticator
+):
     login(admin)
-    add_through_pages(client, key)
+    add_through_pages(client, authenticator)
     require_passkeys(admin.practice)
     client.post(reverse("clinic:logout"))
     login(admin)  # a session verified with a code from the app
@@ -191,7 +195,7 @@ def test_admin_required_with_a_passkey_may_not_log_in_with_a_code(client, login,
     assert response["Location"] == f"{PASSKEY_STEP}?next={NEXT_HOME}"
     assert b"authenticator app instead" not in client.get(response["Location"]).content
 
-    assert passkey_step(client, key)["Location"] == HOME
+    assert passkey_step(client, authenticator)["Location"] == HOME
     assert client.get(HOME).status_code == 200
 
 
@@ -205,13 +209,13 @@ def test_practice_setting_requiring_passkeys_is_audited(admin):
 
 
 def test_passkey_is_removed_and_another_users_is_not(
-    client, login, therapist, other_therapist, key
+    client, login, therapist, other_therapist, authenticator
 ):
     theirs = Passkey.objects.create(
         user=other_therapist.user, name="Theirs", credential_id="theirs", public_key=b"x"
     )
     login(therapist)
-    add_through_pages(client, key)
+    add_through_pages(client, authenticator)
     mine = Passkey.objects.get(user=therapist.user)
 
     response = client.post(REMOVE, {"passkey": str(theirs.public_id)}, follow=True)
