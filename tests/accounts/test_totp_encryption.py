@@ -23,8 +23,9 @@ AFTER = [("accounts", "0012_encrypted_totp_devices")]
 
 
 def raw_key(table: str, pk: int) -> str:
+    column = connection.ops.quote_name("key")
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT key FROM {table} WHERE id = %s", [pk])  # noqa: S608  (fixed names)
+        cursor.execute(f"SELECT {column} FROM {table} WHERE id = %s", [pk])  # noqa: S608  (fixed names)
         return cursor.fetchone()[0]
 
 
