@@ -33,10 +33,9 @@ def setup(directory: Path) -> None:
 def world(rows: int):
     from django.test import Client
     from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from patternwork.accounts.api_tokens import create_api_token
-    from patternwork.accounts.models import Membership, Practice, User
+    from patternwork.accounts.models import Membership, Practice, TOTPDevice, User
     from patternwork.clients.models import Client as ClientRecord
     from patternwork.treatment.models import Appointment, Course
 

@@ -226,3 +226,11 @@ def recordings_dir(settings, tmp_path):
         },
     }
     return folder
+
+
+@pytest.fixture
+def authenticator():
+    """A software passkey authenticator (an EC P-256 key) for the default address."""
+    from tests.soft_authenticator import SoftAuthenticator
+
+    return SoftAuthenticator()

@@ -4,9 +4,8 @@ import datetime
 
 import factory
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from patternwork.accounts.models import Membership, Practice, User
+from patternwork.accounts.models import Membership, Practice, TOTPDevice, User
 
 TEST_PASSWORD = "correct-horse-battery-staple-42"
 

@@ -21,8 +21,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from patternwork.accounts import totp
 from patternwork.accounts.models import ApiToken, Membership
+from patternwork.accounts.passkeys import has_second_factor
 from patternwork.audit.services import record
 
 TOKEN_PREFIX = "pwt_"  # noqa: S105  (the format's tag, not a secret)
@@ -77,7 +77,7 @@ def create_api_token(
         raise ValidationError({"days": BAD_DAYS})
     if not (membership.is_active and membership.user.is_active):
         raise ValidationError(INACTIVE_MEMBER)
-    if totp.confirmed_device(membership.user) is None:
+    if not has_second_factor(membership.user):
         raise ValidationError(NEEDS_TWO_FACTOR, code="two_factor")
     prefix, raw = _new_secret()
     now = timezone.now()

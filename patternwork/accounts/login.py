@@ -17,12 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp import login as otp_login
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 from patternwork.accounts import throttle
 from patternwork.accounts.middleware import SESSION_IDLE_MINUTES, SESSION_LAST_SEEN, SESSION_STARTED
-from patternwork.accounts.models import Membership, Practice, User, normalise_email
+from patternwork.accounts.models import Membership, Practice, TOTPDevice, User, normalise_email
 from patternwork.accounts.practices import practice_of, practice_of_email
 from patternwork.audit.models import AuditEvent
 from patternwork.audit.services import record
@@ -209,7 +208,7 @@ def enable_second_factor(
         audit.record(
             user,
             "second_factor_enabled",
-            object_type="otp_totp.totpdevice",
+            object_type="accounts.totpdevice",
             object_id=str(device.pk),
         )
     return device

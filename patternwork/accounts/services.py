@@ -52,6 +52,7 @@ PRACTICE_FIELDS = (
     "offer_window_days",
     "idle_timeout_minutes",
     "recording_retention_days",
+    "require_admin_passkeys",
 )
 # Changing these re-times the queued reminders (messaging.services.update_practice_settings).
 REMINDER_FIELDS = ("send_appointment_reminders", "reminder_lead_hours", "time_zone")

@@ -8,7 +8,8 @@ from binascii import unhexlify
 
 import qrcode
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from patternwork.accounts.models import TOTPDevice
 
 
 def confirmed_device(user) -> TOTPDevice | None:

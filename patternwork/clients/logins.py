@@ -21,10 +21,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from patternwork.accounts import login
-from patternwork.accounts.models import Membership, Practice, User, normalise_email
+from patternwork.accounts.models import Membership, Practice, TOTPDevice, User, normalise_email
 from patternwork.audit.services import record
 from patternwork.clients.models import Client
 from patternwork.core import outbox

@@ -5,11 +5,15 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from patternwork.accounts import passkeys
 from patternwork.accounts.access import deny_not_found, require_role
 
 
 def staff_view(*roles: str):
     """Guard a staff page: logged in, second factor verified, an active member, right role.
+
+    An admin of a practice that requires passkeys must have finished the second step
+    with a passkey; a session verified with a code is sent to the passkey step.
 
     Someone who is not a member of any practice (a client, later) gets a 404: staff
     pages do not exist for them. A member with the wrong role gets an audited 403, or
@@ -34,6 +38,12 @@ def staff_view(*roles: str):
             if not request.user.is_verified():
                 query = urlencode({"next": request.get_full_path()})
                 return redirect(f"{reverse('clinic:otp-verify')}?{query}")
+            if passkeys.passkey_required(request.membership) and not passkeys.verified_with_passkey(
+                request.user
+            ):
+                # An admin of a practice that requires passkeys: a code is not enough.
+                query = urlencode({"next": request.get_full_path()})
+                return redirect(f"{reverse('clinic:passkey-verify')}?{query}")
             if roles and request.membership.role not in roles and "public_id" in kwargs:
                 raise deny_not_found(
                     user=request.user,

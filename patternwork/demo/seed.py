@@ -9,10 +9,9 @@ import hashlib
 from dataclasses import dataclass
 
 from django.db import transaction
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from patternwork.accounts import services as account_services
-from patternwork.accounts.models import Membership, Practice, User
+from patternwork.accounts.models import Membership, Practice, TOTPDevice, User
 from patternwork.accounts.totp import base32_secret
 from patternwork.demo import course_data, supervision_data, way_in_data
 

@@ -5,10 +5,9 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from patternwork.accounts import login
-from patternwork.accounts.models import LoginFailure, Practice
+from patternwork.accounts.models import LoginFailure, Practice, TOTPDevice
 from patternwork.audit.models import AuditEvent
 from tests.factories import TEST_PASSWORD, TOTPDeviceFactory
 

@@ -17,7 +17,7 @@ NOT_WRITES = (READ_ACTION, "api_token.use")
 
 
 def make_token(membership, *, scope=ApiToken.Scope.WRITE, days=30, name="Test integration"):
-    if not membership.user.totpdevice_set.filter(confirmed=True).exists():
+    if not membership.user.authenticator_apps.filter(confirmed=True).exists():
         TOTPDeviceFactory(user=membership.user)
     return create_api_token(membership=membership, name=name, scope=scope, days=days)
 

@@ -10,10 +10,9 @@ from django.core import mail, signing
 from django.core.exceptions import ValidationError
 from django.urls import resolve
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from patternwork.accounts import tokens
-from patternwork.accounts.models import User
+from patternwork.accounts.models import TOTPDevice, User
 from patternwork.audit.models import AuditEvent
 from patternwork.clients import logins
 from patternwork.clients.models import Client
@@ -458,7 +457,7 @@ def test_enable_second_factor_stores_the_clients_app_and_audits_it_with_the_prac
         jo.user,
         "client",
         jo.practice,
-        "otp_totp.totpdevice",
+        "accounts.totpdevice",
         str(device.pk),
     )
     assert KEY not in audit_text()

@@ -7,10 +7,9 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from patternwork.accounts.login import LOGIN_FAILED, SETUP_KEY, WRONG_SETUP_CODE
-from patternwork.accounts.models import LoginFailure
+from patternwork.accounts.models import LoginFailure, TOTPDevice
 from patternwork.audit.models import AuditEvent
 from tests.factories import TEST_PASSWORD, TOTPDeviceFactory
 
@@ -85,7 +84,7 @@ def test_login_without_device_goes_to_setup_and_enrols(client, therapist):
     response = client.post(SETUP, {"token": code_for(TOTPDevice(key=key))})
 
     assert response.status_code == 302
-    device = therapist.user.totpdevice_set.get()
+    device = therapist.user.authenticator_apps.get()
     assert (device.key, device.confirmed) == (key, True)
     assert client.get(HOME).status_code == 200
     assert AuditEvent.objects.filter(action="auth.login.otp_enrolled").count() == 1

@@ -7,9 +7,9 @@ import time_machine
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.urls import reverse
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from patternwork.accounts import throttle
+from patternwork.accounts.models import TOTPDevice
 from patternwork.audit.models import AuditEvent
 from patternwork.core import checks
 from tests.factories import TEST_PASSWORD, PortalClientFactory, PracticeFactory

@@ -13,10 +13,9 @@ from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from patternwork.accounts.login import SETUP_KEY
-from patternwork.accounts.models import LoginFailure, User
+from patternwork.accounts.models import LoginFailure, TOTPDevice, User
 from patternwork.audit.models import AuditEvent
 from patternwork.clients import logins
 from tests import objects, routes

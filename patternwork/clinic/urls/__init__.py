@@ -12,6 +12,7 @@ from patternwork.clinic.urls import (
     journal,
     letters,
     measures,
+    passkeys,
     patterns,
     portal_access,
     practice,
@@ -25,6 +26,7 @@ app_name = "clinic"
 
 urlpatterns = [
     *auth.urlpatterns,
+    *passkeys.urlpatterns,
     *api_tokens.urlpatterns,
     *practice.urlpatterns,
     *clients.urlpatterns,

@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from patternwork.accounts import totp
 from patternwork.accounts.api_tokens import create_api_token, revoke_api_token, tokens_of
+from patternwork.accounts.passkeys import has_second_factor
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.api_tokens import ApiTokenForm, RevokeTokenForm
 from patternwork.core.forms import add_service_errors
@@ -20,7 +20,7 @@ def _page(request, *, form=None, created=None, secret="", status=200):
     context = {
         "form": form or ApiTokenForm(),
         "tokens": list(tokens_of(request.membership)),
-        "two_factor": totp.confirmed_device(request.user) is not None,
+        "two_factor": has_second_factor(request.user),
         "now": timezone.now(),
         "created": created,
         "secret": secret,

@@ -1,4 +1,5 @@
-"""Login in two steps (password, then TOTP), logout, invitations and password reset."""
+"""Login in two steps (password, then a code or a passkey), logout, invitations and
+password reset."""
 
 from urllib.parse import urlencode
 
@@ -14,8 +15,9 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from patternwork.accounts import login, services, tokens, totp
+from patternwork.accounts import login, passkeys, services, tokens, totp
 from patternwork.accounts.forms import LoginForm, SetPasswordForm, TokenForm
+from patternwork.accounts.models import Membership
 from patternwork.clinic.decorators import member_password_stage, staff_view
 from patternwork.core.http import safe_next
 
@@ -24,21 +26,30 @@ STAFF_ONLY = _lazy(
 )
 
 
-def _next_url(request) -> str:
+def next_url(request) -> str:
     return safe_next(request, reverse("clinic:home"))
 
 
-def _with_next(url_name: str, next_url: str) -> str:
-    return f"{reverse(url_name)}?{urlencode({'next': next_url})}"
+def with_next(url_name: str, target: str) -> str:
+    return f"{reverse(url_name)}?{urlencode({'next': target})}"
+
+
+# The page of each second step that accounts.passkeys.second_step names.
+SECOND_STEP_PAGES = {
+    passkeys.PASSKEY: "clinic:passkey-verify",
+    passkeys.APP: "clinic:otp-verify",
+    passkeys.ADD_PASSKEY: "clinic:passkeys",
+    passkeys.ADD_APP: "clinic:otp-setup",
+}
 
 
 @sensitive_post_parameters("password")
 @csrf_protect
 @never_cache
 def login_view(request):
-    next_url = _next_url(request)
+    target = next_url(request)
     if request.user.is_authenticated and request.user.is_verified():
-        return redirect(next_url)
+        return redirect(target)
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -53,23 +64,29 @@ def login_view(request):
             if not user.memberships.filter(is_active=True).exists():
                 # Clients log in through the portal; this login is for staff only.
                 form.add_error(None, STAFF_ONLY)
-                return render(request, "clinic/login.html", {"form": form, "next": next_url})
+                return render(request, "clinic/login.html", {"form": form, "next": target})
             login.start_session(request, user, audit=login.staff_audit(user))
-            if totp.confirmed_device(user) is None:
-                return redirect(_with_next("clinic:otp-setup", next_url))
-            return redirect(_with_next("clinic:otp-verify", next_url))
-    return render(request, "clinic/login.html", {"form": form, "next": next_url})
+            # The membership the session will work under (MembershipMiddleware's choice).
+            membership = (
+                Membership.objects.filter(user=user, is_active=True)
+                .select_related("practice")
+                .order_by("pk")
+                .first()
+            )
+            step = passkeys.second_step(user, membership)
+            return redirect(with_next(SECOND_STEP_PAGES[step], target))
+    return render(request, "clinic/login.html", {"form": form, "next": target})
 
 
 @member_password_stage
 @never_cache
 def otp_verify(request):
-    next_url = _next_url(request)
+    target = next_url(request)
     if request.user.is_verified():
-        return redirect(next_url)
+        return redirect(target)
     device = totp.confirmed_device(request.user)
     if device is None:
-        return redirect(_with_next("clinic:otp-setup", next_url))
+        return redirect(with_next("clinic:otp-setup", target))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -82,16 +99,20 @@ def otp_verify(request):
         except login.LoginRefused as refused:
             form.add_error(None if refused.throttled else "token", refused.message)
         else:
-            return redirect(next_url)
-    return render(request, "clinic/otp_verify.html", {"form": form, "next": next_url})
+            return redirect(target)
+    return render(request, "clinic/otp_verify.html", {"form": form, "next": target})
 
 
 @member_password_stage
 @never_cache
 def otp_setup(request):
-    next_url = _next_url(request)
+    target = next_url(request)
     if totp.confirmed_device(request.user) is not None:
-        return redirect(_with_next("clinic:otp-verify", next_url))
+        return redirect(with_next("clinic:otp-verify", target))
+    if not request.user.is_verified() and passkeys.has_passkey(request.user):
+        # Someone with only a password never sets up a new second factor over an existing
+        # one: they log in with the passkey first.
+        return redirect(with_next("clinic:passkey-verify", target))
     key = login.setup_key(request.session)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -103,14 +124,14 @@ def otp_setup(request):
             login.complete_second_factor(request, device)
             audit.login_step(request.user, "otp_enrolled")
             messages.success(request, _("Two-factor authentication is set up."))
-            return redirect(next_url)
+            return redirect(target)
         audit.otp_failed(request.user)
         form.add_error("token", login.WRONG_SETUP_CODE)
     picture = totp.setup_picture(login.setup_device(request.user, key))
     return render(
         request,
         "clinic/otp_setup.html",
-        {"form": form, "next": next_url, **picture},
+        {"form": form, "next": target, **picture},
     )
 
 
