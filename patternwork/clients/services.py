@@ -13,6 +13,7 @@ from patternwork.accounts.models import Membership, Practice
 from patternwork.accounts.selectors import active_clinicians
 from patternwork.audit.services import diff, record
 from patternwork.clients.models import Client, Referral, SubmissionAttempt
+from patternwork.core import erasure
 
 CLIENT_FIELDS = (
     "full_name",
@@ -374,3 +375,12 @@ def record_death(*, client: Client, died_on, by: Membership) -> Client:
 
 def _iso(day) -> str | None:
     return day.isoformat() if day else None
+
+
+def erase_client_rows(*, client: Client) -> erasure.Erased:
+    """Delete the clients app's rows of the client's record, the client row itself last, and their files after the commit.
+
+    For the retention purge (`interop.retention.purge`), which calls each app's eraser,
+    highest app first, inside one transaction and writes the record's audit stub there.
+    """
+    return erasure.erase_owned(client, app_label="clients")
