@@ -32,6 +32,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and not os.env
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]  # noqa: F405
 
+# The nightly job prunes this folder: in tests it never exists unless a test makes it (in
+# its own temporary folder), so a test run never deletes a developer's real backups.
+PATTERNWORK_BACKUP_DIR = BASE_DIR / "tests" / "no-backups-here"  # noqa: F405
+
 # Serve static files from the app folders; no collectstatic before tests.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True

@@ -24,6 +24,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -33,7 +34,7 @@ from patternwork.accounts.models import Membership, Practice
 from patternwork.audit.services import record
 from patternwork.clients import services as clients_services
 from patternwork.clients.models import Client
-from patternwork.core import erasure
+from patternwork.core import backups, erasure
 from patternwork.formulation import services as formulation_services
 from patternwork.letters import services as letters_services
 from patternwork.measures import services as measures_services
@@ -151,6 +152,51 @@ def purge_expired(*, today: date | None = None) -> int:
     if purged:
         logger.info("retention purge: %d record(s) erased", purged)
     return purged
+
+
+def nightly() -> None:
+    """The nightly retention job: purge the records past their period, then delete the
+    backups older than the backup period, which may still hold records erased before."""
+    try:
+        purge_expired()
+    finally:
+        prune_backups()
+
+
+def prune_backups(*, now=None) -> backups.Pruned | None:
+    """Delete the dated backups older than PATTERNWORK_BACKUP_KEEP_DAYS (never the newest).
+
+    Audited as an instance event, `backup.prune`, when a backup went or the newest one is
+    older than the period (the backups have stopped: the operator should know).
+    """
+    now = now or timezone.now()
+    keep_days = settings.PATTERNWORK_BACKUP_KEEP_DAYS
+    pruned = backups.prune(settings.PATTERNWORK_BACKUP_DIR, now=now, keep_days=keep_days)
+    if pruned is None or not (pruned.deleted or pruned.stale_newest):
+        return pruned
+    with transaction.atomic():
+        record(
+            action="backup.prune",
+            actor_role="system",
+            actor_label="backup pruning",
+            object_type="backup",
+            outcome="success" if not pruned.stale_newest else "failure",
+            changes={
+                "keep_days": keep_days,
+                "deleted": pruned.deleted,
+                "kept": len(pruned.kept),
+                "stale_newest": pruned.stale_newest,
+            },
+        )
+    if pruned.deleted:
+        logger.info("backup pruning: %d backup(s) deleted", len(pruned.deleted))
+    if pruned.stale_newest:
+        logger.warning(
+            "backup pruning: the newest backup %s is older than %d days; it is kept",
+            pruned.stale_newest,
+            keep_days,
+        )
+    return pruned
 
 
 def unerased_apps() -> set[str]:
