@@ -81,6 +81,9 @@ MIGRATION_LINTER_OPTIONS = {
         # Both new columns have a database default, so older code still inserts; the
         # SQLite analyser flags the table rebuild that adding them takes.
         "0010_practice_retention",
+        # The death's source has a database default (""), so older code still inserts; the
+        # other two columns are nullable.
+        "0008_client_death_record",
         # Released together, with the code that writes them: each adds NOT NULL columns
         # with a default to a practice, user, IPAF version or episode code (the SQLite
         # analyser flags the table rebuild).

@@ -18,6 +18,7 @@ from patternwork.clinic.urls import (
     referrals,
     relationship_map,
     reports,
+    retention,
     supervision,
 )
 
@@ -28,6 +29,7 @@ urlpatterns = [
     *api_tokens.urlpatterns,
     *practice.urlpatterns,
     *clients.urlpatterns,
+    *retention.urlpatterns,
     *referrals.urlpatterns,
     *courses.urlpatterns,
     *assessment.urlpatterns,
