@@ -460,6 +460,8 @@ def set_retention(
             "retention_years_after_contact": stored.retention_years_after_contact,
             "retention_years_after_death": stored.retention_years_after_death,
         }
+        if (years_after_contact, years_after_death) == tuple(before.values()):
+            return stored  # nothing changed: nothing to save or audit
         stored.retention_years_after_contact = years_after_contact
         stored.retention_years_after_death = years_after_death
         stored.full_clean()

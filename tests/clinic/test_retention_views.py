@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from patternwork.audit.models import AuditEvent
 from patternwork.clients.models import Client
+from patternwork.clients.services import DEATH_BEFORE_BIRTH
 from patternwork.clinic.forms.retention import (
     DEATH_IN_THE_FUTURE,
     DEATH_SOURCE_NEEDED,
@@ -60,7 +61,9 @@ def test_recording_a_death_keeps_who_when_and_source_and_shows_the_purge_date(
 
     future = client.post(page, {"died_on": "2026-05-01", "source": "gp"})
     unsourced = client.post(page, {"died_on": "2026-03-20"})
-    assert (future.status_code, unsourced.status_code) == (400, 400)
+    unborn = client.post(page, {"died_on": "1900-01-01", "source": "gp"})
+    assert (future.status_code, unsourced.status_code, unborn.status_code) == (400, 400, 400)
+    assert DEATH_BEFORE_BIRTH in unborn.context["form"].errors["died_on"]
     assert DEATH_IN_THE_FUTURE in future.context["form"].errors["died_on"]
     assert DEATH_SOURCE_NEEDED in unsourced.context["form"].errors["source"]
 
