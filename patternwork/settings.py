@@ -484,3 +484,10 @@ if PATTERNWORK_SUGGESTION_MODEL not in ("minilm", "off"):
 
 # Backup: where pg_dump/pg_restore live when they are not on PATH.
 PATTERNWORK_PG_BIN = env_str("PATTERNWORK_PG_BIN", "/usr/lib/postgresql/15/bin")
+# `manage.py backup` without a path writes a dated file here (owner-only), and the nightly
+# retention job deletes those older than PATTERNWORK_BACKUP_KEEP_DAYS, so a record erased
+# today is gone from every backup within that many days (docs/retention.md).
+PATTERNWORK_BACKUP_DIR = Path(env_str("PATTERNWORK_BACKUP_DIR", str(VAR_DIR / "backups")))
+PATTERNWORK_BACKUP_KEEP_DAYS = env_int("PATTERNWORK_BACKUP_KEEP_DAYS", 35)
+if not 1 <= PATTERNWORK_BACKUP_KEEP_DAYS <= 366:
+    raise ImproperlyConfigured("PATTERNWORK_BACKUP_KEEP_DAYS must be between 1 and 366.")

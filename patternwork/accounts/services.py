@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -461,6 +462,8 @@ def set_retention(
             "retention_years_after_contact": stored.retention_years_after_contact,
             "retention_years_after_death": stored.retention_years_after_death,
         }
+        if (years_after_contact, years_after_death) == tuple(before.values()):
+            return stored  # nothing changed: nothing to save or audit
         stored.retention_years_after_contact = years_after_contact
         stored.retention_years_after_death = years_after_death
         stored.full_clean()
@@ -474,3 +477,16 @@ def set_retention(
             changes=diff(before, {name: getattr(stored, name) for name in before}),
         )
     return stored
+
+
+def erase_login(user: User) -> None:
+    """Empty and disable an erased client's portal login (the retention purge).
+
+    Audit rows keep pointing at the login (PROTECT), so it stays, emptied of the person.
+    Runs inside the purge's transaction, whose `client.purge` event is its audit record.
+    """
+    user.email = f"erased-{user.pk}@erased.invalid"
+    user.full_name = ""
+    user.is_active = False
+    user.password = make_password(None)
+    user.save(update_fields=["email", "full_name", "is_active", "password"])

@@ -10,6 +10,14 @@ from patternwork.core.models import BaseModel
 class Client(BaseModel):
     """A person receiving (or referred for) therapy at one practice."""
 
+    class DeathSource(models.TextChoices):
+        GP = "gp", _("the client's GP or another clinician")
+        FAMILY = "family", _("family, next of kin or a friend")
+        REGISTRAR = "registrar", _("death certificate or the registrar")
+        SPINE = "spine", _("the NHS Spine (PDS) or another national register")
+        CORONER = "coroner", _("the coroner")
+        OTHER = "other", _("another source")
+
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
         CLOSED = "closed", _("Closed")
@@ -23,6 +31,25 @@ class Client(BaseModel):
     date_of_birth = models.DateField(_("date of birth"))
     # Starts the shorter retention period (Practice.retention_years_after_death).
     died_on = models.DateField(_("date of death"), null=True, blank=True)
+    # Who recorded the death, when, and how the practice learned of it: a wrong date
+    # shortens the retention period, so where it came from is kept beside it.
+    death_source = models.CharField(
+        _("how the practice learned of the death"),
+        max_length=20,
+        choices=DeathSource.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    death_recorded_by = models.ForeignKey(
+        "accounts.Membership",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    death_recorded_at = models.DateTimeField(null=True, blank=True, editable=False)
     pronouns = models.CharField(_("pronouns"), max_length=40, blank=True)
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("telephone"), max_length=40, blank=True, validators=[validate_phone])

@@ -8,11 +8,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from patternwork.accounts.models import Membership, Practice
 from patternwork.accounts.selectors import active_clinicians
 from patternwork.audit.services import diff, record
 from patternwork.clients.models import Client, Referral, SubmissionAttempt
+from patternwork.core import erasure
 
 CLIENT_FIELDS = (
     "full_name",
@@ -351,26 +353,57 @@ def set_appointment_reminders(*, client: Client, enabled: bool, by) -> bool:
     return True
 
 
-def record_death(*, client: Client, died_on, by: Membership) -> Client:
-    """Record the date of a client's death, which starts the shorter retention period.
+DEATH_BEFORE_BIRTH = _("The date of death cannot be before the date of birth.")
+DEATH_SOURCE_UNKNOWN = _("Choose how the practice learned of the death.")
 
-    Audits `client.death` with the date.
+
+def record_death(*, client: Client, died_on, by: Membership, source: str = "") -> Client:
+    """Record (or correct, or with None remove) the date of a client's death, which starts
+    the shorter retention period, with who recorded it, when, and its source.
+
+    Audits `client.death` with the date and source that changed.
     """
+    if source not in ("", *Client.DeathSource.values):
+        raise ValidationError({"death_source": DEATH_SOURCE_UNKNOWN})
     with transaction.atomic():
         stored = Client.objects.select_for_update().get(pk=client.pk)
-        before = stored.died_on
+        if died_on is not None and died_on < stored.date_of_birth:
+            raise ValidationError({"died_on": DEATH_BEFORE_BIRTH})
+        before = {"died_on": _iso(stored.died_on), "death_source": stored.death_source}
         stored.died_on = died_on
-        stored.save(update_fields=["died_on", "updated_at"])
+        stored.death_source = source if died_on is not None else ""
+        stored.death_recorded_by = by if died_on is not None else None
+        stored.death_recorded_at = timezone.now() if died_on is not None else None
+        stored.save(
+            update_fields=[
+                "died_on",
+                "death_source",
+                "death_recorded_by",
+                "death_recorded_at",
+                "updated_at",
+            ]
+        )
         record(
             action="client.death",
             actor=by.user,
             actor_role=by.role,
             practice=stored.practice,
             obj=stored,
-            changes={"died_on": [_iso(before), _iso(died_on)]},
+            changes=diff(
+                before, {"died_on": _iso(stored.died_on), "death_source": stored.death_source}
+            ),
         )
     return stored
 
 
 def _iso(day) -> str | None:
     return day.isoformat() if day else None
+
+
+def erase_client_rows(*, client: Client) -> erasure.Erased:
+    """Delete the clients app's rows of the client's record, the client row itself last, and their files after the commit.
+
+    For the retention purge (`interop.retention.purge`), which calls each app's eraser,
+    highest app first, inside one transaction and writes the record's audit stub there.
+    """
+    return erasure.erase_owned(client, app_label="clients")

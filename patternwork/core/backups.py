@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -39,6 +42,58 @@ def backup(path: Path, *, overwrite: bool = False) -> None:
         tmp.replace(path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+# A dated backup in the backup folder: the only files the pruning ever deletes. The time
+# is read from the name, which copying a file or restoring a folder does not change.
+NAME_FORMAT = "patternwork-%Y%m%dT%H%M%SZ.backup"
+NAME_PATTERN = re.compile(r"^patternwork-(\d{8}T\d{6}Z)\.backup$")
+
+
+def dated_path(folder: Path, now: datetime) -> Path:
+    """Where a backup taken at `now` goes in the backup folder."""
+    return Path(folder) / now.astimezone(UTC).strftime(NAME_FORMAT)
+
+
+def taken_at(path: Path) -> datetime | None:
+    """When a dated backup was taken, from its name; None for any other file."""
+    match = NAME_PATTERN.match(path.name)
+    if match is None:
+        return None
+    try:
+        return datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Pruned:
+    deleted: list[str]
+    kept: list[str]
+    # The newest backup is never deleted, however old: losing every backup because the
+    # backups stopped is worse than keeping one too long. It is reported instead.
+    stale_newest: str | None
+
+
+def prune(folder: Path, *, now: datetime, keep_days: int) -> Pruned | None:
+    """Delete the dated backups in `folder` taken more than `keep_days` days before `now`,
+    except the newest. Other files are left alone. None when there is no folder."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return None
+    found = [(taken_at(path), path) for path in folder.iterdir() if path.is_file()]
+    dated = sorted((at, path) for at, path in found if at is not None)
+    cutoff = now - timedelta(days=keep_days)
+    deleted, kept = [], []
+    for index, (at, path) in enumerate(dated):
+        newest = index == len(dated) - 1
+        if at < cutoff and not newest:
+            path.unlink(missing_ok=True)
+            deleted.append(path.name)
+        else:
+            kept.append(path.name)
+    stale = dated[-1][1].name if dated and dated[-1][0] < cutoff else None
+    return Pruned(deleted=deleted, kept=kept, stale_newest=stale)
 
 
 def restore(path: Path) -> None:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from patternwork.accounts.models import Membership, Practice
 from patternwork.audit.services import diff, record
 from patternwork.clients.models import Client
+from patternwork.core import erasure
 from patternwork.formulation.categories import CURRENT_VERSION, DEFAULT_CATEGORIES
 from patternwork.formulation.ipaf import IPAF_FIELDS, compare_evidence
 from patternwork.formulation.models import (
@@ -562,3 +563,12 @@ def mark_ipaf_agreed(*, version: IpafVersion, agreed_on: date, by: Membership) -
             },
         )
     return version
+
+
+def erase_client_rows(*, client: Client) -> erasure.Erased:
+    """Delete the formulation app's rows of the client's record, and their files after the commit.
+
+    For the retention purge (`interop.retention.purge`), which calls each app's eraser,
+    highest app first, inside one transaction and writes the record's audit stub there.
+    """
+    return erasure.erase_owned(client, app_label="formulation")

@@ -8,6 +8,7 @@ class InteropConfig(AppConfig):
 
     def ready(self):
         from patternwork.core import nightly
-        from patternwork.interop.retention import purge_expired
+        from patternwork.interop import retention
 
-        nightly.register("retention.purge", purge_expired)
+        # One job: the record purge, then the backups that may still hold purged records.
+        nightly.register("retention.purge", retention.nightly)

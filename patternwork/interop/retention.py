@@ -10,8 +10,11 @@ whose period has passed.
 Erasing a record removes every row that hangs off the client (found by following foreign
 keys to it, in all apps, so a new model is covered without a change here) and any files
 those rows hold, and scrubs the client's portal login, which audit rows still point to.
-What stays is the audit trail, which names the client only by the record's id, and one
-`client.purge` event: the stub that says the record existed and when it went.
+Each app deletes its own rows through its own `erase_client_rows` service (and accounts
+scrubs the login through `erase_login`); the purge only orders them, highest app first,
+in one transaction, and writes the audit event there. What stays is the audit trail,
+which names the client only by the record's id, and one `client.purge` event: the stub
+that says the record existed and when it went.
 """
 
 from __future__ import annotations
@@ -21,21 +24,38 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from django.apps import apps
-from django.contrib.auth.hashers import make_password
-from django.db import IntegrityError, models, transaction
-from django.db.models import Max, ProtectedError, RestrictedError
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
+from patternwork.accounts import services as accounts_services
 from patternwork.accounts.models import Membership, Practice
 from patternwork.audit.services import record
+from patternwork.clients import services as clients_services
 from patternwork.clients.models import Client
+from patternwork.core import backups, erasure
+from patternwork.formulation import services as formulation_services
+from patternwork.letters import services as letters_services
+from patternwork.measures import services as measures_services
+from patternwork.messaging import services as messaging_services
+from patternwork.supervision import services as supervision_services
+from patternwork.treatment import services as treatment_services
 from patternwork.treatment.models import Appointment, Course
 
 logger = logging.getLogger("patternwork.retention")
 
-# Rows that are never purged: the audit trail (and its chain) outlives the record.
-KEPT_APPS = {"audit"}
+# Each app's eraser, highest app first: a row points only at rows of its own app or a
+# lower one, so nothing still points at an app's rows when they go.
+ERASERS = (
+    ("messaging", messaging_services.erase_client_rows),
+    ("supervision", supervision_services.erase_client_rows),
+    ("letters", letters_services.erase_client_rows),
+    ("formulation", formulation_services.erase_client_rows),
+    ("measures", measures_services.erase_client_rows),
+    ("treatment", treatment_services.erase_client_rows),
+    ("clients", clients_services.erase_client_rows),
+)
 NOT_AN_ADMIN = "Only a service admin of the client's practice may ask for a record's erasure."
 
 
@@ -134,21 +154,78 @@ def purge_expired(*, today: date | None = None) -> int:
     return purged
 
 
+def nightly() -> None:
+    """The nightly retention job: purge the records past their period, then delete the
+    backups older than the backup period, which may still hold records erased before."""
+    try:
+        purge_expired()
+    finally:
+        prune_backups()
+
+
+def prune_backups(*, now=None) -> backups.Pruned | None:
+    """Delete the dated backups older than PATTERNWORK_BACKUP_KEEP_DAYS (never the newest).
+
+    Audited as an instance event, `backup.prune`, when a backup went or the newest one is
+    older than the period (the backups have stopped: the operator should know).
+    """
+    now = now or timezone.now()
+    keep_days = settings.PATTERNWORK_BACKUP_KEEP_DAYS
+    pruned = backups.prune(settings.PATTERNWORK_BACKUP_DIR, now=now, keep_days=keep_days)
+    if pruned is None or not (pruned.deleted or pruned.stale_newest):
+        return pruned
+    with transaction.atomic():
+        record(
+            action="backup.prune",
+            actor_role="system",
+            actor_label="backup pruning",
+            object_type="backup",
+            outcome="success" if not pruned.stale_newest else "failure",
+            changes={
+                "keep_days": keep_days,
+                "deleted": pruned.deleted,
+                "kept": len(pruned.kept),
+                "stale_newest": pruned.stale_newest,
+            },
+        )
+    if pruned.deleted:
+        logger.info("backup pruning: %d backup(s) deleted", len(pruned.deleted))
+    if pruned.stale_newest:
+        logger.warning(
+            "backup pruning: the newest backup %s is older than %d days; it is kept",
+            pruned.stale_newest,
+            keep_days,
+        )
+    return pruned
+
+
+def unerased_apps() -> set[str]:
+    """Apps whose rows may hang off a client but that have no eraser above: a purge
+    refuses to start while there is one, rather than leave part of a record behind."""
+    return {m._meta.app_label for m in erasure.owned_models(Client)} - {a for a, _ in ERASERS}
+
+
+def preview(client: Client) -> dict[str, int]:
+    """How many rows of each kind an erasure of the client's record would delete."""
+    return erasure.count_owned(client)
+
+
 def purge(*, client: Client, actor: Membership | None, why: str) -> dict[str, int]:
-    """Delete every row and file of the client's record, in one transaction, leaving the
-    audit trail and a `client.purge` stub."""
-    files: list[tuple[object, str]] = []
+    """Delete every row and file of the client's record, in one transaction, through each
+    app's eraser, leaving the audit trail and a `client.purge` stub."""
+    missing = unerased_apps()
+    if missing:
+        raise RuntimeError(f"No eraser for the client rows of: {sorted(missing)}")
     with transaction.atomic():
         client = Client.objects.select_for_update().select_related("practice").get(pk=client.pk)
         kept = retention(client)
         practice, public_id, login = client.practice, str(client.public_id), client.user
-        rows = _owned_rows(client)
-        counts: Counter[str] = Counter()
-        for queryset in rows.values():
-            files += _files_of(queryset)
-        _delete_all(rows, counts)
+        erased = erasure.Erased()
+        for _app, erase_client_rows in ERASERS:
+            erased.add(erase_client_rows(client=client))
         if login is not None:
-            _scrub_login(login)
+            accounts_services.erase_login(login)
+        counts: Counter[str] = erased.rows
         record(
             action="client.purge",
             actor=actor.user if actor else None,
@@ -161,70 +238,7 @@ def purge(*, client: Client, actor: Membership | None, why: str) -> dict[str, in
                 "why": why,
                 "retention_ended": kept.ends_on.isoformat(),
                 "rows": dict(sorted(counts.items())),
-                "files": len(files),
+                "files": erased.files,
             },
         )
-        transaction.on_commit(lambda: _delete_files(files))
     return dict(counts)
-
-
-def _owned_rows(client: Client) -> dict[type[models.Model], models.QuerySet]:
-    """Every model's rows that hang off the client, directly or through other such rows."""
-    found: dict[type[models.Model], models.QuerySet] = {Client: Client.objects.filter(pk=client.pk)}
-    frontier = [Client]
-    while frontier:
-        target = frontier.pop()
-        for model in apps.get_models():
-            if model._meta.app_label in KEPT_APPS:
-                continue
-            for field in model._meta.concrete_fields:
-                if not field.is_relation or field.related_model is not target:
-                    continue
-                owned = model._base_manager.filter(**{f"{field.name}__in": found[target]})
-                if model in found:
-                    found[model] = found[model] | owned
-                else:
-                    found[model] = owned
-                    frontier.append(model)
-    return found
-
-
-def _delete_all(rows, counts: Counter) -> None:
-    """Delete leaves first: retry each model until protected references are gone."""
-    pending = dict(rows)
-    for _ in range(len(pending) + 1):
-        for model, queryset in list(pending.items()):
-            try:
-                with transaction.atomic():
-                    _, deleted = queryset.delete()
-            except (ProtectedError, RestrictedError, IntegrityError):
-                continue
-            counts.update({label: n for label, n in deleted.items() if n})
-            del pending[model]
-        if not pending:
-            return
-    raise RuntimeError(f"Could not purge: {sorted(m._meta.label for m in pending)}")
-
-
-def _files_of(queryset) -> list[tuple[object, str]]:
-    fields = [f for f in queryset.model._meta.concrete_fields if isinstance(f, models.FileField)]
-    found = []
-    for field in fields:
-        for name in queryset.exclude(**{field.name: ""}).values_list(field.name, flat=True):
-            if name:
-                found.append((field.storage, name))
-    return found
-
-
-def _delete_files(files) -> None:
-    for storage, name in files:
-        storage.delete(name)
-
-
-def _scrub_login(user) -> None:
-    # Audit rows keep pointing at the login (PROTECT), so it stays, emptied of the person.
-    user.email = f"erased-{user.pk}@erased.invalid"
-    user.full_name = ""
-    user.is_active = False
-    user.password = make_password(None)
-    user.save(update_fields=["email", "full_name", "is_active", "password"])

@@ -14,6 +14,7 @@ from django.utils import timezone
 from patternwork.accounts.models import Membership
 from patternwork.audit.services import MASKED, record
 from patternwork.clients.models import Client
+from patternwork.core import erasure
 from patternwork.core.concurrency import StaleEdit
 from patternwork.formulation.selectors import agreed_ipaf
 from patternwork.letters import drafting
@@ -252,3 +253,12 @@ def audit_summary_download(*, course: Course, by: Membership) -> None:
         practice=course.practice,
         obj=course,
     )
+
+
+def erase_client_rows(*, client: Client) -> erasure.Erased:
+    """Delete the letters app's rows of the client's record, and their files after the commit.
+
+    For the retention purge (`interop.retention.purge`), which calls each app's eraser,
+    highest app first, inside one transaction and writes the record's audit stub there.
+    """
+    return erasure.erase_owned(client, app_label="letters")

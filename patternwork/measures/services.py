@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from patternwork.accounts.models import Membership
 from patternwork.audit.services import record
+from patternwork.clients.models import Client
+from patternwork.core import erasure
 from patternwork.core.concurrency import StaleEdit
 from patternwork.measures import definitions, scoring
 from patternwork.measures.models import Response, ResponseRevision, RiskFlag
@@ -465,3 +467,12 @@ def acknowledge_flag(*, flag: RiskFlag, note: str, actor: Membership) -> RiskFla
             changes={"action_note": "[changed]"},
         )
     return flag
+
+
+def erase_client_rows(*, client: Client) -> erasure.Erased:
+    """Delete the measures app's rows of the client's record, and their files after the commit.
+
+    For the retention purge (`interop.retention.purge`), which calls each app's eraser,
+    highest app first, inside one transaction and writes the record's audit stub there.
+    """
+    return erasure.erase_owned(client, app_label="measures")

@@ -10,6 +10,7 @@ from patternwork.accounts import services as account_services
 from patternwork.accounts.models import Membership, Practice
 from patternwork.clients import services as client_services
 from patternwork.clients.models import Client
+from patternwork.core import erasure
 from patternwork.messaging import dispatch, reminders
 from patternwork.messaging.models import Message
 
@@ -68,3 +69,12 @@ def queue_message(
     if created and soon:
         transaction.on_commit(lambda: dispatch.hand_over(message.pk))
     return message
+
+
+def erase_client_rows(*, client: Client) -> erasure.Erased:
+    """Delete the messaging app's rows of the client's record, and their files after the commit.
+
+    For the retention purge (`interop.retention.purge`), which calls each app's eraser,
+    highest app first, inside one transaction and writes the record's audit stub there.
+    """
+    return erasure.erase_owned(client, app_label="messaging")

@@ -18,6 +18,7 @@ from patternwork.accounts.access import record_scope
 from patternwork.accounts.models import Membership, Practice
 from patternwork.audit.services import MASKED, record
 from patternwork.clients.models import Client
+from patternwork.core import erasure
 from patternwork.measures import tracking
 from patternwork.measures.models import TrackFlag
 from patternwork.supervision import rubric
@@ -442,3 +443,12 @@ def rate_session(
             comment=MASKED if comment.strip() else "",
         )
     return rating
+
+
+def erase_client_rows(*, client: Client) -> erasure.Erased:
+    """Delete the supervision app's rows of the client's record, and their files after the commit.
+
+    For the retention purge (`interop.retention.purge`), which calls each app's eraser,
+    highest app first, inside one transaction and writes the record's audit stub there.
+    """
+    return erasure.erase_owned(client, app_label="supervision")

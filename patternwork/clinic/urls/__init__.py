@@ -19,6 +19,7 @@ from patternwork.clinic.urls import (
     referrals,
     relationship_map,
     reports,
+    retention,
     supervision,
 )
 
@@ -30,6 +31,7 @@ urlpatterns = [
     *api_tokens.urlpatterns,
     *practice.urlpatterns,
     *clients.urlpatterns,
+    *retention.urlpatterns,
     *referrals.urlpatterns,
     *courses.urlpatterns,
     *assessment.urlpatterns,

@@ -20,6 +20,7 @@ from patternwork.clinic.forms.clients import AssignTherapistForm, ClientForm, Cl
 from patternwork.clinic.views.practice import PAGE_SIZE
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
 from patternwork.core.forms import add_service_errors
+from patternwork.interop import retention
 from patternwork.interop import services as interop
 from patternwork.interop.subject_access import may_export
 from patternwork.measures import flag_selectors
@@ -105,6 +106,8 @@ def _detail(request, client, *, assign=None, clashing=(), status=200):
             "clashing": clashing,
             "referrals": list(client.referrals.all()),
             "may_export": may_export(request.membership),
+            # Admins see how long the record is kept (two queries: the last contact).
+            "kept": retention.retention(client) if request.membership.is_admin else None,
         },
         status=status,
     )

@@ -20,6 +20,7 @@ from patternwork.treatment.services.courses import (
     start_course,
     start_course_in_progress,
 )
+from patternwork.treatment.services.erasure import erase_client_rows
 from patternwork.treatment.services.notes import amend_note, save_note, sign_note
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "change_plan",
     "create_feed",
     "end_course",
+    "erase_client_rows",
     "mark_attended",
     "mark_did_not_attend",
     "move_appointment",
