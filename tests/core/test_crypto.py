@@ -185,7 +185,9 @@ def run_python(code: str, env: dict) -> subprocess.CompletedProcess:
         env=full_env,
         capture_output=True,
         text=True,
-        timeout=60,
+        # A full migrate in a fresh process: generous, because a shared machine under load
+        # has taken over a minute; the limit only stops a hung process.
+        timeout=300,
     )
 
 
