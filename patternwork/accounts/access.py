@@ -25,13 +25,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import F, Model, Q, QuerySet
 from django.http import Http404
 
 from patternwork.accounts.models import Membership
 from patternwork.accounts.practices import practice_of
 from patternwork.audit.models import AuditEvent
-from patternwork.audit.services import record, record_many
+from patternwork.audit.services import batched, record, record_many
 
 Role = Membership.Role
 
@@ -44,7 +45,14 @@ def record_scope(membership: Membership) -> list[int] | None:
     if membership.role == Role.THERAPIST:
         return [membership.pk]
     if membership.role == Role.SUPERVISOR:
-        return [membership.pk, *membership.supervisees.values_list("pk", flat=True)]
+        # A page asks several times; the request's own membership (fresh each request,
+        # marked by MembershipMiddleware) keeps the answer for the rest of the request.
+        cached = getattr(membership, "_request_record_scope", None)
+        if cached is None:
+            cached = [membership.pk, *membership.supervisees.values_list("pk", flat=True)]
+            if getattr(membership, "per_request", False):
+                membership._request_record_scope = cached
+        return list(cached)
     return None
 
 
@@ -258,14 +266,35 @@ def fetch(
 def record_read(reader: Reader, clients: Iterable, kind: str) -> None:
     """Record that the reader was shown clinical content of these clients (public ids or
     client rows), once per client and request, in one INSERT whatever their number."""
+    ids = _unseen(reader, clients)
+    if ids:
+        _record_read(reader, ids, kind)
+
+
+def record_reads(reader: Reader, reads: Iterable[tuple[Iterable, str]]) -> None:
+    """`record_read` for each (clients, kind) a page shows, in one write: one transaction
+    (on SQLite one synced commit) and one move of the audit chain's head, not one each."""
+    pending = [(ids, kind) for clients, kind in reads if (ids := _unseen(reader, clients))]
+    if not pending:
+        return
+    # No savepoint: an audit write that fails must fail the request that reads.
+    with transaction.atomic(savepoint=False), batched():
+        for ids, kind in pending:
+            _record_read(reader, ids, kind)
+
+
+def _unseen(reader: Reader, clients: Iterable) -> list[str]:
+    """The public ids of these clients whose read this request has not recorded yet."""
     ids = []
     for client in clients:
         public_id = str(getattr(client, "public_id", client))
         if public_id not in reader.seen and public_id not in ids:
             ids.append(public_id)
-    if not ids:
-        return
     reader.seen.update(ids)
+    return ids
+
+
+def _record_read(reader: Reader, ids: list[str], kind: str) -> None:
     record_many(
         action=READ_ACTION,
         actor=reader.user,

@@ -32,6 +32,9 @@ class MembershipMiddleware:
                 logout(request)
             else:
                 request.membership = self._membership(request)
+                if request.membership is not None:
+                    # Read afresh for this request alone: it may keep per-request answers.
+                    request.membership.per_request = True
                 if request.user.is_authenticated and self._idle(request):
                     logout(request)
                     request.membership = None

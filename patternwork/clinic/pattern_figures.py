@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -44,7 +45,6 @@ PART_SHORT = {
 class EpisodeRef:
     number: int
     anchor: str
-    title: str
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,6 @@ class PatternPage:
     theme: tuple[ThemePart, ...] | None
     sequences: tuple[Sequence, ...] | None
     parts: tuple[PartSection, ...]
-    episodes: tuple[EpisodeItem, ...]
     heat: tuple[HeatPart, ...] = ()
     everything: Figure | None = None
 
@@ -198,14 +197,14 @@ class PatternFigures:
     def __init__(self, view: selectors.PatternView) -> None:
         self.view = view
         self.report = view.report
-        self.retired = {
-            str(code.category.public_id)
-            for episode in view.episodes
-            for code in episode.codes.all()
-            if code.category.retired_at is not None
+        # A label is marked retired by its category, whichever episode it is coded in.
+        self.retired = {str(c.public_id) for c in view.categories if c.retired_at is not None}
+        # A figure names its episodes by number and anchor; the episodes themselves (their
+        # text, people and codes) are built only for the list that shows them.
+        self.refs = {
+            episode_id: EpisodeRef(number=number, anchor=f"episode-{episode_id}")
+            for number, episode_id in enumerate(view.order, start=1)
         }
-        self.items = tuple(self._item(n, e) for n, e in enumerate(view.episodes, start=1))
-        self.refs = {str(item.episode.public_id): item.ref for item in self.items}
         # Every figure made, by its key: the evidence view finds a figure's episodes here.
         self.index: dict[str, Figure] = {}
 
@@ -218,17 +217,13 @@ class PatternFigures:
             return _("the therapist")
         return f"{episode.person.label} ({episode.person.relationship})"
 
-    def _item(self, number: int, episode: Episode) -> EpisodeItem:
-        ref = EpisodeRef(
-            number=number,
-            anchor=f"episode-{episode.public_id}",
-            title=_("Episode %(number)s: %(other)s, %(when)s")
-            % {
-                "number": number,
-                "other": self._other(episode),
-                "when": episode.get_when_display().lower(),
-            },
-        )
+    @cached_property
+    def items(self) -> tuple[EpisodeItem, ...]:
+        """Each episode as the evidence list shows it (needs the view read as models)."""
+        return tuple(self._item(e) for e in self.view.episodes)
+
+    def _item(self, episode: Episode) -> EpisodeItem:
+        ref = self.refs[str(episode.public_id)]
         by_part: dict[str, list[CategoryLabel]] = {part: [] for part in PART_SHORT}
         for code in episode.codes.all():
             by_part[code.part].append(
@@ -417,7 +412,6 @@ class PatternFigures:
             theme=self.theme(),
             sequences=self.sequences(),
             parts=parts,
-            episodes=self.items,
             heat=tuple(self.heat(section) for section in parts),
             everything=everything,
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.text import capfirst
 
 from patternwork.clients.models import Client
@@ -59,6 +59,28 @@ def people_of(client: Client, *, archived: bool = False) -> list[Person]:
 
 def episodes_of(client: Client) -> list[Episode]:
     return list(episodes_query().filter(client=client).order_by("created_at", "id"))
+
+
+# The IPAF form offers this many of the course's most recent episodes as evidence (and
+# any the latest version cites): a list a person can read, whatever the course's length.
+IPAF_EPISODE_CHOICES = 60
+
+
+def ipaf_episode_choices(
+    course: Course, *, keep=(), limit: int = IPAF_EPISODE_CHOICES
+) -> list[Episode]:
+    """The course's episodes the IPAF form offers, oldest first, in one query: the
+    `limit` most recent and those whose public ids are in `keep`, with only the fields
+    a choice shows."""
+    recent = (
+        Episode.objects.filter(course=course).order_by("-created_at", "-id").values("pk")[:limit]
+    )
+    return list(
+        Episode.objects.filter(course=course)
+        .filter(Q(pk__in=recent) | Q(public_id__in=list(keep)))
+        .only("id", "public_id", "course_id", "created_at", "account")
+        .order_by("created_at", "id")
+    )
 
 
 def categories_of(practice, *, include_retired: bool = False) -> list[Category]:
@@ -207,20 +229,33 @@ def affect_words(categories) -> dict[str, tuple[str, ...]]:
 
 @dataclass
 class PatternView:
+    # The episodes as models (with their people and codes), in the order listed; empty
+    # in a view read as plain values (`pattern_view(client, models=False)`).
     episodes: list[Episode]
     report: patterns.PatternReport
     labels: dict[str, str]
     suggestions: patterns.IpafSuggestions
     by_id: dict[str, Episode]
     categories: list[Category]
+    # Every episode's public id, in the order listed (created, then id).
+    order: list[str]
 
 
-def pattern_view(client: Client) -> PatternView:
-    """The client's pattern statistics, with labels and the episodes behind every figure."""
-    episodes = episodes_of(client)
+def pattern_view(client: Client, *, models: bool = True) -> PatternView:
+    """The client's pattern statistics, with labels and the episodes behind every figure.
+
+    With `models` false the episodes are read as plain values (`pattern_episodes`): no
+    model instances and no decrypted accounts, for a page that shows the figures but
+    lists none of the episodes behind them.
+    """
+    if models:
+        episodes = episodes_of(client)
+        plain = [to_pattern_episode(e) for e in episodes]
+    else:
+        episodes, plain = [], pattern_episodes(client)
     categories = categories_of(client.practice, include_retired=True)
     labels = {str(c.public_id): c.label for c in categories}
-    report = patterns.compute_patterns([to_pattern_episode(e) for e in episodes])
+    report = patterns.compute_patterns(plain)
     return PatternView(
         episodes=episodes,
         report=report,
@@ -228,6 +263,7 @@ def pattern_view(client: Client) -> PatternView:
         suggestions=patterns.suggest_ipaf(report.core_theme, labels, affect_words(categories)),
         by_id={str(e.public_id): e for e in episodes},
         categories=categories,
+        order=[e.id for e in plain],
     )
 
 

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from patternwork.accounts.models import Membership
+from patternwork.audit import services as audit
 from patternwork.audit.services import record
 from patternwork.clients.models import Client
 from patternwork.core import erasure
@@ -173,6 +174,22 @@ def record_responses(
     rule (the portal's answering window); both run again on the locked appointment, in
     case it was moved or cancelled since the page was shown.
     """
+    return _record(
+        appointment=appointment,
+        answers=answers,
+        source=source,
+        by=by,
+        user=user,
+        submit=submit,
+        versions=versions,
+        guard=guard,
+        locked=False,
+    )
+
+
+def _record(*, appointment, answers, source, by, user, submit, versions, guard, locked):
+    """`record_responses`; `locked`: the appointment was read under its course's lock in
+    this transaction (with that course), and an error here ends the whole transaction."""
     if source not in Source.values:
         raise ValueError(f"unknown source {source!r}")
     if (by is None) == (user is None):
@@ -204,6 +221,7 @@ def record_responses(
         user=user,
         final=final,
         versions=versions or {},
+        locked=locked,
     )
     # Missing answers are fine in a draft; an answer that is not an option never is.
     if refused and (submit or any(e.invalid for e in refused)):
@@ -237,15 +255,25 @@ def record_attended_session(
     not yet held, a stale edit) records nothing.
     """
     incomplete = None
-    with transaction.atomic(), course_changes.batched():
-        appointment = treatment_services.mark_attended(appointment=appointment, actor=by)
+    # The audit events are chained at the end of the block in one step, and the course's
+    # listeners run inside that block so that their events join it. Neither step below
+    # opens a savepoint: any error but an incomplete submission (raised after the
+    # responses' writes are done) ends the whole transaction, so none is needed.
+    with transaction.atomic(), audit.batched(), course_changes.batched():
+        appointment = treatment_services.mark_attended(
+            appointment=appointment, actor=by, savepoint=False
+        )
         try:
-            saved = record_responses(
+            saved = _record(
                 appointment=appointment,
                 answers=answers,
                 source=Source.CLINIC,
                 by=by,
+                user=None,
+                submit=True,
                 versions=versions,
+                guard=None,
+                locked=True,
             )
         except IncompleteSubmission as refused:
             incomplete, saved = refused, refused.saved
@@ -262,17 +290,20 @@ def _check_appointment(appointment: Appointment, source: str, guard) -> None:
         guard(appointment)
 
 
-def _write(*, appointment, guard, entries, source, by, user, final, versions) -> list[Response]:
+def _write(
+    *, appointment, guard, entries, source, by, user, final, versions, locked
+) -> list[Response]:
     if not entries:
         return []
     actor, role = _actor(by, user)
     saved = []
-    with transaction.atomic():
-        appointment = (
-            Appointment.objects.select_for_update()
-            .select_related("course__practice")
-            .get(pk=appointment.pk)
-        )
+    with transaction.atomic(savepoint=not locked):
+        if not locked:
+            appointment = (
+                Appointment.objects.select_for_update()
+                .select_related("course__practice")
+                .get(pk=appointment.pk)
+            )
         _check_appointment(appointment, source, guard)
         course = appointment.course
         existing = {
@@ -281,13 +312,19 @@ def _write(*, appointment, guard, entries, source, by, user, final, versions) ->
                 appointment=appointment, instrument__in=[e.instrument.code for e in entries]
             )
         }
+        written = []
         for entry in entries:
             response = existing.get(entry.instrument.code)
             before = (response.status, response.total) if response else (None, None)
             changed = _write_one(
                 entry, response, appointment, course, source, by, user, final, versions
             )
-            response = changed or response
+            written.append((entry, before, changed, changed or response))
+        # The new responses are inserted together; a corrected one was saved in place.
+        Response.objects.bulk_create(
+            [response for _, before, changed, response in written if changed and before[0] is None]
+        )
+        for entry, before, changed, response in written:
             flags = raise_risk_flags(response, entry.instrument, entry.hits)
             if changed or flags:
                 _audit(response, before, entry, source, final, flags, actor, role, course)
@@ -350,7 +387,9 @@ def _write_one(
             now if user is not None else appointment.starts_at
         )
         _apply_score(response, entry.result)
-    response.save()
+    if response.pk is not None:
+        response.save()
+    # A new response is left unsaved here: the caller inserts the new ones together.
     return response
 
 

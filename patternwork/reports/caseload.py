@@ -61,6 +61,10 @@ def course_facts(
     )
 
 
+# A course's encrypted fields, and its client's, that no caseload row shows.
+UNSHOWN_SECRETS = ("end_note", "end_override_reason", "client__close_override_reason")
+
+
 @dataclass
 class CaseloadRow:
     course: Course
@@ -111,6 +115,9 @@ def caseload(
             ),
         )
         .order_by("client__full_name")
+        # Open courses only: their ending notes and the client's closing reason are not
+        # shown, and each would be decrypted for every row.
+        .defer(*UNSHOWN_SECRETS)
     )
     if query.strip():
         text = query.strip()
@@ -153,6 +160,7 @@ def caseload(
             ),
         )
         .order_by("starts_at")
+        .defer(*(f"course__{name}" for name in UNSHOWN_SECRETS))
     )
     todays = [
         a

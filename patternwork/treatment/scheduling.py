@@ -173,9 +173,14 @@ def renumber(course: Course) -> list[Appointment]:
     return changed
 
 
-def lock_course(course: Course) -> Course:
-    """Serialise writes to one course (and its appointments) behind its row lock."""
-    return Course.objects.select_for_update().select_related("practice", "client").get(pk=course.pk)
+def lock_course(course: Course | int) -> Course:
+    """Serialise writes to one course (and its appointments) behind its row lock.
+
+    Takes the course or its primary key (an appointment's `course_id` saves reading the
+    course once before locking it).
+    """
+    pk = course if isinstance(course, int) else course.pk
+    return Course.objects.select_for_update().select_related("practice", "client").get(pk=pk)
 
 
 def future_booked(course: Course, now: datetime):

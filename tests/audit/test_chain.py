@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from patternwork.audit import chain, integrity, triggers
 from patternwork.audit.models import AuditAnchor, AuditChainHead, AuditEvent
-from patternwork.audit.services import append, record
+from patternwork.audit.services import append, batched, record
 from tests.factories import PracticeFactory
 
 ROWS = 10_000
@@ -311,3 +311,53 @@ def test_concurrent_writers_keep_one_unbroken_chain(audited_transactional_db):
         AuditEvent.objects.filter(practice=practice).values_list("chain_seq", flat=True)
     ) == list(range(1, writers * per_writer + 1))
     assert [r.broken for r in integrity.verify_chains()] == [None, None]
+
+
+def test_a_batch_chains_its_events_once_at_its_end(db):
+    practice = PracticeFactory()
+    with transaction.atomic():
+        with CaptureQueriesContext(connection) as queries, batched():
+            for n in range(3):
+                record(action="note.update", practice=practice, object_id=f"n{n}")
+            assert not AuditEvent.objects.filter(action="note.update").exists()
+        heads = [q for q in queries.captured_queries if "audit_auditchainhead" in q["sql"]]
+        assert len(heads) == 2  # one locked read and one update for three events
+    assert AuditEvent.objects.filter(action="note.update").count() == 3
+    verify()
+
+
+class Refused(Exception):
+    pass
+
+
+def record_then_fail(practice, object_id):
+    with transaction.atomic():
+        record(action="note.update", practice=practice, object_id=object_id)
+        raise Refused
+
+
+def test_a_batch_that_fails_writes_nothing(db):
+    practice = PracticeFactory()
+
+    def batch():
+        with transaction.atomic(), batched():
+            record_then_fail(practice, "undone")
+
+    with pytest.raises(Refused):
+        batch()
+    assert not AuditEvent.objects.filter(action="note.update").exists()
+    verify()
+
+
+def test_a_batch_writes_a_savepoints_events_at_once_so_they_roll_back_with_it(db):
+    practice = PracticeFactory()
+    with transaction.atomic(), batched():
+        record(action="note.update", practice=practice, object_id="kept")
+        with pytest.raises(Refused):
+            record_then_fail(practice, "undone")
+        with transaction.atomic():
+            record(action="note.update", practice=practice, object_id="inner")
+    assert sorted(
+        AuditEvent.objects.filter(action="note.update").values_list("object_id", flat=True)
+    ) == ["inner", "kept"]
+    verify()

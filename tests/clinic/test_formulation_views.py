@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from patternwork.audit.models import AuditEvent
-from patternwork.formulation import services
+from patternwork.formulation import selectors, services
 from patternwork.formulation.models import Category, Episode, IpafVersion
 from patternwork.treatment import services as treatment
 from tests.course_fixtures import weekly
@@ -483,8 +483,9 @@ def test_ipaf_page_query_count_is_fixed(
     url = reverse("clinic:ipaf", args=[active.public_id])
     services.save_ipaf(course=active, data=IPAF, episodes=evidence[:1], by=therapist)
     client.get(url)
-    # With the client's answers on the portal, prefetched for every version at once.
-    with django_assert_num_queries(16) as one:
+    # With the client's answers on the portal, prefetched for every version at once; the
+    # pattern's codes and episodes as plain values, and the form's episodes in one more.
+    with django_assert_num_queries(17) as one:
         client.get(url)
     more = [*evidence, *(EpisodeFactory(course=active) for _ in range(6))]
     services.save_ipaf(
@@ -493,3 +494,13 @@ def test_ipaf_page_query_count_is_fixed(
     with django_assert_num_queries(len(one)):
         response = client.get(url)
     assert ticked(response) == ids(*more)
+
+
+def test_the_ipaf_form_offers_the_most_recent_episodes_and_those_cited(active, evidence):
+    ordered = list(Episode.objects.filter(course=active).order_by("created_at", "id"))
+    cited = str(ordered[0].public_id)
+
+    offered = selectors.ipaf_episode_choices(active, keep=[cited], limit=2)
+
+    assert offered == [ordered[0], *ordered[-2:]]
+    assert selectors.ipaf_episode_choices(active, limit=2) == ordered[-2:]

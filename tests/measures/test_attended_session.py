@@ -1,5 +1,8 @@
+from io import StringIO
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -44,6 +47,15 @@ def test_attendance_scores_flag_audit_and_summary_in_one_write(started, therapis
     # The summary is written once, after both the attendance and the scores.
     assert summary_writes(queries) == 1
     assert refresh_outcome_summary(started).phq9_count == 1
+    sql = [q["sql"] for q in queries.captured_queries]
+    # The three events are chained with one move of the head, and no savepoint is taken
+    # inside the write (the one taken and released is its own block's, nested here in
+    # the test's transaction).
+    assert sum(s.startswith('UPDATE "audit_auditchainhead"') for s in sql) == 1
+    assert len([s for s in sql if "SAVEPOINT" in s]) == 2
+    # Both new responses go in with one INSERT.
+    assert sum(s.startswith('INSERT INTO "measures_response"') for s in sql) == 1
+    call_command("verify_audit", stdout=StringIO(), stderr=StringIO())
 
 
 def test_a_refused_questionnaire_keeps_the_attendance_and_the_risk_answer(started, therapist):

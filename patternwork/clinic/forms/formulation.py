@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from patternwork.core.forms import ModelMultipleChoiceField
 from patternwork.formulation.models import Category, Episode, IpafVersion
+from patternwork.formulation.selectors import IPAF_EPISODE_CHOICES
 from patternwork.formulation.suggestions import read_shown
 
 THERAPIST = "therapist"
@@ -152,6 +153,11 @@ class IpafForm(forms.ModelForm):
         self.fields["episodes"].choices = [
             (key, f"{e.created_at:%d %b}: {e.account[:70]}") for key, e in self.episode_map.items()
         ]
+        if len(self.episode_map) >= IPAF_EPISODE_CHOICES:
+            self.fields["episodes"].help_text = _(
+                "The %(count)s most recent episodes of this course, and any the latest "
+                "version cites."
+            ) % {"count": IPAF_EPISODE_CHOICES}
         # Only an episode still offered can start ticked: evidence that has since left
         # this course's record is not carried into a new version.
         if "episodes" in self.initial:

@@ -2,7 +2,7 @@ from django import forms
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from patternwork.accounts.access import reader_for, record_read
+from patternwork.accounts.access import reader_for, record_reads
 from patternwork.accounts.models import Membership
 from patternwork.accounts.selectors import active_clinicians
 from patternwork.clinic.decorators import staff_view
@@ -63,11 +63,14 @@ def home(request):
         overdue_only=filters.get("overdue", False),
         therapist=filters.get("therapist", ""),
     )
-    # The open risk flags at the top show each answer.
-    record_read(reader_for(request), [flag.client for flag in caseload.flags], "risk answer")
-    # So do the not-on-track clients' scores.
-    record_read(
-        reader_for(request), [row.client for row in caseload.not_on_track], "not-on-track flag"
+    # The open risk flags at the top show each answer; so do the not-on-track clients'
+    # scores. Both reads are recorded in one write.
+    record_reads(
+        reader_for(request),
+        [
+            ([flag.client for flag in caseload.flags], "risk answer"),
+            ([row.client for row in caseload.not_on_track], "not-on-track flag"),
+        ],
     )
     return render(
         request,

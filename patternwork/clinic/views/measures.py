@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from patternwork.accounts.access import fetch, reader_for, record_read
+from patternwork.accounts.access import fetch, reader_for, record_reads
 from patternwork.accounts.models import Membership
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.measures import (
@@ -181,9 +181,14 @@ def oversight(request):
     milestones across the member's scope."""
     caseload = caseloads.caseload(request.membership)
     flags = list(flag_selectors.open_flags_for(request.membership))
-    record_read(reader_for(request), [flag.client for flag in flags], "risk answer")
     not_on_track = caseload.not_on_track
-    record_read(reader_for(request), [row.client for row in not_on_track], "not-on-track flag")
+    record_reads(
+        reader_for(request),
+        [
+            ([flag.client for flag in flags], "risk answer"),
+            ([row.client for row in not_on_track], "not-on-track flag"),
+        ],
+    )
     behind = [row for row in caseload.rows if row.overdue]
     return render(
         request,

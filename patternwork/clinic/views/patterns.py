@@ -32,7 +32,8 @@ ADMIN = Membership.Role.ADMIN
 @require_GET
 def pattern(request, public_id):
     client = fetch(reader_for(request), client_rows(), public_id, reads="relationship pattern")
-    page = PatternFigures(selectors.pattern_view(client)).page()
+    # The page shows the figures; the episodes behind one open on demand (pattern_evidence).
+    page = PatternFigures(selectors.pattern_view(client, models=False)).page()
     return render(
         request,
         "clinic/patterns/pattern.html",

@@ -8,7 +8,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from patternwork.accounts.access import deny_not_found, fetch, reader_for, record_read, visible
+from patternwork.accounts.access import (
+    deny_not_found,
+    fetch,
+    reader_for,
+    record_read,
+    record_reads,
+    visible,
+)
 from patternwork.accounts.models import Membership
 from patternwork.clients.models import Client
 from patternwork.clinic.decorators import staff_view
@@ -45,9 +52,12 @@ def supervisor_home(request):
     """Each supervisee's caseload and what needs the supervisor's attention."""
     summaries = selectors.supervisor_page(request.membership)
     reader = reader_for(request)
-    record_read(reader, [flag.client for s in summaries for flag in s.flags], "risk answer")
-    record_read(
-        reader, [row.client for s in summaries for row in s.not_on_track], "not-on-track flag"
+    record_reads(
+        reader,
+        [
+            ([flag.client for s in summaries for flag in s.flags], "risk answer"),
+            ([row.client for s in summaries for row in s.not_on_track], "not-on-track flag"),
+        ],
     )
     return render(
         request,

@@ -39,8 +39,10 @@ def _naive_local(moment: datetime, zone) -> datetime:
 
 
 def _lock(appointment: Appointment) -> tuple[Course, Appointment]:
-    course = scheduling.lock_course(appointment.course)
+    course = scheduling.lock_course(appointment.course_id)
     locked = Appointment.objects.select_related("note").get(pk=appointment.pk)
+    # The locked course (with its practice and client) rides along with the appointment.
+    locked.course = course
     return course, locked
 
 
@@ -56,9 +58,15 @@ def _audit(actor: Membership, course: Course, appointment: Appointment, action: 
 
 
 def _set_outcome(
-    *, appointment: Appointment, status: str, reason: str, actor: Membership, action: str
+    *,
+    appointment: Appointment,
+    status: str,
+    reason: str,
+    actor: Membership,
+    action: str,
+    savepoint: bool = True,
 ) -> Appointment:
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         course, appointment = _lock(appointment)
         if course.state == Course.State.ENDED and appointment.status == Appointment.Status.BOOKED:
             raise ValidationError(COURSE_ENDED)
@@ -104,14 +112,22 @@ def _set_outcome(
     return appointment
 
 
-def mark_attended(*, appointment: Appointment, actor: Membership) -> Appointment:
-    """Record that the client came. Treatment sessions then count towards n."""
+def mark_attended(
+    *, appointment: Appointment, actor: Membership, savepoint: bool = True
+) -> Appointment:
+    """Record that the client came. Treatment sessions then count towards n.
+
+    The appointment returned was read under the course's lock and carries that course.
+    Inside a caller's transaction, `savepoint=False` skips the savepoint (two statements)
+    for a caller that lets any error from here end its whole transaction.
+    """
     return _set_outcome(
         appointment=appointment,
         status=Appointment.Status.ATTENDED,
         reason="",
         actor=actor,
         action="appointment.attended",
+        savepoint=savepoint,
     )
 
 
