@@ -46,8 +46,8 @@ BLOCKING = {"serious", "critical"}
 # Only the rules that can fail the sweep run: each axe-core rule declares its impact, and
 # leaving out the moderate and minor ones (the region, landmark and heading-order rules
 # among them) changes no result and saves a third of axe's time. Like axe's own default
-# run, it leaves out the rules that are off by default (AAA) or experimental. One main landmark and
-# one h1 are checked below, more strictly than those rules would.
+# run, it leaves out the rules that are off by default (AAA) or experimental. One main
+# landmark and one h1 are checked below, more strictly than those rules would.
 AXE_OPTIONS = """{
     resultTypes: ['violations'],
     runOnly: {type: 'rule', values: axe._audit.rules
@@ -78,7 +78,7 @@ NOT_A_PAGE = {
 }
 
 # Who loads each page: the role whose work it is. Anything not named here goes by its
-# access class (see ROLE_OF).
+# access class (see role_of).
 ROLE_OVERRIDES = {
     "clinic:supervision": "supervisor",
     "clinic:supervision-session": "supervisor",
@@ -89,7 +89,6 @@ ROLE_OVERRIDES = {
     "clinic:otp-setup": "staff-new",
     "portal:otp-verify": "client-pending",
     "portal:offer": "client-waiting",
-    "portal:decision-letter-pdf": "client-signposted",
 }
 BY_ACCESS = {
     routes.PUBLIC: "anonymous",
@@ -270,6 +269,7 @@ def _portal_world(practice, therapist, found) -> dict[str, tuple[Client, dict[st
             _give_portal_login(waiting),
             {"portal:offer": reverse("portal:offer", args=[offer.public_id])},
         ),
+        # Their home and letters list show the decision letter (its page is a PDF).
         "client-signposted": (_give_portal_login(signposted.course.client), {}),
     }
 
@@ -306,18 +306,26 @@ def world(django_db_setup, django_db_blocker, module_browser):
         urls: dict[str, list[tuple[str, str]]] = {}
         for name in swept_routes():
             urls.setdefault(role_of(name), []).append((name, _path(name, kind_objects, special)))
-        # A supervisor's own view of the pages every member has.
+        # A supervisor's own view of the pages every member has, and a signposted client's.
         urls["supervisor"] += [
             ("clinic:home", reverse("clinic:home")),
             ("clinic:oversight", reverse("clinic:oversight")),
         ]
-        pending_client = factories.PortalClientFactory(practice=practice, therapist=therapist)
+        urls["client-signposted"] = [
+            ("portal:home", reverse("portal:home")),
+            ("portal:letters", reverse("portal:letters")),
+        ]
+        # A number of its own: the factory's sequence could meet the demo's C00001...
+        pending_client = factories.PortalClientFactory(
+            practice=practice, therapist=therapist, client_number="T09001"
+        )
         factories.TOTPDeviceFactory(user=pending_client.user)
-        factories.TOTPDeviceFactory(user=members[seed.THERAPIST_2.email].user)
         users = {
             "therapist": therapist.user,
             "admin": admin.user,
             "supervisor": members["supervisor"].user,
+            # The demo's second therapist has an authenticator: logged in with the password
+            # alone, they are asked for its code.
             "staff-pending": members[seed.THERAPIST_2.email].user,
             "staff-new": factories.MembershipFactory(practice=practice, role="therapist").user,
             "client-pending": pending_client.user,
