@@ -61,6 +61,12 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.action} {self.object_type} {self.object_id}"
 
+    @property
+    def change_items(self) -> list[tuple[str, object]]:
+        """The changes as (field, change) pairs. A template's `changes.items` looks up a
+        changed field named "items" before it calls dict.items(), and fails on it."""
+        return list((self.changes or {}).items())
+
 
 class AuditChainHead(models.Model):
     """The last link of one chain. Writers lock it, so rows are numbered one at a time."""

@@ -331,6 +331,18 @@ def test_audit_log_filters(client, login, admin, therapist, audit_rows):
     assert [e.action for e in response.context["page"]] == ["auth.login.password"]
 
 
+def test_audit_log_shows_a_change_to_a_field_named_items(client, login, admin):
+    from patternwork.audit.services import record
+
+    record(action="x.rubric", actor=admin.user, practice=admin.practice, changes={"items": 3})
+    login(admin)
+
+    response = client.get(reverse("clinic:audit-log"))
+
+    assert response.status_code == 200
+    assert "items: 3" in response.content.decode()
+
+
 def test_audit_log_rejects_an_inverted_date_range(client, login, admin, audit_rows):
     login(admin)
 

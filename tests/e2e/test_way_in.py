@@ -170,9 +170,12 @@ def test_a_second_client_is_signposted_elsewhere_with_a_letter(e2e_server, brows
     base = e2e_server.url
     seed.seed()
     rowan = Membership.objects.get(user__email=seed.THERAPIST.email)
+    # A number of its own: the factory's sequence, shared by the whole run, could meet
+    # one of the demo's numbers (C00001...).
     jordan = PortalClientFactory(
         practice=rowan.practice,
         therapist=rowan,
+        client_number="T09002",
         full_name="Jordan Example",
         referrer_name="Dr Hollis, Canal Street Surgery (fictional)",
     )

@@ -27,3 +27,23 @@ document.addEventListener("click", (event) => {
   box.dispatchEvent(new Event("change", { bubbles: true }));
   button.setAttribute("aria-pressed", "true");
 });
+
+// A table wider than its box scrolls sideways inside .table-wrap. Where it does, the box
+// takes keyboard focus (arrow keys then scroll it) and is named by the table's caption, so
+// nothing is out of reach on a phone; where it fits, it stays out of the Tab order.
+function markScrollableTables() {
+  for (const wrap of document.querySelectorAll(".table-wrap")) {
+    if (wrap.scrollWidth > wrap.clientWidth) {
+      const caption = wrap.querySelector("caption");
+      wrap.setAttribute("tabindex", "0");
+      wrap.setAttribute("role", "region");
+      wrap.setAttribute("aria-label", caption ? caption.textContent.trim() : document.title);
+    } else if (wrap.getAttribute("tabindex") === "0") {
+      wrap.removeAttribute("tabindex");
+      wrap.removeAttribute("role");
+      wrap.removeAttribute("aria-label");
+    }
+  }
+}
+document.addEventListener("DOMContentLoaded", markScrollableTables);
+window.addEventListener("resize", markScrollableTables);
