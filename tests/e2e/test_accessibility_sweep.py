@@ -73,6 +73,7 @@ NOT_A_PAGE = {
     "clinic:client-record-export": "a file to download",
     "clinic:client-calendar": "an iCalendar file",
     "portal:calendar": "an iCalendar file",
+    "clinic:recording-audio": "a session recording's audio stream",
     "clinic:category-suggestions": "an htmx fragment inside the episode form",
     "clinic:pattern-evidence": "an htmx fragment of the pattern page (its full page is swept as clinic:pattern)",
 }
@@ -86,6 +87,7 @@ ROLE_OVERRIDES = {
     "clinic:service-report": "supervisor",
     "clinic:referral-create": "admin",
     "clinic:otp-verify": "staff-pending",
+    "clinic:passkey-verify": "staff-pending",
     "clinic:otp-setup": "staff-new",
     "portal:otp-verify": "client-pending",
     "portal:offer": "client-waiting",
@@ -96,6 +98,9 @@ BY_ACCESS = {
     routes.CASELOAD: "therapist",
     routes.REFERRALS: "therapist",
     routes.ADMIN: "admin",
+    # The passkey list is reached after the password alone too; swept as a signed-in
+    # therapist, who has the whole page.
+    routes.PASSWORD_STAGE: "therapist",
     routes.OPERATOR: "admin",
     routes.CLIENT: "client",
 }
