@@ -31,6 +31,7 @@ import random
 import re
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import threading
@@ -60,11 +61,13 @@ CHECK_LABEL = re.compile(r"soak-[0-9a-f-]{36}")
 
 def prepare(out: Path, writers: int) -> None:
     """A practice, its therapist (both factors) and a started course per writer."""
+    from django.conf import settings
+
     from patternwork.accounts import services as account_services
     from patternwork.accounts.api_tokens import create_api_token
     from patternwork.accounts.models import ApiToken, Membership
     from patternwork.demo import course_data
-    from patternwork.demo.seed import DEMO_PASSWORD, DemoStaff, _device, _member
+    from patternwork.demo.seed import DemoStaff, _device, _member
 
     practice, _admin = account_services.create_practice(
         name="Soak Practice (fictional)",
@@ -91,26 +94,19 @@ def prepare(out: Path, writers: int) -> None:
     _token, token = create_api_token(
         membership=therapist, name="soak", scope=ApiToken.Scope.WRITE, days=30
     )
+    # The session is made here, in the database every run starts from: its idle clock
+    # starts at its first request, so every run finds it fresh.
     (out / "setup.json").write_text(
         json.dumps(
             {
                 "courses": courses,
                 "token": token,
-                "password": DEMO_PASSWORD,
-                "therapist": therapist.user.email,
+                "session": {
+                    "cookie": settings.SESSION_COOKIE_NAME,
+                    "key": stack.staff_session(therapist.user),
+                },
             }
         )
-    )
-
-
-def make_session(out: Path) -> None:
-    from django.conf import settings
-
-    from patternwork.accounts.models import User
-
-    user = User.objects.get(email=THERAPIST_EMAIL)
-    (out / "session.json").write_text(
-        json.dumps({"cookie": settings.SESSION_COOKIE_NAME, "key": stack.staff_session(user)})
     )
 
 
@@ -308,11 +304,7 @@ def one_run(number: int, work: Path, template: Path, setup: dict, writers: int, 
         SECRET_KEY=setup["secret_key"],
         PATTERNWORK_ENCRYPTION_KEYS=setup["encryption_keys"],
     )
-    stack.python(
-        env, f"from pathlib import Path\nfrom bench.soak import make_session\n"
-        f"make_session(Path({str(run)!r}))",
-    )  # fmt: skip
-    session = json.loads((run / "session.json").read_text())
+    session = setup["session"]
     port = stack.free_port()
     server = stack.start_gunicorn(env, port, run / "gunicorn.log", workers=2)
     base = f"http://127.0.0.1:{port}"
@@ -358,8 +350,14 @@ def build_template(work: Path, writers: int, template: Path | None) -> tuple[Pat
     env = stack.app_env(var, DATABASE_URL=f"sqlite:///{database}", PATTERNWORK_HTTPS="false")
     if template is not None:
         shutil.copyfile(template, database)
+    collect = subprocess.Popen(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=stack.ROOT,
+        env=env,
+    )
     stack.manage(env, "migrate", "--noinput")
-    stack.manage(env, "collectstatic", "--noinput")
+    if collect.wait() != 0:
+        raise SystemExit("collectstatic failed")
     stack.python(
         env, f"from pathlib import Path\nfrom bench.soak import prepare\n"
         f"prepare(Path({str(work)!r}), {writers})",
