@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import http.client
 import json
 import random
 import re
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
@@ -52,7 +52,9 @@ THERAPIST_EMAIL = "soak.therapist@example.org"
 SLOT_MINUTES = 30
 SLOTS_PER_NIGHT = 12
 NIGHT_START_HOUR = 6
-KILL_AFTER_S = (1.0, 4.0)
+KILL_AFTER_S = (1.5, 6.0)
+# Production settings but for the static files (bench/soak_settings.py says why).
+SETTINGS = {"DJANGO_SETTINGS_MODULE": "bench.soak_settings"}
 CHECK_LABEL = re.compile(r"soak-[0-9a-f-]{36}")
 
 
@@ -159,20 +161,17 @@ def check(out: Path) -> None:
     for response in Response.objects.filter(instrument="PHQ-9"):
         if (response.answers or {}).get("q9") and not response.risk_flags.exists():
             problems.append(f"PHQ-9 {response.public_id} has a risk answer and no flag")
-    audited = {
-        "appointment.record_past": {str(a.pk) for a in appointments.values()},
-        "response.record": {str(r.pk) for r in responses.values()},
-    }
-    for _action, ids in audited.items():
-        have = set(AuditEvent.objects.filter(object_id__in=ids).values_list("object_id", flat=True))
-        if ids - have:
-            problems.append(f"{len(ids - have)} acknowledged writes without an audit row")
-    note_ids = {str(n.pk) for n in notes}
-    have = set(
-        AuditEvent.objects.filter(object_id__in=note_ids).values_list("object_id", flat=True)
+    # Audit rows name the object by its public id.
+    written = (
+        [str(a.public_id) for a in appointments.values()]
+        + [str(r.public_id) for r in responses.values()]
+        + [str(n.public_id) for n in notes]
     )
-    if note_ids - have:
-        problems.append(f"{len(note_ids - have)} notes without an audit row")
+    audited = set(
+        AuditEvent.objects.filter(object_id__in=written).values_list("object_id", flat=True)
+    )
+    if set(written) - audited:
+        problems.append(f"{len(set(written) - audited)} acknowledged writes have no audit row")
     try:
         call_command("verify_audit", verbosity=0)
     except SystemExit as exit_:
@@ -258,7 +257,7 @@ class Writer(threading.Thread):
                 appointment = found.group(1)
                 with self.lock:
                     self.acked["session"].append({"id": appointment})
-                risk = step % 3 == 0
+                risk = slot % 3 == 0
                 answers = {f"q{n}": 1 for n in range(1, 9)} | {"q9": 2 if risk else 0}
                 status, _, body = self._send(
                     "/api/v1/questionnaire-responses/",
@@ -282,7 +281,7 @@ class Writer(threading.Thread):
                 else:
                     with self.lock:
                         self.acked["refused"].append(f"note {status}")
-        except (OSError, urllib.error.URLError, ValueError):
+        except (OSError, urllib.error.URLError, http.client.HTTPException, ValueError):
             # The server is gone (reset, refused or cut short): this writer is done.
             return
 
@@ -294,7 +293,6 @@ def one_run(number: int, work: Path, template: Path, setup: dict, writers: int, 
     run = work / f"run-{number:02d}"
     var = run / "var"
     var.mkdir(parents=True)
-    (var / "static").symlink_to(setup["static"])
     database = var / "soak.sqlite3"
     shutil.copyfile(template, database)
     env = stack.app_env(
@@ -303,6 +301,7 @@ def one_run(number: int, work: Path, template: Path, setup: dict, writers: int, 
         PATTERNWORK_HTTPS="false",
         SECRET_KEY=setup["secret_key"],
         PATTERNWORK_ENCRYPTION_KEYS=setup["encryption_keys"],
+        **SETTINGS,
     )
     session = setup["session"]
     port = stack.free_port()
@@ -347,17 +346,12 @@ def one_run(number: int, work: Path, template: Path, setup: dict, writers: int, 
 def build_template(work: Path, writers: int, template: Path | None) -> tuple[Path, dict]:
     var = work / "template"
     database = var / "soak.sqlite3"
-    env = stack.app_env(var, DATABASE_URL=f"sqlite:///{database}", PATTERNWORK_HTTPS="false")
+    env = stack.app_env(
+        var, DATABASE_URL=f"sqlite:///{database}", PATTERNWORK_HTTPS="false", **SETTINGS
+    )
     if template is not None:
         shutil.copyfile(template, database)
-    collect = subprocess.Popen(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-        cwd=stack.ROOT,
-        env=env,
-    )
     stack.manage(env, "migrate", "--noinput")
-    if collect.wait() != 0:
-        raise SystemExit("collectstatic failed")
     stack.python(
         env, f"from pathlib import Path\nfrom bench.soak import prepare\n"
         f"prepare(Path({str(work)!r}), {writers})",
@@ -368,8 +362,6 @@ def build_template(work: Path, writers: int, template: Path | None) -> tuple[Pat
     setup = json.loads((work / "setup.json").read_text())
     setup["secret_key"] = env["SECRET_KEY"]
     setup["encryption_keys"] = env["PATTERNWORK_ENCRYPTION_KEYS"]
-    # Every run reuses the collected static files.
-    setup["static"] = str(var / "static")
     return database, setup
 
 
