@@ -24,7 +24,7 @@ from locust import FastHttpUser, between, events, task
 
 PLAN = json.loads(open(os.environ["SCALE_PLAN"], encoding="utf-8").read())  # noqa: SIM115
 LOG = open(os.environ["SCALE_LOG"], "w", encoding="utf-8")  # noqa: SIM115
-THINK = [float(part) for part in os.environ.get("SCALE_THINK", "4,12").split(",")]
+THINK = [float(part) for part in os.environ.get("SCALE_THINK", "10,30").split(",")]
 SEATS = itertools.count()
 CLEAN_REFUSALS = {502, 503}
 

@@ -372,7 +372,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--minutes", type=float, default=3)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per instance")
-    parser.add_argument("--think", default="4,12", help="seconds between a user's requests")
+    parser.add_argument("--think", default="10,30", help="seconds between a user's requests")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
