@@ -1,10 +1,10 @@
 """The crash soak: gunicorn on a SQLite file, killed with SIGKILL under concurrent writers.
 
-    python bench/soak.py [--runs 20] [--writers 8] [--template FILE]
+    python bench/soak.py [--runs 20] [--writers 8]
 
 `make soak` runs 20 runs; tests/test_soak.py runs 3. Once, a SQLite database is migrated
-(or copied from --template, an already migrated file) and given a practice with one
-therapist and a started course per writer, through the services. Then each run:
+and given a practice with one therapist and a started course per writer, through the
+services. Then each run:
 
 1. copies that database to a fresh file and serves it with gunicorn (2 workers), with
    the production settings: WAL, synchronous=FULL;
@@ -88,7 +88,9 @@ def prepare(out: Path, writers: int) -> None:
             "they/them",
             n % 5,
             dt.time(9 + n, 0),
-            weeks_ago=8,
+            # One week in: the referral is 5 weeks old, room for every night slot, and
+            # the story writes only its first session, so preparing stays quick.
+            weeks_ago=1,
             reason_for_referral="Fictional client for the crash soak.",
         )
         course_data._run_story(practice, therapist, story)
@@ -343,14 +345,12 @@ def one_run(number: int, work: Path, template: Path, setup: dict, writers: int, 
     }
 
 
-def build_template(work: Path, writers: int, template: Path | None) -> tuple[Path, dict]:
+def build_template(work: Path, writers: int) -> tuple[Path, dict]:
     var = work / "template"
     database = var / "soak.sqlite3"
     env = stack.app_env(
         var, DATABASE_URL=f"sqlite:///{database}", PATTERNWORK_HTTPS="false", **SETTINGS
     )
-    if template is not None:
-        shutil.copyfile(template, database)
     stack.manage(env, "migrate", "--noinput")
     stack.python(
         env, f"from pathlib import Path\nfrom bench.soak import prepare\n"
@@ -370,7 +370,6 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--writers", type=int, default=8)
     parser.add_argument("--seed", type=int, default=None, help="for the kill moments")
-    parser.add_argument("--template", type=Path, help="an already migrated SQLite database")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args(argv)
@@ -378,7 +377,7 @@ def main(argv: list[str]) -> int:
     work = Path(tempfile.mkdtemp(prefix="patternwork-soak-"))
     started = time.monotonic()
     try:
-        template, setup = build_template(work, args.writers, args.template)
+        template, setup = build_template(work, args.writers)
         print(f"soak: template ready in {time.monotonic() - started:.0f} s", flush=True)
         results = []
         for number in range(1, args.runs + 1):

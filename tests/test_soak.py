@@ -7,13 +7,11 @@ unbroken audit chain.
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 # It starts gunicorn and kills it: `make test` runs it, `make test-fast` leaves it out.
 pytestmark = pytest.mark.slow
@@ -21,20 +19,7 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture
-def migrated_sqlite(django_db_setup, django_db_blocker, tmp_path):
-    """The test database, already migrated, copied to a file: the soak skips migrating."""
-    if connection.vendor != "sqlite":
-        pytest.skip("the soak is of SQLite; the scale test covers PostgreSQL")
-    target = tmp_path / "migrated.sqlite3"
-    with django_db_blocker.unblock():
-        connection.ensure_connection()
-        with sqlite3.connect(target) as copy:
-            connection.connection.backup(copy)
-    return target
-
-
-def test_three_kill_runs_lose_no_acknowledged_write(migrated_sqlite, tmp_path):
+def test_three_kill_runs_lose_no_acknowledged_write(tmp_path):
     figures = tmp_path / "soak.json"
     env = {
         key: value
@@ -49,8 +34,6 @@ def test_three_kill_runs_lose_no_acknowledged_write(migrated_sqlite, tmp_path):
             "3",
             "--writers",
             "8",
-            "--template",
-            str(migrated_sqlite),
             "--json",
             str(figures),
         ],
