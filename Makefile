@@ -1,7 +1,7 @@
 # Patternwork: `make run` serves the demo, `make test` runs every check. Nothing else is needed.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help run install install-test test test-fast lint fmt check bench sbom
+.PHONY: help run install install-test test test-fast lint fmt check bench sbom scale-test soak
 
 PYTHON ?= python3
 UV_VERSION := 0.13.9
@@ -27,6 +27,11 @@ help:
 	@echo "make run   install, migrate, load the demo practice and serve on http://$(HOST):$(PORT)"
 	@echo "make test  install test tools and run every check (SQLite, then PostgreSQL 15)"
 	@echo "make sbom  write a CycloneDX SBOM of the locked runtime dependencies to $(SBOM)"
+	@echo "make bench time the service report, list throughput, write cost and pages (needs wrk)"
+	@echo "make scale-test  PostgreSQL, 2 gunicorn instances, a worker and nginx (TLS) on loopback;"
+	@echo "                 200 locust users for 3 minutes, one instance killed midway (~10 min;"
+	@echo "                 installs nginx with apt-get if missing). Not part of make test."
+	@echo "make soak  20 kill -9 runs of gunicorn on SQLite under 8 writers; no acknowledged write lost"
 
 $(UV):
 	$(PYTHON) scripts/bootstrap_uv.py $(UV_VERSION) $(UV)
@@ -114,3 +119,14 @@ bench: $(UV)
 	$(UV) sync --frozen --inexact --python $(PYTHON) --group test --group bench
 	@command -v wrk >/dev/null || echo "wrk is missing: the pages part will stop (apt-get install wrk)"
 	$(TEST_ENV) $(PY) bench/run.py $(BENCH_ARGS)
+
+# The production topology on loopback under load (bench/scale.py): not part of `make test`.
+# SCALE_ARGS="--users 50 --minutes 1" for a quick run.
+scale-test: $(UV)
+	$(UV) sync --frozen --inexact --python $(PYTHON) --group test --group scale
+	$(TEST_ENV) $(PY) scripts/with_postgres.py -- $(PY) bench/scale.py $(SCALE_ARGS)
+
+# kill -9 of gunicorn on SQLite under concurrent writers, 20 runs (bench/soak.py); `make test`
+# runs a 3-run version (tests/test_soak.py).
+soak: install-test
+	$(TEST_ENV) $(PY) bench/soak.py $(or $(SOAK_ARGS),--runs 20)

@@ -260,7 +260,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# No cache. Sessions, the login and reset throttles, the API rate count, idempotency keys,
+# the task queue and row locks all live in the database, so several app processes (and
+# several machines) share them. A per-process cache would quietly split such state between
+# processes, so nothing may rely on one: the dummy cache keeps nothing.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 
 # Accounts and authentication
 AUTH_USER_MODEL = "accounts.User"
