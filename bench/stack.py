@@ -153,7 +153,7 @@ def staff_session(user) -> str:
     from django.test import Client
     from django.utils import timezone
     from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from patternwork.accounts.models import TOTPDevice
 
     from patternwork.accounts.middleware import SESSION_STARTED
 
