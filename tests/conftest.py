@@ -1,9 +1,14 @@
 import os
 import re
+from importlib import import_module
 
 import pytest
 import time_machine
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.models import update_last_login
 from django.db import connection
+from django.http import HttpRequest
 from django_otp import DEVICE_ID_SESSION_KEY
 from hypothesis import settings as hypothesis_settings
 
@@ -153,12 +158,31 @@ def written_tables(queries) -> set[str]:
 
 
 def verified_login(client, user):
-    """Log a user in with both factors, as the real two-step login leaves the session."""
+    """Log a user in with both factors, as the real two-step login leaves the session.
+
+    A client without a session gets the same session `force_login` and the second
+    factor would leave (user, backend, hash, device; last login noted), written once
+    through the session engine: `force_login` saves an empty session first, cycles its
+    key and saves it twice more. A client already holding a session (a second login in
+    one test) goes through `force_login`, which flushes or keeps it as a real login does.
+    """
     device = TOTPDeviceFactory(user=user)
-    client.force_login(user)
-    session = client.session
+    if settings.SESSION_COOKIE_NAME in client.cookies:
+        client.force_login(user)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return client
+    update_last_login(None, user)
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = user._meta.pk.value_to_string(user)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
+    session.create()
+    request = HttpRequest()
+    request.session = session
+    client._set_login_cookies(request)
     return client
 
 

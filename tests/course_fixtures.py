@@ -1,12 +1,14 @@
 import datetime as dt
 
 import pytest
+from django.db import transaction
 
 from patternwork.accounts.models import ClosureDay
 from patternwork.formulation import services as formulation
 from patternwork.formulation.models import Category, EpisodeCategory
 from patternwork.measures import services as measures
 from patternwork.measures.models import TrackFlag
+from patternwork.treatment import course_changes
 from patternwork.treatment import services as treatment
 from patternwork.treatment.models import Appointment
 from patternwork.treatment.services.courses import PlanValues
@@ -64,8 +66,7 @@ def jo_course(jo):
 def active(course, therapist):
     """The course under way: its plan booked and the first five sessions attended."""
     treatment.start_course(course=course, values=weekly(), actor=therapist)
-    for appointment in list(course.appointments.order_by("starts_at"))[:5]:
-        treatment.mark_attended(appointment=appointment, actor=therapist)
+    attend(course, therapist, 5)
     course.refresh_from_db()
     return course
 
@@ -140,9 +141,16 @@ def new_course(therapist, planned=10, start=dt.date(2026, 3, 2), name="Sam Examp
 
 
 def attend(course, therapist, count):
+    """Mark the course's first `count` appointments attended, each through the service.
+
+    One batch, as a use case that records several sessions at once would: each session
+    is still locked, checked, renumbered and audited, and the outcome summary, which is
+    recomputed from the raw rows, is refreshed once at the end instead of after each.
+    """
     booked = list(course.appointments.order_by("starts_at"))[:count]
-    for appointment in booked:
-        treatment.mark_attended(appointment=appointment, actor=therapist)
+    with transaction.atomic(), course_changes.batched():
+        for appointment in booked:
+            treatment.mark_attended(appointment=appointment, actor=therapist)
     return [Appointment.objects.get(pk=a.pk) for a in booked]
 
 

@@ -70,9 +70,39 @@ def row_id(practice, seq):
     return AuditEvent.objects.get(practice=practice, chain_seq=seq).pk
 
 
+# The chain `append` wrote for a practice in this process: its rows and its head, as
+# stored. Five tests read or tamper with the same chain inside their own transaction, so
+# the later ones insert the stored rows again instead of hashing 10,000 events anew.
+_WRITTEN: dict[int, tuple] = {}
+
+
+def _stored(table, column, value):
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {table} WHERE {column} = %s ORDER BY id", [value])  # noqa: S608
+        return [c[0] for c in cursor.description], cursor.fetchall()
+
+
+def _insert(table, columns, rows):
+    marks = ", ".join(["%s"] * len(columns))
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)  # noqa: S608
+
+
 @pytest.fixture
 def long_chain(practice):
-    build(practice)
+    key = chain.chain_key(practice.pk)
+    written = _WRITTEN.get(practice.pk)
+    if written is None:
+        build(practice)
+        _WRITTEN[practice.pk] = (
+            _stored("audit_auditevent", "practice_id", practice.pk),
+            _stored("audit_auditchainhead", "chain", key),
+        )
+    else:
+        (event_columns, event_rows), (head_columns, head_rows) = written
+        AuditChainHead.objects.filter(chain=key).delete()
+        _insert("audit_auditchainhead", head_columns, head_rows)
+        _insert("audit_auditevent", event_columns, event_rows)
     # Tampering needs the append-only triggers gone; the test's transaction puts them back.
     triggers.drop(connection)
     return practice
