@@ -180,23 +180,11 @@ def _portal_login(client, therapist):
 
 
 def _session(user) -> str:
-    """A session as the two-step login leaves it: both factors for staff."""
-    from django.test import Client
-    from django.utils import timezone
-    from django_otp import DEVICE_ID_SESSION_KEY
+    """A session as the two-step login leaves it: both factors for staff (one home for
+    it: the scale test and the soak make theirs the same way)."""
+    from bench.stack import staff_session
 
-    from patternwork.accounts.middleware import SESSION_STARTED
-    from patternwork.accounts.models import TOTPDevice
-
-    browser = Client()
-    browser.force_login(user)
-    session = browser.session
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is not None:
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session[SESSION_STARTED] = timezone.now().isoformat()
-    session.save()
-    return session.session_key
+    return staff_session(user)
 
 
 def prepare_app(out: Path) -> None:

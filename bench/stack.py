@@ -153,9 +153,9 @@ def staff_session(user) -> str:
     from django.test import Client
     from django.utils import timezone
     from django_otp import DEVICE_ID_SESSION_KEY
-    from patternwork.accounts.models import TOTPDevice
 
     from patternwork.accounts.middleware import SESSION_STARTED
+    from patternwork.accounts.models import TOTPDevice
 
     browser = Client()
     browser.force_login(user)
