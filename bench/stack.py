@@ -58,9 +58,10 @@ def app_env(var: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def manage(env: dict[str, str], *args: str, quiet: bool = True) -> str:
+def _run(env: dict[str, str], argv: list[str], what: str) -> str:
+    """Run a Python process in the repository; stop the bench with its output if it fails."""
     done = subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", *args],
+        [sys.executable, *argv],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -68,24 +69,18 @@ def manage(env: dict[str, str], *args: str, quiet: bool = True) -> str:
         check=False,
     )
     if done.returncode != 0:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+        raise SystemExit(f"{what} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout
+
+
+def manage(env: dict[str, str], *args: str, quiet: bool = True) -> str:
+    return _run(env, ["manage.py", *args], f"manage.py {' '.join(args)}")
 
 
 def python(env: dict[str, str], code: str) -> str:
     """Run `code` in a fresh process with Django set up from `env`; return its stdout."""
     prelude = "import django\ndjango.setup()\n"
-    done = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", prelude + code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"a helper process failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout
+    return _run(env, ["-c", prelude + code], "a helper process")
 
 
 def start_gunicorn(
