@@ -8,6 +8,7 @@ and last score is the pure outcomes module's, so the summary and the pure rules 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Min, Q
@@ -19,30 +20,61 @@ from patternwork.treatment.models import Appointment, Course, attended_treatment
 
 PHQ9 = "PHQ-9"
 GAD7 = "GAD-7"
+_UNREAD = object()
 
 
-def score_points(course: Course) -> tuple[list[outcomes.ScorePoint], list[outcomes.ScorePoint]]:
-    """The valid PHQ-9 and GAD-7 scores of a course: complete, from attended treatment
-    sessions.
+class ScoreRow(NamedTuple):
+    """One valid PHQ-9 or GAD-7 score of a course, as `score_rows` reads it."""
 
-    Scores taken at assessment are not treatment scores: they describe the person before
-    the course was offered, so they are charted but never paired for the outcome.
+    instrument: str
+    appointment_id: int
+    starts_at: datetime
+    session_number: int | None
+    total: int
+    response_id: int
+
+
+def score_rows(course: Course) -> list[ScoreRow]:
+    """The valid PHQ-9 and GAD-7 scores of a course, in session order, as plain values:
+    complete, from attended treatment sessions.
+
+    One read serves both the outcome summary (`score_points`) and the not-on-track
+    judgement (`tracking.judge_course`) when a score write refreshes them together.
     """
     rows = (
         Response.objects.filter(
-            course=course,
+            course_id=course.pk,
             status=Response.Status.COMPLETE,
             instrument__in=[PHQ9, GAD7],
             appointment__status=Appointment.Status.ATTENDED,
             appointment__kind=Appointment.Kind.TREATMENT,
         )
         .order_by("appointment__starts_at", "appointment_id", "id")
-        .values_list("instrument", "appointment_id", "appointment__starts_at", "total")
+        .values_list(
+            "instrument",
+            "appointment_id",
+            "appointment__starts_at",
+            "appointment__session_number",
+            "total",
+            "id",
+        )
     )
+    return [ScoreRow(*row) for row in rows]
+
+
+def score_points(
+    course: Course, rows: list[ScoreRow] | None = None
+) -> tuple[list[outcomes.ScorePoint], list[outcomes.ScorePoint]]:
+    """The valid PHQ-9 and GAD-7 scores of a course: complete, from attended treatment
+    sessions (`rows`, when the caller has read them with `score_rows`).
+
+    Scores taken at assessment are not treatment scores: they describe the person before
+    the course was offered, so they are charted but never paired for the outcome.
+    """
     depression, anxiety = [], []
-    for instrument, contact, when, total in rows:
-        point = outcomes.ScorePoint(contact, when, total)
-        (depression if instrument == PHQ9 else anxiety).append(point)
+    for row in score_rows(course) if rows is None else rows:
+        point = outcomes.ScorePoint(row.appointment_id, row.starts_at, row.total)
+        (depression if row.instrument == PHQ9 else anxiety).append(point)
     return depression, anxiety
 
 
@@ -91,12 +123,20 @@ def refresh_outcome_summary(course: Course) -> OutcomeSummary:
     return OutcomeSummary.objects.get(course=course)
 
 
-def update_outcome_summary(course: Course) -> None:
+def update_outcome_summary(course: Course, *, scores: list[ScoreRow] | None = None) -> None:
     """Recompute one course's summary row from its raw appointments and scores.
 
     The write path's form of `refresh_outcome_summary`: it leaves the row unread.
+    `scores`: the course's `score_rows`, read by the caller in this transaction.
+
+    A course read under its lock in this transaction with its referral's date
+    (`scheduling.lock_course(..., dates=True)`, as recording an outcome does) is taken as
+    it is; any other is read again, since the caller's copy may be older than the row.
     """
-    course = Course.objects.select_related("practice", "referral").get(pk=course.pk)
+    received_at = getattr(course, scheduling.REFERRAL_RECEIVED_AT, _UNREAD)
+    if received_at is _UNREAD:
+        course = Course.objects.select_related("practice", "referral").get(pk=course.pk)
+        received_at = course.referral.received_at if course.referral else None
     practice = course.practice
     # One pass over the course's appointments gives the counts, the first attended
     # treatment session and the span the date rules check.
@@ -110,7 +150,7 @@ def update_outcome_summary(course: Course) -> None:
         span_last=Max("starts_at", filter=~Q(status__in=CANCELLED)),
     )
     first = counts["first"]
-    depression, anxiety = score_points(course)
+    depression, anxiety = score_points(course, scores)
     result = outcomes.course_outcome(depression, anxiety, finished=False)
 
     def total(point):
@@ -119,8 +159,8 @@ def update_outcome_summary(course: Course) -> None:
     values = {
         "practice": practice,
         "therapist_id": course.therapist_id,
-        "referral_received_on": scheduling.local_date(practice, course.referral.received_at)
-        if course.referral
+        "referral_received_on": scheduling.local_date(practice, received_at)
+        if received_at
         else None,
         "started_on": scheduling.local_date(practice, course.started_at)
         if course.started_at

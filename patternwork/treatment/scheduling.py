@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
+from django.db.models import Case, OuterRef, Subquery, Value, When
 from django.utils import formats, timezone
 
 from patternwork.accounts.models import ClosureDay, Practice
@@ -130,11 +131,16 @@ def check_dates(
     under field when given, so a form shows them beside the date that caused them.
     """
     practice = course.practice
-    received_at = (
-        Referral.objects.filter(pk=course.referral_id).values_list("received_at", flat=True).first()
-        if course.referral_id
-        else None
-    )
+    # A course locked with `dates=True` carries its referral's date: no second read.
+    received_at = getattr(course, REFERRAL_RECEIVED_AT, _UNREAD)
+    if received_at is _UNREAD:
+        received_at = (
+            Referral.objects.filter(pk=course.referral_id)
+            .values_list("received_at", flat=True)
+            .first()
+            if course.referral_id
+            else None
+        )
     received = local_date(practice, received_at) if received_at else None
     ended = course.ended_at if course.state == Course.State.ENDED else None
     end = local_date(practice, ended) if ended else None
@@ -154,11 +160,19 @@ def check_dates(
     raise ValidationError({field: messages} if field else messages)
 
 
-def renumber(course: Course) -> list[Appointment]:
+def renumber(course: Course, *, pending: Appointment | None = None) -> list[Appointment]:
     """Give each attended treatment appointment its session number n, in time order.
 
     Returns the appointments whose number changed.
+
+    `pending` is an appointment of the course whose new status is set on it but not yet
+    saved: it is numbered with that status and given its number in memory, for the caller
+    to save with its status in one UPDATE, and only the others whose number changed are
+    written here (none, when the latest session is the one recorded). The rows are read as
+    plain values; the answer then holds only those others, with their pk and new number.
     """
+    if pending is not None:
+        return _renumber_around(course, pending)
     appointments = list(
         course.appointments.filter(kind=Appointment.Kind.TREATMENT).order_by("starts_at", "id")
     )
@@ -173,14 +187,58 @@ def renumber(course: Course) -> list[Appointment]:
     return changed
 
 
-def lock_course(course: Course | int) -> Course:
+def _renumber_around(course: Course, pending: Appointment) -> list[Appointment]:
+    rows = list(
+        Appointment.objects.filter(course_id=course.pk, kind=Appointment.Kind.TREATMENT)
+        .order_by("starts_at", "id")
+        .values_list("id", "status", "session_number")
+    )
+    statuses = [pending.status if pk == pending.pk else status for pk, status, _ in rows]
+    changed = {}
+    for (pk, _, stored), number in zip(rows, plan.number_sessions(statuses), strict=True):
+        if pk == pending.pk:
+            pending.session_number = number
+        elif stored != number:
+            changed[pk] = number
+    if changed:
+        # As bulk_update writes it, without an instance per row: the rows were just read
+        # under the course lock, so the update cannot race them.
+        Appointment.objects.filter(pk__in=list(changed)).update(
+            session_number=Case(
+                *(When(pk=pk, then=Value(number)) for pk, number in changed.items()),
+                default=None,
+            )
+        )
+    return [Appointment(pk=pk, course_id=course.pk, session_number=n) for pk, n in changed.items()]
+
+
+# The attribute a course locked with `dates=True` carries its referral's date in.
+REFERRAL_RECEIVED_AT = "referral_received_at"
+_UNREAD = object()
+
+
+def lock_course(course: Course | int, *, client: bool = True, dates: bool = False) -> Course:
     """Serialise writes to one course (and its appointments) behind its row lock.
 
     Takes the course or its primary key (an appointment's `course_id` saves reading the
-    course once before locking it).
+    course once before locking it). The practice comes with it, and the client unless
+    `client` is false. With `dates`, the course also carries its referral's received
+    date (`REFERRAL_RECEIVED_AT`, read by a subquery so the lock stays on the same
+    rows), which `check_dates` and the outcome summary then take instead of reading it.
     """
     pk = course if isinstance(course, int) else course.pk
-    return Course.objects.select_for_update().select_related("practice", "client").get(pk=pk)
+    rows = Course.objects.select_for_update().select_related(
+        *(("practice", "client") if client else ("practice",))
+    )
+    if dates:
+        rows = rows.annotate(
+            **{
+                REFERRAL_RECEIVED_AT: Subquery(
+                    Referral.objects.filter(pk=OuterRef("referral_id")).values("received_at")[:1]
+                )
+            }
+        )
+    return rows.get(pk=pk)
 
 
 def future_booked(course: Course, now: datetime):

@@ -38,10 +38,11 @@ def _naive_local(moment: datetime, zone) -> datetime:
     return moment.astimezone(zone).replace(tzinfo=None)
 
 
-def _lock(appointment: Appointment) -> tuple[Course, Appointment]:
-    course = scheduling.lock_course(appointment.course_id)
+def _lock(appointment: Appointment, **lock) -> tuple[Course, Appointment]:
+    course = scheduling.lock_course(appointment.course_id, **lock)
     locked = Appointment.objects.select_related("note").get(pk=appointment.pk)
-    # The locked course (with its practice and client) rides along with the appointment.
+    # The locked course (with its practice, and its client unless left out) rides along
+    # with the appointment.
     locked.course = course
     return course, locked
 
@@ -67,7 +68,9 @@ def _set_outcome(
     savepoint: bool = True,
 ) -> Appointment:
     with transaction.atomic(savepoint=savepoint):
-        course, appointment = _lock(appointment)
+        # The client is not needed here; the referral's date is, for the date rules and
+        # the outcome summary that follows in this transaction.
+        course, appointment = _lock(appointment, client=False, dates=True)
         if course.state == Course.State.ENDED and appointment.status == Appointment.Status.BOOKED:
             raise ValidationError(COURSE_ENDED)
         now = timezone.now()
@@ -92,8 +95,11 @@ def _set_outcome(
         appointment.status_reason = reason
         appointment.status_changed_at = now
         if status != Appointment.Status.ATTENDED:
-            # Only attended sessions carry a number; renumbering below fixes the rest.
+            # Only attended sessions carry a number.
             appointment.session_number = None
+        # Numbered with its new status before it is saved, so its number goes in the same
+        # UPDATE as its status; the course's other sessions are renumbered there if needed.
+        scheduling.renumber(course, pending=appointment)
         appointment.save(
             update_fields=[
                 "status",
@@ -103,10 +109,6 @@ def _set_outcome(
                 "updated_at",
             ]
         )
-        for renumbered in scheduling.renumber(course):
-            # Its number as stored; an appointment left out kept the number saved above.
-            if renumbered.pk == appointment.pk:
-                appointment.session_number = renumbered.session_number
         course_changed(course)
         _audit(actor, course, appointment, action, {"status": [old, status]})
     return appointment
