@@ -38,9 +38,11 @@ def _naive_local(moment: datetime, zone) -> datetime:
     return moment.astimezone(zone).replace(tzinfo=None)
 
 
-def _lock(appointment: Appointment, **lock) -> tuple[Course, Appointment]:
+def _lock(appointment: Appointment, *, note: bool = True, **lock) -> tuple[Course, Appointment]:
     course = scheduling.lock_course(appointment.course_id, **lock)
-    locked = Appointment.objects.select_related("note").get(pk=appointment.pk)
+    # With `note` false, the session's note is read only if it is asked for.
+    rows = Appointment.objects.select_related("note") if note else Appointment.objects
+    locked = rows.get(pk=appointment.pk)
     # The locked course (with its practice, and its client unless left out) rides along
     # with the appointment.
     locked.course = course
@@ -69,8 +71,9 @@ def _set_outcome(
 ) -> Appointment:
     with transaction.atomic(savepoint=savepoint):
         # The client is not needed here; the referral's date is, for the date rules and
-        # the outcome summary that follows in this transaction.
-        course, appointment = _lock(appointment, client=False, dates=True)
+        # the outcome summary that follows in this transaction. The note is read only
+        # when an attended session is being set to another outcome.
+        course, appointment = _lock(appointment, note=False, client=False, dates=True)
         if course.state == Course.State.ENDED and appointment.status == Appointment.Status.BOOKED:
             raise ValidationError(COURSE_ENDED)
         now = timezone.now()
