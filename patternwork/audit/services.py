@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from patternwork.audit import chain
 from patternwork.audit.models import AuditChainHead, AuditEvent
 from patternwork.core import context
+from patternwork.core.prepared import PreparedRead, field_names, instances
 
 MASKED = "[changed]"
 
@@ -175,8 +176,18 @@ def start_chain(practice_id: int | None) -> None:
     )
 
 
+# The chain's head, locked: a prepared read (built once; every audited write runs it).
+_head = PreparedRead(
+    lambda key: AuditChainHead.objects.select_for_update()
+    .filter(chain=key)
+    .order_by("id")
+    .values_list(*field_names(AuditChainHead))[:1],
+    str,
+)
+
+
 def _locked_head(key: str) -> AuditChainHead:
-    head = AuditChainHead.objects.select_for_update().filter(chain=key).first()
+    head = next(iter(instances(AuditChainHead, _head(key))), None)
     if head is None:
         # The first event of a chain. A writer racing to create the same head fails on
         # the unique chain name, in a savepoint, and then waits for the winner's lock.

@@ -13,6 +13,7 @@ from typing import NamedTuple
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Min
 
+from patternwork.core.prepared import PreparedRead
 from patternwork.measures import config, outcomes
 from patternwork.measures.models import OutcomeSummary, Response
 from patternwork.treatment import plan, scheduling
@@ -41,25 +42,35 @@ def score_rows(course: Course) -> list[ScoreRow]:
     One read serves both the outcome summary (`score_points`) and the not-on-track
     judgement (`tracking.judge_course`) when a score write refreshes them together.
     """
-    rows = (
-        Response.objects.filter(
-            course_id=course.pk,
-            status=Response.Status.COMPLETE,
-            instrument__in=[PHQ9, GAD7],
-            appointment__status=Appointment.Status.ATTENDED,
-            appointment__kind=Appointment.Kind.TREATMENT,
-        )
-        .order_by("appointment__starts_at", "appointment_id", "id")
-        .values_list(
-            "instrument",
-            "appointment_id",
-            "appointment__starts_at",
-            "appointment__session_number",
-            "total",
-            "id",
-        )
+    return [ScoreRow(*row) for row in _score_rows(course.pk)]
+
+
+# Prepared reads (built once; they run on every score and attendance written).
+_score_rows = PreparedRead(
+    lambda course_id: Response.objects.filter(
+        course_id=course_id,
+        status=Response.Status.COMPLETE,
+        instrument__in=[PHQ9, GAD7],
+        appointment__status=Appointment.Status.ATTENDED,
+        appointment__kind=Appointment.Kind.TREATMENT,
     )
-    return [ScoreRow(*row) for row in rows]
+    .order_by("appointment__starts_at", "appointment_id", "id")
+    .values_list(
+        "instrument",
+        "appointment_id",
+        "appointment__starts_at",
+        "appointment__session_number",
+        "total",
+        "id",
+    ),
+    int,
+)
+_appointment_rows = PreparedRead(
+    lambda course_id: Appointment.objects.filter(course_id=course_id)
+    .order_by("starts_at")
+    .values_list("kind", "status", "starts_at"),
+    int,
+)
 
 
 def score_points(
@@ -143,11 +154,7 @@ def update_outcome_summary(course: Course, *, scores: list[ScoreRow] | None = No
     # (cheaper to build than the same figures as one filtered aggregate).
     attended = dna = 0
     first = span_first = span_last = None
-    for kind, status, starts_at in (
-        Appointment.objects.filter(course_id=course.pk)
-        .order_by("starts_at")
-        .values_list("kind", "status", "starts_at")
-    ):
+    for kind, status, starts_at in _appointment_rows(course.pk):
         if kind == Appointment.Kind.TREATMENT and status == Appointment.Status.ATTENDED:
             attended += 1
             first = first or starts_at

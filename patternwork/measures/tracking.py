@@ -27,6 +27,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from patternwork.accounts.models import Membership, Practice
+from patternwork.core.prepared import PreparedRead, field_names, instances
 from patternwork.audit.services import record
 from patternwork.measures import config, expected_change
 from patternwork.measures.definitions import get_instrument
@@ -74,6 +75,25 @@ def finished_scores(practice: Practice | None = None) -> dict[int, tuple[int, Co
         for course_id, (practice_id, scores) in gathered.items()
         if len({s for s, _ in scores}) >= plan.MIN_SESSIONS_FOR_FINISHED
     }
+
+
+# Prepared reads (built once; they run on every score written): the practice's curve for
+# a band, and the course's open flag, locked.
+_curve = PreparedRead(
+    lambda practice_id, band: ChangeCurve.objects.filter(practice_id=practice_id, band=band)
+    .order_by("id")
+    .values_list(*field_names(ChangeCurve))[:1],
+    int,
+    str,
+)
+_open_flag = PreparedRead(
+    lambda course_id: TrackFlag.objects.select_for_update()
+    .open()
+    .filter(course_id=course_id)
+    .order_by("-raised_at", "-id")
+    .values_list(*field_names(TrackFlag))[:1],
+    int,
+)
 
 
 def _stored_curve(row: ChangeCurve) -> Curve:
@@ -161,7 +181,7 @@ def judge_course(course: Course, *, scores: list[ScoreRow] | None = None) -> Jud
     (_, first_total, _), (session, total, response_id) = points[0], points[-1]
     instrument = get_instrument(PHQ9)
     band = instrument.band_for(first_total).code
-    row = ChangeCurve.objects.filter(practice_id=course.practice_id, band=band).first()
+    row = next(iter(instances(ChangeCurve, _curve(course.practice_id, band))), None)
     curve = _stored_curve(row) if row is not None else None
     basis = Basis(row.basis) if row is not None else Basis.RULE
     verdict = expected_change.judge(
@@ -216,7 +236,7 @@ def assess_course(
     """
     now = now or timezone.now()
     judged = judge_course(course, scores=scores)
-    flag = TrackFlag.objects.select_for_update().open().filter(course_id=course.pk).first()
+    flag = next(iter(instances(TrackFlag, _open_flag(course.pk))), None)
     if judged is None or judged.verdict.on_track:
         if flag is not None:
             flag.cleared_at = now

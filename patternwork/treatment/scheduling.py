@@ -12,6 +12,7 @@ from django.utils import formats, timezone
 
 from patternwork.accounts.models import ClosureDay, Practice
 from patternwork.clients.models import Referral
+from patternwork.core.prepared import PreparedRead
 from patternwork.treatment import plan
 from patternwork.treatment.models import Appointment, Course
 
@@ -187,12 +188,20 @@ def renumber(course: Course, *, pending: Appointment | None = None) -> list[Appo
     return changed
 
 
-def _renumber_around(course: Course, pending: Appointment) -> list[Appointment]:
-    rows = list(
-        Appointment.objects.filter(course_id=course.pk, kind=Appointment.Kind.TREATMENT)
-        .order_by("starts_at", "id")
-        .values_list("id", "status", "session_number")
+# A course's treatment appointments in time order, for numbering (a prepared read: built
+# once, since it runs on every recorded outcome).
+_treatment_numbers = PreparedRead(
+    lambda course_id: Appointment.objects.filter(
+        course_id=course_id, kind=Appointment.Kind.TREATMENT
     )
+    .order_by("starts_at", "id")
+    .values_list("id", "status", "session_number"),
+    int,
+)
+
+
+def _renumber_around(course: Course, pending: Appointment) -> list[Appointment]:
+    rows = _treatment_numbers(course.pk)
     statuses = [pending.status if pk == pending.pk else status for pk, status, _ in rows]
     changed = {}
     for (pk, _, stored), number in zip(rows, plan.number_sessions(statuses), strict=True):
