@@ -22,6 +22,7 @@ from patternwork.audit.services import record
 from patternwork.clients.models import Client
 from patternwork.core import erasure
 from patternwork.core.concurrency import StaleEdit
+from patternwork.core.prepared import PreparedInsert, PreparedRead, field_names, instances
 from patternwork.measures import definitions, scoring
 from patternwork.measures.models import Response, ResponseRevision, RiskFlag
 from patternwork.measures.summary import score_rows, update_outcome_summary
@@ -295,6 +296,23 @@ def _check_appointment(appointment: Appointment, source: str, guard) -> None:
         guard(appointment)
 
 
+# The appointment's responses, locked: a prepared read (built once; every questionnaire
+# write runs it). All of them rather than the instruments given, so that its SQL never
+# changes; the few others are left alone (and on PostgreSQL locked with them, under
+# the course's lock that every writer of this appointment already holds).
+_appointment_responses = PreparedRead(
+    lambda appointment_id: (
+        Response.objects.select_for_update()
+        .filter(appointment_id=appointment_id)
+        .values_list(*field_names(Response))
+    ),
+    int,
+)
+
+
+_insert_responses = PreparedInsert(Response)
+
+
 def _write(
     *, appointment, guard, entries, source, by, user, final, versions, locked
 ) -> list[Response]:
@@ -311,11 +329,11 @@ def _write(
             )
         _check_appointment(appointment, source, guard)
         course = appointment.course
+        codes = {e.instrument.code for e in entries}
         existing = {
             r.instrument: r
-            for r in Response.objects.select_for_update().filter(
-                appointment=appointment, instrument__in=[e.instrument.code for e in entries]
-            )
+            for r in instances(Response, _appointment_responses(appointment.pk))
+            if r.instrument in codes
         }
         written = []
         for entry in entries:
@@ -326,12 +344,15 @@ def _write(
             )
             written.append((entry, before, changed, changed or response))
         # The new responses are inserted together; a corrected one was saved in place.
-        Response.objects.bulk_create(
+        _insert_responses(
             [response for _, before, changed, response in written if changed and before[0] is None]
         )
         for entry, before, changed, response in written:
             flags = raise_risk_flags(
-                response, entry.instrument, entry.hits, new=changed is not None and before[0] is None
+                response,
+                entry.instrument,
+                entry.hits,
+                new=changed is not None and before[0] is None,
             )
             if changed or flags:
                 _audit(response, before, entry, source, final, flags, actor, role, course)

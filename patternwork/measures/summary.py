@@ -13,7 +13,7 @@ from typing import NamedTuple
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Min
 
-from patternwork.core.prepared import PreparedRead
+from patternwork.core.prepared import PreparedRead, PreparedUpdate
 from patternwork.measures import config, outcomes
 from patternwork.measures.models import OutcomeSummary, Response
 from patternwork.treatment import plan, scheduling
@@ -47,28 +47,55 @@ def score_rows(course: Course) -> list[ScoreRow]:
 
 # Prepared reads (built once; they run on every score and attendance written).
 _score_rows = PreparedRead(
-    lambda course_id: Response.objects.filter(
-        course_id=course_id,
-        status=Response.Status.COMPLETE,
-        instrument__in=[PHQ9, GAD7],
-        appointment__status=Appointment.Status.ATTENDED,
-        appointment__kind=Appointment.Kind.TREATMENT,
-    )
-    .order_by("appointment__starts_at", "appointment_id", "id")
-    .values_list(
-        "instrument",
-        "appointment_id",
-        "appointment__starts_at",
-        "appointment__session_number",
-        "total",
-        "id",
+    lambda course_id: (
+        Response.objects.filter(
+            course_id=course_id,
+            status=Response.Status.COMPLETE,
+            instrument__in=[PHQ9, GAD7],
+            appointment__status=Appointment.Status.ATTENDED,
+            appointment__kind=Appointment.Kind.TREATMENT,
+        )
+        .order_by("appointment__starts_at", "appointment_id", "id")
+        .values_list(
+            "instrument",
+            "appointment_id",
+            "appointment__starts_at",
+            "appointment__session_number",
+            "total",
+            "id",
+        )
     ),
     int,
 )
+# The summary's UPDATE (every column but the course it belongs to), written once.
+_update_summary = PreparedUpdate(
+    OutcomeSummary,
+    (
+        "practice_id",
+        "therapist_id",
+        "referral_received_on",
+        "started_on",
+        "first_session_on",
+        "ended",
+        "ended_on",
+        "attended",
+        "did_not_attend",
+        "phq9_first",
+        "phq9_last",
+        "phq9_count",
+        "gad7_first",
+        "gad7_last",
+        "gad7_count",
+        "date_problems",
+    ),
+    "course",
+)
 _appointment_rows = PreparedRead(
-    lambda course_id: Appointment.objects.filter(course_id=course_id)
-    .order_by("starts_at")
-    .values_list("kind", "status", "starts_at"),
+    lambda course_id: (
+        Appointment.objects.filter(course_id=course_id)
+        .order_by("starts_at")
+        .values_list("kind", "status", "starts_at")
+    ),
     int,
 )
 
@@ -199,7 +226,7 @@ def update_outcome_summary(course: Course, *, scores: list[ScoreRow] | None = No
     # Every course but a new one has its row: one UPDATE, with no read or savepoint
     # first. A writer that lost the race to create the row updates the winner's instead.
     values["practice_id"] = values.pop("practice").pk
-    if not OutcomeSummary.objects.filter(course=course).update(**values):
+    if not _update_summary(course.pk, values):
         try:
             with transaction.atomic():
                 OutcomeSummary.objects.create(course=course, **values)

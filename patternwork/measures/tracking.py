@@ -27,8 +27,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from patternwork.accounts.models import Membership, Practice
-from patternwork.core.prepared import PreparedRead, field_names, instances
 from patternwork.audit.services import record
+from patternwork.core.prepared import PreparedRead, field_names, instances
 from patternwork.measures import config, expected_change
 from patternwork.measures.definitions import get_instrument
 from patternwork.measures.expected_change import Basis, CourseScores, Curve, CurvePoint
@@ -80,18 +80,22 @@ def finished_scores(practice: Practice | None = None) -> dict[int, tuple[int, Co
 # Prepared reads (built once; they run on every score written): the practice's curve for
 # a band, and the course's open flag, locked.
 _curve = PreparedRead(
-    lambda practice_id, band: ChangeCurve.objects.filter(practice_id=practice_id, band=band)
-    .order_by("id")
-    .values_list(*field_names(ChangeCurve))[:1],
+    lambda practice_id, band: (
+        ChangeCurve.objects.filter(practice_id=practice_id, band=band)
+        .order_by("id")
+        .values_list(*field_names(ChangeCurve))[:1]
+    ),
     int,
     str,
 )
 _open_flag = PreparedRead(
-    lambda course_id: TrackFlag.objects.select_for_update()
-    .open()
-    .filter(course_id=course_id)
-    .order_by("-raised_at", "-id")
-    .values_list(*field_names(TrackFlag))[:1],
+    lambda course_id: (
+        TrackFlag.objects.select_for_update()
+        .open()
+        .filter(course_id=course_id)
+        .order_by("-raised_at", "-id")
+        .values_list(*field_names(TrackFlag))[:1]
+    ),
     int,
 )
 

@@ -11,8 +11,8 @@ from django.db.models import Case, OuterRef, Subquery, Value, When
 from django.utils import formats, timezone
 
 from patternwork.accounts.models import ClosureDay, Practice
-from patternwork.clients.models import Referral
-from patternwork.core.prepared import PreparedRead
+from patternwork.clients.models import Client, Referral
+from patternwork.core.prepared import PreparedRead, field_names
 from patternwork.treatment import plan
 from patternwork.treatment.models import Appointment, Course
 
@@ -191,11 +191,11 @@ def renumber(course: Course, *, pending: Appointment | None = None) -> list[Appo
 # A course's treatment appointments in time order, for numbering (a prepared read: built
 # once, since it runs on every recorded outcome).
 _treatment_numbers = PreparedRead(
-    lambda course_id: Appointment.objects.filter(
-        course_id=course_id, kind=Appointment.Kind.TREATMENT
-    )
-    .order_by("starts_at", "id")
-    .values_list("id", "status", "session_number"),
+    lambda course_id: (
+        Appointment.objects.filter(course_id=course_id, kind=Appointment.Kind.TREATMENT)
+        .order_by("starts_at", "id")
+        .values_list("id", "status", "session_number")
+    ),
     int,
 )
 
@@ -226,28 +226,68 @@ REFERRAL_RECEIVED_AT = "referral_received_at"
 _UNREAD = object()
 
 
+def _lock_read(*, client: bool, dates: bool) -> PreparedRead:
+    """The locking read of a course with its practice (and client): what
+    `select_for_update().select_related(...)` reads and locks, as a prepared read (every
+    treatment write runs it), plus the referral's date by a subquery with `dates`."""
+    related = (("practice", Practice), ("client", Client)) if client else (("practice", Practice),)
+
+    def build(pk):
+        rows = Course.objects.select_for_update().filter(pk=pk).order_by()
+        if dates:
+            rows = rows.annotate(
+                **{
+                    REFERRAL_RECEIVED_AT: Subquery(
+                        Referral.objects.filter(pk=OuterRef("referral_id")).values("received_at")[
+                            :1
+                        ]
+                    )
+                }
+            )
+        columns = field_names(Course)
+        for name, model in related:
+            columns += [f"{name}__{column}" for column in field_names(model)]
+        return rows.values_list(*columns, *((REFERRAL_RECEIVED_AT,) if dates else ()))
+
+    return PreparedRead(build, int)
+
+
+_LOCK_READS = {
+    (client, dates): _lock_read(client=client, dates=dates)
+    for client in (True, False)
+    for dates in (True, False)
+}
+
+
 def lock_course(course: Course | int, *, client: bool = True, dates: bool = False) -> Course:
     """Serialise writes to one course (and its appointments) behind its row lock.
 
     Takes the course or its primary key (an appointment's `course_id` saves reading the
     course once before locking it). The practice comes with it, and the client unless
-    `client` is false. With `dates`, the course also carries its referral's received
-    date (`REFERRAL_RECEIVED_AT`, read by a subquery so the lock stays on the same
-    rows), which `check_dates` and the outcome summary then take instead of reading it.
+    `client` is false; on PostgreSQL their rows are locked with the course's, as
+    `select_for_update().select_related()` locks them. With `dates`, the course also
+    carries its referral's received date (`REFERRAL_RECEIVED_AT`, read by a subquery so
+    the lock stays on the same rows), which `check_dates` and the outcome summary then
+    take instead of reading it.
     """
     pk = course if isinstance(course, int) else course.pk
-    rows = Course.objects.select_for_update().select_related(
-        *(("practice", "client") if client else ("practice",))
-    )
+    rows = _LOCK_READS[(client, dates)](pk)
+    if not rows:
+        raise Course.DoesNotExist("Course matching query does not exist.")
+    values = iter(rows[0])
+    locked = _instance(Course, values)
+    for name, model in (
+        (("practice", Practice), ("client", Client)) if client else (("practice", Practice),)
+    ):
+        Course._meta.get_field(name).set_cached_value(locked, _instance(model, values))
     if dates:
-        rows = rows.annotate(
-            **{
-                REFERRAL_RECEIVED_AT: Subquery(
-                    Referral.objects.filter(pk=OuterRef("referral_id")).values("received_at")[:1]
-                )
-            }
-        )
-    return rows.get(pk=pk)
+        setattr(locked, REFERRAL_RECEIVED_AT, next(values))
+    return locked
+
+
+def _instance(model, values):
+    names = field_names(model)
+    return model.from_db("default", names, [next(values) for _ in names])
 
 
 def future_booked(course: Course, now: datetime):

@@ -55,6 +55,13 @@ def test_attendance_scores_flag_audit_and_summary_in_one_write(started, therapis
     assert len([s for s in sql if "SAVEPOINT" in s]) == 2
     # Both new responses go in with one INSERT.
     assert sum(s.startswith('INSERT INTO "measures_response"') for s in sql) == 1
+    # The whole write, between its savepoint and the release: the course locked with its
+    # referral's date, the appointment, the course's sessions numbered, the attendance
+    # with its number in one UPDATE, the appointment's responses, their INSERT, the risk
+    # flag, the scores and the sessions read once for the summary and the track flag,
+    # the summary's UPDATE, the open track flag, and the audit chain's head, its move and
+    # the events' INSERT.
+    assert len(sql) == 16
     call_command("verify_audit", stdout=StringIO(), stderr=StringIO())
 
 
