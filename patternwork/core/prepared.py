@@ -28,6 +28,7 @@ from typing import Any
 
 from django.db import connections
 from django.db.models import AutoField, QuerySet
+from django.db.transaction import TransactionManagementError
 
 
 class Placeholder(int):
@@ -53,7 +54,7 @@ def placeholders(*kinds: type) -> list[Any]:
 
 
 class _Compiled:
-    __slots__ = ("compiler", "converters", "params", "slots", "sql")
+    __slots__ = ("compiler", "converters", "locks", "params", "slots", "sql")
 
     def __init__(self, queryset: QuerySet, marks: Sequence[Any], alias: str) -> None:
         compiler = queryset.query.get_compiler(using=alias)
@@ -71,6 +72,7 @@ class _Compiled:
             slots.append(found[0])
         fields = [column[0] for column in compiler.select[: compiler.col_count]]
         self.compiler = compiler
+        self.locks = queryset.query.select_for_update
         self.converters = compiler.get_converters(fields)
         self.sql = sql
         self.params = params
@@ -94,6 +96,11 @@ class PreparedRead:
             marks = placeholders(*self._kinds)
             compiled = _Compiled(self._build(*marks), marks, using)
             setattr(self._local, using, compiled)
+        if compiled.locks and connection.get_autocommit():
+            # As the ORM refuses it: a row lock outside a transaction would end at once.
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
         params = list(compiled.params)
         for slot, value in zip(compiled.slots, args, strict=True):
             params[slot] = value

@@ -1,6 +1,8 @@
 """Prepared reads: the ORM's SQL built once, run with each call's arguments."""
 
 import pytest
+from django.db import connection
+from django.db.transaction import TransactionManagementError
 
 from patternwork.core.prepared import PreparedRead, PreparedUpdate, field_names, instances
 from patternwork.treatment import scheduling
@@ -85,3 +87,15 @@ def test_a_prepared_update_sets_its_columns_as_update_does(started):
     second.refresh_from_db()
     assert (first.status, first.status_reason) == ("dna", "Unwell")
     assert second.status == "booked"
+
+
+def test_a_locking_read_outside_a_transaction_is_refused(db, monkeypatch):
+    locked = PreparedRead(
+        lambda pk: Course.objects.select_for_update().filter(pk=pk).values_list("id"), int
+    )
+    assert locked(0) == []  # compiled and run inside the test's transaction
+
+    # Outside one (without paying for a test that commits), as the ORM refuses it.
+    monkeypatch.setattr(connection, "get_autocommit", lambda: True)
+    with pytest.raises(TransactionManagementError):
+        locked(0)
