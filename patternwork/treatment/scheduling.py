@@ -226,59 +226,50 @@ REFERRAL_RECEIVED_AT = "referral_received_at"
 _UNREAD = object()
 
 
-def _lock_read(*, client: bool, dates: bool) -> PreparedRead:
-    """The locking read of a course with its practice (and client): what
-    `select_for_update().select_related(...)` reads and locks, as a prepared read (every
-    treatment write runs it), plus the referral's date by a subquery with `dates`."""
-    related = (("practice", Practice), ("client", Client)) if client else (("practice", Practice),)
+# What the lock reads with the course, and so locks on PostgreSQL with it.
+_LOCKED_WITH = (("practice", Practice), ("client", Client))
+
+
+def _lock_read(*, dates: bool) -> PreparedRead:
+    """The locking read of a course with its practice and client: what
+    `select_for_update().select_related("practice", "client")` reads and locks, as a
+    prepared read (every treatment write runs it), plus the referral's date by a
+    subquery with `dates`."""
 
     def build(pk):
         rows = Course.objects.select_for_update().filter(pk=pk).order_by()
         if dates:
-            rows = rows.annotate(
-                **{
-                    REFERRAL_RECEIVED_AT: Subquery(
-                        Referral.objects.filter(pk=OuterRef("referral_id")).values("received_at")[
-                            :1
-                        ]
-                    )
-                }
-            )
+            received = Referral.objects.filter(pk=OuterRef("referral_id")).values("received_at")
+            rows = rows.annotate(**{REFERRAL_RECEIVED_AT: Subquery(received[:1])})
         columns = field_names(Course)
-        for name, model in related:
+        for name, model in _LOCKED_WITH:
             columns += [f"{name}__{column}" for column in field_names(model)]
         return rows.values_list(*columns, *((REFERRAL_RECEIVED_AT,) if dates else ()))
 
     return PreparedRead(build, int)
 
 
-_LOCK_READS = {
-    (client, dates): _lock_read(client=client, dates=dates)
-    for client in (True, False)
-    for dates in (True, False)
-}
+_LOCK_READS = {dates: _lock_read(dates=dates) for dates in (True, False)}
 
 
-def lock_course(course: Course | int, *, client: bool = True, dates: bool = False) -> Course:
+def lock_course(course: Course | int, *, dates: bool = False) -> Course:
     """Serialise writes to one course (and its appointments) behind its row lock.
 
     Takes the course or its primary key (an appointment's `course_id` saves reading the
-    course once before locking it). The practice comes with it, and the client unless
-    `client` is false; on PostgreSQL their rows are locked with the course's, as
+    course once before locking it). The practice and the client come with it; on
+    PostgreSQL their rows are locked with the course's, as
     `select_for_update().select_related()` locks them. With `dates`, the course also
     carries its referral's received date (`REFERRAL_RECEIVED_AT`, read by a subquery so
     the lock stays on the same rows), which `check_dates` and the outcome summary then
     take instead of reading it.
     """
     pk = course if isinstance(course, int) else course.pk
-    rows = _LOCK_READS[(client, dates)](pk)
+    rows = _LOCK_READS[dates](pk)
     if not rows:
         raise Course.DoesNotExist("Course matching query does not exist.")
     values = iter(rows[0])
     locked = _instance(Course, values)
-    for name, model in (
-        (("practice", Practice), ("client", Client)) if client else (("practice", Practice),)
-    ):
+    for name, model in _LOCKED_WITH:
         Course._meta.get_field(name).set_cached_value(locked, _instance(model, values))
     if dates:
         setattr(locked, REFERRAL_RECEIVED_AT, next(values))

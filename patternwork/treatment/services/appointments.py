@@ -55,8 +55,10 @@ _save_outcome = PreparedUpdate(
 )
 
 
-def _lock(appointment: Appointment, *, note: bool = True, **lock) -> tuple[Course, Appointment]:
-    course = scheduling.lock_course(appointment.course_id, **lock)
+def _lock(
+    appointment: Appointment, *, note: bool = True, dates: bool = False
+) -> tuple[Course, Appointment]:
+    course = scheduling.lock_course(appointment.course_id, dates=dates)
     if note:
         locked = Appointment.objects.select_related("note").get(pk=appointment.pk)
     else:
@@ -65,8 +67,7 @@ def _lock(appointment: Appointment, *, note: bool = True, **lock) -> tuple[Cours
         if not found:
             raise Appointment.DoesNotExist("Appointment matching query does not exist.")
         locked = found[0]
-    # The locked course (with its practice, and its client unless left out) rides along
-    # with the appointment.
+    # The locked course (with its practice and client) rides along with the appointment.
     locked.course = course
     return course, locked
 
