@@ -12,7 +12,7 @@ from patternwork.measures.models import OutcomeSummary, RiskFlag
 from patternwork.measures.services import Answers
 from patternwork.measures.summary import refresh_outcome_summary
 from patternwork.treatment import course_changes
-from patternwork.treatment.models import Appointment
+from patternwork.treatment.models import Appointment, Course
 from tests.answers import gad, phq
 
 
@@ -116,3 +116,19 @@ def test_batched_listeners_never_run_when_the_block_fails(started):
     assert calls == []
     course_changes.run_once(calls.append, started)
     assert calls == [started]
+
+
+def test_a_listener_that_covers_another_replaces_its_pending_run():
+    course, calls = Course(pk=1), []
+
+    def summary(c):
+        calls.append("summary")
+
+    def summary_and_flag(c):
+        calls.append("summary and flag")
+
+    with course_changes.batched():
+        course_changes.run_once(summary, course)
+        course_changes.run_once(summary_and_flag, course, covers=summary)
+
+    assert calls == ["summary and flag"]
