@@ -313,6 +313,8 @@ def parse(argv: list[str]):
     parser.add_argument("--rows", type=int, default=50, help="rows per list page (throughput)")
     parser.add_argument("--requests", type=int, default=200, help="timed requests per list")
     parser.add_argument("--writes", type=int, default=60, help="timed writes per way (write)")
+    parser.add_argument("--profile", action="store_true", help="cProfile the writes (write)")
+    parser.add_argument("--sql", action="store_true", help="print one write's SQL (write)")
     parser.add_argument("--duration", type=int, default=5, help="seconds per load run (pages)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (pages)")
     parser.add_argument("--concurrency", default="8,32", help="connections, comma-separated")
@@ -334,7 +336,7 @@ if __name__ == "__main__":
         "duckdb": duck,
         "throughput": lambda args: sys.exit(throughput.main(args.rows, args.requests)),
         "ranker": lambda args: sys.exit(ranker.main(["--split", "held", "--write"])),
-        "write": lambda args: sys.exit(write_cost.main(args.writes)),
+        "write": lambda args: sys.exit(write_cost.main(args.writes, args.profile, args.sql)),
         "pages": lambda args: sys.exit(pages.run(args)),
         "recordings": lambda args: sys.exit(recordings.main(args.upload_mb, args.write)),
     }

@@ -1,6 +1,6 @@
 """The cost of recording one attended session with its PHQ-9 and GAD-7, through the services.
 
-    bench/run.py write [--writes 60]
+    bench/run.py write [--writes 60] [--profile] [--sql]
 
 A fresh SQLite file, configured as served (WAL, `synchronous=FULL`, so each commit is
 synced), holds the demo practice and a few more clients whose courses started weeks ago,
@@ -14,13 +14,17 @@ on alternate appointments, in one process:
   refreshed once at its end).
 
 Reported per write: median and 90th percentile time, SQL statements, commits and outcome
-summary writes.
+summary writes. `--profile` prints cProfile's view of the timed `together` writes (sorted
+by internal time, then cumulative); `--sql` prints the statements of the last one.
 """
 
 from __future__ import annotations
 
+import cProfile
 import datetime as dt
+import io
 import os
+import pstats
 import statistics
 import tempfile
 import time
@@ -131,12 +135,14 @@ class Counter:
 
     def __call__(self, execute, sql, params, many, context):
         self.statements += 1
+        self.sql.append(sql)
         if "measures_outcomesummary" in sql and not sql.lstrip().upper().startswith("SELECT"):
             self.summaries += 1
         return execute(sql, params, many, context)
 
     def __enter__(self):
         self.statements = self.commits = self.summaries = 0
+        self.sql = []
         real = self.connection._commit
 
         def commit():
@@ -153,7 +159,7 @@ class Counter:
         del self.connection._commit
 
 
-def run(writes: int) -> dict[str, dict]:
+def run(writes: int, profiler: cProfile.Profile | None = None) -> dict[str, dict]:
     from django.db import connection
 
     from patternwork.measures.models import OutcomeSummary
@@ -171,14 +177,23 @@ def run(writes: int) -> dict[str, dict]:
     counter = Counter(connection)
     names = list(ways)
     usable = appointments[: writes * len(names) + 4]
+    last_sql: list[str] = []
     for index, appointment in enumerate(usable):
         name = names[index % len(names)]
+        warm_up = index < 2 * len(names)  # the first use of each code path
+        profiled = profiler is not None and name == "together" and not warm_up
         with counter:
+            if profiled:
+                profiler.enable()
             started, cpu = time.perf_counter(), time.process_time()
             ways[name](appointment, therapist)
             elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-        if index < 2 * len(names):  # warm-up: first use of each code path
+            if profiled:
+                profiler.disable()
+        if warm_up:
             continue
+        if name == names[-1]:
+            last_sql = counter.sql
         figure = figures[name]
         figure["times"].append(elapsed * 1000)
         figure["cpu"].append(cpu * 1000)
@@ -187,13 +202,25 @@ def run(writes: int) -> dict[str, dict]:
         figure["summaries"].append(counter.summaries)
     # Both ways must leave the same state behind: the summary agrees with a rebuild.
     assert OutcomeSummary.objects.count() > 0
+    figures["sql"] = last_sql
     return figures
 
 
-def main(writes: int = 60) -> int:
+def main(writes: int = 60, profile: bool = False, sql: bool = False) -> int:
+    profiler = cProfile.Profile() if profile else None
     with tempfile.TemporaryDirectory(prefix="patternwork-write-") as directory:
         setup(Path(directory))
-        figures = run(writes)
+        figures = run(writes, profiler)
+    statements = figures.pop("sql")
+    if sql:
+        print(f"\nThe last timed write's {len(statements)} statements:")
+        for number, text in enumerate(statements, 1):
+            print(f"{number:>3}. {text}")
+    if profiler is not None:
+        for order in ("tottime", "cumulative"):
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(35)
+            print(out.getvalue())
     print()
     print("Recording an attended session with PHQ-9 and GAD-7 (SQLite file, synchronous=FULL)")
     print(

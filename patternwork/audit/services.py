@@ -19,6 +19,13 @@ from django.db import connection, transaction
 from patternwork.audit import chain
 from patternwork.audit.models import AuditChainHead, AuditEvent
 from patternwork.core import context
+from patternwork.core.prepared import (
+    PreparedInsert,
+    PreparedRead,
+    PreparedUpdate,
+    field_names,
+    instances,
+)
 
 MASKED = "[changed]"
 
@@ -164,8 +171,8 @@ def append(events: list[AuditEvent]) -> None:
                 head.seq += 1
                 event.chain_seq = head.seq
                 event.chain_hash = head.hash = chain.link(head.hash, head.seq, chain_values(event))
-            head.save(update_fields=["seq", "hash"])
-        AuditEvent.objects.bulk_create(events)
+            _move_head(head.pk, {"seq": head.seq, "hash": head.hash})
+        _insert_events(events)
 
 
 def start_chain(practice_id: int | None) -> None:
@@ -175,8 +182,24 @@ def start_chain(practice_id: int | None) -> None:
     )
 
 
+# The chain's head, locked: a prepared read (built once; every audited write runs it).
+_head = PreparedRead(
+    lambda key: (
+        AuditChainHead.objects.select_for_update()
+        .filter(chain=key)
+        .order_by("id")
+        .values_list(*field_names(AuditChainHead))[:1]
+    ),
+    str,
+)
+
+
+_insert_events = PreparedInsert(AuditEvent)
+_move_head = PreparedUpdate(AuditChainHead, ("seq", "hash"), "id")
+
+
 def _locked_head(key: str) -> AuditChainHead:
-    head = AuditChainHead.objects.select_for_update().filter(chain=key).first()
+    head = next(iter(instances(AuditChainHead, _head(key))), None)
     if head is None:
         # The first event of a chain. A writer racing to create the same head fails on
         # the unique chain name, in a savepoint, and then waits for the winner's lock.

@@ -22,9 +22,10 @@ from patternwork.audit.services import record
 from patternwork.clients.models import Client
 from patternwork.core import erasure
 from patternwork.core.concurrency import StaleEdit
+from patternwork.core.prepared import PreparedInsert, PreparedRead, field_names, instances
 from patternwork.measures import definitions, scoring
 from patternwork.measures.models import Response, ResponseRevision, RiskFlag
-from patternwork.measures.summary import update_outcome_summary
+from patternwork.measures.summary import score_rows, update_outcome_summary
 from patternwork.measures.tracking import assess_course
 from patternwork.treatment import course_changes
 from patternwork.treatment import services as treatment_services
@@ -102,7 +103,11 @@ def _apply_score(response: Response, result: scoring.Score) -> None:
 
 
 def raise_risk_flags(
-    response: Response, instrument: definitions.Instrument, hits: Iterable[scoring.RiskHit]
+    response: Response,
+    instrument: definitions.Instrument,
+    hits: Iterable[scoring.RiskHit],
+    *,
+    new: bool = False,
 ) -> list[RiskFlag]:
     """A flag for each risk answer this response has not been flagged for, at that
     level or above.
@@ -110,11 +115,12 @@ def raise_risk_flags(
     An acknowledged flag counts: saving the same answer again (a draft sent, a typo
     corrected elsewhere) does not raise a second flag, while a worse answer does.
     Takes the hits rather than a score, so that an unscored draft raises its flag too.
+    `new`: the response was inserted in this transaction, so it has no flag yet.
     """
     hits = list(hits)
     if not hits:
         return []
-    flagged = list(response.risk_flags.values_list("item", "value"))
+    flagged = [] if new else list(response.risk_flags.values_list("item", "value"))
     flags = []
     for hit in hits:
         if any(item == hit.item and value >= hit.value for item, value in flagged):
@@ -290,6 +296,23 @@ def _check_appointment(appointment: Appointment, source: str, guard) -> None:
         guard(appointment)
 
 
+# The appointment's responses, locked: a prepared read (built once; every questionnaire
+# write runs it). All of them rather than the instruments given, so that its SQL never
+# changes; the few others are left alone (and on PostgreSQL locked with them, under
+# the course's lock that every writer of this appointment already holds).
+_appointment_responses = PreparedRead(
+    lambda appointment_id: (
+        Response.objects.select_for_update()
+        .filter(appointment_id=appointment_id)
+        .values_list(*field_names(Response))
+    ),
+    int,
+)
+
+
+_insert_responses = PreparedInsert(Response)
+
+
 def _write(
     *, appointment, guard, entries, source, by, user, final, versions, locked
 ) -> list[Response]:
@@ -306,11 +329,11 @@ def _write(
             )
         _check_appointment(appointment, source, guard)
         course = appointment.course
+        codes = {e.instrument.code for e in entries}
         existing = {
             r.instrument: r
-            for r in Response.objects.select_for_update().filter(
-                appointment=appointment, instrument__in=[e.instrument.code for e in entries]
-            )
+            for r in instances(Response, _appointment_responses(appointment.pk))
+            if r.instrument in codes
         }
         written = []
         for entry in entries:
@@ -321,19 +344,39 @@ def _write(
             )
             written.append((entry, before, changed, changed or response))
         # The new responses are inserted together; a corrected one was saved in place.
-        Response.objects.bulk_create(
+        _insert_responses(
             [response for _, before, changed, response in written if changed and before[0] is None]
         )
         for entry, before, changed, response in written:
-            flags = raise_risk_flags(response, entry.instrument, entry.hits)
+            flags = raise_risk_flags(
+                response,
+                entry.instrument,
+                entry.hits,
+                new=changed is not None and before[0] is None,
+            )
             if changed or flags:
                 _audit(response, before, entry, source, final, flags, actor, role, course)
             saved.append(response)
         if final:
-            course_changes.run_once(update_outcome_summary, course)
-            # The not-on-track flag follows the score in the same transaction.
-            course_changes.run_once(assess_course, course)
+            _scores_changed(course)
     return saved
+
+
+def _scores_changed(course) -> None:
+    """Refresh the outcome summary and the not-on-track flag after a score write, in its
+    transaction (or at the end of the enclosing `course_changes.batched()` block).
+
+    Both are taken from one read of the course's scores; a refresh of the summary that
+    an attendance recorded in the same block asked for is done by this one.
+    """
+    course_changes.run_once(_refresh_after_scores, course, covers=update_outcome_summary)
+
+
+def _refresh_after_scores(course) -> None:
+    scores = score_rows(course)
+    update_outcome_summary(course, scores=scores)
+    # The not-on-track flag follows the score in the same transaction.
+    assess_course(course, scores=scores)
 
 
 def _write_one(
@@ -468,8 +511,7 @@ def record_total(
         )
         _apply_score(response, result)
         response.save()
-        course_changes.run_once(update_outcome_summary, course)
-        course_changes.run_once(assess_course, course)
+        _scores_changed(course)
         record(
             action="measure.record_total",
             actor=by.user,

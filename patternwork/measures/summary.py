@@ -8,41 +8,111 @@ and last score is the pure outcomes module's, so the summary and the pure rules 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Max, Min
 
+from patternwork.core.prepared import PreparedRead, PreparedUpdate
 from patternwork.measures import config, outcomes
 from patternwork.measures.models import OutcomeSummary, Response
 from patternwork.treatment import plan, scheduling
-from patternwork.treatment.models import Appointment, Course, attended_treatment
+from patternwork.treatment.models import Appointment, Course
 
 PHQ9 = "PHQ-9"
 GAD7 = "GAD-7"
+_UNREAD = object()
 
 
-def score_points(course: Course) -> tuple[list[outcomes.ScorePoint], list[outcomes.ScorePoint]]:
-    """The valid PHQ-9 and GAD-7 scores of a course: complete, from attended treatment
-    sessions.
+class ScoreRow(NamedTuple):
+    """One valid PHQ-9 or GAD-7 score of a course, as `score_rows` reads it."""
 
-    Scores taken at assessment are not treatment scores: they describe the person before
-    the course was offered, so they are charted but never paired for the outcome.
+    instrument: str
+    appointment_id: int
+    starts_at: datetime
+    session_number: int | None
+    total: int
+    response_id: int
+
+
+def score_rows(course: Course) -> list[ScoreRow]:
+    """The valid PHQ-9 and GAD-7 scores of a course, in session order, as plain values:
+    complete, from attended treatment sessions.
+
+    One read serves both the outcome summary (`score_points`) and the not-on-track
+    judgement (`tracking.judge_course`) when a score write refreshes them together.
     """
-    rows = (
+    return [ScoreRow(*row) for row in _score_rows(course.pk)]
+
+
+# Prepared reads (built once; they run on every score and attendance written).
+_score_rows = PreparedRead(
+    lambda course_id: (
         Response.objects.filter(
-            course=course,
+            course_id=course_id,
             status=Response.Status.COMPLETE,
             instrument__in=[PHQ9, GAD7],
             appointment__status=Appointment.Status.ATTENDED,
             appointment__kind=Appointment.Kind.TREATMENT,
         )
         .order_by("appointment__starts_at", "appointment_id", "id")
-        .values_list("instrument", "appointment_id", "appointment__starts_at", "total")
-    )
+        .values_list(
+            "instrument",
+            "appointment_id",
+            "appointment__starts_at",
+            "appointment__session_number",
+            "total",
+            "id",
+        )
+    ),
+    int,
+)
+# The summary's UPDATE (every column but the course it belongs to), written once.
+_update_summary = PreparedUpdate(
+    OutcomeSummary,
+    (
+        "practice_id",
+        "therapist_id",
+        "referral_received_on",
+        "started_on",
+        "first_session_on",
+        "ended",
+        "ended_on",
+        "attended",
+        "did_not_attend",
+        "phq9_first",
+        "phq9_last",
+        "phq9_count",
+        "gad7_first",
+        "gad7_last",
+        "gad7_count",
+        "date_problems",
+    ),
+    "course",
+)
+_appointment_rows = PreparedRead(
+    lambda course_id: (
+        Appointment.objects.filter(course_id=course_id)
+        .order_by("starts_at")
+        .values_list("kind", "status", "starts_at")
+    ),
+    int,
+)
+
+
+def score_points(
+    course: Course, rows: list[ScoreRow] | None = None
+) -> tuple[list[outcomes.ScorePoint], list[outcomes.ScorePoint]]:
+    """The valid PHQ-9 and GAD-7 scores of a course: complete, from attended treatment
+    sessions (`rows`, when the caller has read them with `score_rows`).
+
+    Scores taken at assessment are not treatment scores: they describe the person before
+    the course was offered, so they are charted but never paired for the outcome.
+    """
     depression, anxiety = [], []
-    for instrument, contact, when, total in rows:
-        point = outcomes.ScorePoint(contact, when, total)
-        (depression if instrument == PHQ9 else anxiety).append(point)
+    for row in score_rows(course) if rows is None else rows:
+        point = outcomes.ScorePoint(row.appointment_id, row.starts_at, row.total)
+        (depression if row.instrument == PHQ9 else anxiety).append(point)
     return depression, anxiety
 
 
@@ -91,26 +161,36 @@ def refresh_outcome_summary(course: Course) -> OutcomeSummary:
     return OutcomeSummary.objects.get(course=course)
 
 
-def update_outcome_summary(course: Course) -> None:
+def update_outcome_summary(course: Course, *, scores: list[ScoreRow] | None = None) -> None:
     """Recompute one course's summary row from its raw appointments and scores.
 
     The write path's form of `refresh_outcome_summary`: it leaves the row unread.
+    `scores`: the course's `score_rows`, read by the caller in this transaction.
+
+    A course read under its lock in this transaction with its referral's date
+    (`scheduling.lock_course(..., dates=True)`, as recording an outcome does) is taken as
+    it is; any other is read again, since the caller's copy may be older than the row.
     """
-    course = Course.objects.select_related("practice", "referral").get(pk=course.pk)
+    received_at = getattr(course, scheduling.REFERRAL_RECEIVED_AT, _UNREAD)
+    if received_at is _UNREAD:
+        course = Course.objects.select_related("practice", "referral").get(pk=course.pk)
+        received_at = course.referral.received_at if course.referral else None
     practice = course.practice
-    # One pass over the course's appointments gives the counts, the first attended
-    # treatment session and the span the date rules check.
-    treatment = Q(kind=Appointment.Kind.TREATMENT)
-    attended = attended_treatment()
-    counts = course.appointments.aggregate(
-        attended=Count("id", filter=attended),
-        dna=Count("id", filter=treatment & Q(status=Appointment.Status.DNA)),
-        first=Min("starts_at", filter=attended),
-        span_first=Min("starts_at", filter=~Q(status__in=CANCELLED)),
-        span_last=Max("starts_at", filter=~Q(status__in=CANCELLED)),
-    )
-    first = counts["first"]
-    depression, anxiety = score_points(course)
+    # One read of the course's appointments, as plain values in time order, gives the
+    # counts, the first attended treatment session and the span the date rules check
+    # (cheaper to build than the same figures as one filtered aggregate).
+    attended = dna = 0
+    first = span_first = span_last = None
+    for kind, status, starts_at in _appointment_rows(course.pk):
+        if kind == Appointment.Kind.TREATMENT and status == Appointment.Status.ATTENDED:
+            attended += 1
+            first = first or starts_at
+        elif kind == Appointment.Kind.TREATMENT and status == Appointment.Status.DNA:
+            dna += 1
+        if status not in CANCELLED:
+            span_first = span_first or starts_at
+            span_last = starts_at
+    depression, anxiety = score_points(course, scores)
     result = outcomes.course_outcome(depression, anxiety, finished=False)
 
     def total(point):
@@ -119,8 +199,8 @@ def update_outcome_summary(course: Course) -> None:
     values = {
         "practice": practice,
         "therapist_id": course.therapist_id,
-        "referral_received_on": scheduling.local_date(practice, course.referral.received_at)
-        if course.referral
+        "referral_received_on": scheduling.local_date(practice, received_at)
+        if received_at
         else None,
         "started_on": scheduling.local_date(practice, course.started_at)
         if course.started_at
@@ -128,8 +208,8 @@ def update_outcome_summary(course: Course) -> None:
         "first_session_on": scheduling.local_date(practice, first) if first else None,
         "ended": course.state == Course.State.ENDED,
         "ended_on": scheduling.local_date(practice, course.ended_at) if course.ended_at else None,
-        "attended": counts["attended"],
-        "did_not_attend": counts["dna"],
+        "attended": attended,
+        "did_not_attend": dna,
         "phq9_first": total(result.depression.first),
         "phq9_last": total(result.depression.last),
         "phq9_count": len(depression),
@@ -141,12 +221,12 @@ def update_outcome_summary(course: Course) -> None:
         course,
         received_on=values["referral_received_on"],
         ended_on=values["ended_on"],
-        span=(counts["span_first"], counts["span_last"]),
+        span=(span_first, span_last),
     )
     # Every course but a new one has its row: one UPDATE, with no read or savepoint
     # first. A writer that lost the race to create the row updates the winner's instead.
     values["practice_id"] = values.pop("practice").pk
-    if not OutcomeSummary.objects.filter(course=course).update(**values):
+    if not _update_summary(course.pk, values):
         try:
             with transaction.atomic():
                 OutcomeSummary.objects.create(course=course, **values)

@@ -28,10 +28,12 @@ from django.utils import timezone
 
 from patternwork.accounts.models import Membership, Practice
 from patternwork.audit.services import record
+from patternwork.core.prepared import PreparedRead, field_names, instances
 from patternwork.measures import config, expected_change
 from patternwork.measures.definitions import get_instrument
 from patternwork.measures.expected_change import Basis, CourseScores, Curve, CurvePoint
 from patternwork.measures.models import ChangeCurve, Response, TrackFlag
+from patternwork.measures.summary import ScoreRow
 from patternwork.treatment import plan
 from patternwork.treatment.models import Appointment, Course
 
@@ -73,6 +75,29 @@ def finished_scores(practice: Practice | None = None) -> dict[int, tuple[int, Co
         for course_id, (practice_id, scores) in gathered.items()
         if len({s for s, _ in scores}) >= plan.MIN_SESSIONS_FOR_FINISHED
     }
+
+
+# Prepared reads (built once; they run on every score written): the practice's curve for
+# a band, and the course's open flag, locked.
+_curve = PreparedRead(
+    lambda practice_id, band: (
+        ChangeCurve.objects.filter(practice_id=practice_id, band=band)
+        .order_by("id")
+        .values_list(*field_names(ChangeCurve))[:1]
+    ),
+    int,
+    str,
+)
+_open_flag = PreparedRead(
+    lambda course_id: (
+        TrackFlag.objects.select_for_update()
+        .open()
+        .filter(course_id=course_id)
+        .order_by("-raised_at", "-id")
+        .values_list(*field_names(TrackFlag))[:1]
+    ),
+    int,
+)
 
 
 def _stored_curve(row: ChangeCurve) -> Curve:
@@ -127,26 +152,40 @@ def refresh_curves(*, practices: Iterable[Practice] | None = None) -> dict[int, 
 @dataclass(frozen=True)
 class Judged:
     verdict: expected_change.Verdict
-    response: Response
+    response_id: int
     band: str
     curve: Curve | None
     curve_courses: int | None
 
 
-def judge_course(course: Course) -> Judged | None:
-    """Judge the course's latest PHQ-9 against its curve; None with fewer than two scores."""
-    scores = list(
-        valid_phq9()
-        .filter(course=course)
-        .select_related("appointment")
-        .order_by("appointment__session_number", "id")
-    )
-    if len({r.appointment.session_number for r in scores}) < 2:
+def judge_course(course: Course, *, scores: list[ScoreRow] | None = None) -> Judged | None:
+    """Judge the course's latest PHQ-9 against its curve; None with fewer than two scores.
+
+    `scores`: the course's `summary.score_rows`, when the caller has read them in this
+    transaction; otherwise its valid PHQ-9 scores are read here.
+    """
+    if scores is None:
+        points = list(
+            valid_phq9()
+            .filter(course_id=course.pk)
+            .order_by("appointment__session_number", "id")
+            .values_list("appointment__session_number", "total", "id")
+        )
+    else:
+        points = sorted(
+            (
+                (row.session_number, row.total, row.response_id)
+                for row in scores
+                if row.instrument == PHQ9 and row.session_number is not None
+            ),
+            key=lambda point: (point[0], point[2]),
+        )
+    if len({session for session, _, _ in points}) < 2:
         return None
-    first, latest = scores[0], scores[-1]
+    (_, first_total, _), (session, total, response_id) = points[0], points[-1]
     instrument = get_instrument(PHQ9)
-    band = instrument.band_for(first.total).code
-    row = ChangeCurve.objects.filter(practice_id=course.practice_id, band=band).first()
+    band = instrument.band_for(first_total).code
+    row = next(iter(instances(ChangeCurve, _curve(course.practice_id, band))), None)
     curve = _stored_curve(row) if row is not None else None
     basis = Basis(row.basis) if row is not None else Basis.RULE
     verdict = expected_change.judge(
@@ -154,18 +193,18 @@ def judge_course(course: Course) -> Judged | None:
         instrument=instrument,
         curve=curve,
         basis=basis,
-        first=first.total,
-        session=latest.appointment.session_number,
-        score=latest.total,
+        first=first_total,
+        session=session,
+        score=total,
         planned=course.planned_sessions,
     )
-    return Judged(verdict, latest, band, curve, row.courses if row is not None else None)
+    return Judged(verdict, response_id, band, curve, row.courses if row is not None else None)
 
 
 def _why(judged: Judged) -> dict:
     verdict = judged.verdict
     return {
-        "response": judged.response,
+        "response_id": judged.response_id,
         "session": verdict.session,
         "score": verdict.score,
         "first_score": verdict.first,
@@ -190,25 +229,28 @@ def _audit(flag: TrackFlag, action: str, changes: dict, actor: Membership | None
     )
 
 
-def assess_course(course: Course, *, now: datetime | None = None) -> TrackFlag | None:
+def assess_course(
+    course: Course, *, now: datetime | None = None, scores: list[ScoreRow] | None = None
+) -> TrackFlag | None:
     """Raise, move or clear the course's not-on-track flag from its latest PHQ-9.
 
     Runs inside the caller's transaction (the score write), so a score never stands
-    without the flag it calls for. Returns the course's open flag, if any.
+    without the flag it calls for. Returns the course's open flag, if any. `scores`: as
+    for `judge_course`.
     """
     now = now or timezone.now()
-    judged = judge_course(course)
-    flag = TrackFlag.objects.select_for_update().open().filter(course=course).first()
+    judged = judge_course(course, scores=scores)
+    flag = next(iter(instances(TrackFlag, _open_flag(course.pk))), None)
     if judged is None or judged.verdict.on_track:
         if flag is not None:
             flag.cleared_at = now
-            flag.cleared_by = judged.response if judged else None
+            flag.cleared_by_id = judged.response_id if judged else None
             flag.save(update_fields=["cleared_at", "cleared_by", "updated_at"])
             _audit(flag, "track_flag.clear", {"score": judged.verdict.score if judged else None})
         return None
     why = _why(judged)
     if flag is not None:
-        if flag.response_id == judged.response.pk and flag.score == judged.verdict.score:
+        if flag.response_id == judged.response_id and flag.score == judged.verdict.score:
             return flag
         for name, value in why.items():
             setattr(flag, name, value)
@@ -217,7 +259,7 @@ def assess_course(course: Course, *, now: datetime | None = None) -> TrackFlag |
         return flag
     # Closed on this very score by an acknowledgement: the clinician has seen it.
     if TrackFlag.objects.filter(
-        course=course, response=judged.response, acknowledged_at__isnull=False
+        course_id=course.pk, response_id=judged.response_id, acknowledged_at__isnull=False
     ).exists():
         return None
     flag = TrackFlag.objects.create(

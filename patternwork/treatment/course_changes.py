@@ -43,12 +43,18 @@ def course_changed(course: Course) -> None:
         run_once(listener, course)
 
 
-def run_once(listener: Listener, course: Course) -> None:
-    """Run `listener(course)` now, or once at the end of the enclosing `batched()` block."""
+def run_once(listener: Listener, course: Course, *, covers: Listener | None = None) -> None:
+    """Run `listener(course)` now, or once at the end of the enclosing `batched()` block.
+
+    `covers`: a listener whose work `listener` does too (a refresh that also does more);
+    a run of it pending for this course in the block is dropped.
+    """
     pending = _pending.get()
     if pending is None:
         listener(course)
     else:
+        if covers is not None:
+            pending.pop((covers, course.pk), None)
         # Re-adding moves the pair to the end: the block's last write decides the order.
         pending.pop((listener, course.pk), None)
         pending[(listener, course.pk)] = (listener, course)

@@ -7,10 +7,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
+from django.db.models import Case, OuterRef, Subquery, Value, When
 from django.utils import formats, timezone
 
 from patternwork.accounts.models import ClosureDay, Practice
-from patternwork.clients.models import Referral
+from patternwork.clients.models import Client, Referral
+from patternwork.core.prepared import PreparedRead, field_names
 from patternwork.treatment import plan
 from patternwork.treatment.models import Appointment, Course
 
@@ -130,11 +132,16 @@ def check_dates(
     under field when given, so a form shows them beside the date that caused them.
     """
     practice = course.practice
-    received_at = (
-        Referral.objects.filter(pk=course.referral_id).values_list("received_at", flat=True).first()
-        if course.referral_id
-        else None
-    )
+    # A course locked with `dates=True` carries its referral's date: no second read.
+    received_at = getattr(course, REFERRAL_RECEIVED_AT, _UNREAD)
+    if received_at is _UNREAD:
+        received_at = (
+            Referral.objects.filter(pk=course.referral_id)
+            .values_list("received_at", flat=True)
+            .first()
+            if course.referral_id
+            else None
+        )
     received = local_date(practice, received_at) if received_at else None
     ended = course.ended_at if course.state == Course.State.ENDED else None
     end = local_date(practice, ended) if ended else None
@@ -154,11 +161,19 @@ def check_dates(
     raise ValidationError({field: messages} if field else messages)
 
 
-def renumber(course: Course) -> list[Appointment]:
+def renumber(course: Course, *, pending: Appointment | None = None) -> list[Appointment]:
     """Give each attended treatment appointment its session number n, in time order.
 
     Returns the appointments whose number changed.
+
+    `pending` is an appointment of the course whose new status is set on it but not yet
+    saved: it is numbered with that status and given its number in memory, for the caller
+    to save with its status in one UPDATE, and only the others whose number changed are
+    written here (none, when the latest session is the one recorded). The rows are read as
+    plain values; the answer then holds only those others, with their pk and new number.
     """
+    if pending is not None:
+        return _renumber_around(course, pending)
     appointments = list(
         course.appointments.filter(kind=Appointment.Kind.TREATMENT).order_by("starts_at", "id")
     )
@@ -173,14 +188,97 @@ def renumber(course: Course) -> list[Appointment]:
     return changed
 
 
-def lock_course(course: Course | int) -> Course:
+# A course's treatment appointments in time order, for numbering (a prepared read: built
+# once, since it runs on every recorded outcome).
+_treatment_numbers = PreparedRead(
+    lambda course_id: (
+        Appointment.objects.filter(course_id=course_id, kind=Appointment.Kind.TREATMENT)
+        .order_by("starts_at", "id")
+        .values_list("id", "status", "session_number")
+    ),
+    int,
+)
+
+
+def _renumber_around(course: Course, pending: Appointment) -> list[Appointment]:
+    rows = _treatment_numbers(course.pk)
+    statuses = [pending.status if pk == pending.pk else status for pk, status, _ in rows]
+    changed = {}
+    for (pk, _, stored), number in zip(rows, plan.number_sessions(statuses), strict=True):
+        if pk == pending.pk:
+            pending.session_number = number
+        elif stored != number:
+            changed[pk] = number
+    if changed:
+        # As bulk_update writes it, without an instance per row: the rows were just read
+        # under the course lock, so the update cannot race them.
+        Appointment.objects.filter(pk__in=list(changed)).update(
+            session_number=Case(
+                *(When(pk=pk, then=Value(number)) for pk, number in changed.items()),
+                default=None,
+            )
+        )
+    return [Appointment(pk=pk, course_id=course.pk, session_number=n) for pk, n in changed.items()]
+
+
+# The attribute a course locked with `dates=True` carries its referral's date in.
+REFERRAL_RECEIVED_AT = "referral_received_at"
+_UNREAD = object()
+
+
+# What the lock reads with the course, and so locks on PostgreSQL with it.
+_LOCKED_WITH = (("practice", Practice), ("client", Client))
+
+
+def _lock_read(*, dates: bool) -> PreparedRead:
+    """The locking read of a course with its practice and client: what
+    `select_for_update().select_related("practice", "client")` reads and locks, as a
+    prepared read (every treatment write runs it), plus the referral's date by a
+    subquery with `dates`."""
+
+    def build(pk):
+        rows = Course.objects.select_for_update().filter(pk=pk).order_by()
+        if dates:
+            received = Referral.objects.filter(pk=OuterRef("referral_id")).values("received_at")
+            rows = rows.annotate(**{REFERRAL_RECEIVED_AT: Subquery(received[:1])})
+        columns = field_names(Course)
+        for name, model in _LOCKED_WITH:
+            columns += [f"{name}__{column}" for column in field_names(model)]
+        return rows.values_list(*columns, *((REFERRAL_RECEIVED_AT,) if dates else ()))
+
+    return PreparedRead(build, int)
+
+
+_LOCK_READS = {dates: _lock_read(dates=dates) for dates in (True, False)}
+
+
+def lock_course(course: Course | int, *, dates: bool = False) -> Course:
     """Serialise writes to one course (and its appointments) behind its row lock.
 
     Takes the course or its primary key (an appointment's `course_id` saves reading the
-    course once before locking it).
+    course once before locking it). The practice and the client come with it; on
+    PostgreSQL their rows are locked with the course's, as
+    `select_for_update().select_related()` locks them. With `dates`, the course also
+    carries its referral's received date (`REFERRAL_RECEIVED_AT`, read by a subquery so
+    the lock stays on the same rows), which `check_dates` and the outcome summary then
+    take instead of reading it.
     """
     pk = course if isinstance(course, int) else course.pk
-    return Course.objects.select_for_update().select_related("practice", "client").get(pk=pk)
+    rows = _LOCK_READS[dates](pk)
+    if not rows:
+        raise Course.DoesNotExist("Course matching query does not exist.")
+    values = iter(rows[0])
+    locked = _instance(Course, values)
+    for name, model in _LOCKED_WITH:
+        Course._meta.get_field(name).set_cached_value(locked, _instance(model, values))
+    if dates:
+        setattr(locked, REFERRAL_RECEIVED_AT, next(values))
+    return locked
+
+
+def _instance(model, values):
+    names = field_names(model)
+    return model.from_db("default", names, [next(values) for _ in names])
 
 
 def future_booked(course: Course, now: datetime):

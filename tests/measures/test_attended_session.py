@@ -12,7 +12,7 @@ from patternwork.measures.models import OutcomeSummary, RiskFlag
 from patternwork.measures.services import Answers
 from patternwork.measures.summary import refresh_outcome_summary
 from patternwork.treatment import course_changes
-from patternwork.treatment.models import Appointment
+from patternwork.treatment.models import Appointment, Course
 from tests.answers import gad, phq
 
 
@@ -55,6 +55,13 @@ def test_attendance_scores_flag_audit_and_summary_in_one_write(started, therapis
     assert len([s for s in sql if "SAVEPOINT" in s]) == 2
     # Both new responses go in with one INSERT.
     assert sum(s.startswith('INSERT INTO "measures_response"') for s in sql) == 1
+    # The whole write, between its savepoint and the release: the course locked with its
+    # referral's date, the appointment, the course's sessions numbered, the attendance
+    # with its number in one UPDATE, the appointment's responses, their INSERT, the risk
+    # flag, the scores and the sessions read once for the summary and the track flag,
+    # the summary's UPDATE, the open track flag, and the audit chain's head, its move and
+    # the events' INSERT.
+    assert len(sql) == 16
     call_command("verify_audit", stdout=StringIO(), stderr=StringIO())
 
 
@@ -109,3 +116,19 @@ def test_batched_listeners_never_run_when_the_block_fails(started):
     assert calls == []
     course_changes.run_once(calls.append, started)
     assert calls == [started]
+
+
+def test_a_listener_that_covers_another_replaces_its_pending_run():
+    course, calls = Course(pk=1), []
+
+    def summary(c):
+        calls.append("summary")
+
+    def summary_and_flag(c):
+        calls.append("summary and flag")
+
+    with course_changes.batched():
+        course_changes.run_once(summary, course)
+        course_changes.run_once(summary_and_flag, course, covers=summary)
+
+    assert calls == ["summary and flag"]

@@ -55,3 +55,18 @@ def test_attended_treatment_is_one_filter(started, therapist):
     services.mark_did_not_attend(appointment=second, actor=therapist)
 
     assert list(started.appointments.attended_treatment()) == [first]
+
+
+def test_an_earlier_session_attended_later_renumbers_the_ones_after_it(started, therapist):
+    first, second, third, *_ = started.appointments.order_by("starts_at")
+    services.mark_attended(appointment=second, actor=therapist)
+    services.mark_attended(appointment=third, actor=therapist)
+
+    recorded = services.mark_attended(appointment=first, actor=therapist)
+    # Back to no number when its outcome changes away from attended.
+    missed = services.mark_did_not_attend(appointment=second, actor=therapist)
+
+    numbers = dict(started.appointments.values_list("pk", "session_number"))
+    assert recorded.session_number == 1
+    assert missed.session_number is None
+    assert (numbers[first.pk], numbers[second.pk], numbers[third.pk]) == (1, None, 2)

@@ -10,6 +10,7 @@ from django.utils import formats, timezone
 
 from patternwork.accounts.models import Membership
 from patternwork.audit.services import record
+from patternwork.core.prepared import PreparedRead, PreparedUpdate, field_names, instances
 from patternwork.treatment import plan, scheduling
 from patternwork.treatment.appointment_changes import appointments_changed
 from patternwork.treatment.course_changes import course_changed
@@ -38,9 +39,34 @@ def _naive_local(moment: datetime, zone) -> datetime:
     return moment.astimezone(zone).replace(tzinfo=None)
 
 
-def _lock(appointment: Appointment) -> tuple[Course, Appointment]:
-    course = scheduling.lock_course(appointment.course_id)
-    locked = Appointment.objects.select_related("note").get(pk=appointment.pk)
+# One appointment's row: a prepared read (built once; every recorded outcome runs it).
+_appointment_row = PreparedRead(
+    lambda pk: Appointment.objects.filter(pk=pk).order_by().values_list(*field_names(Appointment)),
+    int,
+)
+
+
+# What `appointment.save(update_fields=...)` writes for an outcome, its SQL written once
+# (Appointment has no save() of its own and no signal receivers).
+_save_outcome = PreparedUpdate(
+    Appointment,
+    ("status", "status_reason", "status_changed_at", "session_number", "updated_at"),
+    "id",
+)
+
+
+def _lock(
+    appointment: Appointment, *, note: bool = True, dates: bool = False
+) -> tuple[Course, Appointment]:
+    course = scheduling.lock_course(appointment.course_id, dates=dates)
+    if note:
+        locked = Appointment.objects.select_related("note").get(pk=appointment.pk)
+    else:
+        # The session's note is read only if it is asked for.
+        found = instances(Appointment, _appointment_row(appointment.pk))
+        if not found:
+            raise Appointment.DoesNotExist("Appointment matching query does not exist.")
+        locked = found[0]
     # The locked course (with its practice and client) rides along with the appointment.
     locked.course = course
     return course, locked
@@ -67,7 +93,10 @@ def _set_outcome(
     savepoint: bool = True,
 ) -> Appointment:
     with transaction.atomic(savepoint=savepoint):
-        course, appointment = _lock(appointment)
+        # The referral's date comes with the lock, for the date rules and the outcome
+        # summary that follows in this transaction. The note is read only when an
+        # attended session is being set to another outcome.
+        course, appointment = _lock(appointment, note=False, dates=True)
         if course.state == Course.State.ENDED and appointment.status == Appointment.Status.BOOKED:
             raise ValidationError(COURSE_ENDED)
         now = timezone.now()
@@ -92,21 +121,22 @@ def _set_outcome(
         appointment.status_reason = reason
         appointment.status_changed_at = now
         if status != Appointment.Status.ATTENDED:
-            # Only attended sessions carry a number; renumbering below fixes the rest.
+            # Only attended sessions carry a number.
             appointment.session_number = None
-        appointment.save(
-            update_fields=[
-                "status",
-                "status_reason",
-                "status_changed_at",
-                "session_number",
-                "updated_at",
-            ]
+        # Numbered with its new status before it is saved, so its number goes in the same
+        # UPDATE as its status; the course's other sessions are renumbered there if needed.
+        scheduling.renumber(course, pending=appointment)
+        appointment.updated_at = now
+        _save_outcome(
+            appointment.pk,
+            {
+                "status": appointment.status,
+                "status_reason": appointment.status_reason,
+                "status_changed_at": now,
+                "session_number": appointment.session_number,
+                "updated_at": now,
+            },
         )
-        for renumbered in scheduling.renumber(course):
-            # Its number as stored; an appointment left out kept the number saved above.
-            if renumbered.pk == appointment.pk:
-                appointment.session_number = renumbered.session_number
         course_changed(course)
         _audit(actor, course, appointment, action, {"status": [old, status]})
     return appointment
