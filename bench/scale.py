@@ -278,6 +278,31 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
+def by_start(reads: list[dict], window: tuple[float, float], width: int = 20) -> list[str]:
+    """Reads grouped by when they started, `width` seconds a group: where the slow ones are.
+
+    A tail spread over the whole run is a shortage of capacity; one gathered at the start,
+    while locust spawns its users, is the ramp's burst.
+    """
+    ok = [r for r in reads if r["verdict"] == "ok"]
+    if not ok:
+        return []
+    first = min(r["start"] for r in ok)
+    groups: dict[int, list[float]] = {}
+    for row in ok:
+        groups.setdefault(int((row["start"] - first) // width), []).append(row["ms"])
+    lines = []
+    for index in sorted(groups):
+        values = groups[index]
+        start = first + index * width
+        mark = " (kill window)" if start + width >= window[0] and start <= window[1] else ""
+        lines.append(
+            f"{index * width:>4}-{(index + 1) * width:<4}s n={len(values):<4} "
+            f"p50={statistics.median(values):.0f} ms p95={percentile(values, 0.95):.0f} ms{mark}"
+        )
+    return lines
+
+
 def analyse(work: Path, kill: dict, found: set[str], pg_log: Path) -> tuple[dict, list[str]]:
     rows = []
     for line in (work / "requests.tsv").read_text().splitlines():
@@ -344,6 +369,7 @@ def analyse(work: Path, kill: dict, found: set[str], pg_log: Path) -> tuple[dict
             percentile([r["ms"] for r in writes if r["verdict"] == "ack"], 0.95), 1
         ),
         "load_average_after": load_average(),
+        "reads_by_start": by_start(reads, window),
     }
     failures = []
     if not acked:
