@@ -214,7 +214,7 @@ def supervisor_page(membership: Membership) -> list[SuperviseeSummary]:
     summaries = {s.pk: SuperviseeSummary(therapist=s) for s in supervisees}
     if not summaries:
         return []
-    caseload = caseloads.caseload(membership)
+    caseload = caseloads.caseload(membership, appointments=False)
     for row in caseload.rows:
         summary = summaries.get(row.course.therapist_id)
         if summary is None:

@@ -6,6 +6,7 @@ from patternwork.accounts.access import reader_for, record_reads
 from patternwork.accounts.models import Membership
 from patternwork.accounts.selectors import active_clinicians
 from patternwork.clinic.decorators import staff_view
+from patternwork.clinic.links import path_prefix
 from patternwork.reports import caseload as caseloads
 from patternwork.supervision import selectors as supervision
 from patternwork.treatment.models import Course
@@ -78,6 +79,10 @@ def home(request):
         {
             "caseload": caseload,
             "form": form,
+            # Rows link by prefix and public id: one reverse for the table, not one a row.
+            "course_path": path_prefix("clinic:course-detail"),
+            "appointment_path": path_prefix("clinic:appointment-detail"),
+            "show_therapist": membership.role != Membership.Role.THERAPIST,
             # Actions agreed in supervision stay here until done; notes waiting for a
             # co-signature show to their author and to the supervisor who signs them.
             "open_actions": list(supervision.open_actions_for(membership)),

@@ -19,6 +19,7 @@ from patternwork.accounts.access import (
 from patternwork.accounts.models import Membership
 from patternwork.clients.models import Client
 from patternwork.clinic.decorators import staff_view
+from patternwork.clinic.links import path_prefix
 from patternwork.clinic.forms.supervision import (
     ActionForm,
     CosignSettingForm,
@@ -64,6 +65,7 @@ def supervisor_home(request):
         "clinic/supervision/supervisor_home.html",
         {
             "summaries": summaries,
+            "course_path": path_prefix("clinic:course-detail"),
             "sessions": list(selectors.sessions_for(request.membership)[:10]),
         },
     )
