@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from patternwork.accounts.access import reader_for, record_reads
 from patternwork.accounts.models import Membership
 from patternwork.accounts.selectors import active_clinicians
+from patternwork.clinic import caseload_rows
 from patternwork.clinic.decorators import staff_view
-from patternwork.clinic.links import path_prefix
 from patternwork.reports import caseload as caseloads
 from patternwork.supervision import selectors as supervision
 from patternwork.treatment.models import Course
@@ -79,9 +79,12 @@ def home(request):
         {
             "caseload": caseload,
             "form": form,
-            # Rows link by prefix and public id: one reverse for the table, not one a row.
-            "course_path": path_prefix("clinic:course-detail"),
-            "appointment_path": path_prefix("clinic:appointment-detail"),
+            # The tables as dicts with their strings made once (clinic.caseload_rows).
+            "course_rows": caseload_rows.course_rows(caseload.rows, caseload.off_track_ids),
+            "today_rows": caseload_rows.appointment_rows(
+                caseload.today, caseload_rows.TODAY_FORMAT
+            ),
+            "week_rows": caseload_rows.appointment_rows(caseload.week, caseload_rows.WEEK_FORMAT),
             "show_therapist": membership.role != Membership.Role.THERAPIST,
             # Actions agreed in supervision stay here until done; notes waiting for a
             # co-signature show to their author and to the supervisor who signs them.

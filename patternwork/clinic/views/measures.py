@@ -8,12 +8,12 @@ from django.utils.translation import gettext as _
 from patternwork.accounts.access import fetch, reader_for, record_reads
 from patternwork.accounts.models import Membership
 from patternwork.clinic.decorators import staff_view
-from patternwork.clinic.links import path_prefix
 from patternwork.clinic.forms.measures import (
     AcknowledgeForm,
     MeasuresForm,
     TrackAcknowledgeForm,
 )
+from patternwork.clinic.links import path_prefix
 from patternwork.core.concurrency import StaleEdit
 from patternwork.measures import definitions, flag_selectors, services, track_selectors, tracking
 from patternwork.measures.forms import NOT_APPLICABLE

@@ -19,7 +19,6 @@ from patternwork.accounts.access import (
 from patternwork.accounts.models import Membership
 from patternwork.clients.models import Client
 from patternwork.clinic.decorators import staff_view
-from patternwork.clinic.links import path_prefix
 from patternwork.clinic.forms.supervision import (
     ActionForm,
     CosignSettingForm,
@@ -28,6 +27,7 @@ from patternwork.clinic.forms.supervision import (
     RubricItemFormSet,
     SupervisionSessionForm,
 )
+from patternwork.clinic.links import path_prefix
 from patternwork.core.forms import add_service_errors
 from patternwork.supervision import recordings, selectors
 from patternwork.supervision import rubric as rubric_rules
