@@ -21,7 +21,7 @@ from patternwork.accounts.models import Membership
 from patternwork.clients.models import Client
 from patternwork.formulation.selectors import with_formulation_facts
 from patternwork.letters.selectors import with_letter_facts
-from patternwork.measures.flag_selectors import open_flags_for
+from patternwork.measures.flag_selectors import open_flags_listed
 from patternwork.measures.selectors import sessions_missing_measures
 from patternwork.measures.track_selectors import not_on_track_for
 from patternwork.treatment import plan, scheduling
@@ -277,7 +277,7 @@ def caseload(
         rows=rows,
         today=todays,
         week=week,
-        flags=list(open_flags_for(membership)),
+        flags=list(open_flags_listed(membership)),
         not_on_track=not_on_track_for(membership),
     )
 

@@ -7,13 +7,13 @@ from django.utils.translation import gettext as _
 
 from patternwork.accounts.access import fetch, reader_for, record_reads
 from patternwork.accounts.models import Membership
+from patternwork.clinic import caseload_rows
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.measures import (
     AcknowledgeForm,
     MeasuresForm,
     TrackAcknowledgeForm,
 )
-from patternwork.clinic.links import path_prefix
 from patternwork.core.concurrency import StaleEdit
 from patternwork.measures import definitions, flag_selectors, services, track_selectors, tracking
 from patternwork.measures.forms import NOT_APPLICABLE
@@ -199,7 +199,7 @@ def oversight(request):
             "not_on_track": not_on_track,
             "behind": behind,
             "caseload": caseload,
-            "course_path": path_prefix("clinic:course-detail"),
+            "behind_rows": caseload_rows.course_rows(behind, caseload.off_track_ids),
             "ended_over_flags": flag_selectors.ended_over_open_flags(request.membership),
             "closed_over_flags": flag_selectors.closed_over_open_flags(request.membership),
         },
