@@ -20,18 +20,35 @@ from patternwork.clinic.templatetags.clinic import PHASE_LABELS
 from patternwork.reports.caseload import CaseloadRow, UpcomingAppointment
 from patternwork.treatment.models import Appointment, Course
 
-# The formats the caseload showed through the `date` filter.
-WEEK_FORMAT = "D j M, H:i"
-TODAY_FORMAT = "H:i"
 
+class _Moments:
+    """Moments shown as the caseload's `date` filters showed them, in the current time zone.
 
-def _local(moment, pattern: str) -> str:
-    return dateformat.format(timezone.localtime(moment), pattern)
+    "D j M, H:i" for this week and the next appointment, "H:i" for today. The day's part
+    goes through Django's formatter (translated day and month names) once per day, not
+    once per row; hours and minutes are two digits each, as the formatter writes them.
+    """
+
+    def __init__(self) -> None:
+        self.days: dict = {}
+
+    def time(self, moment) -> str:
+        local = timezone.localtime(moment)
+        return f"{local.hour:02d}:{local.minute:02d}"
+
+    def day_and_time(self, moment) -> str:
+        local = timezone.localtime(moment)
+        day = local.date()
+        text = self.days.get(day)
+        if text is None:
+            text = self.days[day] = dateformat.format(day, "D j M")
+        return f"{text}, {local.hour:02d}:{local.minute:02d}"
 
 
 def course_rows(rows: Iterable[CaseloadRow], off_track_ids: set[int]) -> list[dict]:
     """One dict per open course: the caseload's table of clients."""
     prefix = path_prefix("clinic:course-detail")
+    moments = _Moments()
     phases = {key: str(label) for key, label in PHASE_LABELS.items()}
     found = []
     for row in rows:
@@ -48,7 +65,7 @@ def course_rows(rows: Iterable[CaseloadRow], off_track_ids: set[int]) -> list[di
                 "planned": course.planned_sessions,
                 "state": "" if active else course.state_label,
                 "phase": phases.get(row.phase, "") if active else "",
-                "next": _local(row.next_start, WEEK_FORMAT) if row.next_start else "",
+                "next": moments.day_and_time(row.next_start) if row.next_start else "",
                 "off_track": course.pk in off_track_ids,
                 "overdue": [milestone.overdue_label for milestone in row.overdue],
             }
@@ -56,14 +73,16 @@ def course_rows(rows: Iterable[CaseloadRow], off_track_ids: set[int]) -> list[di
     return found
 
 
-def appointment_rows(appointments: Iterable[UpcomingAppointment], pattern: str) -> list[dict]:
-    """One dict per appointment of today or this week, its time shown as `pattern`."""
+def appointment_rows(appointments: Iterable[UpcomingAppointment], *, today: bool) -> list[dict]:
+    """One dict per appointment of today (shown at its time) or this week (day and time)."""
+    moments = _Moments()
+    when = moments.time if today else moments.day_and_time
     prefix = path_prefix("clinic:appointment-detail")
     labels = {status: str(label) for status, label in Appointment.Status.choices}
     return [
         {
             "href": f"{prefix}{appointment.public_id}/",
-            "when": _local(appointment.starts_at, pattern),
+            "when": when(appointment.starts_at),
             "name": appointment.client.display_name,
             "number": appointment.client.client_number,
             "therapist": appointment.therapist_name,

@@ -81,10 +81,8 @@ def home(request):
             "form": form,
             # The tables as dicts with their strings made once (clinic.caseload_rows).
             "course_rows": caseload_rows.course_rows(caseload.rows, caseload.off_track_ids),
-            "today_rows": caseload_rows.appointment_rows(
-                caseload.today, caseload_rows.TODAY_FORMAT
-            ),
-            "week_rows": caseload_rows.appointment_rows(caseload.week, caseload_rows.WEEK_FORMAT),
+            "today_rows": caseload_rows.appointment_rows(caseload.today, today=True),
+            "week_rows": caseload_rows.appointment_rows(caseload.week, today=False),
             "show_therapist": membership.role != Membership.Role.THERAPIST,
             # Actions agreed in supervision stay here until done; notes waiting for a
             # co-signature show to their author and to the supervisor who signs them.
