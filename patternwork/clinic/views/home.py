@@ -86,7 +86,7 @@ def home(request):
             "show_therapist": membership.role != Membership.Role.THERAPIST,
             # Actions agreed in supervision stay here until done; notes waiting for a
             # co-signature show to their author and to the supervisor who signs them.
-            "open_actions": list(supervision.open_actions_for(membership)),
-            "waiting_cosign": list(supervision.notes_waiting_cosign(reader_for(request))),
+            "open_actions": list(supervision.open_actions_listed(membership)),
+            "waiting_cosign": list(supervision.notes_waiting_listed(reader_for(request))),
         },
     )
