@@ -18,6 +18,7 @@ from patternwork.accounts.access import (
 )
 from patternwork.accounts.models import Membership
 from patternwork.clients.models import Client
+from patternwork.clinic import caseload_rows
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.supervision import (
     ActionForm,
@@ -65,6 +66,10 @@ def supervisor_home(request):
         "clinic/supervision/supervisor_home.html",
         {
             "summaries": summaries,
+            # Each supervisee's caseload table as dicts with their strings made once.
+            "sections": [
+                (summary, caseload_rows.course_rows(summary.rows, set())) for summary in summaries
+            ],
             "course_path": path_prefix("clinic:course-detail"),
             "sessions": list(selectors.sessions_for(request.membership)[:10]),
         },
