@@ -191,25 +191,36 @@ ROW_COLUMNS = (
 )
 
 
-def _overdue_of(values: tuple, missing: tuple[int, ...]) -> tuple[plan.Milestone, ...]:
+def _overdue_of(
+    values: tuple, missing: tuple[int, ...], known: dict[tuple, tuple[plan.Milestone, ...]]
+) -> tuple[plan.Milestone, ...]:
+    """The overdue milestones of an active course (none for any other), from its row.
+
+    Courses at the same point with the same facts have the same milestones, so `known`
+    keeps them for the rest of the list: the plan is asked once per distinct set of facts.
+    """
     (_, _, state, planned, _, _, _, _, _, _, _, share, end_reason, attended, _, *facts) = values
     if state != Course.State.ACTIVE:
         return ()
-    reviewed, agreed, drafted, shared = facts
-    return plan.overdue(
-        plan.CourseFacts(
-            planned=planned,
-            attended=attended,
-            relationships_reviewed=bool(reviewed),
-            ipaf_agreed=bool(agreed),
-            sessions_missing_measures=missing,
-            letter_drafted=bool(drafted),
-            letter_shared=bool(shared),
-            letter_share_session=share,
-            ended=False,
-            end_reason=end_reason,
+    key = (planned, attended, share, end_reason, missing, *facts)
+    found = known.get(key)
+    if found is None:
+        reviewed, agreed, drafted, shared = facts
+        found = known[key] = plan.overdue(
+            plan.CourseFacts(
+                planned=planned,
+                attended=attended,
+                relationships_reviewed=bool(reviewed),
+                ipaf_agreed=bool(agreed),
+                sessions_missing_measures=missing,
+                letter_drafted=bool(drafted),
+                letter_shared=bool(shared),
+                letter_share_session=share,
+                ended=False,
+                end_reason=end_reason,
+            )
         )
-    )
+    return found
 
 
 def caseload(
@@ -256,6 +267,7 @@ def caseload(
     found = list(courses.values_list(*ROW_COLUMNS))
     missing = sessions_missing_measures([values[0] for values in found])
     rows = []
+    known: dict[tuple, tuple[plan.Milestone, ...]] = {}
     for values in found:
         (pk, public_id, course_state, planned, therapist_id, therapist_name) = values[:6]
         attended = values[13]
@@ -265,7 +277,7 @@ def caseload(
             attended=attended,
             phase=current_phase(attended, planned),
             next_start=values[14],
-            overdue=_overdue_of(values, missing.get(pk, ())),
+            overdue=_overdue_of(values, missing.get(pk, ()), known),
         )
         if phase and row.phase != phase:
             continue
