@@ -71,7 +71,13 @@ def supervisor_home(request):
                 (summary, caseload_rows.course_rows(summary.rows, set())) for summary in summaries
             ],
             "course_path": path_prefix("clinic:course-detail"),
-            "sessions": list(selectors.sessions_for(request.membership)[:10]),
+            # The list shows each session's date and links to it: its notes (encrypted)
+            # and its supervisor are not read.
+            "sessions": list(
+                selectors.sessions_for(request.membership)
+                .select_related(None)
+                .only("public_id", "held_on")[:10]
+            ),
         },
     )
 
