@@ -67,9 +67,9 @@ def course_facts(
 class CourseRef:
     """The columns of a course that a caseload row shows, read without the model.
 
-    A row is read as plain values (no model instance, no decryption, no related rows), so
-    a caseload of fifty courses costs what one query costs. It equals the `Course` it
-    was read from, so callers may compare it with one.
+    A row is read as plain values (no model instance, no decryption, no related rows):
+    a caseload of fifty courses builds fifty small tuples, not a hundred and fifty model
+    instances. It equals the `Course` it was read from, so callers may compare it with one.
     """
 
     pk: int
@@ -167,7 +167,7 @@ class Caseload:
         return {row.flag.course_id for row in self.not_on_track}
 
 
-# The columns a caseload row reads, in the order `_row` takes them.
+# The columns a caseload row reads, in the order `caseload` and `_overdue_of` unpack them.
 ROW_COLUMNS = (
     "pk",
     "public_id",
