@@ -35,6 +35,45 @@ def open_flags_for(membership: Membership) -> QuerySet[RiskFlag]:
     return flags_for(membership).open().order_by("raised_at", "id")
 
 
+# What a list of open flags shows (the caseload, oversight, the supervisor's page): the
+# answer, when it was given, the client's name and number, the treating therapist's name.
+LISTED_COLUMNS = (
+    "public_id",
+    "practice_id",
+    "client",
+    "course",
+    "instrument",
+    "item",
+    "item_text",
+    "value",
+    "value_label",
+    "raised_at",
+    "acknowledged_at",
+    "client__public_id",
+    "client__full_name",
+    "client__preferred_name",
+    "client__client_number",
+    "course__therapist",
+    "course__therapist__user",
+    "course__therapist__user__full_name",
+)
+
+
+def open_flags_listed(membership: Membership) -> QuerySet[RiskFlag]:
+    """`open_flags_for` with only the columns a list of open flags shows.
+
+    The client and course are wide and carry encrypted fields that no list shows; reading
+    them for every flag would decrypt them for nothing. A caller that needs more of the
+    flag reads it through `open_flags_for`.
+    """
+    return (
+        open_flags_for(membership)
+        .select_related(None)
+        .select_related("client", "course__therapist__user")
+        .only(*LISTED_COLUMNS)
+    )
+
+
 def open_flags_of(owner) -> list[RiskFlag]:
     """A course's or a client's unacknowledged flags, oldest first.
 

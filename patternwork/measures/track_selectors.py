@@ -156,6 +156,22 @@ def _rows(flags, curves, scores) -> list[NotOnTrack]:
     return rows
 
 
+# The columns `not_on_track_for` reads: every column of the flag but its note, and the
+# client's and course's columns that a not-on-track row shows or its chart needs.
+LISTED_COLUMNS = (
+    *(field.name for field in TrackFlag._meta.concrete_fields if field.name != "note"),
+    "client__public_id",
+    "client__full_name",
+    "client__preferred_name",
+    "client__client_number",
+    "course__state",
+    "course__planned_sessions",
+    "course__therapist",
+    "course__therapist__user",
+    "course__therapist__user__full_name",
+)
+
+
 def not_on_track_for(
     membership: Membership, *, therapist_ids: Collection[int] | None = None
 ) -> list[NotOnTrack]:
@@ -167,7 +183,10 @@ def not_on_track_for(
     flags = visible(membership, TrackFlag).open().filter(course__state=Course.State.ACTIVE)
     if therapist_ids is not None:
         flags = flags.filter(course__therapist_id__in=list(therapist_ids))
-    flags = flags.select_related("client", "course__therapist__user", "acknowledged_by__user")
+    # An open flag has no acknowledgement; of its client and course, only what the lists
+    # show (name, number, the therapist's name, the plan for the chart) is read, so no
+    # encrypted column is decrypted for nothing. The flag's own note is not shown either.
+    flags = flags.select_related("client", "course__therapist__user").only(*LISTED_COLUMNS)
     return with_why(list(flags.order_by("raised_at", "id")))
 
 

@@ -12,14 +12,16 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from uuid import UUID
 
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from patternwork.accounts.models import Membership
+from patternwork.clients.models import Client
 from patternwork.formulation.selectors import with_formulation_facts
 from patternwork.letters.selectors import with_letter_facts
-from patternwork.measures.flag_selectors import open_flags_for
+from patternwork.measures.flag_selectors import open_flags_listed
 from patternwork.measures.selectors import sessions_missing_measures
 from patternwork.measures.track_selectors import not_on_track_for
 from patternwork.treatment import plan, scheduling
@@ -61,34 +63,164 @@ def course_facts(
     )
 
 
-# A course's encrypted fields, and its client's, that no caseload row shows.
-UNSHOWN_SECRETS = ("end_note", "end_override_reason", "client__close_override_reason")
+@dataclass(frozen=True, slots=True, eq=False)
+class CourseRef:
+    """The columns of a course that a caseload row shows, read without the model.
+
+    A row is read as plain values (no model instance, no decryption, no related rows):
+    a caseload of fifty courses builds fifty small tuples, not a hundred and fifty model
+    instances. It equals the `Course` it was read from, so callers may compare it with one.
+    """
+
+    pk: int
+    public_id: UUID
+    state: str
+    planned_sessions: int
+    therapist_id: int
+    therapist_name: str
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    @property
+    def state_label(self) -> str:
+        return str(Course.State(self.state).label)
+
+    def get_state_display(self) -> str:
+        return self.state_label
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, CourseRef | Course):
+            return self.pk == other.pk
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(("course", self.pk))
 
 
-@dataclass
+@dataclass(frozen=True, slots=True, eq=False)
+class ClientRef:
+    """The columns of a client that a caseload row shows; equals the `Client` it names."""
+
+    pk: int
+    public_id: UUID
+    full_name: str
+    preferred_name: str
+    client_number: str
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    @property
+    def display_name(self) -> str:
+        return self.preferred_name or self.full_name
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ClientRef | Client):
+            return self.pk == other.pk
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(("client", self.pk))
+
+
+@dataclass(slots=True)
 class CaseloadRow:
-    course: Course
+    course: CourseRef
+    client: ClientRef
     attended: int
     phase: plan.Phase
     next_start: datetime | None
     overdue: tuple[plan.Milestone, ...]
 
+
+@dataclass(frozen=True, slots=True)
+class UpcomingAppointment:
+    """An appointment in the caseload's today and this-week lists, read as plain values."""
+
+    public_id: UUID
+    starts_at: datetime
+    status: str
+    client: ClientRef
+    therapist_name: str
+
     @property
-    def client(self):
-        return self.course.client
+    def status_label(self) -> str:
+        return str(Appointment.Status(self.status).label)
+
+    def get_status_display(self) -> str:
+        return self.status_label
 
 
 @dataclass
 class Caseload:
     rows: list[CaseloadRow]
-    today: list[Appointment]
-    week: list[Appointment]
+    today: list[UpcomingAppointment]
+    week: list[UpcomingAppointment]
     flags: list = field(default_factory=list)
     not_on_track: list = field(default_factory=list)
 
     @property
     def off_track_ids(self) -> set[int]:
         return {row.flag.course_id for row in self.not_on_track}
+
+
+# The columns a caseload row reads, in the order `caseload` and `_overdue_of` unpack them.
+ROW_COLUMNS = (
+    "pk",
+    "public_id",
+    "state",
+    "planned_sessions",
+    "therapist_id",
+    "therapist__user__full_name",
+    "client_id",
+    "client__public_id",
+    "client__full_name",
+    "client__preferred_name",
+    "client__client_number",
+    "letter_share_session",
+    "end_reason",
+    "attended",
+    "next_start",
+    "relationships_reviewed",
+    "ipaf_agreed",
+    "letter_drafted",
+    "letter_shared",
+)
+
+
+def _overdue_of(
+    values: tuple, missing: tuple[int, ...], known: dict[tuple, tuple[plan.Milestone, ...]]
+) -> tuple[plan.Milestone, ...]:
+    """The overdue milestones of an active course (none for any other), from its row.
+
+    Courses at the same point with the same facts have the same milestones, so `known`
+    keeps them for the rest of the list: the plan is asked once per distinct set of facts.
+    """
+    (_, _, state, planned, _, _, _, _, _, _, _, share, end_reason, attended, _, *facts) = values
+    if state != Course.State.ACTIVE:
+        return ()
+    key = (planned, attended, share, end_reason, missing, *facts)
+    found = known.get(key)
+    if found is None:
+        reviewed, agreed, drafted, shared = facts
+        found = known[key] = plan.overdue(
+            plan.CourseFacts(
+                planned=planned,
+                attended=attended,
+                relationships_reviewed=bool(reviewed),
+                ipaf_agreed=bool(agreed),
+                sessions_missing_measures=missing,
+                letter_drafted=bool(drafted),
+                letter_shared=bool(shared),
+                letter_share_session=share,
+                ended=False,
+                end_reason=end_reason,
+            )
+        )
+    return found
 
 
 def caseload(
@@ -99,8 +231,13 @@ def caseload(
     state: str = "",
     overdue_only: bool = False,
     therapist: str = "",
+    appointments: bool = True,
 ) -> Caseload:
-    """The member's open courses with n of N, phase, next appointment and overdue items."""
+    """The member's open courses with n of N, phase, next appointment and overdue items.
+
+    `appointments=False` leaves out today's and this week's appointments, for the pages
+    that do not show them (oversight, the supervisor's page): one query fewer.
+    """
     now = timezone.now()
     courses = (
         with_milestone_facts(courses_for(membership).exclude(state=Course.State.ENDED))
@@ -115,9 +252,6 @@ def caseload(
             ),
         )
         .order_by("client__full_name")
-        # Open courses only: their ending notes and the client's closing reason are not
-        # shown, and each would be decrypted for every row.
-        .defer(*UNSHOWN_SECRETS)
     )
     if query.strip():
         text = query.strip()
@@ -130,50 +264,70 @@ def caseload(
         courses = courses.filter(state=state)
     if therapist:
         courses = courses.filter(therapist__public_id=therapist)
-    courses = list(courses)
-    missing = sessions_missing_measures([c.pk for c in courses])
+    found = list(courses.values_list(*ROW_COLUMNS))
+    missing = sessions_missing_measures([values[0] for values in found])
     rows = []
-    for course in courses:
-        facts = course_facts(course, course.attended, missing.get(course.pk, ()))
+    known: dict[tuple, tuple[plan.Milestone, ...]] = {}
+    for values in found:
+        (pk, public_id, course_state, planned, therapist_id, therapist_name) = values[:6]
+        attended = values[13]
         row = CaseloadRow(
-            course=course,
-            attended=course.attended,
-            phase=current_phase(course.attended, course.planned_sessions),
-            next_start=course.next_start,
-            overdue=plan.overdue(facts) if course.state == Course.State.ACTIVE else (),
+            course=CourseRef(pk, public_id, course_state, planned, therapist_id, therapist_name),
+            client=ClientRef(*values[6:11]),
+            attended=attended,
+            phase=current_phase(attended, planned),
+            next_start=values[14],
+            overdue=_overdue_of(values, missing.get(pk, ()), known),
         )
         if phase and row.phase != phase:
             continue
         if overdue_only and not row.overdue:
             continue
         rows.append(row)
-    local_today = scheduling.local_date(membership.practice, now)
-    week_end = local_today + timedelta(days=7)
-    upcoming = list(
-        appointments_for(membership)
-        .filter(
-            starts_at__gte=scheduling.local_start(
-                membership.practice, local_today, datetime.min.time()
-            ),
-            starts_at__lt=scheduling.local_start(
-                membership.practice, week_end, datetime.min.time()
-            ),
-        )
-        .order_by("starts_at")
-        .defer(*(f"course__{name}" for name in UNSHOWN_SECRETS))
-    )
-    todays = [
-        a
-        for a in upcoming
-        if scheduling.local_date(membership.practice, a.starts_at) == local_today
-    ]
+    todays, week = _upcoming(membership, now) if appointments else ([], [])
     return Caseload(
         rows=rows,
         today=todays,
-        week=[a for a in upcoming if a not in todays],
-        flags=list(open_flags_for(membership)),
+        week=week,
+        flags=list(open_flags_listed(membership)),
         not_on_track=not_on_track_for(membership),
     )
+
+
+def _upcoming(
+    membership: Membership, now: datetime
+) -> tuple[list[UpcomingAppointment], list[UpcomingAppointment]]:
+    """Today's appointments and the rest of the week's, from the practice's midnight."""
+    practice = membership.practice
+    local_today = scheduling.local_date(practice, now)
+    week_end = local_today + timedelta(days=7)
+    upcoming = (
+        appointments_for(membership)
+        .filter(
+            starts_at__gte=scheduling.local_start(practice, local_today, datetime.min.time()),
+            starts_at__lt=scheduling.local_start(practice, week_end, datetime.min.time()),
+        )
+        .order_by("starts_at")
+        .values_list(
+            "public_id",
+            "starts_at",
+            "status",
+            "course__client_id",
+            "course__client__public_id",
+            "course__client__full_name",
+            "course__client__preferred_name",
+            "course__client__client_number",
+            "therapist__user__full_name",
+        )
+    )
+    todays, week = [], []
+    for public_id, starts_at, status, *client, therapist_name in upcoming:
+        appointment = UpcomingAppointment(
+            public_id, starts_at, status, ClientRef(*client), therapist_name
+        )
+        local = scheduling.local_date(practice, starts_at)
+        (todays if local == local_today else week).append(appointment)
+    return todays, week
 
 
 def course_overview(course: Course) -> CourseView:

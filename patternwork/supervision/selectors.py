@@ -122,6 +122,56 @@ def open_actions_for(
     )
 
 
+# What the lists of open actions and of notes waiting for co-signature show (the
+# caseload, the supervisor's page): no note body, no supervision notes and no other
+# column of the client, none of them decrypted for a list that does not show them.
+ACTION_LIST_COLUMNS = (
+    "public_id",
+    "owner_id",
+    "text",
+    "due_on",
+    "done_at",
+    "client",
+    "client__public_id",
+    "client__full_name",
+    "client__preferred_name",
+    "client__client_number",
+    "session",
+    "session__held_on",
+    "session__supervisor",
+    "session__supervisor__user",
+    "session__supervisor__user__full_name",
+)
+NOTE_LIST_COLUMNS = (
+    "public_id",
+    "signed_at",
+    "appointment",
+    "appointment__public_id",
+    "appointment__starts_at",
+    "course",
+    "course__client",
+    "course__client__public_id",
+    "course__client__full_name",
+    "course__client__preferred_name",
+    "course__client__client_number",
+    "course__therapist",
+    "course__therapist__user",
+    "course__therapist__user__full_name",
+)
+
+
+def open_actions_listed(
+    membership: Membership, *, reader: Membership | None = None
+) -> QuerySet[SupervisionAction]:
+    """`open_actions_for` with only the columns a list of them shows."""
+    return open_actions_for(membership, reader=reader).only(*ACTION_LIST_COLUMNS)
+
+
+def notes_waiting_listed(reader: Reader | Membership) -> QuerySet[SessionNote]:
+    """`notes_waiting_cosign` with only the columns a list of them shows."""
+    return notes_waiting_cosign(reader).only(*NOTE_LIST_COLUMNS)
+
+
 def sessions_for(membership: Membership) -> QuerySet[SupervisionSession]:
     """Supervision sessions the member gave or attended, newest first."""
     return (
@@ -214,7 +264,7 @@ def supervisor_page(membership: Membership) -> list[SuperviseeSummary]:
     summaries = {s.pk: SuperviseeSummary(therapist=s) for s in supervisees}
     if not summaries:
         return []
-    caseload = caseloads.caseload(membership)
+    caseload = caseloads.caseload(membership, appointments=False)
     for row in caseload.rows:
         summary = summaries.get(row.course.therapist_id)
         if summary is None:
@@ -241,12 +291,13 @@ def supervisor_page(membership: Membership) -> list[SuperviseeSummary]:
             done_at__isnull=True,
             session__practice_id=membership.practice_id,
         )
-        .select_related("client", "session")
+        .select_related("client", "session__supervisor__user")
+        .only(*ACTION_LIST_COLUMNS)
         .order_by("due_on", "id"),
         membership,
     ):
         summaries[action.owner_id].open_actions.append(action)
-    for note in notes_waiting_cosign(membership).filter(course__therapist_id__in=summaries):
+    for note in notes_waiting_listed(membership).filter(course__therapist_id__in=summaries):
         summaries[note.course.therapist_id].waiting_cosign.append(note)
     return list(summaries.values())
 

@@ -104,10 +104,11 @@ def test_supervisor_page_query_count_is_the_same_at_1_and_20_supervisees(
     _supervisees(supervisor, 1)
     login(supervisor)
     client.get(reverse("clinic:supervision"))
-    # 12 for the page (the supervisor's scope read once a request, the reads of flags and
-    # of scores recorded in one audit write), 2 for the not-on-track clients read with
-    # the caseload, 1 for the navigation's count of the referrals in the reader's scope.
-    with django_assert_num_queries(15) as one:
+    # 11 for the page (the supervisor's scope read once a request, the reads of flags and
+    # of scores recorded in one audit write; no appointments, which the page does not
+    # show), 2 for the not-on-track clients read with the caseload, 1 for the
+    # navigation's count of the referrals in the reader's scope.
+    with django_assert_num_queries(14) as one:
         response = client.get(reverse("clinic:supervision"))
     assert len(response.context["summaries"]) == 1
     _supervisees(supervisor, 19)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from patternwork.accounts.access import reader_for, record_reads
 from patternwork.accounts.models import Membership
 from patternwork.accounts.selectors import active_clinicians
+from patternwork.clinic import caseload_rows
 from patternwork.clinic.decorators import staff_view
 from patternwork.reports import caseload as caseloads
 from patternwork.supervision import selectors as supervision
@@ -78,9 +79,14 @@ def home(request):
         {
             "caseload": caseload,
             "form": form,
+            # The tables as dicts with their strings made once (clinic.caseload_rows).
+            "course_rows": caseload_rows.course_rows(caseload.rows, caseload.off_track_ids),
+            "today_rows": caseload_rows.appointment_rows(caseload.today, today=True),
+            "week_rows": caseload_rows.appointment_rows(caseload.week, today=False),
+            "show_therapist": membership.role != Membership.Role.THERAPIST,
             # Actions agreed in supervision stay here until done; notes waiting for a
             # co-signature show to their author and to the supervisor who signs them.
-            "open_actions": list(supervision.open_actions_for(membership)),
-            "waiting_cosign": list(supervision.notes_waiting_cosign(reader_for(request))),
+            "open_actions": list(supervision.open_actions_listed(membership)),
+            "waiting_cosign": list(supervision.notes_waiting_listed(reader_for(request))),
         },
     )

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from patternwork.accounts.access import fetch, reader_for, record_reads
 from patternwork.accounts.models import Membership
+from patternwork.clinic import caseload_rows
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.measures import (
     AcknowledgeForm,
@@ -179,8 +180,8 @@ def track_flag(request, public_id):
 def oversight(request):
     """Open risk flags (with endings and closures that overrode them) and overdue
     milestones across the member's scope."""
-    caseload = caseloads.caseload(request.membership)
-    flags = list(flag_selectors.open_flags_for(request.membership))
+    caseload = caseloads.caseload(request.membership, appointments=False)
+    flags = caseload.flags
     not_on_track = caseload.not_on_track
     record_reads(
         reader_for(request),
@@ -198,6 +199,7 @@ def oversight(request):
             "not_on_track": not_on_track,
             "behind": behind,
             "caseload": caseload,
+            "behind_rows": caseload_rows.course_rows(behind, caseload.off_track_ids),
             "ended_over_flags": flag_selectors.ended_over_open_flags(request.membership),
             "closed_over_flags": flag_selectors.closed_over_open_flags(request.membership),
         },

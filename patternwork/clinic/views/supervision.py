@@ -18,6 +18,7 @@ from patternwork.accounts.access import (
 )
 from patternwork.accounts.models import Membership
 from patternwork.clients.models import Client
+from patternwork.clinic import caseload_rows
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.supervision import (
     ActionForm,
@@ -27,6 +28,7 @@ from patternwork.clinic.forms.supervision import (
     RubricItemFormSet,
     SupervisionSessionForm,
 )
+from patternwork.clinic.links import path_prefix
 from patternwork.core.forms import add_service_errors
 from patternwork.supervision import recordings, selectors
 from patternwork.supervision import rubric as rubric_rules
@@ -64,7 +66,18 @@ def supervisor_home(request):
         "clinic/supervision/supervisor_home.html",
         {
             "summaries": summaries,
-            "sessions": list(selectors.sessions_for(request.membership)[:10]),
+            # Each supervisee's caseload table as dicts with their strings made once.
+            "sections": [
+                (summary, caseload_rows.course_rows(summary.rows, set())) for summary in summaries
+            ],
+            "course_path": path_prefix("clinic:course-detail"),
+            # The list shows each session's date and links to it: its notes (encrypted)
+            # and its supervisor are not read.
+            "sessions": list(
+                selectors.sessions_for(request.membership)
+                .select_related(None)
+                .only("public_id", "held_on")[:10]
+            ),
         },
     )
 
