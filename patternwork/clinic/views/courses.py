@@ -26,7 +26,7 @@ from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
 from patternwork.core.forms import add_service_errors
 from patternwork.formulation import journal_selectors
 from patternwork.measures import flag_selectors, track_selectors
-from patternwork.measures.selectors import course_measures, due_at_ending
+from patternwork.measures.selectors import due_at_ending, phq9_by_session
 from patternwork.reports import caseload as caseloads
 from patternwork.supervision import recordings
 from patternwork.treatment import goal_chart, scheduling, selectors, services, waiting_selectors
@@ -50,9 +50,9 @@ def _shown_flags(request, flags):
 
 @staff_view()
 def course_detail(request, public_id):
-    course = _course(request, public_id)
-    view = caseloads.course_overview(course)
+    course = fetch(reader_for(request), caseloads.course_page_rows(), public_id)
     clinical = selectors.can_read_clinical(request.membership, course)
+    view, measures = caseloads.course_page(course, clinical=clinical)
     goals = waiting_selectors.goal_lines(course) if clinical else ()
     readiness = waiting_selectors.readiness_of(course) if clinical else ()
     if clinical:
@@ -66,8 +66,10 @@ def course_detail(request, public_id):
             "client": course.client,
             "view": view,
             "notes_visible": clinical,
-            "measures": course_measures(course) if clinical else None,
-            "not_on_track": track_selectors.not_on_track_of(request.membership, course)
+            "measures": measures,
+            "not_on_track": track_selectors.not_on_track_of(
+                request.membership, course, scores=phq9_by_session(measures)
+            )
             if clinical
             else None,
             "journal": journal_selectors.course_journal(request.membership, course),
@@ -79,7 +81,7 @@ def course_detail(request, public_id):
                 else ()
             ),
             "readiness": readiness,
-            "waiting": waiting_selectors.open_entry(course),
+            "waiting": course.on_waiting_list,
             "recording_consent": recordings.course_panel(request.membership, course),
             "consent_form": RecordingConsentForm(initial={"given_on": timezone.localdate()}),
         },
