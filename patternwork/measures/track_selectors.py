@@ -190,7 +190,6 @@ def not_on_track_of(
         visible(membership, TrackFlag)
         .open()
         .filter(course=course)
-        .select_related("client", "course__therapist__user")
         .annotate(
             band_curve_courses=Subquery(curves.values("courses")[:1]),
             band_curve_points=Subquery(curves.values("points")[:1], output_field=JSONField()),
@@ -199,6 +198,9 @@ def not_on_track_of(
     )
     if flag is None:
         return None
+    # The page's own course and client, rather than a join that reads them again.
+    flag.course = course
+    flag.client = course.client
     curve = None
     if flag.band_curve_courses is not None:
         curve = Curve(

@@ -196,10 +196,11 @@ def course_overview(course: Course) -> CourseView:
 def course_page_rows() -> QuerySet[Course]:
     """The course page's course, for `accounts.access.fetch`: its client, therapist and
     practice, the milestone facts and whether it is on the waiting list, all in the one
-    query that fetches it."""
+    query that fetches it. The client's closing reason, which the page does not show, is
+    left encrypted."""
     return with_waiting(
         with_milestone_facts(Course.objects.select_related("client", "therapist__user", "practice"))
-    )
+    ).defer("client__close_override_reason")
 
 
 def course_page(course: Course, *, clinical: bool) -> tuple[CourseView, CourseMeasures | None]:

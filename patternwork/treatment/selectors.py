@@ -52,6 +52,14 @@ def appointment_rows() -> QuerySet[Appointment]:
     )
 
 
+def session_page_rows() -> QuerySet[Appointment]:
+    """The session page's appointment with its course, client and practice. The course's
+    and the client's encrypted texts, which the page does not show, are left encrypted."""
+    return Appointment.objects.select_related("course__client", "course__practice").defer(
+        "course__end_note", "course__end_override_reason", "course__client__close_override_reason"
+    )
+
+
 def can_read_clinical(membership: Membership, course: Course) -> bool:
     return may_read_clinical(membership, course.therapist_id)
 
