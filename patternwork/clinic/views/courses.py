@@ -102,16 +102,17 @@ def _timeline_rows(view) -> list[dict]:
     (a label once per status or phase), so the template's loop does no lookups of its own."""
     link = reverse("clinic:appointment-detail", args=[_SOME_ID])
     statuses = dict(Appointment.Status.choices)
-    labels: dict[str, str] = {}
+    status_labels: dict[str, str] = {}
+    phase_labels: dict[object, str] = {}
     rows = []
     for item in view.timeline:
         appointment = item.appointment
         status = appointment.status
-        if status not in labels:
-            labels[status] = str(statuses.get(status, status))
+        if status not in status_labels:
+            status_labels[status] = str(statuses.get(status, status))
         phase = item.phase
-        if phase not in labels:
-            labels[phase] = phase_label(phase)
+        if phase not in phase_labels:
+            phase_labels[phase] = phase_label(phase)
         rows.append(
             {
                 "url": link.replace(str(_SOME_ID), str(appointment.public_id)),
@@ -121,9 +122,9 @@ def _timeline_rows(view) -> list[dict]:
                 "expected_number": item.expected_number,
                 "session_number": appointment.session_number,
                 "phase": phase,
-                "phase_label": labels[phase],
+                "phase_label": phase_labels[phase],
                 "status": status,
-                "status_label": labels[status],
+                "status_label": status_labels[status],
                 "reason": appointment.status_reason
                 if status != Appointment.Status.ATTENDED
                 else "",
