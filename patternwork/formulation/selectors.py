@@ -363,9 +363,12 @@ def session_formulation(appointment) -> SessionFormulation:
                     (phase, profile.by_phase[phase]) for phase in ("initial", "middle", "ending")
                 ]
                 trend.append(TrendRow(PART_LABELS[part], labels.get(category, category), shares))
+    # The page shows each episode's account and person, not its parts' texts nor the
+    # person's notes: those stay encrypted.
     episodes = (
         Episode.objects.filter(client=client, appointment=appointment)
         .select_related("person")
+        .defer("wish_text", "ro_text", "rs_text", "person__notes")
         .order_by("created_at", "id")
     )
     return SessionFormulation(

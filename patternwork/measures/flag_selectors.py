@@ -152,9 +152,14 @@ def risk_history(flag: RiskFlag) -> dict:
     return {"answers": answers, "flags": list(flags)}
 
 
-def responses_at(appointment, *, include_drafts: bool = False) -> dict[str, Response]:
-    """The questionnaires given at an appointment; a client's unsent drafts on request."""
+def responses_at(
+    appointment, *, include_drafts: bool = False, with_flags: bool = False
+) -> dict[str, Response]:
+    """The questionnaires given at an appointment; a client's unsent drafts on request;
+    with their risk flags read in one more query on request."""
     responses = Response.objects.filter(appointment=appointment)
     if not include_drafts:
         responses = responses.filter(status=Response.Status.COMPLETE)
+    if with_flags:
+        responses = responses.prefetch_related("risk_flags")
     return {r.instrument: r for r in responses.order_by("instrument")}

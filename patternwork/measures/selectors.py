@@ -301,17 +301,26 @@ def describe_chart(drawn: chart.Chart, planned: int) -> str:
     return text
 
 
-def course_measures(course: Course) -> CourseMeasures:
+def course_measures(
+    course: Course, *, appointments: list[Appointment] | None = None
+) -> CourseMeasures:
     """The course's PHQ-9, GAD-7 and WSAS by session, its risk answers and its outcome in words.
 
     Scores count when complete and given at an attended contact (as for outcomes); the chart
     places them by attended treatment session number, with a slot for assessment. Every
     attended treatment session has a table row, so a session without scores shows as such.
     Five queries: attended appointments, responses, risk flags, and two for the outcome.
+    Given the course's `appointments` (all of them, by start), already read by the page,
+    two: responses and risk flags, the outcome being worked out from the same rows.
     """
-    attended = list(
-        course.appointments.filter(status=Appointment.Status.ATTENDED).order_by("starts_at", "id")
-    )
+    if appointments is None:
+        attended = list(
+            course.appointments.filter(status=Appointment.Status.ATTENDED).order_by(
+                "starts_at", "id"
+            )
+        )
+    else:
+        attended = [a for a in appointments if a.status == Appointment.Status.ATTENDED]
     responses = list(
         Response.objects.filter(
             course=course,
@@ -424,7 +433,14 @@ def course_measures(course: Course) -> CourseMeasures:
     drawn = chart.build_chart(
         series=series, phases=plan.phase_bounds(course.planned_sessions), risk=risk_positions
     )
-    outcome = summary.course_outcome(course)
+    if appointments is None:
+        outcome = summary.course_outcome(course)
+    else:
+        outcome = summary.course_outcome(
+            course,
+            attended=sum(1 for a in attended if a.kind == Appointment.Kind.TREATMENT),
+            points=_score_points(attended, responses),
+        )
     return CourseMeasures(
         chart=drawn,
         rows=rows,
@@ -438,6 +454,47 @@ def course_measures(course: Course) -> CourseMeasures:
             if _chart_bands(definitions.get_instrument(code))
             for band in definitions.get_instrument(code).bands
         ),
+    )
+
+
+def _score_points(attended: list[Appointment], responses: list[Response]):
+    """`summary.score_points` from rows already read: the complete PHQ-9 and GAD-7 of
+    attended treatment sessions, in the order of their sessions."""
+    sessions = {a.pk: a for a in attended if a.kind == Appointment.Kind.TREATMENT}
+    depression, anxiety = [], []
+    for response in sorted(
+        (
+            r
+            for r in responses
+            if r.instrument in (plan.PHQ9, plan.GAD7) and r.appointment_id in sessions
+        ),
+        key=lambda r: (sessions[r.appointment_id].starts_at, r.appointment_id, r.pk),
+    ):
+        point = outcomes.ScorePoint(
+            response.appointment_id, sessions[response.appointment_id].starts_at, response.total
+        )
+        (depression if response.instrument == plan.PHQ9 else anxiety).append(point)
+    return depression, anxiety
+
+
+def missing_measures_of(measures: CourseMeasures) -> tuple[int, ...]:
+    """`sessions_missing_measures` of one course, from its measures table: no query."""
+    return tuple(
+        sorted(
+            row.session
+            for row in measures.rows
+            if row.kind == RowKind.SESSION and (row.phq9 is None or row.gad7 is None)
+        )
+    )
+
+
+def phq9_by_session(measures: CourseMeasures) -> list[tuple[int, int]]:
+    """The course's valid PHQ-9 totals as (session, total), by session, from its measures
+    table (as `tracking.valid_phq9` reads them): no query."""
+    return sorted(
+        (row.session, row.phq9.total)
+        for row in measures.rows
+        if row.kind == RowKind.SESSION and row.phq9 is not None
     )
 
 

@@ -116,9 +116,17 @@ def score_points(
     return depression, anxiety
 
 
-def course_outcome(course: Course) -> outcomes.CourseOutcome:
-    attended = course.appointments.attended_treatment().count()
-    depression, anxiety = score_points(course)
+def course_outcome(
+    course: Course,
+    *,
+    attended: int | None = None,
+    points: tuple[list[outcomes.ScorePoint], list[outcomes.ScorePoint]] | None = None,
+) -> outcomes.CourseOutcome:
+    """The course's outcome; `attended` (its attended treatment sessions) and `points` (as
+    `score_points` gives them) spare their queries to a caller that has read them."""
+    if attended is None:
+        attended = course.appointments.attended_treatment().count()
+    depression, anxiety = points if points is not None else score_points(course)
     finished = course.state == Course.State.ENDED and attended >= 2
     return outcomes.course_outcome(
         depression, anxiety, finished=finished, config=config.outcome_config()

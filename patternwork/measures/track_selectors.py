@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from django.db.models import JSONField, OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from patternwork.accounts.access import visible
@@ -190,19 +191,44 @@ def not_on_track_for(
     return with_why(list(flags.order_by("raised_at", "id")))
 
 
-def not_on_track_of(membership: Membership, course: Course) -> NotOnTrack | None:
+def not_on_track_of(
+    membership: Membership,
+    course: Course,
+    *,
+    scores: list[tuple[int, int]] | None = None,
+) -> NotOnTrack | None:
     """The course's open flag with its why, if the member may read it.
 
-    Three queries whether or not there is a flag, so the course page costs the same for
-    every course.
+    One query whether or not there is a flag, so the course page costs the same for
+    every course: the flag carries its band's curve, and `scores` are the course's valid
+    PHQ-9 totals as (session, total) by session, which the course page has already read
+    (without them, one more query reads them).
     """
+    curves = ChangeCurve.objects.filter(practice_id=OuterRef("practice_id"), band=OuterRef("band"))
     flag = (
         visible(membership, TrackFlag)
         .open()
         .filter(course=course)
-        .select_related("client", "course__therapist__user")
+        .annotate(
+            band_curve_courses=Subquery(curves.values("courses")[:1]),
+            band_curve_points=Subquery(curves.values("points")[:1], output_field=JSONField()),
+        )
         .first()
     )
-    curves = _curves({course.practice_id})
-    scores = _scores({course.pk})
-    return _rows([flag], curves, scores)[0] if flag is not None else None
+    if flag is None:
+        return None
+    # The page's own course and client, rather than a join that reads them again.
+    flag.course = course
+    flag.client = course.client
+    curve = None
+    if flag.band_curve_courses is not None:
+        curve = Curve(
+            band=flag.band,
+            courses=flag.band_curve_courses,
+            points=tuple(CurvePoint(*point) for point in flag.band_curve_points),
+        )
+    if scores is None:
+        scores = _scores({course.pk}).get(course.pk, [])
+    return _rows(
+        [flag], {(flag.practice_id, flag.band): curve}, {course.pk: scores} if scores else {}
+    )[0]

@@ -22,7 +22,12 @@ from patternwork.clients.models import Client
 from patternwork.formulation.selectors import with_formulation_facts
 from patternwork.letters.selectors import with_letter_facts
 from patternwork.measures.flag_selectors import open_flags_listed
-from patternwork.measures.selectors import sessions_missing_measures
+from patternwork.measures.selectors import (
+    CourseMeasures,
+    course_measures,
+    missing_measures_of,
+    sessions_missing_measures,
+)
 from patternwork.measures.track_selectors import not_on_track_for
 from patternwork.treatment import plan, scheduling
 from patternwork.treatment.models import Appointment, Course
@@ -34,6 +39,7 @@ from patternwork.treatment.selectors import (
     courses_for,
     current_phase,
 )
+from patternwork.treatment.waiting_selectors import with_waiting
 
 
 def with_milestone_facts(courses: QuerySet[Course]) -> QuerySet[Course]:
@@ -339,3 +345,30 @@ def course_overview(course: Course) -> CourseView:
         sessions_missing_measures([course.pk]).get(course.pk, ()),
     )
     return dataclasses.replace(view, milestones=plan.milestones(facts))
+
+
+def course_page_rows() -> QuerySet[Course]:
+    """The course page's course, for `accounts.access.fetch`: its client, therapist and
+    practice, the milestone facts and whether it is on the waiting list, all in the one
+    query that fetches it. The client's closing reason, which the page does not show, is
+    left encrypted."""
+    return with_waiting(
+        with_milestone_facts(Course.objects.select_related("client", "therapist__user", "practice"))
+    ).defer("client__close_override_reason")
+
+
+def course_page(course: Course, *, clinical: bool) -> tuple[CourseView, CourseMeasures | None]:
+    """`course_overview` of a course from `course_page_rows`, with its measures for a
+    reader of its clinical content: the course's appointments are read once for the
+    timeline, the chart, the outcome and the milestones."""
+    view = course_view(course)
+    measures = None
+    if clinical:
+        measures = course_measures(
+            course, appointments=[item.appointment for item in view.timeline]
+        )
+        missing = missing_measures_of(measures)
+    else:
+        missing = sessions_missing_measures([course.pk]).get(course.pk, ())
+    facts = course_facts(course, view.attended, missing)
+    return dataclasses.replace(view, milestones=plan.milestones(facts)), measures

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from patternwork.accounts.access import may_read_clinical, visible
@@ -49,6 +49,14 @@ def course_rows() -> QuerySet[Course]:
 def appointment_rows() -> QuerySet[Appointment]:
     return Appointment.objects.select_related(
         "course__client", "course__practice", "course__therapist__user", "therapist__user"
+    )
+
+
+def session_page_rows() -> QuerySet[Appointment]:
+    """The session page's appointment with its course, client and practice. The course's
+    and the client's encrypted texts, which the page does not show, are left encrypted."""
+    return Appointment.objects.select_related("course__client", "course__practice").defer(
+        "course__end_note", "course__end_override_reason", "course__client__close_override_reason"
     )
 
 
@@ -154,8 +162,10 @@ class CourseView:
 def course_view(course: Course) -> CourseView:
     """The course page's timeline with phases and projection, in fixed queries."""
     practice = course.practice
+    # Whether a note exists, not the note: a joined note would decrypt its body and
+    # prompts for every row of the timeline, which shows none of them.
     appointments = list(
-        with_session_positions(course.appointments.select_related("note")).order_by(
+        with_session_positions(course.appointments.annotate(note_pk=F("note__id"))).order_by(
             "starts_at", "id"
         )
     )
@@ -166,7 +176,7 @@ def course_view(course: Course) -> CourseView:
         shown = session_number(appointment)
         expected = shown if appointment.status == Appointment.Status.BOOKED else None
         phase = plan.phase_for(shown, course.planned_sessions) if shown else None
-        timeline.append(TimelineItem(appointment, phase, hasattr(appointment, "note"), expected))
+        timeline.append(TimelineItem(appointment, phase, appointment.note_pk is not None, expected))
     closed = scheduling.closures(practice)
     projection = None
     if course.state == Course.State.ACTIVE and treatment:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from patternwork.accounts.access import visible
 from patternwork.accounts.models import Membership
@@ -57,6 +57,15 @@ def waiting_list(membership: Membership, today: date) -> list[WaitingRow]:
 
 def open_entry(course: Course) -> WaitingEntry | None:
     return course.waiting_entries.filter(left_at__isnull=True).first()
+
+
+def with_waiting(courses: QuerySet[Course]) -> QuerySet[Course]:
+    """Annotate `on_waiting_list`: the course has an open entry (see `open_entry`)."""
+    return courses.annotate(
+        on_waiting_list=Exists(
+            WaitingEntry.objects.filter(course_id=OuterRef("pk"), left_at__isnull=True)
+        )
+    )
 
 
 def open_offer(entry: WaitingEntry | None) -> Offer | None:

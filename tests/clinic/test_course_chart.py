@@ -134,10 +134,11 @@ def test_page_queries_do_not_grow_with_the_number_of_scored_sessions(
     login(therapist)
     page(client, few)
 
-    # 26: the course page also reads the client's consent to recording.
-    with django_assert_num_queries(26):
+    # 18: the course's appointments are read once for the timeline, the chart and the
+    # outcome; the page also reads the client's consent to recording.
+    with django_assert_num_queries(18):
         small = page(client, few)
-    with django_assert_num_queries(26):
+    with django_assert_num_queries(18):
         large = page(client, many)
 
     assert (len(small.context["measures"].rows), len(large.context["measures"].rows)) == (2, 12)

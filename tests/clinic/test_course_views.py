@@ -310,7 +310,7 @@ def test_course_page_query_count_does_not_grow_with_sessions(
     for appointment in appointments(started)[:2]:
         post(client, "clinic:appointment-attended", appointment)
     page(client, started)
-    with django_assert_num_queries(26) as few:
+    with django_assert_num_queries(18) as few:
         page(client, started)
     baseline = len(few)
     for appointment in appointments(started)[2:6]:

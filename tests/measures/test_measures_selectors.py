@@ -415,6 +415,33 @@ def test_course_measures_take_five_queries_whatever_the_number_of_sessions(
     assert measures.risk_positions == tuple(range(1, sessions + 1))
 
 
+def test_course_measures_from_the_pages_appointments_match_their_own_reads(
+    therapist, django_assert_num_queries
+):
+    course = new_course(therapist, planned=16, start=dt.date(2026, 2, 2))
+    answers = {1: [phq(14, item9=1), gad(9)], 2: [phq(12)], 3: [phq(9), gad(6)]}
+    for number, appointment in enumerate(attend(course, therapist, 4), start=1):
+        if number in answers:
+            services.record_responses(
+                source="clinic", appointment=appointment, answers=answers[number], by=therapist
+            )
+    appointments = list(course.appointments.order_by("starts_at", "id"))
+
+    with django_assert_num_queries(2):
+        given = selectors.course_measures(course, appointments=appointments)
+    read = selectors.course_measures(course)
+
+    assert (given.rows, given.outcome, given.sentence, given.chart) == (
+        read.rows,
+        read.outcome,
+        read.sentence,
+        read.chart,
+    )
+    assert selectors.missing_measures_of(given) == (2, 4)
+    assert selectors.sessions_missing_measures([course.pk]) == {course.pk: (2, 4)}
+    assert selectors.phq9_by_session(given) == [(1, 14), (2, 12), (3, 9)]
+
+
 def _drawn(planned, phq_scores, risk=(), caseness=None):
     threshold = caseness or Threshold(Comparator.GE, 10)
     return chart.build_chart(

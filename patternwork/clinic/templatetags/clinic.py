@@ -1,6 +1,8 @@
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from patternwork.clinic import score_chart
+
 register = template.Library()
 
 PHASE_LABELS = {
@@ -35,12 +37,20 @@ def milestone_state(state) -> str:
 
 @register.filter
 def session_cells(bounds, attended: int):
-    """One cell per planned session for the phase band: (number, phase, attended?)."""
+    """One cell per planned session for the phase band: (number, phase, attended?, the
+    phase's label), each label translated once."""
     cells = []
     for phase, span in (
         ("initial", bounds.initial),
         ("middle", bounds.middle),
         ("ending", bounds.ending),
     ):
-        cells.extend((n, phase, n <= attended) for n in range(span.first, span.last + 1))
+        label = phase_label(phase)
+        cells.extend((n, phase, n <= attended, label) for n in range(span.first, span.last + 1))
     return cells
+
+
+@register.simple_tag
+def score_chart_svg(measures):
+    """The course's score chart as SVG (clinic.score_chart), with its description."""
+    return score_chart.score_chart_svg(measures.chart, measures.description)

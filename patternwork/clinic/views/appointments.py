@@ -71,7 +71,9 @@ def _session_page(
         "cancel_form": cancel_form or CancelForm(),
         "move_form": move_form or MoveForm(initial={"date": local.date(), "time": local.time()}),
         "started": appointment.starts_at <= timezone.now(),
-        "responses": list(responses_at(appointment).values()) if notes_visible else [],
+        "responses": list(responses_at(appointment, with_flags=True).values())
+        if notes_visible
+        else [],
         "formulation": _formulation(appointment, phase) if notes_visible else None,
         "due": _due(appointment),
         "supervision": session_supervision(appointment, note, request.membership),
@@ -98,7 +100,8 @@ def _due(appointment) -> tuple[str, ...]:
 
 @staff_view()
 def appointment_detail(request, public_id):
-    return _session_page(request, _appointment(request, public_id))
+    appointment = fetch(reader_for(request), selectors.session_page_rows(), public_id)
+    return _session_page(request, appointment)
 
 
 def _outcome(request, public_id, service, done: str):

@@ -2,11 +2,14 @@
 recording a session that already took place."""
 
 from datetime import datetime
+from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -22,15 +25,16 @@ from patternwork.clinic.forms.courses import (
     PlanForm,
 )
 from patternwork.clinic.forms.supervision import RecordingConsentForm
+from patternwork.clinic.templatetags.clinic import phase_label
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
 from patternwork.core.forms import add_service_errors
 from patternwork.formulation import journal_selectors
 from patternwork.measures import flag_selectors, track_selectors
-from patternwork.measures.selectors import course_measures, due_at_ending
+from patternwork.measures.selectors import due_at_ending, phq9_by_session
 from patternwork.reports import caseload as caseloads
 from patternwork.supervision import recordings
 from patternwork.treatment import goal_chart, scheduling, selectors, services, waiting_selectors
-from patternwork.treatment.models import Occasion
+from patternwork.treatment.models import Appointment, Occasion
 from patternwork.treatment.services.courses import PlanValues
 
 Role = Membership.Role
@@ -50,9 +54,9 @@ def _shown_flags(request, flags):
 
 @staff_view()
 def course_detail(request, public_id):
-    course = _course(request, public_id)
-    view = caseloads.course_overview(course)
+    course = fetch(reader_for(request), caseloads.course_page_rows(), public_id)
     clinical = selectors.can_read_clinical(request.membership, course)
+    view, measures = caseloads.course_page(course, clinical=clinical)
     goals = waiting_selectors.goal_lines(course) if clinical else ()
     readiness = waiting_selectors.readiness_of(course) if clinical else ()
     if clinical:
@@ -66,10 +70,13 @@ def course_detail(request, public_id):
             "client": course.client,
             "view": view,
             "notes_visible": clinical,
-            "measures": course_measures(course) if clinical else None,
-            "not_on_track": track_selectors.not_on_track_of(request.membership, course)
+            "measures": measures,
+            "not_on_track": track_selectors.not_on_track_of(
+                request.membership, course, scores=phq9_by_session(measures)
+            )
             if clinical
             else None,
+            "timeline": _timeline_rows(view),
             "journal": journal_selectors.course_journal(request.membership, course),
             "goals": goals,
             "goal_chart": goal_chart_of(goals),
@@ -79,11 +86,52 @@ def course_detail(request, public_id):
                 else ()
             ),
             "readiness": readiness,
-            "waiting": waiting_selectors.open_entry(course),
+            "waiting": course.on_waiting_list,
             "recording_consent": recordings.course_panel(request.membership, course),
             "consent_form": RecordingConsentForm(initial={"given_on": timezone.localdate()}),
         },
     )
+
+
+# Any id: the appointment link is reversed once, and each row puts its own id in it.
+_SOME_ID = UUID(int=0)
+
+
+def _timeline_rows(view) -> list[dict]:
+    """The timeline's rows with their link, time and labels worked out once per request
+    (a label once per status or phase), so the template's loop does no lookups of its own."""
+    link = reverse("clinic:appointment-detail", args=[_SOME_ID])
+    statuses = dict(Appointment.Status.choices)
+    status_labels: dict[str, str] = {}
+    phase_labels: dict[object, str] = {}
+    rows = []
+    for item in view.timeline:
+        appointment = item.appointment
+        status = appointment.status
+        if status not in status_labels:
+            status_labels[status] = str(statuses.get(status, status))
+        phase = item.phase
+        if phase not in phase_labels:
+            phase_labels[phase] = phase_label(phase)
+        rows.append(
+            {
+                "url": link.replace(str(_SOME_ID), str(appointment.public_id)),
+                "when": date_format(timezone.localtime(appointment.starts_at), "D j M Y, H:i"),
+                "minutes": appointment.duration_minutes,
+                "kind": appointment.kind,
+                "expected_number": item.expected_number,
+                "session_number": appointment.session_number,
+                "phase": phase,
+                "phase_label": phase_labels[phase],
+                "status": status,
+                "status_label": status_labels[status],
+                "reason": appointment.status_reason
+                if status != Appointment.Status.ATTENDED
+                else "",
+                "has_note": item.has_note,
+            }
+        )
+    return rows
 
 
 # Short enough to sit side by side under the goal chart.
