@@ -248,12 +248,12 @@ def pattern_view(client: Client, *, models: bool = True) -> PatternView:
     model instances and no decrypted accounts, for a page that shows the figures but
     lists none of the episodes behind them.
     """
+    categories = categories_of(client.practice, include_retired=True)
     if models:
         episodes = episodes_of(client)
         plain = [to_pattern_episode(e) for e in episodes]
     else:
-        episodes, plain = [], pattern_episodes(client)
-    categories = categories_of(client.practice, include_retired=True)
+        episodes, plain = [], pattern_episodes(client, categories=categories)
     labels = {str(c.public_id): c.label for c in categories}
     report = patterns.compute_patterns(plain)
     return PatternView(
@@ -286,18 +286,28 @@ class SessionFormulation:
 PART_LABELS = {"wish": "Wanted", "ro": "Other responded", "rs": "Client responded"}
 
 
-def pattern_episodes(client: Client) -> list[patterns.Episode]:
+def pattern_episodes(client: Client, *, categories=None) -> list[patterns.Episode]:
     """The client's episodes as the pattern rules take them, read as plain values.
 
     Two queries and no model instances or decrypted accounts: what a page needs that
-    shows the pattern's figures but lists none of the episodes behind them.
+    shows the pattern's figures but lists none of the episodes behind them. Given the
+    practice's categories (retired ones included), a code's category is named from them
+    rather than read with every code.
     """
     parts: dict[int, dict[str, set[str]]] = {}
-    codes = EpisodeCategory.objects.filter(episode__client=client).values_list(
-        "episode_id", "part", "category__public_id"
-    )
-    for episode_id, part, category in codes:
-        parts.setdefault(episode_id, {}).setdefault(part, set()).add(str(category))
+    codes = EpisodeCategory.objects.filter(episode__client=client)
+    if categories is None:
+        rows = codes.values_list("episode_id", "part", "category__public_id")
+        named = ((episode, part, str(category)) for episode, part, category in rows)
+    else:
+        public = {c.pk: str(c.public_id) for c in categories}
+        rows = codes.values_list("episode_id", "part", "category_id")
+        named = (
+            (episode, part, public.get(category) or str(category))
+            for episode, part, category in rows
+        )
+    for episode_id, part, category in named:
+        parts.setdefault(episode_id, {}).setdefault(part, set()).add(category)
     rows = (
         Episode.objects.filter(client=client)
         .order_by("created_at", "id")
