@@ -268,6 +268,48 @@ def pattern_view(client: Client, *, models: bool = True) -> PatternView:
 
 
 @dataclass
+class IpafPattern:
+    """What the IPAF page shows of the pattern: the suggestions, or why there are none."""
+
+    too_few_episodes: bool
+    message: str | None
+    suggestions: patterns.IpafSuggestions
+
+
+def ipaf_pattern(client: Client) -> IpafPattern:
+    """The IPAF suggestions from the client's candidate core theme, as `pattern_view` makes
+    them, in three queries: the theme needs only the episodes' codes and their number, so
+    no episode is read (nor decrypted) one by one."""
+    categories = list(
+        Category.objects.filter(practice_id=client.practice_id).only(
+            "id", "public_id", "label", "default_key"
+        )
+    )
+    named = {c.pk: str(c.public_id) for c in categories}
+    codes = (
+        EpisodeCategory.objects.filter(episode__client=client)
+        .order_by("episode__created_at", "episode_id")
+        .values_list("episode_id", "part", "category_id")
+    )
+    total = Episode.objects.filter(client=client).count()
+    theme = patterns.core_theme_of_codes(
+        total,
+        (
+            (episode, part, named.get(category) or str(category))
+            for episode, part, category in codes
+        ),
+    )
+    too_few = total < patterns.MIN_EPISODES_FOR_PATTERN
+    return IpafPattern(
+        too_few_episodes=too_few,
+        message=patterns.TOO_FEW_EPISODES if too_few else None,
+        suggestions=patterns.suggest_ipaf(
+            theme, {named[c.pk]: c.label for c in categories}, affect_words(categories)
+        ),
+    )
+
+
+@dataclass
 class TrendRow:
     part: str
     label: str

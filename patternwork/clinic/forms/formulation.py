@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from patternwork.core import checkboxes
 from patternwork.core.forms import ModelMultipleChoiceField
 from patternwork.formulation.models import Category, Episode, IpafVersion
 from patternwork.formulation.selectors import IPAF_EPISODE_CHOICES
@@ -143,8 +144,11 @@ class IpafForm(forms.ModelForm):
         )
         widgets = {field: forms.Textarea(attrs={"rows": 2}) for field in fields}
 
+    # Up to IPAF_EPISODE_CHOICES and more episodes: written without a template per option.
     episodes = forms.MultipleChoiceField(
-        label=_("Episodes that support it"), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Episodes that support it"),
+        required=False,
+        widget=checkboxes.CheckboxSelectMultiple,
     )
 
     def __init__(self, *args, episodes=(), **kwargs):
