@@ -100,15 +100,23 @@ def category_set_upgrades(practice) -> list[CategorySetChange]:
     )
 
 
-def ipaf_versions(course: Course) -> list[IpafVersion]:
+def ipaf_versions(course: Course, *, evidence_in_full: bool = True) -> list[IpafVersion]:
     """The course's versions, newest first, each with its supporting episodes and their
-    people, and the client's replies."""
+    people, and the client's replies.
+
+    Without `evidence_in_full` a supporting episode is read only as far as a link to it
+    shows it (its public id and when it was logged): no person, nothing decrypted.
+    """
+    if evidence_in_full:
+        evidence = Episode.objects.select_related("person")
+    else:
+        evidence = Episode.objects.only("id", "public_id", "created_at")
     return list(
         course.ipaf_versions.select_related(
             "author__user", "agreed_recorded_by__user", "shared_by__user"
         )
         .prefetch_related(
-            Prefetch("supporting_episodes", queryset=Episode.objects.select_related("person")),
+            Prefetch("supporting_episodes", queryset=evidence),
             Prefetch("replies", queryset=IpafReply.objects.order_by("created_at", "id")),
         )
         .order_by("-number")
@@ -248,7 +256,12 @@ def pattern_view(client: Client, *, models: bool = True) -> PatternView:
     model instances and no decrypted accounts, for a page that shows the figures but
     lists none of the episodes behind them.
     """
-    categories = categories_of(client.practice, include_retired=True)
+    # Only what the figures read of a category (its description is never shown here).
+    categories = list(
+        Category.objects.filter(practice_id=client.practice_id)
+        .only("id", "public_id", "part", "position", "label", "retired_at", "default_key")
+        .order_by("part", "position", "label")
+    )
     if models:
         episodes = episodes_of(client)
         plain = [to_pattern_episode(e) for e in episodes]

@@ -149,7 +149,8 @@ def ipaf(request, public_id):
     # The suggestions need the episodes' codes only; the form offers a bounded list of
     # the course's episodes (ipaf_episode_choices).
     pattern = selectors.ipaf_pattern(course.client)
-    versions = selectors.ipaf_versions(course)
+    # The page links each version's evidence by its date: the episodes need no more.
+    versions = selectors.ipaf_versions(course, evidence_in_full=False)
     cited = [str(e.public_id) for e in versions[0].supporting_episodes.all()] if versions else []
     episodes = selectors.ipaf_episode_choices(course, keep=cited)
     initial = _prefill(
