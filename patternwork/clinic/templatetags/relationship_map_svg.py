@@ -6,7 +6,7 @@ with the same escaping, numbers written unlocalised as SVG wants them.
 """
 
 from django import template
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
