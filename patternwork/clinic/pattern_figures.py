@@ -9,7 +9,8 @@ episodes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
 
@@ -49,10 +50,19 @@ class EpisodeRef:
 
 @dataclass(frozen=True)
 class Figure:
+    """A figure and the episodes behind it, by id; their refs (number and anchor) are
+    looked up only when read, since the page links a figure by its key alone."""
+
     text: str
     count: int
-    refs: tuple[EpisodeRef, ...]
+    episode_ids: tuple = ()
     key: str = ""
+    lookup: Mapping[str, EpisodeRef] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def refs(self) -> tuple[EpisodeRef, ...]:
+        lookup = self.lookup
+        return tuple(lookup[i] for i in self.episode_ids) if lookup is not None else ()
 
 
 @dataclass(frozen=True)
@@ -114,7 +124,12 @@ class PartSection:
     title: str
     rows: tuple[Row, ...]
     valences: tuple[Row, ...]
-    spreads: tuple[Spread, ...]
+    # Every category's spread, made when first read: the page shows only the theme's.
+    make_spreads: Callable[[], tuple[Spread, ...]] = field(repr=False, compare=False)
+
+    @cached_property
+    def spreads(self) -> tuple[Spread, ...]:
+        return self.make_spreads()
 
 
 @dataclass(frozen=True)
@@ -191,6 +206,24 @@ def _points(change: Fraction | None) -> str:
     }
 
 
+class _Refs(dict):
+    """Each episode's ref by id, numbered in the order listed; made on the first lookup,
+    so a page that only links figures by key numbers no episode."""
+
+    def __init__(self, order) -> None:
+        super().__init__()
+        self._order = order
+
+    def __missing__(self, episode_id):
+        if self or not self._order:
+            raise KeyError(episode_id)
+        self.update(
+            (i, EpisodeRef(number=number, anchor=f"episode-{i}"))
+            for number, i in enumerate(self._order, start=1)
+        )
+        return self[episode_id]
+
+
 class PatternFigures:
     """Turn a PatternView into the figures the template shows."""
 
@@ -201,16 +234,19 @@ class PatternFigures:
         self.retired = {str(c.public_id) for c in view.categories if c.retired_at is not None}
         # A figure names its episodes by number and anchor; the episodes themselves (their
         # text, people and codes) are built only for the list that shows them.
-        self.refs = {
-            episode_id: EpisodeRef(number=number, anchor=f"episode-{episode_id}")
-            for number, episode_id in enumerate(view.order, start=1)
-        }
+        self.refs = _Refs(view.order)
         # Every figure made, by its key: the evidence view finds a figure's episodes here.
         self.index: dict[str, Figure] = {}
+        self._labels: dict[str, CategoryLabel] = {}
+        self._rows: dict[str, Row] = {}
 
     def label(self, category_id: str) -> CategoryLabel:
-        text = self.view.labels.get(category_id, _("(unknown category)"))
-        return CategoryLabel(text=text, retired=category_id in self.retired)
+        found = self._labels.get(category_id)
+        if found is None:
+            text = self.view.labels.get(category_id, _("(unknown category)"))
+            found = CategoryLabel(text=text, retired=category_id in self.retired)
+            self._labels[category_id] = found
+        return found
 
     def _other(self, episode: Episode) -> str:
         if episode.with_therapist:
@@ -240,8 +276,13 @@ class PatternFigures:
         return EpisodeItem(ref=ref, episode=episode, other=self._other(episode), codes=codes)
 
     def figure(self, text: str, episode_ids, key: str = "") -> Figure:
-        refs = tuple(self.refs[i] for i in episode_ids)
-        figure = Figure(text=text, count=len(refs), refs=refs, key=key)
+        figure = Figure(
+            text=text,
+            count=len(episode_ids),
+            episode_ids=tuple(episode_ids),
+            key=key,
+            lookup=self.refs,
+        )
         if key:
             self.index[key] = figure
         return figure
@@ -259,8 +300,11 @@ class PatternFigures:
     def row(
         self, label: CategoryLabel, profile: CategoryProfile | ValenceProfile, key: str = ""
     ) -> Row:
+        # A theme's category is also a row of its part: its figures are made once.
+        if key and key in self._rows:
+            return self._rows[key]
         by_phase: ByPhase = profile.by_phase
-        return Row(
+        row = Row(
             label=label,
             overall=self.share(profile.overall, key),
             phases=tuple(
@@ -268,6 +312,9 @@ class PatternFigures:
             ),
             change=_points(profile.change.initial_to_ending),
         )
+        if key:
+            self._rows[key] = row
+        return row
 
     def tally(self, label: str, episode_ids, key: str = "") -> Figure:
         return self.figure(f"{label}: {len(episode_ids)}", episode_ids, key)
@@ -326,7 +373,7 @@ class PatternFigures:
                 )
                 for v in valences
             ),
-            spreads=tuple(self.spread(p) for p in profiles),
+            make_spreads=lambda: tuple(self.spread(p) for p in profiles),
         )
 
     def theme(self) -> tuple[ThemePart, ...] | None:
@@ -439,11 +486,11 @@ class PatternFigures:
             zero = _("0 of %(total)s") % {"total": self.report.total}
             return HeatRow(
                 label=self.label(category_id),
-                overall=Figure(text=zero, count=0, refs=()),
+                overall=Figure(text=zero, count=0),
                 percent=0,
                 cells=tuple(
                     HeatCell(
-                        figure=Figure(text="0", count=0, refs=()) if phase_totals[p] else None,
+                        figure=Figure(text="0", count=0) if phase_totals[p] else None,
                         percent=0 if phase_totals[p] else None,
                         shade=0,
                     )
@@ -467,5 +514,6 @@ class PatternFigures:
 
     def evidence(self, key: str) -> Figure | None:
         """The figure a key names, with its episodes; None for a key the page never made."""
-        self.page()
+        for section in self.page().parts:
+            section.spreads  # noqa: B018 (every category's spread names its figures)
         return self.index.get(key)

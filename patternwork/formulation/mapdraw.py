@@ -39,6 +39,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 SIZE = 720
 CENTRE = SIZE / 2
@@ -563,7 +564,25 @@ def _link(node: Node) -> Link:
 
 
 def draw_map(people: Iterable[MapPerson]) -> Drawing:
-    """Lay out the relationship map of the people given; see the module docstring."""
+    """Lay out the relationship map of the people given; see the module docstring.
+
+    The layout searches many arcs, at some milliseconds for a few people, and it depends
+    on nothing but the people given; a drawing is immutable, so the same people are laid
+    out once and their drawing reused (a bounded number of drawings, in this process).
+    """
+    people = tuple(people)
+    try:
+        return _draw_once(people)
+    except TypeError:  # a person who cannot be hashed: laid out without the reuse
+        return _draw(people)
+
+
+@lru_cache(maxsize=256)
+def _draw_once(people: tuple[MapPerson, ...]) -> Drawing:
+    return _draw(people)
+
+
+def _draw(people: Sequence[MapPerson]) -> Drawing:
     people = list(people)
     _check(people)
     people.sort(key=_order)

@@ -100,15 +100,23 @@ def category_set_upgrades(practice) -> list[CategorySetChange]:
     )
 
 
-def ipaf_versions(course: Course) -> list[IpafVersion]:
+def ipaf_versions(course: Course, *, evidence_in_full: bool = True) -> list[IpafVersion]:
     """The course's versions, newest first, each with its supporting episodes and their
-    people, and the client's replies."""
+    people, and the client's replies.
+
+    Without `evidence_in_full` a supporting episode is read only as far as a link to it
+    shows it (its public id and when it was logged): no person, nothing decrypted.
+    """
+    if evidence_in_full:
+        evidence = Episode.objects.select_related("person")
+    else:
+        evidence = Episode.objects.only("id", "public_id", "created_at")
     return list(
         course.ipaf_versions.select_related(
             "author__user", "agreed_recorded_by__user", "shared_by__user"
         )
         .prefetch_related(
-            Prefetch("supporting_episodes", queryset=Episode.objects.select_related("person")),
+            Prefetch("supporting_episodes", queryset=evidence),
             Prefetch("replies", queryset=IpafReply.objects.order_by("created_at", "id")),
         )
         .order_by("-number")
@@ -248,12 +256,17 @@ def pattern_view(client: Client, *, models: bool = True) -> PatternView:
     model instances and no decrypted accounts, for a page that shows the figures but
     lists none of the episodes behind them.
     """
+    # Only what the figures read of a category (its description is never shown here).
+    categories = list(
+        Category.objects.filter(practice_id=client.practice_id)
+        .only("id", "public_id", "part", "position", "label", "retired_at", "default_key")
+        .order_by("part", "position", "label")
+    )
     if models:
         episodes = episodes_of(client)
         plain = [to_pattern_episode(e) for e in episodes]
     else:
-        episodes, plain = [], pattern_episodes(client)
-    categories = categories_of(client.practice, include_retired=True)
+        episodes, plain = [], pattern_episodes(client, categories=categories)
     labels = {str(c.public_id): c.label for c in categories}
     report = patterns.compute_patterns(plain)
     return PatternView(
@@ -264,6 +277,48 @@ def pattern_view(client: Client, *, models: bool = True) -> PatternView:
         by_id={str(e.public_id): e for e in episodes},
         categories=categories,
         order=[e.id for e in plain],
+    )
+
+
+@dataclass
+class IpafPattern:
+    """What the IPAF page shows of the pattern: the suggestions, or why there are none."""
+
+    too_few_episodes: bool
+    message: str | None
+    suggestions: patterns.IpafSuggestions
+
+
+def ipaf_pattern(client: Client) -> IpafPattern:
+    """The IPAF suggestions from the client's candidate core theme, as `pattern_view` makes
+    them, in three queries: the theme needs only the episodes' codes and their number, so
+    no episode is read (nor decrypted) one by one."""
+    categories = list(
+        Category.objects.filter(practice_id=client.practice_id).only(
+            "id", "public_id", "label", "default_key"
+        )
+    )
+    named = {c.pk: str(c.public_id) for c in categories}
+    codes = (
+        EpisodeCategory.objects.filter(episode__client=client)
+        .order_by("episode__created_at", "episode_id")
+        .values_list("episode_id", "part", "category_id")
+    )
+    total = Episode.objects.filter(client=client).count()
+    theme = patterns.core_theme_of_codes(
+        total,
+        (
+            (episode, part, named.get(category) or str(category))
+            for episode, part, category in codes
+        ),
+    )
+    too_few = total < patterns.MIN_EPISODES_FOR_PATTERN
+    return IpafPattern(
+        too_few_episodes=too_few,
+        message=patterns.TOO_FEW_EPISODES if too_few else None,
+        suggestions=patterns.suggest_ipaf(
+            theme, {named[c.pk]: c.label for c in categories}, affect_words(categories)
+        ),
     )
 
 
@@ -286,18 +341,28 @@ class SessionFormulation:
 PART_LABELS = {"wish": "Wanted", "ro": "Other responded", "rs": "Client responded"}
 
 
-def pattern_episodes(client: Client) -> list[patterns.Episode]:
+def pattern_episodes(client: Client, *, categories=None) -> list[patterns.Episode]:
     """The client's episodes as the pattern rules take them, read as plain values.
 
     Two queries and no model instances or decrypted accounts: what a page needs that
-    shows the pattern's figures but lists none of the episodes behind them.
+    shows the pattern's figures but lists none of the episodes behind them. Given the
+    practice's categories (retired ones included), a code's category is named from them
+    rather than read with every code.
     """
     parts: dict[int, dict[str, set[str]]] = {}
-    codes = EpisodeCategory.objects.filter(episode__client=client).values_list(
-        "episode_id", "part", "category__public_id"
-    )
-    for episode_id, part, category in codes:
-        parts.setdefault(episode_id, {}).setdefault(part, set()).add(str(category))
+    codes = EpisodeCategory.objects.filter(episode__client=client)
+    if categories is None:
+        rows = codes.values_list("episode_id", "part", "category__public_id")
+        named = ((episode, part, str(category)) for episode, part, category in rows)
+    else:
+        public = {c.pk: str(c.public_id) for c in categories}
+        rows = codes.values_list("episode_id", "part", "category_id")
+        named = (
+            (episode, part, public.get(category) or str(category))
+            for episode, part, category in rows
+        )
+    for episode_id, part, category in named:
+        parts.setdefault(episode_id, {}).setdefault(part, set()).add(category)
     rows = (
         Episode.objects.filter(client=client)
         .order_by("created_at", "id")

@@ -43,6 +43,7 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied
+from django.db import connections
 from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Sum
 from django.db.models.lookups import (
     GreaterThan,
@@ -364,6 +365,38 @@ def _referrals(
     return referrals.count()
 
 
+# The report's figures are one aggregate of thirteen filtered counts whose conditions
+# (the outcome rules) Django compiles anew on every request: most of the report's time.
+# The statement depends only on what the key holds, so it is compiled once per key and
+# run again with the same parameters (a bounded number of keys, in this process).
+_COMPILED: dict[tuple, tuple[str, tuple, tuple[str, ...]]] = {}
+_COMPILED_MAX = 128
+
+
+def _aggregate(rows: QuerySet[OutcomeSummary], key: tuple, aggregates) -> dict:
+    try:
+        compiled = _COMPILED.get(key)
+    except TypeError:  # a key that cannot be hashed: compiled for this request alone
+        compiled, key = None, None
+    if compiled is None:
+        built = aggregates()
+        names = tuple(built)
+        # One group (the practice's rows), so the statement reads as an aggregate; no
+        # group at all when the practice has no rows yet.
+        query = rows.order_by().values("practice_id").annotate(**built).values_list(*names)
+        sql, params = query.query.sql_with_params()
+        compiled = (sql, tuple(params), names)
+        if key is not None:
+            if len(_COMPILED) >= _COMPILED_MAX:
+                _COMPILED.clear()
+            _COMPILED[key] = compiled
+    sql, params, names = compiled
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+    return dict(zip(names, found or (0,) * len(names), strict=True))
+
+
 def service_report(
     practice: Practice,
     *,
@@ -385,26 +418,38 @@ def service_report(
     if therapists is not None:
         rows = rows.filter(therapist_id__in=therapists)
     finished = finished_in(ended_from, ended_to)
-    rule = outcome_conditions(config)
+    config = config or outcome_config()
 
-    def finished_and(name: str) -> Count:
-        return Count("pk", filter=finished & rule[name])
+    def aggregates() -> dict:
+        rule = outcome_conditions(config)
 
-    figures = rows.aggregate(
-        started=Count("pk", filter=_in_period("started_on", ended_from, ended_to)),
-        finished=Count("pk", filter=finished),
-        attended_sessions=Sum("attended", filter=finished, default=0),
-        missed_sessions=Sum("did_not_attend", filter=finished, default=0),
-        paired=finished_and("paired"),
-        at_caseness=finished_and("paired_at_caseness"),
-        for_recovery=finished_and("counts_for_recovery"),
-        recovered=finished_and("recovered"),
-        reliable_recovery=finished_and("reliable_recovery"),
-        reliable_improvement=finished_and("reliable_improvement"),
-        reliable_deterioration=finished_and("reliable_deterioration"),
-        dated_wrongly=Count("pk", filter=DATED_WRONGLY),
-        left_out_of_waits=Count("pk", filter=finished & WAITED & DATED_WRONGLY),
+        def finished_and(name: str) -> Count:
+            return Count("pk", filter=finished & rule[name])
+
+        return dict(
+            started=Count("pk", filter=_in_period("started_on", ended_from, ended_to)),
+            finished=Count("pk", filter=finished),
+            attended_sessions=Sum("attended", filter=finished, default=0),
+            missed_sessions=Sum("did_not_attend", filter=finished, default=0),
+            paired=finished_and("paired"),
+            at_caseness=finished_and("paired_at_caseness"),
+            for_recovery=finished_and("counts_for_recovery"),
+            recovered=finished_and("recovered"),
+            reliable_recovery=finished_and("reliable_recovery"),
+            reliable_improvement=finished_and("reliable_improvement"),
+            reliable_deterioration=finished_and("reliable_deterioration"),
+            dated_wrongly=Count("pk", filter=DATED_WRONGLY),
+            left_out_of_waits=Count("pk", filter=finished & WAITED & DATED_WRONGLY),
+        )
+
+    key = (
+        practice.pk,
+        None if therapists is None else tuple(therapists),
+        ended_from,
+        ended_to,
+        config,
     )
+    figures = _aggregate(rows, key, aggregates)
     count, paired, at_caseness = figures["finished"], figures["paired"], figures["at_caseness"]
     attended, dna = figures["attended_sessions"], figures["missed_sessions"]
     return ServiceReport(

@@ -484,8 +484,9 @@ def test_ipaf_page_query_count_is_fixed(
     services.save_ipaf(course=active, data=IPAF, episodes=evidence[:1], by=therapist)
     client.get(url)
     # With the client's answers on the portal, prefetched for every version at once; the
-    # pattern's codes and episodes as plain values, and the form's episodes in one more.
-    with django_assert_num_queries(17) as one:
+    # practice's categories, the episodes' codes and their number for the suggestions,
+    # and the form's episodes in one more.
+    with django_assert_num_queries(16) as one:
         client.get(url)
     more = [*evidence, *(EpisodeFactory(course=active) for _ in range(6))]
     services.save_ipaf(

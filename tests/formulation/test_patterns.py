@@ -29,6 +29,7 @@ from patternwork.formulation.patterns import (
     Valence,
     When,
     compute_patterns,
+    core_theme_of_codes,
     suggest_ipaf,
 )
 
@@ -817,11 +818,21 @@ def property_candidate_is_most_pervasive(episodes):
         )
 
 
-# The three properties are checked on each generated set of episodes, so each example is
-# drawn once for all of them (drawing, not checking, is what costs the time).
+def property_theme_of_codes_is_the_reports(episodes, min_episodes):
+    report = compute_patterns(episodes, min_episodes=min_episodes)
+    codes = [(e.id, part, c) for e in episodes for part in Part for c in e.categories(part)]
+
+    assert core_theme_of_codes(len(episodes), codes, min_episodes=min_episodes) == (
+        report.core_theme
+    )
+
+
+# The properties are checked on each generated set of episodes, so each example is drawn
+# once for all of them (drawing, not checking, is what costs the time).
 @settings(max_examples=150, deadline=None)
 @given(episodes=_episodes, min_episodes=st.integers(min_value=1, max_value=6))
 def test_compute_patterns_properties_hold_for_each_generated_set(episodes, min_episodes):
     property_shares_are_consistent(episodes, min_episodes)
     property_phase_totals_sum_to_phased_episodes(episodes)
     property_candidate_is_most_pervasive(episodes)
+    property_theme_of_codes_is_the_reports(episodes, min_episodes)

@@ -116,6 +116,24 @@ def test_report_counts_activity_and_outcomes_of_finished_courses(therapist):
     )
 
 
+def test_report_compiled_once_still_counts_the_rows_of_each_run(therapist):
+    # The same practice, scope and period run the statement compiled the first time.
+    empty = service_report(therapist.practice)
+    build_course(therapist, Spec([(16, 12), (14, 10), (7, 5)], dna=2))
+    one = service_report(therapist.practice)
+    build_course(therapist, Spec([(9, 4), (9, 4)], dna=1))
+
+    two = service_report(therapist.practice)
+
+    assert (empty.finished, empty.attended_sessions, empty.did_not_attend) == (
+        0,
+        Mean(0, 0),
+        Rate(0, 0),
+    )
+    assert (one.finished, one.attended_sessions, one.did_not_attend) == (1, Mean(3, 1), Rate(2, 5))
+    assert (two.finished, two.attended_sessions, two.did_not_attend) == (2, Mean(5, 2), Rate(3, 8))
+
+
 @pytest.mark.parametrize("name", sorted(WORKED_EXAMPLES))
 def test_worked_example_counts_as_its_published_source_says(therapist, name):
     scores, (paired, caseness, recovered, improved, recovered_reliably, worse) = WORKED_EXAMPLES[

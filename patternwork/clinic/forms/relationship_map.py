@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from patternwork.clients.models import Client
+from patternwork.core import fast_widgets
 from patternwork.formulation.models import Person
 
 MAP_READ_ONLY = _(
@@ -94,6 +95,7 @@ class PersonForm(forms.Form):
     def __init__(self, *args, client: Client, **kwargs):
         super().__init__(*args, **kwargs)
         self.client = client
+        fast_widgets.speed_up(self)
 
     def clean(self):
         cleaned = super().clean()

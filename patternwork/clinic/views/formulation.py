@@ -146,10 +146,11 @@ def _prefill(latest, pattern, *, use_suggestions: bool) -> dict:
 @staff_view()
 def ipaf(request, public_id):
     course = fetch(reader_for(request), treatment_selectors.course_rows(), public_id, reads="IPAF")
-    # The figures and suggestions need the episodes' codes only, read as plain values;
-    # the form offers a bounded list of the course's episodes (ipaf_episode_choices).
-    pattern = selectors.pattern_view(course.client, models=False)
-    versions = selectors.ipaf_versions(course)
+    # The suggestions need the episodes' codes only; the form offers a bounded list of
+    # the course's episodes (ipaf_episode_choices).
+    pattern = selectors.ipaf_pattern(course.client)
+    # The page links each version's evidence by its date: the episodes need no more.
+    versions = selectors.ipaf_versions(course, evidence_in_full=False)
     cited = [str(e.public_id) for e in versions[0].supporting_episodes.all()] if versions else []
     episodes = selectors.ipaf_episode_choices(course, keep=cited)
     initial = _prefill(

@@ -38,6 +38,7 @@ from patternwork.formulation.patterns.statistics import (
     TOO_FEW_EPISODES,
     TOP_K_INVALID,
     compute_patterns,
+    core_theme_of_codes,
 )
 from patternwork.formulation.patterns.suggestions import (
     TIE_SEPARATOR,
@@ -80,5 +81,6 @@ __all__ = [
     "ValenceProfile",
     "When",
     "compute_patterns",
+    "core_theme_of_codes",
     "suggest_ipaf",
 ]

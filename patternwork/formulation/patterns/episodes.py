@@ -55,8 +55,28 @@ class Valence(StrEnum):
     NEGATIVE = "negative"
 
 
+# Each enum's members, found by value or by member: a dict lookup per field, since
+# episodes are coerced by the hundred on every pattern read.
+_MEMBERS: dict[type, dict[str, StrEnum]] = {
+    enum: {key: member for member in enum for key in (member.value, member)}
+    for enum in (When, Era, Phase, Valence)
+}
+_PART_FIELDS = {
+    key: (part.value, f"{part.value}_valence") for part in Part for key in (part.value, part)
+}
+_PARTS = tuple((part.value, f"{part.value}_valence") for part in Part)
+
+
+def _coerce(enum: type[E], value: str) -> E:
+    try:
+        return _MEMBERS[enum][value]
+    except (KeyError, TypeError):
+        # An unknown value is rejected by the enum itself, with its own message.
+        return enum(value)
+
+
 def _optional(enum: type[E], value: str | None) -> E | None:
-    return None if value is None else enum(value)
+    return None if value is None else _coerce(enum, value)
 
 
 @dataclass(frozen=True)
@@ -79,21 +99,28 @@ class Episode:
     def __post_init__(self) -> None:
         # StrEnum members hash by name, so a raw "current" would miss every dict keyed by
         # When.CURRENT; coercing here also rejects unknown values early.
-        object.__setattr__(self, "when", When(self.when))
+        object.__setattr__(self, "when", _coerce(When, self.when))
         object.__setattr__(self, "person_era", _optional(Era, self.person_era))
         object.__setattr__(self, "phase", _optional(Phase, self.phase))
-        for part in Part:
-            categories = getattr(self, part.value)
+        for part, valence_name in _PARTS:
+            categories = getattr(self, part)
             # frozenset("close") would silently become five one-letter categories.
             if isinstance(categories, str):
                 raise TypeError(CATEGORIES_NOT_A_SET)
-            object.__setattr__(self, part.value, frozenset(categories))
-            valence_name = f"{part.value}_valence"
+            object.__setattr__(self, part, frozenset(categories))
             valence = _optional(Valence, getattr(self, valence_name))
             object.__setattr__(self, valence_name, valence)
 
     def categories(self, part: Part) -> frozenset[str]:
-        return getattr(self, Part(part).value)
+        return getattr(self, _fields(part)[0])
 
     def valence(self, part: Part) -> Valence | None:
-        return getattr(self, f"{Part(part).value}_valence")
+        return getattr(self, _fields(part)[1])
+
+
+def _fields(part: Part) -> tuple[str, str]:
+    """The names of a part's categories and valence fields."""
+    try:
+        return _PART_FIELDS[part]
+    except (KeyError, TypeError):
+        return _PART_FIELDS[Part(part)]

@@ -254,3 +254,46 @@ def compute_patterns(
         core_theme=core_theme,
         sequences=sequences,
     )
+
+
+def core_theme_of_codes(
+    total: int,
+    codes: Iterable[tuple[EpisodeId, str, str]],
+    *,
+    min_episodes: int = MIN_EPISODES_FOR_PATTERN,
+) -> CoreTheme | None:
+    """The candidate core theme from the episodes' codes alone, as `compute_patterns` finds it.
+
+    `codes` holds (episode id, part, category id) for every code, the episodes in the order
+    they are listed; `total` counts every episode, coded or not. A page that shows only the
+    theme (or what is suggested from it) thus needs no episode read one by one. None below
+    `min_episodes` episodes, as in the report.
+    """
+    if not _is_whole(min_episodes) or min_episodes < 1:
+        raise ValueError(MIN_EPISODES_INVALID)
+    if total < min_episodes:
+        return None
+    order: dict[EpisodeId, None] = {}
+    groups: dict[Part, dict[str, dict[EpisodeId, None]]] = {part: {} for part in Part}
+    for episode_id, part, category in codes:
+        order.setdefault(episode_id, None)
+        groups[Part(part)].setdefault(category, {})[episode_id] = None
+    candidates: dict[str, Candidate | None] = {}
+    for part in Part:
+        # As the profiles are ranked: most episodes first, equal counts by category id.
+        ranked = sorted(groups[part].items(), key=lambda item: (-len(item[1]), item[0]))
+        if not ranked:
+            candidates[part.value] = None
+            continue
+        count = len(ranked[0][1])
+        tied = [(category, members) for category, members in ranked if len(members) == count]
+        behind = {i for _category, members in tied for i in members}
+        candidates[part.value] = Candidate(
+            part=part,
+            categories=tuple(category for category, _members in tied),
+            count=count,
+            total=total,
+            value=Fraction(count, total),
+            episode_ids=tuple(i for i in order if i in behind),
+        )
+    return CoreTheme(**candidates)

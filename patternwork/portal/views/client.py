@@ -236,11 +236,30 @@ def home(request):
     context = {
         "client": client,
         "practice": client.practice,
-        "appointments": list(treatment_selectors.upcoming_appointments(client, now)),
+        # Only what the list shows: not the course (with its encrypted notes) nor the
+        # therapist's whole user row.
+        "appointments": list(
+            treatment_selectors.upcoming_appointments(client, now)
+            .select_related(None)
+            .select_related("therapist__user")
+            .only(
+                "id",
+                "public_id",
+                "kind",
+                "starts_at",
+                "ends_at",
+                "therapist__id",
+                "therapist__user__id",
+                "therapist__user__full_name",
+            )
+        ),
         "sheet": questionnaires.next_sheet(client, now),
         "offer": waiting_selectors.client_open_offer(client, now),
+        # The links only: a letter's body is not decrypted to list it.
         "decision_letters": list(
-            client.decision_letters.filter(state="shared").order_by("-shared_at")
+            client.decision_letters.filter(state="shared")
+            .order_by("-shared_at")
+            .values("public_id", "shared_at")
         ),
         # The guard lets a client with an app through only once verified with it.
         "has_second_factor": request.user.is_verified(),

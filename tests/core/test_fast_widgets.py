@@ -1,0 +1,81 @@
+import datetime
+
+import pytest
+from django import forms
+
+from patternwork.core import fast_widgets
+
+CHOICES = [
+    [("a", "A <b> & c"), ("b&", "B")],
+    [("Group <1>", [("x", "X"), ("y", "Y")]), ("z", "Z")],
+    [("", "Choose…"), (3, "3: some"), (5, "5: very")],
+    [],
+]
+
+
+def _fields(fast: bool, choices) -> dict:
+    def make(field, widget, **attrs):
+        return field(widget=widget(attrs=attrs or None), required=False, help_text="Help")
+
+    def w(name):
+        return getattr(fast_widgets if fast else forms, name)
+
+    return {
+        "text": make(forms.CharField, w("TextInput"), list="suggestions", maxlength=10),
+        "number": make(forms.IntegerField, w("NumberInput")),
+        "hidden": make(forms.CharField, w("HiddenInput")),
+        "day": make(forms.DateField, w("DateInput"), type="date"),
+        "notes": make(forms.CharField, w("Textarea"), rows=2),
+        "one": forms.ChoiceField(choices=choices, widget=w("Select"), required=False),
+        "many": forms.MultipleChoiceField(
+            choices=choices,
+            widget=w("CheckboxSelectMultiple")(attrs={"class": "c"}),
+            required=False,
+        ),
+    }
+
+
+def _form(fast: bool, choices, data):
+    return type("Form", (forms.Form,), _fields(fast, choices))(data)
+
+
+DATA = [
+    None,
+    {
+        "text": 'say "hi" <b>',
+        "number": "3",
+        "hidden": "h&",
+        "day": "2026-12-07",
+        "notes": "line <one>\nline two",
+        "one": "3",
+        "many": ["a", "x", "b&", "5"],
+    },
+    {"number": "not a number", "day": "no date", "notes": ""},
+]
+
+
+@pytest.mark.parametrize("choices", CHOICES)
+@pytest.mark.parametrize("data", DATA)
+def test_fast_widgets_write_what_djangos_templates_write(choices, data):
+    django_form, ours = _form(False, choices, data), _form(True, choices, data)
+
+    for name in django_form.fields:
+        assert str(ours[name]) == str(django_form[name]), name
+        assert ours[name].widget_type == django_form[name].widget_type
+
+
+def test_speed_up_swaps_exactly_djangos_widgets():
+    class Own(forms.Select):
+        pass
+
+    class Form(forms.Form):
+        day = forms.DateField(initial=datetime.date(2026, 12, 7))
+        pick = forms.ChoiceField(choices=[("a", "A")], widget=Own)
+
+    form = Form()
+    before = str(form)
+    fast_widgets.speed_up(form)
+
+    assert type(form.fields["day"].widget) is fast_widgets.DateInput
+    assert type(form.fields["pick"].widget) is Own
+    assert str(form) == before
