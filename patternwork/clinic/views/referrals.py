@@ -7,7 +7,6 @@ Everyone on the staff sees the referrals of clients they may see once accepted
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,7 +15,7 @@ from django.views.decorators.http import require_POST
 from patternwork.accounts.access import fetch, reader_for, record_scope, require_triage
 from patternwork.clients import services
 from patternwork.clients.models import Referral
-from patternwork.clients.selectors import referral_rows, referrals_for
+from patternwork.clients.selectors import referral_rows, referral_status_counts, referrals_for
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.referrals import (
     DECIDED_STATUSES,
@@ -34,9 +33,7 @@ PAGE_SIZE = 50
 
 
 def _status_counts(membership) -> dict[str, int]:
-    rows = referrals_for(membership).order_by().values("status").annotate(n=Count("pk"))
-    counts = {status: 0 for status in Referral.Status.values}
-    counts.update({row["status"]: row["n"] for row in rows})
+    counts = referral_status_counts(membership)
     counts[OPEN] = sum(counts[status] for status in OPEN_STATUSES)
     return counts
 
