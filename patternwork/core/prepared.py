@@ -3,8 +3,8 @@
 Turning a queryset into SQL costs far more than running it: the membership and practice
 read every staff page makes took about 0.9 ms to compile and 0.1 ms to run on SQLite.
 A `PreparedQuery` builds its queryset once per database alias with placeholder values,
-keeps Django's own compiler (its SQL, its column list, its converters and its
-select_related populators), and then runs that SQL with each request's values, turning
+keeps what Django's compiler made of it (its SQL, its column list, its converters and
+its select_related populators), and then runs that SQL with each request's values, turning
 the rows into model instances exactly as the queryset would (`Model.from_db`, the
 fields' converters, the related objects).
 
@@ -31,7 +31,6 @@ class _Compiled:
     # constant of the queryset, kept as compiled.
     slots: tuple
     constants: tuple
-    compiler: object
     converters: dict
     # None for a values() query.
     model: type[Model] | None
@@ -69,7 +68,7 @@ class PreparedQuery:
         converters = compiler.get_converters([s[0] for s in select[: compiler.col_count]])
         klass_info = compiler.klass_info
         if queryset._iterable_class is not ModelIterable:
-            return _Compiled(sql, tuple(slots), tuple(params), compiler, converters, None)
+            return _Compiled(sql, tuple(slots), tuple(params), converters, None)
         if compiler.annotation_col_map:
             raise ValueError("A prepared query of model rows takes no annotations.")
         fields = klass_info["select_fields"]
@@ -78,7 +77,6 @@ class PreparedQuery:
             sql=sql,
             slots=tuple(slots),
             constants=tuple(params),
-            compiler=compiler,
             converters=converters,
             model=klass_info["model"],
             start=start,
@@ -118,11 +116,12 @@ class PreparedQuery:
             values[slot] if slot is not None else constant
             for slot, constant in zip(compiled.slots, compiled.constants, strict=True)
         ]
-        with connections[alias].cursor() as cursor:
+        connection = connections[alias]
+        with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
         if compiled.converters:
-            rows = compiled.compiler.apply_converters(rows, compiled.converters)
+            rows = _converted(rows, compiled.converters, connection)
         return alias, compiled, rows
 
     def _build_model(self) -> type[Model]:
@@ -130,3 +129,18 @@ class PreparedQuery:
         if model is None:
             model = self._model = self._build(*self._placeholders).model
         return model
+
+
+def _converted(rows, converters: dict, connection) -> list[list]:
+    """The rows with the fields' and the backend's converters applied, as Django's compiler
+    applies them, with this thread's connection (the compiler keeps the one it was made on)."""
+    converters = list(converters.items())
+    converted = []
+    for row in map(list, rows):
+        for position, (functions, expression) in converters:
+            value = row[position]
+            for function in functions:
+                value = function(value, expression, connection)
+            row[position] = value
+        converted.append(row)
+    return converted

@@ -1,9 +1,14 @@
 """core.prepared: a queryset's SQL made once, run with new values, gives the same rows."""
 
+from datetime import timedelta
+
 import pytest
+from django.contrib.sessions.models import Session
+from django.utils import timezone
 
 from patternwork.accounts.models import Membership, TOTPDevice
 from patternwork.core.prepared import PreparedQuery
+from patternwork.core.sessions import SessionStore
 from tests.factories import TOTPDeviceFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,3 +52,18 @@ def test_a_placeholder_missing_from_the_sql_is_refused(db):
 
     with pytest.raises(ValueError, match="placeholder"):
         query.rows(3)
+
+
+def test_the_session_store_reads_a_live_session_and_no_expired_one(db):
+    live = SessionStore()
+    live["who"] = "someone"
+    live.create()
+    assert SessionStore(live.session_key).load() == {"who": "someone"}
+
+    Session.objects.filter(pk=live.session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+    expired = SessionStore(live.session_key)
+    assert expired.load() == {}
+    assert expired.session_key is None
+    assert SessionStore("nosuchsessionkey").load() == {}

@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 
 from patternwork.core.navigation import (
     Link,
-    cached_reverse,
     count_badge,
     current_view,
     render_links,
@@ -70,9 +69,3 @@ def staff_account_links(context):
     """The member's own account pages, beside the navigation."""
     links = ACCOUNT_LINKS if context["membership"].is_admin else [PROFILE, *ACCOUNT_LINKS]
     return render_plain_links(links)
-
-
-@register.simple_tag
-def nav_url(viewname):
-    """A fixed link of the page frame (log out), reversed once per process."""
-    return cached_reverse(viewname)
