@@ -61,7 +61,7 @@ def staff_navigation(context):
     open_referrals = context.get("open_referral_count")
     if open_referrals:
         extras[REFERRALS.viewname] = count_badge(open_referrals, _("open"))
-    return render_links(links, current_view(context["request"]), extras)
+    return render_links(links, current_view(context.get("request")), extras)
 
 
 @register.simple_tag(takes_context=True)

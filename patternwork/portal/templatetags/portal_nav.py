@@ -19,4 +19,4 @@ CLIENT_LINKS = [
 @register.simple_tag(takes_context=True)
 def client_navigation(context):
     """The client's navigation items, aria-current on the page being shown."""
-    return render_links(CLIENT_LINKS, current_view(context["request"]))
+    return render_links(CLIENT_LINKS, current_view(context.get("request")))
