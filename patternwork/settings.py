@@ -205,7 +205,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's OTPMiddleware, reading only the device's id, owner and confirmation.
+    "patternwork.accounts.middleware.LeanOTPMiddleware",
     "patternwork.accounts.middleware.MembershipMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -302,6 +303,8 @@ PASSWORD_RESET_PER_ADDRESS = env_int("PASSWORD_RESET_PER_ADDRESS", 10)
 LOGIN_THROTTLE_PER_ACCOUNT = env_int("LOGIN_THROTTLE_PER_ACCOUNT", 5)
 LOGIN_THROTTLE_PER_ADDRESS = env_int("LOGIN_THROTTLE_PER_ADDRESS", 30)
 
+# Django's database sessions, read with SQL made once per process (core.sessions).
+SESSION_ENGINE = "patternwork.core.sessions"
 # Sessions: 15 minutes idle by default (each practice chooses 5 to 60), 12 hours at most.
 # SESSION_COOKIE_AGE is the longest idle timeout a practice may choose; each practice's own
 # is enforced by accounts.middleware on every request. A session is saved when it changes,

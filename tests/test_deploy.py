@@ -5,6 +5,7 @@ process's memory, and if the proxy never replays a write; both are checked here.
 """
 
 import re
+from importlib import import_module
 from pathlib import Path
 
 from django.conf import settings
@@ -39,7 +40,8 @@ def test_the_example_env_sets_every_setting_the_settings_read():
 
 def test_no_shared_state_lives_in_a_process():
     assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.dummy.DummyCache"
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    engine = import_module(settings.SESSION_ENGINE).SessionStore
+    assert issubclass(engine, import_module("django.contrib.sessions.backends.db").SessionStore)
     assert settings.TASKS["default"]["BACKEND"] == "django_tasks_db.DatabaseBackend" or (
         # The test settings run tasks inline; production's queue is checked in its source.
         'TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"'

@@ -1,17 +1,70 @@
+from contextlib import suppress
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import logout
 from django.utils import timezone
+from django_otp.middleware import OTPMiddleware
+from django_otp.models import Device
 
 from patternwork.accounts.models import DEFAULT_IDLE_TIMEOUT_MINUTES, Membership
+from patternwork.core.prepared import PreparedRead
+
+# The user's memberships with their practices, read on every request: its SQL is made
+# once per process (core.prepared), not on every page.
+MEMBERSHIPS = PreparedRead(
+    lambda user_id: (
+        Membership.objects.filter(user_id=user_id).select_related("practice").order_by("pk")
+    ),
+    int,
+)
 
 SESSION_MEMBERSHIP = "patternwork_membership"
 SESSION_STARTED = "patternwork_auth_started"
 SESSION_LAST_SEEN = "patternwork_last_seen"
 # The idle timeout of the practice a client logged in to (staff use their membership's).
 SESSION_IDLE_MINUTES = "patternwork_idle_minutes"
+
+
+class LeanOTPMiddleware(OTPMiddleware):
+    """django-otp's middleware, reading only what the check needs from the device row.
+
+    On every request django-otp loads the session's device by its persistent id and
+    keeps it only while it belongs to the user and is confirmed; a device removed or no
+    longer confirmed ends the session's verification on its next request. That check
+    stays exactly as it is (django-otp's `_finalize_device`); what changes is the read:
+    its id, owner and confirmation alone, not the whole row, whose TOTP secret would be
+    decrypted on every page for nothing. Another field, where a page uses one (a
+    passkey's name), loads when first read.
+    """
+
+    def _device_from_persistent_id(self, persistent_id: str):
+        persistent_id = self._normalize_persistent_id(persistent_id)
+        with suppress(ValueError, LookupError):
+            model_label, device_id = persistent_id.rsplit("/", 1)
+            device_cls = apps.get_model(model_label)
+            pk = int(device_id)
+            # The ORM answers an id out of the column's range with no row; so does this.
+            if issubclass(device_cls, Device) and 0 < pk < 2**63:
+                return next(iter(_device_query(device_cls).rows(pk)), None)
+        return None
+
+
+_DEVICE_QUERIES: dict[type, PreparedRead] = {}
+
+
+def _device_query(device_cls) -> PreparedRead:
+    """One device row by primary key, its id, owner and confirmation only; made once per
+    device model and process (core.prepared)."""
+    query = _DEVICE_QUERIES.get(device_cls)
+    if query is None:
+        query = _DEVICE_QUERIES[device_cls] = PreparedRead(
+            lambda pk: device_cls.objects.filter(pk=pk).only("id", "user_id", "confirmed"),
+            int,
+        )
+    return query
 
 
 class MembershipMiddleware:
@@ -74,9 +127,7 @@ class MembershipMiddleware:
 
     def _membership(self, request):
         chosen = request.session.get(SESSION_MEMBERSHIP)
-        memberships = list(
-            Membership.objects.filter(user=request.user).select_related("practice").order_by("pk")
-        )
+        memberships = MEMBERSHIPS.rows(request.user.pk)
         if chosen:
             for membership in memberships:
                 if str(membership.public_id) == chosen:

@@ -2,8 +2,16 @@
 
 from django.utils.functional import SimpleLazyObject
 
-from patternwork.clients.selectors import referrals_for
+from patternwork.accounts.models import Membership
+from patternwork.clients.selectors import referral_status_counts
 from patternwork.clinic.forms.referrals import OPEN_STATUSES
+
+
+def open_referral_count(membership: Membership) -> int:
+    """`referrals_for(membership).filter(status__in=OPEN_STATUSES).count()`, from the
+    prepared counts by status (one query whose SQL is made once per process)."""
+    counts = referral_status_counts(membership)
+    return sum(counts[status] for status in OPEN_STATUSES)
 
 
 def open_referrals(request) -> dict:
@@ -11,8 +19,4 @@ def open_referrals(request) -> dict:
     membership = getattr(request, "membership", None)
     if membership is None:
         return {}
-    return {
-        "open_referral_count": SimpleLazyObject(
-            lambda: referrals_for(membership).filter(status__in=OPEN_STATUSES).count()
-        )
-    }
+    return {"open_referral_count": SimpleLazyObject(lambda: open_referral_count(membership))}

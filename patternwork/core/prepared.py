@@ -11,6 +11,11 @@ converters. Every call then runs that SQL through the connection's cursor (so ex
 wrappers, the debug log and query counts still see it), with its own arguments in the
 placeholders' places, and converts the rows as the ORM would have.
 
+A read may also be an ordinary model queryset (`select_related` and `only()` allowed, no
+annotations): `rows()` then gives the model instances the queryset would, built as the
+ORM builds them (`Model.from_db` and the related objects' populators). The floor every
+request pays (its session, member, device and navigation counts) is read this way.
+
 Only for reads whose shape never changes with their arguments: no `__in` over an
 argument, no argument that changes the joins. A placeholder that does not come through
 as exactly one parameter fails the first call loudly.
@@ -27,7 +32,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from django.db import connections
-from django.db.models import AutoField, QuerySet
+from django.db.models import AutoField, Model, QuerySet
+from django.db.models.query import ModelIterable, get_related_populators
 from django.db.transaction import TransactionManagementError
 
 
@@ -54,7 +60,19 @@ def placeholders(*kinds: type) -> list[Any]:
 
 
 class _Compiled:
-    __slots__ = ("compiler", "converters", "locks", "params", "slots", "sql")
+    __slots__ = (
+        "compiler",
+        "converters",
+        "end",
+        "init_list",
+        "locks",
+        "model",
+        "params",
+        "populators",
+        "slots",
+        "sql",
+        "start",
+    )
 
     def __init__(self, queryset: QuerySet, marks: Sequence[Any], alias: str) -> None:
         compiler = queryset.query.get_compiler(using=alias)
@@ -77,11 +95,26 @@ class _Compiled:
         self.sql = sql
         self.params = params
         self.slots = slots
+        # A model queryset: where the model's own columns are in a row, and how the
+        # related objects of select_related are made from the rest.
+        self.model = None
+        if queryset._iterable_class is ModelIterable:
+            if compiler.annotation_col_map:
+                raise ValueError("a prepared read of model rows takes no annotations")
+            klass_info = compiler.klass_info
+            columns = klass_info["select_fields"]
+            self.model = klass_info["model"]
+            self.start, self.end = columns[0], columns[-1] + 1
+            self.init_list = [
+                column[0].target.attname for column in compiler.select[self.start : self.end]
+            ]
+            self.populators = get_related_populators(klass_info, compiler.select, alias)
 
 
 class PreparedRead:
-    """`build(*placeholders)` returns a values-list queryset; calling the read with the
-    real arguments returns its rows as tuples."""
+    """`build(*placeholders)` returns a queryset, one placeholder per argument kind
+    (int or str). For a values-list queryset, calling the read with the real arguments
+    returns its rows as tuples; for a model queryset, `rows()` returns its instances."""
 
     def __init__(self, build: Callable[..., QuerySet], *kinds: type) -> None:
         self._build = build
@@ -89,7 +122,7 @@ class PreparedRead:
         # Per thread: a compiled read holds its connection, and each thread has its own.
         self._local = threading.local()
 
-    def __call__(self, *args: Any, using: str = "default") -> list[tuple]:
+    def _run(self, args: Sequence[Any], using: str) -> tuple[_Compiled, list]:
         connection = connections[using]
         compiled = getattr(self._local, using, None)
         if compiled is None or compiled.compiler.connection is not connection:
@@ -109,7 +142,29 @@ class PreparedRead:
             rows = cursor.fetchall()
         if compiled.converters:
             rows = compiled.compiler.apply_converters(rows, compiled.converters)
+        return compiled, rows
+
+    def __call__(self, *args: Any, using: str = "default") -> list[tuple]:
+        """The rows of a values-list read, as tuples of its columns."""
+        compiled, rows = self._run(args, using)
+        if compiled.model is not None:
+            raise TypeError("a read of model rows: use rows()")
         return [tuple(row) for row in rows]
+
+    def rows(self, *args: Any, using: str = "default") -> list[Model]:
+        """The model instances a model queryset would give for these arguments."""
+        compiled, rows = self._run(args, using)
+        if compiled.model is None:
+            raise TypeError("a values-list read: call it")
+        found = []
+        for row in rows:
+            obj = compiled.model.from_db(
+                using, compiled.init_list, row[compiled.start : compiled.end]
+            )
+            for populator in compiled.populators:
+                populator.populate(row, obj)
+            found.append(obj)
+        return found
 
 
 def field_names(model) -> list[str]:

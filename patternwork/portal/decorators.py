@@ -9,17 +9,24 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
-from patternwork.accounts.totp import confirmed_device
+from patternwork.accounts.totp import has_confirmed_device
 from patternwork.clients.models import Client
+from patternwork.core.prepared import PreparedRead
+
+# Read on every portal page: its SQL is made once per process (core.prepared).
+_ACTIVE_CLIENT = PreparedRead(
+    lambda user_id: (
+        Client.objects.filter(user_id=user_id, status=Client.Status.ACTIVE, user__is_active=True)
+        .select_related("practice", "therapist__user")
+        .order_by("pk")[:1]
+    ),
+    int,
+)
 
 
 def client_for(user) -> Client | None:
     """The active client record a logged-in user holds, if any."""
-    return (
-        Client.objects.filter(user=user, status=Client.Status.ACTIVE, user__is_active=True)
-        .select_related("practice", "therapist__user")
-        .first()
-    )
+    return next(iter(_ACTIVE_CLIENT.rows(user.pk)), None)
 
 
 def client_view(view):
@@ -38,7 +45,7 @@ def client_view(view):
         client = client_for(request.user)
         if client is None:
             raise Http404("Not found.")
-        if not request.user.is_verified() and confirmed_device(request.user) is not None:
+        if not request.user.is_verified() and has_confirmed_device(request.user):
             query = urlencode({"next": request.get_full_path()})
             return redirect(f"{reverse('portal:otp-verify')}?{query}")
         request.client = client

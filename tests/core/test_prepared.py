@@ -1,12 +1,19 @@
 """Prepared reads: the ORM's SQL built once, run with each call's arguments."""
 
+from datetime import timedelta
+
 import pytest
+from django.contrib.sessions.models import Session
 from django.db import connection
 from django.db.transaction import TransactionManagementError
+from django.utils import timezone
 
+from patternwork.accounts.models import Membership, TOTPDevice
 from patternwork.core.prepared import PreparedRead, PreparedUpdate, field_names, instances
+from patternwork.core.sessions import SessionStore
 from patternwork.treatment import scheduling
 from patternwork.treatment.models import Appointment, Course
+from tests.factories import TOTPDeviceFactory
 
 
 def test_a_prepared_read_gives_the_rows_the_orm_gives(started):
@@ -99,3 +106,62 @@ def test_a_locking_read_outside_a_transaction_is_refused(db, monkeypatch):
     monkeypatch.setattr(connection, "get_autocommit", lambda: True)
     with pytest.raises(TransactionManagementError):
         locked(0)
+
+
+# Model rows (`rows()`): the floor every request reads this way.
+
+
+def _fields(obj):
+    return {k: v for k, v in obj.__dict__.items() if k != "_state"}
+
+
+@pytest.mark.django_db
+def test_model_rows_match_the_querysets_own_with_related_rows(therapist, other_therapist):
+    query = PreparedRead(
+        lambda user_id: (
+            Membership.objects.filter(user_id=user_id).select_related("practice").order_by("pk")
+        ),
+        int,
+    )
+
+    for member in (therapist, other_therapist):
+        (found,) = query.rows(member.user_id)
+        (expected,) = Membership.objects.filter(user_id=member.user_id).select_related("practice")
+        assert _fields(found) == _fields(expected)
+        assert _fields(found.practice) == _fields(expected.practice)
+        assert not found._state.adding
+        assert found._state.db == "default"
+    assert query.rows(-5) == []
+
+
+def test_deferred_fields_load_when_read(therapist, django_assert_num_queries):
+    device = TOTPDeviceFactory(user=therapist.user, name="Phone")
+    query = PreparedRead(lambda pk: TOTPDevice.objects.filter(pk=pk).only("id", "confirmed"), int)
+
+    with django_assert_num_queries(1):
+        (found,) = query.rows(device.pk)
+        assert (found.pk, found.confirmed) == (device.pk, True)
+    with django_assert_num_queries(1):
+        assert found.name == "Phone"
+
+
+def test_a_placeholder_missing_from_a_model_read_is_refused(db):
+    query = PreparedRead(lambda pk: TOTPDevice.objects.filter(pk=3), int)
+
+    with pytest.raises(ValueError, match="placeholder"):
+        query.rows(3)
+
+
+def test_the_session_store_reads_a_live_session_and_no_expired_one(db):
+    live = SessionStore()
+    live["who"] = "someone"
+    live.create()
+    assert SessionStore(live.session_key).load() == {"who": "someone"}
+
+    Session.objects.filter(pk=live.session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+    expired = SessionStore(live.session_key)
+    assert expired.load() == {}
+    assert expired.session_key is None
+    assert SessionStore("nosuchsessionkey").load() == {}
