@@ -7,7 +7,7 @@ import time_machine
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.models import update_last_login
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django_otp import DEVICE_ID_SESSION_KEY
 from hypothesis import settings as hypothesis_settings
@@ -62,6 +62,29 @@ def pytest_collection_modifyitems(config, items):
         (selected if uses_db else deselected).append(item)
     config.hook.pytest_deselected(items=deselected)
     items[:] = selected
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    """Database access for data a module builds once and its tests only read.
+
+    A module-scoped fixture builds its data inside `with module_db():`; everything it
+    writes lies in a transaction rolled back after the module's last test. The tests
+    themselves still need the `db` fixture, which runs each in its own savepoint, so
+    what one test writes is gone before the next (without `db` a test is refused the
+    database, as usual). Not for modules with `transactional_db` tests, whose flush
+    would empty the shared data. Python objects the fixture returns are shared too: a
+    test that changes one in place must build its own.
+    """
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+    try:
+        yield django_db_blocker.unblock
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 @pytest.fixture
