@@ -16,6 +16,7 @@ from patternwork.accounts.models import Membership
 from patternwork.accounts.practice_setup import practice_created
 from patternwork.audit import triggers
 from patternwork.formulation.models import Category
+from tests import migrated_template
 from tests.factories import MembershipFactory, PracticeFactory, TOTPDeviceFactory
 from tests.migrated_template import use_template
 
@@ -62,6 +63,24 @@ def pytest_collection_modifyitems(config, items):
         (selected if uses_db else deselected).append(item)
     config.hook.pytest_deselected(items=deselected)
     items[:] = selected
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(request):
+    """Write a migrated SQLite database to a path; False where the caller must migrate.
+
+    For tests that start a process on a file database: the migrated copy the test
+    database starts from (tests/migrated_template.py) is made first if this run has not
+    made it yet. Asked for by name only here, so such a test is still no database test
+    (the PostgreSQL pass leaves it out); on PostgreSQL there is no copy and the caller
+    migrates as before.
+    """
+
+    def write(path) -> bool:
+        request.getfixturevalue("django_db_setup")
+        return migrated_template.copy_to(path)
+
+    return write
 
 
 @pytest.fixture(scope="module")
