@@ -1,4 +1,4 @@
-"""The fictional demo practice: what `make run` loads and prints (seeded once for the module)."""
+"""The fictional demo practice: what `make run` loads and prints (seeded once, shared with the public crawl)."""
 
 import pytest
 from django.core.management import CommandError
