@@ -96,6 +96,7 @@ def module_db(django_db_setup, django_db_blocker):
     test that changes one in place must build its own.
     """
     with django_db_blocker.unblock():
+        put_audit_triggers_back()  # before the outer transaction, which would undo it
         outer = transaction.atomic()
         outer.__enter__()
     try:
@@ -240,14 +241,24 @@ def login(client):
 _triggers_dropped = False
 
 
+def put_audit_triggers_back() -> None:
+    """Create the append-only triggers again if a transactional test dropped them.
+
+    Called with the database unblocked and outside any transaction that is rolled back
+    (data shared by a module or package is built inside one).
+    """
+    global _triggers_dropped
+    if _triggers_dropped:
+        triggers.create(connection)
+        _triggers_dropped = False
+
+
 @pytest.fixture(autouse=True)
 def _audit_triggers_in_place(request, django_db_blocker):
     """Put the append-only triggers back after a test that needed them gone for its flush."""
-    global _triggers_dropped
     if _triggers_dropped and DB_FIXTURES & set(request.fixturenames):
         with django_db_blocker.unblock():
-            triggers.create(connection)
-        _triggers_dropped = False
+            put_audit_triggers_back()
 
 
 @pytest.fixture

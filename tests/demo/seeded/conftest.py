@@ -4,6 +4,7 @@ import pytest
 import time_machine
 from django.db import transaction
 
+from tests.conftest import put_audit_triggers_back
 from tests.demo.conftest import SEEDED_AT, run
 
 
@@ -15,6 +16,8 @@ def _seeded_once(django_db_setup, django_db_blocker):
     # whole is rolled back when the package's last test ends. Tests that seed at other
     # moments live outside this package (tests/demo/test_seed_moments.py), so the shared
     # demo is gone before they run.
+    with django_db_blocker.unblock():
+        put_audit_triggers_back()  # before the outer transaction, which would undo it
     with django_db_blocker.unblock(), transaction.atomic():
         with time_machine.travel(SEEDED_AT, tick=False):
             output = run("seed_demo")
