@@ -7,7 +7,7 @@ import time_machine
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.models import update_last_login
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django_otp import DEVICE_ID_SESSION_KEY
 from hypothesis import settings as hypothesis_settings
@@ -16,6 +16,7 @@ from patternwork.accounts.models import Membership
 from patternwork.accounts.practice_setup import practice_created
 from patternwork.audit import triggers
 from patternwork.formulation.models import Category
+from tests import migrated_template
 from tests.factories import MembershipFactory, PracticeFactory, TOTPDeviceFactory
 from tests.migrated_template import use_template
 
@@ -62,6 +63,48 @@ def pytest_collection_modifyitems(config, items):
         (selected if uses_db else deselected).append(item)
     config.hook.pytest_deselected(items=deselected)
     items[:] = selected
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(request):
+    """Write a migrated SQLite database to a path; False where the caller must migrate.
+
+    For tests that start a process on a file database: the migrated copy the test
+    database starts from (tests/migrated_template.py) is made first if this run has not
+    made it yet. Asked for by name only here, so such a test is still no database test
+    (the PostgreSQL pass leaves it out); on PostgreSQL there is no copy and the caller
+    migrates as before.
+    """
+
+    def write(path) -> bool:
+        request.getfixturevalue("django_db_setup")
+        return migrated_template.copy_to(path)
+
+    return write
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    """Database access for data a module builds once and its tests only read.
+
+    A module-scoped fixture builds its data inside `with module_db():`; everything it
+    writes lies in a transaction rolled back after the module's last test. The tests
+    themselves still need the `db` fixture, which runs each in its own savepoint, so
+    what one test writes is gone before the next (without `db` a test is refused the
+    database, as usual). Not for modules with `transactional_db` tests, whose flush
+    would empty the shared data. Python objects the fixture returns are shared too: a
+    test that changes one in place must build its own.
+    """
+    with django_db_blocker.unblock():
+        put_audit_triggers_back()  # before the outer transaction, which would undo it
+        outer = transaction.atomic()
+        outer.__enter__()
+    try:
+        yield django_db_blocker.unblock
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 @pytest.fixture
@@ -198,14 +241,24 @@ def login(client):
 _triggers_dropped = False
 
 
+def put_audit_triggers_back() -> None:
+    """Create the append-only triggers again if a transactional test dropped them.
+
+    Called with the database unblocked and outside any transaction that is rolled back
+    (data shared by a module or package is built inside one).
+    """
+    global _triggers_dropped
+    if _triggers_dropped:
+        triggers.create(connection)
+        _triggers_dropped = False
+
+
 @pytest.fixture(autouse=True)
 def _audit_triggers_in_place(request, django_db_blocker):
     """Put the append-only triggers back after a test that needed them gone for its flush."""
-    global _triggers_dropped
     if _triggers_dropped and DB_FIXTURES & set(request.fixturenames):
         with django_db_blocker.unblock():
-            triggers.create(connection)
-        _triggers_dropped = False
+            put_audit_triggers_back()
 
 
 @pytest.fixture

@@ -1,9 +1,13 @@
 """Checks every emitted FHIR resource must pass: the fhir.resources R4B model, and what
 the models leave unchecked (ids, XHTML narrative, references that resolve)."""
 
+import io
+import json
 import re
+import stat
 import xml.etree.ElementTree as ET
 
+from django.core.management import call_command
 from fhir.resources.R4B import get_fhir_model_class
 
 ID = re.compile(r"[A-Za-z0-9\-.]{1,64}\Z")
@@ -54,3 +58,37 @@ def validate_bundle(bundle: dict) -> list[dict]:
 
 def by_type(resources: list[dict], resource_type: str) -> list[dict]:
     return [r for r in resources if r["resourceType"] == resource_type]
+
+
+# The bulk export (`manage.py fhir_export`): the resource types it writes, running it, and
+# reading back its files.
+TYPES = {
+    "Organization",
+    "Patient",
+    "Practitioner",
+    "EpisodeOfCare",
+    "CarePlan",
+    "Appointment",
+    "Questionnaire",
+    "QuestionnaireResponse",
+    "Observation",
+    "Flag",
+    "Composition",
+}
+
+
+def export(folder, slug) -> str:
+    out = io.StringIO()
+    call_command("fhir_export", "--practice", slug, "--out", str(folder), stdout=out)
+    return out.getvalue()
+
+
+def read_ndjson(folder) -> dict[str, list[dict]]:
+    found = {}
+    for path in sorted(folder.iterdir()):
+        assert path.suffix == ".ndjson", path.name
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        lines = path.read_text(encoding="utf-8").split("\n")
+        assert lines[-1] == ""
+        found[path.stem] = [json.loads(line) for line in lines[:-1]]
+    return found

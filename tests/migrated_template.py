@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -91,3 +92,18 @@ def _save(connection, template: Path) -> None:
     finally:
         target.close()
     os.replace(partial, template)
+
+
+def copy_to(path: Path) -> bool:
+    """Write the migrated copy to a database file at `path`; False when none is cached.
+
+    A test that starts a process on a file database (production settings, a plain
+    shell) copies it instead of migrating in that process, which costs the process as
+    much as the test database's first migration. The copy also holds the tables of the
+    test-only app (`tests.testapp`), which production settings never read.
+    """
+    template = CACHE_DIR / f"{template_key()}.sqlite3"
+    if not template.exists():
+        return False
+    shutil.copyfile(template, path)
+    return True

@@ -1,11 +1,13 @@
 """Who reaches what: the route inventory and the access matrix for staff pages."""
 
+from types import SimpleNamespace
+
 import pytest
 from django.urls import reverse
 
 from patternwork.audit.models import AuditEvent
 from tests import objects, routes
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, PracticeFactory, UserFactory
 
 STAFF_AND_ADMIN = sorted(
     routes.names(routes.STAFF)
@@ -18,10 +20,52 @@ CASELOAD_OBJECT_ROUTES = sorted(
 )
 
 
-def url_for(name, member):
-    """The route's URL; an object route gets an object of the member's practice."""
+@pytest.fixture(scope="module")
+def matrix(module_db):
+    """The people and objects the access matrix requests, built once for the module.
+
+    Two practices; in the first a therapist, a colleague and an admin, in the second a
+    therapist; two people with a login and no membership. For each of them, one object
+    of every kind an object route addresses (the colleague: only caseload kinds). Each
+    test runs in its own savepoint, so whatever a request writes is gone before the next
+    test, and every test sees the objects as they were built.
+    """
+    with module_db():
+        practice = PracticeFactory(name="Matrix Therapies", slug="matrix")
+        elsewhere = PracticeFactory(name="Elsewhere Counselling", slug="elsewhere")
+
+        def member(at, role, name):
+            return MembershipFactory(practice=at, role=role, user__full_name=name)
+
+        people = SimpleNamespace(
+            therapist=member(practice, "therapist", "Dr Ada Therapist"),
+            other_therapist=member(practice, "therapist", "Dr Ben Colleague"),
+            admin=member(practice, "admin", "Dee Admin"),
+            foreign_therapist=member(elsewhere, "therapist", "Dr Fay Elsewhere"),
+            outsider=UserFactory(full_name="Client Person"),
+            outsider_without_authenticator=UserFactory(full_name="Client Without Authenticator"),
+        )
+        kinds = sorted(set(routes.OBJECT_ROUTES.values()))
+        people.objects = {
+            owner.pk: {
+                kind: objects.build(kind, owner)
+                for kind in kinds
+                if owner is not people.other_therapist or kind in objects.CASELOAD_KINDS
+            }
+            for owner in (
+                people.therapist,
+                people.admin,
+                people.foreign_therapist,
+                people.other_therapist,
+            )
+        }
+    return people
+
+
+def url_for(matrix, name, member):
+    """The route's URL; an object route gets the member's object of its kind."""
     if name in routes.OBJECT_ROUTES:
-        obj = objects.build(routes.OBJECT_ROUTES[name], member)
+        obj = matrix.objects[member.pk][routes.OBJECT_ROUTES[name]]
         return reverse(name, args=[obj.public_id])
     return reverse(name)
 
@@ -36,8 +80,8 @@ def test_every_route_is_classified():
 
 
 @pytest.mark.parametrize("name", STAFF_AND_ADMIN)
-def test_staff_page_redirects_anonymous_to_login(client, therapist, name):
-    url = url_for(name, therapist)
+def test_staff_page_redirects_anonymous_to_login(db, client, matrix, name):
+    url = url_for(matrix, name, matrix.therapist)
 
     response = request(client, name, url)
 
@@ -46,31 +90,32 @@ def test_staff_page_redirects_anonymous_to_login(client, therapist, name):
 
 
 @pytest.mark.parametrize("name", STAFF_AND_ADMIN)
-def test_staff_page_refuses_a_session_without_second_factor(client, admin, therapist, name):
-    client.force_login(admin.user)
+def test_staff_page_refuses_a_session_without_second_factor(db, client, matrix, name):
+    client.force_login(matrix.admin.user)
 
-    response = request(client, name, url_for(name, therapist))
+    response = request(client, name, url_for(matrix, name, matrix.therapist))
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("clinic:otp-verify"))
 
 
 @pytest.mark.parametrize("name", STAFF_AND_ADMIN)
-def test_staff_page_is_not_found_for_someone_without_a_membership(client, login, therapist, name):
-    outsider = UserFactory(full_name="Client Person")
+def test_staff_page_is_not_found_for_someone_without_a_membership(db, client, login, matrix, name):
+    outsider = matrix.outsider
     login(outsider)
 
-    response = request(client, name, url_for(name, therapist))
+    response = request(client, name, url_for(matrix, name, matrix.therapist))
 
     assert response.status_code == 404
     assert AuditEvent.objects.filter(actor=outsider, action="access.denied").count() == 1
 
 
 @pytest.mark.parametrize("name", routes.names(routes.ADMIN))
-def test_admin_page_is_forbidden_to_a_therapist_and_audited(client, login, therapist, name):
+def test_admin_page_is_forbidden_to_a_therapist_and_audited(db, client, login, matrix, name):
+    therapist = matrix.therapist
     login(therapist)
 
-    response = request(client, name, url_for(name, therapist))
+    response = request(client, name, url_for(matrix, name, therapist))
 
     assert response.status_code == (404 if name in routes.OBJECT_ROUTES else 403)
     event = AuditEvent.objects.get(action="access.denied")
@@ -83,11 +128,9 @@ def test_admin_page_is_forbidden_to_a_therapist_and_audited(client, login, thera
 
 @pytest.mark.parametrize("role", ["admin", "therapist"])
 @pytest.mark.parametrize("name", sorted(routes.OBJECT_ROUTES))
-def test_object_of_another_practice_is_not_found(
-    client, login, admin, therapist, foreign_therapist, role, name
-):
-    foreign = objects.build(routes.OBJECT_ROUTES[name], foreign_therapist)
-    login(admin if role == "admin" else therapist)
+def test_object_of_another_practice_is_not_found(db, client, login, matrix, role, name):
+    foreign = matrix.objects[matrix.foreign_therapist.pk][routes.OBJECT_ROUTES[name]]
+    login(matrix.admin if role == "admin" else matrix.therapist)
     before = AuditEvent.objects.exclude(action="access.denied").count()
 
     response = request(client, name, reverse(name, args=[foreign.public_id]))
@@ -100,11 +143,9 @@ def test_object_of_another_practice_is_not_found(
 
 
 @pytest.mark.parametrize("name", CASELOAD_OBJECT_ROUTES)
-def test_object_of_another_therapists_client_is_not_found(
-    client, login, therapist, other_therapist, name
-):
-    theirs = objects.build(routes.OBJECT_ROUTES[name], other_therapist)
-    login(therapist)
+def test_object_of_another_therapists_client_is_not_found(db, client, login, matrix, name):
+    theirs = matrix.objects[matrix.other_therapist.pk][routes.OBJECT_ROUTES[name]]
+    login(matrix.therapist)
     before = AuditEvent.objects.exclude(action="access.denied").count()
 
     response = request(client, name, reverse(name, args=[theirs.public_id]))
@@ -149,18 +190,18 @@ def test_list_page_shows_no_row_outside_the_readers_scope(
 
 
 @pytest.mark.parametrize("name", sorted(routes.OBJECT_ROUTES))
-def test_object_route_with_unknown_id_is_not_found(client, login, admin, name):
-    login(admin)
+def test_object_route_with_unknown_id_is_not_found(db, client, login, matrix, name):
+    login(matrix.admin)
     url = reverse(name, args=["00000000-0000-4000-8000-000000000000"])
 
     assert request(client, name, url).status_code == 404
 
 
 @pytest.mark.parametrize("name", STAFF_AND_ADMIN)
-def test_staff_pages_are_never_cached_and_carry_a_strict_csp(client, login, admin, name):
-    login(admin)
+def test_staff_pages_are_never_cached_and_carry_a_strict_csp(db, client, login, matrix, name):
+    login(matrix.admin)
 
-    response = request(client, name, url_for(name, admin))
+    response = request(client, name, url_for(matrix, name, matrix.admin))
 
     assert response["Cache-Control"] == "no-store"
     csp = response["Content-Security-Policy"]
@@ -182,11 +223,10 @@ def test_deactivated_members_session_dies_on_the_next_request(client, login, the
 
 
 @pytest.mark.parametrize("name", STAFF_AND_ADMIN)
-def test_staff_page_is_not_found_for_a_client_without_a_second_factor(client, therapist, name):
-    outsider = UserFactory(full_name="Client Without Authenticator")
-    client.force_login(outsider)
+def test_staff_page_is_not_found_for_a_client_without_a_second_factor(db, client, matrix, name):
+    client.force_login(matrix.outsider_without_authenticator)
 
-    response = request(client, name, url_for(name, therapist))
+    response = request(client, name, url_for(matrix, name, matrix.therapist))
 
     assert response.status_code == 404
 

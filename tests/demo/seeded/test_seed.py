@@ -1,4 +1,4 @@
-"""The fictional demo practice: what `make run` loads and prints (seeded once for the module)."""
+"""The fictional demo practice: what `make run` loads and prints (seeded once, shared with the public crawl)."""
 
 import pytest
 from django.core.management import CommandError
@@ -12,6 +12,7 @@ from patternwork.formulation.selectors import pattern_view
 from patternwork.measures import outcomes
 from patternwork.measures.models import RiskFlag
 from patternwork.measures.summary import course_outcome
+from patternwork.reports.selectors import service_report
 from patternwork.treatment.models import Course
 from patternwork.treatment.selectors import current_phase
 from tests.demo.conftest import run
@@ -129,3 +130,17 @@ def test_seed_demo_has_supervision_with_an_action_and_a_rated_session(demo):
     assert action.session.clients.count() == 2
     rating = SessionRating.objects.get(therapist=therapist)
     assert (rating.phase, rating.rater.user.email) == ("initial", seed.SUPERVISOR.email)
+
+
+def test_demo_practice_report_equals_the_pure_module(demo):
+    # The service report's figures over the whole demo equal the pure module's, course by
+    # course (tests/reports/test_service_report.py checks the worked examples).
+    practice = Practice.objects.get(slug=seed.DEMO_SLUG)
+
+    report = service_report(practice)
+
+    courses = Course.objects.filter(practice=practice)
+    assert report.outcomes == outcomes.service_rates(course_outcome(c) for c in courses)
+    assert (
+        report.started == Course.objects.filter(practice=practice, started_at__isnull=False).count()
+    )
