@@ -41,6 +41,11 @@ class Clinician(FastHttpUser):
     insecure = True
 
     def on_start(self):
+        # A clinician already at work is somewhere in their pause when the run begins, not
+        # at its end: each user waits a random part of one pause before its first request.
+        # Without it all 200 first requests land within the 10 s that locust takes to
+        # spawn them, twice the steady rate, and the queue they build is the whole tail.
+        time.sleep(random.uniform(0, max(THINK)))
         seat = PLAN["seats"][next(SEATS) % len(PLAN["seats"])]
         self.pages = PLAN["clinicians"][seat["clinician"]]
         # A CSRF secret of our own, sent as the cookie and as the form field, as a browser
