@@ -278,3 +278,38 @@ class PreparedInsert:
             obj.pk = key
             obj._state.adding = False
             obj._state.db = using
+
+
+class KeptStatements:
+    """Whole statements, their SQL and parameters both, kept by a key that holds every
+    value they depend on.
+
+    For a read whose shape changes with its arguments (a list of ids, a period open at
+    one end), where a placeholder cannot stand in for them, but which a page repeats
+    with the same arguments: its SQL is made once per key and run again as it is. A
+    bounded number of keys per process (all dropped when full); a key that cannot be
+    hashed is built for that call alone.
+    """
+
+    def __init__(self, size: int = 128) -> None:
+        self._kept: dict[Any, tuple[str, tuple]] = {}
+        self._size = size
+
+    def fetchone(
+        self, key: Any, build: Callable[[], QuerySet], using: str = "default"
+    ) -> tuple[list[str], tuple | None]:
+        """The statement's column names and its first row (None for no row)."""
+        try:
+            kept = self._kept.get(key)
+        except TypeError:
+            kept, key = None, None
+        if kept is None:
+            sql, params = build().query.get_compiler(using=using).as_sql()
+            kept = (sql, tuple(params))
+            if key is not None:
+                if len(self._kept) >= self._size:
+                    self._kept.clear()
+                self._kept[key] = kept
+        with connections[using].cursor() as cursor:
+            cursor.execute(*kept)
+            return [column[0] for column in cursor.description], cursor.fetchone()

@@ -43,7 +43,6 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied
-from django.db import connections
 from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Sum
 from django.db.models.lookups import (
     GreaterThan,
@@ -55,6 +54,7 @@ from django.db.models.lookups import (
 from patternwork.accounts.access import record_scope
 from patternwork.accounts.models import Membership, Practice
 from patternwork.clients.models import Referral
+from patternwork.core.prepared import KeptStatements
 from patternwork.measures.config import outcome_config
 from patternwork.measures.definitions import Comparator, Threshold
 from patternwork.measures.models import OutcomeSummary
@@ -367,33 +367,18 @@ def _referrals(
 
 # The report's figures are one aggregate of thirteen filtered counts whose conditions
 # (the outcome rules) Django compiles anew on every request: most of the report's time.
-# The statement depends only on what the key holds, so it is compiled once per key and
-# run again with the same parameters (a bounded number of keys, in this process).
-_COMPILED: dict[tuple, tuple[str, tuple, tuple[str, ...]]] = {}
-_COMPILED_MAX = 128
+# The statement depends only on what its key holds, so it is kept per key (core.prepared).
+_REPORT_STATEMENTS = KeptStatements()
 
 
 def _aggregate(rows: QuerySet[OutcomeSummary], key: tuple, aggregates) -> dict:
-    try:
-        compiled = _COMPILED.get(key)
-    except TypeError:  # a key that cannot be hashed: compiled for this request alone
-        compiled, key = None, None
-    if compiled is None:
+    def build() -> QuerySet:
         built = aggregates()
-        names = tuple(built)
         # One group (the practice's rows), so the statement reads as an aggregate; no
         # group at all when the practice has no rows yet.
-        query = rows.order_by().values("practice_id").annotate(**built).values_list(*names)
-        sql, params = query.query.sql_with_params()
-        compiled = (sql, tuple(params), names)
-        if key is not None:
-            if len(_COMPILED) >= _COMPILED_MAX:
-                _COMPILED.clear()
-            _COMPILED[key] = compiled
-    sql, params, names = compiled
-    with connections[rows.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchone()
+        return rows.order_by().values("practice_id").annotate(**built).values_list(*built)
+
+    names, found = _REPORT_STATEMENTS.fetchone(key, build, using=rows.db)
     return dict(zip(names, found or (0,) * len(names), strict=True))
 
 

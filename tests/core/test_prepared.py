@@ -5,11 +5,18 @@ from datetime import timedelta
 import pytest
 from django.contrib.sessions.models import Session
 from django.db import connection
+from django.db.models import Count
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from patternwork.accounts.models import Membership, TOTPDevice
-from patternwork.core.prepared import PreparedRead, PreparedUpdate, field_names, instances
+from patternwork.core.prepared import (
+    KeptStatements,
+    PreparedRead,
+    PreparedUpdate,
+    field_names,
+    instances,
+)
 from patternwork.core.sessions import SessionStore
 from patternwork.treatment import scheduling
 from patternwork.treatment.models import Appointment, Course
@@ -165,3 +172,27 @@ def test_the_session_store_reads_a_live_session_and_no_expired_one(db):
     assert expired.load() == {}
     assert expired.session_key is None
     assert SessionStore("nosuchsessionkey").load() == {}
+
+
+def test_a_kept_statement_runs_again_and_sees_new_rows(started):
+    kept = KeptStatements(size=1)
+
+    def build():
+        return (
+            Appointment.objects.filter(course=started)
+            .order_by()
+            .values("course_id")
+            .annotate(booked=Count("pk"))
+            .values_list("booked")
+        )
+
+    names, (booked,) = kept.fetchone(("booked", started.pk), build)
+    assert (names, booked) == (["booked"], started.appointments.count())
+    Appointment.objects.filter(course=started).first().delete()
+    # Kept, not built again: the same SQL, run anew, counts what is there now.
+    assert kept.fetchone(("booked", started.pk), lambda: pytest.fail("built twice")) == (
+        ["booked"],
+        (booked - 1,),
+    )
+    # A key that cannot be hashed is built for its call alone.
+    assert kept.fetchone([started.pk], build)[1] == (booked - 1,)
