@@ -7,6 +7,11 @@ from patternwork.core.crypto import EncryptedTextField
 from patternwork.core.models import BaseModel
 
 
+def display_name(full_name: str, preferred_name: str) -> str:
+    """How a client is named on the pages: the name they prefer, else their full name."""
+    return preferred_name or full_name
+
+
 class Client(BaseModel):
     """A person receiving (or referred for) therapy at one practice."""
 
@@ -144,7 +149,7 @@ class Client(BaseModel):
 
     @property
     def display_name(self) -> str:
-        return self.preferred_name or self.full_name
+        return display_name(self.full_name, self.preferred_name)
 
 
 class Referral(BaseModel):

@@ -18,7 +18,7 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from patternwork.accounts.models import Membership
-from patternwork.clients.models import Client
+from patternwork.clients.models import Client, display_name
 from patternwork.formulation.selectors import with_formulation_facts
 from patternwork.letters.selectors import with_letter_facts
 from patternwork.measures.flag_selectors import open_flags_listed
@@ -121,7 +121,7 @@ class ClientRef:
 
     @property
     def display_name(self) -> str:
-        return self.preferred_name or self.full_name
+        return display_name(self.full_name, self.preferred_name)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, ClientRef | Client):
