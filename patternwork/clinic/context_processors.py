@@ -4,14 +4,13 @@ from django.utils.functional import SimpleLazyObject
 
 from patternwork.accounts.models import Membership
 from patternwork.clients.selectors import referral_status_counts
-from patternwork.clinic.forms.referrals import OPEN_STATUSES
+from patternwork.clinic.forms.referrals import open_total
 
 
 def open_referral_count(membership: Membership) -> int:
     """`referrals_for(membership).filter(status__in=OPEN_STATUSES).count()`, from the
     prepared counts by status (one query whose SQL is made once per process)."""
-    counts = referral_status_counts(membership)
-    return sum(counts[status] for status in OPEN_STATUSES)
+    return open_total(referral_status_counts(membership))
 
 
 def open_referrals(request) -> dict:

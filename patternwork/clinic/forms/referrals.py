@@ -16,6 +16,13 @@ from patternwork.clients.validators import validate_phone
 
 OPEN = "open"
 OPEN_STATUSES = (Referral.Status.NEW, Referral.Status.CONTACTED)
+
+
+def open_total(counts: dict[str, int]) -> int:
+    """The open referrals among counts by status (`clients.selectors.referral_status_counts`)."""
+    return sum(counts[status] for status in OPEN_STATUSES)
+
+
 DECIDED_STATUSES = (Referral.Status.ACCEPTED, Referral.Status.DECLINED)
 
 REASON_MAX_LENGTH = 4000

@@ -25,6 +25,7 @@ from patternwork.clinic.forms.referrals import (
     DeclineForm,
     ReferralFilterForm,
     ReferralForm,
+    open_total,
 )
 from patternwork.core.forms import add_service_errors
 from patternwork.treatment.services import intake
@@ -34,7 +35,7 @@ PAGE_SIZE = 50
 
 def _status_counts(membership) -> dict[str, int]:
     counts = referral_status_counts(membership)
-    counts[OPEN] = sum(counts[status] for status in OPEN_STATUSES)
+    counts[OPEN] = open_total(counts)
     return counts
 
 
