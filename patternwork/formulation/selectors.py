@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.text import capfirst
 
 from patternwork.clients.models import Client
+from patternwork.core.prepared import PreparedRead
 from patternwork.formulation import patterns
 from patternwork.formulation.categories import default_set
 from patternwork.formulation.ipaf import (
@@ -249,6 +250,17 @@ class PatternView:
     order: list[str]
 
 
+# Only what the figures read of a category (its description is never shown here).
+_pattern_categories = PreparedRead(
+    lambda practice: (
+        Category.objects.filter(practice_id=practice)
+        .only("id", "public_id", "part", "position", "label", "retired_at", "default_key")
+        .order_by("part", "position", "label")
+    ),
+    int,
+)
+
+
 def pattern_view(client: Client, *, models: bool = True) -> PatternView:
     """The client's pattern statistics, with labels and the episodes behind every figure.
 
@@ -256,12 +268,7 @@ def pattern_view(client: Client, *, models: bool = True) -> PatternView:
     model instances and no decrypted accounts, for a page that shows the figures but
     lists none of the episodes behind them.
     """
-    # Only what the figures read of a category (its description is never shown here).
-    categories = list(
-        Category.objects.filter(practice_id=client.practice_id)
-        .only("id", "public_id", "part", "position", "label", "retired_at", "default_key")
-        .order_by("part", "position", "label")
-    )
+    categories = _pattern_categories.rows(client.practice_id)
     if models:
         episodes = episodes_of(client)
         plain = [to_pattern_episode(e) for e in episodes]
@@ -341,30 +348,23 @@ class SessionFormulation:
 PART_LABELS = {"wish": "Wanted", "ro": "Other responded", "rs": "Client responded"}
 
 
-def pattern_episodes(client: Client, *, categories=None) -> list[patterns.Episode]:
-    """The client's episodes as the pattern rules take them, read as plain values.
-
-    Two queries and no model instances or decrypted accounts: what a page needs that
-    shows the pattern's figures but lists none of the episodes behind them. Given the
-    practice's categories (retired ones included), a code's category is named from them
-    rather than read with every code.
-    """
-    parts: dict[int, dict[str, set[str]]] = {}
-    codes = EpisodeCategory.objects.filter(episode__client=client)
-    if categories is None:
-        rows = codes.values_list("episode_id", "part", "category__public_id")
-        named = ((episode, part, str(category)) for episode, part, category in rows)
-    else:
-        public = {c.pk: str(c.public_id) for c in categories}
-        rows = codes.values_list("episode_id", "part", "category_id")
-        named = (
-            (episode, part, public.get(category) or str(category))
-            for episode, part, category in rows
-        )
-    for episode_id, part, category in named:
-        parts.setdefault(episode_id, {}).setdefault(part, set()).add(category)
-    rows = (
-        Episode.objects.filter(client=client)
+# The reads of `pattern_episodes`, compiled once: a client's codes (named by category id,
+# or by the category's public id), and their episodes in the order listed.
+_codes = PreparedRead(
+    lambda client: EpisodeCategory.objects.filter(episode__client_id=client).values_list(
+        "episode_id", "part", "category_id"
+    ),
+    int,
+)
+_named_codes = PreparedRead(
+    lambda client: EpisodeCategory.objects.filter(episode__client_id=client).values_list(
+        "episode_id", "part", "category__public_id"
+    ),
+    int,
+)
+_pattern_rows = PreparedRead(
+    lambda client: (
+        Episode.objects.filter(client_id=client)
         .order_by("created_at", "id")
         .values_list(
             "id",
@@ -379,16 +379,49 @@ def pattern_episodes(client: Client, *, categories=None) -> list[patterns.Episod
             "ro_valence",
             "rs_valence",
         )
-    )
+    ),
+    int,
+)
+
+
+def pattern_episodes(client: Client, *, categories=None) -> list[patterns.Episode]:
+    """The client's episodes as the pattern rules take them, read as plain values.
+
+    Two queries and no model instances or decrypted accounts: what a page needs that
+    shows the pattern's figures but lists none of the episodes behind them. Given the
+    practice's categories (retired ones included), a code's category is named from them
+    rather than read with every code.
+    """
+    parts: dict[int, dict[str, set[str]]] = {}
+    if categories is None:
+        named = (
+            (episode, part, str(category)) for episode, part, category in _named_codes(client.pk)
+        )
+    else:
+        public = {c.pk: str(c.public_id) for c in categories}
+        named = (
+            (episode, part, public.get(category) or str(category))
+            for episode, part, category in _codes(client.pk)
+        )
+    for episode_id, part, category in named:
+        parts.setdefault(episode_id, {}).setdefault(part, set()).add(category)
     episodes = []
-    for pk, public_id, with_therapist, person, label, era, when, phase, *valences in rows:
+    # A person's key is written once, not once per episode with them.
+    people: dict = {}
+    for pk, public_id, with_therapist, person, label, era, when, phase, *valences in _pattern_rows(
+        client.pk
+    ):
         found = parts.get(pk, {})
         if with_therapist:
-            person, label, era = THERAPIST_KEY, "the therapist", None
+            person_key, label, era = THERAPIST_KEY, "the therapist", None
+        else:
+            person_key = people.get(person)
+            if person_key is None:
+                person_key = people[person] = str(person)
         episodes.append(
-            patterns.Episode(
+            patterns.Episode.stored(
                 id=str(public_id),
-                person_key=str(person),
+                person_key=person_key,
                 person_label=label,
                 when=when,
                 person_era=era,

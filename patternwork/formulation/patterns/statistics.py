@@ -90,7 +90,7 @@ def _change(by_phase: ByPhase[Share | None]) -> CourseChange:
     )
 
 
-def _people(members: list[Episode]) -> tuple[PersonTally, ...]:
+def people_of(members: list[Episode]) -> tuple[PersonTally, ...]:
     groups = _group(members, lambda e: (e.person_key,))
     tallies = [
         PersonTally(person_key=key, person_label=group[0].person_label, episode_ids=_ids(group))
@@ -100,19 +100,19 @@ def _people(members: list[Episode]) -> tuple[PersonTally, ...]:
     return tuple(sorted(tallies, key=lambda t: (-t.count, t.person_label)))
 
 
-def _eras(members: list[Episode]) -> tuple[Tally[Era | None], ...]:
+def eras_of(members: list[Episode]) -> tuple[Tally[Era | None], ...]:
     groups = _group(members, lambda e: (e.person_era,))
     # The therapist has no era on the map, so None comes last, after the chronological eras.
     order: list[Era | None] = [*Era, None]
     return tuple(Tally(key=era, episode_ids=_ids(groups[era])) for era in order if era in groups)
 
 
-def _whens(members: list[Episode]) -> tuple[Tally[When], ...]:
+def whens_of(members: list[Episode]) -> tuple[Tally[When], ...]:
     groups = _group(members, lambda e: (e.when,))
     return tuple(Tally(key=when, episode_ids=_ids(groups[when])) for when in When if when in groups)
 
 
-def _recurrence(members: list[Episode]) -> Recurrence:
+def recurrence_of(members: list[Episode]) -> Recurrence:
     return Recurrence(
         earlier_episode_ids=_ids(e for e in members if e.when in EARLIER),
         later_episode_ids=_ids(e for e in members if e.when in LATER),
@@ -132,10 +132,7 @@ def _category_profiles(
                 overall=Share(total=len(episodes), episode_ids=_ids(members)),
                 by_phase=by_phase,
                 change=_change(by_phase),
-                people=_people(members),
-                eras=_eras(members),
-                whens=_whens(members),
-                recurrence=_recurrence(members),
+                members=tuple(members),
             )
         )
     return sorted(profiles, key=lambda p: (-p.overall.count, p.category))
