@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.utils.text import capfirst
 
 from patternwork.clients.models import Client
@@ -67,21 +75,47 @@ def episodes_of(client: Client) -> list[Episode]:
 IPAF_EPISODE_CHOICES = 60
 
 
-def ipaf_episode_choices(
-    course: Course, *, keep=(), limit: int = IPAF_EPISODE_CHOICES
-) -> list[Episode]:
-    """The course's episodes the IPAF form offers, oldest first, in one query: the
-    `limit` most recent and those whose public ids are in `keep`, with only the fields
-    a choice shows."""
+def _episode_choices(course, inner_course, *keep_ids, limit: int, keep=()) -> QuerySet[Episode]:
     recent = (
-        Episode.objects.filter(course=course).order_by("-created_at", "-id").values("pk")[:limit]
+        Episode.objects.filter(course_id=inner_course)
+        .order_by("-created_at", "-id")
+        .values("pk")[:limit]
     )
-    return list(
-        Episode.objects.filter(course=course)
-        .filter(Q(pk__in=recent) | Q(public_id__in=list(keep)))
+    wanted = Q(pk__in=recent)
+    if keep_ids:
+        wanted |= Q(pk__in=list(keep_ids))
+    if keep:
+        wanted |= Q(public_id__in=list(keep))
+    return (
+        Episode.objects.filter(course_id=course)
+        .filter(wanted)
         .only("id", "public_id", "course_id", "created_at", "account")
         .order_by("created_at", "id")
     )
+
+
+# The choices' read compiled once per number of kept episodes (and limit); a version
+# citing more episodes than the form offers is read by the ORM as it stands.
+_EPISODE_CHOICES: dict[tuple[int, int], PreparedRead] = {}
+
+
+def ipaf_episode_choices(
+    course: Course, *, keep=(), keep_ids=(), limit: int = IPAF_EPISODE_CHOICES
+) -> list[Episode]:
+    """The course's episodes the IPAF form offers, oldest first, in one query: the
+    `limit` most recent and those whose public ids are in `keep` or whose ids are in
+    `keep_ids`, with only the fields a choice shows. Kept by id, the read is compiled
+    once per number kept."""
+    keep_ids = list(dict.fromkeys(keep_ids))
+    if keep or len(keep_ids) > IPAF_EPISODE_CHOICES:
+        return list(_episode_choices(course.pk, course.pk, *keep_ids, limit=limit, keep=keep))
+    shape = (len(keep_ids), limit)
+    read = _EPISODE_CHOICES.get(shape)
+    if read is None:
+        read = _EPISODE_CHOICES[shape] = PreparedRead(
+            lambda *args: _episode_choices(*args, limit=limit), int, int, *[int] * len(keep_ids)
+        )
+    return read.rows(course.pk, course.pk, *keep_ids)
 
 
 def categories_of(practice, *, include_retired: bool = False) -> list[Category]:
@@ -112,16 +146,24 @@ def ipaf_versions(course: Course, *, evidence_in_full: bool = True) -> list[Ipaf
         evidence = Episode.objects.select_related("person")
     else:
         evidence = Episode.objects.only("id", "public_id", "created_at")
-    return list(
-        course.ipaf_versions.select_related(
-            "author__user", "agreed_recorded_by__user", "shared_by__user"
-        )
-        .prefetch_related(
+    versions = _ipaf_versions.rows(course.pk)
+    if versions:
+        prefetch_related_objects(
+            versions,
             Prefetch("supporting_episodes", queryset=evidence),
             Prefetch("replies", queryset=IpafReply.objects.order_by("created_at", "id")),
         )
+    return versions
+
+
+_ipaf_versions = PreparedRead(
+    lambda course: (
+        IpafVersion.objects.filter(course_id=course)
+        .select_related("author__user", "agreed_recorded_by__user", "shared_by__user")
         .order_by("-number")
-    )
+    ),
+    int,
+)
 
 
 def shared_ipaf_rows() -> QuerySet[IpafVersion]:
@@ -296,22 +338,42 @@ class IpafPattern:
     suggestions: patterns.IpafSuggestions
 
 
+# The reads of `ipaf_pattern`, compiled once.
+_ipaf_categories = PreparedRead(
+    lambda practice: Category.objects.filter(practice_id=practice).only(
+        "id", "public_id", "label", "default_key"
+    ),
+    int,
+)
+_codes_in_order = PreparedRead(
+    lambda client: (
+        EpisodeCategory.objects.filter(episode__client_id=client)
+        .order_by("episode__created_at", "episode_id")
+        .values_list("episode_id", "part", "category_id")
+    ),
+    int,
+)
+# The number of the client's episodes: no row when there are none.
+_episode_count = PreparedRead(
+    lambda client: (
+        Episode.objects.filter(client_id=client)
+        .order_by()
+        .values("client_id")
+        .annotate(number=Count("id"))
+        .values_list("number")
+    ),
+    int,
+)
+
+
 def ipaf_pattern(client: Client) -> IpafPattern:
     """The IPAF suggestions from the client's candidate core theme, as `pattern_view` makes
     them, in three queries: the theme needs only the episodes' codes and their number, so
     no episode is read (nor decrypted) one by one."""
-    categories = list(
-        Category.objects.filter(practice_id=client.practice_id).only(
-            "id", "public_id", "label", "default_key"
-        )
-    )
+    categories = _ipaf_categories.rows(client.practice_id)
     named = {c.pk: str(c.public_id) for c in categories}
-    codes = (
-        EpisodeCategory.objects.filter(episode__client=client)
-        .order_by("episode__created_at", "episode_id")
-        .values_list("episode_id", "part", "category_id")
-    )
-    total = Episode.objects.filter(client=client).count()
+    codes = _codes_in_order(client.pk)
+    total = next(iter(_episode_count(client.pk)), (0,))[0]
     theme = patterns.core_theme_of_codes(
         total,
         (

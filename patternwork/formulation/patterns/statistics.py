@@ -9,9 +9,9 @@ how Patternwork applies it).
 from __future__ import annotations
 
 import itertools
-from operator import attrgetter
 from collections.abc import Callable, Iterable
 from fractions import Fraction
+from operator import attrgetter
 from typing import TypeVar
 
 from patternwork.formulation.patterns.episodes import (
