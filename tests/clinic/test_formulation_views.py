@@ -516,4 +516,4 @@ def test_the_ipaf_form_keeps_a_cited_episode_by_id_as_by_public_id(active, evide
         active, keep=[str(ordered[0].public_id)], limit=2
     )
     assert by_id == [ordered[0], *ordered[-2:]]
-    assert [e.account for e in by_id] == [e.account for e in by_id if e.account]
+    assert [e.account for e in by_id] == [e.account for e in (ordered[0], *ordered[-2:])]
