@@ -59,11 +59,24 @@ def episodes_query() -> QuerySet[Episode]:
     )
 
 
-def people_of(client: Client, *, archived: bool = False) -> list[Person]:
-    people = Person.objects.filter(client=client)
+def _people(client, *, archived: bool) -> QuerySet[Person]:
+    people = Person.objects.filter(client_id=client)
     if not archived:
         people = people.filter(archived_at__isnull=True)
-    return list(people.order_by("era", "-closeness", "label"))
+    return people.order_by("era", "-closeness", "label")
+
+
+# Compiled once: the map and the episode forms read a client's people on every view.
+_PEOPLE = {
+    archived: PreparedRead(
+        lambda client, archived=archived: _people(client, archived=archived), int
+    )
+    for archived in (False, True)
+}
+
+
+def people_of(client: Client, *, archived: bool = False) -> list[Person]:
+    return _PEOPLE[bool(archived)].rows(client.pk)
 
 
 def episodes_of(client: Client) -> list[Episode]:

@@ -120,19 +120,19 @@ class CategoryProfile:
     def people(self) -> tuple[PersonTally, ...]:
         from patternwork.formulation.patterns import statistics
 
-        return statistics.people_of(self.members)
+        return statistics.person_tallies(self.members)
 
     @cached_property
     def eras(self) -> tuple[Tally[Era | None], ...]:
         from patternwork.formulation.patterns import statistics
 
-        return statistics.eras_of(self.members)
+        return statistics.era_tallies(self.members)
 
     @cached_property
     def whens(self) -> tuple[Tally[When], ...]:
         from patternwork.formulation.patterns import statistics
 
-        return statistics.whens_of(self.members)
+        return statistics.when_tallies(self.members)
 
     @cached_property
     def recurrence(self) -> Recurrence:

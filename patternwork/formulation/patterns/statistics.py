@@ -112,7 +112,7 @@ def _change(by_phase: ByPhase[Share | None]) -> CourseChange:
     )
 
 
-def people_of(members: list[Episode]) -> tuple[PersonTally, ...]:
+def person_tallies(members: list[Episode]) -> tuple[PersonTally, ...]:
     groups = _by_key(members, _PERSON_OF)
     tallies = [
         PersonTally(person_key=key, person_label=group[0].person_label, episode_ids=_ids(group))
@@ -122,14 +122,14 @@ def people_of(members: list[Episode]) -> tuple[PersonTally, ...]:
     return tuple(sorted(tallies, key=lambda t: (-t.count, t.person_label)))
 
 
-def eras_of(members: list[Episode]) -> tuple[Tally[Era | None], ...]:
+def era_tallies(members: list[Episode]) -> tuple[Tally[Era | None], ...]:
     groups = _by_key(members, _ERA_OF)
     # The therapist has no era on the map, so None comes last, after the chronological eras.
     order: list[Era | None] = [*Era, None]
     return tuple(Tally(key=era, episode_ids=_ids(groups[era])) for era in order if era in groups)
 
 
-def whens_of(members: list[Episode]) -> tuple[Tally[When], ...]:
+def when_tallies(members: list[Episode]) -> tuple[Tally[When], ...]:
     groups = _by_key(members, _WHEN_OF)
     return tuple(Tally(key=when, episode_ids=_ids(groups[when])) for when in When if when in groups)
 
