@@ -107,15 +107,26 @@ class Row:
 
 @dataclass(frozen=True)
 class Spread:
-    """Who, when and from which era a category appears with, and whether it recurs."""
+    """Who, when and from which era a category appears with, and whether it recurs.
+
+    The page shows a theme category's people and recurrence; its whens and eras are
+    made when first read (the evidence view reads them all)."""
 
     label: CategoryLabel
     people: tuple[Figure, ...]
-    whens: tuple[Figure, ...]
-    eras: tuple[Figure, ...]
     recurs: bool
     earlier: Figure
     later: Figure
+    make_whens: Callable[[], tuple[Figure, ...]] = field(repr=False, compare=False)
+    make_eras: Callable[[], tuple[Figure, ...]] = field(repr=False, compare=False)
+
+    @cached_property
+    def whens(self) -> tuple[Figure, ...]:
+        return self.make_whens()
+
+    @cached_property
+    def eras(self) -> tuple[Figure, ...]:
+        return self.make_eras()
 
 
 @dataclass(frozen=True)
@@ -358,13 +369,13 @@ class PatternFigures:
                 self.tally(t.person_label, t.episode_ids, f"{key}:who:{t.person_key}")
                 for t in profile.people
             ),
-            whens=tuple(
+            make_whens=lambda: tuple(
                 self.tally(
                     self._str(Episode.When(t.key).label), t.episode_ids, f"{key}:when:{t.key}"
                 )
                 for t in profile.whens
             ),
-            eras=tuple(
+            make_eras=lambda: tuple(
                 self.tally(
                     self._str(Person.Era(t.key).label)
                     if t.key
@@ -551,5 +562,8 @@ class PatternFigures:
     def evidence(self, key: str) -> Figure | None:
         """The figure a key names, with its episodes; None for a key the page never made."""
         for section in self.page().parts:
-            section.spreads  # noqa: B018 (every category's spread names its figures)
+            # Every category's spread names its figures, its whens and eras too.
+            for spread in section.spreads:
+                spread.whens  # noqa: B018
+                spread.eras  # noqa: B018
         return self.index.get(key)
