@@ -6,6 +6,7 @@ phase of the course, and after it, while the client record is active.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -49,6 +50,7 @@ class Row:
     # The person's era and contact as the table words them (their choices' labels).
     era: str = ""
     contact: str = ""
+    edit_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class SectorView:
     rows: list[Row]
 
 
+_ANY_ID = uuid.UUID(int=0)
 _SUGGESTION_WORDS: dict[str, tuple[str, ...]] = {}
 
 
@@ -89,6 +92,9 @@ def _map_context(client: Client, form: PersonForm) -> dict:
     # and hashes every label of the field each time it is called.
     eras = {value: str(label) for value, label in Person.Era.choices}
     contacts = {value: str(label) for value, label in Person.Contact.choices}
+    # One person's edit link reversed, the others written from it: reverse() writes a
+    # public id into the path as its text.
+    edit_url = reverse("clinic:person-edit", args=[_ANY_ID])
     rows = []
     for number, key in enumerate(drawing.order, start=1):
         person = people[key]
@@ -99,6 +105,7 @@ def _map_context(client: Client, form: PersonForm) -> dict:
                 nodes.get(key),
                 era=eras.get(person.era, person.era),
                 contact=contacts.get(person.contact, person.contact),
+                edit_url=edit_url.replace(str(_ANY_ID), str(person.public_id)),
             )
         )
     archived = sorted(
