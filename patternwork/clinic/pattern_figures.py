@@ -107,15 +107,26 @@ class Row:
 
 @dataclass(frozen=True)
 class Spread:
-    """Who, when and from which era a category appears with, and whether it recurs."""
+    """Who, when and from which era a category appears with, and whether it recurs.
+
+    The page shows a theme category's people and recurrence; its whens and eras are
+    made when first read (the evidence view reads them all)."""
 
     label: CategoryLabel
     people: tuple[Figure, ...]
-    whens: tuple[Figure, ...]
-    eras: tuple[Figure, ...]
     recurs: bool
     earlier: Figure
     later: Figure
+    make_whens: Callable[[], tuple[Figure, ...]] = field(repr=False, compare=False)
+    make_eras: Callable[[], tuple[Figure, ...]] = field(repr=False, compare=False)
+
+    @cached_property
+    def whens(self) -> tuple[Figure, ...]:
+        return self.make_whens()
+
+    @cached_property
+    def eras(self) -> tuple[Figure, ...]:
+        return self.make_eras()
 
 
 @dataclass(frozen=True)
@@ -182,8 +193,15 @@ class PatternPage:
 
 
 def _percent(value: Fraction) -> int:
-    # Half up, as people round: 2/3 is 67% and 1/8 is 13%.
-    return int(value * 100 + Fraction(1, 2))
+    return _percent_of(value.numerator, value.denominator)
+
+
+def _percent_of(count: int, total: int) -> int:
+    """count / total as a whole percentage, rounded half up as people round: 2/3 is 67%
+    and 1/8 is 13%. In integers: the figures round a few hundred shares a page."""
+    # int(count / total * 100 + 1/2), which truncates toward zero, with a positive total.
+    scaled = 200 * count + total
+    return scaled // (2 * total) if scaled >= 0 else -(-scaled // (2 * total))
 
 
 def _shade(percent: int | None) -> int:
@@ -191,19 +209,6 @@ def _shade(percent: int | None) -> int:
     if not percent:
         return 0
     return min(5, 1 + (percent - 1) // 20)
-
-
-def _points(change: Fraction | None) -> str:
-    if change is None:
-        return "—"
-    points = _percent(abs(change))
-    if points == 0:
-        return _("no change")
-    sign = "+" if change > 0 else "\N{MINUS SIGN}"
-    return ngettext("%(sign)s%(points)s point", "%(sign)s%(points)s points", points) % {
-        "sign": sign,
-        "points": points,
-    }
 
 
 class _Refs(dict):
@@ -239,11 +244,47 @@ class PatternFigures:
         self.index: dict[str, Figure] = {}
         self._labels: dict[str, CategoryLabel] = {}
         self._rows: dict[str, Row] = {}
+        # Words translated once per page: the figures repeat a few dozen of them.
+        self._words: dict = {}
+
+    def _(self, message: str) -> str:
+        found = self._words.get(message)
+        if found is None:
+            found = self._words[message] = _(message)
+        return found
+
+    def _n(self, singular: str, plural: str, number: int) -> str:
+        key = (singular, number)
+        found = self._words.get(key)
+        if found is None:
+            found = self._words[key] = ngettext(singular, plural, number)
+        return found
+
+    def _str(self, lazy) -> str:
+        """A lazy translation (a part's title, a choice's label) as text, once per page."""
+        found = self._words.get(id(lazy))
+        if found is None:
+            found = self._words[id(lazy)] = str(lazy)
+        return found
+
+    def _points(self, change: Fraction | None) -> str:
+        if change is None:
+            return "—"
+        points = _percent(abs(change))
+        if points == 0:
+            return self._("no change")
+        sign = "+" if change > 0 else "\N{MINUS SIGN}"
+        return self._n("%(sign)s%(points)s point", "%(sign)s%(points)s points", points) % {
+            "sign": sign,
+            "points": points,
+        }
 
     def label(self, category_id: str) -> CategoryLabel:
         found = self._labels.get(category_id)
         if found is None:
-            text = self.view.labels.get(category_id, _("(unknown category)"))
+            text = self.view.labels.get(category_id)
+            if text is None:
+                text = self._("(unknown category)")
             found = CategoryLabel(text=text, retired=category_id in self.retired)
             self._labels[category_id] = found
         return found
@@ -267,7 +308,7 @@ class PatternFigures:
             )
         codes = tuple(
             PartCodes(
-                title=str(PART_SHORT[part]),
+                title=self._str(PART_SHORT[part]),
                 labels=tuple(sorted(labels, key=lambda c: c.text.casefold())),
                 valence=getattr(episode, f"get_{part}_valence_display")(),
             )
@@ -290,7 +331,7 @@ class PatternFigures:
     def share(self, share: Share | None, key: str = "") -> Figure | None:
         if share is None:
             return None
-        text = ngettext(
+        text = self._n(
             "%(count)s of %(total)s episode", "%(count)s of %(total)s episodes", share.total
         ) % {"count": share.count, "total": share.total}
         if not self.report.too_few_episodes:
@@ -310,7 +351,7 @@ class PatternFigures:
             phases=tuple(
                 self.share(by_phase[phase], f"{key}:{phase}" if key else "") for phase in PHASES
             ),
-            change=_points(profile.change.initial_to_ending),
+            change=self._points(profile.change.initial_to_ending),
         )
         if key:
             self._rows[key] = row
@@ -328,13 +369,17 @@ class PatternFigures:
                 self.tally(t.person_label, t.episode_ids, f"{key}:who:{t.person_key}")
                 for t in profile.people
             ),
-            whens=tuple(
-                self.tally(str(Episode.When(t.key).label), t.episode_ids, f"{key}:when:{t.key}")
+            make_whens=lambda: tuple(
+                self.tally(
+                    self._str(Episode.When(t.key).label), t.episode_ids, f"{key}:when:{t.key}"
+                )
                 for t in profile.whens
             ),
-            eras=tuple(
+            make_eras=lambda: tuple(
                 self.tally(
-                    str(Person.Era(t.key).label) if t.key else _("the therapist (no era)"),
+                    self._str(Person.Era(t.key).label)
+                    if t.key
+                    else self._("the therapist (no era)"),
                     t.episode_ids,
                     f"{key}:era:{t.key or 'none'}",
                 )
@@ -342,10 +387,10 @@ class PatternFigures:
             ),
             recurs=recurrence.recurs,
             earlier=self.tally(
-                _("childhood or past"), recurrence.earlier_episode_ids, f"{key}:earlier"
+                self._("childhood or past"), recurrence.earlier_episode_ids, f"{key}:earlier"
             ),
             later=self.tally(
-                _("current or in the session"), recurrence.later_episode_ids, f"{key}:later"
+                self._("current or in the session"), recurrence.later_episode_ids, f"{key}:later"
             ),
         )
 
@@ -361,13 +406,13 @@ class PatternFigures:
         valences = [v for v in self.report.valences if v.part == part]
         return PartSection(
             part=part,
-            title=str(PART_TITLES[part]),
+            title=self._str(PART_TITLES[part]),
             rows=tuple(
                 self.row(self.label(p.category), p, f"cat:{part}:{p.category}") for p in profiles
             ),
             valences=tuple(
                 self.row(
-                    CategoryLabel(str(Episode.Valence(v.valence).label), False),
+                    CategoryLabel(self._str(Episode.Valence(v.valence).label), False),
                     v,
                     f"val:{part}:{v.valence}",
                 )
@@ -384,14 +429,14 @@ class PatternFigures:
         for part in PART_SHORT:
             candidate = core[part]
             if candidate is None:
-                parts.append(ThemePart(part, str(PART_SHORT[part]), (), False, None, ()))
+                parts.append(ThemePart(part, self._str(PART_SHORT[part]), (), False, None, ()))
                 continue
             categories = self.by_label(candidate.categories)
             tied = tuple(
                 self.row(self.label(c), self.report.profile(part, c), f"cat:{part}:{c}")
                 for c in categories
             )
-            text = ngettext(
+            text = self._n(
                 "%(count)s of %(total)s episode (%(percent)s%%)",
                 "%(count)s of %(total)s episodes (%(percent)s%%)",
                 candidate.total,
@@ -403,7 +448,7 @@ class PatternFigures:
             parts.append(
                 ThemePart(
                     part=part,
-                    title=str(PART_SHORT[part]),
+                    title=self._str(PART_SHORT[part]),
                     labels=tuple(self.label(c) for c in categories),
                     is_tie=candidate.is_tie,
                     overall=self.figure(text, candidate.episode_ids, f"theme:{part}"),
@@ -435,7 +480,7 @@ class PatternFigures:
             (
                 phase,
                 self.figure(
-                    ngettext("%(count)s episode", "%(count)s episodes", len(ids))
+                    self._n("%(count)s episode", "%(count)s episodes", len(ids))
                     % {"count": len(ids)},
                     ids,
                     f"phase:{phase}",
@@ -445,7 +490,7 @@ class PatternFigures:
             for ids in (report.phase_episode_ids[phase],)
         )
         everything = self.figure(
-            ngettext("%(count)s episode", "%(count)s episodes", report.total)
+            self._n("%(count)s episode", "%(count)s episodes", report.total)
             % {"count": report.total},
             report.episode_ids,
             "all",
@@ -478,12 +523,14 @@ class PatternFigures:
             ordered.append(self._heat_row(category_id, row))
         # A code on a category the practice no longer lists still shows.
         ordered += [self._heat_row("", row) for row in rows.values()]
-        return HeatPart(part=section.part, title=str(PART_SHORT[section.part]), rows=tuple(ordered))
+        return HeatPart(
+            part=section.part, title=self._str(PART_SHORT[section.part]), rows=tuple(ordered)
+        )
 
     def _heat_row(self, category_id: str, row: Row | None) -> HeatRow:
         if row is None:
             phase_totals = self.report.phase_episode_ids
-            zero = _("0 of %(total)s") % {"total": self.report.total}
+            zero = self._("0 of %(total)s") % {"total": self.report.total}
             return HeatRow(
                 label=self.label(category_id),
                 overall=Figure(text=zero, count=0),
@@ -503,17 +550,20 @@ class PatternFigures:
                 cells.append(HeatCell(figure=None, percent=None, shade=0))
                 continue
             total = len(self.report.phase_episode_ids[PHASES[len(cells)]])
-            percent = _percent(Fraction(figure.count, total))
+            percent = _percent_of(figure.count, total)
             cells.append(HeatCell(figure=figure, percent=percent, shade=_shade(percent)))
         return HeatRow(
             label=row.label,
             overall=row.overall,
-            percent=_percent(Fraction(row.overall.count, self.report.total)),
+            percent=_percent_of(row.overall.count, self.report.total),
             cells=tuple(cells),
         )
 
     def evidence(self, key: str) -> Figure | None:
         """The figure a key names, with its episodes; None for a key the page never made."""
         for section in self.page().parts:
-            section.spreads  # noqa: B018 (every category's spread names its figures)
+            # Every category's spread names its figures, its whens and eras too.
+            for spread in section.spreads:
+                spread.whens  # noqa: B018
+                spread.eras  # noqa: B018
         return self.index.get(key)

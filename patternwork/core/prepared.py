@@ -295,10 +295,7 @@ class KeptStatements:
         self._kept: dict[Any, tuple[str, tuple]] = {}
         self._size = size
 
-    def fetchone(
-        self, key: Any, build: Callable[[], QuerySet], using: str = "default"
-    ) -> tuple[list[str], tuple | None]:
-        """The statement's column names and its first row (None for no row)."""
+    def _statement(self, key: Any, build: Callable[[], QuerySet], using: str) -> tuple:
         try:
             kept = self._kept.get(key)
         except TypeError:
@@ -310,6 +307,23 @@ class KeptStatements:
                 if len(self._kept) >= self._size:
                     self._kept.clear()
                 self._kept[key] = kept
+        return kept
+
+    def fetchone(
+        self, key: Any, build: Callable[[], QuerySet], using: str = "default"
+    ) -> tuple[list[str], tuple | None]:
+        """The statement's column names and its first row (None for no row)."""
+        kept = self._statement(key, build, using)
         with connections[using].cursor() as cursor:
             cursor.execute(*kept)
             return [column[0] for column in cursor.description], cursor.fetchone()
+
+    def fetchall(
+        self, key: Any, build: Callable[[], QuerySet], using: str = "default"
+    ) -> tuple[list[str], list[tuple]]:
+        """The statement's column names and all its rows, as the database gives them: no
+        field converters run, so for columns of numbers and plain text."""
+        kept = self._statement(key, build, using)
+        with connections[using].cursor() as cursor:
+            cursor.execute(*kept)
+            return [column[0] for column in cursor.description], cursor.fetchall()

@@ -9,10 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.utils.text import capfirst
 
 from patternwork.clients.models import Client
+from patternwork.core.prepared import PreparedRead
 from patternwork.formulation import patterns
 from patternwork.formulation.categories import default_set
 from patternwork.formulation.ipaf import (
@@ -50,11 +59,24 @@ def episodes_query() -> QuerySet[Episode]:
     )
 
 
-def people_of(client: Client, *, archived: bool = False) -> list[Person]:
-    people = Person.objects.filter(client=client)
+def _people(client, *, archived: bool) -> QuerySet[Person]:
+    people = Person.objects.filter(client_id=client)
     if not archived:
         people = people.filter(archived_at__isnull=True)
-    return list(people.order_by("era", "-closeness", "label"))
+    return people.order_by("era", "-closeness", "label")
+
+
+# Compiled once: the map and the episode forms read a client's people on every view.
+_PEOPLE = {
+    archived: PreparedRead(
+        lambda client, archived=archived: _people(client, archived=archived), int
+    )
+    for archived in (False, True)
+}
+
+
+def people_of(client: Client, *, archived: bool = False) -> list[Person]:
+    return _PEOPLE[bool(archived)].rows(client.pk)
 
 
 def episodes_of(client: Client) -> list[Episode]:
@@ -66,21 +88,47 @@ def episodes_of(client: Client) -> list[Episode]:
 IPAF_EPISODE_CHOICES = 60
 
 
-def ipaf_episode_choices(
-    course: Course, *, keep=(), limit: int = IPAF_EPISODE_CHOICES
-) -> list[Episode]:
-    """The course's episodes the IPAF form offers, oldest first, in one query: the
-    `limit` most recent and those whose public ids are in `keep`, with only the fields
-    a choice shows."""
+def _episode_choices(course, inner_course, *keep_ids, limit: int, keep=()) -> QuerySet[Episode]:
     recent = (
-        Episode.objects.filter(course=course).order_by("-created_at", "-id").values("pk")[:limit]
+        Episode.objects.filter(course_id=inner_course)
+        .order_by("-created_at", "-id")
+        .values("pk")[:limit]
     )
-    return list(
-        Episode.objects.filter(course=course)
-        .filter(Q(pk__in=recent) | Q(public_id__in=list(keep)))
+    wanted = Q(pk__in=recent)
+    if keep_ids:
+        wanted |= Q(pk__in=list(keep_ids))
+    if keep:
+        wanted |= Q(public_id__in=list(keep))
+    return (
+        Episode.objects.filter(course_id=course)
+        .filter(wanted)
         .only("id", "public_id", "course_id", "created_at", "account")
         .order_by("created_at", "id")
     )
+
+
+# The choices' read compiled once per number of kept episodes (and limit); a version
+# citing more episodes than the form offers is read by the ORM as it stands.
+_EPISODE_CHOICES: dict[tuple[int, int], PreparedRead] = {}
+
+
+def ipaf_episode_choices(
+    course: Course, *, keep=(), keep_ids=(), limit: int = IPAF_EPISODE_CHOICES
+) -> list[Episode]:
+    """The course's episodes the IPAF form offers, oldest first, in one query: the
+    `limit` most recent and those whose public ids are in `keep` or whose ids are in
+    `keep_ids`, with only the fields a choice shows. Kept by id, the read is compiled
+    once per number kept."""
+    keep_ids = list(dict.fromkeys(keep_ids))
+    if keep or len(keep_ids) > IPAF_EPISODE_CHOICES:
+        return list(_episode_choices(course.pk, course.pk, *keep_ids, limit=limit, keep=keep))
+    shape = (len(keep_ids), limit)
+    read = _EPISODE_CHOICES.get(shape)
+    if read is None:
+        read = _EPISODE_CHOICES[shape] = PreparedRead(
+            lambda *args: _episode_choices(*args, limit=limit), int, int, *[int] * len(keep_ids)
+        )
+    return read.rows(course.pk, course.pk, *keep_ids)
 
 
 def categories_of(practice, *, include_retired: bool = False) -> list[Category]:
@@ -111,16 +159,24 @@ def ipaf_versions(course: Course, *, evidence_in_full: bool = True) -> list[Ipaf
         evidence = Episode.objects.select_related("person")
     else:
         evidence = Episode.objects.only("id", "public_id", "created_at")
-    return list(
-        course.ipaf_versions.select_related(
-            "author__user", "agreed_recorded_by__user", "shared_by__user"
-        )
-        .prefetch_related(
+    versions = _ipaf_versions.rows(course.pk)
+    if versions:
+        prefetch_related_objects(
+            versions,
             Prefetch("supporting_episodes", queryset=evidence),
             Prefetch("replies", queryset=IpafReply.objects.order_by("created_at", "id")),
         )
+    return versions
+
+
+_ipaf_versions = PreparedRead(
+    lambda course: (
+        IpafVersion.objects.filter(course_id=course)
+        .select_related("author__user", "agreed_recorded_by__user", "shared_by__user")
         .order_by("-number")
-    )
+    ),
+    int,
+)
 
 
 def shared_ipaf_rows() -> QuerySet[IpafVersion]:
@@ -249,6 +305,17 @@ class PatternView:
     order: list[str]
 
 
+# Only what the figures read of a category (its description is never shown here).
+_pattern_categories = PreparedRead(
+    lambda practice: (
+        Category.objects.filter(practice_id=practice)
+        .only("id", "public_id", "part", "position", "label", "retired_at", "default_key")
+        .order_by("part", "position", "label")
+    ),
+    int,
+)
+
+
 def pattern_view(client: Client, *, models: bool = True) -> PatternView:
     """The client's pattern statistics, with labels and the episodes behind every figure.
 
@@ -256,12 +323,7 @@ def pattern_view(client: Client, *, models: bool = True) -> PatternView:
     model instances and no decrypted accounts, for a page that shows the figures but
     lists none of the episodes behind them.
     """
-    # Only what the figures read of a category (its description is never shown here).
-    categories = list(
-        Category.objects.filter(practice_id=client.practice_id)
-        .only("id", "public_id", "part", "position", "label", "retired_at", "default_key")
-        .order_by("part", "position", "label")
-    )
+    categories = _pattern_categories.rows(client.practice_id)
     if models:
         episodes = episodes_of(client)
         plain = [to_pattern_episode(e) for e in episodes]
@@ -289,22 +351,42 @@ class IpafPattern:
     suggestions: patterns.IpafSuggestions
 
 
+# The reads of `ipaf_pattern`, compiled once.
+_ipaf_categories = PreparedRead(
+    lambda practice: Category.objects.filter(practice_id=practice).only(
+        "id", "public_id", "label", "default_key"
+    ),
+    int,
+)
+_codes_in_order = PreparedRead(
+    lambda client: (
+        EpisodeCategory.objects.filter(episode__client_id=client)
+        .order_by("episode__created_at", "episode_id")
+        .values_list("episode_id", "part", "category_id")
+    ),
+    int,
+)
+# The number of the client's episodes: no row when there are none.
+_episode_count = PreparedRead(
+    lambda client: (
+        Episode.objects.filter(client_id=client)
+        .order_by()
+        .values("client_id")
+        .annotate(number=Count("id"))
+        .values_list("number")
+    ),
+    int,
+)
+
+
 def ipaf_pattern(client: Client) -> IpafPattern:
     """The IPAF suggestions from the client's candidate core theme, as `pattern_view` makes
     them, in three queries: the theme needs only the episodes' codes and their number, so
     no episode is read (nor decrypted) one by one."""
-    categories = list(
-        Category.objects.filter(practice_id=client.practice_id).only(
-            "id", "public_id", "label", "default_key"
-        )
-    )
+    categories = _ipaf_categories.rows(client.practice_id)
     named = {c.pk: str(c.public_id) for c in categories}
-    codes = (
-        EpisodeCategory.objects.filter(episode__client=client)
-        .order_by("episode__created_at", "episode_id")
-        .values_list("episode_id", "part", "category_id")
-    )
-    total = Episode.objects.filter(client=client).count()
+    codes = _codes_in_order(client.pk)
+    total = next(iter(_episode_count(client.pk)), (0,))[0]
     theme = patterns.core_theme_of_codes(
         total,
         (
@@ -341,30 +423,23 @@ class SessionFormulation:
 PART_LABELS = {"wish": "Wanted", "ro": "Other responded", "rs": "Client responded"}
 
 
-def pattern_episodes(client: Client, *, categories=None) -> list[patterns.Episode]:
-    """The client's episodes as the pattern rules take them, read as plain values.
-
-    Two queries and no model instances or decrypted accounts: what a page needs that
-    shows the pattern's figures but lists none of the episodes behind them. Given the
-    practice's categories (retired ones included), a code's category is named from them
-    rather than read with every code.
-    """
-    parts: dict[int, dict[str, set[str]]] = {}
-    codes = EpisodeCategory.objects.filter(episode__client=client)
-    if categories is None:
-        rows = codes.values_list("episode_id", "part", "category__public_id")
-        named = ((episode, part, str(category)) for episode, part, category in rows)
-    else:
-        public = {c.pk: str(c.public_id) for c in categories}
-        rows = codes.values_list("episode_id", "part", "category_id")
-        named = (
-            (episode, part, public.get(category) or str(category))
-            for episode, part, category in rows
-        )
-    for episode_id, part, category in named:
-        parts.setdefault(episode_id, {}).setdefault(part, set()).add(category)
-    rows = (
-        Episode.objects.filter(client=client)
+# The reads of `pattern_episodes`, compiled once: a client's codes (named by category id,
+# or by the category's public id), and their episodes in the order listed.
+_codes = PreparedRead(
+    lambda client: EpisodeCategory.objects.filter(episode__client_id=client).values_list(
+        "episode_id", "part", "category_id"
+    ),
+    int,
+)
+_named_codes = PreparedRead(
+    lambda client: EpisodeCategory.objects.filter(episode__client_id=client).values_list(
+        "episode_id", "part", "category__public_id"
+    ),
+    int,
+)
+_pattern_rows = PreparedRead(
+    lambda client: (
+        Episode.objects.filter(client_id=client)
         .order_by("created_at", "id")
         .values_list(
             "id",
@@ -379,16 +454,49 @@ def pattern_episodes(client: Client, *, categories=None) -> list[patterns.Episod
             "ro_valence",
             "rs_valence",
         )
-    )
+    ),
+    int,
+)
+
+
+def pattern_episodes(client: Client, *, categories=None) -> list[patterns.Episode]:
+    """The client's episodes as the pattern rules take them, read as plain values.
+
+    Two queries and no model instances or decrypted accounts: what a page needs that
+    shows the pattern's figures but lists none of the episodes behind them. Given the
+    practice's categories (retired ones included), a code's category is named from them
+    rather than read with every code.
+    """
+    parts: dict[int, dict[str, set[str]]] = {}
+    if categories is None:
+        named = (
+            (episode, part, str(category)) for episode, part, category in _named_codes(client.pk)
+        )
+    else:
+        public = {c.pk: str(c.public_id) for c in categories}
+        named = (
+            (episode, part, public.get(category) or str(category))
+            for episode, part, category in _codes(client.pk)
+        )
+    for episode_id, part, category in named:
+        parts.setdefault(episode_id, {}).setdefault(part, set()).add(category)
     episodes = []
-    for pk, public_id, with_therapist, person, label, era, when, phase, *valences in rows:
+    # A person's key is written once, not once per episode with them.
+    people: dict = {}
+    for pk, public_id, with_therapist, person, label, era, when, phase, *valences in _pattern_rows(
+        client.pk
+    ):
         found = parts.get(pk, {})
         if with_therapist:
-            person, label, era = THERAPIST_KEY, "the therapist", None
+            person_key, label, era = THERAPIST_KEY, "the therapist", None
+        else:
+            person_key = people.get(person)
+            if person_key is None:
+                person_key = people[person] = str(person)
         episodes.append(
-            patterns.Episode(
+            patterns.Episode.stored(
                 id=str(public_id),
-                person_key=str(person),
+                person_key=person_key,
                 person_label=label,
                 when=when,
                 person_era=era,

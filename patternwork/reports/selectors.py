@@ -40,6 +40,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied
@@ -551,28 +552,45 @@ def funnel_for(
     The practice mean pools every therapist's courses (the centre of the funnel); the
     points the member may see are their record scope.
     """
-    rule = outcome_conditions()
-    finished = finished_in(ended_from, ended_to)
-    rows = (
-        OutcomeSummary.objects.filter(finished, practice=membership.practice)
-        .values("therapist_id", "therapist__public_id", "therapist__user__full_name")
-        .annotate(
-            recovered=Count("pk", filter=rule["recovered"]),
-            denominator=Count("pk", filter=rule["counts_for_recovery"]),
-        )
-        .order_by("therapist__user__full_name", "therapist_id")
-    )
-    units, ids = [], []
-    for row in rows:
-        units.append(
-            funnel.Unit(
-                key=str(row["therapist__public_id"]),
-                label=row["therapist__user__full_name"],
-                count=row["recovered"],
-                denominator=row["denominator"],
+    config = outcome_config()
+
+    def build() -> QuerySet:
+        rule = outcome_conditions(config)
+        return (
+            OutcomeSummary.objects.filter(
+                finished_in(ended_from, ended_to), practice_id=membership.practice_id
+            )
+            .values("therapist_id", "therapist__public_id", "therapist__user__full_name")
+            .annotate(
+                recovered=Count("pk", filter=rule["recovered"]),
+                denominator=Count("pk", filter=rule["counts_for_recovery"]),
+            )
+            .order_by("therapist__user__full_name", "therapist_id")
+            .values_list(
+                "therapist_id",
+                "therapist__public_id",
+                "therapist__user__full_name",
+                "recovered",
+                "denominator",
             )
         )
-        ids.append(row["therapist_id"])
+
+    # Written once per practice, period and outcome rules; run every time.
+    key = ("funnel", membership.practice_id, ended_from, ended_to, config)
+    units, ids = [], []
+    for therapist_id, public_id, name, recovered, denominator in _REPORT_STATEMENTS.fetchall(
+        key, build
+    )[1]:
+        units.append(
+            funnel.Unit(
+                # The row as the database gives it: a UUID, or its hex text on SQLite.
+                key=str(public_id if isinstance(public_id, UUID) else UUID(public_id)),
+                label=name,
+                count=recovered,
+                denominator=denominator,
+            )
+        )
+        ids.append(therapist_id)
     scope = record_scope(membership)
     shown = tuple(u for u, pk in zip(units, ids, strict=True) if scope is None or pk in scope)
     return Funnel(tuple(units), shown, funnel.practice_mean(units))

@@ -25,9 +25,10 @@ from django.db.models import (
     Value,
 )
 
-from patternwork.accounts.access import Reader, visible
+from patternwork.accounts.access import Reader, record_scope, visible
 from patternwork.accounts.models import Membership
 from patternwork.clients.models import Client
+from patternwork.core.prepared import KeptStatements
 from patternwork.reports import caseload as caseloads
 from patternwork.supervision import rating_chart, rubric
 from patternwork.supervision.models import (
@@ -344,21 +345,35 @@ def ratings_chart(ratings: list[SessionRating]) -> rating_chart.Chart | None:
     )
 
 
+_COVERAGE = KeptStatements()
+
+
 def rating_coverage(membership: Membership) -> tuple[rubric.Coverage, ...]:
     """Per phase: the member's courses with an attended session in it, and those of them
     with at least one rated session in it (counts only, no clinical content)."""
-    courses = visible(membership, Course).values("pk")
+    # The member's courses are their practice's, narrowed to their record scope: the two
+    # statements are written once per practice and scope, and run every time.
+    scope = record_scope(membership)
+    key = (membership.practice_id, None if scope is None else tuple(scope))
+
+    def sessions():
+        return (
+            Appointment.objects.attended_treatment()
+            .filter(course__in=visible(membership, Course).values("pk"))
+            .filter(session_number__isnull=False)
+            .values_list("course_id", "session_number", "course__planned_sessions")
+        )
+
+    def ratings():
+        return SessionRating.objects.filter(
+            course__in=visible(membership, Course).values("pk")
+        ).values_list("course_id", "phase")
+
     reached: dict[str, set[int]] = defaultdict(set)
-    for course_id, number, planned in (
-        Appointment.objects.attended_treatment()
-        .filter(course__in=courses, session_number__isnull=False)
-        .values_list("course_id", "session_number", "course__planned_sessions")
-    ):
+    for course_id, number, planned in _COVERAGE.fetchall(("sessions", *key), sessions)[1]:
         reached[_rated_phase(plan.phase_for(number, planned).value)].add(course_id)
     rated: dict[str, set[int]] = defaultdict(set)
-    for course_id, phase in SessionRating.objects.filter(course__in=courses).values_list(
-        "course_id", "phase"
-    ):
+    for course_id, phase in _COVERAGE.fetchall(("ratings", *key), ratings)[1]:
         rated[_rated_phase(phase)].add(course_id)
     return rubric.coverage(
         {p: len(ids) for p, ids in reached.items()},

@@ -505,3 +505,15 @@ def test_the_ipaf_form_offers_the_most_recent_episodes_and_those_cited(active, e
 
     assert offered == [ordered[0], *ordered[-2:]]
     assert selectors.ipaf_episode_choices(active, limit=2) == ordered[-2:]
+
+
+def test_the_ipaf_form_keeps_a_cited_episode_by_id_as_by_public_id(active, evidence):
+    ordered = list(Episode.objects.filter(course=active).order_by("created_at", "id"))
+
+    by_id = selectors.ipaf_episode_choices(active, keep_ids=[ordered[0].pk, ordered[0].pk], limit=2)
+
+    assert by_id == selectors.ipaf_episode_choices(
+        active, keep=[str(ordered[0].public_id)], limit=2
+    )
+    assert by_id == [ordered[0], *ordered[-2:]]
+    assert [e.account for e in by_id] == [e.account for e in (ordered[0], *ordered[-2:])]

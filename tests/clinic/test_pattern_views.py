@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from patternwork.audit.models import AuditEvent
+from patternwork.clinic.templatetags.pattern_links import _quoted
 from patternwork.formulation.models import Episode, EpisodeCategory
 from tests.course_fixtures import log
 from tests.factories import (
@@ -494,3 +495,20 @@ def test_pattern_page_for_200_episodes_stays_under_150_kb(
 
     assert response.context["page"].total == 200
     assert len(response.content) < 150_000
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "all",
+        "phase:initial",
+        "cat:wish:8f55f00d-03e6-4f92-bdee-6dc83ab6ce93:who:therapist",
+        "cat:rs:x:era:none",
+        "a~b.c_d/e",
+        "seq:a b:c&d:é",
+        "100%?#",
+        "",
+    ],
+)
+def test_a_figure_key_is_quoted_as_urllib_quotes_it(key):
+    assert _quoted(key) == quote(key, safe="/")

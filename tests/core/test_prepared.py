@@ -196,3 +196,21 @@ def test_a_kept_statement_runs_again_and_sees_new_rows(started):
     )
     # A key that cannot be hashed is built for its call alone.
     assert kept.fetchone([started.pk], build)[1] == (booked - 1,)
+
+
+def test_a_kept_statement_gives_all_its_rows(started):
+    kept = KeptStatements()
+
+    def build():
+        return (
+            Appointment.objects.filter(course=started)
+            .order_by("starts_at", "id")
+            .values_list("id", "status")
+        )
+
+    names, rows = kept.fetchall(("all", started.pk), build)
+    assert (names, rows) == (["id", "status"], list(build()))
+    Appointment.objects.filter(course=started).first().delete()
+    assert kept.fetchall(("all", started.pk), lambda: pytest.fail("built twice"))[1] == list(
+        build()
+    )

@@ -598,11 +598,36 @@ def test_compute_patterns_200_episodes():
         ({"wish": "close"}, TypeError, CATEGORIES_NOT_A_SET),
     ],
 )
-def test_episode_rejects_bad_values(changes, error, message):
+@pytest.mark.parametrize("make", [Episode, Episode.stored], ids=["checked", "stored"])
+def test_episode_rejects_bad_values(make, changes, error, message):
     fields = {"id": "e", "person_key": "p", "person_label": "P", "when": When.CURRENT}
+    stored = dict.fromkeys(("person_era", "phase", "wish_valence", "ro_valence", "rs_valence"))
+    stored.update(wish=frozenset(), ro=frozenset(), rs=frozenset())
     with pytest.raises(error) as excinfo:
-        Episode(**{**fields, **changes})
+        make(**{**({} if make is Episode else stored), **fields, **changes})
     assert str(excinfo.value) == message
+
+
+def test_a_stored_episode_is_the_checked_episode():
+    values = {
+        "id": "e",
+        "person_key": "p",
+        "person_label": "P",
+        "when": "current",
+        "person_era": "adult_past",
+        "phase": "ending",
+        "wish": frozenset({"close"}),
+        "ro": frozenset(),
+        "rs": frozenset({"low"}),
+        "wish_valence": None,
+        "ro_valence": "negative",
+        "rs_valence": "positive",
+    }
+    stored, checked = Episode.stored(**values), Episode(**values)
+    assert stored == checked
+    assert [(type(getattr(stored, f)), getattr(stored, f)) for f in values] == [
+        (type(getattr(checked, f)), getattr(checked, f)) for f in values
+    ]
 
 
 def test_episode_coerces_plain_values():

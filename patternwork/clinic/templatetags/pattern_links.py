@@ -5,14 +5,38 @@ include per figure, or a template loop per heat-strip cell, cost more than the r
 the page's rendering. The markup is the one the templates wrote, escaped the same way.
 """
 
+import html
+import re
 from urllib.parse import quote
 
 from django import template
-from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import mark_safe
+from django.utils.functional import Promise
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 register = template.Library()
+
+
+def _escaped(value) -> str:
+    """What `conditional_escape` gives (safe text as it is, the rest escaped), written
+    out: the page escapes a few hundred figures' texts and links."""
+    if isinstance(value, Promise):
+        value = str(value)
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
+# What `quote(key, safe="/")` leaves as it is, but for ":" (always "%3A"): the keys are
+# made of ids, words and colons, so almost every one is quoted by one replace.
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_.~/:-]*")
+
+
+def _quoted(key: str) -> str:
+    if _PLAIN_KEY.fullmatch(key):
+        return key.replace(":", "%3A")
+    return quote(key, safe="/")
 
 
 def _link(evidence_url: str, figure, label=None, percent=None) -> str:
@@ -22,17 +46,14 @@ def _link(evidence_url: str, figure, label=None, percent=None) -> str:
         )
     if percent is not None:
         label = f"{percent}%"
-    text = label or figure.text
+    text = _escaped(label or figure.text)
     if figure.count and figure.key:
-        url = f"{evidence_url}?key={quote(figure.key, safe='/')}"
-        return format_html(
-            '<a class="evidence-link" href="{}" hx-get="{}" hx-target="#evidence" '
-            'hx-swap="innerHTML show:#evidence:top">{}</a>',
-            url,
-            url,
-            text,
+        url = _escaped(f"{evidence_url}?key={_quoted(figure.key)}")
+        return SafeString(
+            f'<a class="evidence-link" href="{url}" hx-get="{url}" hx-target="#evidence" '
+            f'hx-swap="innerHTML show:#evidence:top">{text}</a>'
         )
-    return format_html('<span class="figure--none">{}</span>', text)
+    return SafeString(f'<span class="figure--none">{text}</span>')
 
 
 @register.simple_tag(takes_context=True)
@@ -51,15 +72,15 @@ def heat_rows(context, part, too_few):
     rows = []
     for row in part.rows:
         cells = "".join(
-            format_html(
-                '<td class="heat heat--{}">{}</td>',
-                cell.shade,
-                mark_safe('<span class="muted">—</span>')
+            f'<td class="heat heat--{_escaped(cell.shade)}">'
+            + (
+                '<span class="muted">—</span>'
                 if cell.figure is None
                 else _link(url, cell.figure, cell.figure.count)
                 if too_few
-                else _link(url, cell.figure, percent=cell.percent),
+                else _link(url, cell.figure, percent=cell.percent)
             )
+            + "</td>"
             for cell in row.cells
         )
         overall = (
@@ -69,8 +90,34 @@ def heat_rows(context, part, too_few):
         )
         rows.append(
             '\n            <tr>\n              <th scope="row">'
-            f"{conditional_escape(row.label.text)}{retired if row.label.retired else ''}</th>"
+            f"{_escaped(row.label.text)}{retired if row.label.retired else ''}</th>"
             f'\n              {cells}\n              <td class="heat-strip__all">{overall}</td>'
             "\n            </tr>\n          "
         )
     return mark_safe("".join(rows))  # noqa: S308 (every part above is escaped)
+
+
+@register.simple_tag(takes_context=True)
+def theme_spreads(context, item):
+    """Who, when and whether it recurs, for each category of one part of the core theme:
+    up to three people, then the recurrence, each opening its episodes. What a template
+    loop with its filters and links wrote per category, in one pass."""
+    url = context["evidence_url"]
+    with_word = _escaped(_("with"))
+    recurs = f'<span class="tag tag--warn">{_escaped(_("Recurs"))}</span>'
+    out = []
+    for spread in item.spreads:
+        people = ", ".join(_link(url, figure) for figure in spread.people[:3])
+        out.append(
+            '\n              <span class="theme-flow__spread">'
+            + (f"{_escaped(spread.label.text)}: " if item.is_tie else "")
+            + f"{with_word} {people}"
+            + (" …" if len(spread.people) > 3 else "")
+            + (
+                f" · {recurs} {_link(url, spread.earlier)} → {_link(url, spread.later)}"
+                if spread.recurs
+                else ""
+            )
+            + "</span>\n            "
+        )
+    return mark_safe("".join(out))  # noqa: S308 (every part above is escaped)

@@ -151,8 +151,8 @@ def ipaf(request, public_id):
     pattern = selectors.ipaf_pattern(course.client)
     # The page links each version's evidence by its date: the episodes need no more.
     versions = selectors.ipaf_versions(course, evidence_in_full=False)
-    cited = [str(e.public_id) for e in versions[0].supporting_episodes.all()] if versions else []
-    episodes = selectors.ipaf_episode_choices(course, keep=cited)
+    cited = [e.pk for e in versions[0].supporting_episodes.all()] if versions else []
+    episodes = selectors.ipaf_episode_choices(course, keep_ids=cited)
     initial = _prefill(
         versions[0] if versions else None,
         pattern,

@@ -6,12 +6,14 @@ phase of the course, and after it, while the client record is active.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -45,6 +47,10 @@ class Row:
     number: int
     person: Person
     node: mapdraw.Node | None  # None when the picture had no room for them
+    # The person's era and contact as the table words them (their choices' labels).
+    era: str = ""
+    contact: str = ""
+    edit_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,19 @@ class SectorView:
     sector: mapdraw.Sector
     label: str
     rows: list[Row]
+
+
+_ANY_ID = uuid.UUID(int=0)
+_SUGGESTION_WORDS: dict[str, tuple[str, ...]] = {}
+
+
+def suggestion_words() -> tuple[str, ...]:
+    """The relationship words the form suggests, translated once per language."""
+    language = get_language()
+    words = _SUGGESTION_WORDS.get(language)
+    if words is None:
+        words = _SUGGESTION_WORDS[language] = tuple(str(w) for w in RELATIONSHIP_SUGGESTIONS)
+    return words
 
 
 def _map_context(client: Client, form: PersonForm) -> dict:
@@ -69,28 +88,47 @@ def _map_context(client: Client, form: PersonForm) -> dict:
         for key, p in people.items()
     )
     nodes = {node.key: node for node in drawing.nodes}
-    rows = [
-        Row(number, people[key], nodes.get(key))
-        for number, key in enumerate(drawing.order, start=1)
-    ]
+    # Each choice's label translated once, not once per person: `get_era_display` makes
+    # and hashes every label of the field each time it is called.
+    eras = {value: str(label) for value, label in Person.Era.choices}
+    contacts = {value: str(label) for value, label in Person.Contact.choices}
+    # One person's edit link reversed, the others written from it: reverse() writes a
+    # public id into the path as its text.
+    edit_url = reverse("clinic:person-edit", args=[_ANY_ID])
+    rows = []
+    for number, key in enumerate(drawing.order, start=1):
+        person = people[key]
+        rows.append(
+            Row(
+                number,
+                person,
+                nodes.get(key),
+                era=eras.get(person.era, person.era),
+                contact=contacts.get(person.contact, person.contact),
+                edit_url=edit_url.replace(str(_ANY_ID), str(person.public_id)),
+            )
+        )
+    archived = sorted(
+        (p for p in everyone if p.archived_at is not None),
+        key=lambda p: p.archived_at,
+        reverse=True,
+    )
     return {
         "client": client,
         "drawing": drawing,
         "rows": rows,
         "sectors": [
-            SectorView(s, ERA_LABELS[s.era], [r for r in rows if r.person.era == s.era])
+            SectorView(s, eras[s.era], [r for r in rows if r.person.era == s.era])
             for s in drawing.sectors
         ],
         "unplaced": [r for r in rows if r.node is None],
-        "archived": sorted(
-            (p for p in everyone if p.archived_at is not None),
-            key=lambda p: p.archived_at,
-            reverse=True,
-        ),
+        "archived": archived,
+        # Each with their era as the list words it.
+        "archived_rows": [(p, eras.get(p.era, p.era)) for p in archived],
         "editable": map_is_editable(client),
         "read_only": MAP_READ_ONLY,
         "form": form,
-        "suggestions": RELATIONSHIP_SUGGESTIONS,
+        "suggestions": suggestion_words(),
         "conflict_styles": CONFLICT_STYLES,
     }
 

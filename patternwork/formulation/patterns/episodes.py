@@ -61,6 +61,7 @@ _MEMBERS: dict[type, dict[str, StrEnum]] = {
     enum: {key: member for member in enum for key in (member.value, member)}
     for enum in (When, Era, Phase, Valence)
 }
+_WHENS, _ERAS, _PHASES, _VALENCES = (_MEMBERS[enum] for enum in (When, Era, Phase, Valence))
 _PART_FIELDS = {
     key: (part.value, f"{part.value}_valence") for part in Part for key in (part.value, part)
 }
@@ -110,6 +111,67 @@ class Episode:
             object.__setattr__(self, part, frozenset(categories))
             valence = _optional(Valence, getattr(self, valence_name))
             object.__setattr__(self, valence_name, valence)
+
+    @classmethod
+    def stored(
+        cls,
+        id: EpisodeId,
+        person_key: Hashable,
+        person_label: str,
+        when: str,
+        person_era: str | None,
+        phase: str | None,
+        wish: frozenset[str],
+        ro: frozenset[str],
+        rs: frozenset[str],
+        wish_valence: str | None,
+        ro_valence: str | None,
+        rs_valence: str | None,
+    ) -> Episode:
+        """An episode read from storage, hundreds at a time: when every value is one the
+        checks would accept as it is (known enum values, categories already frozensets),
+        the episode is made with the same fields without running them one by one;
+        anything else goes through the checks and is coerced or rejected as usual."""
+        values = dict(
+            id=id,
+            person_key=person_key,
+            person_label=person_label,
+            when=when,
+            person_era=person_era,
+            phase=phase,
+            wish=wish,
+            ro=ro,
+            rs=rs,
+            wish_valence=wish_valence,
+            ro_valence=ro_valence,
+            rs_valence=rs_valence,
+        )
+        try:
+            coerced = (
+                _WHENS[when],
+                None if person_era is None else _ERAS[person_era],
+                None if phase is None else _PHASES[phase],
+                None if wish_valence is None else _VALENCES[wish_valence],
+                None if ro_valence is None else _VALENCES[ro_valence],
+                None if rs_valence is None else _VALENCES[rs_valence],
+            )
+        except (KeyError, TypeError):
+            return cls(**values)
+        if not (type(wish) is type(ro) is type(rs) is frozenset):
+            return cls(**values)
+        (
+            values["when"],
+            values["person_era"],
+            values["phase"],
+            values["wish_valence"],
+            values["ro_valence"],
+            values["rs_valence"],
+        ) = coerced
+        episode = object.__new__(cls)
+        # A frozen dataclass's fields live in its __dict__; __post_init__ would set the
+        # same values through object.__setattr__.
+        episode.__dict__.update(values)
+        return episode
 
     def categories(self, part: Part) -> frozenset[str]:
         return getattr(self, _fields(part)[0])

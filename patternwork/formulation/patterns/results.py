@@ -10,9 +10,18 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 from typing import Generic, TypeVar
 
-from patternwork.formulation.patterns.episodes import EpisodeId, Era, Part, Phase, Valence, When
+from patternwork.formulation.patterns.episodes import (
+    Episode,
+    EpisodeId,
+    Era,
+    Part,
+    Phase,
+    Valence,
+    When,
+)
 
 SHARE_INVALID = "A share needs a total of at least 1 and no more episodes than its total."
 
@@ -92,15 +101,44 @@ class Recurrence:
 
 @dataclass(frozen=True)
 class CategoryProfile:
+    """One category's pervasiveness, and who, when and from which era it appears with.
+
+    The spread (people, eras, whens, recurrence) is counted from the category's episodes
+    when first read: a page shows it for the few categories of the core theme, not for
+    every category of every part.
+    """
+
     part: Part
     category: str
     overall: Share
     by_phase: ByPhase[Share | None]
     change: CourseChange
-    people: tuple[PersonTally, ...]
-    eras: tuple[Tally[Era | None], ...]
-    whens: tuple[Tally[When], ...]
-    recurrence: Recurrence
+    # The category's episodes, in the order given; what the spread is counted from.
+    members: tuple[Episode, ...] = field(default=(), repr=False, compare=False)
+
+    @cached_property
+    def people(self) -> tuple[PersonTally, ...]:
+        from patternwork.formulation.patterns import statistics
+
+        return statistics.person_tallies(self.members)
+
+    @cached_property
+    def eras(self) -> tuple[Tally[Era | None], ...]:
+        from patternwork.formulation.patterns import statistics
+
+        return statistics.era_tallies(self.members)
+
+    @cached_property
+    def whens(self) -> tuple[Tally[When], ...]:
+        from patternwork.formulation.patterns import statistics
+
+        return statistics.when_tallies(self.members)
+
+    @cached_property
+    def recurrence(self) -> Recurrence:
+        from patternwork.formulation.patterns import statistics
+
+        return statistics.recurrence_of(self.members)
 
 
 @dataclass(frozen=True)

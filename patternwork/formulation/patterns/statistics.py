@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable
 from fractions import Fraction
+from operator import attrgetter
 from typing import TypeVar
 
 from patternwork.formulation.patterns.episodes import (
@@ -63,15 +64,36 @@ def _group(
     return groups
 
 
+def _by_key(episodes: Iterable[Episode], key: Callable[[Episode], K]) -> dict[K, list[Episode]]:
+    """`_group` for one key per episode: the spreads and phases group every category's
+    episodes this way, a few thousand times a page."""
+    groups: dict[K, list[Episode]] = {}
+    for episode in episodes:
+        found = key(episode)
+        group = groups.get(found)
+        if group is None:
+            groups[found] = [episode]
+        else:
+            group.append(episode)
+    return groups
+
+
 def _ids(episodes: Iterable[Episode]) -> tuple[EpisodeId, ...]:
-    return tuple(episode.id for episode in episodes)
+    return tuple([episode.id for episode in episodes])
+
+
+_PHASE_OF = attrgetter("phase")
+_PERSON_OF = attrgetter("person_key")
+_ERA_OF = attrgetter("person_era")
+_WHEN_OF = attrgetter("when")
 
 
 def _by_phase(members: list[Episode], phase_totals: ByPhase[int]) -> ByPhase[Share | None]:
     shares: dict[str, Share | None] = {}
+    groups = _by_key(members, _PHASE_OF)
     for phase in Phase:
         total = phase_totals[phase]
-        in_phase = _ids(e for e in members if e.phase is phase)
+        in_phase = _ids(groups.get(phase, ()))
         shares[phase.value] = Share(total=total, episode_ids=in_phase) if total else None
     return ByPhase(**shares)
 
@@ -90,8 +112,8 @@ def _change(by_phase: ByPhase[Share | None]) -> CourseChange:
     )
 
 
-def _people(members: list[Episode]) -> tuple[PersonTally, ...]:
-    groups = _group(members, lambda e: (e.person_key,))
+def person_tallies(members: list[Episode]) -> tuple[PersonTally, ...]:
+    groups = _by_key(members, _PERSON_OF)
     tallies = [
         PersonTally(person_key=key, person_label=group[0].person_label, episode_ids=_ids(group))
         for key, group in groups.items()
@@ -100,19 +122,19 @@ def _people(members: list[Episode]) -> tuple[PersonTally, ...]:
     return tuple(sorted(tallies, key=lambda t: (-t.count, t.person_label)))
 
 
-def _eras(members: list[Episode]) -> tuple[Tally[Era | None], ...]:
-    groups = _group(members, lambda e: (e.person_era,))
+def era_tallies(members: list[Episode]) -> tuple[Tally[Era | None], ...]:
+    groups = _by_key(members, _ERA_OF)
     # The therapist has no era on the map, so None comes last, after the chronological eras.
     order: list[Era | None] = [*Era, None]
     return tuple(Tally(key=era, episode_ids=_ids(groups[era])) for era in order if era in groups)
 
 
-def _whens(members: list[Episode]) -> tuple[Tally[When], ...]:
-    groups = _group(members, lambda e: (e.when,))
+def when_tallies(members: list[Episode]) -> tuple[Tally[When], ...]:
+    groups = _by_key(members, _WHEN_OF)
     return tuple(Tally(key=when, episode_ids=_ids(groups[when])) for when in When if when in groups)
 
 
-def _recurrence(members: list[Episode]) -> Recurrence:
+def recurrence_of(members: list[Episode]) -> Recurrence:
     return Recurrence(
         earlier_episode_ids=_ids(e for e in members if e.when in EARLIER),
         later_episode_ids=_ids(e for e in members if e.when in LATER),
@@ -123,7 +145,8 @@ def _category_profiles(
     episodes: tuple[Episode, ...], part: Part, phase_totals: ByPhase[int]
 ) -> list[CategoryProfile]:
     profiles = []
-    for category, members in _group(episodes, lambda e: e.categories(part)).items():
+    # An episode's categories of the part are its field of the same name.
+    for category, members in _group(episodes, attrgetter(Part(part).value)).items():
         by_phase = _by_phase(members, phase_totals)
         profiles.append(
             CategoryProfile(
@@ -132,10 +155,7 @@ def _category_profiles(
                 overall=Share(total=len(episodes), episode_ids=_ids(members)),
                 by_phase=by_phase,
                 change=_change(by_phase),
-                people=_people(members),
-                eras=_eras(members),
-                whens=_whens(members),
-                recurrence=_recurrence(members),
+                members=tuple(members),
             )
         )
     return sorted(profiles, key=lambda p: (-p.overall.count, p.category))
