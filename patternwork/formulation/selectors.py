@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.text import capfirst
 
 from patternwork.clients.models import Client
+from patternwork.core.prepared import PreparedRead
 from patternwork.formulation import patterns
 from patternwork.formulation.categories import default_set
 from patternwork.formulation.ipaf import (
@@ -404,30 +405,101 @@ def pattern_episodes(client: Client, *, categories=None) -> list[patterns.Episod
     return episodes
 
 
+@dataclass(frozen=True)
+class PhaseCount:
+    """In how many of a phase's `total` episodes a category was coded (a trend cell)."""
+
+    count: int
+    total: int
+
+
+# The episodes of one client by phase ("" where none was recorded), counted in SQL.
+_EPISODES_BY_PHASE = PreparedRead(
+    lambda client_id: (
+        Episode.objects.filter(client_id=client_id)
+        .order_by()
+        .values_list("phase")
+        .annotate(n=Count("id"))
+    ),
+    int,
+)
+
+# One client's codes counted by part, category and the episode's phase: each episode
+# holds a category at most once (one_code_per_category), so a count is of episodes.
+_CODES_BY_PHASE = PreparedRead(
+    lambda client_id: (
+        EpisodeCategory.objects.filter(episode__client_id=client_id)
+        .order_by()
+        .values_list("part", "category__public_id", "category__label", "episode__phase")
+        .annotate(n=Count("id"))
+    ),
+    int,
+)
+
+_PHASES = tuple(phase.value for phase in patterns.Phase)
+
+
+def session_trend(client_id: int) -> tuple[list[TrendRow], int, bool]:
+    """The pattern's trend a session page shows: for each category of the candidate
+    core theme, in how many of each phase's episodes it was coded; with the number of
+    episodes and whether they are too few for a theme.
+
+    The same rows `compute_patterns` gives (its core theme: per part, the categories
+    coded in the most episodes, ties by category id; its profiles' shares by phase),
+    counted by the database in two queries of a few rows each, whatever the number of
+    episodes, rather than from every episode and code read.
+    """
+    phase_totals = {phase: 0 for phase in _PHASES}
+    total = 0
+    for phase, count in _EPISODES_BY_PHASE(client_id):
+        total += count
+        if phase in phase_totals:
+            phase_totals[phase] += count
+    too_few = total < patterns.MIN_EPISODES_FOR_PATTERN
+    if too_few:
+        return [], total, too_few
+    by_category: dict[tuple[str, str], dict] = {}
+    for part, public_id, label, phase, count in _CODES_BY_PHASE(client_id):
+        key = (part, str(public_id))
+        entry = by_category.setdefault(key, {"label": label, "count": 0, "phases": {}})
+        entry["count"] += count
+        if phase in phase_totals:
+            entry["phases"][phase] = entry["phases"].get(phase, 0) + count
+    trend = []
+    for part in ("wish", "ro", "rs"):
+        ranked = sorted(
+            ((key[1], entry) for key, entry in by_category.items() if key[0] == part),
+            key=lambda item: (-item[1]["count"], item[0]),
+        )
+        if not ranked:
+            continue
+        top = ranked[0][1]["count"]
+        for _category, entry in ranked:
+            if entry["count"] != top:
+                break
+            shares = [
+                (
+                    phase,
+                    PhaseCount(entry["phases"].get(phase, 0), phase_totals[phase])
+                    if phase_totals[phase]
+                    else None,
+                )
+                for phase in _PHASES
+            ]
+            trend.append(TrendRow(PART_LABELS[part], entry["label"], shares))
+    return trend, total, too_few
+
+
 def session_formulation(appointment) -> SessionFormulation:
     """What a middle- or ending-phase session page shows of the pattern work.
 
-    The trend needs every episode's codes but the page lists only this session's
-    episodes, so only those are read as models (a client may have hundreds).
+    The trend is counted by the database (`session_trend`), and the page lists only
+    this session's episodes, so only those are read as models (a client may have
+    hundreds).
     """
     course = appointment.course
     client = course.client
-    report = patterns.compute_patterns(pattern_episodes(client))
-    categories = Category.objects.filter(practice_id=client.practice_id)
-    labels = {str(key): label for key, label in categories.values_list("public_id", "label")}
-    trend = []
-    theme = report.core_theme
-    if theme is not None:
-        for part in ("wish", "ro", "rs"):
-            candidate = getattr(theme, part)
-            if candidate is None:
-                continue
-            for category in candidate.categories:
-                profile = report.profile(part, category)
-                shares = [
-                    (phase, profile.by_phase[phase]) for phase in ("initial", "middle", "ending")
-                ]
-                trend.append(TrendRow(PART_LABELS[part], labels.get(category, category), shares))
+    trend, total, too_few = session_trend(client.pk)
     # The page shows each episode's account and person, not its parts' texts nor the
     # person's notes: those stay encrypted.
     episodes = (
@@ -440,8 +512,8 @@ def session_formulation(appointment) -> SessionFormulation:
         agreed=agreed_ipaf(course),
         episodes=list(episodes),
         trend=trend,
-        total_episodes=report.total,
-        too_few=report.too_few_episodes,
+        total_episodes=total,
+        too_few=too_few,
     )
 
 
