@@ -21,8 +21,9 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -33,6 +34,7 @@ from patternwork.accounts.models import Membership
 from patternwork.accounts.practices import practice_of
 from patternwork.audit.models import AuditEvent
 from patternwork.audit.services import batched, record, record_many
+from patternwork.core.prepared import PreparedRead
 
 Role = Membership.Role
 
@@ -222,18 +224,93 @@ def visible(
         if reader.client is None or scope.client is None:
             return queryset.none()
         return queryset.filter(**{scope.client_field("id"): reader.client.pk})
-    queryset = queryset.filter(practice_id=membership.practice_id)
+    allowed, triage = _staff_scope(membership, scope, clinical=clinical)
+    return _scoped(queryset, scope, membership.practice_id, allowed, triage=triage)
+
+
+def _staff_scope(
+    membership: Membership, scope: Scope, *, clinical: bool
+) -> tuple[list[int] | None, bool]:
+    """The therapists whose rows a staff member sees (None: all of the practice), and
+    whether they see the unassigned rows as triage."""
+    if not scope.therapist:
+        return None, False
+    allowed = clinical_scope(membership) if scope.clinical or clinical else record_scope(membership)
+    return allowed, bool(scope.unassigned) and may_triage(membership)
+
+
+def _scoped(
+    queryset: QuerySet, scope: Scope, practice_id, allowed: list | None, *, triage: bool
+) -> QuerySet:
+    """A staff member's rows: their practice's, in the caseload scope `_staff_scope` gave."""
+    queryset = queryset.filter(practice_id=practice_id)
     if not scope.therapist:
         return queryset
-    allowed = clinical_scope(membership) if scope.clinical or clinical else record_scope(membership)
     rows_filter = scope_filter(allowed, scope.therapist)
     if scope.unassigned:
         # Assigned rows follow the caseload scope; unassigned rows are triage's alone.
         assigned = Q(**{f"{scope.unassigned}__isnull": False}) & rows_filter
-        if may_triage(membership):
+        if triage:
             return queryset.filter(assigned | Q(**{f"{scope.unassigned}__isnull": True}))
         return queryset.filter(assigned)
     return queryset.filter(rows_filter)
+
+
+class PreparedRows:
+    """Rows a page fetches by public id on every request, for `fetch`: the query
+    `visible` would build is compiled once per shape of the reader's scope (how many
+    therapists it names, or all of the practice; triage or not) and then run with the
+    reader's own values (`core.prepared.PreparedRead`). Same filters, same rows, same
+    404 and recorded read; only the building is not repeated. `build` returns the
+    unfiltered rows (select_related, defer and annotations allowed).
+    """
+
+    def __init__(self, build: Callable[[], QuerySet]) -> None:
+        self._build = build
+        self._reads: dict[tuple, PreparedRead] = {}
+        self._scope: Scope | None = None
+
+    def queryset(self) -> QuerySet:
+        return self._build()
+
+    def get(self, membership: Membership, public_id, *, clinical: bool) -> Model | None:
+        """The row, or None where the reader may not see it or there is none."""
+        try:
+            public_id = public_id if isinstance(public_id, UUID) else UUID(str(public_id))
+        except ValueError:
+            return None
+        scope = self._scope
+        if scope is None:
+            scope = self._scope = scope_of(self._build().model)
+        allowed, triage = _staff_scope(membership, scope, clinical=clinical)
+        if allowed == [] and not triage:
+            # No therapist's rows: the ORM's filter on an empty list matches nothing.
+            return None
+        shape = (clinical, None if allowed is None else len(allowed), triage)
+        read = self._reads.get(shape)
+        if read is None:
+            read = self._reads[shape] = self._prepare(scope, shape)
+        found = read.rows(membership.practice_id, *(allowed or ()), public_id)
+        return found[0] if found else None
+
+    def _prepare(self, scope: Scope, shape: tuple) -> PreparedRead:
+        _clinical, count, triage = shape
+
+        def build(practice_id, *rest):
+            *allowed, public_id = rest
+            queryset = _scoped(
+                self._build(),
+                scope,
+                practice_id,
+                None if count is None else allowed,
+                triage=triage,
+            )
+            if scope.client is not None:
+                queryset = queryset.annotate(_reader_client=F(scope.client_field("public_id")))
+            return queryset.filter(public_id=public_id)
+
+        kinds = [int, *([int] * (count or 0)), UUID]
+        return PreparedRead(build, *kinds)
 
 
 def fetch(
@@ -244,17 +321,26 @@ def fetch(
     A clinical row, or any row fetched with `reads` (the kind of clinical content the
     page shows from it, under the clinical scope), records the read of its client.
     """
-    queryset = visible(reader, rows, clinical=reads is not None)
-    scope = scope_of(queryset.model)
-    if scope.client is not None:
-        queryset = queryset.annotate(_reader_client=F(scope.client_field("public_id")))
-    found = queryset.filter(public_id=public_id).first()
+    if isinstance(rows, PreparedRows) and reader.membership is not None:
+        found = rows.get(reader.membership, public_id, clinical=reads is not None)
+        model = rows.queryset().model if found is None else type(found)
+    else:
+        if isinstance(rows, PreparedRows):
+            rows = rows.queryset()
+        queryset = visible(reader, rows, clinical=reads is not None)
+        model = queryset.model
+        if scope_of(model).client is not None:
+            queryset = queryset.annotate(
+                _reader_client=F(scope_of(model).client_field("public_id"))
+            )
+        found = queryset.filter(public_id=public_id).first()
+    scope = scope_of(model)
     if found is None:
         raise deny_not_found(
             user=reader.user,
             membership=reader.membership,
             practice=reader.practice if reader.client is not None else None,
-            object_type=queryset.model._meta.label_lower,
+            object_type=model._meta.label_lower,
             object_id=public_id,
         )
     kind = reads or (scope.kind if scope.clinical else None)

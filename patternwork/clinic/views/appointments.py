@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from patternwork.accounts.access import fetch, reader_for, record_read
+from patternwork.accounts.access import PreparedRows, fetch, reader_for, record_read
 from patternwork.accounts.models import Membership
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.courses import AmendmentForm, CancelForm, MoveForm, NoteForm
@@ -98,9 +98,13 @@ def _due(appointment) -> tuple[str, ...]:
     return plan.measures_due(appointment.session_number, appointment.course.planned_sessions)
 
 
+# Compiled once per shape of the reader's scope, not built on every request.
+_SESSION_PAGE_ROWS = PreparedRows(selectors.session_page_rows)
+
+
 @staff_view()
 def appointment_detail(request, public_id):
-    appointment = fetch(reader_for(request), selectors.session_page_rows(), public_id)
+    appointment = fetch(reader_for(request), _SESSION_PAGE_ROWS, public_id)
     return _session_page(request, appointment)
 
 

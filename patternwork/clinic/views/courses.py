@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from patternwork.accounts.access import fetch, reader_for, record_read
+from patternwork.accounts.access import PreparedRows, fetch, reader_for, record_read
 from patternwork.accounts.models import Membership
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.courses import (
@@ -52,9 +52,13 @@ def _shown_flags(request, flags):
     return shown
 
 
+# Compiled once per shape of the reader's scope, not built on every request.
+_COURSE_PAGE_ROWS = PreparedRows(caseloads.course_page_rows)
+
+
 @staff_view()
 def course_detail(request, public_id):
-    course = fetch(reader_for(request), caseloads.course_page_rows(), public_id)
+    course = fetch(reader_for(request), _COURSE_PAGE_ROWS, public_id)
     clinical = selectors.can_read_clinical(request.membership, course)
     view, measures = caseloads.course_page(course, clinical=clinical)
     goals = waiting_selectors.goal_lines(course) if clinical else ()
