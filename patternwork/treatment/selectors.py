@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from patternwork.accounts.access import may_read_clinical, visible
 from patternwork.accounts.models import Membership
 from patternwork.clients.models import Client
+from patternwork.core.prepared import PreparedRead
 from patternwork.treatment import plan, scheduling
 from patternwork.treatment.models import (
     Appointment,
@@ -159,16 +160,24 @@ class CourseView:
         return self.course.share_session
 
 
+# The course page's appointments, compiled once (core.prepared).
+_TIMELINE = PreparedRead(
+    lambda course_id: with_session_positions(
+        Appointment.objects.filter(course_id=course_id).annotate(note_pk=F("note__id"))
+    ).order_by("starts_at", "id"),
+    int,
+)
+
+
 def course_view(course: Course) -> CourseView:
     """The course page's timeline with phases and projection, in fixed queries."""
     practice = course.practice
     # Whether a note exists, not the note: a joined note would decrypt its body and
     # prompts for every row of the timeline, which shows none of them.
-    appointments = list(
-        with_session_positions(course.appointments.annotate(note_pk=F("note__id"))).order_by(
-            "starts_at", "id"
-        )
-    )
+    appointments = _TIMELINE.rows(course.pk)
+    for appointment in appointments:
+        # As the course's related manager would: each row knows its course.
+        appointment.course = course
     treatment = [a for a in appointments if a.kind == Appointment.Kind.TREATMENT]
     attended = sum(1 for a in treatment if a.status == Appointment.Status.ATTENDED)
     timeline = []
