@@ -34,7 +34,7 @@ from patternwork.accounts.models import Membership
 from patternwork.accounts.practices import practice_of
 from patternwork.audit.models import AuditEvent
 from patternwork.audit.services import batched, record, record_many
-from patternwork.core.prepared import PreparedRead
+from patternwork.core.prepared import PreparedRead, placeholders
 
 Role = Membership.Role
 
@@ -256,19 +256,77 @@ def _scoped(
     return queryset.filter(rows_filter)
 
 
+class PreparedVisible:
+    """`visible(membership, build(*args))` for a read a page makes on every request:
+    its query is compiled once per shape of the member's scope (how many therapists it
+    names, or all of the practice; triage or not) and then run with the member's own
+    values and the call's arguments (`core.prepared.PreparedRead`, one placeholder per
+    argument kind). Same filters, same rows; only the building is not repeated.
+    `build` returns the rows before the scope (select_related, defer, annotations,
+    ordering and a slice allowed).
+    """
+
+    def __init__(self, build: Callable[..., QuerySet], *kinds: type) -> None:
+        self._build = build
+        self._kinds = kinds
+        self._reads: dict[tuple, PreparedRead] = {}
+        self._scope: Scope | None = None
+
+    @property
+    def model(self) -> type[Model]:
+        return self._build(*placeholders(*self._kinds)).model
+
+    def rows(self, membership: Membership, *args, clinical: bool = False) -> list[Model]:
+        scope = self._scope
+        if scope is None:
+            scope = self._scope = scope_of(self.model)
+        allowed, triage = _staff_scope(membership, scope, clinical=clinical)
+        if allowed == [] and not triage:
+            # No therapist's rows: the ORM's filter on an empty list matches nothing.
+            return []
+        shape = (clinical, None if allowed is None else len(allowed), triage)
+        read = self._reads.get(shape)
+        if read is None:
+            read = self._reads[shape] = self._prepare(scope, shape)
+        return read.rows(membership.practice_id, *(allowed or ()), *args)
+
+    def _prepare(self, scope: Scope, shape: tuple) -> PreparedRead:
+        _clinical, count, triage = shape
+        count = count or 0
+
+        def build(practice_id, *rest):
+            allowed, args = rest[:count], rest[count:]
+            rows = self._build(*args)
+            # The scope's filters go before any slice, as visible() puts them.
+            sliced = rows.query.low_mark, rows.query.high_mark
+            if sliced != (0, None):
+                rows = rows._chain()
+                rows.query.clear_limits()
+            rows = _scoped(
+                rows, scope, practice_id, None if shape[1] is None else allowed, triage=triage
+            )
+            return rows[sliced[0] : sliced[1]] if sliced != (0, None) else rows
+
+        return PreparedRead(build, int, *([int] * count), *self._kinds)
+
+
 class PreparedRows:
-    """Rows a page fetches by public id on every request, for `fetch`: the query
-    `visible` would build is compiled once per shape of the reader's scope (how many
-    therapists it names, or all of the practice; triage or not) and then run with the
-    reader's own values (`core.prepared.PreparedRead`). Same filters, same rows, same
-    404 and recorded read; only the building is not repeated. `build` returns the
-    unfiltered rows (select_related, defer and annotations allowed).
+    """Rows a page fetches by public id on every request, for `fetch`: `visible`'s
+    query compiled once per shape of the reader's scope (`PreparedVisible`), with the
+    same annotation of the client's public id. Same rows, same 404 and recorded read.
+    `build` returns the unfiltered rows (select_related, defer and annotations allowed).
     """
 
     def __init__(self, build: Callable[[], QuerySet]) -> None:
         self._build = build
-        self._reads: dict[tuple, PreparedRead] = {}
-        self._scope: Scope | None = None
+        self._read = PreparedVisible(self._by_public_id, UUID)
+
+    def _by_public_id(self, public_id) -> QuerySet:
+        rows = self._build()
+        scope = scope_of(rows.model)
+        if scope.client is not None:
+            rows = rows.annotate(_reader_client=F(scope.client_field("public_id")))
+        return rows.filter(public_id=public_id)
 
     def queryset(self) -> QuerySet:
         return self._build()
@@ -279,38 +337,8 @@ class PreparedRows:
             public_id = public_id if isinstance(public_id, UUID) else UUID(str(public_id))
         except ValueError:
             return None
-        scope = self._scope
-        if scope is None:
-            scope = self._scope = scope_of(self._build().model)
-        allowed, triage = _staff_scope(membership, scope, clinical=clinical)
-        if allowed == [] and not triage:
-            # No therapist's rows: the ORM's filter on an empty list matches nothing.
-            return None
-        shape = (clinical, None if allowed is None else len(allowed), triage)
-        read = self._reads.get(shape)
-        if read is None:
-            read = self._reads[shape] = self._prepare(scope, shape)
-        found = read.rows(membership.practice_id, *(allowed or ()), public_id)
+        found = self._read.rows(membership, public_id, clinical=clinical)
         return found[0] if found else None
-
-    def _prepare(self, scope: Scope, shape: tuple) -> PreparedRead:
-        _clinical, count, triage = shape
-
-        def build(practice_id, *rest):
-            *allowed, public_id = rest
-            queryset = _scoped(
-                self._build(),
-                scope,
-                practice_id,
-                None if count is None else allowed,
-                triage=triage,
-            )
-            if scope.client is not None:
-                queryset = queryset.annotate(_reader_client=F(scope.client_field("public_id")))
-            return queryset.filter(public_id=public_id)
-
-        kinds = [int, *([int] * (count or 0)), UUID]
-        return PreparedRead(build, *kinds)
 
 
 def fetch(
