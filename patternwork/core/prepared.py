@@ -354,3 +354,19 @@ class KeptStatements:
         with connections[using].cursor() as cursor:
             cursor.execute(*kept)
             return [column[0] for column in cursor.description], cursor.fetchone()
+
+
+def prefetched(instance: Model, name: str, rows: list, *, back: str | None = None) -> None:
+    """Give `instance` the rows of its related manager `name` as `prefetch_related(name)`
+    would have (so `instance.<name>.all()` reads no more), the rows having been read by
+    a prepared read; `back` names the rows' foreign key to `instance`, set on each as
+    the prefetch sets it."""
+    if back is not None:
+        for row in rows:
+            setattr(row, back, instance)
+    queryset = getattr(instance, name).all()
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[name] = queryset

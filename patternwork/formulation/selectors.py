@@ -186,14 +186,25 @@ def ipaf_comparison(one: IpafVersion, other: IpafVersion) -> IpafComparison:
     )
 
 
-def agreed_ipaf(course: Course) -> IpafVersion | None:
-    """The latest version agreed with the client, if any."""
-    return (
-        course.ipaf_versions.filter(agreed_on__isnull=False)
+_AGREED_IPAF = PreparedRead(
+    lambda course_id: (
+        IpafVersion.objects.filter(course_id=course_id, agreed_on__isnull=False)
         .select_related("author__user")
-        .order_by("-number")
-        .first()
-    )
+        .order_by("-number")[:1]
+    ),
+    int,
+)
+
+
+def agreed_ipaf(course: Course) -> IpafVersion | None:
+    """The latest version agreed with the client, if any (compiled once)."""
+    found = _AGREED_IPAF.rows(course.pk)
+    if not found:
+        return None
+    (version,) = found
+    # As the course's related manager would: the version knows its course.
+    version.course = course
+    return version
 
 
 THERAPIST_KEY = "therapist"
@@ -490,6 +501,20 @@ def session_trend(client_id: int) -> tuple[list[TrendRow], int, bool]:
     return trend, total, too_few
 
 
+# The page shows each episode's account and person, not its parts' texts nor the
+# person's notes: those stay encrypted. Compiled once.
+_SESSION_EPISODES = PreparedRead(
+    lambda client_id, appointment_id: (
+        Episode.objects.filter(client_id=client_id, appointment_id=appointment_id)
+        .select_related("person")
+        .defer("wish_text", "ro_text", "rs_text", "person__notes")
+        .order_by("created_at", "id")
+    ),
+    int,
+    int,
+)
+
+
 def session_formulation(appointment) -> SessionFormulation:
     """What a middle- or ending-phase session page shows of the pattern work.
 
@@ -500,17 +525,9 @@ def session_formulation(appointment) -> SessionFormulation:
     course = appointment.course
     client = course.client
     trend, total, too_few = session_trend(client.pk)
-    # The page shows each episode's account and person, not its parts' texts nor the
-    # person's notes: those stay encrypted.
-    episodes = (
-        Episode.objects.filter(client=client, appointment=appointment)
-        .select_related("person")
-        .defer("wish_text", "ro_text", "rs_text", "person__notes")
-        .order_by("created_at", "id")
-    )
     return SessionFormulation(
         agreed=agreed_ipaf(course),
-        episodes=list(episodes),
+        episodes=_SESSION_EPISODES.rows(client.pk, appointment.pk),
         trend=trend,
         total_episodes=total,
         too_few=too_few,

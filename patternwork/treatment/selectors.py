@@ -15,12 +15,13 @@ from django.db.models.functions import Coalesce
 from patternwork.accounts.access import may_read_clinical, visible
 from patternwork.accounts.models import Membership
 from patternwork.clients.models import Client
-from patternwork.core.prepared import PreparedRead
+from patternwork.core.prepared import PreparedRead, prefetched
 from patternwork.treatment import plan, scheduling
 from patternwork.treatment.models import (
     Appointment,
     CalendarFeed,
     Course,
+    NoteAmendment,
     SessionNote,
     attended_treatment,
 )
@@ -65,13 +66,29 @@ def can_read_clinical(membership: Membership, course: Course) -> bool:
     return may_read_clinical(membership, course.therapist_id)
 
 
-def note_for(appointment: Appointment) -> SessionNote | None:
-    return (
-        SessionNote.objects.filter(appointment=appointment)
+# An appointment has one note at most (one-to-one), so no ordering; compiled once.
+_NOTE = PreparedRead(
+    lambda appointment_id: (
+        SessionNote.objects.filter(appointment_id=appointment_id)
         .select_related("author__user", "signed_by__user")
-        .prefetch_related("amendments__author__user")
-        .first()
-    )
+        .order_by()[:1]
+    ),
+    int,
+)
+_AMENDMENTS = PreparedRead(
+    lambda note_id: NoteAmendment.objects.filter(note_id=note_id).select_related("author__user"),
+    int,
+)
+
+
+def note_for(appointment: Appointment) -> SessionNote | None:
+    """The appointment's note with its authors, and its amendments with theirs."""
+    found = _NOTE.rows(appointment.pk)
+    if not found:
+        return None
+    (note,) = found
+    prefetched(note, "amendments", _AMENDMENTS.rows(note.pk), back="note")
+    return note
 
 
 def current_phase(attended: int, planned: int) -> plan.Phase:

@@ -15,6 +15,7 @@ from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.courses import AmendmentForm, CancelForm, MoveForm, NoteForm
 from patternwork.clinic.forms.supervision import RecordingForm
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
+from patternwork.core.fast_widgets import speed_up
 from patternwork.core.forms import add_service_errors
 from patternwork.formulation import selectors as formulation_selectors
 from patternwork.measures.flag_selectors import responses_at
@@ -80,6 +81,10 @@ def _session_page(
         "recordings": recordings.session_panel(request.membership, appointment),
         "recording_form": recording_form or RecordingForm(),
     }
+    # The forms' widgets written in Python, the markup of Django's templates.
+    for name in ("note_form", "amend_form", "cancel_form", "move_form", "recording_form"):
+        if context[name] is not None:
+            speed_up(context[name])
     return render(request, "clinic/courses/appointment_detail.html", context, status=status)
 
 

@@ -27,6 +27,7 @@ from patternwork.clinic.forms.courses import (
 from patternwork.clinic.forms.supervision import RecordingConsentForm
 from patternwork.clinic.templatetags.clinic import phase_label
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
+from patternwork.core.fast_widgets import speed_up
 from patternwork.core.forms import add_service_errors
 from patternwork.formulation import journal_selectors
 from patternwork.measures import flag_selectors, track_selectors
@@ -92,9 +93,16 @@ def course_detail(request, public_id):
             "readiness": readiness,
             "waiting": course.on_waiting_list,
             "recording_consent": recordings.course_panel(request.membership, course),
-            "consent_form": RecordingConsentForm(initial={"given_on": timezone.localdate()}),
+            "consent_form": _consent_form(),
         },
     )
+
+
+def _consent_form() -> RecordingConsentForm:
+    # Its widgets written in Python, the markup of Django's templates (core.fast_widgets).
+    form = RecordingConsentForm(initial={"given_on": timezone.localdate()})
+    speed_up(form)
+    return form
 
 
 # Any id: the appointment link is reversed once, and each row puts its own id in it.
