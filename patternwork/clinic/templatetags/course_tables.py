@@ -1,0 +1,94 @@
+"""The course page's repeated rows written in Python: the phase band's cells and the
+timeline's rows.
+
+In the template each cell or row resolved a dozen variables, localised each number and
+ran its `{% if %}` tests: with a 16-session plan and its appointments that was a fifth
+of the page's rendering. These tags write the markup the loops wrote (runs of
+whitespace aside), every value escaped as the template escaped it, the fixed words
+translated once per table.
+"""
+
+from django import template
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+
+from patternwork.clinic.templatetags.clinic import phase_label
+
+register = template.Library()
+
+
+@register.simple_tag
+def phase_band(bounds, attended: int) -> str:
+    """The phase band's cells: one per planned session, its phase and whether attended."""
+    session_word = conditional_escape(gettext("Session"))
+    attended_word = conditional_escape(gettext("attended"))
+    cells = []
+    for phase, span in (
+        ("initial", bounds.initial),
+        ("middle", bounds.middle),
+        ("ending", bounds.ending),
+    ):
+        label = conditional_escape(phase_label(phase))
+        for number in range(span.first, span.last + 1):
+            done = number <= attended
+            cells.append(
+                f'<li class="phase-band__cell phase-band__cell--{phase}'
+                f'{" phase-band__cell--done" if done else ""}">'
+                f'<span class="visually-hidden">{session_word} </span>{number}'
+                f'<span class="visually-hidden">, {label}'
+                f"{f', {attended_word}' if done else ''}</span></li>"
+            )
+    return mark_safe("\n".join(cells))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag
+def timeline_rows(rows: list[dict], notes_visible: bool) -> str:
+    """The timeline's rows (`clinic.views.courses._timeline_rows`), or its empty row."""
+    if not rows:
+        return mark_safe(  # noqa: S308 - a fixed text, escaped
+            f'<tr><td colspan="5" class="empty">'
+            f"{conditional_escape(gettext('No appointments yet.'))}</td></tr>"
+        )
+    min_word = conditional_escape(gettext("min"))
+    assessment_word = conditional_escape(gettext("Assessment"))
+    if_attended = conditional_escape(gettext("if attended"))
+    note_word = conditional_escape(gettext("Note"))
+    recorded_word = conditional_escape(gettext("Recorded"))
+    no_note = conditional_escape(gettext("No note yet"))
+    out = []
+    for row in rows:
+        url = conditional_escape(row["url"])
+        phase = row["phase"]
+        if row["kind"] == "assessment":
+            session = assessment_word
+        elif row["expected_number"]:
+            session = (
+                f'<span class="muted" title="{if_attended}">'
+                f"({conditional_escape(row['expected_number'])})</span>"
+            )
+        else:
+            session = conditional_escape(row["session_number"] or "")
+        reason = row["reason"]
+        reason_html = (
+            f' <span class="muted">· {conditional_escape(reason)}</span>' if reason else ""
+        )
+        if row["has_note"]:
+            note = f'<a href="{url}#note">{note_word}</a>' if notes_visible else recorded_word
+        elif row["status"] == "attended":
+            note = f'<span class="tag tag--warn">{no_note}</span>'
+        else:
+            note = ""
+        # Cells on lines of their own, as the template's loop wrote them.
+        out.append(
+            f'<tr class="{f"timeline__row--{conditional_escape(phase)}" if phase else ""}">\n'
+            f'<td><a href="{url}">{conditional_escape(row["when"])}</a> '
+            f'<span class="muted">({conditional_escape(row["minutes"])} {min_word})</span></td>\n'
+            f"<td>{session}</td>\n"
+            f"<td>{conditional_escape(row['phase_label'])}</td>\n"
+            f'<td><span class="status status--{conditional_escape(row["status"])}">'
+            f"{conditional_escape(row['status_label'])}</span>"
+            f"{reason_html}</td>\n"
+            f"<td>{note}</td>\n</tr>"
+        )
+    return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped
