@@ -1,5 +1,5 @@
-"""The course page's repeated rows written in Python: the phase band's cells and the
-timeline's rows.
+"""The course page's repeated rows written in Python: the phase band's cells, the
+timeline's rows and the scores table's rows.
 
 In the template each cell or row resolved a dozen variables, localised each number and
 ran its `{% if %}` tests: with a 16-session plan and its appointments that was a fifth
@@ -8,9 +8,14 @@ whitespace aside), every value escaped as the template escaped it, the fixed wor
 translated once per table.
 """
 
+from uuid import UUID
+
 from django import template
+from django.template.defaultfilters import date
+from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext
 
 from patternwork.clinic.templatetags.clinic import phase_label
@@ -90,5 +95,75 @@ def timeline_rows(rows: list[dict], notes_visible: bool) -> str:
             f"{conditional_escape(row['status_label'])}</span>"
             f"{reason_html}</td>\n"
             f"<td>{note}</td>\n</tr>"
+        )
+    return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped
+
+
+# Any id: the appointment link is reversed once, and each row puts its own id in it.
+_SOME_ID = UUID(int=0)
+_DASH = "\N{EN DASH}"
+
+
+def _score(score, kind: str, missing: str) -> str:
+    if score is not None:
+        return (
+            f"{conditional_escape(score.total)} "
+            f'<span class="muted">{conditional_escape(score.band)}</span>'
+        )
+    return f'<span class="muted">{missing}</span>' if kind != "other" else ""
+
+
+@register.simple_tag
+def measure_rows(rows) -> str:
+    """The scores table's rows (`measures.selectors.course_measures`), or its empty row."""
+    if not rows:
+        return mark_safe(  # noqa: S308 - a fixed text, escaped
+            f'<tr><td colspan="6" class="empty">'
+            f"{conditional_escape(gettext('No attended sessions yet.'))}</td></tr>"
+        )
+    link = reverse("clinic:appointment-detail", args=[_SOME_ID])
+    assessment_word = conditional_escape(gettext("Assessment"))
+    not_session = conditional_escape(gettext("Not a session"))
+    not_recorded = conditional_escape(gettext("not recorded"))
+    since_edited = conditional_escape(gettext("(since edited)"))
+    flag_open = conditional_escape(gettext("flag open"))
+    acknowledged = conditional_escape(gettext("acknowledged"))
+    none_word = conditional_escape(gettext("none"))
+    answer_text = gettext("%(code)s item %(number)s: %(label)s (%(value)s)")
+    out = []
+    for row in rows:
+        if row.kind == "session":
+            name = conditional_escape(row.session)
+        elif row.kind == "assessment":
+            name = assessment_word
+        else:
+            name = not_session
+        if row.appointment_public_id:
+            url = conditional_escape(link.replace(str(_SOME_ID), str(row.appointment_public_id)))
+            name = f'<a href="{url}">{name}</a>'
+        answers = []
+        for answer in row.risk:
+            text = answer_text % {
+                "code": conditional_escape(answer.instrument),
+                "number": conditional_escape(answer.item_number),
+                "label": conditional_escape(answer.label),
+                "value": conditional_escape(answer.value),
+            }
+            if not answer.current:
+                text += f' <span class="muted">{since_edited}</span>'
+            if answer.flag_open:
+                text += f' <span class="tag tag--danger">{flag_open}</span>'
+            elif answer.flag_open is False:
+                text += f' <span class="tag">{acknowledged}</span>'
+            answers.append(f'<span class="risk-answer">{text}</span>')
+        risk = "".join(answers) or f'<span class="muted">{none_word}</span>'
+        # Cells on lines of their own, as the template's loop wrote them.
+        out.append(
+            f'<tr>\n<th scope="row">{name}</th>\n'
+            f"<td>{conditional_escape(date(template_localtime(row.when), 'j M Y'))}</td>\n"
+            f"<td>{_score(row.phq9, row.kind, not_recorded)}</td>\n"
+            f"<td>{_score(row.gad7, row.kind, not_recorded)}</td>\n"
+            f"<td>{_score(row.wsas, row.kind, _DASH)}</td>\n"
+            f"<td>{risk}</td>\n</tr>"
         )
     return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped
