@@ -1,5 +1,6 @@
-"""The course page's repeated rows written in Python: the phase band's cells, the
-timeline's rows and the scores table's rows.
+"""The course and session pages' repeated rows written in Python: the phase band's
+cells, the timeline's rows and the scores table's rows; the session's episodes and the
+pattern's trend.
 
 In the template each cell or row resolved a dozen variables, localised each number and
 ran its `{% if %}` tests: with a 16-session plan and its appointments that was a fifth
@@ -11,7 +12,7 @@ translated once per table.
 from uuid import UUID
 
 from django import template
-from django.template.defaultfilters import date
+from django.template.defaultfilters import date, truncatechars
 from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
@@ -167,3 +168,43 @@ def measure_rows(rows) -> str:
             f"<td>{risk}</td>\n</tr>"
         )
     return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag
+def session_episodes(episodes) -> str:
+    """The session page's episodes logged at the session, or its empty line."""
+    if not episodes:
+        return mark_safe(  # noqa: S308 - a fixed text, escaped
+            f'<p class="muted">'
+            f"{conditional_escape(gettext('No episode logged at this session yet.'))}</p>"
+        )
+    link = reverse("clinic:episode-detail", args=[_SOME_ID])
+    with_therapist = conditional_escape(gettext("With the therapist"))
+    also = conditional_escape(gettext("also in the session"))
+    out = []
+    for episode in episodes:
+        url = conditional_escape(link.replace(str(_SOME_ID), str(episode.public_id)))
+        who = with_therapist if episode.with_therapist else conditional_escape(episode.person.label)
+        tag = f' <span class="tag">{also}</span>' if episode.showed_in_session else ""
+        out.append(
+            f'<p>· <a href="{url}">{who}</a>: '
+            f"{conditional_escape(truncatechars(episode.account, 120))}{tag}</p>"
+        )
+    return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag
+def trend_rows(trend) -> str:
+    """The session page's trend table rows: per category, its count of each phase's
+    episodes (`formulation.selectors.session_trend`)."""
+    out = []
+    for row in trend:
+        cells = "".join(
+            f"<td>{share.count}/{share.total}</td>" if share else f"<td>{_DASH}</td>"
+            for _phase, share in row.shares
+        )
+        out.append(
+            f'<tr><th scope="row">{conditional_escape(row.part)}: '
+            f"{conditional_escape(row.label)}</th>{cells}</tr>"
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
