@@ -20,6 +20,7 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import gettext
 
 from patternwork.clinic.templatetags.clinic import phase_label
+from patternwork.core.navigation import cached_reverse
 
 register = template.Library()
 
@@ -208,3 +209,13 @@ def trend_rows(trend) -> str:
             f"{conditional_escape(row.label)}</th>{cells}</tr>"
         )
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag
+def id_url(viewname: str, public_id) -> str:
+    """`{% url viewname public_id %}` for a URL that takes one public id: reversed once
+    per process with a stand-in id (`core.navigation.cached_reverse`), then the id put
+    in its place, as the `uuid` converter writes it."""
+    if not isinstance(public_id, UUID):
+        return reverse(viewname, args=[public_id])
+    return cached_reverse(viewname, _SOME_ID).replace(str(_SOME_ID), str(public_id))
