@@ -21,8 +21,9 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -33,6 +34,7 @@ from patternwork.accounts.models import Membership
 from patternwork.accounts.practices import practice_of
 from patternwork.audit.models import AuditEvent
 from patternwork.audit.services import batched, record, record_many
+from patternwork.core.prepared import PreparedRead, placeholders
 
 Role = Membership.Role
 
@@ -222,18 +224,121 @@ def visible(
         if reader.client is None or scope.client is None:
             return queryset.none()
         return queryset.filter(**{scope.client_field("id"): reader.client.pk})
-    queryset = queryset.filter(practice_id=membership.practice_id)
+    allowed, triage = _staff_scope(membership, scope, clinical=clinical)
+    return _scoped(queryset, scope, membership.practice_id, allowed, triage=triage)
+
+
+def _staff_scope(
+    membership: Membership, scope: Scope, *, clinical: bool
+) -> tuple[list[int] | None, bool]:
+    """The therapists whose rows a staff member sees (None: all of the practice), and
+    whether they see the unassigned rows as triage."""
+    if not scope.therapist:
+        return None, False
+    allowed = clinical_scope(membership) if scope.clinical or clinical else record_scope(membership)
+    return allowed, bool(scope.unassigned) and may_triage(membership)
+
+
+def _scoped(
+    queryset: QuerySet, scope: Scope, practice_id, allowed: list | None, *, triage: bool
+) -> QuerySet:
+    """A staff member's rows: their practice's, in the caseload scope `_staff_scope` gave."""
+    queryset = queryset.filter(practice_id=practice_id)
     if not scope.therapist:
         return queryset
-    allowed = clinical_scope(membership) if scope.clinical or clinical else record_scope(membership)
     rows_filter = scope_filter(allowed, scope.therapist)
     if scope.unassigned:
         # Assigned rows follow the caseload scope; unassigned rows are triage's alone.
         assigned = Q(**{f"{scope.unassigned}__isnull": False}) & rows_filter
-        if may_triage(membership):
+        if triage:
             return queryset.filter(assigned | Q(**{f"{scope.unassigned}__isnull": True}))
         return queryset.filter(assigned)
     return queryset.filter(rows_filter)
+
+
+class PreparedVisible:
+    """`visible(membership, build(*args))` for a read a page makes on every request:
+    its query is compiled once per shape of the member's scope (how many therapists it
+    names, or all of the practice; triage or not) and then run with the member's own
+    values and the call's arguments (`core.prepared.PreparedRead`, one placeholder per
+    argument kind). Same filters, same rows; only the building is not repeated.
+    `build` returns the rows before the scope (select_related, defer, annotations,
+    ordering and a slice allowed).
+    """
+
+    def __init__(self, build: Callable[..., QuerySet], *kinds: type) -> None:
+        self._build = build
+        self._kinds = kinds
+        self._reads: dict[tuple, PreparedRead] = {}
+        self._scope: Scope | None = None
+
+    @property
+    def model(self) -> type[Model]:
+        return self._build(*placeholders(*self._kinds)).model
+
+    def rows(self, membership: Membership, *args, clinical: bool = False) -> list[Model]:
+        scope = self._scope
+        if scope is None:
+            scope = self._scope = scope_of(self.model)
+        allowed, triage = _staff_scope(membership, scope, clinical=clinical)
+        if allowed == [] and not triage:
+            # No therapist's rows: the ORM's filter on an empty list matches nothing.
+            return []
+        shape = (clinical, None if allowed is None else len(allowed), triage)
+        read = self._reads.get(shape)
+        if read is None:
+            read = self._reads[shape] = self._prepare(scope, shape)
+        return read.rows(membership.practice_id, *(allowed or ()), *args)
+
+    def _prepare(self, scope: Scope, shape: tuple) -> PreparedRead:
+        _clinical, count, triage = shape
+        count = count or 0
+
+        def build(practice_id, *rest):
+            allowed, args = rest[:count], rest[count:]
+            rows = self._build(*args)
+            # The scope's filters go before any slice, as visible() puts them.
+            sliced = rows.query.low_mark, rows.query.high_mark
+            if sliced != (0, None):
+                rows = rows._chain()
+                rows.query.clear_limits()
+            rows = _scoped(
+                rows, scope, practice_id, None if shape[1] is None else allowed, triage=triage
+            )
+            return rows[sliced[0] : sliced[1]] if sliced != (0, None) else rows
+
+        return PreparedRead(build, int, *([int] * count), *self._kinds)
+
+
+class PreparedRows:
+    """Rows a page fetches by public id on every request, for `fetch`: `visible`'s
+    query compiled once per shape of the reader's scope (`PreparedVisible`), with the
+    same annotation of the client's public id. Same rows, same 404 and recorded read.
+    `build` returns the unfiltered rows (select_related, defer and annotations allowed).
+    """
+
+    def __init__(self, build: Callable[[], QuerySet]) -> None:
+        self._build = build
+        self._read = PreparedVisible(self._by_public_id, UUID)
+
+    def _by_public_id(self, public_id) -> QuerySet:
+        rows = self._build()
+        scope = scope_of(rows.model)
+        if scope.client is not None:
+            rows = rows.annotate(_reader_client=F(scope.client_field("public_id")))
+        return rows.filter(public_id=public_id)
+
+    def queryset(self) -> QuerySet:
+        return self._build()
+
+    def get(self, membership: Membership, public_id, *, clinical: bool) -> Model | None:
+        """The row, or None where the reader may not see it or there is none."""
+        try:
+            public_id = public_id if isinstance(public_id, UUID) else UUID(str(public_id))
+        except ValueError:
+            return None
+        found = self._read.rows(membership, public_id, clinical=clinical)
+        return found[0] if found else None
 
 
 def fetch(
@@ -244,17 +349,26 @@ def fetch(
     A clinical row, or any row fetched with `reads` (the kind of clinical content the
     page shows from it, under the clinical scope), records the read of its client.
     """
-    queryset = visible(reader, rows, clinical=reads is not None)
-    scope = scope_of(queryset.model)
-    if scope.client is not None:
-        queryset = queryset.annotate(_reader_client=F(scope.client_field("public_id")))
-    found = queryset.filter(public_id=public_id).first()
+    if isinstance(rows, PreparedRows) and reader.membership is not None:
+        found = rows.get(reader.membership, public_id, clinical=reads is not None)
+        model = rows.queryset().model if found is None else type(found)
+    else:
+        if isinstance(rows, PreparedRows):
+            rows = rows.queryset()
+        queryset = visible(reader, rows, clinical=reads is not None)
+        model = queryset.model
+        if scope_of(model).client is not None:
+            queryset = queryset.annotate(
+                _reader_client=F(scope_of(model).client_field("public_id"))
+            )
+        found = queryset.filter(public_id=public_id).first()
+    scope = scope_of(model)
     if found is None:
         raise deny_not_found(
             user=reader.user,
             membership=reader.membership,
             practice=reader.practice if reader.client is not None else None,
-            object_type=queryset.model._meta.label_lower,
+            object_type=model._meta.label_lower,
             object_id=public_id,
         )
     kind = reads or (scope.kind if scope.clinical else None)

@@ -11,9 +11,11 @@ converters. Every call then runs that SQL through the connection's cursor (so ex
 wrappers, the debug log and query counts still see it), with its own arguments in the
 placeholders' places, and converts the rows as the ORM would have.
 
-A read may also be an ordinary model queryset (`select_related` and `only()` allowed, no
-annotations): `rows()` then gives the model instances the queryset would, built as the
-ORM builds them (`Model.from_db` and the related objects' populators). The floor every
+A read may also be an ordinary model queryset (`select_related`, `only()` and
+annotations allowed): `rows()` then gives the model instances the queryset would, built
+as the ORM builds them (`Model.from_db`, the related objects' populators, each
+annotation set as an attribute). Related objects the queryset would know without a
+query (a related manager's instance) are not known: the caller sets them. The floor every
 request pays (its session, member, device and navigation counts) is read this way.
 
 Only for reads whose shape never changes with their arguments: no `__in` over an
@@ -28,6 +30,7 @@ each prepared for the database by its field as `QuerySet.update()` prepares it. 
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -49,19 +52,53 @@ class TextPlaceholder(str):
     """A text argument slot (a chain name, a code), found the same way."""
 
 
+class UUIDPlaceholder(uuid.UUID):
+    """A UUID argument slot (a public id). A database without a UUID type stores its
+    hex digits, so the slot is found as the UUID or as its hex, and filled the same way."""
+
+
 def placeholders(*kinds: type) -> list[Any]:
-    """One placeholder per argument kind (int or str), each different from the others."""
+    """One placeholder per argument kind (int, str or UUID), each different from the others."""
     return [
         Placeholder(-7_340_000_000 - number)
         if kind is int
+        else UUIDPlaceholder(int=0x7340_0000_0000_0000_0000_0000_0000_0000 + number)
+        if kind is uuid.UUID
         else TextPlaceholder(f"\x00placeholder-{number}\x00")
         for number, kind in enumerate(kinds, 1)
     ]
 
 
+def _slot_of(params: list, mark: Any) -> tuple[int, Callable[[Any], Any] | None]:
+    """Where a placeholder is among the SQL's parameters, and how an argument is put
+    there (None: as it is)."""
+    found = [i for i, value in enumerate(params) if value == mark]
+    convert = None
+    if isinstance(mark, UUIDPlaceholder) and not found:
+        found = [i for i, value in enumerate(params) if value == mark.hex]
+        convert = _uuid_hex
+    elif isinstance(mark, UUIDPlaceholder):
+        convert = _uuid
+    if len(found) != 1:
+        raise ValueError(
+            f"a prepared read's placeholder {mark!r} is {len(found)} parameters of its SQL, not one"
+        )
+    return found[0], convert
+
+
+def _uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def _uuid_hex(value: Any) -> str:
+    return _uuid(value).hex
+
+
 class _Compiled:
     __slots__ = (
+        "annotations",
         "compiler",
+        "convert",
         "converters",
         "end",
         "init_list",
@@ -78,16 +115,12 @@ class _Compiled:
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
         params = list(params)
-        slots = []
+        slots, convert = [], []
         for mark in marks:
             # A field's get_prep_value may turn the placeholder into a plain int or str.
-            found = [i for i, value in enumerate(params) if value == mark]
-            if len(found) != 1:
-                raise ValueError(
-                    f"a prepared read's placeholder {mark!r} is {len(found)} parameters "
-                    "of its SQL, not one"
-                )
-            slots.append(found[0])
+            slot, how = _slot_of(params, mark)
+            slots.append(slot)
+            convert.append(how)
         fields = [column[0] for column in compiler.select[: compiler.col_count]]
         self.compiler = compiler
         self.locks = queryset.query.select_for_update
@@ -95,12 +128,13 @@ class _Compiled:
         self.sql = sql
         self.params = params
         self.slots = slots
+        self.convert = convert if any(convert) else None
         # A model queryset: where the model's own columns are in a row, and how the
         # related objects of select_related are made from the rest.
         self.model = None
+        self.annotations = ()
         if queryset._iterable_class is ModelIterable:
-            if compiler.annotation_col_map:
-                raise ValueError("a prepared read of model rows takes no annotations")
+            self.annotations = tuple(compiler.annotation_col_map.items())
             klass_info = compiler.klass_info
             columns = klass_info["select_fields"]
             self.model = klass_info["model"]
@@ -137,6 +171,10 @@ class PreparedRead:
         params = list(compiled.params)
         for slot, value in zip(compiled.slots, args, strict=True):
             params[slot] = value
+        if compiled.convert is not None:
+            for slot, how in zip(compiled.slots, compiled.convert, strict=True):
+                if how is not None:
+                    params[slot] = how(params[slot])
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             rows = cursor.fetchall()
@@ -157,12 +195,15 @@ class PreparedRead:
         if compiled.model is None:
             raise TypeError("a values-list read: call it")
         found = []
+        annotations = compiled.annotations
         for row in rows:
             obj = compiled.model.from_db(
                 using, compiled.init_list, row[compiled.start : compiled.end]
             )
             for populator in compiled.populators:
                 populator.populate(row, obj)
+            for name, position in annotations:
+                setattr(obj, name, row[position])
             found.append(obj)
         return found
 
@@ -327,3 +368,19 @@ class KeptStatements:
         with connections[using].cursor() as cursor:
             cursor.execute(*kept)
             return [column[0] for column in cursor.description], cursor.fetchall()
+
+
+def prefetched(instance: Model, name: str, rows: list, *, back: str | None = None) -> None:
+    """Give `instance` the rows of its related manager `name` as `prefetch_related(name)`
+    would have (so `instance.<name>.all()` reads no more), the rows having been read by
+    a prepared read; `back` names the rows' foreign key to `instance`, set on each as
+    the prefetch sets it."""
+    if back is not None:
+        for row in rows:
+            setattr(row, back, instance)
+    queryset = getattr(instance, name).all()
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[name] = queryset

@@ -16,6 +16,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from patternwork.accounts.access import may_read_clinical
 from patternwork.accounts.models import Membership
 from patternwork.clients.models import Client
+from patternwork.core.prepared import PreparedRead
 from patternwork.formulation import journal
 from patternwork.formulation.models import Episode, JournalEntry
 from patternwork.formulation.selectors import agreed_ipaf
@@ -101,6 +102,13 @@ class CourseJournal:
     more: bool
 
 
+# The course page's latest shared entries, one more than it shows; compiled once.
+_COURSE_PAGE_ENTRIES = PreparedRead(
+    lambda course_id: shared_entries_of_course(Course(pk=course_id))[: COURSE_PAGE_ENTRIES + 1],
+    int,
+)
+
+
 def course_journal(membership: Membership, course: Course) -> CourseJournal | None:
     """The latest shared entries for the course page; None outside the clinical scope.
 
@@ -108,7 +116,7 @@ def course_journal(membership: Membership, course: Course) -> CourseJournal | No
     """
     if not may_read_clinical(membership, course.therapist_id):
         return None
-    entries = list(shared_entries_of_course(course)[: COURSE_PAGE_ENTRIES + 1])
+    entries = _COURSE_PAGE_ENTRIES.rows(course.pk)
     return CourseJournal(
         entries=entries[:COURSE_PAGE_ENTRIES], more=len(entries) > COURSE_PAGE_ENTRIES
     )

@@ -241,14 +241,25 @@ def ipaf_comparison(one: IpafVersion, other: IpafVersion) -> IpafComparison:
     )
 
 
-def agreed_ipaf(course: Course) -> IpafVersion | None:
-    """The latest version agreed with the client, if any."""
-    return (
-        course.ipaf_versions.filter(agreed_on__isnull=False)
+_AGREED_IPAF = PreparedRead(
+    lambda course_id: (
+        IpafVersion.objects.filter(course_id=course_id, agreed_on__isnull=False)
         .select_related("author__user")
-        .order_by("-number")
-        .first()
-    )
+        .order_by("-number")[:1]
+    ),
+    int,
+)
+
+
+def agreed_ipaf(course: Course) -> IpafVersion | None:
+    """The latest version agreed with the client, if any (compiled once)."""
+    found = _AGREED_IPAF.rows(course.pk)
+    if not found:
+        return None
+    (version,) = found
+    # As the course's related manager would: the version knows its course.
+    version.course = course
+    return version
 
 
 THERAPIST_KEY = "therapist"
@@ -512,44 +523,121 @@ def pattern_episodes(client: Client, *, categories=None) -> list[patterns.Episod
     return episodes
 
 
-def session_formulation(appointment) -> SessionFormulation:
-    """What a middle- or ending-phase session page shows of the pattern work.
+@dataclass(frozen=True)
+class PhaseCount:
+    """In how many of a phase's `total` episodes a category was coded (a trend cell)."""
 
-    The trend needs every episode's codes but the page lists only this session's
-    episodes, so only those are read as models (a client may have hundreds).
+    count: int
+    total: int
+
+
+# The episodes of one client by phase ("" where none was recorded), counted in SQL.
+_EPISODES_BY_PHASE = PreparedRead(
+    lambda client_id: (
+        Episode.objects.filter(client_id=client_id)
+        .order_by()
+        .values_list("phase")
+        .annotate(n=Count("id"))
+    ),
+    int,
+)
+
+# One client's codes counted by part, category and the episode's phase: each episode
+# holds a category at most once (one_code_per_category), so a count is of episodes.
+_CODES_BY_PHASE = PreparedRead(
+    lambda client_id: (
+        EpisodeCategory.objects.filter(episode__client_id=client_id)
+        .order_by()
+        .values_list("part", "category__public_id", "category__label", "episode__phase")
+        .annotate(n=Count("id"))
+    ),
+    int,
+)
+
+_PHASES = tuple(phase.value for phase in patterns.Phase)
+
+
+def session_trend(client_id: int) -> tuple[list[TrendRow], int, bool]:
+    """The pattern's trend a session page shows: for each category of the candidate
+    core theme, in how many of each phase's episodes it was coded; with the number of
+    episodes and whether they are too few for a theme.
+
+    The same rows `compute_patterns` gives (its core theme: per part, the categories
+    coded in the most episodes, ties by category id; its profiles' shares by phase),
+    counted by the database in two queries of a few rows each, whatever the number of
+    episodes, rather than from every episode and code read.
     """
-    course = appointment.course
-    client = course.client
-    report = patterns.compute_patterns(pattern_episodes(client))
-    categories = Category.objects.filter(practice_id=client.practice_id)
-    labels = {str(key): label for key, label in categories.values_list("public_id", "label")}
+    phase_totals = {phase: 0 for phase in _PHASES}
+    total = 0
+    for phase, count in _EPISODES_BY_PHASE(client_id):
+        total += count
+        if phase in phase_totals:
+            phase_totals[phase] += count
+    too_few = total < patterns.MIN_EPISODES_FOR_PATTERN
+    if too_few:
+        return [], total, too_few
+    by_category: dict[tuple[str, str], dict] = {}
+    for part, public_id, label, phase, count in _CODES_BY_PHASE(client_id):
+        key = (part, str(public_id))
+        entry = by_category.setdefault(key, {"label": label, "count": 0, "phases": {}})
+        entry["count"] += count
+        if phase in phase_totals:
+            entry["phases"][phase] = entry["phases"].get(phase, 0) + count
     trend = []
-    theme = report.core_theme
-    if theme is not None:
-        for part in ("wish", "ro", "rs"):
-            candidate = getattr(theme, part)
-            if candidate is None:
-                continue
-            for category in candidate.categories:
-                profile = report.profile(part, category)
-                shares = [
-                    (phase, profile.by_phase[phase]) for phase in ("initial", "middle", "ending")
-                ]
-                trend.append(TrendRow(PART_LABELS[part], labels.get(category, category), shares))
-    # The page shows each episode's account and person, not its parts' texts nor the
-    # person's notes: those stay encrypted.
-    episodes = (
-        Episode.objects.filter(client=client, appointment=appointment)
+    for part in ("wish", "ro", "rs"):
+        ranked = sorted(
+            ((key[1], entry) for key, entry in by_category.items() if key[0] == part),
+            key=lambda item: (-item[1]["count"], item[0]),
+        )
+        if not ranked:
+            continue
+        top = ranked[0][1]["count"]
+        for _category, entry in ranked:
+            if entry["count"] != top:
+                break
+            shares = [
+                (
+                    phase,
+                    PhaseCount(entry["phases"].get(phase, 0), phase_totals[phase])
+                    if phase_totals[phase]
+                    else None,
+                )
+                for phase in _PHASES
+            ]
+            trend.append(TrendRow(PART_LABELS[part], entry["label"], shares))
+    return trend, total, too_few
+
+
+# The page shows each episode's account and person, not its parts' texts nor the
+# person's notes: those stay encrypted. Compiled once.
+_SESSION_EPISODES = PreparedRead(
+    lambda client_id, appointment_id: (
+        Episode.objects.filter(client_id=client_id, appointment_id=appointment_id)
         .select_related("person")
         .defer("wish_text", "ro_text", "rs_text", "person__notes")
         .order_by("created_at", "id")
-    )
+    ),
+    int,
+    int,
+)
+
+
+def session_formulation(appointment) -> SessionFormulation:
+    """What a middle- or ending-phase session page shows of the pattern work.
+
+    The trend is counted by the database (`session_trend`), and the page lists only
+    this session's episodes, so only those are read as models (a client may have
+    hundreds).
+    """
+    course = appointment.course
+    client = course.client
+    trend, total, too_few = session_trend(client.pk)
     return SessionFormulation(
         agreed=agreed_ipaf(course),
-        episodes=list(episodes),
+        episodes=_SESSION_EPISODES.rows(client.pk, appointment.pk),
         trend=trend,
-        total_episodes=report.total,
-        too_few=report.too_few_episodes,
+        total_episodes=total,
+        too_few=too_few,
     )
 
 

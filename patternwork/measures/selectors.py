@@ -15,6 +15,7 @@ from django.utils.text import capfirst, get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 
+from patternwork.core.prepared import PreparedRead
 from patternwork.measures import chart, definitions, outcomes, scoring, summary
 from patternwork.measures.models import Response, RiskFlag
 from patternwork.treatment import plan
@@ -321,19 +322,8 @@ def course_measures(
         )
     else:
         attended = [a for a in appointments if a.status == Appointment.Status.ATTENDED]
-    responses = list(
-        Response.objects.filter(
-            course=course,
-            status=Response.Status.COMPLETE,
-            instrument__in=CHARTED,
-            appointment__status=Appointment.Status.ATTENDED,
-        ).order_by("appointment_id", "instrument")
-    )
-    flags = list(
-        RiskFlag.objects.filter(course=course)
-        .select_related("response__appointment")
-        .order_by("raised_at", "id")
-    )
+    responses = _CHARTED_RESPONSES.rows(course.pk)
+    flags = _COURSE_FLAGS.rows(course.pk)
     flags_by_response: dict[int, list[RiskFlag]] = {}
     for flag in flags:
         flags_by_response.setdefault(flag.response_id, []).append(flag)
@@ -455,6 +445,26 @@ def course_measures(
             for band in definitions.get_instrument(code).bands
         ),
     )
+
+
+# The course's charted responses and its risk flags, compiled once (core.prepared).
+_CHARTED_RESPONSES = PreparedRead(
+    lambda course_id: Response.objects.filter(
+        course_id=course_id,
+        status=Response.Status.COMPLETE,
+        instrument__in=CHARTED,
+        appointment__status=Appointment.Status.ATTENDED,
+    ).order_by("appointment_id", "instrument"),
+    int,
+)
+_COURSE_FLAGS = PreparedRead(
+    lambda course_id: (
+        RiskFlag.objects.filter(course_id=course_id)
+        .select_related("response__appointment")
+        .order_by("raised_at", "id")
+    ),
+    int,
+)
 
 
 def _score_points(attended: list[Appointment], responses: list[Response]):

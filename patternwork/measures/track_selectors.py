@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from django.db.models import JSONField, OuterRef, Subquery
+from django.db.models import JSONField, OuterRef, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
-from patternwork.accounts.access import visible
+from patternwork.accounts.access import PreparedVisible, visible
 from patternwork.accounts.models import Membership
 from patternwork.measures import config
 from patternwork.measures.definitions import get_instrument
@@ -191,6 +191,24 @@ def not_on_track_for(
     return with_why(list(flags.order_by("raised_at", "id")))
 
 
+def _open_flag_of_course(course_id) -> QuerySet[TrackFlag]:
+    curves = ChangeCurve.objects.filter(practice_id=OuterRef("practice_id"), band=OuterRef("band"))
+    rows = (
+        TrackFlag.objects.open()
+        .filter(course_id=course_id)
+        .annotate(
+            band_curve_courses=Subquery(curves.values("courses")[:1]),
+            band_curve_points=Subquery(curves.values("points")[:1], output_field=JSONField()),
+        )
+    )
+    # As first() takes it: the model's ordering, one row.
+    return rows.order_by(*TrackFlag._meta.ordering)[:1]
+
+
+# The course page's open flag in the member's scope, compiled once per scope shape.
+_OPEN_FLAG_OF_COURSE = PreparedVisible(_open_flag_of_course, int)
+
+
 def not_on_track_of(
     membership: Membership,
     course: Course,
@@ -204,19 +222,10 @@ def not_on_track_of(
     PHQ-9 totals as (session, total) by session, which the course page has already read
     (without them, one more query reads them).
     """
-    curves = ChangeCurve.objects.filter(practice_id=OuterRef("practice_id"), band=OuterRef("band"))
-    flag = (
-        visible(membership, TrackFlag)
-        .open()
-        .filter(course=course)
-        .annotate(
-            band_curve_courses=Subquery(curves.values("courses")[:1]),
-            band_curve_points=Subquery(curves.values("points")[:1], output_field=JSONField()),
-        )
-        .first()
-    )
-    if flag is None:
+    found = _OPEN_FLAG_OF_COURSE.rows(membership, course.pk)
+    if not found:
         return None
+    (flag,) = found
     # The page's own course and client, rather than a join that reads them again.
     flag.course = course
     flag.client = course.client

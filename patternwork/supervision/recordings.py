@@ -34,6 +34,7 @@ from patternwork.accounts.access import Reader, deny_not_found, visible
 from patternwork.accounts.models import Membership, Practice
 from patternwork.audit.services import record
 from patternwork.core import stream_crypto
+from patternwork.core.prepared import PreparedRead
 from patternwork.supervision import audio
 from patternwork.supervision.models import RecordingConsent, SessionRecording
 from patternwork.supervision.selectors import supervises
@@ -81,13 +82,21 @@ def too_large() -> str:
 # Consent ---------------------------------------------------------------------------
 
 
+# As first() reads it: the model's ordering, one row; compiled once (core.prepared).
+_CURRENT_CONSENT = PreparedRead(
+    lambda course_id: (
+        RecordingConsent.objects.filter(course_id=course_id, revoked_at__isnull=True)
+        .select_related("recorded_by__user")
+        .order_by(*RecordingConsent._meta.ordering)[:1]
+    ),
+    int,
+)
+
+
 def current_consent(course: Course) -> RecordingConsent | None:
     """The course's consent to recording that has not been withdrawn, if any."""
-    return (
-        RecordingConsent.objects.filter(course=course, revoked_at__isnull=True)
-        .select_related("recorded_by__user")
-        .first()
-    )
+    found = _CURRENT_CONSENT.rows(course.pk)
+    return found[0] if found else None
 
 
 def _require_treating(actor: Membership, course: Course) -> None:

@@ -37,8 +37,16 @@ def today(practice: Practice) -> date:
     return local_date(practice, timezone.now())
 
 
+_CLOSURES = PreparedRead(
+    lambda practice_id: ClosureDay.objects.filter(practice_id=practice_id).values_list(
+        "date", "label"
+    ),
+    int,
+)
+
+
 def closures(practice: Practice) -> dict[date, str]:
-    return dict(ClosureDay.objects.filter(practice=practice).values_list("date", "label"))
+    return dict(_CLOSURES(practice.pk))
 
 
 def describe_slot(practice: Practice, start: datetime, end: datetime) -> str:

@@ -15,11 +15,13 @@ from django.db.models.functions import Coalesce
 from patternwork.accounts.access import may_read_clinical, visible
 from patternwork.accounts.models import Membership
 from patternwork.clients.models import Client
+from patternwork.core.prepared import PreparedRead, prefetched
 from patternwork.treatment import plan, scheduling
 from patternwork.treatment.models import (
     Appointment,
     CalendarFeed,
     Course,
+    NoteAmendment,
     SessionNote,
     attended_treatment,
 )
@@ -64,13 +66,29 @@ def can_read_clinical(membership: Membership, course: Course) -> bool:
     return may_read_clinical(membership, course.therapist_id)
 
 
-def note_for(appointment: Appointment) -> SessionNote | None:
-    return (
-        SessionNote.objects.filter(appointment=appointment)
+# An appointment has one note at most (one-to-one), so no ordering; compiled once.
+_NOTE = PreparedRead(
+    lambda appointment_id: (
+        SessionNote.objects.filter(appointment_id=appointment_id)
         .select_related("author__user", "signed_by__user")
-        .prefetch_related("amendments__author__user")
-        .first()
-    )
+        .order_by()[:1]
+    ),
+    int,
+)
+_AMENDMENTS = PreparedRead(
+    lambda note_id: NoteAmendment.objects.filter(note_id=note_id).select_related("author__user"),
+    int,
+)
+
+
+def note_for(appointment: Appointment) -> SessionNote | None:
+    """The appointment's note with its authors, and its amendments with theirs."""
+    found = _NOTE.rows(appointment.pk)
+    if not found:
+        return None
+    (note,) = found
+    prefetched(note, "amendments", _AMENDMENTS.rows(note.pk), back="note")
+    return note
 
 
 def current_phase(attended: int, planned: int) -> plan.Phase:
@@ -159,16 +177,24 @@ class CourseView:
         return self.course.share_session
 
 
+# The course page's appointments, compiled once (core.prepared).
+_TIMELINE = PreparedRead(
+    lambda course_id: with_session_positions(
+        Appointment.objects.filter(course_id=course_id).annotate(note_pk=F("note__id"))
+    ).order_by("starts_at", "id"),
+    int,
+)
+
+
 def course_view(course: Course) -> CourseView:
     """The course page's timeline with phases and projection, in fixed queries."""
     practice = course.practice
     # Whether a note exists, not the note: a joined note would decrypt its body and
     # prompts for every row of the timeline, which shows none of them.
-    appointments = list(
-        with_session_positions(course.appointments.annotate(note_pk=F("note__id"))).order_by(
-            "starts_at", "id"
-        )
-    )
+    appointments = _TIMELINE.rows(course.pk)
+    for appointment in appointments:
+        # As the course's related manager would: each row knows its course.
+        appointment.course = course
     treatment = [a for a in appointments if a.kind == Appointment.Kind.TREATMENT]
     attended = sum(1 for a in treatment if a.status == Appointment.Status.ATTENDED)
     timeline = []

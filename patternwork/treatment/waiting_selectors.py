@@ -10,11 +10,13 @@ from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from patternwork.accounts.access import visible
 from patternwork.accounts.models import Membership
+from patternwork.core.prepared import PreparedRead
 from patternwork.treatment import plan
 from patternwork.treatment.models import (
     Assessment,
     Course,
     Goal,
+    GoalRating,
     Occasion,
     Offer,
     Readiness,
@@ -84,18 +86,35 @@ class GoalLine:
     scores: tuple[tuple[str, int | None], ...]  # (occasion label, score) in occasion order
 
 
+# The course page's goals, their ratings and readiness rows, compiled once (core.prepared).
+_GOALS = PreparedRead(lambda course_id: Goal.objects.filter(course_id=course_id), int)
+_GOAL_RATINGS = PreparedRead(
+    lambda course_id: GoalRating.objects.filter(goal__course_id=course_id).values_list(
+        "goal_id", "occasion", "score"
+    ),
+    int,
+)
+_READINESS = PreparedRead(lambda course_id: Readiness.objects.filter(course_id=course_id), int)
+
+
 def goal_lines(course: Course) -> list[GoalLine]:
     """Each goal with its ratings in occasion order (None where not rated), for the
     course page's table and chart. Two queries."""
+    goals = _GOALS.rows(course.pk)
+    if not goals:
+        return []
+    # In the ratings' own order, so a later rating of an occasion is the one kept.
+    ratings: dict[int, dict[str, int]] = {goal.pk: {} for goal in goals}
+    for goal_id, occasion, score in _GOAL_RATINGS(course.pk):
+        ratings.setdefault(goal_id, {})[occasion] = score
+    labels = [(value, str(label)) for value, label in Occasion.choices]
     lines = []
-    for goal in Goal.objects.filter(course=course).prefetch_related("ratings"):
-        by_occasion = {rating.occasion: rating.score for rating in goal.ratings.all()}
+    for goal in goals:
+        by_occasion = ratings[goal.pk]
         lines.append(
             GoalLine(
                 goal=goal,
-                scores=tuple(
-                    (str(label), by_occasion.get(value)) for value, label in Occasion.choices
-                ),
+                scores=tuple((label, by_occasion.get(value)) for value, label in labels),
             )
         )
     return lines
@@ -127,7 +146,7 @@ def ratings_due(
 
 def readiness_of(course: Course) -> list[Readiness]:
     order = {value: index for index, value in enumerate(Occasion.values)}
-    return sorted(Readiness.objects.filter(course=course), key=lambda r: order[r.occasion])
+    return sorted(_READINESS.rows(course.pk), key=lambda r: order[r.occasion])
 
 
 def client_open_offer(client, now) -> Offer | None:

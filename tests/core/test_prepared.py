@@ -1,11 +1,12 @@
 """Prepared reads: the ORM's SQL built once, run with each call's arguments."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
 from django.contrib.sessions.models import Session
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, F
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
@@ -139,6 +140,33 @@ def test_model_rows_match_the_querysets_own_with_related_rows(therapist, other_t
         assert not found._state.adding
         assert found._state.db == "default"
     assert query.rows(-5) == []
+
+
+def test_model_rows_carry_annotations_and_take_a_public_id(started):
+    query = PreparedRead(
+        lambda practice_id, public_id: (
+            Course.objects.filter(practice_id=practice_id, public_id=public_id)
+            .select_related("client")
+            .annotate(booked=Count("appointments"), client_key=F("client__public_id"))
+        ),
+        int,
+        uuid.UUID,
+    )
+    expected = (
+        Course.objects.filter(pk=started.pk)
+        .select_related("client")
+        .annotate(booked=Count("appointments"), client_key=F("client__public_id"))
+        .get()
+    )
+
+    # The public id as a UUID or as its text: the ORM's filter takes both.
+    for public_id in (started.public_id, str(started.public_id)):
+        (found,) = query.rows(started.practice_id, public_id)
+        assert _fields(found) == _fields(expected)
+        assert (found.booked, found.client_key) == (expected.booked, started.client.public_id)
+        assert _fields(found.client) == _fields(expected.client)
+    assert query.rows(started.practice_id, uuid.uuid4()) == []
+    assert query.rows(-5, started.public_id) == []
 
 
 def test_deferred_fields_load_when_read(therapist, django_assert_num_queries):

@@ -1,6 +1,12 @@
-from patternwork.formulation import services
-from patternwork.formulation.models import Category
-from patternwork.formulation.selectors import episodes_of, pattern_episodes, to_pattern_episode
+from patternwork.formulation import patterns, services
+from patternwork.formulation.models import Category, Episode
+from patternwork.formulation.selectors import (
+    PART_LABELS,
+    episodes_of,
+    pattern_episodes,
+    session_trend,
+    to_pattern_episode,
+)
 from tests.factories import ClientFactory, CourseFactory, PersonFactory
 
 
@@ -31,3 +37,57 @@ def test_plain_value_episodes_match_the_model_episodes(therapist, practice):
 
     assert pattern_episodes(course.client) == expected
     assert [len(e.wish) for e in expected] == [2, 0, 0]
+
+
+def test_session_trend_counts_what_the_pattern_report_shows(therapist, practice):
+    # The session page's trend is counted in SQL; it must be the report's core theme and
+    # the shares by phase of its categories, ties and episodes without a phase included.
+    course = CourseFactory(client=ClientFactory(practice=practice, therapist=therapist))
+    services.ensure_default_categories(practice)
+    by_key = {c.default_key: c for c in Category.objects.filter(practice=practice)}
+    mum = PersonFactory(client=course.client, label="Mum", era="childhood")
+    codings = [
+        ("initial", {"wish": ["w_close"], "ro": ["ro_rejecting"], "rs": ["rs_low"]}),
+        ("initial", {"wish": ["w_understood"], "ro": ["ro_rejecting"]}),
+        ("middle", {"wish": ["w_close", "w_understood"]}),
+        ("middle", {"ro": ["ro_rejecting"], "rs": ["rs_low"]}),
+        ("", {"wish": ["w_close", "w_understood"]}),
+        ("middle", {}),
+    ]
+    for phase, keys in codings:
+        episode = services.log_episode(
+            course=course,
+            data={"when": "childhood", "account": "A fictional account.", "ro_valence": "negative"},
+            person=mum,
+            with_therapist=False,
+            categories={part: [by_key[key] for key in found] for part, found in keys.items()},
+            by=therapist,
+        )
+        Episode.objects.filter(pk=episode.pk).update(phase=phase)
+
+    report = patterns.compute_patterns(pattern_episodes(course.client))
+    labels = {str(c.public_id): c.label for c in by_key.values()}
+    expected = [
+        (
+            PART_LABELS[part],
+            labels[category],
+            [
+                (phase, (share.count, share.total) if share else None)
+                for phase in ("initial", "middle", "ending")
+                for share in [getattr(report.profile(part, category).by_phase, phase)]
+            ],
+        )
+        for part in ("wish", "ro", "rs")
+        for category in getattr(report.core_theme, part).categories
+    ]
+    trend, total, too_few = session_trend(course.client.pk)
+
+    got = [
+        (row.part, row.label, [(p, (s.count, s.total) if s else None) for p, s in row.shares])
+        for row in trend
+    ]
+    assert got == expected
+    assert (total, too_few) == (6, False)
+    # w_close and w_understood tie on three episodes each: both are shown.
+    assert [row.part for row in trend].count("Wanted") == 2
+    assert session_trend(ClientFactory(practice=practice, therapist=therapist).pk) == ([], 0, True)

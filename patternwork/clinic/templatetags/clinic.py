@@ -35,21 +35,6 @@ def milestone_state(state) -> str:
     return str(MILESTONE_LABELS.get(str(state), state))
 
 
-@register.filter
-def session_cells(bounds, attended: int):
-    """One cell per planned session for the phase band: (number, phase, attended?, the
-    phase's label), each label translated once."""
-    cells = []
-    for phase, span in (
-        ("initial", bounds.initial),
-        ("middle", bounds.middle),
-        ("ending", bounds.ending),
-    ):
-        label = phase_label(phase)
-        cells.extend((n, phase, n <= attended, label) for n in range(span.first, span.last + 1))
-    return cells
-
-
 @register.simple_tag
 def score_chart_svg(measures):
     """The course's score chart as SVG (clinic.score_chart), with its description."""

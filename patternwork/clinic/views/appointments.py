@@ -9,12 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from patternwork.accounts.access import fetch, reader_for, record_read
+from patternwork.accounts.access import PreparedRows, fetch, reader_for, record_read
 from patternwork.accounts.models import Membership
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.courses import AmendmentForm, CancelForm, MoveForm, NoteForm
 from patternwork.clinic.forms.supervision import RecordingForm
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
+from patternwork.core.fast_widgets import speed_up
 from patternwork.core.forms import add_service_errors
 from patternwork.formulation import selectors as formulation_selectors
 from patternwork.measures.flag_selectors import responses_at
@@ -80,6 +81,10 @@ def _session_page(
         "recordings": recordings.session_panel(request.membership, appointment),
         "recording_form": recording_form or RecordingForm(),
     }
+    # The forms' widgets written in Python, the markup of Django's templates.
+    for name in ("note_form", "amend_form", "cancel_form", "move_form", "recording_form"):
+        if context[name] is not None:
+            speed_up(context[name])
     return render(request, "clinic/courses/appointment_detail.html", context, status=status)
 
 
@@ -98,9 +103,13 @@ def _due(appointment) -> tuple[str, ...]:
     return plan.measures_due(appointment.session_number, appointment.course.planned_sessions)
 
 
+# Compiled once per shape of the reader's scope, not built on every request.
+_SESSION_PAGE_ROWS = PreparedRows(selectors.session_page_rows)
+
+
 @staff_view()
 def appointment_detail(request, public_id):
-    appointment = fetch(reader_for(request), selectors.session_page_rows(), public_id)
+    appointment = fetch(reader_for(request), _SESSION_PAGE_ROWS, public_id)
     return _session_page(request, appointment)
 
 

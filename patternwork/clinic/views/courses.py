@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from patternwork.accounts.access import fetch, reader_for, record_read
+from patternwork.accounts.access import PreparedRows, fetch, reader_for, record_read
 from patternwork.accounts.models import Membership
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.courses import (
@@ -27,6 +27,7 @@ from patternwork.clinic.forms.courses import (
 from patternwork.clinic.forms.supervision import RecordingConsentForm
 from patternwork.clinic.templatetags.clinic import phase_label
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
+from patternwork.core.fast_widgets import speed_up
 from patternwork.core.forms import add_service_errors
 from patternwork.formulation import journal_selectors
 from patternwork.measures import flag_selectors, track_selectors
@@ -52,9 +53,13 @@ def _shown_flags(request, flags):
     return shown
 
 
+# Compiled once per shape of the reader's scope, not built on every request.
+_COURSE_PAGE_ROWS = PreparedRows(caseloads.course_page_rows)
+
+
 @staff_view()
 def course_detail(request, public_id):
-    course = fetch(reader_for(request), caseloads.course_page_rows(), public_id)
+    course = fetch(reader_for(request), _COURSE_PAGE_ROWS, public_id)
     clinical = selectors.can_read_clinical(request.membership, course)
     view, measures = caseloads.course_page(course, clinical=clinical)
     goals = waiting_selectors.goal_lines(course) if clinical else ()
@@ -88,9 +93,16 @@ def course_detail(request, public_id):
             "readiness": readiness,
             "waiting": course.on_waiting_list,
             "recording_consent": recordings.course_panel(request.membership, course),
-            "consent_form": RecordingConsentForm(initial={"given_on": timezone.localdate()}),
+            "consent_form": _consent_form(),
         },
     )
+
+
+def _consent_form() -> RecordingConsentForm:
+    # Its widgets written in Python, the markup of Django's templates (core.fast_widgets).
+    form = RecordingConsentForm(initial={"given_on": timezone.localdate()})
+    speed_up(form)
+    return form
 
 
 # Any id: the appointment link is reversed once, and each row puts its own id in it.

@@ -1,0 +1,221 @@
+"""The course and session pages' repeated rows written in Python: the phase band's
+cells, the timeline's rows and the scores table's rows; the session's episodes and the
+pattern's trend.
+
+In the template each cell or row resolved a dozen variables, localised each number and
+ran its `{% if %}` tests: with a 16-session plan and its appointments that was a fifth
+of the page's rendering. These tags write the markup the loops wrote (runs of
+whitespace aside), every value escaped as the template escaped it, the fixed words
+translated once per table.
+"""
+
+from uuid import UUID
+
+from django import template
+from django.template.defaultfilters import date, truncatechars
+from django.urls import reverse
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
+from django.utils.translation import gettext
+
+from patternwork.clinic.templatetags.clinic import phase_label
+from patternwork.core.navigation import cached_reverse
+
+register = template.Library()
+
+
+@register.simple_tag
+def phase_band(bounds, attended: int) -> str:
+    """The phase band's cells: one per planned session, its phase and whether attended."""
+    session_word = conditional_escape(gettext("Session"))
+    attended_word = conditional_escape(gettext("attended"))
+    cells = []
+    for phase, span in (
+        ("initial", bounds.initial),
+        ("middle", bounds.middle),
+        ("ending", bounds.ending),
+    ):
+        label = conditional_escape(phase_label(phase))
+        for number in range(span.first, span.last + 1):
+            done = number <= attended
+            cells.append(
+                f'<li class="phase-band__cell phase-band__cell--{phase}'
+                f'{" phase-band__cell--done" if done else ""}">'
+                f'<span class="visually-hidden">{session_word} </span>{number}'
+                f'<span class="visually-hidden">, {label}'
+                f"{f', {attended_word}' if done else ''}</span></li>"
+            )
+    return mark_safe("\n".join(cells))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag
+def timeline_rows(rows: list[dict], notes_visible: bool) -> str:
+    """The timeline's rows (`clinic.views.courses._timeline_rows`), or its empty row."""
+    if not rows:
+        return mark_safe(  # noqa: S308 - a fixed text, escaped
+            f'<tr><td colspan="5" class="empty">'
+            f"{conditional_escape(gettext('No appointments yet.'))}</td></tr>"
+        )
+    min_word = conditional_escape(gettext("min"))
+    assessment_word = conditional_escape(gettext("Assessment"))
+    if_attended = conditional_escape(gettext("if attended"))
+    note_word = conditional_escape(gettext("Note"))
+    recorded_word = conditional_escape(gettext("Recorded"))
+    no_note = conditional_escape(gettext("No note yet"))
+    out = []
+    for row in rows:
+        url = conditional_escape(row["url"])
+        phase = row["phase"]
+        if row["kind"] == "assessment":
+            session = assessment_word
+        elif row["expected_number"]:
+            session = (
+                f'<span class="muted" title="{if_attended}">'
+                f"({conditional_escape(row['expected_number'])})</span>"
+            )
+        else:
+            session = conditional_escape(row["session_number"] or "")
+        reason = row["reason"]
+        reason_html = (
+            f' <span class="muted">· {conditional_escape(reason)}</span>' if reason else ""
+        )
+        if row["has_note"]:
+            note = f'<a href="{url}#note">{note_word}</a>' if notes_visible else recorded_word
+        elif row["status"] == "attended":
+            note = f'<span class="tag tag--warn">{no_note}</span>'
+        else:
+            note = ""
+        # Cells on lines of their own, as the template's loop wrote them.
+        out.append(
+            f'<tr class="{f"timeline__row--{conditional_escape(phase)}" if phase else ""}">\n'
+            f'<td><a href="{url}">{conditional_escape(row["when"])}</a> '
+            f'<span class="muted">({conditional_escape(row["minutes"])} {min_word})</span></td>\n'
+            f"<td>{session}</td>\n"
+            f"<td>{conditional_escape(row['phase_label'])}</td>\n"
+            f'<td><span class="status status--{conditional_escape(row["status"])}">'
+            f"{conditional_escape(row['status_label'])}</span>"
+            f"{reason_html}</td>\n"
+            f"<td>{note}</td>\n</tr>"
+        )
+    return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped
+
+
+# Any id: the appointment link is reversed once, and each row puts its own id in it.
+_SOME_ID = UUID(int=0)
+_DASH = "\N{EN DASH}"
+
+
+def _score(score, kind: str, missing: str) -> str:
+    if score is not None:
+        return (
+            f"{conditional_escape(score.total)} "
+            f'<span class="muted">{conditional_escape(score.band)}</span>'
+        )
+    return f'<span class="muted">{missing}</span>' if kind != "other" else ""
+
+
+@register.simple_tag
+def measure_rows(rows) -> str:
+    """The scores table's rows (`measures.selectors.course_measures`), or its empty row."""
+    if not rows:
+        return mark_safe(  # noqa: S308 - a fixed text, escaped
+            f'<tr><td colspan="6" class="empty">'
+            f"{conditional_escape(gettext('No attended sessions yet.'))}</td></tr>"
+        )
+    link = reverse("clinic:appointment-detail", args=[_SOME_ID])
+    assessment_word = conditional_escape(gettext("Assessment"))
+    not_session = conditional_escape(gettext("Not a session"))
+    not_recorded = conditional_escape(gettext("not recorded"))
+    since_edited = conditional_escape(gettext("(since edited)"))
+    flag_open = conditional_escape(gettext("flag open"))
+    acknowledged = conditional_escape(gettext("acknowledged"))
+    none_word = conditional_escape(gettext("none"))
+    answer_text = gettext("%(code)s item %(number)s: %(label)s (%(value)s)")
+    out = []
+    for row in rows:
+        if row.kind == "session":
+            name = conditional_escape(row.session)
+        elif row.kind == "assessment":
+            name = assessment_word
+        else:
+            name = not_session
+        if row.appointment_public_id:
+            url = conditional_escape(link.replace(str(_SOME_ID), str(row.appointment_public_id)))
+            name = f'<a href="{url}">{name}</a>'
+        answers = []
+        for answer in row.risk:
+            text = answer_text % {
+                "code": conditional_escape(answer.instrument),
+                "number": conditional_escape(answer.item_number),
+                "label": conditional_escape(answer.label),
+                "value": conditional_escape(answer.value),
+            }
+            if not answer.current:
+                text += f' <span class="muted">{since_edited}</span>'
+            if answer.flag_open:
+                text += f' <span class="tag tag--danger">{flag_open}</span>'
+            elif answer.flag_open is False:
+                text += f' <span class="tag">{acknowledged}</span>'
+            answers.append(f'<span class="risk-answer">{text}</span>')
+        risk = "".join(answers) or f'<span class="muted">{none_word}</span>'
+        # Cells on lines of their own, as the template's loop wrote them.
+        out.append(
+            f'<tr>\n<th scope="row">{name}</th>\n'
+            f"<td>{conditional_escape(date(template_localtime(row.when), 'j M Y'))}</td>\n"
+            f"<td>{_score(row.phq9, row.kind, not_recorded)}</td>\n"
+            f"<td>{_score(row.gad7, row.kind, not_recorded)}</td>\n"
+            f"<td>{_score(row.wsas, row.kind, _DASH)}</td>\n"
+            f"<td>{risk}</td>\n</tr>"
+        )
+    return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag
+def session_episodes(episodes) -> str:
+    """The session page's episodes logged at the session, or its empty line."""
+    if not episodes:
+        return mark_safe(  # noqa: S308 - a fixed text, escaped
+            f'<p class="muted">'
+            f"{conditional_escape(gettext('No episode logged at this session yet.'))}</p>"
+        )
+    link = reverse("clinic:episode-detail", args=[_SOME_ID])
+    with_therapist = conditional_escape(gettext("With the therapist"))
+    also = conditional_escape(gettext("also in the session"))
+    out = []
+    for episode in episodes:
+        url = conditional_escape(link.replace(str(_SOME_ID), str(episode.public_id)))
+        who = with_therapist if episode.with_therapist else conditional_escape(episode.person.label)
+        tag = f' <span class="tag">{also}</span>' if episode.showed_in_session else ""
+        out.append(
+            f'<p>· <a href="{url}">{who}</a>: '
+            f"{conditional_escape(truncatechars(episode.account, 120))}{tag}</p>"
+        )
+    return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag
+def trend_rows(trend) -> str:
+    """The session page's trend table rows: per category, its count of each phase's
+    episodes (`formulation.selectors.session_trend`)."""
+    out = []
+    for row in trend:
+        cells = "".join(
+            f"<td>{share.count}/{share.total}</td>" if share else f"<td>{_DASH}</td>"
+            for _phase, share in row.shares
+        )
+        out.append(
+            f'<tr><th scope="row">{conditional_escape(row.part)}: '
+            f"{conditional_escape(row.label)}</th>{cells}</tr>"
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag
+def id_url(viewname: str, public_id) -> str:
+    """`{% url viewname public_id %}` for a URL that takes one public id: reversed once
+    per process with a stand-in id (`core.navigation.cached_reverse`), then the id put
+    in its place, as the `uuid` converter writes it."""
+    if not isinstance(public_id, UUID):
+        return reverse(viewname, args=[public_id])
+    return cached_reverse(viewname, _SOME_ID).replace(str(_SOME_ID), str(public_id))
