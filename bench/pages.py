@@ -331,6 +331,7 @@ def measure_app(out: Path) -> None:
                 "queries": queries,
                 "bytes": size,
                 "cpu_ms": _cpu_per_request(url, cookies[who], CPU_REQUESTS),
+                "server_cpu_ms": _server_cpu_per_request(url, cookies[who], CPU_REQUESTS),
             }
         )
     measured = {"cookies": cookies, "pages": rows, "database": _describe(connection)}
@@ -345,7 +346,7 @@ def _describe(connection) -> str:
             version = cursor.fetchone()[0].split()[0]
         return (
             f"PostgreSQL {version} (throwaway server on a Unix socket, fsync on; the ceiling "
-            "on its SQLite file)"
+            "on its SQLite file); CPU/request is the app process's + the PostgreSQL backend's"
         )
     return "SQLite file (WAL, synchronous=FULL)"
 
@@ -395,6 +396,36 @@ def _cpu_per_request(url: str, cookie: str | None, requests: int) -> float:
         browser.get(url)
         times.append((time.process_time() - started) * 1000)
     return statistics.median(times)
+
+
+def _server_cpu_per_request(url: str, cookie: str, requests: int) -> float:
+    """Mean CPU milliseconds a request costs the PostgreSQL backend serving this process's
+    connection (0 for SQLite, whose work is already in this process's CPU time).
+
+    The backend is another process on the same cores, so the page's whole CPU cost is the
+    two together. Read from the backend's scheduler statistics (nanoseconds on the CPU).
+    """
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    browser = Client(HTTP_HOST="127.0.0.1")
+    browser.cookies[settings.SESSION_COOKIE_NAME] = cookie
+    browser.get(url)
+    # The test client leaves the connection open between requests, so one backend serves all.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        schedstat = Path(f"/proc/{cursor.fetchone()[0]}/schedstat")
+
+    def on_cpu() -> int:
+        return int(schedstat.read_text().split()[0])
+
+    started = on_cpu()
+    for _ in range(requests):
+        browser.get(url)
+    return (on_cpu() - started) / requests / 1e6
 
 
 # --- The load run ---------------------------------------------------------------------
@@ -616,14 +647,19 @@ def report(results: dict, measured: dict, args, ceiling_cpu: float) -> int:
     )
     missed = []
     for index, page in enumerate(pages):
+        # On PostgreSQL the backend's CPU is part of the request's cost (the ceiling's
+        # SQLite work is inside its own process's figure).
+        server = page.get("server_cpu_ms", 0.0)
+        cpu = page["cpu_ms"] + server
         lines.append(
             f"| {page['page']} | {page['data']} | {page['queries']} | "
-            f"{page['bytes'] / 1024:.0f} KB | {page['cpu_ms']:.1f} ms | "
-            f"{ceiling_cpu / page['cpu_ms']:.2f} | {cells(index)} |"
+            f"{page['bytes'] / 1024:.0f} KB | "
+            + (f"{page['cpu_ms']:.1f} + {server:.1f} ms" if server else f"{cpu:.1f} ms")
+            + f" | {ceiling_cpu / cpu:.2f} | {cells(index)} |"
         )
-        if ceiling_cpu / page["cpu_ms"] < TARGET_RATIO:
+        if ceiling_cpu / cpu < TARGET_RATIO:
             missed.append(
-                f"{page['page']} ({page['data']}): {ceiling_cpu / page['cpu_ms']:.2f}x the "
+                f"{page['page']} ({page['data']}): {ceiling_cpu / cpu:.2f}x the "
                 f"ceiling's CPU per request (target {TARGET_RATIO}x)"
             )
         for c in concurrencies:
