@@ -63,6 +63,8 @@ def throwaway_server(*, durable: bool = False) -> Iterator[dict[str, str]]:
     if os.geteuid() == 0:
         account = pwd.getpwnam(SERVER_USER)
         os.chown(root, account.pw_uid, account.pw_gid)
+    # A SIGTERM unwinds like Ctrl-C, so the server is stopped and removed either way.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     started = False
     try:
         try:
@@ -114,6 +116,7 @@ def throwaway_server(*, durable: bool = False) -> Iterator[dict[str, str]]:
                 check=False,
             )
         shutil.rmtree(root, ignore_errors=True)
+        signal.signal(signal.SIGTERM, previous)
 
 
 class ServerError(Exception):
@@ -126,7 +129,6 @@ def main(argv: list[str]) -> int:
         return 2
     command = argv[argv.index("--") + 1 :]
     durable = "--durable" in argv[: argv.index("--")]
-    signal.signal(signal.SIGTERM, _interrupt)
     try:
         with throwaway_server(durable=durable) as server:
             print(f"PostgreSQL running on socket {server['PGHOST']} (throwaway)", flush=True)
