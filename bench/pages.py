@@ -62,7 +62,7 @@ def markers(database: str) -> tuple[str, str]:
 
 def app_env(directory: Path) -> dict[str, str]:
     """Production settings with the instance's files under the work folder (fresh keys each
-    call); the database comes from `database_env`."""
+    call); the database is the run's own (`app_env_file`)."""
     return {
         "DJANGO_SETTINGS_MODULE": "patternwork.settings",
         "PATTERNWORK_VAR_DIR": str(directory),
@@ -539,6 +539,9 @@ def _measure(directory: Path, database: dict[str, str], args) -> tuple[dict, dic
     subprocess.run([*me, "prepare-ceiling"], env=ceiling_env(directory), cwd=ROOT, check=True)  # noqa: S603
     if not _prepared(directory, args.database):
         print("Patternwork: migrate, seed_demo, grow through the services", flush=True)
+        # A SQLite file left by an earlier run whose plan was for another database.
+        for stale in directory.glob("pages.sqlite3*"):
+            stale.unlink()
         subprocess.run([*me, "prepare-app", str(directory)], env=env, cwd=ROOT, check=True)  # noqa: S603
     print("Patternwork: queries, HTML and CPU per page, in-process", flush=True)
     subprocess.run([*me, "measure-app", str(directory)], env=env, cwd=ROOT, check=True)  # noqa: S603
@@ -683,7 +686,7 @@ def report(results: dict, measured: dict, args, ceiling_cpu: float) -> int:
         f"wrk, {args.duration} s per run, medians of {args.rounds} interleaved rounds; gunicorn "
         f"2 workers, worker class {args.worker_class}"
         + (f" with {args.threads} threads" if args.threads > 1 else "")
-        + f"; {measured.get('database', 'SQLite file (WAL, synchronous=FULL)')}; "
+        + f"; {measured['database']}; "
         + time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
         + (
             " (1-minute load average {:.1f} at the start, {:.1f} at the end)".format(
