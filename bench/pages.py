@@ -1,14 +1,17 @@
 """Page throughput against a ceiling app: the main pages under a real load generator.
 
-    bench/run.py pages [--duration 5] [--rounds 3] [--concurrency 8,32]
-                       [--worker-class sync] [--threads 1] [--only caseload,course]
+    bench/run.py pages [--database sqlite|postgresql] [--duration 5] [--rounds 3]
+                       [--concurrency 8,32] [--worker-class sync] [--threads 1]
+                       [--only caseload,course]
 
 Needs `wrk` (Debian: `apt-get install wrk`). In a temporary folder:
 
 1. the ceiling app (`bench/ceiling`): one indexed query for 50 rows, rendered as a table in
    a template with a base layout;
 2. Patternwork with production settings (DEBUG off, the cached template loader, hashed
-   static files) on a SQLite file, as `make run` serves it: `seed_demo`, then grown
+   static files) on a SQLite file, as `make run` serves it, or with `--database postgresql`
+   on a throwaway PostgreSQL 15 server (scripts/with_postgres.py, with fsync on, as a
+   deployment runs it; the ceiling stays on its SQLite file): `seed_demo`, then grown
    through the services to a second therapist with 50 open courses, one of whose clients
    has 200 relationship episodes, and a demo client given a portal login;
 3. a logged-in session per person, made in the database as a login leaves it (both
@@ -19,7 +22,7 @@ Needs `wrk` (Debian: `apt-get install wrk`). In a temporary folder:
 
 The ratio is the page's requests per second over the ceiling's in the same round. Each
 page's SQL queries and HTML size are counted in-process on the same database. With
-`--write`, the table replaces the pages section of bench/RESULTS.md.
+`--write`, the table replaces the database's own pages section of bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -48,15 +51,21 @@ GROWN_EPISODES = 200
 RESULTS = ROOT / "bench" / "RESULTS.md"
 # Requests per page timed in-process for the CPU figure (after one to warm up).
 CPU_REQUESTS = 20
-START, END = "<!-- pages:start -->", "<!-- pages:end -->"
+DATABASES = ("sqlite", "postgresql")
+
+
+def markers(database: str) -> tuple[str, str]:
+    """Where the database's table lives in bench/RESULTS.md (SQLite's kept its first name)."""
+    name = "pages" if database == "sqlite" else f"pages-{database}"
+    return f"<!-- {name}:start -->", f"<!-- {name}:end -->"
 
 
 def app_env(directory: Path) -> dict[str, str]:
-    """Production settings on a SQLite file under the work folder (fresh keys each call)."""
+    """Production settings with the instance's files under the work folder (fresh keys each
+    call); the database is the run's own (`app_env_file`)."""
     return {
         "DJANGO_SETTINGS_MODULE": "patternwork.settings",
         "PATTERNWORK_VAR_DIR": str(directory),
-        "DATABASE_URL": f"sqlite:///{directory / 'pages.sqlite3'}",
         "SECRET_KEY": secrets.token_hex(32),
         "SECRET_KEY_FILE": "",
         "PATTERNWORK_ENCRYPTION_KEYS": b64encode(secrets.token_bytes(32)).decode(),
@@ -193,6 +202,7 @@ def prepare_app(out: Path) -> None:
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connection
     from django.urls import reverse
 
     from patternwork.accounts.models import Membership
@@ -286,6 +296,7 @@ def prepare_app(out: Path) -> None:
         ),
     ]
     plan = {
+        "database": connection.vendor,
         "users": users,
         "pages": [dict(zip(PLAN_KEYS, page, strict=True)) for page in pages],
     }
@@ -300,6 +311,8 @@ def measure_app(out: Path) -> None:
     import django
 
     django.setup()
+    from django.db import connection
+
     from patternwork.accounts.models import User
 
     plan = json.loads((out / "plan.json").read_text())
@@ -318,9 +331,24 @@ def measure_app(out: Path) -> None:
                 "queries": queries,
                 "bytes": size,
                 "cpu_ms": _cpu_per_request(url, cookies[who], CPU_REQUESTS),
+                "server_cpu_ms": _server_cpu_per_request(url, cookies[who], CPU_REQUESTS),
             }
         )
-    (out / "pages.json").write_text(json.dumps({"cookies": cookies, "pages": rows}))
+    measured = {"cookies": cookies, "pages": rows, "database": _describe(connection)}
+    (out / "pages.json").write_text(json.dumps(measured))
+
+
+def _describe(connection) -> str:
+    """The database as the table's heading names it."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            version = cursor.fetchone()[0].split()[0]
+        return (
+            f"PostgreSQL {version} (throwaway server on a Unix socket, fsync on; the ceiling "
+            "on its SQLite file); CPU/request is the app process's + the PostgreSQL backend's"
+        )
+    return "SQLite file (WAL, synchronous=FULL)"
 
 
 def _count(url: str, cookie: str) -> tuple[int, int]:
@@ -368,6 +396,36 @@ def _cpu_per_request(url: str, cookie: str | None, requests: int) -> float:
         browser.get(url)
         times.append((time.process_time() - started) * 1000)
     return statistics.median(times)
+
+
+def _server_cpu_per_request(url: str, cookie: str, requests: int) -> float:
+    """Mean CPU milliseconds a request costs the PostgreSQL backend serving this process's
+    connection (0 for SQLite, whose work is already in this process's CPU time).
+
+    The backend is another process on the same cores, so the page's whole CPU cost is the
+    two together. Read from the backend's scheduler statistics (nanoseconds on the CPU).
+    """
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    browser = Client(HTTP_HOST="127.0.0.1")
+    browser.cookies[settings.SESSION_COOKIE_NAME] = cookie
+    browser.get(url)
+    # The test client leaves the connection open between requests, so one backend serves all.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        schedstat = Path(f"/proc/{cursor.fetchone()[0]}/schedstat")
+
+    def on_cpu() -> int:
+        return int(schedstat.read_text().split()[0])
+
+    started = on_cpu()
+    for _ in range(requests):
+        browser.get(url)
+    return (on_cpu() - started) / requests / 1e6
 
 
 # --- The load run ---------------------------------------------------------------------
@@ -451,48 +509,70 @@ def run(args) -> int:
     if shutil.which("wrk") is None:
         print("The pages benchmark needs wrk: apt-get install wrk (Debian and Ubuntu).")
         return 2
-    # --dir with --keep keeps the prepared data; a later run with the same --dir reuses it.
+    # --dir with --keep keeps the prepared data; a later run with the same --dir reuses it
+    # (SQLite only: a PostgreSQL server lives as long as one run).
     directory = Path(args.dir or tempfile.mkdtemp(prefix="patternwork-pages-"))
     directory.mkdir(parents=True, exist_ok=True)
-    me = [sys.executable, __file__]
     try:
-        print("Ceiling app: 1,000 fictional rows", flush=True)
-        (directory / "ceiling.sqlite3").unlink(missing_ok=True)
-        subprocess.run([*me, "prepare-ceiling"], env=ceiling_env(directory), cwd=ROOT, check=True)  # noqa: S603
-        if not (directory / "plan.json").exists():
-            print("Patternwork: migrate, seed_demo, grow through the services", flush=True)
-            subprocess.run(  # noqa: S603
-                [*me, "prepare-app", str(directory)],
-                env=app_env_file(directory),
-                cwd=ROOT,
-                check=True,
-            )
-        print("Patternwork: queries, HTML and CPU per page, in-process", flush=True)
-        subprocess.run(  # noqa: S603
-            [*me, "measure-app", str(directory)], env=app_env_file(directory), cwd=ROOT, check=True
-        )
-        plan = json.loads((directory / "pages.json").read_text())
-        ceiling_cpu = json.loads((directory / "ceiling.json").read_text())["cpu_ms"]
-        only = set(args.only.split(",")) if args.only else None
-        pages = [p for p in plan["pages"] if only is None or p["page"] in only]
-        # --duration 0: the in-process figures only, without the load generator.
-        results = load(directory, plan["cookies"], pages, args) if args.duration else {}
+        if args.database == "postgresql":
+            from scripts.with_postgres import throwaway_server
+
+            print("PostgreSQL: a throwaway server (fsync on)", flush=True)
+            with throwaway_server(durable=True) as server:
+                results, measured, ceiling_cpu = _measure(directory, server, args)
+        else:
+            database = {"DATABASE_URL": f"sqlite:///{directory / 'pages.sqlite3'}"}
+            results, measured, ceiling_cpu = _measure(directory, database, args)
     finally:
         if not args.keep:
             shutil.rmtree(directory, ignore_errors=True)
-    status = report(results, pages, args, ceiling_cpu)
-    return status
+    return report(results, measured, args, ceiling_cpu)
 
 
-def app_env_file(directory: Path) -> dict[str, str]:
-    """The app's environment, kept in the folder so the server gets the same keys."""
+def _measure(directory: Path, database: dict[str, str], args) -> tuple[dict, dict, float]:
+    """Prepare both apps, count the pages in-process, then load them (the same steps for
+    every database; `database` is the environment that reaches it)."""
+    me = [sys.executable, __file__]
+    env = app_env_file(directory, database)
+    print("Ceiling app: 1,000 fictional rows", flush=True)
+    (directory / "ceiling.sqlite3").unlink(missing_ok=True)
+    subprocess.run([*me, "prepare-ceiling"], env=ceiling_env(directory), cwd=ROOT, check=True)  # noqa: S603
+    if not _prepared(directory, args.database):
+        print("Patternwork: migrate, seed_demo, grow through the services", flush=True)
+        # A SQLite file left by an earlier run whose plan was for another database.
+        for stale in directory.glob("pages.sqlite3*"):
+            stale.unlink()
+        subprocess.run([*me, "prepare-app", str(directory)], env=env, cwd=ROOT, check=True)  # noqa: S603
+    print("Patternwork: queries, HTML and CPU per page, in-process", flush=True)
+    subprocess.run([*me, "measure-app", str(directory)], env=env, cwd=ROOT, check=True)  # noqa: S603
+    measured = json.loads((directory / "pages.json").read_text())
+    ceiling_cpu = json.loads((directory / "ceiling.json").read_text())["cpu_ms"]
+    only = set(args.only.split(",")) if args.only else None
+    measured["pages"] = [p for p in measured["pages"] if only is None or p["page"] in only]
+    # --duration 0: the in-process figures only, without the load generator.
+    results = load(directory, env, measured, args) if args.duration else {}
+    return results, measured, ceiling_cpu
+
+
+def _prepared(directory: Path, database: str) -> bool:
+    """Whether a kept folder's data can be reused: only a SQLite file outlives its run."""
+    plan = directory / "plan.json"
+    if database != "sqlite" or not plan.exists():
+        return False
+    # A folder prepared before plans named their database was prepared on SQLite.
+    return json.loads(plan.read_text()).get("database", "sqlite") == "sqlite"
+
+
+def app_env_file(directory: Path, database: dict[str, str]) -> dict[str, str]:
+    """The app's environment: the keys kept in the folder so the server gets the same ones,
+    and the database of this run."""
     saved = directory / "env.json"
     if not saved.exists():
         saved.write_text(json.dumps(app_env(directory)))
-    return {**os.environ, **json.loads(saved.read_text())}
+    return {**os.environ, **json.loads(saved.read_text()), **database}
 
 
-def load(directory: Path, cookies: dict, pages: list[dict], args) -> dict:
+def load(directory: Path, env: dict[str, str], measured: dict, args) -> dict:
     concurrencies = [int(c) for c in args.concurrency.split(",")]
     ceiling, ceiling_url = _serve(
         "bench.ceiling.wsgi:application",
@@ -504,13 +584,14 @@ def load(directory: Path, cookies: dict, pages: list[dict], args) -> dict:
     )
     app, app_url = _serve(
         "patternwork.wsgi:application",
-        app_env_file(directory),
+        env,
         ROOT,
         args.worker_class,
         args.threads,
         directory / "app.ctl",
     )
-    results: dict = {}
+    cookies, pages = measured["cookies"], measured["pages"]
+    results: dict = {"load average": [os.getloadavg()[0]]}
     try:
         # Warm both workers of each app (imports, templates, connections) before timing.
         for page in pages:
@@ -530,6 +611,7 @@ def load(directory: Path, cookies: dict, pages: list[dict], args) -> dict:
     finally:
         _stop(app)
         _stop(ceiling)
+    results["load average"].append(os.getloadavg()[0])
     return results
 
 
@@ -537,7 +619,8 @@ def _median(runs: list[dict], key: str) -> float:
     return statistics.median(run[key] for run in runs)
 
 
-def report(results: dict, pages: list[dict], args, ceiling_cpu: float) -> int:
+def report(results: dict, measured: dict, args, ceiling_cpu: float) -> int:
+    pages = measured["pages"]
     concurrencies = [int(c) for c in args.concurrency.split(",")]
     lines = [
         "| page | data | queries | HTML | CPU/request | x ceiling (CPU) | "
@@ -567,14 +650,19 @@ def report(results: dict, pages: list[dict], args, ceiling_cpu: float) -> int:
     )
     missed = []
     for index, page in enumerate(pages):
+        # On PostgreSQL the backend's CPU is part of the request's cost (the ceiling's
+        # SQLite work is inside its own process's figure).
+        server = page.get("server_cpu_ms", 0.0)
+        cpu = page["cpu_ms"] + server
         lines.append(
             f"| {page['page']} | {page['data']} | {page['queries']} | "
-            f"{page['bytes'] / 1024:.0f} KB | {page['cpu_ms']:.1f} ms | "
-            f"{ceiling_cpu / page['cpu_ms']:.2f} | {cells(index)} |"
+            f"{page['bytes'] / 1024:.0f} KB | "
+            + (f"{page['cpu_ms']:.1f} + {server:.1f} ms" if server else f"{cpu:.1f} ms")
+            + f" | {ceiling_cpu / cpu:.2f} | {cells(index)} |"
         )
-        if ceiling_cpu / page["cpu_ms"] < TARGET_RATIO:
+        if ceiling_cpu / cpu < TARGET_RATIO:
             missed.append(
-                f"{page['page']} ({page['data']}): {ceiling_cpu / page['cpu_ms']:.2f}x the "
+                f"{page['page']} ({page['data']}): {ceiling_cpu / cpu:.2f}x the "
                 f"ceiling's CPU per request (target {TARGET_RATIO}x)"
             )
         for c in concurrencies:
@@ -598,7 +686,16 @@ def report(results: dict, pages: list[dict], args, ceiling_cpu: float) -> int:
         f"wrk, {args.duration} s per run, medians of {args.rounds} interleaved rounds; gunicorn "
         f"2 workers, worker class {args.worker_class}"
         + (f" with {args.threads} threads" if args.threads > 1 else "")
-        + f"; SQLite file (WAL, synchronous=FULL); {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}."
+        + f"; {measured['database']}; "
+        + time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        + (
+            " (1-minute load average {:.1f} at the start, {:.1f} at the end)".format(
+                *results["load average"]
+            )
+            if "load average" in results
+            else ""
+        )
+        + "."
     )
     table = "\n".join([header, "", *lines])
     print()
@@ -606,12 +703,13 @@ def report(results: dict, pages: list[dict], args, ceiling_cpu: float) -> int:
     for miss in missed:
         print(f"TARGET MISSED: {miss}")
     if args.write:
+        start, end = markers(args.database)
         text = RESULTS.read_text()
-        if START in text:
-            before, rest = text.split(START, 1)
-            text = before + START + "\n" + table + "\n" + END + rest.split(END, 1)[1]
+        if start in text:
+            before, rest = text.split(start, 1)
+            text = before + start + "\n" + table + "\n" + end + rest.split(end, 1)[1]
         else:
-            text += f"\n{START}\n{table}\n{END}\n"
+            text += f"\n{start}\n{table}\n{end}\n"
         RESULTS.write_text(text)
     return 1 if missed else 0
 

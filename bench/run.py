@@ -18,7 +18,8 @@ non-zero when they do not. Then, each in its own process:
 - the cost of recording an attended session with PHQ-9 and GAD-7 through the services
   (`bench/write_cost.py`; `bench/run.py write` alone; target 4 ms);
 - the main pages under a load generator against a ceiling app (`bench/pages.py`;
-  `bench/run.py pages [--write]` alone; needs wrk; target half the ceiling);
+  `bench/run.py pages [--database postgresql] [--write]` alone; needs wrk; target half the
+  ceiling);
 - the memory of a 150 MB session recording's upload and playback under gunicorn
   (`bench/recordings.py`; `bench/run.py recordings [--upload-mb 150] [--write]` alone;
   target: the worker stays under 100 MB above its baseline).
@@ -321,6 +322,12 @@ def parse(argv: list[str]):
     parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (pages)")
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
     parser.add_argument("--only", default="", help="page names, comma-separated (pages)")
+    parser.add_argument(
+        "--database",
+        choices=pages.DATABASES,
+        default="sqlite",
+        help="what Patternwork runs on (pages): a SQLite file, or a throwaway PostgreSQL 15",
+    )
     parser.add_argument(
         "--write", action="store_true", help="put the pages (or recordings) table in RESULTS.md"
     )

@@ -1,15 +1,17 @@
 """Run a command against a throwaway PostgreSQL server, then stop and remove it.
 
-Usage: with_postgres.py -- COMMAND [ARGS...]
+Usage: with_postgres.py [--durable] -- COMMAND [ARGS...]
 
 The server lives in a fresh temporary directory, listens only on a Unix socket in
 that directory (no TCP port to collide with), and is stopped and deleted afterwards,
 also when the command fails or the run is interrupted. initdb refuses to run as
-root, so as root the server runs as the `postgres` user.
+root, so as root the server runs as the `postgres` user. `throwaway_server` is the same
+server for a Python caller (the pages benchmark).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
@@ -17,6 +19,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 PG_BIN = Path(os.environ.get("PATTERNWORK_PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -45,66 +48,63 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def main(argv: list[str]) -> int:
-    if "--" not in argv or argv.index("--") == len(argv) - 1:
-        print("usage: with_postgres.py -- COMMAND [ARGS...]", file=sys.stderr)
-        return 2
-    command = argv[argv.index("--") + 1 :]
+@contextlib.contextmanager
+def throwaway_server(*, durable: bool = False) -> Iterator[dict[str, str]]:
+    """Start a throwaway server; yield the environment that reaches it; stop and remove it.
+
+    Without `durable` the server skips fsync (the test suite's speed); with it, commits wait
+    for the disk as a deployment's do, for timings that compare with a synced SQLite file.
+    """
     for tool in ("initdb", "pg_ctl"):
         if not (PG_BIN / tool).exists():
-            print(f"error: {PG_BIN / tool} not found; install PostgreSQL 15.", file=sys.stderr)
-            return 2
-
-    signal.signal(signal.SIGTERM, _interrupt)
+            raise ServerError(f"{PG_BIN / tool} not found; install PostgreSQL 15.")
     root = Path(tempfile.mkdtemp(prefix="patternwork-pg-"))
     data, log = root / "data", root / "server.log"
     if os.geteuid() == 0:
         account = pwd.getpwnam(SERVER_USER)
         os.chown(root, account.pw_uid, account.pw_gid)
+    # A SIGTERM unwinds like Ctrl-C, so the server is stopped and removed either way.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     started = False
     try:
-        _run(
-            [
-                str(PG_BIN / "initdb"),
-                "-D",
-                str(data),
-                "-U",
-                "postgres",
-                "-A",
-                "trust",
-                "-E",
-                "UTF8",
-                "--locale=C",
-                "--no-sync",
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        options = (
-            f"-c listen_addresses='' -k {root} -p {PORT} "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )
-        _run(
-            [str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "start"],
-            stdout=subprocess.DEVNULL,
-        )
+        try:
+            _run(
+                [
+                    str(PG_BIN / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    "postgres",
+                    "-A",
+                    "trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C",
+                    *([] if durable else ["--no-sync"]),
+                ],
+                stdout=subprocess.DEVNULL,
+            )
+            options = f"-c listen_addresses='' -k {root} -p {PORT}"
+            if not durable:
+                options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            _run(
+                [
+                    str(PG_BIN / "pg_ctl"),
+                    *("-D", str(data), "-l", str(log), "-o", options, "-w", "start"),
+                ],
+                stdout=subprocess.DEVNULL,
+            )
+        except subprocess.CalledProcessError as exc:
+            tail = log.read_text(errors="replace")[-4000:] if log.exists() else ""
+            raise ServerError(f"{exc}\n{tail}") from exc
         started = True
-        env = {
-            **os.environ,
+        yield {
             "DATABASE_URL": "postgres://postgres@/postgres",
             "PGHOST": str(root),
             "PGPORT": PORT,
             "PGUSER": "postgres",
             "PATH": f"{os.environ.get('PATH', '')}:{PG_BIN}",
         }
-        print(f"PostgreSQL running on socket {root} (throwaway)", flush=True)
-        return subprocess.run(command, env=env, check=False).returncode  # noqa: S603
-    except subprocess.CalledProcessError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        if log.exists():
-            print(log.read_text(errors="replace")[-4000:], file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
     finally:
         if started:
             subprocess.run(  # noqa: S603
@@ -116,6 +116,29 @@ def main(argv: list[str]) -> int:
                 check=False,
             )
         shutil.rmtree(root, ignore_errors=True)
+        signal.signal(signal.SIGTERM, previous)
+
+
+class ServerError(Exception):
+    """The server could not be set up (missing binaries, initdb or start failed)."""
+
+
+def main(argv: list[str]) -> int:
+    if "--" not in argv or argv.index("--") == len(argv) - 1:
+        print("usage: with_postgres.py [--durable] -- COMMAND [ARGS...]", file=sys.stderr)
+        return 2
+    command = argv[argv.index("--") + 1 :]
+    durable = "--durable" in argv[: argv.index("--")]
+    try:
+        with throwaway_server(durable=durable) as server:
+            print(f"PostgreSQL running on socket {server['PGHOST']} (throwaway)", flush=True)
+            env = {**os.environ, **server}
+            return subprocess.run(command, env=env, check=False).returncode  # noqa: S603
+    except ServerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

@@ -372,6 +372,40 @@ def test_sqlite_connections_are_durable(db, tmp_path):
     }
 
 
+def test_postgresql_binds_on_the_server_and_prepares_repeated_statements(monkeypatch):
+    monkeypatch.delenv("DB_PREPARED_STATEMENTS", raising=False)
+
+    options = app_settings.database("postgres://pw@db.example.org/pw")["OPTIONS"]
+
+    assert options == {"server_side_binding": True, "prepare_threshold": 2}
+
+
+def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler(monkeypatch):
+    monkeypatch.setenv("DB_PREPARED_STATEMENTS", "false")
+
+    assert "OPTIONS" not in app_settings.database("postgres://pw@db.example.org/pw")
+    # SQLite's options are its own (set after), never the PostgreSQL ones.
+    monkeypatch.delenv("DB_PREPARED_STATEMENTS")
+    assert "OPTIONS" not in app_settings.database("sqlite:///x.sqlite3")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL connection settings")
+def test_postgresql_connection_reuses_a_prepared_statement(db):
+    from patternwork.accounts.models import Practice
+
+    for _ in range(3):
+        list(Practice.objects.filter(pk=-1))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['%FROM "accounts_practice"%'],
+        )
+        prepared = cursor.fetchone()[0]
+
+    assert connection.connection.prepare_threshold == 2
+    assert prepared == 1
+
+
 def test_production_password_hasher_is_argon2id(db, settings):
     from django.contrib.auth.hashers import make_password
 
