@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils.text import capfirst, get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
@@ -500,7 +500,12 @@ def phq9_by_session(measures: CourseMeasures) -> list[tuple[int, int]]:
 
 def sessions_missing_measures(course_ids) -> dict[int, tuple[int, ...]]:
     """Attended session numbers lacking a complete PHQ-9 or GAD-7, per course (one query)."""
-    rows = (
+    return missing_by_course(missing_measures_rows(course_ids))
+
+
+def missing_measures_rows(course_ids) -> QuerySet:
+    """`sessions_missing_measures`' query: (course id, session number), in order."""
+    return (
         Appointment.objects.attended_treatment()
         .filter(course_id__in=list(course_ids))
         .annotate(
@@ -517,6 +522,10 @@ def sessions_missing_measures(course_ids) -> dict[int, tuple[int, ...]]:
         .order_by("course_id", "session_number")
         .values_list("course_id", "session_number")
     )
+
+
+def missing_by_course(rows) -> dict[int, tuple[int, ...]]:
+    """The rows of `missing_measures_rows` as session numbers per course."""
     missing: dict[int, list[int]] = {}
     for course_id, number in rows:
         missing.setdefault(course_id, []).append(number)

@@ -25,10 +25,13 @@ from patternwork.measures.flag_selectors import open_flags_listed
 from patternwork.measures.selectors import (
     CourseMeasures,
     course_measures,
+    missing_by_course,
     missing_measures_of,
+    missing_measures_rows,
     sessions_missing_measures,
 )
 from patternwork.measures.track_selectors import not_on_track_for
+from patternwork.reports.kept_reads import kept, scope_key
 from patternwork.treatment import plan, scheduling
 from patternwork.treatment.models import Appointment, Course
 from patternwork.treatment.selectors import (
@@ -229,6 +232,37 @@ def _overdue_of(
     return found
 
 
+def _course_rows(
+    membership: Membership, now: datetime, text: str, state: str, therapist: str
+) -> QuerySet:
+    """The caseload's open courses as `ROW_COLUMNS`, by client name."""
+    courses = (
+        with_milestone_facts(courses_for(membership).exclude(state=Course.State.ENDED))
+        .annotate(
+            attended=Count("appointments", filter=ATTENDED),
+            next_start=Min(
+                "appointments__starts_at",
+                filter=Q(
+                    appointments__status=Appointment.Status.BOOKED,
+                    appointments__starts_at__gt=now,
+                ),
+            ),
+        )
+        .order_by("client__full_name")
+    )
+    if text:
+        courses = courses.filter(
+            Q(client__full_name__icontains=text)
+            | Q(client__preferred_name__icontains=text)
+            | Q(client__client_number__icontains=text)
+        )
+    if state:
+        courses = courses.filter(state=state)
+    if therapist:
+        courses = courses.filter(therapist__public_id=therapist)
+    return courses.values_list(*ROW_COLUMNS)
+
+
 def caseload(
     membership: Membership,
     *,
@@ -245,33 +279,21 @@ def caseload(
     that do not show them (oversight, the supervisor's page): one query fewer.
     """
     now = timezone.now()
-    courses = (
-        with_milestone_facts(courses_for(membership).exclude(state=Course.State.ENDED))
-        .annotate(
-            attended=Count("appointments", filter=ATTENDED),
-            next_start=Min(
-                "appointments__starts_at",
-                filter=Q(
-                    appointments__status=Appointment.Status.BOOKED,
-                    appointments__starts_at__gt=now,
-                ),
-            ),
+    text = query.strip()
+    if text:
+        # A search is rare and its text is the user's: built for this request alone.
+        found = list(_course_rows(membership, now, text, state, therapist))
+    else:
+        # The usual caseload: its SQL made once per scope and filter, run with the time.
+        found = kept(
+            ("caseload courses", scope_key(membership), state, therapist),
+            lambda at: _course_rows(membership, at, "", state, therapist),
+            now,
         )
-        .order_by("client__full_name")
+    ids = tuple(values[0] for values in found)
+    missing = missing_by_course(
+        kept(("caseload missing measures", ids), lambda: missing_measures_rows(ids))
     )
-    if query.strip():
-        text = query.strip()
-        courses = courses.filter(
-            Q(client__full_name__icontains=text)
-            | Q(client__preferred_name__icontains=text)
-            | Q(client__client_number__icontains=text)
-        )
-    if state:
-        courses = courses.filter(state=state)
-    if therapist:
-        courses = courses.filter(therapist__public_id=therapist)
-    found = list(courses.values_list(*ROW_COLUMNS))
-    missing = sessions_missing_measures([values[0] for values in found])
     rows = []
     known: dict[tuple, tuple[plan.Milestone, ...]] = {}
     for values in found:
@@ -295,24 +317,18 @@ def caseload(
         rows=rows,
         today=todays,
         week=week,
-        flags=list(open_flags_listed(membership)),
+        flags=kept.rows(
+            ("caseload open flags", scope_key(membership)), lambda: open_flags_listed(membership)
+        ),
         not_on_track=not_on_track_for(membership),
     )
 
 
-def _upcoming(
-    membership: Membership, now: datetime
-) -> tuple[list[UpcomingAppointment], list[UpcomingAppointment]]:
-    """Today's appointments and the rest of the week's, from the practice's midnight."""
-    practice = membership.practice
-    local_today = scheduling.local_date(practice, now)
-    week_end = local_today + timedelta(days=7)
-    upcoming = (
+def _upcoming_rows(membership: Membership, start: datetime, end: datetime) -> QuerySet:
+    """The member's appointments from `start` to before `end`, as `_upcoming` reads them."""
+    return (
         appointments_for(membership)
-        .filter(
-            starts_at__gte=scheduling.local_start(practice, local_today, datetime.min.time()),
-            starts_at__lt=scheduling.local_start(practice, week_end, datetime.min.time()),
-        )
+        .filter(starts_at__gte=start, starts_at__lt=end)
         .order_by("starts_at")
         .values_list(
             "public_id",
@@ -325,6 +341,21 @@ def _upcoming(
             "course__client__client_number",
             "therapist__user__full_name",
         )
+    )
+
+
+def _upcoming(
+    membership: Membership, now: datetime
+) -> tuple[list[UpcomingAppointment], list[UpcomingAppointment]]:
+    """Today's appointments and the rest of the week's, from the practice's midnight."""
+    practice = membership.practice
+    local_today = scheduling.local_date(practice, now)
+    week_end = local_today + timedelta(days=7)
+    upcoming = kept(
+        ("caseload upcoming", scope_key(membership)),
+        lambda start, end: _upcoming_rows(membership, start, end),
+        scheduling.local_start(practice, local_today, datetime.min.time()),
+        scheduling.local_start(practice, week_end, datetime.min.time()),
     )
     todays, week = [], []
     for public_id, starts_at, status, *client, therapist_name in upcoming:
