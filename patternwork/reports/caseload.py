@@ -21,6 +21,7 @@ from patternwork.accounts.models import Membership
 from patternwork.clients.models import Client, display_name
 from patternwork.formulation.selectors import with_formulation_facts
 from patternwork.letters.selectors import with_letter_facts
+from patternwork.measures import track_selectors
 from patternwork.measures.flag_selectors import open_flags_listed
 from patternwork.measures.selectors import (
     CourseMeasures,
@@ -30,7 +31,7 @@ from patternwork.measures.selectors import (
     missing_measures_rows,
     sessions_missing_measures,
 )
-from patternwork.measures.track_selectors import not_on_track_for
+from patternwork.measures.track_selectors import NotOnTrack
 from patternwork.reports.kept_reads import kept, scope_key
 from patternwork.treatment import plan, scheduling
 from patternwork.treatment.models import Appointment, Course
@@ -320,7 +321,24 @@ def caseload(
         flags=kept.rows(
             ("caseload open flags", scope_key(membership)), lambda: open_flags_listed(membership)
         ),
-        not_on_track=not_on_track_for(membership),
+        not_on_track=_not_on_track(membership),
+    )
+
+
+def _not_on_track(membership: Membership) -> list[NotOnTrack]:
+    """`measures.track_selectors.not_on_track_for`, its three reads kept."""
+    flags = kept.rows(
+        ("caseload not on track", scope_key(membership)),
+        lambda: track_selectors.open_listed(membership),
+    )
+    if not flags:
+        return []
+    practices = tuple(sorted({flag.practice_id for flag in flags}))
+    courses = tuple(sorted({flag.course_id for flag in flags}))
+    curves = kept(("change curves", practices), lambda: track_selectors.curve_rows(practices))
+    scores = kept(("valid PHQ-9", courses), lambda: track_selectors.score_rows(courses))
+    return track_selectors.why_rows(
+        flags, track_selectors.curves_of(curves), track_selectors.scores_of(scores)
     )
 
 

@@ -33,7 +33,6 @@ from patternwork.accounts.models import Membership
 # and populators; the kept reads share it with `PreparedRead` rather than copy it.
 from patternwork.core.prepared import _Compiled, placeholders
 
-
 # A kept read whose shape matches no row.
 _NOTHING = object()
 

@@ -8,6 +8,7 @@ from patternwork.accounts.selectors import active_clinicians
 from patternwork.clinic import caseload_rows
 from patternwork.clinic.decorators import staff_view
 from patternwork.reports import caseload as caseloads
+from patternwork.reports.kept_reads import kept, scope_key
 from patternwork.supervision import selectors as supervision
 from patternwork.treatment.models import Course
 
@@ -87,6 +88,9 @@ def home(request):
             # Actions agreed in supervision stay here until done; notes waiting for a
             # co-signature show to their author and to the supervisor who signs them.
             "open_actions": list(supervision.open_actions_listed(membership)),
-            "waiting_cosign": list(supervision.notes_waiting_listed(reader_for(request))),
+            "waiting_cosign": kept.rows(
+                ("notes waiting for co-signature", scope_key(membership)),
+                lambda: supervision.notes_waiting_listed(reader_for(request)),
+            ),
         },
     )
