@@ -25,13 +25,11 @@ from typing import Any
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Model, QuerySet
+from django.db.models.query import ModelIterable, get_related_populators
 
 from patternwork.accounts.access import clinical_scope, may_triage, record_scope
 from patternwork.accounts.models import Membership
-
-# `_Compiled` finds each placeholder among the SQL's parameters and keeps the converters
-# and populators; the kept reads share it with `PreparedRead` rather than copy it.
-from patternwork.core.prepared import _Compiled, placeholders
+from patternwork.core.prepared import placeholders
 
 # A kept read whose shape matches no row.
 _NOTHING = object()
@@ -50,6 +48,59 @@ def scope_key(membership: Membership) -> tuple:
         None if clinical is None else tuple(clinical),
         may_triage(membership),
     )
+
+
+class _Compiled:
+    """A queryset's SQL with where its placeholders go, its converters and, for a model
+    queryset, how its instances are made (as `core.prepared`'s compiled reads keep them,
+    and with annotations too: each is set on the instance as the ORM sets it)."""
+
+    __slots__ = (
+        "annotations",
+        "compiler",
+        "converters",
+        "end",
+        "init_list",
+        "model",
+        "params",
+        "populators",
+        "slots",
+        "sql",
+        "start",
+    )
+
+    def __init__(self, queryset: QuerySet, marks: list[Any], alias: str) -> None:
+        if queryset.query.select_for_update:
+            raise ValueError("a kept read takes no row locks")
+        compiler = queryset.query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        params = list(params)
+        slots = []
+        for mark in marks:
+            found = [i for i, value in enumerate(params) if value == mark]
+            if len(found) != 1:
+                raise ValueError(
+                    f"a kept read's placeholder {mark!r} is {len(found)} parameters "
+                    "of its SQL, not one"
+                )
+            slots.append(found[0])
+        fields = [column[0] for column in compiler.select[: compiler.col_count]]
+        self.compiler = compiler
+        self.converters = compiler.get_converters(fields)
+        self.sql = sql
+        self.params = params
+        self.slots = slots
+        self.model = None
+        if queryset._iterable_class is ModelIterable:
+            klass_info = compiler.klass_info
+            columns = klass_info["select_fields"]
+            self.model = klass_info["model"]
+            self.start, self.end = columns[0], columns[-1] + 1
+            self.init_list = [
+                column[0].target.attname for column in compiler.select[self.start : self.end]
+            ]
+            self.populators = get_related_populators(klass_info, compiler.select, alias)
+            self.annotations = list(compiler.annotation_col_map.items())
 
 
 def _marks(args: tuple, connection) -> tuple[list[Any], list[Any]]:
@@ -141,6 +192,8 @@ class KeptReads:
             )
             for populator in compiled.populators:
                 populator.populate(row, obj)
+            for name, column in compiled.annotations:
+                setattr(obj, name, row[column])
             found.append(obj)
         return found
 

@@ -87,7 +87,10 @@ def home(request):
             "show_therapist": membership.role != Membership.Role.THERAPIST,
             # Actions agreed in supervision stay here until done; notes waiting for a
             # co-signature show to their author and to the supervisor who signs them.
-            "open_actions": list(supervision.open_actions_listed(membership)),
+            "open_actions": kept.rows(
+                ("open supervision actions", scope_key(membership)),
+                lambda: supervision.open_actions_listed(membership),
+            ),
             "waiting_cosign": kept.rows(
                 ("notes waiting for co-signature", scope_key(membership)),
                 lambda: supervision.notes_waiting_listed(reader_for(request)),
