@@ -201,7 +201,9 @@ def oversight(request):
             "not_on_track": not_on_track,
             "behind": behind,
             "caseload": caseload,
-            "behind_rows": caseload_rows.course_rows(behind, caseload.off_track_ids),
+            "behind_table": caseload_rows.behind_table(
+                caseload_rows.course_rows(behind, caseload.off_track_ids)
+            ),
             "ended_over_flags": kept.rows(
                 ("ended over open flags", scope),
                 lambda: flag_selectors.ended_over_open_flags_rows(request.membership),
