@@ -17,6 +17,7 @@ A bounded number of keys is kept per process and thread (all dropped when full).
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Hashable
 from datetime import UTC, datetime
@@ -30,6 +31,9 @@ from django.db.models.query import ModelIterable, get_related_populators
 from patternwork.accounts.access import clinical_scope, may_triage, record_scope
 from patternwork.accounts.models import Membership
 from patternwork.core.prepared import placeholders
+
+# A "%s" placeholder as Django's SQLite cursor finds them.
+_FORMAT_PLACEHOLDER = re.compile(r"(?<!%)%s")
 
 # A kept read whose shape matches no row.
 _NOTHING = object()
@@ -87,7 +91,14 @@ class _Compiled:
         fields = [column[0] for column in compiler.select[: compiler.col_count]]
         self.compiler = compiler
         self.converters = compiler.get_converters(fields)
-        self.sql = sql
+        # The SQL with named placeholders, its parameters given by name: Django's SQLite
+        # cursor otherwise rewrites every "%s" with a regular expression on every run
+        # (about 0.1 ms for a caseload's 3 KB statement); a name is substituted by plain
+        # string formatting, and PostgreSQL's driver takes names as they are.
+        numbers = iter(range(len(params)))
+        self.sql = _FORMAT_PLACEHOLDER.sub(lambda _: f"%(p{next(numbers)})s", sql)
+        if next(numbers, None) is not None:
+            raise ValueError("a kept read's SQL has fewer placeholders than parameters")
         self.params = params
         self.slots = slots
         self.model = None
@@ -161,7 +172,9 @@ class KeptReads:
                 value = connection.ops.adapt_datetimefield_value(value)
             params[slot] = value
         with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
+            cursor.execute(
+                compiled.sql, {f"p{number}": value for number, value in enumerate(params)}
+            )
             rows = cursor.fetchall()
         if compiled.converters:
             rows = compiled.compiler.apply_converters(rows, compiled.converters)
