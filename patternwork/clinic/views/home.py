@@ -1,5 +1,7 @@
 from django import forms
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from patternwork.accounts.access import reader_for, record_reads
@@ -44,6 +46,28 @@ class CaseloadFilterForm(forms.Form):
             del self.fields["therapist"]
 
 
+# The unbound filter form's fields as written, by language and therapist choices: the
+# same for every request that shows them, and a dozen bound fields' worth of rendering.
+_UNFILTERED: dict[tuple, str] = {}
+
+
+def _filter_fields(form: CaseloadFilterForm) -> str:
+    """The filter form's fields (`clinic/partials/caseload_filters.html`)."""
+    if form.is_bound:
+        return render_to_string("clinic/partials/caseload_filters.html", {"form": form})
+    therapist = form.fields.get("therapist")
+    choices = tuple((value, str(label)) for value, label in therapist.choices) if therapist else ()
+    key = (get_language(), choices)
+    html = _UNFILTERED.get(key)
+    if html is None:
+        if len(_UNFILTERED) >= 64:
+            _UNFILTERED.clear()
+        html = _UNFILTERED[key] = render_to_string(
+            "clinic/partials/caseload_filters.html", {"form": form}
+        )
+    return html
+
+
 @staff_view()
 def home(request):
     """The caseload: today's and this week's appointments, and each open course."""
@@ -84,6 +108,7 @@ def home(request):
         {
             "caseload": caseload,
             "form": form,
+            "filter_fields": _filter_fields(form),
             # The tables' rows written once, their strings made once and every value
             # escaped (clinic.caseload_rows).
             "course_table": caseload_rows.course_table(
