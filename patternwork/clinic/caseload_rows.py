@@ -16,7 +16,9 @@ from collections.abc import Iterable
 from django.utils import dateformat, timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from patternwork.clinic.links import path_prefix
 from patternwork.clinic.templatetags.clinic import PHASE_LABELS
@@ -175,4 +177,61 @@ def appointment_list(rows: list[dict], *, show_therapist: bool, today: bool) -> 
             f'<li><a href="{e(row["href"])}">{e(row["when"])} {e(row["name"])}</a> '
             f'<span class="muted">{who}</span>{status}</li>\n'
         )
+    return mark_safe("".join(html))  # noqa: S308 - every value above is escaped
+
+
+def _day(moment) -> str:
+    # The `date:"j M Y"` filter: in the current time zone, through Django's formatter.
+    return dateformat.format(timezone.localtime(moment), "j M Y")
+
+
+def not_on_track_list(rows: list, *, show_therapist: bool) -> SafeString:
+    """`clinic/partials/not_on_track_list.html` with its rows (`not_on_track.html`), for
+    the caseload and oversight: the same markup and messages, every value escaped (the
+    chart is the selector's own SVG, as the partial marks it safe). Compared with the
+    partials in tests/clinic/test_caseload_lists.py."""
+    if not rows:
+        return mark_safe("")
+    e = conditional_escape
+    prefix = path_prefix("clinic:track-flag")
+    not_discussed = e(_("Not yet discussed in supervision."))
+    heading = ngettext(
+        "%(counter)s client not on track", "%(counter)s clients not on track", len(rows)
+    ) % {"counter": len(rows)}
+    html = [
+        '<section class="card risk" aria-labelledby="not-on-track-heading">\n'
+        f'<h2 id="not-on-track-heading">{heading}</h2>\n<ul class="flags">\n'
+    ]
+    for row in rows:
+        flag = row.flag
+        therapist = ""
+        if show_therapist:
+            therapist = f' <span class="muted">· {e(row.course.therapist.user.full_name)}</span>'
+        summary = _(
+            "PHQ-9 %(score)s at session %(session)s (first score %(first)s); expected "
+            "%(low)s to %(high)s at that session."
+        ) % {
+            "score": flag.score,
+            "session": flag.session,
+            "first": flag.first_score,
+            "low": flag.expected_low,
+            "high": flag.expected_high,
+        }
+        discussed = (
+            _("Discussed in supervision on %(day)s.") % {"day": e(_day(flag.discussed_at))}
+            if flag.discussed_at
+            else not_discussed
+        )
+        html.append(
+            f'<li><a href="{prefix}{flag.public_id}/"><strong>{e(row.client.display_name)}'
+            f"</strong> {e(row.client.client_number)}</a>{therapist}\n"
+            f'<div class="not-on-track">\n<p><strong>{summary}</strong>\n'
+            f"{e(capfirst(flag.get_reason_display()))}.</p>\n"
+            f'<p class="help">{e(row.curve_label)}</p>\n'
+            f'<div class="not-on-track__chart">{row.chart}</div>\n'
+            f'<p class="muted">{_("Raised %(day)s.") % {"day": e(_day(flag.raised_at))}}\n'
+            f"{discussed}</p>\n</div>\n</li>\n"
+        )
+    html.append("</ul>\n</section>\n")
+    # The chart is the track selector's SVG, built from numbers and escaped labels.
     return mark_safe("".join(html))  # noqa: S308 - every value above is escaped

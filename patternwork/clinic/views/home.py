@@ -109,6 +109,10 @@ def home(request):
             "caseload": caseload,
             "form": form,
             "filter_fields": _filter_fields(form),
+            # The not-on-track list written once (same markup as its partials).
+            "not_on_track_list": caseload_rows.not_on_track_list(
+                caseload.not_on_track, show_therapist=show_therapist
+            ),
             # The tables' rows written once, their strings made once and every value
             # escaped (clinic.caseload_rows).
             "course_table": caseload_rows.course_table(

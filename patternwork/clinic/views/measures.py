@@ -201,6 +201,9 @@ def oversight(request):
             "not_on_track": not_on_track,
             "behind": behind,
             "caseload": caseload,
+            "not_on_track_list": caseload_rows.not_on_track_list(
+                not_on_track, show_therapist=request.membership.role != Role.THERAPIST
+            ),
             "behind_table": caseload_rows.behind_table(
                 caseload_rows.course_rows(behind, caseload.off_track_ids)
             ),
