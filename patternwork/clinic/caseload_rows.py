@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from django.utils import dateformat, timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import capfirst
+from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -234,4 +234,40 @@ def not_on_track_list(rows: list, *, show_therapist: bool) -> SafeString:
         )
     html.append("</ul>\n</section>\n")
     # The chart is the track selector's SVG, built from numbers and escaped labels.
+    return mark_safe("".join(html))  # noqa: S308 - every value above is escaped
+
+
+def risk_flag_list(flags: list, *, show_therapist: bool) -> SafeString:
+    """`clinic/partials/risk_flags.html` for the open flags the reader may read (the
+    caseload's and oversight's, which have no count of unreadable flags to show): the
+    same markup and messages, every value escaped. Compared with the partial in
+    tests/clinic/test_caseload_lists.py."""
+    if not flags:
+        return mark_safe("")
+    e = conditional_escape
+    prefix = path_prefix("clinic:risk-flag")
+    item = e(_("item"))
+    heading = ngettext(
+        "%(counter)s risk answer needs acknowledging",
+        "%(counter)s risk answers need acknowledging",
+        len(flags),
+    ) % {"counter": len(flags)}
+    html = [
+        '<section class="card risk" aria-labelledby="flags-heading" role="region">\n'
+        f'<h2 id="flags-heading">{heading}</h2>\n<ul class="flags">\n'
+    ]
+    for flag in flags:
+        therapist = ""
+        if show_therapist:
+            therapist = f" · {e(flag.course.therapist.user.full_name)}"
+        raised = dateformat.format(timezone.localtime(flag.raised_at), "j M Y H:i")
+        html.append(
+            f'<li><a href="{prefix}{flag.public_id}/"><strong>{e(flag.client.display_name)}'
+            f"</strong> {e(flag.client.client_number)}</a>:\n"
+            f"{e(flag.instrument)} {item} {e(flag.item[1:])} "
+            f"\N{LEFT DOUBLE QUOTATION MARK}{e(Truncator(flag.item_text).chars(60))}"
+            f"\N{RIGHT DOUBLE QUOTATION MARK} \N{EM DASH} <strong>{e(flag.value_label)}</strong>\n"
+            f'<span class="muted">· {e(raised)}{therapist}</span></li>\n'
+        )
+    html.append("</ul>\n</section>\n")
     return mark_safe("".join(html))  # noqa: S308 - every value above is escaped

@@ -109,6 +109,9 @@ def home(request):
             "caseload": caseload,
             "form": form,
             "filter_fields": _filter_fields(form),
+            "risk_flag_list": caseload_rows.risk_flag_list(
+                caseload.flags, show_therapist=show_therapist
+            ),
             # The not-on-track list written once (same markup as its partials).
             "not_on_track_list": caseload_rows.not_on_track_list(
                 caseload.not_on_track, show_therapist=show_therapist

@@ -201,6 +201,9 @@ def oversight(request):
             "not_on_track": not_on_track,
             "behind": behind,
             "caseload": caseload,
+            "risk_flag_list": caseload_rows.risk_flag_list(
+                flags, show_therapist=request.membership.role != Role.THERAPIST
+            ),
             "not_on_track_list": caseload_rows.not_on_track_list(
                 not_on_track, show_therapist=request.membership.role != Role.THERAPIST
             ),
