@@ -12,13 +12,15 @@ connection's cursor, with the columns' converters and model populators the ORM w
 A `datetime` argument is a placeholder compared with a `DateTimeField` (a lookup such as
 `starts_at__gt=now`): it is prepared for the database as that field prepares it.
 
-A bounded number of keys is kept per process and thread (all dropped when full).
+A bounded number of keys is kept per process and thread (the least recently used
+dropped first).
 """
 
 from __future__ import annotations
 
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from datetime import UTC, datetime
 from typing import Any
@@ -138,7 +140,7 @@ class KeptReads:
     `reads.rows(key, build, *args)` does the same for a model queryset and returns its
     instances. `key` must hold every value `build` uses besides its arguments."""
 
-    def __init__(self, size: int = 256) -> None:
+    def __init__(self, size: int = 512) -> None:
         self._size = size
         self._local = threading.local()
 
@@ -148,9 +150,11 @@ class KeptReads:
         connection = connections[using]
         kept = getattr(self._local, using, None)
         if kept is None:
-            kept = {}
+            kept = OrderedDict()
             setattr(self._local, using, kept)
         compiled = kept.get(key)
+        if compiled is not None:
+            kept.move_to_end(key)
         if compiled is _NOTHING:
             return None, []
         if compiled is None or compiled.compiler.connection is not connection:
@@ -162,7 +166,8 @@ class KeptReads:
                 # empty scope or list of ids): no rows, and no statement run.
                 compiled = _NOTHING
             if len(kept) >= self._size:
-                kept.clear()
+                # The least recently used: a practice's many members keep theirs.
+                kept.popitem(last=False)
             kept[key] = compiled
             if compiled is _NOTHING:
                 return None, []

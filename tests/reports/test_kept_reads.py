@@ -39,7 +39,9 @@ def test_a_kept_read_gives_the_orm_rows_for_each_time_it_is_run_with(booked, the
     reads = KeptReads()
     for at in (booked, booked + timedelta(hours=2), booked - timedelta(days=1)):
         for member in (therapist, supervisor):
-            found = reads(("after", scope_key(member)), lambda when: _after(member, when), at)
+            found = reads(
+                ("after", scope_key(member)), lambda when, member=member: _after(member, when), at
+            )
             assert found == list(_after(member, at))
             assert found or at > booked
     # Compiled once per key: a later run with another time builds nothing.
@@ -79,3 +81,20 @@ def test_a_kept_read_that_matches_nothing_by_its_shape_runs_no_statement(db):
                 reads(("none",), lambda: Course.objects.filter(pk__in=[]).values_list("pk")) == []
             )
         assert len(queries) == 0
+
+
+def test_kept_reads_drop_the_least_recently_used_key(db):
+    reads = KeptReads(size=2)
+    built = []
+
+    def build(name):
+        def queryset():
+            built.append(name)
+            return Course.objects.filter(pk=0).values_list("pk")
+
+        return queryset
+
+    for name in ("a", "b", "a", "c", "a", "b"):
+        reads((name,), build(name))
+    # "b" was dropped for "c", then "c" for "b"; "a", used throughout, was built once.
+    assert built == ["a", "b", "c", "b"]
