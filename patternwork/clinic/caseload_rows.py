@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
@@ -270,4 +271,62 @@ def risk_flag_list(flags: list, *, show_therapist: bool) -> SafeString:
             f'<span class="muted">· {e(raised)}{therapist}</span></li>\n'
         )
     html.append("</ul>\n</section>\n")
+    return mark_safe("".join(html))  # noqa: S308 - every value above is escaped
+
+
+def supervision_section(
+    actions: list, notes: list, *, show_therapist: bool, csrf_token: str
+) -> SafeString:
+    """`clinic/supervision/partials/caseload_supervision.html`: the member's open actions
+    from supervision (each with its form to mark it done) and the signed notes waiting
+    for a co-signature; the same markup and messages, every value escaped. Compared with
+    the partial in tests/clinic/test_caseload_lists.py."""
+    if not actions and not notes:
+        return mark_safe("")
+    e = conditional_escape
+    html = [
+        '<section class="card" aria-labelledby="supervision-heading">\n'
+        f'<h2 id="supervision-heading">{e(_("From supervision"))}</h2>\n'
+    ]
+    if actions:
+        # The one URL shape, reversed once: "…/actions/<id>/done/".
+        marker = "00000000-0000-0000-0000-000000000000"
+        done_path = reverse("clinic:supervision-action-done", args=[marker])
+        before, _marker, after = done_path.partition(marker)
+        token = f'<input type="hidden" name="csrfmiddlewaretoken" value="{e(csrf_token)}">'
+        mark_done = e(_("Mark done"))
+        html.append(f'<h3>{e(_("Open actions"))}</h3>\n<ul class="actions">\n')
+        for action in actions:
+            client = ""
+            if action.client and action.client_shown:
+                client = f" ({e(action.client.display_name)})"
+            due = _("due %(day)s, agreed with %(who)s") % {
+                "day": e(dateformat.format(action.due_on, "j M Y")),
+                "who": e(action.session.supervisor.user.full_name),
+            }
+            html.append(
+                f"<li>{e(action.text)}{client} · {due}\n"
+                f'<form method="post" action="{before}{action.public_id}{after}" '
+                f'class="inline-form">{token}<button type="submit" class="link">'
+                f"{mark_done}</button></form></li>\n"
+            )
+        html.append("</ul>\n")
+    if notes:
+        prefix = path_prefix("clinic:appointment-detail")
+        # A literal translation, written unescaped as `{% translate %}` writes it.
+        heading = _("Signed notes waiting for a supervisor's co-signature")
+        html.append(f"<h3>{heading}</h3>\n<ul>\n")
+        for note in notes:
+            therapist = ""
+            if show_therapist:
+                therapist = (
+                    f' <span class="muted">· {e(note.course.therapist.user.full_name)}</span>'
+                )
+            day = dateformat.format(timezone.localtime(note.appointment.starts_at), "j M Y")
+            html.append(
+                f'<li><a href="{prefix}{note.appointment.public_id}/#note">'
+                f"{e(note.course.client.display_name)}, {e(day)}</a>{therapist}</li>\n"
+            )
+        html.append("</ul>\n")
+    html.append("</section>\n")
     return mark_safe("".join(html))  # noqa: S308 - every value above is escaped

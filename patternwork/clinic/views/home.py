@@ -1,4 +1,5 @@
 from django import forms
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
@@ -102,6 +103,16 @@ def home(request):
             ([row.client for row in caseload.not_on_track], "not-on-track flag"),
         ],
     )
+    # Actions agreed in supervision stay here until done; notes waiting for a
+    # co-signature show to their author and to the supervisor who signs them.
+    open_actions = kept.rows(
+        ("open supervision actions", scope_key(membership)),
+        lambda: supervision.open_actions_listed(membership),
+    )
+    waiting_cosign = kept.rows(
+        ("notes waiting for co-signature", scope_key(membership)),
+        lambda: supervision.notes_waiting_listed(reader_for(request)),
+    )
     return render(
         request,
         "clinic/caseload.html",
@@ -132,15 +143,14 @@ def home(request):
                 show_therapist=show_therapist,
                 today=False,
             ),
-            # Actions agreed in supervision stay here until done; notes waiting for a
-            # co-signature show to their author and to the supervisor who signs them.
-            "open_actions": kept.rows(
-                ("open supervision actions", scope_key(membership)),
-                lambda: supervision.open_actions_listed(membership),
-            ),
-            "waiting_cosign": kept.rows(
-                ("notes waiting for co-signature", scope_key(membership)),
-                lambda: supervision.notes_waiting_listed(reader_for(request)),
+            "open_actions": open_actions,
+            "waiting_cosign": waiting_cosign,
+            # Both lists written once (the partial's markup).
+            "supervision_section": caseload_rows.supervision_section(
+                open_actions,
+                waiting_cosign,
+                show_therapist=show_therapist,
+                csrf_token=get_token(request),
             ),
         },
     )
