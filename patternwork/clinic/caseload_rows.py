@@ -13,7 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.urls import reverse
 from django.utils import dateformat, timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator, capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from patternwork.clinic.links import path_prefix
 from patternwork.clinic.templatetags.clinic import PHASE_LABELS
@@ -91,3 +97,236 @@ def appointment_rows(appointments: Iterable[UpcomingAppointment], *, today: bool
         }
         for appointment in appointments
     ]
+
+
+# The tables' rows written here rather than by the template's loops: a caseload of fifty
+# courses cost about a dozen variable look-ups, tests and filters a row. Every value is
+# escaped as the template would escape it (`conditional_escape`); the markup is the
+# template's own.
+_DASH = '<span class="muted">\N{EN DASH}</span>'
+
+
+def course_table(rows: list[dict], *, show_therapist: bool) -> SafeString:
+    """The `<tr>`s of the caseload's table of clients, from `course_rows`."""
+    e = conditional_escape
+    session, phase, next_label, overdue, of, not_on_track = (
+        e(_(text))
+        for text in ("Session", "Phase", "Next appointment", "Overdue", "of", "Not on track")
+    )
+    off_track_tag = f'<span class="tag tag--danger">{not_on_track}</span> '
+    html = []
+    for row in rows:
+        who = e(row["number"])
+        if show_therapist:
+            who = f"{who} · {e(row['therapist'])}"
+        if row["active"]:
+            progress = f"{row['attended']} {of} {row['planned']}"
+        else:
+            progress = f'<span class="tag">{e(row["state"])}</span>'
+        tags = "".join(
+            f'<span class="tag tag--danger">{e(label)}</span> ' for label in row["overdue"]
+        )
+        if row["off_track"]:
+            tags = off_track_tag + tags
+        elif not tags:
+            tags = _DASH
+        html.append(
+            f'<tr>\n<td><a href="{e(row["href"])}">{e(row["name"])}</a> '
+            f'<span class="muted">{who}</span></td>\n'
+            f'<td data-label="{session}">{progress}</td>\n'
+            f'<td data-label="{phase}">{e(row["phase"])}</td>\n'
+            f'<td data-label="{next_label}">{e(row["next"]) if row["next"] else _DASH}</td>\n'
+            f'<td data-label="{overdue}">{tags}</td>\n</tr>\n'
+        )
+    return mark_safe("".join(html))  # noqa: S308 - every value above is escaped
+
+
+def behind_table(rows: list[dict]) -> SafeString:
+    """The `<tr>`s of oversight's table of courses with overdue milestones."""
+    e = conditional_escape
+    of = e(_("of"))
+    html = []
+    for row in rows:
+        tags = "".join(
+            f'<span class="tag tag--danger">{e(label)}</span> ' for label in row["overdue"]
+        )
+        html.append(
+            f'<tr><td><a href="{e(row["href"])}">{e(row["name"])}</a> '
+            f'<span class="muted">{e(row["number"])}</span></td>\n'
+            f"<td>{e(row['therapist'])}</td>\n"
+            f"<td>{row['attended']} {of} {row['planned']} · {e(row['phase'])}</td>\n"
+            f"<td>{tags}</td></tr>\n"
+        )
+    return mark_safe("".join(html))  # noqa: S308 - every value above is escaped
+
+
+def appointment_list(rows: list[dict], *, show_therapist: bool, today: bool) -> SafeString:
+    """The `<li>`s of today's appointments (each with its status) or the rest of the
+    week's (the status only where it is not "booked"), from `appointment_rows`."""
+    e = conditional_escape
+    html = []
+    for row in rows:
+        who = e(row["number"])
+        if show_therapist:
+            who = f"{who} · {e(row['therapist'])}"
+        status = ""
+        if today or row["status"] != "booked":
+            status = (
+                f' <span class="status status--{e(row["status"])}">{e(row["status_label"])}</span>'
+            )
+        html.append(
+            f'<li><a href="{e(row["href"])}">{e(row["when"])} {e(row["name"])}</a> '
+            f'<span class="muted">{who}</span>{status}</li>\n'
+        )
+    return mark_safe("".join(html))  # noqa: S308 - every value above is escaped
+
+
+def _day(moment) -> str:
+    # The `date:"j M Y"` filter: in the current time zone, through Django's formatter.
+    return dateformat.format(timezone.localtime(moment), "j M Y")
+
+
+def not_on_track_list(rows: list, *, show_therapist: bool) -> SafeString:
+    """`clinic/partials/not_on_track_list.html` with its rows (`not_on_track.html`), for
+    the caseload and oversight: the same markup and messages, every value escaped (the
+    chart is the selector's own SVG, as the partial marks it safe). Compared with the
+    partials in tests/clinic/test_caseload_lists.py."""
+    if not rows:
+        return mark_safe("")
+    e = conditional_escape
+    prefix = path_prefix("clinic:track-flag")
+    not_discussed = e(_("Not yet discussed in supervision."))
+    heading = ngettext(
+        "%(counter)s client not on track", "%(counter)s clients not on track", len(rows)
+    ) % {"counter": len(rows)}
+    html = [
+        '<section class="card risk" aria-labelledby="not-on-track-heading">\n'
+        f'<h2 id="not-on-track-heading">{heading}</h2>\n<ul class="flags">\n'
+    ]
+    for row in rows:
+        flag = row.flag
+        therapist = ""
+        if show_therapist:
+            therapist = f' <span class="muted">· {e(row.course.therapist.user.full_name)}</span>'
+        summary = _(
+            "PHQ-9 %(score)s at session %(session)s (first score %(first)s); expected "
+            "%(low)s to %(high)s at that session."
+        ) % {
+            "score": flag.score,
+            "session": flag.session,
+            "first": flag.first_score,
+            "low": flag.expected_low,
+            "high": flag.expected_high,
+        }
+        discussed = (
+            _("Discussed in supervision on %(day)s.") % {"day": e(_day(flag.discussed_at))}
+            if flag.discussed_at
+            else not_discussed
+        )
+        html.append(
+            f'<li><a href="{prefix}{flag.public_id}/"><strong>{e(row.client.display_name)}'
+            f"</strong> {e(row.client.client_number)}</a>{therapist}\n"
+            f'<div class="not-on-track">\n<p><strong>{summary}</strong>\n'
+            f"{e(capfirst(flag.get_reason_display()))}.</p>\n"
+            f'<p class="help">{e(row.curve_label)}</p>\n'
+            f'<div class="not-on-track__chart">{row.chart}</div>\n'
+            f'<p class="muted">{_("Raised %(day)s.") % {"day": e(_day(flag.raised_at))}}\n'
+            f"{discussed}</p>\n</div>\n</li>\n"
+        )
+    html.append("</ul>\n</section>\n")
+    # The chart is the track selector's SVG, built from numbers and escaped labels.
+    return mark_safe("".join(html))  # noqa: S308 - every value above is escaped
+
+
+def risk_flag_list(flags: list, *, show_therapist: bool) -> SafeString:
+    """`clinic/partials/risk_flags.html` for the open flags the reader may read (the
+    caseload's and oversight's, which have no count of unreadable flags to show): the
+    same markup and messages, every value escaped. Compared with the partial in
+    tests/clinic/test_caseload_lists.py."""
+    if not flags:
+        return mark_safe("")
+    e = conditional_escape
+    prefix = path_prefix("clinic:risk-flag")
+    item = e(_("item"))
+    heading = ngettext(
+        "%(counter)s risk answer needs acknowledging",
+        "%(counter)s risk answers need acknowledging",
+        len(flags),
+    ) % {"counter": len(flags)}
+    html = [
+        '<section class="card risk" aria-labelledby="flags-heading" role="region">\n'
+        f'<h2 id="flags-heading">{heading}</h2>\n<ul class="flags">\n'
+    ]
+    for flag in flags:
+        therapist = ""
+        if show_therapist:
+            therapist = f" · {e(flag.course.therapist.user.full_name)}"
+        raised = dateformat.format(timezone.localtime(flag.raised_at), "j M Y H:i")
+        html.append(
+            f'<li><a href="{prefix}{flag.public_id}/"><strong>{e(flag.client.display_name)}'
+            f"</strong> {e(flag.client.client_number)}</a>:\n"
+            f"{e(flag.instrument)} {item} {e(flag.item[1:])} "
+            f"\N{LEFT DOUBLE QUOTATION MARK}{e(Truncator(flag.item_text).chars(60))}"
+            f"\N{RIGHT DOUBLE QUOTATION MARK} \N{EM DASH} <strong>{e(flag.value_label)}</strong>\n"
+            f'<span class="muted">· {e(raised)}{therapist}</span></li>\n'
+        )
+    html.append("</ul>\n</section>\n")
+    return mark_safe("".join(html))  # noqa: S308 - every value above is escaped
+
+
+def supervision_section(
+    actions: list, notes: list, *, show_therapist: bool, csrf_token: str
+) -> SafeString:
+    """`clinic/supervision/partials/caseload_supervision.html`: the member's open actions
+    from supervision (each with its form to mark it done) and the signed notes waiting
+    for a co-signature; the same markup and messages, every value escaped. Compared with
+    the partial in tests/clinic/test_caseload_lists.py."""
+    if not actions and not notes:
+        return mark_safe("")
+    e = conditional_escape
+    html = [
+        '<section class="card" aria-labelledby="supervision-heading">\n'
+        f'<h2 id="supervision-heading">{e(_("From supervision"))}</h2>\n'
+    ]
+    if actions:
+        # The one URL shape, reversed once: "…/actions/<id>/done/".
+        marker = "00000000-0000-0000-0000-000000000000"
+        done_path = reverse("clinic:supervision-action-done", args=[marker])
+        before, _marker, after = done_path.partition(marker)
+        token = f'<input type="hidden" name="csrfmiddlewaretoken" value="{e(csrf_token)}">'
+        mark_done = e(_("Mark done"))
+        html.append(f'<h3>{e(_("Open actions"))}</h3>\n<ul class="actions">\n')
+        for action in actions:
+            client = ""
+            if action.client and action.client_shown:
+                client = f" ({e(action.client.display_name)})"
+            due = _("due %(day)s, agreed with %(who)s") % {
+                "day": e(dateformat.format(action.due_on, "j M Y")),
+                "who": e(action.session.supervisor.user.full_name),
+            }
+            html.append(
+                f"<li>{e(action.text)}{client} · {due}\n"
+                f'<form method="post" action="{before}{action.public_id}{after}" '
+                f'class="inline-form">{token}<button type="submit" class="link">'
+                f"{mark_done}</button></form></li>\n"
+            )
+        html.append("</ul>\n")
+    if notes:
+        prefix = path_prefix("clinic:appointment-detail")
+        # A literal translation, written unescaped as `{% translate %}` writes it.
+        heading = _("Signed notes waiting for a supervisor's co-signature")
+        html.append(f"<h3>{heading}</h3>\n<ul>\n")
+        for note in notes:
+            therapist = ""
+            if show_therapist:
+                therapist = (
+                    f' <span class="muted">· {e(note.course.therapist.user.full_name)}</span>'
+                )
+            day = dateformat.format(timezone.localtime(note.appointment.starts_at), "j M Y")
+            html.append(
+                f'<li><a href="{prefix}{note.appointment.public_id}/#note">'
+                f"{e(note.course.client.display_name)}, {e(day)}</a>{therapist}</li>\n"
+            )
+        html.append("</ul>\n")
+    html.append("</section>\n")
+    return mark_safe("".join(html))  # noqa: S308 - every value above is escaped

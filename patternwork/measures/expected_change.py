@@ -300,6 +300,10 @@ def expected_ranges(
     """The expected range at each session: the curve's band where it has a point, else the rule's."""
     top, bottom = instrument.total_max, instrument.total_min
     ranges = []
+    # The rule's range at a session depends on the session only through whether the
+    # improvement checkpoint has passed: worked out once for each side of it.
+    rule_ranges: dict[bool, tuple[int, int]] = {}
+    checkpoint = improvement_checkpoint(planned)
     for session in sessions:
         point = curve.at(session) if curve is not None else None
         if point is not None:
@@ -312,8 +316,12 @@ def expected_ranges(
                 )
             )
         else:
-            verdict = rule_verdict(
-                rule, instrument, first=first, session=session, score=first, planned=planned
-            )
-            ranges.append(Expected(session, verdict.low, verdict.high, None))
+            late = session >= checkpoint
+            found = rule_ranges.get(late)
+            if found is None:
+                verdict = rule_verdict(
+                    rule, instrument, first=first, session=session, score=first, planned=planned
+                )
+                found = rule_ranges[late] = (verdict.low, verdict.high)
+            ranges.append(Expected(session, found[0], found[1], None))
     return ranges

@@ -107,7 +107,12 @@ def ended_over_open_flags(membership: Membership) -> list[Course]:
     are acknowledged; the course and the audit log keep the reason after that.
     Annotated with `still_open`; newest ending first; one query besides the scope's.
     """
-    return list(
+    return list(ended_over_open_flags_rows(membership))
+
+
+def ended_over_open_flags_rows(membership: Membership) -> QuerySet[Course]:
+    """`ended_over_open_flags`' query."""
+    return (
         visible(membership, Course, clinical=True)
         .filter(end_override_flags__gt=0)
         .annotate(still_open=_still_open("course"))
@@ -123,7 +128,12 @@ def closed_over_open_flags(membership: Membership) -> list[Client]:
     As `ended_over_open_flags`, for the record: annotated with `still_open`, by name,
     one query besides the scope's.
     """
-    return list(
+    return list(closed_over_open_flags_rows(membership))
+
+
+def closed_over_open_flags_rows(membership: Membership) -> QuerySet[Client]:
+    """`closed_over_open_flags`' query."""
+    return (
         visible(membership, Client, clinical=True)
         .filter(status=Client.Status.CLOSED, close_override_flags__gt=0)
         .annotate(still_open=_still_open("client"))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +23,7 @@ from patternwork.measures import definitions, scoring, services
 from patternwork.measures.models import Response
 from patternwork.measures.selectors import instruments_due
 from patternwork.measures.services import Answers
+from patternwork.treatment import selectors as treatment_selectors
 from patternwork.treatment.models import Appointment
 
 WINDOW_BEFORE = timedelta(hours=48)
@@ -156,15 +158,20 @@ def sheet_for(appointment: Appointment, now: datetime) -> Sheet:
 
 def next_sheet(client: Client, now: datetime) -> Sheet | None:
     """The questionnaires of the client's next appointment whose window has not closed."""
-    appointment = (
+    appointment = next_sheet_appointment(client, now - WINDOW_AFTER).first()
+    return sheet_for(appointment, now) if appointment is not None else None
+
+
+def next_sheet_appointment(client: Client, since: datetime) -> QuerySet[Appointment]:
+    """`next_sheet`'s appointment: the client's first booked or attended one from `since`
+    (the window's length before now), with its course and its session position."""
+    return treatment_selectors.with_session_positions(
         Appointment.objects.filter(
-            course__client=client, status__in=OPEN_STATUSES, starts_at__gte=now - WINDOW_AFTER
+            course__client=client, status__in=OPEN_STATUSES, starts_at__gte=since
         )
         .select_related("course")
         .order_by("starts_at", "id")
-        .first()
     )
-    return sheet_for(appointment, now) if appointment is not None else None
 
 
 def _check_window(appointment: Appointment, now: datetime) -> None:

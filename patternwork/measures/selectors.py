@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.text import capfirst, get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
@@ -510,23 +510,31 @@ def phq9_by_session(measures: CourseMeasures) -> list[tuple[int, int]]:
 
 def sessions_missing_measures(course_ids) -> dict[int, tuple[int, ...]]:
     """Attended session numbers lacking a complete PHQ-9 or GAD-7, per course (one query)."""
-    rows = (
+    return missing_by_course(missing_measures_rows(course_ids))
+
+
+def missing_measures_rows(course_ids) -> QuerySet:
+    """`sessions_missing_measures`' query: (course id, session number), in order."""
+    # A session lacks one unless both a complete PHQ-9 and a complete GAD-7 exist: two
+    # lookups on the one-response-per-instrument index, not a join grouped by every
+    # column of the appointment.
+    complete = Response.objects.filter(appointment_id=OuterRef("pk"), status="complete")
+    return (
         Appointment.objects.attended_treatment()
         .filter(course_id__in=list(course_ids))
-        .annotate(
-            measures=Count(
-                "responses__instrument",
-                filter=Q(
-                    responses__status="complete",
-                    responses__instrument__in=[plan.PHQ9, plan.GAD7],
-                ),
-                distinct=True,
+        .filter(
+            ~(
+                Exists(complete.filter(instrument=plan.PHQ9))
+                & Exists(complete.filter(instrument=plan.GAD7))
             )
         )
-        .filter(measures__lt=2)
         .order_by("course_id", "session_number")
         .values_list("course_id", "session_number")
     )
+
+
+def missing_by_course(rows) -> dict[int, tuple[int, ...]]:
+    """The rows of `missing_measures_rows` as session numbers per course."""
     missing: dict[int, list[int]] = {}
     for course_id, number in rows:
         missing.setdefault(course_id, []).append(number)

@@ -72,24 +72,44 @@ class NotOnTrack:
 
 
 def _curves(practice_ids: Collection[int]) -> dict[tuple[int, str], Curve]:
+    return curves_of(curve_rows(practice_ids))
+
+
+def curve_rows(practice_ids: Collection[int]) -> QuerySet:
+    """The practices' change curves as (practice id, band, courses, points)."""
+    return ChangeCurve.objects.filter(practice_id__in=list(practice_ids)).values_list(
+        "practice_id", "band", "courses", "points"
+    )
+
+
+def curves_of(rows) -> dict[tuple[int, str], Curve]:
+    """The rows of `curve_rows` as curves by practice and band."""
     return {
-        (row.practice_id, row.band): Curve(
-            band=row.band,
-            courses=row.courses,
-            points=tuple(CurvePoint(*point) for point in row.points),
+        (practice_id, band): Curve(
+            band=band, courses=courses, points=tuple(CurvePoint(*point) for point in points)
         )
-        for row in ChangeCurve.objects.filter(practice_id__in=practice_ids)
+        for practice_id, band, courses, points in rows
     }
 
 
 def _scores(course_ids: Collection[int]) -> dict[int, list[tuple[int, int]]]:
-    found: dict[int, list[tuple[int, int]]] = {}
-    for course_id, session, total in (
+    return scores_of(score_rows(course_ids))
+
+
+def score_rows(course_ids: Collection[int]) -> QuerySet:
+    """The courses' valid PHQ-9 totals as (course id, session number, total), in order."""
+    return (
         valid_phq9()
-        .filter(course_id__in=course_ids)
+        .filter(course_id__in=list(course_ids))
         .order_by("appointment__session_number", "id")
         .values_list("course_id", "appointment__session_number", "total")
-    ):
+    )
+
+
+def scores_of(rows) -> dict[int, list[tuple[int, int]]]:
+    """The rows of `score_rows` as (session, total) pairs per course."""
+    found: dict[int, list[tuple[int, int]]] = {}
+    for course_id, session, total in rows:
         found.setdefault(course_id, []).append((session, total))
     return found
 
@@ -139,6 +159,11 @@ def with_why(flags: list[TrackFlag]) -> list[NotOnTrack]:
     return _rows(flags, curves, scores)
 
 
+def why_rows(flags, curves, scores) -> list[NotOnTrack]:
+    """`with_why` of flags whose curves (`curves_of`) and scores (`scores_of`) are read."""
+    return _rows(flags, curves, scores)
+
+
 def _rows(flags, curves, scores) -> list[NotOnTrack]:
     rows = []
     for flag in flags:
@@ -181,6 +206,13 @@ def not_on_track_for(
     `therapist_ids` narrows them to those therapists' clients (one supervisee on the
     supervisor's page). Longest-waiting first; three queries whatever the number.
     """
+    return with_why(list(open_listed(membership, therapist_ids=therapist_ids)))
+
+
+def open_listed(
+    membership: Membership, *, therapist_ids: Collection[int] | None = None
+) -> QuerySet[TrackFlag]:
+    """`not_on_track_for`'s flags, before their why."""
     flags = visible(membership, TrackFlag).open().filter(course__state=Course.State.ACTIVE)
     if therapist_ids is not None:
         flags = flags.filter(course__therapist_id__in=list(therapist_ids))
@@ -188,7 +220,7 @@ def not_on_track_for(
     # show (name, number, the therapist's name, the plan for the chart) is read, so no
     # encrypted column is decrypted for nothing. The flag's own note is not shown either.
     flags = flags.select_related("client", "course__therapist__user").only(*LISTED_COLUMNS)
-    return with_why(list(flags.order_by("raised_at", "id")))
+    return flags.order_by("raised_at", "id")
 
 
 def _open_flag_of_course(course_id) -> QuerySet[TrackFlag]:

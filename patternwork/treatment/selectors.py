@@ -142,9 +142,13 @@ def session_number(appointment: Appointment) -> int | None:
 
 
 def expected_session_number(appointment: Appointment) -> int | None:
-    """The session number of one appointment, as `session_number` (one query if booked)."""
-    if appointment.kind == Appointment.Kind.TREATMENT and (
-        appointment.status == Appointment.Status.BOOKED
+    """The session number of one appointment, as `session_number` (one query if booked
+    and not read with `with_session_positions`)."""
+    if (
+        appointment.kind == Appointment.Kind.TREATMENT
+        and appointment.status == Appointment.Status.BOOKED
+        # Read with `with_session_positions`, it has its position already.
+        and not hasattr(appointment, "earlier_sessions")
     ):
         appointment = with_session_positions(Appointment.objects.filter(pk=appointment.pk)).get()
     return session_number(appointment)

@@ -151,10 +151,15 @@ def readiness_of(course: Course) -> list[Readiness]:
 
 def client_open_offer(client, now) -> Offer | None:
     """The client's own offer still open for an answer, for their portal home page."""
+    return client_open_offer_rows(client, now).first()
+
+
+def client_open_offer_rows(client, now) -> QuerySet[Offer]:
+    """`client_open_offer`'s query, first by id as `.first()` takes it."""
     return (
         Offer.objects.filter(
             entry__course__client=client, status=Offer.Status.OPEN, respond_by__gt=now
         )
         .select_related("therapist__user")
-        .first()
+        .order_by("pk")
     )

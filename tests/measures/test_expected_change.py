@@ -216,3 +216,18 @@ def test_expected_ranges_use_the_curve_then_the_rule():
         (2, pytest.approx(6.45), pytest.approx(14.55), pytest.approx(10.5)),
         (8, 0, 9, None),
     ]
+
+
+@pytest.mark.parametrize("first", [3, 6, 15, 27])
+@pytest.mark.parametrize("planned", [1, 8, 16])
+def test_expected_ranges_give_the_rule_range_of_every_session(first, planned):
+    ranges = expected_ranges(
+        rule=RULE, instrument=PHQ9, curve=None, first=first, planned=planned, sessions=range(1, 20)
+    )
+    expected = []
+    for session in range(1, 20):
+        verdict = rule_verdict(
+            RULE, PHQ9, first=first, session=session, score=first, planned=planned
+        )
+        expected.append((session, verdict.low, verdict.high, None))
+    assert [(r.session, r.low, r.high, r.median) for r in ranges] == expected

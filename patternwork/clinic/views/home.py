@@ -1,5 +1,8 @@
 from django import forms
+from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from patternwork.accounts.access import reader_for, record_reads
@@ -7,7 +10,9 @@ from patternwork.accounts.models import Membership
 from patternwork.accounts.selectors import active_clinicians
 from patternwork.clinic import caseload_rows
 from patternwork.clinic.decorators import staff_view
+from patternwork.core.fast_widgets import speed_up
 from patternwork.reports import caseload as caseloads
+from patternwork.reports.kept_reads import kept, scope_key
 from patternwork.supervision import selectors as supervision
 from patternwork.treatment.models import Course
 
@@ -42,6 +47,28 @@ class CaseloadFilterForm(forms.Form):
             del self.fields["therapist"]
 
 
+# The unbound filter form's fields as written, by language and therapist choices: the
+# same for every request that shows them, and a dozen bound fields' worth of rendering.
+_UNFILTERED: dict[tuple, str] = {}
+
+
+def _filter_fields(form: CaseloadFilterForm) -> str:
+    """The filter form's fields (`clinic/partials/caseload_filters.html`)."""
+    if form.is_bound:
+        return render_to_string("clinic/partials/caseload_filters.html", {"form": form})
+    therapist = form.fields.get("therapist")
+    choices = tuple((value, str(label)) for value, label in therapist.choices) if therapist else ()
+    key = (get_language(), choices)
+    html = _UNFILTERED.get(key)
+    if html is None:
+        if len(_UNFILTERED) >= 64:
+            _UNFILTERED.clear()
+        html = _UNFILTERED[key] = render_to_string(
+            "clinic/partials/caseload_filters.html", {"form": form}
+        )
+    return html
+
+
 @staff_view()
 def home(request):
     """The caseload: today's and this week's appointments, and each open course."""
@@ -55,6 +82,9 @@ def home(request):
             )
         therapists = list(scope)
     form = CaseloadFilterForm(request.GET or None, therapists=therapists)
+    # Its text inputs and selects written without Django's widget templates, same markup.
+    speed_up(form)
+    show_therapist = membership.role != Membership.Role.THERAPIST
     filters = form.cleaned_data if form.is_valid() else {}
     caseload = caseloads.caseload(
         membership,
@@ -73,20 +103,54 @@ def home(request):
             ([row.client for row in caseload.not_on_track], "not-on-track flag"),
         ],
     )
+    # Actions agreed in supervision stay here until done; notes waiting for a
+    # co-signature show to their author and to the supervisor who signs them.
+    open_actions = kept.rows(
+        ("open supervision actions", scope_key(membership)),
+        lambda: supervision.open_actions_listed(membership),
+    )
+    waiting_cosign = kept.rows(
+        ("notes waiting for co-signature", scope_key(membership)),
+        lambda: supervision.notes_waiting_listed(reader_for(request)),
+    )
     return render(
         request,
         "clinic/caseload.html",
         {
             "caseload": caseload,
             "form": form,
-            # The tables as dicts with their strings made once (clinic.caseload_rows).
-            "course_rows": caseload_rows.course_rows(caseload.rows, caseload.off_track_ids),
-            "today_rows": caseload_rows.appointment_rows(caseload.today, today=True),
-            "week_rows": caseload_rows.appointment_rows(caseload.week, today=False),
-            "show_therapist": membership.role != Membership.Role.THERAPIST,
-            # Actions agreed in supervision stay here until done; notes waiting for a
-            # co-signature show to their author and to the supervisor who signs them.
-            "open_actions": list(supervision.open_actions_listed(membership)),
-            "waiting_cosign": list(supervision.notes_waiting_listed(reader_for(request))),
+            "filter_fields": _filter_fields(form),
+            "risk_flag_list": caseload_rows.risk_flag_list(
+                caseload.flags, show_therapist=show_therapist
+            ),
+            # The not-on-track list written once (same markup as its partials).
+            "not_on_track_list": caseload_rows.not_on_track_list(
+                caseload.not_on_track, show_therapist=show_therapist
+            ),
+            # The tables' rows written once, their strings made once and every value
+            # escaped (clinic.caseload_rows).
+            "course_table": caseload_rows.course_table(
+                caseload_rows.course_rows(caseload.rows, caseload.off_track_ids),
+                show_therapist=show_therapist,
+            ),
+            "today_list": caseload_rows.appointment_list(
+                caseload_rows.appointment_rows(caseload.today, today=True),
+                show_therapist=show_therapist,
+                today=True,
+            ),
+            "week_list": caseload_rows.appointment_list(
+                caseload_rows.appointment_rows(caseload.week, today=False),
+                show_therapist=show_therapist,
+                today=False,
+            ),
+            "open_actions": open_actions,
+            "waiting_cosign": waiting_cosign,
+            # Both lists written once (the partial's markup).
+            "supervision_section": caseload_rows.supervision_section(
+                open_actions,
+                waiting_cosign,
+                show_therapist=show_therapist,
+                csrf_token=get_token(request),
+            ),
         },
     )

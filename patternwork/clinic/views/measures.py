@@ -20,6 +20,7 @@ from patternwork.measures.forms import NOT_APPLICABLE
 from patternwork.measures.models import Response
 from patternwork.measures.selectors import ORDER, instruments_due
 from patternwork.reports import caseload as caseloads
+from patternwork.reports.kept_reads import kept, scope_key
 from patternwork.treatment import selectors
 from patternwork.treatment.models import Appointment
 
@@ -191,6 +192,7 @@ def oversight(request):
         ],
     )
     behind = [row for row in caseload.rows if row.overdue]
+    scope = scope_key(request.membership)
     return render(
         request,
         "clinic/measures/oversight.html",
@@ -199,8 +201,22 @@ def oversight(request):
             "not_on_track": not_on_track,
             "behind": behind,
             "caseload": caseload,
-            "behind_rows": caseload_rows.course_rows(behind, caseload.off_track_ids),
-            "ended_over_flags": flag_selectors.ended_over_open_flags(request.membership),
-            "closed_over_flags": flag_selectors.closed_over_open_flags(request.membership),
+            "risk_flag_list": caseload_rows.risk_flag_list(
+                flags, show_therapist=request.membership.role != Role.THERAPIST
+            ),
+            "not_on_track_list": caseload_rows.not_on_track_list(
+                not_on_track, show_therapist=request.membership.role != Role.THERAPIST
+            ),
+            "behind_table": caseload_rows.behind_table(
+                caseload_rows.course_rows(behind, caseload.off_track_ids)
+            ),
+            "ended_over_flags": kept.rows(
+                ("ended over open flags", scope),
+                lambda: flag_selectors.ended_over_open_flags_rows(request.membership),
+            ),
+            "closed_over_flags": kept.rows(
+                ("closed over open flags", scope),
+                lambda: flag_selectors.closed_over_open_flags_rows(request.membership),
+            ),
         },
     )

@@ -31,6 +31,7 @@ from patternwork.measures import presession as questionnaires
 from patternwork.measures import services as measure_services
 from patternwork.portal.decorators import client_for, client_view
 from patternwork.portal.forms.client import LoginForm, QuestionnaireForm, SetPasswordForm, TokenForm
+from patternwork.reports.kept_reads import kept
 from patternwork.treatment import selectors as treatment_selectors
 from patternwork.treatment import waiting_selectors
 from patternwork.treatment.calendar.events import (
@@ -233,34 +234,58 @@ def _invitation_refused(request, invalid: logins.InvalidInvitation):
 def home(request):
     client = request.client
     now = timezone.now()
+    # The page's reads are kept per client (reports.kept_reads): their SQL is made once
+    # and run with the time of each request.
+    key = client.pk
+    appointment = kept.rows(
+        ("portal next sheet", key),
+        lambda since: questionnaires.next_sheet_appointment(client, since)[:1],
+        now - questionnaires.WINDOW_AFTER,
+    )
+    offer = kept.rows(
+        ("portal open offer", key),
+        lambda at: waiting_selectors.client_open_offer_rows(client, at)[:1],
+        now,
+    )
     context = {
         "client": client,
         "practice": client.practice,
         # Only what the list shows: not the course (with its encrypted notes) nor the
         # therapist's whole user row.
-        "appointments": list(
-            treatment_selectors.upcoming_appointments(client, now)
-            .select_related(None)
-            .select_related("therapist__user")
-            .only(
-                "id",
-                "public_id",
-                "kind",
-                "starts_at",
-                "ends_at",
-                "therapist__id",
-                "therapist__user__id",
-                "therapist__user__full_name",
-            )
+        "appointments": kept.rows(
+            ("portal upcoming", key),
+            lambda at: (
+                treatment_selectors.upcoming_appointments(client, at)
+                .select_related(None)
+                .select_related("therapist__user")
+                .only(
+                    "id",
+                    "public_id",
+                    "kind",
+                    "starts_at",
+                    "ends_at",
+                    "therapist__id",
+                    "therapist__user__id",
+                    "therapist__user__full_name",
+                )
+            ),
+            now,
         ),
-        "sheet": questionnaires.next_sheet(client, now),
-        "offer": waiting_selectors.client_open_offer(client, now),
+        # Its session position came with it: no second read for the questionnaires due.
+        "sheet": questionnaires.sheet_for(appointment[0], now) if appointment else None,
+        "offer": offer[0] if offer else None,
         # The links only: a letter's body is not decrypted to list it.
-        "decision_letters": list(
-            client.decision_letters.filter(state="shared")
-            .order_by("-shared_at")
-            .values("public_id", "shared_at")
-        ),
+        "decision_letters": [
+            {"public_id": public_id, "shared_at": shared_at}
+            for public_id, shared_at in kept(
+                ("portal decision letters", key),
+                lambda: (
+                    client.decision_letters.filter(state="shared")
+                    .order_by("-shared_at")
+                    .values_list("public_id", "shared_at")
+                ),
+            )
+        ],
         # The guard lets a client with an app through only once verified with it.
         "has_second_factor": request.user.is_verified(),
     }
