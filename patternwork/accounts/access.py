@@ -256,6 +256,22 @@ def _scoped(
     return queryset.filter(rows_filter)
 
 
+def scope_key(membership: Membership) -> tuple:
+    """Every value `visible` reads from a member to shape a query: their practice, role,
+    record and clinical scopes and whether they triage referrals (the key a read kept per
+    reader's scope is kept under: `core.prepared.KeptReads`)."""
+    record = record_scope(membership)
+    clinical = clinical_scope(membership)
+    return (
+        membership.pk,
+        membership.practice_id,
+        membership.role,
+        None if record is None else tuple(record),
+        None if clinical is None else tuple(clinical),
+        may_triage(membership),
+    )
+
+
 class PreparedVisible:
     """`visible(membership, build(*args))` for a read a page makes on every request:
     its query is compiled once per shape of the member's scope (how many therapists it

@@ -18,8 +18,10 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from patternwork.accounts.access import scope_key
 from patternwork.accounts.models import Membership
 from patternwork.clients.models import Client, display_name
+from patternwork.core.prepared import kept_reads
 from patternwork.formulation.selectors import with_formulation_facts
 from patternwork.letters.selectors import with_letter_facts
 from patternwork.measures import track_selectors
@@ -33,7 +35,6 @@ from patternwork.measures.selectors import (
     sessions_missing_measures,
 )
 from patternwork.measures.track_selectors import NotOnTrack
-from patternwork.reports.kept_reads import kept, scope_key
 from patternwork.treatment import plan, scheduling
 from patternwork.treatment.models import Appointment, Course
 from patternwork.treatment.selectors import (
@@ -295,14 +296,14 @@ def caseload(
         found = list(_course_rows(membership, now, text, state, therapist))
     else:
         # The usual caseload: its SQL made once per scope and filter, run with the time.
-        found = kept(
+        found = kept_reads(
             ("caseload courses", scope_key(membership), state, therapist),
             lambda at: _course_rows(membership, at, "", state, therapist),
             now,
         )
     ids = tuple(values[0] for values in found)
     missing = missing_by_course(
-        kept(("caseload missing measures", ids), lambda: missing_measures_rows(ids))
+        kept_reads(("caseload missing measures", ids), lambda: missing_measures_rows(ids))
     )
     rows = []
     known: dict[tuple, tuple[plan.Milestone, ...]] = {}
@@ -327,7 +328,7 @@ def caseload(
         rows=rows,
         today=todays,
         week=week,
-        flags=kept.rows(
+        flags=kept_reads.rows(
             ("caseload open flags", scope_key(membership)), lambda: open_flags_listed(membership)
         ),
         not_on_track=_not_on_track(membership),
@@ -336,7 +337,7 @@ def caseload(
 
 def _not_on_track(membership: Membership) -> list[NotOnTrack]:
     """`measures.track_selectors.not_on_track_for`, its three reads kept."""
-    flags = kept.rows(
+    flags = kept_reads.rows(
         ("caseload not on track", scope_key(membership)),
         lambda: track_selectors.open_listed(membership),
     )
@@ -344,8 +345,8 @@ def _not_on_track(membership: Membership) -> list[NotOnTrack]:
         return []
     practices = tuple(sorted({flag.practice_id for flag in flags}))
     courses = tuple(sorted({flag.course_id for flag in flags}))
-    curves = kept(("change curves", practices), lambda: track_selectors.curve_rows(practices))
-    scores = kept(("valid PHQ-9", courses), lambda: track_selectors.score_rows(courses))
+    curves = kept_reads(("change curves", practices), lambda: track_selectors.curve_rows(practices))
+    scores = kept_reads(("valid PHQ-9", courses), lambda: track_selectors.score_rows(courses))
     return track_selectors.why_rows(
         flags, track_selectors.curves_of(curves), track_selectors.scores_of(scores)
     )
@@ -378,7 +379,7 @@ def _upcoming(
     practice = membership.practice
     local_today = scheduling.local_date(practice, now)
     week_end = local_today + timedelta(days=7)
-    upcoming = kept(
+    upcoming = kept_reads(
         ("caseload upcoming", scope_key(membership)),
         lambda start, end: _upcoming_rows(membership, start, end),
         scheduling.local_start(practice, local_today, datetime.min.time()),

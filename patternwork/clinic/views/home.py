@@ -5,14 +5,14 @@ from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from patternwork.accounts.access import reader_for, record_reads
+from patternwork.accounts.access import reader_for, record_reads, scope_key
 from patternwork.accounts.models import Membership
 from patternwork.accounts.selectors import active_clinicians
 from patternwork.clinic import caseload_rows
 from patternwork.clinic.decorators import staff_view
 from patternwork.core.fast_widgets import speed_up
+from patternwork.core.prepared import kept_reads
 from patternwork.reports import caseload as caseloads
-from patternwork.reports.kept_reads import kept, scope_key
 from patternwork.supervision import selectors as supervision
 from patternwork.treatment.models import Course
 
@@ -105,11 +105,11 @@ def home(request):
     )
     # Actions agreed in supervision stay here until done; notes waiting for a
     # co-signature show to their author and to the supervisor who signs them.
-    open_actions = kept.rows(
+    open_actions = kept_reads.rows(
         ("open supervision actions", scope_key(membership)),
         lambda: supervision.open_actions_listed(membership),
     )
-    waiting_cosign = kept.rows(
+    waiting_cosign = kept_reads.rows(
         ("notes waiting for co-signature", scope_key(membership)),
         lambda: supervision.notes_waiting_listed(reader_for(request)),
     )

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from patternwork.accounts.access import fetch, reader_for, record_reads
+from patternwork.accounts.access import fetch, reader_for, record_reads, scope_key
 from patternwork.accounts.models import Membership
 from patternwork.clinic import caseload_rows
 from patternwork.clinic.decorators import staff_view
@@ -15,12 +15,12 @@ from patternwork.clinic.forms.measures import (
     TrackAcknowledgeForm,
 )
 from patternwork.core.concurrency import StaleEdit
+from patternwork.core.prepared import kept_reads
 from patternwork.measures import definitions, flag_selectors, services, track_selectors, tracking
 from patternwork.measures.forms import NOT_APPLICABLE
 from patternwork.measures.models import Response
 from patternwork.measures.selectors import ORDER, instruments_due
 from patternwork.reports import caseload as caseloads
-from patternwork.reports.kept_reads import kept, scope_key
 from patternwork.treatment import selectors
 from patternwork.treatment.models import Appointment
 
@@ -210,11 +210,11 @@ def oversight(request):
             "behind_table": caseload_rows.behind_table(
                 caseload_rows.course_rows(behind, caseload.off_track_ids)
             ),
-            "ended_over_flags": kept.rows(
+            "ended_over_flags": kept_reads.rows(
                 ("ended over open flags", scope),
                 lambda: flag_selectors.ended_over_open_flags_rows(request.membership),
             ),
-            "closed_over_flags": kept.rows(
+            "closed_over_flags": kept_reads.rows(
                 ("closed over open flags", scope),
                 lambda: flag_selectors.closed_over_open_flags_rows(request.membership),
             ),

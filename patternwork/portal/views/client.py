@@ -27,11 +27,11 @@ from patternwork.accounts.totp import confirmed_device, setup_picture
 from patternwork.clients import logins
 from patternwork.clients.models import Client
 from patternwork.core.http import ics_response, safe_next
+from patternwork.core.prepared import kept_reads
 from patternwork.measures import presession as questionnaires
 from patternwork.measures import services as measure_services
 from patternwork.portal.decorators import client_for, client_view
 from patternwork.portal.forms.client import LoginForm, QuestionnaireForm, SetPasswordForm, TokenForm
-from patternwork.reports.kept_reads import kept
 from patternwork.treatment import selectors as treatment_selectors
 from patternwork.treatment import waiting_selectors
 from patternwork.treatment.calendar.events import (
@@ -234,15 +234,15 @@ def _invitation_refused(request, invalid: logins.InvalidInvitation):
 def home(request):
     client = request.client
     now = timezone.now()
-    # The page's reads are kept per client (reports.kept_reads): their SQL is made once
+    # The page's reads are kept per client (core.prepared.kept_reads): their SQL is made once
     # and run with the time of each request.
     key = client.pk
-    appointment = kept.rows(
+    appointment = kept_reads.rows(
         ("portal next sheet", key),
         lambda since: questionnaires.next_sheet_appointment(client, since)[:1],
         now - questionnaires.WINDOW_AFTER,
     )
-    offer = kept.rows(
+    offer = kept_reads.rows(
         ("portal open offer", key),
         lambda at: waiting_selectors.client_open_offer_rows(client, at)[:1],
         now,
@@ -252,7 +252,7 @@ def home(request):
         "practice": client.practice,
         # Only what the list shows: not the course (with its encrypted notes) nor the
         # therapist's whole user row.
-        "appointments": kept.rows(
+        "appointments": kept_reads.rows(
             ("portal upcoming", key),
             lambda at: (
                 treatment_selectors.upcoming_appointments(client, at)
@@ -277,7 +277,7 @@ def home(request):
         # The links only: a letter's body is not decrypted to list it.
         "decision_letters": [
             {"public_id": public_id, "shared_at": shared_at}
-            for public_id, shared_at in kept(
+            for public_id, shared_at in kept_reads(
                 ("portal decision letters", key),
                 lambda: (
                     client.decision_letters.filter(state="shared")

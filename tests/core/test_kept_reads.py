@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from patternwork.accounts.access import visible
-from patternwork.reports.kept_reads import KeptReads, scope_key
+from patternwork.accounts.access import scope_key, visible
+from patternwork.core.prepared import KeptReads
 from patternwork.treatment.models import Appointment, Course
 from tests.factories import AppointmentFactory, ClientFactory, CourseFactory
 
