@@ -49,40 +49,21 @@ def record(
         object_id = object_id or str(getattr(obj, "public_id", obj.pk))
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     ctx = context.current()
-    event = _new_event(
-        {
-            "action": action,
-            "actor_id": actor.pk if authenticated else None,
-            "actor_label": actor_label or (actor.email if authenticated else ""),
-            "actor_role": actor_role,
-            "practice_id": practice.pk if practice is not None else None,
-            "outcome": outcome,
-            "object_type": object_type,
-            "object_id": object_id,
-            "changes": dict(changes or {}),
-            "request_id": ctx.request_id,
-            "remote_addr": ctx.remote_addr,
-        }
+    event = AuditEvent(
+        action=action,
+        actor=actor if authenticated else None,
+        actor_label=actor_label or (actor.email if authenticated else ""),
+        actor_role=actor_role,
+        practice=practice,
+        outcome=outcome,
+        object_type=object_type,
+        object_id=object_id,
+        changes=dict(changes or {}),
+        request_id=ctx.request_id,
+        remote_addr=ctx.remote_addr,
     )
     append([event])
     return event
-
-
-# The event's columns in the model's order, for `_new_event`.
-_COLUMNS = [(field.attname, field) for field in AuditEvent._meta.concrete_fields]
-
-
-def _new_event(values: Mapping[str, Any]) -> AuditEvent:
-    """An unsaved event from its columns' values by attribute name, each column not
-    given taking its field's default, as `AuditEvent(**values)` would.
-
-    Built from the columns in order (the model's positional form), which costs a hot
-    write a fraction of the keyword form's checks; the actor and the practice are
-    given by id, and read only if asked for.
-    """
-    return AuditEvent(
-        *(values[name] if name in values else field.get_default() for name, field in _COLUMNS)
-    )
 
 
 def record_many(
