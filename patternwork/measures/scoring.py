@@ -143,6 +143,14 @@ def risk_hits(instrument: Instrument, answers: Mapping[str, int | None]) -> tupl
     return _risk_hits(instrument, answers)
 
 
+def risk_hits_checked(
+    instrument: Instrument, answers: Mapping[str, int | None]
+) -> tuple[RiskHit, ...]:
+    """`risk_hits` for answers that `split_valid` has already kept as valid: the same
+    hits, without checking every answer again."""
+    return _risk_hits(instrument, answers)
+
+
 def _round_half_up(value: Fraction) -> int:
     return (2 * value.numerator + value.denominator) // (2 * value.denominator)
 
@@ -158,6 +166,16 @@ def score(instrument: Instrument, answers: Mapping[str, int | None]) -> Score:
     x applicable items / answered items, rounded half up).
     """
     _check(instrument, answers)
+    return _score(instrument, answers)
+
+
+def score_checked(instrument: Instrument, answers: Mapping[str, int | None]) -> Score:
+    """`score` for answers that `split_valid` has already kept as valid: the same score
+    (or IncompleteResponse), without checking every answer again."""
+    return _score(instrument, answers)
+
+
+def _score(instrument: Instrument, answers: Mapping[str, int | None]) -> Score:
     risk = _risk_hits(instrument, answers)
     raw = max_total = answered = applicable = 0
     not_applicable = []

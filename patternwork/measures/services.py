@@ -85,12 +85,14 @@ class _Entry:
 
 
 def _entry(instrument: definitions.Instrument, given: Mapping[str, int | None]) -> _Entry:
+    # Each answer is checked once, here: the risk items and the score are then taken
+    # from the answers that passed.
     values, problems = scoring.split_valid(instrument, given)
-    hits = scoring.risk_hits(instrument, values)
+    hits = scoring.risk_hits_checked(instrument, values)
     if problems:
         return _Entry(instrument, values, hits, None, list(problems), invalid=True)
     try:
-        return _Entry(instrument, values, hits, scoring.score(instrument, values), [])
+        return _Entry(instrument, values, hits, scoring.score_checked(instrument, values), [])
     except scoring.IncompleteResponse as error:
         return _Entry(instrument, values, hits, None, [str(error)], error.missing)
 

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Min
+from django.db.models import Count, Max, Min, Q
 
 from patternwork.core.prepared import PreparedRead, PreparedUpdate
 from patternwork.measures import config, outcomes
@@ -90,14 +90,6 @@ _update_summary = PreparedUpdate(
     ),
     "course",
 )
-_appointment_rows = PreparedRead(
-    lambda course_id: (
-        Appointment.objects.filter(course_id=course_id)
-        .order_by("starts_at")
-        .values_list("kind", "status", "starts_at")
-    ),
-    int,
-)
 
 
 def score_points(
@@ -134,6 +126,29 @@ def course_outcome(
 
 
 CANCELLED = (Appointment.Status.CANCELLED_CLIENT, Appointment.Status.CANCELLED_THERAPIST)
+_ATTENDED = Q(kind=Appointment.Kind.TREATMENT, status=Appointment.Status.ATTENDED)
+# The summary's figures from the course's appointments, in one row: the attended and
+# missed treatment sessions, the first attended one, and the span of those not cancelled
+# (a prepared read, its aggregate built once). Only the three moments are converted,
+# where a row per appointment converted each appointment's time.
+_appointment_figures = PreparedRead(
+    lambda course_id: (
+        Appointment.objects.filter(course_id=course_id)
+        .order_by()
+        .values("course_id")
+        .annotate(
+            attended=Count("id", filter=_ATTENDED),
+            dna=Count(
+                "id", filter=Q(kind=Appointment.Kind.TREATMENT, status=Appointment.Status.DNA)
+            ),
+            first=Min("starts_at", filter=_ATTENDED),
+            span_first=Min("starts_at", filter=~Q(status__in=CANCELLED)),
+            span_last=Max("starts_at", filter=~Q(status__in=CANCELLED)),
+        )
+        .values_list("attended", "dna", "first", "span_first", "span_last")
+    ),
+    int,
+)
 
 
 def date_problems(
@@ -184,20 +199,10 @@ def update_outcome_summary(course: Course, *, scores: list[ScoreRow] | None = No
         course = Course.objects.select_related("practice", "referral").get(pk=course.pk)
         received_at = course.referral.received_at if course.referral else None
     practice = course.practice
-    # One read of the course's appointments, as plain values in time order, gives the
-    # counts, the first attended treatment session and the span the date rules check
-    # (cheaper to build than the same figures as one filtered aggregate).
-    attended = dna = 0
-    first = span_first = span_last = None
-    for kind, status, starts_at in _appointment_rows(course.pk):
-        if kind == Appointment.Kind.TREATMENT and status == Appointment.Status.ATTENDED:
-            attended += 1
-            first = first or starts_at
-        elif kind == Appointment.Kind.TREATMENT and status == Appointment.Status.DNA:
-            dna += 1
-        if status not in CANCELLED:
-            span_first = span_first or starts_at
-            span_last = starts_at
+    # One read of the course's appointments gives the counts, the first attended
+    # treatment session and the span the date rules check (no row: no appointments).
+    found = _appointment_figures(course.pk)
+    attended, dna, first, span_first, span_last = found[0] if found else (0, 0, None, None, None)
     depression, anxiety = score_points(course, scores)
     result = outcomes.course_outcome(depression, anxiety, finished=False)
 

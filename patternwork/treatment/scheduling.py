@@ -236,13 +236,17 @@ _UNREAD = object()
 
 # What the lock reads with the course, and so locks on PostgreSQL with it.
 _LOCKED_WITH = (("practice", Practice), ("client", Client))
+# The client's columns a lock without them reads: enough to join (and so lock) its row.
+_CLIENT_KEY = ("id", "public_id")
 
 
-def _lock_read(*, dates: bool) -> PreparedRead:
+def _lock_read(*, dates: bool, client: bool) -> PreparedRead:
     """The locking read of a course with its practice and client: what
     `select_for_update().select_related("practice", "client")` reads and locks, as a
     prepared read (every treatment write runs it), plus the referral's date by a
-    subquery with `dates`."""
+    subquery with `dates`. Without `client`, only the client's key columns are read: its
+    row is still joined, and so still locked on PostgreSQL, but none of its other
+    columns (several of them encrypted) are converted or decrypted."""
 
     def build(pk):
         rows = Course.objects.select_for_update().filter(pk=pk).order_by()
@@ -251,16 +255,21 @@ def _lock_read(*, dates: bool) -> PreparedRead:
             rows = rows.annotate(**{REFERRAL_RECEIVED_AT: Subquery(received[:1])})
         columns = field_names(Course)
         for name, model in _LOCKED_WITH:
-            columns += [f"{name}__{column}" for column in field_names(model)]
+            names = field_names(model) if client or model is not Client else _CLIENT_KEY
+            columns += [f"{name}__{column}" for column in names]
         return rows.values_list(*columns, *((REFERRAL_RECEIVED_AT,) if dates else ()))
 
     return PreparedRead(build, int)
 
 
-_LOCK_READS = {dates: _lock_read(dates=dates) for dates in (True, False)}
+_LOCK_READS = {
+    (dates, client): _lock_read(dates=dates, client=client)
+    for dates in (True, False)
+    for client in (True, False)
+}
 
 
-def lock_course(course: Course | int, *, dates: bool = False) -> Course:
+def lock_course(course: Course | int, *, dates: bool = False, client: bool = True) -> Course:
     """Serialise writes to one course (and its appointments) behind its row lock.
 
     Takes the course or its primary key (an appointment's `course_id` saves reading the
@@ -269,23 +278,26 @@ def lock_course(course: Course | int, *, dates: bool = False) -> Course:
     `select_for_update().select_related()` locks them. With `dates`, the course also
     carries its referral's received date (`REFERRAL_RECEIVED_AT`, read by a subquery so
     the lock stays on the same rows), which `check_dates` and the outcome summary then
-    take instead of reading it.
+    take instead of reading it. With `client=False` the client's row is locked all the
+    same, but the client comes with its key columns alone (the others are deferred, and
+    read if asked for), for a write that does not look at the client.
     """
     pk = course if isinstance(course, int) else course.pk
-    rows = _LOCK_READS[dates](pk)
+    rows = _LOCK_READS[(dates, client)](pk)
     if not rows:
         raise Course.DoesNotExist("Course matching query does not exist.")
     values = iter(rows[0])
     locked = _instance(Course, values)
     for name, model in _LOCKED_WITH:
-        Course._meta.get_field(name).set_cached_value(locked, _instance(model, values))
+        names = field_names(model) if client or model is not Client else _CLIENT_KEY
+        Course._meta.get_field(name).set_cached_value(locked, _instance(model, values, names))
     if dates:
         setattr(locked, REFERRAL_RECEIVED_AT, next(values))
     return locked
 
 
-def _instance(model, values):
-    names = field_names(model)
+def _instance(model, values, names=None):
+    names = field_names(model) if names is None else list(names)
     return model.from_db("default", names, [next(values) for _ in names])
 
 

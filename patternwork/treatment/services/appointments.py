@@ -56,9 +56,9 @@ _save_outcome = PreparedUpdate(
 
 
 def _lock(
-    appointment: Appointment, *, note: bool = True, dates: bool = False
+    appointment: Appointment, *, note: bool = True, dates: bool = False, client: bool = True
 ) -> tuple[Course, Appointment]:
-    course = scheduling.lock_course(appointment.course_id, dates=dates)
+    course = scheduling.lock_course(appointment.course_id, dates=dates, client=client)
     if note:
         locked = Appointment.objects.select_related("note").get(pk=appointment.pk)
     else:
@@ -95,8 +95,10 @@ def _set_outcome(
     with transaction.atomic(savepoint=savepoint):
         # The referral's date comes with the lock, for the date rules and the outcome
         # summary that follows in this transaction. The note is read only when an
-        # attended session is being set to another outcome.
-        course, appointment = _lock(appointment, note=False, dates=True)
+        # attended session is being set to another outcome. Nothing here (nor in the
+        # summary, nor in the questionnaires recorded with an attendance) looks at the
+        # client beyond its id, so its row is locked without its columns being read.
+        course, appointment = _lock(appointment, note=False, dates=True, client=False)
         if course.state == Course.State.ENDED and appointment.status == Appointment.Status.BOOKED:
             raise ValidationError(COURSE_ENDED)
         now = timezone.now()
