@@ -122,9 +122,21 @@ def frozen(request):
         yield traveller
 
 
+def new_practice(slug="northgate"):
+    return PracticeFactory(name="Northgate Therapies", slug=slug)
+
+
+def new_therapist(practice):
+    return _member(practice, Membership.Role.THERAPIST, "Dr Ada Therapist")
+
+
 @pytest.fixture
-def practice(db):
-    return PracticeFactory(name="Northgate Therapies", slug="northgate")
+def practice(request, db):
+    # A test on the module's shared ending course (course_fixtures.ending_built_once)
+    # is in that course's practice.
+    if "ending_built_once" in request.fixturenames:
+        return request.getfixturevalue("ending_built_once").practice()
+    return new_practice()
 
 
 @pytest.fixture
@@ -163,8 +175,10 @@ def _member(practice, role, name):
 
 
 @pytest.fixture
-def therapist(practice):
-    return _member(practice, Membership.Role.THERAPIST, "Dr Ada Therapist")
+def therapist(request, practice):
+    if "ending_built_once" in request.fixturenames:
+        return request.getfixturevalue("ending_built_once").therapist()
+    return new_therapist(practice)
 
 
 @pytest.fixture

@@ -83,6 +83,41 @@ def ending(therapist):
     return ending_course(therapist)
 
 
+@pytest.fixture(scope="module")
+def ending_built_once(request, module_db):
+    """The `ending` course built once for a module, with its practice and therapist.
+
+    A module (or folder) whose tests build on one ending course without changing what
+    it was built from overrides `ending` to ask for this: the course (about 13 attended
+    sessions, scores, the IPAF and coded episodes, all through the services) is built
+    once, at the module's NOW, under `module_db`. Each test still runs in its own
+    savepoint, so what it writes (a letter, an edit, an access event) is gone before
+    the next. A test that asks for it gets this practice and therapist from the
+    `practice` and `therapist` fixtures, read afresh from the database, so no test sees
+    another's Python objects; a test that does not ask for it builds its own as usual.
+    """
+    from types import SimpleNamespace
+
+    import time_machine
+
+    from patternwork.accounts.models import Membership, Practice
+    from patternwork.treatment.models import Course
+    from tests.conftest import new_practice, new_therapist
+
+    with module_db(), time_machine.travel(getattr(request.module, "NOW", NOW), tick=False):
+        # Its own slug: a test of the module that builds its own practice (the
+        # `practice` fixture, when it does not ask for this course) takes "northgate".
+        therapist = new_therapist(new_practice(slug="northgate-ending"))
+        course = ending_course(therapist)
+    return SimpleNamespace(
+        practice=lambda: Practice.objects.get(pk=therapist.practice_id),
+        therapist=lambda: Membership.objects.select_related("user", "practice").get(
+            pk=therapist.pk
+        ),
+        course=lambda: Course.objects.get(pk=course.pk),
+    )
+
+
 @pytest.fixture
 def flagged(therapist, frozen):
     """Jo's PHQ-9 went from 12 to 18 at session 2: not on track by the fallback rule."""

@@ -8,6 +8,7 @@ from django.urls import reverse
 from patternwork.audit.models import AuditEvent
 from tests import objects, routes
 from tests.factories import MembershipFactory, PracticeFactory, UserFactory
+from tests.matrix import Cases, client_with, session_for
 
 STAFF_AND_ADMIN = sorted(
     routes.names(routes.STAFF)
@@ -26,9 +27,12 @@ def matrix(module_db):
 
     Two practices; in the first a therapist, a colleague and an admin, in the second a
     therapist; two people with a login and no membership. For each of them, one object
-    of every kind an object route addresses (the colleague: only caseload kinds). Each
-    test runs in its own savepoint, so whatever a request writes is gone before the next
-    test, and every test sees the objects as they were built.
+    of every kind an object route addresses (the colleague: only caseload kinds), and
+    the sessions the tests request with: each logged in once here, as the two-step
+    login leaves it (or after the password only). Each test checks one rule over a
+    family of routes, each route in its own savepoint (tests/matrix.py), so whatever a
+    request writes is gone before the next case, and every case sees the objects and
+    sessions as they were built.
     """
     with module_db():
         practice = PracticeFactory(name="Matrix Therapies", slug="matrix")
@@ -59,6 +63,16 @@ def matrix(module_db):
                 people.other_therapist,
             )
         }
+        people.sessions = {
+            "admin": session_for(people.admin.user),
+            "therapist": session_for(people.therapist.user),
+            "outsider": session_for(people.outsider),
+            # Logged in with the password only: the second factor is still to come.
+            "admin_password_only": session_for(people.admin.user, second_factor=False),
+            "outsider_without_authenticator": session_for(
+                people.outsider_without_authenticator, second_factor=False
+            ),
+        }
     return people
 
 
@@ -79,79 +93,101 @@ def test_every_route_is_classified():
     assert routes.unnamed_routes() == []
 
 
-@pytest.mark.parametrize("name", STAFF_AND_ADMIN)
-def test_staff_page_redirects_anonymous_to_login(db, client, matrix, name):
-    url = url_for(matrix, name, matrix.therapist)
+def test_staff_page_redirects_anonymous_to_login(db, matrix):
+    cases = Cases()
+    for name in STAFF_AND_ADMIN:
+        url = url_for(matrix, name, matrix.therapist)
+        with cases.case(route=name, principal="anonymous", url=url):
+            response = request(client_with(), name, url)
 
-    response = request(client, name, url)
-
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("clinic:login"))
-
-
-@pytest.mark.parametrize("name", STAFF_AND_ADMIN)
-def test_staff_page_refuses_a_session_without_second_factor(db, client, matrix, name):
-    client.force_login(matrix.admin.user)
-
-    response = request(client, name, url_for(matrix, name, matrix.therapist))
-
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("clinic:otp-verify"))
+            assert response.status_code == 302
+            assert response["Location"].startswith(reverse("clinic:login"))
+    cases.check(len(STAFF_AND_ADMIN))
 
 
-@pytest.mark.parametrize("name", STAFF_AND_ADMIN)
-def test_staff_page_is_not_found_for_someone_without_a_membership(db, client, login, matrix, name):
+def test_staff_page_refuses_a_session_without_second_factor(db, matrix):
+    session = matrix.sessions["admin_password_only"]
+    cases = Cases()
+    for name in STAFF_AND_ADMIN:
+        url = url_for(matrix, name, matrix.therapist)
+        with cases.case(route=name, principal="admin, password only", url=url):
+            response = request(client_with(session), name, url)
+
+            assert response.status_code == 302
+            assert response["Location"].startswith(reverse("clinic:otp-verify"))
+    cases.check(len(STAFF_AND_ADMIN))
+
+
+def test_staff_page_is_not_found_for_someone_without_a_membership(db, matrix):
     outsider = matrix.outsider
-    login(outsider)
+    cases = Cases()
+    for name in STAFF_AND_ADMIN:
+        url = url_for(matrix, name, matrix.therapist)
+        with cases.case(route=name, principal="login without a membership", url=url):
+            response = request(client_with(matrix.sessions["outsider"]), name, url)
 
-    response = request(client, name, url_for(matrix, name, matrix.therapist))
+            assert response.status_code == 404
+            assert AuditEvent.objects.filter(actor=outsider, action="access.denied").count() == 1
+    cases.check(len(STAFF_AND_ADMIN))
 
-    assert response.status_code == 404
-    assert AuditEvent.objects.filter(actor=outsider, action="access.denied").count() == 1
 
-
-@pytest.mark.parametrize("name", routes.names(routes.ADMIN))
-def test_admin_page_is_forbidden_to_a_therapist_and_audited(db, client, login, matrix, name):
+def test_admin_page_is_forbidden_to_a_therapist_and_audited(db, matrix):
     therapist = matrix.therapist
-    login(therapist)
+    names = routes.names(routes.ADMIN)
+    cases = Cases()
+    for name in names:
+        url = url_for(matrix, name, therapist)
+        with cases.case(route=name, principal="therapist", url=url):
+            response = request(client_with(matrix.sessions["therapist"]), name, url)
 
-    response = request(client, name, url_for(matrix, name, therapist))
-
-    assert response.status_code == (404 if name in routes.OBJECT_ROUTES else 403)
-    event = AuditEvent.objects.get(action="access.denied")
-    assert (event.actor, event.outcome, event.practice) == (
-        therapist.user,
-        "denied",
-        therapist.practice,
-    )
+            assert response.status_code == (404 if name in routes.OBJECT_ROUTES else 403)
+            event = AuditEvent.objects.get(action="access.denied")
+            assert (event.actor, event.outcome, event.practice) == (
+                therapist.user,
+                "denied",
+                therapist.practice,
+            )
+    cases.check(len(names))
 
 
 @pytest.mark.parametrize("role", ["admin", "therapist"])
-@pytest.mark.parametrize("name", sorted(routes.OBJECT_ROUTES))
-def test_object_of_another_practice_is_not_found(db, client, login, matrix, role, name):
-    foreign = matrix.objects[matrix.foreign_therapist.pk][routes.OBJECT_ROUTES[name]]
-    login(matrix.admin if role == "admin" else matrix.therapist)
-    before = AuditEvent.objects.exclude(action="access.denied").count()
+def test_object_of_another_practice_is_not_found(db, matrix, role):
+    cases = Cases()
+    for name in sorted(routes.OBJECT_ROUTES):
+        kind = routes.OBJECT_ROUTES[name]
+        foreign = matrix.objects[matrix.foreign_therapist.pk][kind]
+        with cases.case(route=name, principal=role, object=f"{kind} {foreign.public_id}"):
+            before = AuditEvent.objects.exclude(action="access.denied").count()
 
-    response = request(client, name, reverse(name, args=[foreign.public_id]))
+            response = request(
+                client_with(matrix.sessions[role]), name, reverse(name, args=[foreign.public_id])
+            )
 
-    assert response.status_code == 404
-    assert AuditEvent.objects.exclude(action="access.denied").count() == before
-    assert AuditEvent.objects.filter(
-        action="access.denied", object_id=str(foreign.public_id)
-    ).exists()
+            assert response.status_code == 404
+            assert AuditEvent.objects.exclude(action="access.denied").count() == before
+            assert AuditEvent.objects.filter(
+                action="access.denied", object_id=str(foreign.public_id)
+            ).exists()
+    cases.check(len(routes.OBJECT_ROUTES))
 
 
-@pytest.mark.parametrize("name", CASELOAD_OBJECT_ROUTES)
-def test_object_of_another_therapists_client_is_not_found(db, client, login, matrix, name):
-    theirs = matrix.objects[matrix.other_therapist.pk][routes.OBJECT_ROUTES[name]]
-    login(matrix.therapist)
-    before = AuditEvent.objects.exclude(action="access.denied").count()
+def test_object_of_another_therapists_client_is_not_found(db, matrix):
+    cases = Cases()
+    for name in CASELOAD_OBJECT_ROUTES:
+        kind = routes.OBJECT_ROUTES[name]
+        theirs = matrix.objects[matrix.other_therapist.pk][kind]
+        with cases.case(route=name, principal="therapist", object=f"{kind} {theirs.public_id}"):
+            before = AuditEvent.objects.exclude(action="access.denied").count()
 
-    response = request(client, name, reverse(name, args=[theirs.public_id]))
+            response = request(
+                client_with(matrix.sessions["therapist"]),
+                name,
+                reverse(name, args=[theirs.public_id]),
+            )
 
-    assert response.status_code == 404
-    assert AuditEvent.objects.exclude(action="access.denied").count() == before
+            assert response.status_code == 404
+            assert AuditEvent.objects.exclude(action="access.denied").count() == before
+    cases.check(len(CASELOAD_OBJECT_ROUTES))
 
 
 LIST_VIEWS = sorted(
@@ -189,25 +225,30 @@ def test_list_page_shows_no_row_outside_the_readers_scope(
     assert ("Yara Mine" in page) is in_caseload
 
 
-@pytest.mark.parametrize("name", sorted(routes.OBJECT_ROUTES))
-def test_object_route_with_unknown_id_is_not_found(db, client, login, matrix, name):
-    login(matrix.admin)
-    url = reverse(name, args=["00000000-0000-4000-8000-000000000000"])
+def test_object_route_with_unknown_id_is_not_found(db, matrix):
+    unknown = "00000000-0000-4000-8000-000000000000"
+    cases = Cases()
+    for name in sorted(routes.OBJECT_ROUTES):
+        with cases.case(route=name, principal="admin", object=unknown):
+            url = reverse(name, args=[unknown])
 
-    assert request(client, name, url).status_code == 404
+            assert request(client_with(matrix.sessions["admin"]), name, url).status_code == 404
+    cases.check(len(routes.OBJECT_ROUTES))
 
 
-@pytest.mark.parametrize("name", STAFF_AND_ADMIN)
-def test_staff_pages_are_never_cached_and_carry_a_strict_csp(db, client, login, matrix, name):
-    login(matrix.admin)
+def test_staff_pages_are_never_cached_and_carry_a_strict_csp(db, matrix):
+    cases = Cases()
+    for name in STAFF_AND_ADMIN:
+        url = url_for(matrix, name, matrix.admin)
+        with cases.case(route=name, principal="admin", url=url):
+            response = request(client_with(matrix.sessions["admin"]), name, url)
 
-    response = request(client, name, url_for(matrix, name, matrix.admin))
-
-    assert response["Cache-Control"] == "no-store"
-    csp = response["Content-Security-Policy"]
-    assert "script-src 'self'" in csp
-    assert "unsafe-inline" not in csp
-    assert "unsafe-eval" not in csp
+            assert response["Cache-Control"] == "no-store"
+            csp = response["Content-Security-Policy"]
+            assert "script-src 'self'" in csp
+            assert "unsafe-inline" not in csp
+            assert "unsafe-eval" not in csp
+    cases.check(len(STAFF_AND_ADMIN))
 
 
 def test_deactivated_members_session_dies_on_the_next_request(client, login, therapist, admin):
@@ -222,13 +263,16 @@ def test_deactivated_members_session_dies_on_the_next_request(client, login, the
     assert "_auth_user_id" not in client.session
 
 
-@pytest.mark.parametrize("name", STAFF_AND_ADMIN)
-def test_staff_page_is_not_found_for_a_client_without_a_second_factor(db, client, matrix, name):
-    client.force_login(matrix.outsider_without_authenticator)
+def test_staff_page_is_not_found_for_a_client_without_a_second_factor(db, matrix):
+    session = matrix.sessions["outsider_without_authenticator"]
+    cases = Cases()
+    for name in STAFF_AND_ADMIN:
+        url = url_for(matrix, name, matrix.therapist)
+        with cases.case(route=name, principal="login without a membership or device", url=url):
+            response = request(client_with(session), name, url)
 
-    response = request(client, name, url_for(matrix, name, matrix.therapist))
-
-    assert response.status_code == 404
+            assert response.status_code == 404
+    cases.check(len(STAFF_AND_ADMIN))
 
 
 def test_staff_login_refuses_a_client_login(client, db):

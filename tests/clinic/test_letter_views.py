@@ -27,6 +27,12 @@ WRITTEN = "Dear Jo, thank you for our work.\n\nWhat changed\n\nYou speak up soon
 
 
 @pytest.fixture
+def ending(db, ending_built_once):
+    """The module's ending course, built once (course_fixtures.ending_built_once)."""
+    return ending_built_once.course()
+
+
+@pytest.fixture
 def staff(client, login, therapist):
     login(therapist)
     return client

@@ -10,7 +10,7 @@ from patternwork.audit.models import AuditEvent
 from patternwork.letters import services
 from patternwork.letters.models import Letter
 from patternwork.treatment import services as treatment
-from tests.course_fixtures import ENDING_NOW, ending_course
+from tests.course_fixtures import ENDING_NOW
 from tests.factories import (
     ClientFactory,
     CourseFactory,
@@ -27,8 +27,10 @@ WRITTEN = "Thank you for the work we did.\n\nWhat to watch for\n\nWhen you go qu
 
 
 @pytest.fixture
-def course(therapist):
-    course = ending_course(therapist)
+def course(db, ending_built_once):
+    """The ending course, built once for the module (course_fixtures.ending_built_once),
+    its client given a portal login in the test's own savepoint."""
+    course = ending_built_once.course()
     course.client.user = UserFactory(full_name="Jo Bloggs", email="jo@example.test")
     course.client.save(update_fields=["user"])
     return course

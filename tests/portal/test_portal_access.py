@@ -31,6 +31,7 @@ from tests.factories import (
     PortalClientFactory,
     UserFactory,
 )
+from tests.matrix import Cases, client_with, session_for
 from tests.routes.portal_client import CLIENT_OBJECT_ROUTES
 
 pytestmark = pytest.mark.usefixtures("frozen")
@@ -530,52 +531,74 @@ def _request(client, name, url):
     return client.post(url) if name in routes.POST_ONLY else client.get(url)
 
 
-@pytest.mark.parametrize("name", CLIENT_ROUTES)
-def test_portal_page_redirects_anonymous_to_the_portal_login(client, jo, name):
-    url = _client_url(name, jo)
-
-    response = _request(client, name, url)
-
-    assert response.status_code == 302
-    assert response["Location"] == f"{LOGIN}?{urlencode({'next': url})}"
+# Each test below checks one rule over a family of routes, each route in its own
+# savepoint (tests/matrix.py): what a request or a case's objects write is gone before
+# the next case, and every failing route is named.
 
 
-@pytest.mark.parametrize("name", CLIENT_ROUTES)
-def test_portal_page_is_not_found_for_staff(client, login, therapist, jo, name):
-    login(therapist)
+def test_portal_page_redirects_anonymous_to_the_portal_login(jo):
+    cases = Cases()
+    for name in CLIENT_ROUTES:
+        with cases.case(route=name, principal="anonymous"):
+            url = _client_url(name, jo)
 
-    assert _request(client, name, _client_url(name, jo)).status_code == 404
+            response = _request(client_with(), name, url)
+
+            assert response.status_code == 302
+            assert response["Location"] == f"{LOGIN}?{urlencode({'next': url})}"
+    cases.check(len(CLIENT_ROUTES))
 
 
-@pytest.mark.parametrize("name", sorted(CLIENT_OBJECT_ROUTES))
-def test_another_clients_object_is_not_found(client, therapist, jo, name):
-    other = PortalClientFactory(practice=therapist.practice, therapist=therapist)
-    url = _client_url(name, other)
-    client.force_login(jo.user)
+def test_portal_page_is_not_found_for_staff(therapist, jo):
+    session = session_for(therapist.user)
+    cases = Cases()
+    for name in CLIENT_ROUTES:
+        with cases.case(route=name, principal="therapist"):
+            url = _client_url(name, jo)
 
-    response = client.get(url)
+            assert _request(client_with(session), name, url).status_code == 404
+    cases.check(len(CLIENT_ROUTES))
 
-    assert response.status_code == 404
-    event = AuditEvent.objects.get(action="access.denied")
-    assert (event.actor, event.actor_role, event.practice, event.object_id) == (
-        jo.user,
-        "client",
-        jo.practice,
-        url.split("/")[3],
+
+def test_another_clients_object_is_not_found(therapist, jo):
+    session = session_for(jo.user, second_factor=False)  # as `force_login`
+    cases = Cases()
+    for name in sorted(CLIENT_OBJECT_ROUTES):
+        with cases.case(route=name, principal="client", object=CLIENT_OBJECT_ROUTES[name]):
+            other = PortalClientFactory(practice=therapist.practice, therapist=therapist)
+            url = _client_url(name, other)
+
+            response = client_with(session).get(url)
+
+            assert response.status_code == 404, url
+            event = AuditEvent.objects.get(action="access.denied")
+            assert (event.actor, event.actor_role, event.practice, event.object_id) == (
+                jo.user,
+                "client",
+                jo.practice,
+                url.split("/")[3],
+            )
+    cases.check(len(CLIENT_OBJECT_ROUTES))
+
+
+def test_client_gets_404_for_every_staff_page(therapist, jo):
+    session = session_for(jo.user)  # a client with their app, so the second factor is no excuse
+    # One object of each kind the staff pages address, the therapist's; each case's
+    # request is undone with its savepoint, so every case sees them as built.
+    kinds = sorted(
+        {routes.OBJECT_ROUTES[name] for name in STAFF_PAGES if name in routes.OBJECT_ROUTES}
     )
+    built = {kind: objects.build(kind, therapist) for kind in kinds}
+    cases = Cases()
+    for name in STAFF_PAGES:
+        kind = routes.OBJECT_ROUTES.get(name)
+        with cases.case(route=name, principal="client", object=kind):
+            url = reverse(name, args=[built[kind].public_id]) if kind else reverse(name)
 
+            response = _request(client_with(session), name, url)
 
-@pytest.mark.parametrize("name", STAFF_PAGES)
-def test_client_gets_404_for_every_staff_page(client, login, therapist, jo, name):
-    login(jo.user)  # a client with their app, so the second factor is no excuse
-    if name in routes.OBJECT_ROUTES:
-        url = reverse(name, args=[objects.build(routes.OBJECT_ROUTES[name], therapist).public_id])
-    else:
-        url = reverse(name)
-
-    response = _request(client, name, url)
-
-    assert response.status_code == 404
+            assert response.status_code == 404, url
+    cases.check(len(STAFF_PAGES))
 
 
 def test_closed_record_ends_portal_use(client, jo):
