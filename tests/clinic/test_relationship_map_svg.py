@@ -1,0 +1,123 @@
+"""The picture's people tag writes the markup the format_html version wrote, byte for byte."""
+
+from types import SimpleNamespace
+
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from patternwork.clinic.templatetags.relationship_map_svg import _contact_word, map_people
+from patternwork.formulation.mapdraw import MapPerson, draw_map
+from patternwork.formulation.models import Person
+
+CONTACT_WORDS = dict(Person.Contact.choices)
+
+
+def _reference(rows) -> str:
+    # What the tag wrote before it was written with f-strings, one format_html a part.
+    parts = []
+    for row in rows:
+        node, person = row.node, row.person
+        if not node:
+            continue
+        facts = mark_safe(  # noqa: S308
+            _("closeness %(closeness)s of 5, conflict %(conflict)s of 5")
+            % {"closeness": int(node.closeness), "conflict": int(node.conflict)}
+        )
+        x, y = str(node.x), str(node.y)
+        parts.append(
+            format_html(
+                '\n  <g class="relmap__person relmap__person--{}">\n    <title>{}. {} ({}): {}, {}'
+                '</title>\n    <circle cx="{}" cy="{}" r="{}" fill="{}" stroke="#1d5c85" '
+                'stroke-width="2"{}/>\n    ',
+                node.contact,
+                row.number,
+                person.label,
+                person.relationship,
+                facts,
+                str(CONTACT_WORDS[person.contact]).lower(),
+                x,
+                y,
+                node.r,
+                "#ffffff" if node.hollow else "#1d5c85",
+                format_html(' stroke-dasharray="{}"', node.ring_dash) if node.ring_dash else "",
+            )
+        )
+        if node.inner_r:
+            parts.append(
+                format_html(
+                    '<circle cx="{}" cy="{}" r="{}" fill="none" stroke="#1d5c85" '
+                    'stroke-width="1.5"/>',
+                    x,
+                    y,
+                    node.inner_r,
+                )
+            )
+        parts.append(
+            format_html(
+                '\n    <text class="relmap__number" x="{}" y="{}" text-anchor="middle" '
+                'dominant-baseline="central" fill="{}">{}</text>\n    ',
+                x,
+                y,
+                "#1f2a33" if node.hollow else "#ffffff",
+                row.number,
+            )
+        )
+        if node.label:
+            parts.append(
+                format_html(
+                    '<text class="relmap__name" x="{}" y="{}" text-anchor="middle">{}</text>',
+                    x,
+                    str(node.label_y),
+                    node.label,
+                )
+            )
+        parts.append("\n    ")
+        if node.conflict_y:
+            parts.append(
+                format_html(
+                    '<text class="relmap__small" x="{}" y="{}" text-anchor="middle">{}</text>',
+                    x,
+                    str(node.conflict_y),
+                    mark_safe(_("conflict %(n)s") % {"n": int(node.conflict)}),  # noqa: S308
+                )
+            )
+        parts.append("\n    ")
+        if node.contact_y:
+            parts.append(
+                format_html(
+                    '<text class="relmap__small" x="{}" y="{}" text-anchor="middle">{}</text>',
+                    x,
+                    str(node.contact_y),
+                    _contact_word(node.contact),
+                )
+            )
+        parts.append("\n  </g>")
+    return "".join(parts)
+
+
+def test_map_people_writes_every_kind_of_person_as_before():
+    people = [
+        ("mum", 'Mum <"&">', "childhood", 4, 3, "died"),
+        ("dad", "Dad", "childhood", 2, 5, "unknown"),
+        ("sam", "Sam & Jo", "current", 5, 1, "in_contact"),
+        ("kit", "Kit", "adolescence", 1, 2, "no_contact"),
+    ]
+    drawing = draw_map(MapPerson(*p) for p in people)
+    nodes = {node.key: node for node in drawing.nodes}
+    rows = [
+        SimpleNamespace(
+            number=number,
+            node=nodes.get(key),
+            person=SimpleNamespace(label=label, relationship=f"<{key}>", contact=contact),
+            contact=str(CONTACT_WORDS[contact]),
+        )
+        for number, (key, label, _era, _closeness, _conflict, contact) in enumerate(people, 1)
+    ]
+
+    written = map_people(rows)
+
+    assert written == _reference(rows)
+    # Every branch is written: the inner ring, the dotted ring, the small lines.
+    for part in ('stroke-width="1.5"', "stroke-dasharray", "relmap__small", "&lt;sam&gt;"):
+        assert part in written
