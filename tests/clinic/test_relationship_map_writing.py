@@ -1,12 +1,16 @@
-"""The picture's people tag writes the markup the format_html version wrote, byte for byte."""
+"""What the relationship map writes once or in Python is what its templates wrote."""
 
 from types import SimpleNamespace
 
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from patternwork.clinic.forms.relationship_map import PersonForm
 from patternwork.clinic.templatetags.relationship_map_svg import _contact_word, map_people
+from patternwork.clinic.views.relationship_map import FORM_FIELDS_TEMPLATE, empty_form_fields
 from patternwork.formulation.mapdraw import MapPerson, draw_map
 from patternwork.formulation.models import Person
 
@@ -121,3 +125,15 @@ def test_map_people_writes_every_kind_of_person_as_before():
     # Every branch is written: the inner ring, the dotted ring, the small lines.
     for part in ('stroke-width="1.5"', "stroke-dasharray", "relmap__small", "&lt;sam&gt;"):
         assert part in written
+
+
+def test_an_unbound_form_is_written_once_per_language_as_the_template_writes_it():
+    for language in ("en-gb", "en"):
+        with translation.override(language):
+            expected = render_to_string(FORM_FIELDS_TEMPLATE, {"form": PersonForm(client=None)})
+            assert empty_form_fields(PersonForm(client=None)) == expected
+            assert empty_form_fields(PersonForm(client=None)) is empty_form_fields(
+                PersonForm(client=None)
+            )
+    # A bound form shows its values and errors: the page writes it each time.
+    assert empty_form_fields(PersonForm({"label": "Mum"}, client=None)) is None
