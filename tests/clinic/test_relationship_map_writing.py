@@ -2,6 +2,7 @@
 
 from types import SimpleNamespace
 
+from django.template import engines
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.html import format_html
@@ -137,3 +138,59 @@ def test_an_unbound_form_is_written_once_per_language_as_the_template_writes_it(
             )
     # A bound form shows its values and errors: the page writes it each time.
     assert empty_form_fields(PersonForm({"label": "Mum"}, client=None)) is None
+
+
+# The loops the picture's template wrote, before the tags wrote them.
+OLD_PICTURE_LOOPS = (
+    "{% load i18n l10n %}{% localize off %}"
+    + '{% for item in sectors %} {{ item.label }}: {% for row in item.rows %}{{ row.number }}. {{ row.person.label }} ({{ row.person.relationship }}), {% blocktranslate with closeness=row.person.closeness conflict=row.person.conflict %}closeness {{ closeness }} of 5, conflict {{ conflict }} of 5{% endblocktranslate %}{% if row.person.contact != "in_contact" %}, {{ row.contact|lower }}{% endif %}{% if forloop.last %}.{% else %}; {% endif %}{% empty %}{% translate "nobody." %}{% endfor %}{% endfor %}</desc>'
+    + "\n"
+    + '    {% for line in drawing.dividers %}<line x1="{{ line.0 }}" y1="{{ line.1 }}" x2="{{ line.2 }}" y2="{{ line.3 }}" stroke="#c5d0d9" stroke-width="1"/>{% endfor %}\n    {% for item in sectors %}<text class="relmap__sector" x="{{ item.sector.label_x }}" y="{{ item.sector.label_y }}" text-anchor="{{ item.sector.anchor }}">{{ item.label }}</text>{% endfor %}\n'
+    + '    {% for link in drawing.links %}<line x1="{{ link.x1 }}" y1="{{ link.y1 }}" x2="{{ link.x2 }}" y2="{{ link.y2 }}" stroke-width="{{ link.width }}"{% if link.dash %} stroke-dasharray="{{ link.dash }}"{% endif %}/>{% endfor %}\n'
+    + "{% endlocalize %}"
+)
+NEW_PICTURE_LOOPS = (
+    "{% load relationship_map_svg %}{% map_description sectors %}</desc>\n"
+    "    {% map_dividers drawing sectors %}\n    {% map_links drawing %}\n"
+)
+
+
+def test_the_pictures_description_and_lines_are_written_as_the_template_wrote_them():
+    people = [
+        ("mum", "Mum", "childhood", 4, 3, "died"),
+        ("dad", 'Dad <"&">', "childhood", 2, 5, "unknown"),
+        ("sam", "Sam", "current", 5, 1, "in_contact"),
+        ("kit", "Kit", "current", 1, 2, "no_contact"),
+    ]
+    drawing = draw_map(MapPerson(*p) for p in people)
+    rows = [
+        SimpleNamespace(
+            number=number,
+            person=SimpleNamespace(
+                label=label,
+                relationship=f"<{key}>",
+                contact=contact,
+                era=era,
+                closeness=closeness,
+                conflict=conflict,
+            ),
+            contact=str(CONTACT_WORDS[contact]),
+        )
+        for number, (key, label, era, closeness, conflict, contact) in enumerate(people, 1)
+    ]
+    eras = dict(Person.Era.choices)
+    sectors = [
+        SimpleNamespace(
+            sector=s, label=str(eras[s.era]), rows=[r for r in rows if r.person.era == s.era]
+        )
+        for s in drawing.sectors
+    ]
+    context = {"drawing": drawing, "sectors": sectors}
+    engine = engines["django"]
+
+    new = engine.from_string(NEW_PICTURE_LOOPS).render(context)
+
+    assert new == engine.from_string(OLD_PICTURE_LOOPS).render(context)
+    # An era with nobody, a dashed line, an escaped relationship.
+    for part in ("nobody.", "stroke-dasharray", "&lt;dad&gt;"):
+        assert part in new

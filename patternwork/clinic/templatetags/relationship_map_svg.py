@@ -95,3 +95,62 @@ def map_people(rows):
             )
         parts.append("\n  </g>")
     return mark_safe("".join(parts))  # noqa: S308 (every part above is escaped)
+
+
+@register.simple_tag
+def map_description(sectors):
+    """The picture's description after its first sentence: each era's people in order,
+    with their closeness, conflict and (when not in contact) contact."""
+    facts = _("closeness %(closeness)s of 5, conflict %(conflict)s of 5")
+    parts = []
+    for item in sectors:
+        parts.append(f" {_escaped(item.label)}: ")
+        rows = item.rows
+        if not rows:
+            parts.append(_escaped(_("nobody.")))
+        last = len(rows) - 1
+        for index, row in enumerate(rows):
+            person = row.person
+            parts.append(
+                f"{_escaped(row.number)}. {_escaped(person.label)} "
+                f"({_escaped(person.relationship)}), "
+                + facts
+                % {
+                    "closeness": _escaped(person.closeness),
+                    "conflict": _escaped(person.conflict),
+                }
+                + (f", {_escaped(row.contact.lower())}" if person.contact != "in_contact" else "")
+                + ("." if index == last else "; ")
+            )
+    return mark_safe("".join(parts))  # noqa: S308 (every part above is escaped)
+
+
+@register.simple_tag
+def map_dividers(drawing, sectors):
+    """The lines between the eras and each era's name."""
+    lines = "".join(
+        f'<line x1="{_escaped(x1)}" y1="{_escaped(y1)}" x2="{_escaped(x2)}" y2="{_escaped(y2)}"'
+        ' stroke="#c5d0d9" stroke-width="1"/>'
+        for x1, y1, x2, y2 in drawing.dividers
+    )
+    names = "".join(
+        f'<text class="relmap__sector" x="{_escaped(item.sector.label_x)}" '
+        f'y="{_escaped(item.sector.label_y)}" text-anchor="{_escaped(item.sector.anchor)}">'
+        f"{_escaped(item.label)}</text>"
+        for item in sectors
+    )
+    return mark_safe(f"{lines}\n    {names}")  # noqa: S308 (every part above is escaped)
+
+
+@register.simple_tag
+def map_links(drawing):
+    """The line from the client to each person, as wide and dashed as the conflict."""
+    return mark_safe(  # noqa: S308 (every part below is escaped)
+        "".join(
+            f'<line x1="{_escaped(link.x1)}" y1="{_escaped(link.y1)}" x2="{_escaped(link.x2)}" '
+            f'y2="{_escaped(link.y2)}" stroke-width="{_escaped(link.width)}"'
+            + (f' stroke-dasharray="{_escaped(link.dash)}"' if link.dash else "")
+            + "/>"
+            for link in drawing.links
+        )
+    )
