@@ -7,11 +7,15 @@ number of queries whatever the number of episodes.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from django.db.models import (
+    CharField,
     Count,
     Exists,
+    ExpressionWrapper,
+    F,
     OuterRef,
     Prefetch,
     Q,
@@ -448,15 +452,15 @@ _named_codes = PreparedRead(
     ),
     int,
 )
+# The two public ids are read as the database stores them (no UUID made per row):
+# `uuid_text` writes them as str(UUID) does.
 _pattern_rows = PreparedRead(
     lambda client: (
         Episode.objects.filter(client_id=client)
         .order_by("created_at", "id")
         .values_list(
             "id",
-            "public_id",
             "with_therapist",
-            "person__public_id",
             "person__label",
             "person__era",
             "when",
@@ -464,10 +468,22 @@ _pattern_rows = PreparedRead(
             "wish_valence",
             "ro_valence",
             "rs_valence",
+            ExpressionWrapper(F("public_id"), output_field=CharField()),
+            ExpressionWrapper(F("person__public_id"), output_field=CharField()),
         )
     ),
     int,
 )
+
+
+def uuid_text(value) -> str:
+    """A UUID column's value as `str(uuid.UUID)` writes it, from what the database gives
+    when no converter runs: 32 hex digits on SQLite (as Django stores a UUID there), a
+    UUID from PostgreSQL's driver."""
+    if type(value) is str and len(value) == 32:
+        value = value.lower()
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+    return str(value if isinstance(value, uuid.UUID) else uuid.UUID(value))
 
 
 def pattern_episodes(client: Client, *, categories=None) -> list[patterns.Episode]:
@@ -494,7 +510,7 @@ def pattern_episodes(client: Client, *, categories=None) -> list[patterns.Episod
     episodes = []
     # A person's key is written once, not once per episode with them.
     people: dict = {}
-    for pk, public_id, with_therapist, person, label, era, when, phase, *valences in _pattern_rows(
+    for pk, with_therapist, label, era, when, phase, *valences, public_id, person in _pattern_rows(
         client.pk
     ):
         found = parts.get(pk, {})
@@ -503,10 +519,10 @@ def pattern_episodes(client: Client, *, categories=None) -> list[patterns.Episod
         else:
             person_key = people.get(person)
             if person_key is None:
-                person_key = people[person] = str(person)
+                person_key = people[person] = uuid_text(person)
         episodes.append(
             patterns.Episode.stored(
-                id=str(public_id),
+                id=uuid_text(public_id),
                 person_key=person_key,
                 person_label=label,
                 when=when,

@@ -1,3 +1,5 @@
+import uuid
+
 from patternwork.formulation import patterns, services
 from patternwork.formulation.models import Category, Episode
 from patternwork.formulation.selectors import (
@@ -6,6 +8,7 @@ from patternwork.formulation.selectors import (
     pattern_episodes,
     session_trend,
     to_pattern_episode,
+    uuid_text,
 )
 from tests.factories import ClientFactory, CourseFactory, PersonFactory
 
@@ -91,3 +94,13 @@ def test_session_trend_counts_what_the_pattern_report_shows(therapist, practice)
     # w_close and w_understood tie on three episodes each: both are shown.
     assert [row.part for row in trend].count("Wanted") == 2
     assert session_trend(ClientFactory(practice=practice, therapist=therapist).pk) == ([], 0, True)
+
+
+def test_uuid_text_writes_a_stored_uuid_as_str_does():
+    # SQLite gives the 32 hex digits Django stores; PostgreSQL's driver gives a UUID.
+    for _ in range(50):
+        value = uuid.uuid4()
+        assert uuid_text(value.hex) == str(value)
+        assert uuid_text(value.hex.upper()) == str(value)
+        assert uuid_text(value) == str(value)
+        assert uuid_text(str(value)) == str(value)

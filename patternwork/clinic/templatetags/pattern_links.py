@@ -15,6 +15,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from patternwork.clinic.templatetags.clinic import phase_label
+
 register = template.Library()
 
 
@@ -121,3 +123,28 @@ def theme_spreads(context, item):
             + "</span>\n            "
         )
     return mark_safe("".join(out))  # noqa: S308 (every part above is escaped)
+
+
+@register.simple_tag
+def theme_labels(item):
+    """The labels of one part of the core theme, each marked when retired, between
+    slashes: a template loop per label on a page whose theme ties many categories."""
+    retired = f' <span class="tag">{_escaped(_("retired"))}</span>'
+    return mark_safe(  # noqa: S308 (every part below is escaped)
+        " / ".join(
+            _escaped(label.text) + (retired if label.retired else "") for label in item.labels
+        )
+    )
+
+
+@register.simple_tag
+def heat_head(part):
+    """The head of one part's heat strip: its title, the three phases and the whole."""
+    titles = "".join(
+        f'<th scope="col" title="{_escaped(phase_label(phase))}">{_escaped(letter)}</th>'
+        for phase, letter in (("initial", _("I")), ("middle", _("M")), ("ending", _("E")))
+    )
+    return mark_safe(  # noqa: S308 (every part is escaped)
+        f'<thead><tr><th scope="col">{_escaped(part.title)}</th>{titles}'
+        f'<th scope="col">{_escaped(_("All"))}</th></tr></thead>'
+    )

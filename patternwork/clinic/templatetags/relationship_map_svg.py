@@ -5,12 +5,21 @@ over them cost more than the rest of the picture. The markup is the one the temp
 with the same escaping, numbers written unlocalised as SVG wants them.
 """
 
+import html
+
 from django import template
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 register = template.Library()
+
+
+def _escaped(value) -> str:
+    """What `conditional_escape` gives (safe text as it is, the rest escaped), written out:
+    the picture escapes a dozen values a person."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
 
 
 def _contact_word(contact: str) -> str:
@@ -23,7 +32,18 @@ def _contact_word(contact: str) -> str:
 
 @register.simple_tag
 def map_people(rows):
-    """Each placed person's group: title, circles, number, name, conflict and contact."""
+    """Each placed person's group: title, circles, number, name, conflict and contact.
+
+    The sentences are translated once a picture, not once a person; a person's contact
+    is the row's word for it (its choice's label, as `get_contact_display` gives it)."""
+    words: dict = {}
+
+    def word(message: str) -> str:
+        found = words.get(message)
+        if found is None:
+            found = words[message] = _(message)
+        return found
+
     parts = []
     for row in rows:
         node = row.node
@@ -31,78 +51,106 @@ def map_people(rows):
             continue
         person = row.person
         # As blocktranslate: the sentence is the catalogue's, the numbers are whole numbers.
-        facts = mark_safe(  # noqa: S308
-            _("closeness %(closeness)s of 5, conflict %(conflict)s of 5")
-            % {"closeness": int(node.closeness), "conflict": int(node.conflict)}
-        )
+        facts = word("closeness %(closeness)s of 5, conflict %(conflict)s of 5") % {
+            "closeness": int(node.closeness),
+            "conflict": int(node.conflict),
+        }
         fill = "#ffffff" if node.hollow else "#1d5c85"
-        x, y = str(node.x), str(node.y)
+        x, y = _escaped(node.x), _escaped(node.y)
+        dash = f' stroke-dasharray="{_escaped(node.ring_dash)}"' if node.ring_dash else ""
         parts.append(
-            format_html(
-                '\n  <g class="relmap__person relmap__person--{}">\n    <title>{}. {} ({}): {}, {}'
-                '</title>\n    <circle cx="{}" cy="{}" r="{}" fill="{}" stroke="#1d5c85" '
-                'stroke-width="2"{}/>\n    ',
-                node.contact,
-                row.number,
-                person.label,
-                person.relationship,
-                facts,
-                person.get_contact_display().lower(),
-                x,
-                y,
-                node.r,
-                fill,
-                format_html(' stroke-dasharray="{}"', node.ring_dash) if node.ring_dash else "",
-            )
+            f'\n  <g class="relmap__person relmap__person--{_escaped(node.contact)}">\n'
+            f"    <title>{_escaped(row.number)}. {_escaped(person.label)} "
+            f"({_escaped(person.relationship)}): {facts}, {_escaped(row.contact.lower())}"
+            f'</title>\n    <circle cx="{x}" cy="{y}" r="{_escaped(node.r)}" fill="{fill}" '
+            f'stroke="#1d5c85" stroke-width="2"{dash}/>\n    '
         )
         if node.inner_r:
             parts.append(
-                format_html(
-                    '<circle cx="{}" cy="{}" r="{}" fill="none" stroke="#1d5c85" '
-                    'stroke-width="1.5"/>',
-                    x,
-                    y,
-                    node.inner_r,
-                )
+                f'<circle cx="{x}" cy="{y}" r="{_escaped(node.inner_r)}" fill="none" '
+                'stroke="#1d5c85" stroke-width="1.5"/>'
             )
         parts.append(
-            format_html(
-                '\n    <text class="relmap__number" x="{}" y="{}" text-anchor="middle" '
-                'dominant-baseline="central" fill="{}">{}</text>\n    ',
-                x,
-                y,
-                "#1f2a33" if node.hollow else "#ffffff",
-                row.number,
-            )
+            f'\n    <text class="relmap__number" x="{x}" y="{y}" text-anchor="middle" '
+            f'dominant-baseline="central" fill="{"#1f2a33" if node.hollow else "#ffffff"}">'
+            f"{_escaped(row.number)}</text>\n    "
         )
         if node.label:
             parts.append(
-                format_html(
-                    '<text class="relmap__name" x="{}" y="{}" text-anchor="middle">{}</text>',
-                    x,
-                    str(node.label_y),
-                    node.label,
-                )
+                f'<text class="relmap__name" x="{x}" y="{_escaped(node.label_y)}" '
+                f'text-anchor="middle">{_escaped(node.label)}</text>'
             )
         parts.append("\n    ")
         if node.conflict_y:
+            conflict = word("conflict %(n)s") % {"n": int(node.conflict)}
             parts.append(
-                format_html(
-                    '<text class="relmap__small" x="{}" y="{}" text-anchor="middle">{}</text>',
-                    x,
-                    str(node.conflict_y),
-                    mark_safe(_("conflict %(n)s") % {"n": int(node.conflict)}),  # noqa: S308
-                )
+                f'<text class="relmap__small" x="{x}" y="{_escaped(node.conflict_y)}" '
+                f'text-anchor="middle">{conflict}</text>'
             )
         parts.append("\n    ")
         if node.contact_y:
             parts.append(
-                format_html(
-                    '<text class="relmap__small" x="{}" y="{}" text-anchor="middle">{}</text>',
-                    x,
-                    str(node.contact_y),
-                    _contact_word(node.contact),
-                )
+                f'<text class="relmap__small" x="{x}" y="{_escaped(node.contact_y)}" '
+                f'text-anchor="middle">{_escaped(_contact_word(node.contact))}</text>'
             )
         parts.append("\n  </g>")
     return mark_safe("".join(parts))  # noqa: S308 (every part above is escaped)
+
+
+@register.simple_tag
+def map_description(sectors):
+    """The picture's description after its first sentence: each era's people in order,
+    with their closeness, conflict and (when not in contact) contact."""
+    facts = _("closeness %(closeness)s of 5, conflict %(conflict)s of 5")
+    parts = []
+    for item in sectors:
+        parts.append(f" {_escaped(item.label)}: ")
+        rows = item.rows
+        if not rows:
+            parts.append(_escaped(_("nobody.")))
+        last = len(rows) - 1
+        for index, row in enumerate(rows):
+            person = row.person
+            parts.append(
+                f"{_escaped(row.number)}. {_escaped(person.label)} "
+                f"({_escaped(person.relationship)}), "
+                + facts
+                % {
+                    "closeness": _escaped(person.closeness),
+                    "conflict": _escaped(person.conflict),
+                }
+                + (f", {_escaped(row.contact.lower())}" if person.contact != "in_contact" else "")
+                + ("." if index == last else "; ")
+            )
+    return mark_safe("".join(parts))  # noqa: S308 (every part above is escaped)
+
+
+@register.simple_tag
+def map_dividers(drawing, sectors):
+    """The lines between the eras and each era's name."""
+    lines = "".join(
+        f'<line x1="{_escaped(x1)}" y1="{_escaped(y1)}" x2="{_escaped(x2)}" y2="{_escaped(y2)}"'
+        ' stroke="#c5d0d9" stroke-width="1"/>'
+        for x1, y1, x2, y2 in drawing.dividers
+    )
+    names = "".join(
+        f'<text class="relmap__sector" x="{_escaped(item.sector.label_x)}" '
+        f'y="{_escaped(item.sector.label_y)}" text-anchor="{_escaped(item.sector.anchor)}">'
+        f"{_escaped(item.label)}</text>"
+        for item in sectors
+    )
+    return mark_safe(f"{lines}\n    {names}")  # noqa: S308 (every part above is escaped)
+
+
+@register.simple_tag
+def map_links(drawing):
+    """The line from the client to each person, as wide and dashed as the conflict."""
+    return mark_safe(  # noqa: S308 (every part below is escaped)
+        "".join(
+            f'<line x1="{_escaped(link.x1)}" y1="{_escaped(link.y1)}" x2="{_escaped(link.x2)}" '
+            f'y2="{_escaped(link.y2)}" stroke-width="{_escaped(link.width)}"'
+            + (f' stroke-dasharray="{_escaped(link.dash)}"' if link.dash else "")
+            + "/>"
+            for link in drawing.links
+        )
+    )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -73,6 +74,24 @@ def suggestion_words() -> tuple[str, ...]:
     return words
 
 
+_EMPTY_FORMS: dict[str, str] = {}
+FORM_FIELDS_TEMPLATE = "clinic/partials/form_fields.html"
+
+
+def empty_form_fields(form: PersonForm) -> str | None:
+    """The fields of an unbound form to add someone, written once per language: with no
+    data, no errors and the same initial values, they are the same for every client (the
+    client only decides whether the form is offered, and what the form accepts). None
+    for a bound form, which the page writes with its values and errors."""
+    if form.is_bound:
+        return None
+    language = get_language()
+    html = _EMPTY_FORMS.get(language)
+    if html is None:
+        html = _EMPTY_FORMS[language] = render_to_string(FORM_FIELDS_TEMPLATE, {"form": form})
+    return html
+
+
 def _map_context(client: Client, form: PersonForm) -> dict:
     everyone = selectors.people_of(client, archived=True)
     people = {str(p.public_id): p for p in everyone if p.archived_at is None}
@@ -128,6 +147,7 @@ def _map_context(client: Client, form: PersonForm) -> dict:
         "editable": map_is_editable(client),
         "read_only": MAP_READ_ONLY,
         "form": form,
+        "form_fields": empty_form_fields(form),
         "suggestions": suggestion_words(),
         "conflict_styles": CONFLICT_STYLES,
     }
