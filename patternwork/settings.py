@@ -204,7 +204,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's AuthenticationMiddleware, the session's user read by a prepared read.
+    "patternwork.accounts.middleware.LeanAuthenticationMiddleware",
     # django-otp's OTPMiddleware, reading only the device's id, owner and confirmation.
     "patternwork.accounts.middleware.LeanOTPMiddleware",
     "patternwork.accounts.middleware.MembershipMiddleware",

@@ -4,8 +4,20 @@ from zoneinfo import ZoneInfo
 
 from django.apps import apps
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib.auth import (
+    BACKEND_SESSION_KEY,
+    HASH_SESSION_KEY,
+    SESSION_KEY,
+    get_user_model,
+    logout,
+)
+from django.contrib.auth import get_user as django_get_user
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.functional import SimpleLazyObject
 from django_otp.middleware import OTPMiddleware
 from django_otp.models import Device
 
@@ -20,6 +32,66 @@ MEMBERSHIPS = PreparedRead(
     ),
     int,
 )
+
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+_model_backend = ModelBackend()
+
+# The session's user by primary key, as ModelBackend.get_user reads it (the model's
+# default manager, every column), its SQL made once per process (core.prepared).
+USER_BY_PK = PreparedRead(lambda pk: get_user_model()._default_manager.filter(pk=pk), int)
+
+
+def session_user(request):
+    """The session's user, as `django.contrib.auth.get_user` finds it, or AnonymousUser.
+
+    For a session logged in through ModelBackend (every session this app makes) the user
+    row is read by a prepared read instead of `ModelBackend.get_user`'s query built anew;
+    everything else is Django's own steps, unchanged: the backend must still be listed in
+    AUTHENTICATION_BACKENDS, an inactive user is refused as ModelBackend refuses one, and
+    the session's password hash is verified (a fallback secret's hash rotates the key, any
+    other mismatch flushes the session). Any other backend goes through Django's function.
+    """
+    session = request.session
+    try:
+        raw_id = session[SESSION_KEY]
+        backend_path = session[BACKEND_SESSION_KEY]
+    except KeyError:
+        return AnonymousUser()
+    if backend_path != MODEL_BACKEND or backend_path not in settings.AUTHENTICATION_BACKENDS:
+        return django_get_user(request)
+    user_id = get_user_model()._meta.pk.to_python(raw_id)
+    found = USER_BY_PK.rows(user_id)
+    user = found[0] if found and _model_backend.user_can_authenticate(found[0]) else None
+    if user is None:
+        return AnonymousUser()
+    session_hash = session.get(HASH_SESSION_KEY)
+    session_auth_hash = user.get_session_auth_hash()
+    if session_hash and constant_time_compare(session_hash, session_auth_hash):
+        return user
+    if session_hash and any(
+        constant_time_compare(session_hash, fallback_hash)
+        for fallback_hash in user.get_session_auth_fallback_hash()
+    ):
+        session.cycle_key()
+        session[HASH_SESSION_KEY] = session_auth_hash
+        return user
+    session.flush()
+    return AnonymousUser()
+
+
+def _cached_session_user(request):
+    if not hasattr(request, "_cached_user"):
+        request._cached_user = session_user(request)
+    return request._cached_user
+
+
+class LeanAuthenticationMiddleware(AuthenticationMiddleware):
+    """Django's AuthenticationMiddleware, finding the user by `session_user`."""
+
+    def process_request(self, request):
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: _cached_session_user(request))
+
 
 SESSION_MEMBERSHIP = "patternwork_membership"
 SESSION_STARTED = "patternwork_auth_started"

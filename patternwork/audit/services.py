@@ -7,6 +7,8 @@ row commits or rolls back with the change it describes.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -14,7 +16,8 @@ from contextvars import ContextVar
 from datetime import UTC
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.utils import timezone
 
 from patternwork.audit import chain
 from patternwork.audit.models import AuditChainHead, AuditEvent
@@ -24,7 +27,6 @@ from patternwork.core.prepared import (
     PreparedRead,
     PreparedUpdate,
     field_names,
-    instances,
 )
 
 MASKED = "[changed]"
@@ -76,26 +78,45 @@ def record_many(
     changes: Mapping[str, Any] | None = None,
     actor_role: str = "",
 ) -> None:
-    """Write one event per object, alike but for the object, in a single INSERT."""
+    """Write one event per object, alike but for the object, in a single INSERT.
+
+    The events are plain rows (`EventRow`: the audit row's columns by attribute name),
+    not model instances: nothing reads them back, and a page that reads clinical content
+    writes one on every request. They are chained and written as `record()`'s are.
+    """
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     ctx = context.current()
+    occurred_at = timezone.now()
+    plain = dict(changes or {})
     append(
         [
-            AuditEvent(
-                action=action,
-                actor=actor if authenticated else None,
+            EventRow(
+                occurred_at=occurred_at,
+                actor_id=actor.pk if authenticated else None,
                 actor_label=actor.email if authenticated else "",
                 actor_role=actor_role,
-                practice=practice,
+                practice_id=practice.pk if practice is not None else None,
+                action=action,
+                outcome=AuditEvent.Outcome.SUCCESS,
                 object_type=object_type,
                 object_id=object_id,
-                changes=dict(changes or {}),
+                changes=plain,
                 request_id=ctx.request_id,
                 remote_addr=ctx.remote_addr,
+                chain_seq=None,
+                chain_hash="",
             )
             for object_id in object_ids
         ]
     )
+
+
+class EventRow(dict):
+    """An audit row to write, as plain values keyed by the model's attribute names."""
+
+    @property
+    def practice_id(self) -> int | None:
+        return self["practice_id"]
 
 
 @dataclasses.dataclass
@@ -148,31 +169,42 @@ def _buffer(events: list[AuditEvent]) -> bool:
     return True
 
 
-def append(events: list[AuditEvent]) -> None:
+def append(events: list[AuditEvent | EventRow]) -> None:
     """Chain unsaved events onto their practices' chains and insert them.
 
     Each chain's head row is locked (SELECT ... FOR UPDATE on PostgreSQL; on SQLite the
     IMMEDIATE transaction already holds the database's one write lock) until the caller's
     transaction ends, so two writers never take the same number and a rolled-back write
-    leaves the head where it was.
+    leaves the head where it was. Events are model instances (`record`) or plain rows
+    (`record_many`); both are chained alike and inserted in the order given.
     """
     if not events or _buffer(events):
         return
     # No savepoint: an audit write that fails must fail the change it describes.
     with transaction.atomic(savepoint=False):
-        by_chain: dict[str, list[AuditEvent]] = {}
+        by_chain: dict[str, list[AuditEvent | EventRow]] = {}
         for event in events:
             by_chain.setdefault(chain.chain_key(event.practice_id), []).append(event)
         # A fixed lock order, so two writers touching the same chains never deadlock.
         for key in sorted(by_chain):
-            head = _locked_head(key)
+            head_id, seq, hash_ = _locked_head(key)
             for event in by_chain[key]:
-                event.changes = json.loads(json.dumps(event.changes))
-                head.seq += 1
-                event.chain_seq = head.seq
-                event.chain_hash = head.hash = chain.link(head.hash, head.seq, chain_values(event))
-            _move_head(head.pk, {"seq": head.seq, "hash": head.hash})
-        _insert_events(events)
+                seq += 1
+                if isinstance(event, EventRow):
+                    event["changes"] = json.loads(json.dumps(event["changes"]))
+                    hash_ = chain.link(hash_, seq, chain_values(event))
+                    event["chain_seq"], event["chain_hash"] = seq, hash_
+                else:
+                    event.changes = json.loads(json.dumps(event.changes))
+                    event.chain_seq = seq
+                    event.chain_hash = hash_ = chain.link(hash_, seq, chain_values(event))
+            _move_head(head_id, {"seq": seq, "hash": hash_})
+        # Runs of instances and of plain rows, in the order given.
+        for plain, run in itertools.groupby(events, key=lambda e: isinstance(e, EventRow)):
+            if plain:
+                _insert_rows(list(run))
+            else:
+                _insert_events(list(run))
 
 
 def start_chain(practice_id: int | None) -> None:
@@ -198,14 +230,63 @@ _insert_events = PreparedInsert(AuditEvent)
 _move_head = PreparedUpdate(AuditChainHead, ("seq", "hash"), "id")
 
 
-def _locked_head(key: str) -> AuditChainHead:
-    head = next(iter(instances(AuditChainHead, _head(key))), None)
-    if head is None:
-        # The first event of a chain. A writer racing to create the same head fails on
-        # the unique chain name, in a savepoint, and then waits for the winner's lock.
-        head, _ = AuditChainHead.objects.get_or_create(chain=key, defaults={"hash": chain.GENESIS})
-        head = AuditChainHead.objects.select_for_update().get(pk=head.pk)
-    return head
+def _locked_head(key: str) -> tuple[int, int, str]:
+    """The chain's head, locked: its id, last number and last hash."""
+    rows = _head(key)
+    if rows:
+        head = dict(zip(field_names(AuditChainHead), rows[0], strict=True))
+        return head["id"], head["seq"], head["hash"]
+    # The first event of a chain. A writer racing to create the same head fails on
+    # the unique chain name, in a savepoint, and then waits for the winner's lock.
+    head, _ = AuditChainHead.objects.get_or_create(chain=key, defaults={"hash": chain.GENESIS})
+    head = AuditChainHead.objects.select_for_update().get(pk=head.pk)
+    return head.pk, head.seq, head.hash
+
+
+# Plain audit rows' INSERT: the model's columns but its id, each value prepared by its
+# field as `save()` prepares it; the SQL written once per vendor and number of rows.
+_row_sql: dict[tuple[str, int], str] = {}
+
+
+@functools.cache
+def _row_fields() -> list:
+    return [field for field in AuditEvent._meta.concrete_fields if not field.primary_key]
+
+
+def _insert_rows(rows: list[EventRow]) -> None:
+    # The connection itself, not the per-context proxy: one look-up, not one per value.
+    db = connections[DEFAULT_DB_ALIAS]
+    fields = _row_fields()
+    # As many rows a statement as bulk_create puts in one (so as many statements).
+    size = max(db.ops.bulk_batch_size(fields, rows), 1)
+    for start in range(0, len(rows), size):
+        batch = rows[start : start + size]
+        values = [
+            field.get_db_prep_save(row[field.attname], db) for row in batch for field in fields
+        ]
+        with db.cursor() as cursor:
+            cursor.execute(
+                _rows_statement(db, fields, len(batch)),
+                {f"p{number}": value for number, value in enumerate(values)},
+            )
+
+
+def _rows_statement(db, fields: list, rows: int) -> str:
+    sql = _row_sql.get((db.vendor, rows))
+    if sql is None:
+        quote = db.ops.quote_name
+        # Named placeholders: Django's SQLite cursor would otherwise rewrite every "%s"
+        # with a regular expression on every run.
+        numbers = iter(range(rows * len(fields)))
+        values = ", ".join(
+            "(" + ", ".join(f"%(p{next(numbers)})s" for _ in fields) + ")" for _ in range(rows)
+        )
+        sql = _row_sql[(db.vendor, rows)] = (
+            # Only the model's own table and column names, quoted; values are parameters.
+            f"INSERT INTO {quote(AuditEvent._meta.db_table)} "  # noqa: S608
+            f"({', '.join(quote(field.column) for field in fields)}) VALUES {values}"
+        )
+    return sql
 
 
 def chain_values(event: AuditEvent | Mapping[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from patternwork.audit import chain, integrity, triggers
 from patternwork.audit.models import AuditAnchor, AuditChainHead, AuditEvent
-from patternwork.audit.services import append, batched, record
+from patternwork.audit.services import append, batched, record, record_many
 from tests.factories import PracticeFactory
 
 ROWS = 10_000
@@ -390,4 +390,71 @@ def test_a_batch_writes_a_savepoints_events_at_once_so_they_roll_back_with_it(db
     assert sorted(
         AuditEvent.objects.filter(action="note.update").values_list("object_id", flat=True)
     ) == ["inner", "kept"]
+    verify()
+
+
+def test_plain_rows_are_written_and_chained_as_model_events_are(therapist):
+    """record_many writes plain rows (no model instances): the same columns as record()'s
+    events, chained in order with them in one batch, and the chain verifies."""
+    practice = therapist.practice
+    with transaction.atomic(), batched():
+        record(action="note.update", practice=practice, actor=therapist.user, object_id="n1")
+        record_many(
+            action="record.read",
+            actor=therapist.user,
+            actor_role="therapist",
+            practice=practice,
+            object_type="clients.client",
+            object_ids=["c1", "c2"],
+            changes={"kind": "pattern"},
+        )
+        record(action="note.update", practice=practice, object_id="n2")
+    rows = list(
+        AuditEvent.objects.filter(practice=practice)
+        .order_by("chain_seq")
+        .values_list("action", "object_id", "actor_id", "actor_label", "changes", "outcome")
+    )
+    assert rows[-4:] == [
+        ("note.update", "n1", therapist.user.pk, therapist.user.email, {}, "success"),
+        (
+            "record.read",
+            "c1",
+            therapist.user.pk,
+            therapist.user.email,
+            {"kind": "pattern"},
+            "success",
+        ),
+        (
+            "record.read",
+            "c2",
+            therapist.user.pk,
+            therapist.user.email,
+            {"kind": "pattern"},
+            "success",
+        ),
+        ("note.update", "n2", None, "", {}, "success"),
+    ]
+    ids = list(
+        AuditEvent.objects.filter(practice=practice)
+        .order_by("chain_seq")
+        .values_list("id", flat=True)
+    )
+    assert ids == sorted(ids)
+    verify()
+
+
+def test_plain_rows_past_one_statement_take_as_many_inserts_as_bulk_create(practice):
+    size = connection.ops.bulk_batch_size(
+        [f for f in AuditEvent._meta.concrete_fields if not f.primary_key], [None] * 200
+    )
+    with CaptureQueriesContext(connection) as queries:
+        record_many(
+            action="record.read",
+            practice=practice,
+            object_type="clients.client",
+            object_ids=[f"c{n}" for n in range(200)],
+        )
+    inserts = [q for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == -(-200 // size)
+    assert AuditEvent.objects.filter(action="record.read").count() == 200
     verify()
