@@ -7,7 +7,6 @@ row commits or rolls back with the change it describes.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping
@@ -16,7 +15,7 @@ from contextvars import ContextVar
 from datetime import UTC
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from patternwork.audit import chain
@@ -202,7 +201,7 @@ def append(events: list[AuditEvent | EventRow]) -> None:
         # Runs of instances and of plain rows, in the order given.
         for plain, run in itertools.groupby(events, key=lambda e: isinstance(e, EventRow)):
             if plain:
-                _insert_rows(list(run))
+                _insert_events.plain(list(run))
             else:
                 _insert_events(list(run))
 
@@ -241,52 +240,6 @@ def _locked_head(key: str) -> tuple[int, int, str]:
     head, _ = AuditChainHead.objects.get_or_create(chain=key, defaults={"hash": chain.GENESIS})
     head = AuditChainHead.objects.select_for_update().get(pk=head.pk)
     return head.pk, head.seq, head.hash
-
-
-# Plain audit rows' INSERT: the model's columns but its id, each value prepared by its
-# field as `save()` prepares it; the SQL written once per vendor and number of rows.
-_row_sql: dict[tuple[str, int], str] = {}
-
-
-@functools.cache
-def _row_fields() -> list:
-    return [field for field in AuditEvent._meta.concrete_fields if not field.primary_key]
-
-
-def _insert_rows(rows: list[EventRow]) -> None:
-    # The connection itself, not the per-context proxy: one look-up, not one per value.
-    db = connections[DEFAULT_DB_ALIAS]
-    fields = _row_fields()
-    # As many rows a statement as bulk_create puts in one (so as many statements).
-    size = max(db.ops.bulk_batch_size(fields, rows), 1)
-    for start in range(0, len(rows), size):
-        batch = rows[start : start + size]
-        values = [
-            field.get_db_prep_save(row[field.attname], db) for row in batch for field in fields
-        ]
-        with db.cursor() as cursor:
-            cursor.execute(
-                _rows_statement(db, fields, len(batch)),
-                {f"p{number}": value for number, value in enumerate(values)},
-            )
-
-
-def _rows_statement(db, fields: list, rows: int) -> str:
-    sql = _row_sql.get((db.vendor, rows))
-    if sql is None:
-        quote = db.ops.quote_name
-        # Named placeholders: Django's SQLite cursor would otherwise rewrite every "%s"
-        # with a regular expression on every run.
-        numbers = iter(range(rows * len(fields)))
-        values = ", ".join(
-            "(" + ", ".join(f"%(p{next(numbers)})s" for _ in fields) + ")" for _ in range(rows)
-        )
-        sql = _row_sql[(db.vendor, rows)] = (
-            # Only the model's own table and column names, quoted; values are parameters.
-            f"INSERT INTO {quote(AuditEvent._meta.db_table)} "  # noqa: S608
-            f"({', '.join(quote(field.column) for field in fields)}) VALUES {values}"
-        )
-    return sql
 
 
 def chain_values(event: AuditEvent | Mapping[str, Any]) -> dict[str, Any]:

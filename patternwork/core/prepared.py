@@ -429,21 +429,49 @@ class PreparedInsert:
             )
             for field in self._fields
         ]
-        self._sql: dict[tuple[str, int], str] = {}
+        self._sql: dict[tuple[str, int, bool], str] = {}
 
-    def _statement(self, connection, rows: int) -> str:
-        sql = self._sql.get((connection.vendor, rows))
+    def _statement(self, connection, rows: int, *, returning: bool = True) -> str:
+        sql = self._sql.get((connection.vendor, rows, returning))
         if sql is None:
             quote = connection.ops.quote_name
             meta = self._model._meta
-            row = "(" + ", ".join(["%s"] * len(self._fields)) + ")"
-            sql = self._sql[(connection.vendor, rows)] = (
+            # Named placeholders: Django's SQLite cursor would otherwise rewrite every "%s"
+            # with a regular expression on every run.
+            numbers = iter(range(rows * len(self._fields)))
+            values = ", ".join(
+                "(" + ", ".join(f"%(p{next(numbers)})s" for _ in self._fields) + ")"
+                for _ in range(rows)
+            )
+            back = f" RETURNING {quote(meta.pk.column)}" if returning else ""
+            sql = self._sql[(connection.vendor, rows, returning)] = (
                 # Only the model's own table and column names, quoted; values are parameters.
                 f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608
                 f"({', '.join(quote(field.column) for field in self._fields)}) "
-                f"VALUES {', '.join([row] * rows)} RETURNING {quote(meta.pk.column)}"
+                f"VALUES {values}{back}"
             )
         return sql
+
+    def plain(self, rows: Sequence[Mapping[str, Any]], using: str = "default") -> None:
+        """Insert rows given as plain values by attribute name, every column but an
+        automatic key, with nothing read back: each value prepared by its field for the
+        database, as many rows a statement as `bulk_create` puts in one (so as many
+        statements)."""
+        connection = connections[using]
+        fields = self._fields
+        size = max(connection.ops.bulk_batch_size(fields, rows), 1)
+        for start in range(0, len(rows), size):
+            batch = rows[start : start + size]
+            values = [
+                field.get_db_prep_save(row[field.attname], connection)
+                for row in batch
+                for field in fields
+            ]
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    self._statement(connection, len(batch), returning=False),
+                    {f"p{number}": value for number, value in enumerate(values)},
+                )
 
     def __call__(self, objs: Sequence[Any], using: str = "default") -> None:
         if not objs:
@@ -470,7 +498,10 @@ class PreparedInsert:
                     else _prepared(field, mode, value, connection)
                 )
         with connection.cursor() as cursor:
-            cursor.execute(self._statement(connection, len(objs)), params)
+            cursor.execute(
+                self._statement(connection, len(objs)),
+                {f"p{number}": value for number, value in enumerate(params)},
+            )
             keys = cursor.fetchall()
         for obj, (key,) in zip(objs, keys, strict=True):
             obj.pk = key
