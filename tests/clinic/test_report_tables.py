@@ -1,0 +1,58 @@
+"""The service report's rows and chart text, written by tags, against the template
+filters they stand in for: same numbers, same escaping."""
+
+import re
+from fractions import Fraction
+
+from django.template import Context, Template
+from django.template.defaultfilters import floatformat
+
+from patternwork.clinic.templatetags import report_tables
+from patternwork.clinic.views.reports import Figure, chart
+
+
+def test_one_place_matches_floatformat():
+    for value in (0.0, 12.25, 33.333333, 66.65, 99.95, 100.0, 2.5e-7):
+        assert report_tables.one_place(value) == floatformat(value, 1)
+
+
+def _figures():
+    return [
+        Figure("a", "A & <b>", 3, 4, Fraction(3, 4), "rate"),
+        Figure("b", "No data yet", 0, 0, None, "rate"),
+        Figure("c", "Count", 7),
+    ]
+
+
+def test_chart_description_matches_the_template_loop():
+    drawn = chart([("Section", _figures())])
+    loop = Template(
+        "{% load i18n l10n %}{% localize off %}{% for bar in chart.bars %} "
+        "{{ bar.figure.label }}, {% if bar.figure.percent is None %}{% translate 'no data' %}"
+        "{% else %}{{ bar.figure.percent|floatformat:1 }}% ({% blocktranslate with "
+        "count=bar.figure.count total=bar.figure.denominator %}{{ count }} of {{ total }}"
+        "{% endblocktranslate %}){% endif %}{% if not forloop.last %};{% else %}.{% endif %}"
+        "{% endfor %}{% endlocalize %}"
+    ).render(Context({"chart": drawn}))
+    assert report_tables.chart_description(drawn) == loop
+    assert "A &amp; &lt;b&gt;, 75.0% (3 of 4); No data yet, no data." in loop
+
+
+def test_chart_grid_matches_the_template_loop():
+    drawn = chart([("Section", _figures())])
+    loop = Template(
+        "{% load l10n %}{% localize off %}{% for line in chart.grid %}"
+        '<line class="report-chart__grid" x1="{{ line.x }}" x2="{{ line.x }}" y1="0" '
+        'y2="{{ chart.bar_area }}"/><text class="report-chart__axis" x="{{ line.x }}" '
+        'y="{{ chart.axis_y }}" text-anchor="middle">{{ line.label }}</text>'
+        "{% endfor %}{% endlocalize %}"
+    ).render(Context({"chart": drawn}))
+    assert re.sub(r">\s+<", "><", report_tables.chart_grid(drawn)).strip() == loop
+
+
+def test_report_rows_escape_labels_and_show_no_data():
+    html = report_tables.report_rows(_figures())
+    assert "A &amp; &lt;b&gt;" in html
+    assert '<td class="report-table__number">75.0%</td>' in html
+    assert '<span class="muted">no data</span>' in html
+    assert html.count("<tr>") == 3
