@@ -520,6 +520,20 @@ def report_therapists(membership: Membership) -> QuerySet[Membership]:
     return members.filter(clinicians | held_courses).order_by("user__full_name", "pk")
 
 
+def report_therapist_choices(membership: Membership) -> list[tuple[UUID, str, bool]]:
+    """`report_therapists` as (public id, full name, active) in the same order, for the
+    filter's select on every view of the report: compiled once per practice and record
+    scope rather than built and made into members and users every time."""
+    scope = record_scope(membership)
+    key = ("report therapists", membership.practice_id, None if scope is None else tuple(scope))
+    return kept_reads(
+        key,
+        lambda: report_therapists(membership).values_list(
+            "public_id", "user__full_name", "is_active"
+        ),
+    )
+
+
 def report_scope(membership: Membership, therapist: Membership | None) -> list[int] | None:
     """The therapists (membership ids) a member reports on; None for the whole practice.
 

@@ -7,8 +7,12 @@ from fractions import Fraction
 from django.template import Context, Template
 from django.template.defaultfilters import floatformat
 
+from patternwork.accounts.models import Membership
+from patternwork.clinic.forms.reports import ReportFilterForm
 from patternwork.clinic.templatetags import report_tables
 from patternwork.clinic.views.reports import Figure, chart
+from patternwork.reports.selectors import report_therapist_choices, report_therapists
+from tests.factories import MembershipFactory
 
 
 def test_one_place_matches_floatformat():
@@ -56,3 +60,18 @@ def test_report_rows_escape_labels_and_show_no_data():
     assert '<td class="report-table__number">75.0%</td>' in html
     assert '<span class="muted">no data</span>' in html
     assert html.count("<tr>") == 3
+
+
+def test_filter_form_lists_the_shown_therapists_as_the_queryset_would(db):
+    admin = MembershipFactory(role=Membership.Role.ADMIN)
+    active = MembershipFactory(practice=admin.practice, role=Membership.Role.THERAPIST)
+    MembershipFactory(practice=admin.practice, role=Membership.Role.THERAPIST, is_active=False)
+    queried = ReportFilterForm(therapists=report_therapists(admin), everyone_label="All")
+    listed = ReportFilterForm(
+        therapists=report_therapists(admin),
+        everyone_label="All",
+        shown=report_therapist_choices(admin),
+    )
+    assert str(listed["therapist"]) == str(queried["therapist"])
+    assert str(active.public_id) in str(listed["therapist"])
+    assert "(no longer active)" in str(listed["therapist"])
