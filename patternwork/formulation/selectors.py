@@ -25,7 +25,7 @@ from django.db.models import (
 from django.utils.text import capfirst
 
 from patternwork.clients.models import Client
-from patternwork.core.prepared import PreparedRead
+from patternwork.core.prepared import PreparedRead, prefetched
 from patternwork.formulation import patterns
 from patternwork.formulation.categories import default_set
 from patternwork.formulation.ipaf import (
@@ -159,12 +159,13 @@ def ipaf_versions(course: Course, *, evidence_in_full: bool = True) -> list[Ipaf
     Without `evidence_in_full` a supporting episode is read only as far as a link to it
     shows it (its public id and when it was logged): no person, nothing decrypted.
     """
-    if evidence_in_full:
-        evidence = Episode.objects.select_related("person")
-    else:
-        evidence = Episode.objects.only("id", "public_id", "created_at")
     versions = _ipaf_versions.rows(course.pk)
-    if versions:
+    if versions and not evidence_in_full:
+        # The page's reads: the prefetches' rows, by statements compiled once.
+        _given(versions, "supporting_episodes", _ipaf_evidence.rows(course.pk), None)
+        _given(versions, "replies", _ipaf_replies.rows(course.pk), "version")
+    elif versions:
+        evidence = Episode.objects.select_related("person")
         prefetch_related_objects(
             versions,
             Prefetch("supporting_episodes", queryset=evidence),
@@ -172,6 +173,36 @@ def ipaf_versions(course: Course, *, evidence_in_full: bool = True) -> list[Ipaf
         )
     return versions
 
+
+def _given(versions: list[IpafVersion], name: str, rows: list, back: str | None) -> None:
+    """Give each version its rows (each carrying its version's id) as a prefetch would."""
+    by_version: dict[int, list] = {version.pk: [] for version in versions}
+    for row in rows:
+        by_version[row._version].append(row)
+    for version in versions:
+        prefetched(version, name, by_version[version.pk], back=back)
+
+
+# The supporting episodes of the course's versions as far as a link shows them, in the
+# prefetch's order (Episode's: created_at, id), each with its version's id.
+_ipaf_evidence = PreparedRead(
+    lambda course: (
+        Episode.objects.filter(ipaf_versions__course_id=course)
+        .annotate(_version=F("ipaf_versions__id"))
+        .only("id", "public_id", "created_at")
+        .order_by("created_at", "id")
+    ),
+    int,
+)
+# The replies of the course's versions, oldest first, each with its version's id.
+_ipaf_replies = PreparedRead(
+    lambda course: (
+        IpafReply.objects.filter(version__course_id=course)
+        .annotate(_version=F("version_id"))
+        .order_by("created_at", "id")
+    ),
+    int,
+)
 
 _ipaf_versions = PreparedRead(
     lambda course: (

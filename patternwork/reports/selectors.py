@@ -55,7 +55,7 @@ from django.db.models.lookups import (
 from patternwork.accounts.access import record_scope
 from patternwork.accounts.models import Membership, Practice
 from patternwork.clients.models import Referral
-from patternwork.core.prepared import KeptStatements
+from patternwork.core.prepared import KeptStatements, kept_reads
 from patternwork.measures.config import outcome_config
 from patternwork.measures.definitions import Comparator, Threshold
 from patternwork.measures.models import OutcomeSummary
@@ -265,25 +265,33 @@ DATED_WRONGLY = ~Q(date_problems="")
 WAITED = Q(referral_received_on__isnull=False, first_session_on__isnull=False)
 
 
-def _wait_histogram(rows: QuerySet[OutcomeSummary]) -> list[tuple[int, int]]:
+def _wait_histogram_of(rows: QuerySet[OutcomeSummary]) -> QuerySet:
     """(days waited, how many courses) in order of days: the one statement of the wait rule.
 
     Only courses with both dates count, and never one whose dates break the plan's rules.
     """
-    return [
-        (days, courses)
-        for days, courses in rows.filter(WAITED)
+    return (
+        rows.filter(WAITED)
         .exclude(DATED_WRONGLY)
         .annotate(days=DaysBetween(F("first_session_on"), F("referral_received_on")))
         .values("days")
         .annotate(courses=Count("pk"))
         .order_by("days")
         .values_list("days", "courses")
-    ]
+    )
 
 
-def _waits(rows: QuerySet[OutcomeSummary], finished: Q) -> Waits:
-    histogram = _wait_histogram(rows.filter(finished))
+def _wait_histogram(rows: QuerySet[OutcomeSummary]) -> list[tuple[int, int]]:
+    return [(days, courses) for days, courses in _wait_histogram_of(rows)]
+
+
+def _waits(rows: QuerySet[OutcomeSummary], finished: Q, key: tuple) -> Waits:
+    # Whole days and counts, both integers as the database gives them: the statement is
+    # kept per practice, therapists and period (`key`) rather than built every time.
+    _names, found = _REPORT_STATEMENTS.fetchall(
+        ("waits", *key), lambda: _wait_histogram_of(rows.filter(finished)), using=rows.db
+    )
+    histogram = [(days, courses) for days, courses in found]
     count = sum(courses for _, courses in histogram)
     return Waits(
         count=count,
@@ -298,14 +306,18 @@ def _waiting(practice: Practice, therapists: list[int] | None) -> Waits:
     """Days waited so far by the clients on the waiting list today (offered DIT, no
     start yet), in the same shape as the waits of finished courses. "Within" counts
     those who have not yet passed the mark."""
-    entries = WaitingEntry.objects.filter(practice=practice, left_at__isnull=True)
-    if therapists is not None:
-        entries = entries.filter(course__therapist_id__in=therapists)
+
+    def build():
+        entries = WaitingEntry.objects.filter(practice=practice, left_at__isnull=True)
+        if therapists is not None:
+            entries = entries.filter(course__therapist_id__in=therapists)
+        return entries.values("referred_on").annotate(n=Count("pk")).values_list("referred_on", "n")
+
     today = scheduling.today(practice)
     by_day: dict[int, int] = {}
-    for referred_on, count in (
-        entries.values("referred_on").annotate(n=Count("pk")).values_list("referred_on", "n")
-    ):
+    # Compiled once per practice and therapists (the dates converted as the ORM does).
+    key = ("report waiting", practice.pk, None if therapists is None else tuple(therapists))
+    for referred_on, count in kept_reads(key, build):
         days = plan.wait_so_far(referred_on, today).days
         by_day[days] = by_day.get(days, 0) + count
     histogram = sorted(by_day.items())
@@ -354,16 +366,30 @@ def _referrals(
     start: date | None,
     end: date | None,
 ) -> int:
-    referrals = Referral.objects.filter(practice=practice)
-    zone = ZoneInfo(practice.time_zone)
-    if start is not None:
-        referrals = referrals.filter(received_at__gte=_start_of(start, zone))
-    if end is not None:
-        referrals = referrals.filter(received_at__lt=_start_of(end + timedelta(days=1), zone))
-    if therapists is not None:
-        courses = Course.objects.filter(referral=OuterRef("pk"), therapist_id__in=therapists)
-        referrals = referrals.filter(Exists(courses))
-    return referrals.count()
+
+    def build() -> QuerySet:
+        referrals = Referral.objects.filter(practice=practice)
+        zone = ZoneInfo(practice.time_zone)
+        if start is not None:
+            referrals = referrals.filter(received_at__gte=_start_of(start, zone))
+        if end is not None:
+            referrals = referrals.filter(received_at__lt=_start_of(end + timedelta(days=1), zone))
+        if therapists is not None:
+            courses = Course.objects.filter(referral=OuterRef("pk"), therapist_id__in=therapists)
+            referrals = referrals.filter(Exists(courses))
+        # The practice's rows in one group: its count, or no row when there are none.
+        return referrals.order_by().values("practice_id").annotate(n=Count("pk")).values_list("n")
+
+    key = (
+        "referrals",
+        practice.pk,
+        practice.time_zone,
+        None if therapists is None else tuple(therapists),
+        start,
+        end,
+    )
+    _names, found = _REPORT_STATEMENTS.fetchone(key, build)
+    return found[0] if found else 0
 
 
 # The report's figures are one aggregate of thirteen filtered counts whose conditions
@@ -454,7 +480,7 @@ def service_report(
         did_not_attend=Rate(dna, attended + dna),
         paired=Rate(paired, count),
         at_caseness=Rate(at_caseness, paired),
-        waits=_waits(rows, finished),
+        waits=_waits(rows, finished, key[:4]),
         waiting=_waiting(practice, therapists),
         data_quality=DataQuality(
             count=figures["dated_wrongly"],
@@ -492,6 +518,20 @@ def report_therapists(membership: Membership) -> QuerySet[Membership]:
     clinicians = Q(role__in=Membership.CLINICIAN_ROLES)
     held_courses = Exists(Course.objects.filter(therapist=OuterRef("pk")))
     return members.filter(clinicians | held_courses).order_by("user__full_name", "pk")
+
+
+def report_therapist_choices(membership: Membership) -> list[tuple[UUID, str, bool]]:
+    """`report_therapists` as (public id, full name, active) in the same order, for the
+    filter's select on every view of the report: compiled once per practice and record
+    scope rather than built and made into members and users every time."""
+    scope = record_scope(membership)
+    key = ("report therapists", membership.practice_id, None if scope is None else tuple(scope))
+    return kept_reads(
+        key,
+        lambda: report_therapists(membership).values_list(
+            "public_id", "user__full_name", "is_active"
+        ),
+    )
 
 
 def report_scope(membership: Membership, therapist: Membership | None) -> list[int] | None:

@@ -370,8 +370,16 @@ def rating_coverage(membership: Membership) -> tuple[rubric.Coverage, ...]:
         ).values_list("course_id", "phase")
 
     reached: dict[str, set[int]] = defaultdict(set)
+    # A practice's sessions share a few (number, planned) pairs: each pair's phase is
+    # worked out once, not once per session.
+    phases: dict[tuple[int, int], set[int]] = {}
     for course_id, number, planned in _COVERAGE.fetchall(("sessions", *key), sessions)[1]:
-        reached[_rated_phase(plan.phase_for(number, planned).value)].add(course_id)
+        courses = phases.get((number, planned))
+        if courses is None:
+            courses = phases[number, planned] = reached[
+                _rated_phase(plan.phase_for(number, planned).value)
+            ]
+        courses.add(course_id)
     rated: dict[str, set[int]] = defaultdict(set)
     for course_id, phase in _COVERAGE.fetchall(("ratings", *key), ratings)[1]:
         rated[_rated_phase(phase)].add(course_id)

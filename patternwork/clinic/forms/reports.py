@@ -14,11 +14,15 @@ DATE_OUT_OF_RANGE = _("Enter a date between %(earliest)s and %(latest)s.")
 END_BEFORE_START = _("The end date is before the start date.")
 
 
+def therapist_label(full_name: str, is_active: bool) -> str:
+    if is_active:
+        return full_name
+    return _("%(name)s (no longer active)") % {"name": full_name}
+
+
 class TherapistChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Membership) -> str:
-        if obj.is_active:
-            return obj.user.full_name
-        return _("%(name)s (no longer active)") % {"name": obj.user.full_name}
+        return therapist_label(obj.user.full_name, obj.is_active)
 
 
 class ReportFilterForm(forms.Form):
@@ -37,12 +41,21 @@ class ReportFilterForm(forms.Form):
         label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args, therapists, everyone_label, **kwargs):
+    def __init__(self, *args, therapists, everyone_label, shown=None, **kwargs):
+        """`therapists` are the members the field accepts; `shown`, where given, the same
+        members as (public id, full name, active) rows for the select to list, read
+        without model instances (`reports.selectors.report_therapist_choices`)."""
         super().__init__(*args, **kwargs)
         # A select and two dates on every view of the report: written without templates.
         fast_widgets.speed_up(self)
-        self.fields["therapist"].queryset = therapists
-        self.fields["therapist"].empty_label = everyone_label
+        field = self.fields["therapist"]
+        field.queryset = therapists
+        field.empty_label = everyone_label
+        if shown is not None:
+            # The options the queryset's iterator would give, in its order.
+            field.widget.choices = [("", everyone_label)] + [
+                (str(public_id), therapist_label(name, active)) for public_id, name, active in shown
+            ]
 
     def _in_range(self, name: str) -> dt.date | None:
         value = self.cleaned_data.get(name)

@@ -5,42 +5,91 @@ cost a good part of the page's rendering. The markup is the one the template wro
 the same escaping and number formats.
 """
 
+from functools import lru_cache
+
 from django import template
 from django.template.defaultfilters import floatformat
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 register = template.Library()
 
-NUMBER = '\n      <td class="report-table__number">{}</td>'
+
+@lru_cache(maxsize=1024)
+def _one_place(value: float, language: str | None) -> str:
+    # floatformat (Decimal rounding, localised separators) for a value the page shows in
+    # the table, the chart's description and its bars: worked out once, not three times.
+    return floatformat(value, 1)
 
 
-def _value(figure) -> str:
+def one_place(value: float) -> str:
+    """`value|floatformat:1` in the active language."""
+    return _one_place(value, get_language())
+
+
+def _value(figure, no_data: str) -> str:
     if figure.kind == "count":
         return ""
     if figure.value is None:
-        return format_html('<span class="muted">{}</span>', _("no data"))
+        return no_data
     if figure.kind == "rate":
-        return f"{floatformat(figure.percent, 1)}%"
-    return floatformat(figure.number, 1)
+        return f"{one_place(figure.percent)}%"
+    return one_place(figure.number)
 
 
 @register.simple_tag
 def report_rows(items):
     """One table row per figure: its label, count, denominator and rate or value."""
+    no_data = format_html('<span class="muted">{}</span>', _("no data"))
     rows = []
     for figure in items:
         count = "" if figure.count is None else figure.count
         denominator = "" if figure.denominator is None else figure.denominator
         rows.append(
             f'\n    <tr>\n      <th scope="row">{conditional_escape(figure.label)}</th>'
-            + format_html(NUMBER, count)
-            + format_html(NUMBER, denominator)
-            + format_html(NUMBER, _value(figure))
-            + "\n    </tr>\n  "
+            f'\n      <td class="report-table__number">{count}</td>'
+            f'\n      <td class="report-table__number">{denominator}</td>'
+            f'\n      <td class="report-table__number">{conditional_escape(_value(figure, no_data))}'
+            "</td>\n    </tr>\n  "
         )
-    return mark_safe("".join(rows))  # noqa: S308 (every part above is escaped)
+    # Counts and denominators are integers; labels and values are escaped.
+    return mark_safe("".join(rows))  # noqa: S308
+
+
+@register.simple_tag
+def chart_description(chart):
+    """The chart's description after its opening sentence: each rate's label and value,
+    or "no data", in the order of the bars (written unlocalised, as SVG wants)."""
+    no_data = None
+    of = _("%(count)s of %(total)s")
+    parts = []
+    for bar in chart["bars"]:
+        figure = bar.figure
+        if figure.percent is None:
+            if no_data is None:
+                no_data = conditional_escape(_("no data"))
+            value = no_data
+        else:
+            counts = of % {"count": figure.count, "total": figure.denominator}
+            value = f"{one_place(figure.percent)}% ({counts})"
+        parts.append(f" {conditional_escape(figure.label)}, {value}")
+    return mark_safe(";".join(parts) + ("." if parts else ""))  # noqa: S308 (escaped above)
+
+
+@register.simple_tag
+def chart_grid(chart):
+    """The chart's vertical grid lines at 0, 25, 50, 75 and 100 percent with their labels."""
+    bottom, axis = chart["bar_area"], chart["axis_y"]
+    return mark_safe(  # noqa: S308 (numbers, and labels escaped)
+        "".join(
+            f'\n      <line class="report-chart__grid" x1="{line["x"]}" x2="{line["x"]}" '
+            f'y1="0" y2="{bottom}"/>\n      <text class="report-chart__axis" x="{line["x"]}" '
+            f'y="{axis}" text-anchor="middle">{conditional_escape(line["label"])}</text>\n    '
+            for line in chart["grid"]
+        )
+    )
 
 
 @register.simple_tag
@@ -82,7 +131,7 @@ def chart_bars(chart):
                     chart["bar_height"],
                     str(bar.text_x),
                     middle,
-                    floatformat(figure.percent, 1),
+                    one_place(figure.percent),
                 )
             )
         parts.append("\n    ")

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from patternwork.accounts.access import fetch, reader_for
+from patternwork.accounts.access import PreparedRows, fetch, reader_for
 from patternwork.accounts.models import Membership
 from patternwork.clients.selectors import client_rows
 from patternwork.clinic.decorators import staff_view
@@ -20,6 +20,9 @@ from patternwork.treatment.models import Course
 Role = Membership.Role
 CLINICIANS = (Role.THERAPIST, Role.SUPERVISOR, Role.ADMIN)
 IPAF_FIELDS = services.IPAF_FIELDS
+# The IPAF page's course, compiled once per shape of the reader's scope (the same rows,
+# 404 and recorded read as fetch() on the queryset), not built on every request.
+_IPAF_COURSE_ROWS = PreparedRows(treatment_selectors.course_rows)
 
 
 def _episode_form(request, client, data=None, instance=None, initial=None):
@@ -145,7 +148,7 @@ def _prefill(latest, pattern, *, use_suggestions: bool) -> dict:
 
 @staff_view()
 def ipaf(request, public_id):
-    course = fetch(reader_for(request), treatment_selectors.course_rows(), public_id, reads="IPAF")
+    course = fetch(reader_for(request), _IPAF_COURSE_ROWS, public_id, reads="IPAF")
     # The suggestions need the episodes' codes only; the form offers a bounded list of
     # the course's episodes (ipaf_episode_choices).
     pattern = selectors.ipaf_pattern(course.client)

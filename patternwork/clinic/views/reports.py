@@ -218,7 +218,7 @@ def chart(sections: list[tuple[str, list[Figure]]]) -> dict:
     }
 
 
-def _filter_form(request) -> ReportFilterForm:
+def _filter_form(request, *, rendered: bool = True) -> ReportFilterForm:
     membership = request.membership
     everyone = (
         gettext_lazy("Whole practice")
@@ -229,6 +229,8 @@ def _filter_form(request) -> ReportFilterForm:
         request.GET or None,
         therapists=selectors.report_therapists(membership),
         everyone_label=everyone,
+        # A form that is only validated (the CSV) lists nobody.
+        shown=selectors.report_therapist_choices(membership) if rendered else None,
     )
 
 
@@ -358,7 +360,7 @@ def _csv_name(practice, filters) -> str:
 
 @staff_view(ADMIN, SUPERVISOR)
 def service_report_csv(request):
-    form = _filter_form(request)
+    form = _filter_form(request, rendered=False)
     if form.is_bound and not form.is_valid():
         return _invalid(request, form)
     filters = _filters(form)
@@ -500,7 +502,7 @@ class _Echo:
 @staff_view(ADMIN, SUPERVISOR)
 def course_outcomes_csv(request):
     """One row per finished course in the reader's scope and the chosen period, streamed."""
-    form = _filter_form(request)
+    form = _filter_form(request, rendered=False)
     if form.is_bound and not form.is_valid():
         return _invalid(request, form)
     filters = _filters(form)

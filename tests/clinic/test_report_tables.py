@@ -1,0 +1,77 @@
+"""The service report's rows and chart text, written by tags, against the template
+filters they stand in for: same numbers, same escaping."""
+
+import re
+from fractions import Fraction
+
+from django.template import Context, Template
+from django.template.defaultfilters import floatformat
+
+from patternwork.accounts.models import Membership
+from patternwork.clinic.forms.reports import ReportFilterForm
+from patternwork.clinic.templatetags import report_tables
+from patternwork.clinic.views.reports import Figure, chart
+from patternwork.reports.selectors import report_therapist_choices, report_therapists
+from tests.factories import MembershipFactory
+
+
+def test_one_place_matches_floatformat():
+    for value in (0.0, 12.25, 33.333333, 66.65, 99.95, 100.0, 2.5e-7):
+        assert report_tables.one_place(value) == floatformat(value, 1)
+
+
+def _figures():
+    return [
+        Figure("a", "A & <b>", 3, 4, Fraction(3, 4), "rate"),
+        Figure("b", "No data yet", 0, 0, None, "rate"),
+        Figure("c", "Count", 7),
+    ]
+
+
+def test_chart_description_matches_the_template_loop():
+    drawn = chart([("Section", _figures())])
+    loop = Template(
+        "{% load i18n l10n %}{% localize off %}{% for bar in chart.bars %} "
+        "{{ bar.figure.label }}, {% if bar.figure.percent is None %}{% translate 'no data' %}"
+        "{% else %}{{ bar.figure.percent|floatformat:1 }}% ({% blocktranslate with "
+        "count=bar.figure.count total=bar.figure.denominator %}{{ count }} of {{ total }}"
+        "{% endblocktranslate %}){% endif %}{% if not forloop.last %};{% else %}.{% endif %}"
+        "{% endfor %}{% endlocalize %}"
+    ).render(Context({"chart": drawn}))
+    assert report_tables.chart_description(drawn) == loop
+    assert "A &amp; &lt;b&gt;, 75.0% (3 of 4); No data yet, no data." in loop
+
+
+def test_chart_grid_matches_the_template_loop():
+    drawn = chart([("Section", _figures())])
+    loop = Template(
+        "{% load l10n %}{% localize off %}{% for line in chart.grid %}"
+        '<line class="report-chart__grid" x1="{{ line.x }}" x2="{{ line.x }}" y1="0" '
+        'y2="{{ chart.bar_area }}"/><text class="report-chart__axis" x="{{ line.x }}" '
+        'y="{{ chart.axis_y }}" text-anchor="middle">{{ line.label }}</text>'
+        "{% endfor %}{% endlocalize %}"
+    ).render(Context({"chart": drawn}))
+    assert re.sub(r">\s+<", "><", report_tables.chart_grid(drawn)).strip() == loop
+
+
+def test_report_rows_escape_labels_and_show_no_data():
+    html = report_tables.report_rows(_figures())
+    assert "A &amp; &lt;b&gt;" in html
+    assert '<td class="report-table__number">75.0%</td>' in html
+    assert '<span class="muted">no data</span>' in html
+    assert html.count("<tr>") == 3
+
+
+def test_filter_form_lists_the_shown_therapists_as_the_queryset_would(db):
+    admin = MembershipFactory(role=Membership.Role.ADMIN)
+    active = MembershipFactory(practice=admin.practice, role=Membership.Role.THERAPIST)
+    MembershipFactory(practice=admin.practice, role=Membership.Role.THERAPIST, is_active=False)
+    queried = ReportFilterForm(therapists=report_therapists(admin), everyone_label="All")
+    listed = ReportFilterForm(
+        therapists=report_therapists(admin),
+        everyone_label="All",
+        shown=report_therapist_choices(admin),
+    )
+    assert str(listed["therapist"]) == str(queried["therapist"])
+    assert str(active.public_id) in str(listed["therapist"])
+    assert "(no longer active)" in str(listed["therapist"])
