@@ -46,7 +46,7 @@ def test_session_episodes_escape_the_account_and_the_person():
     episode = SimpleNamespace(
         public_id=uuid.uuid4(),
         with_therapist=False,
-        person=SimpleNamespace(label="<i>Mum</i>"),
+        person_label="<i>Mum</i>",
         account="<img src=x onerror=alert(1)>" + "a" * 200,
         showed_in_session=True,
     )

@@ -220,7 +220,7 @@ def session_episodes(episodes) -> str:
     out = []
     for episode in episodes:
         url = conditional_escape(link.replace(str(_SOME_ID), str(episode.public_id)))
-        who = with_therapist if episode.with_therapist else conditional_escape(episode.person.label)
+        who = with_therapist if episode.with_therapist else conditional_escape(episode.person_label)
         tag = f' <span class="tag">{also}</span>' if episode.showed_in_session else ""
         out.append(
             f'<p>· <a href="{url}">{who}</a>: '
