@@ -460,7 +460,7 @@ class TrendRow:
 @dataclass
 class SessionFormulation:
     agreed: IpafVersion | None
-    episodes: list[Episode]
+    episodes: list[SessionEpisode]
     trend: list[TrendRow]
     total_episodes: int
     too_few: bool
@@ -655,14 +655,25 @@ def session_trend(client_id: int) -> tuple[list[TrendRow], int, bool]:
     return trend, total, too_few
 
 
-# The page shows each episode's account and person, not its parts' texts nor the
-# person's notes: those stay encrypted. Compiled once.
+@dataclass(frozen=True, slots=True)
+class SessionEpisode:
+    """What the session page lists of an episode logged at the session."""
+
+    public_id: object
+    with_therapist: bool
+    person_label: str | None
+    showed_in_session: bool
+    account: str
+
+
+# The page shows each episode's account and person's label, not its parts' texts nor
+# the person's notes: those stay encrypted. Read as values, not as an episode and a
+# person model each (a session may have dozens). Compiled once.
 _SESSION_EPISODES = PreparedRead(
     lambda client_id, appointment_id: (
         Episode.objects.filter(client_id=client_id, appointment_id=appointment_id)
-        .select_related("person")
-        .defer("wish_text", "ro_text", "rs_text", "person__notes")
         .order_by("created_at", "id")
+        .values_list("public_id", "with_therapist", "person__label", "showed_in_session", "account")
     ),
     int,
     int,
@@ -681,7 +692,7 @@ def session_formulation(appointment) -> SessionFormulation:
     trend, total, too_few = session_trend(client.pk)
     return SessionFormulation(
         agreed=agreed_ipaf(course),
-        episodes=_SESSION_EPISODES.rows(client.pk, appointment.pk),
+        episodes=[SessionEpisode(*row) for row in _SESSION_EPISODES(client.pk, appointment.pk)],
         trend=trend,
         total_episodes=total,
         too_few=too_few,

@@ -1,15 +1,21 @@
 """The course and session pages' rows written by tags: escaped, and links as {% url %}."""
 
 import uuid
+from datetime import datetime
 from types import SimpleNamespace
 
+from django.template.defaultfilters import truncatechars
 from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
 
 from patternwork.clinic.templatetags.course_tables import (
+    day_and_time,
     id_url,
     session_episodes,
     timeline_rows,
     trend_rows,
+    truncated,
 )
 from patternwork.formulation.selectors import PhaseCount, TrendRow
 
@@ -40,7 +46,7 @@ def test_session_episodes_escape_the_account_and_the_person():
     episode = SimpleNamespace(
         public_id=uuid.uuid4(),
         with_therapist=False,
-        person=SimpleNamespace(label="<i>Mum</i>"),
+        person_label="<i>Mum</i>",
         account="<img src=x onerror=alert(1)>" + "a" * 200,
         showed_in_session=True,
     )
@@ -67,3 +73,27 @@ def test_id_url_is_the_url_tags_url():
     assert id_url("clinic:course-detail", str(public_id)) == reverse(
         "clinic:course-detail", args=[public_id]
     )
+
+
+def test_truncated_cuts_as_the_truncatechars_filter():
+    texts = [
+        "",
+        "a" * 119,
+        "a" * 120,
+        "a" * 121,
+        "word " * 60,
+        "café " * 40,
+        "e\u0301" * 130,
+        "<b>" * 50,
+    ]
+    for text in texts:
+        for length in (1, 2, 120):
+            assert truncated(text, length) == truncatechars(text, length), (text, length)
+
+
+def test_day_and_time_writes_what_date_format_writes():
+    for language in ("en-gb", "fr", "de"):
+        with translation.override(language):
+            for month in range(1, 13):
+                for value in (datetime(2026, month, 1, 9, 5), datetime(987, month, 28, 23, 59)):
+                    assert day_and_time(value) == date_format(value, "D j M Y, H:i")

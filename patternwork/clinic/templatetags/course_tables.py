@@ -14,10 +14,12 @@ from uuid import UUID
 from django import template
 from django.template.defaultfilters import date, truncatechars
 from django.urls import reverse
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
+from django.utils.text import add_truncation_text, calculate_truncate_chars_length
 from django.utils.timezone import template_localtime
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from patternwork.clinic.templatetags.clinic import phase_label
 from patternwork.core.navigation import cached_reverse
@@ -171,6 +173,39 @@ def measure_rows(rows) -> str:
     return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped
 
 
+# Per language: the abbreviated weekdays and months as `date_format` writes them.
+_DAY_AND_MONTH_NAMES: dict[str | None, tuple[list[str], list[str]]] = {}
+
+
+def day_and_time(value) -> str:
+    """`date_format(value, "D j M Y, H:i")`, with the day and month names translated
+    once per language rather than formatted through a lazy string each row."""
+    language = get_language()
+    names = _DAY_AND_MONTH_NAMES.get(language)
+    if names is None:
+        names = (
+            [str(WEEKDAYS_ABBR[day]) for day in range(7)],
+            [""] + [str(MONTHS_3[month]).title() for month in range(1, 13)],
+        )
+        _DAY_AND_MONTH_NAMES[language] = names
+    days, months = names
+    return (
+        f"{days[value.weekday()]} {value.day} {months[value.month]} {value.year:04d}, "
+        f"{value.hour:02d}:{value.minute:02d}"
+    )
+
+
+def truncated(text: str, length: int) -> str:
+    """`truncatechars` of a text: Django's filter normalises the whole text and tests
+    each character for a combining mark; plain ASCII has none, so its count is its
+    length and the cut is made by slicing, as the filter would cut it."""
+    if not text.isascii():
+        return truncatechars(text, length)
+    if len(text) <= length:
+        return text
+    return add_truncation_text(text[: calculate_truncate_chars_length(length, None)])
+
+
 @register.simple_tag
 def session_episodes(episodes) -> str:
     """The session page's episodes logged at the session, or its empty line."""
@@ -185,11 +220,11 @@ def session_episodes(episodes) -> str:
     out = []
     for episode in episodes:
         url = conditional_escape(link.replace(str(_SOME_ID), str(episode.public_id)))
-        who = with_therapist if episode.with_therapist else conditional_escape(episode.person.label)
+        who = with_therapist if episode.with_therapist else conditional_escape(episode.person_label)
         tag = f' <span class="tag">{also}</span>' if episode.showed_in_session else ""
         out.append(
             f'<p>· <a href="{url}">{who}</a>: '
-            f"{conditional_escape(truncatechars(episode.account, 120))}{tag}</p>"
+            f"{conditional_escape(truncated(episode.account, 120))}{tag}</p>"
         )
     return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped
 

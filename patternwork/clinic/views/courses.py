@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -26,6 +25,7 @@ from patternwork.clinic.forms.courses import (
 )
 from patternwork.clinic.forms.supervision import RecordingConsentForm
 from patternwork.clinic.templatetags.clinic import phase_label
+from patternwork.clinic.templatetags.course_tables import day_and_time
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
 from patternwork.core.fast_widgets import speed_up
 from patternwork.core.forms import add_service_errors
@@ -128,7 +128,7 @@ def _timeline_rows(view) -> list[dict]:
         rows.append(
             {
                 "url": link.replace(str(_SOME_ID), str(appointment.public_id)),
-                "when": date_format(timezone.localtime(appointment.starts_at), "D j M Y, H:i"),
+                "when": day_and_time(timezone.localtime(appointment.starts_at)),
                 "minutes": appointment.duration_minutes,
                 "kind": appointment.kind,
                 "expected_number": item.expected_number,

@@ -1,0 +1,46 @@
+"""The course and session pages' `translate` renders what Django's tag renders."""
+
+from django.template import Context, Template
+from django.templatetags.i18n import TranslateNode
+from django.utils import translation
+
+from patternwork.clinic.templatetags.page_words import FixedTranslateNode
+
+BODIES = [
+    '{% translate "Plan" %}',
+    "{% translate 'Sessions by phase' %}",
+    '{% translate "100% of the <plan> & more" %}',
+    '{% translate "Plan"|upper %}',
+    '{% translate "Plan" as word %}[{{ word }}]',
+    '{% translate "Plan" noop %}',
+    '{% translate "May" context "month name" %}',
+    "{% translate label %}",
+    '<a title="{% translate "A \\"quoted\\" word" %}">x</a>',
+]
+
+
+def _render(loads: str, body: str, autoescape: bool = True) -> str:
+    context = Context({"label": "<b>Plan</b>"}, autoescape=autoescape)
+    return Template("{% load " + loads + " %}" + body).render(context)
+
+
+def test_renders_as_djangos_translate_in_every_form_and_language():
+    for language in ("en-gb", "fr"):
+        with translation.override(language):
+            for body in BODIES:
+                for autoescape in (True, False):
+                    expected = _render("i18n", body, autoescape)
+                    assert _render("i18n page_words", body, autoescape) == expected, body
+
+
+def test_only_a_plain_literal_is_kept_per_language():
+    template = Template(
+        '{% load i18n page_words %}{% translate "Plan" %}{% translate "Plan"|upper %}'
+    )
+    nodes = [type(node) for node in template.nodelist if type(node).__name__ != "LoadNode"]
+    assert nodes == [FixedTranslateNode, TranslateNode]
+    fixed = template.nodelist[1]
+    template.render(Context())
+    with translation.override("fr"):
+        template.render(Context())
+    assert set(fixed.texts) == {"en-gb", "fr"}
