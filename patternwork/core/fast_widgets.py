@@ -7,9 +7,13 @@ the same escaping. They subclass Django's own and keep their class names, so eve
 about them (values, `widget_type`, validation) is Django's.
 """
 
+from collections.abc import Hashable
+
 from django import forms
+from django.template.loader import render_to_string
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 
 def _attrs(attrs: dict) -> str:
@@ -143,3 +147,23 @@ def speed_up(form: forms.BaseForm) -> None:
         fast = FAST.get(type(field.widget))
         if fast is not None:
             field.widget.__class__ = fast
+
+
+# Unbound forms' fields as written, by template, language and the caller's key.
+_UNBOUND: dict[tuple, str] = {}
+
+
+def unbound_fields(form: forms.BaseForm, template: str, key: Hashable = ()) -> str | None:
+    """The fields of an unbound form written by `template`, once per language and `key`
+    (which must hold everything else that changes them: its choices, say). With no data
+    and no errors they are the same for every request that shows them. None for a bound
+    form, which the page writes with its values and errors. A bounded number are kept."""
+    if form.is_bound:
+        return None
+    cache_key = (template, get_language(), key)
+    html = _UNBOUND.get(cache_key)
+    if html is None:
+        if len(_UNBOUND) >= 64:
+            _UNBOUND.clear()
+        html = _UNBOUND[cache_key] = render_to_string(template, {"form": form})
+    return html

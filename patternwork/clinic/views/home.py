@@ -2,7 +2,6 @@ from django import forms
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from patternwork.accounts.access import reader_for, record_reads, scope_key
@@ -10,7 +9,7 @@ from patternwork.accounts.models import Membership
 from patternwork.accounts.selectors import active_clinicians
 from patternwork.clinic import caseload_rows
 from patternwork.clinic.decorators import staff_view
-from patternwork.core.fast_widgets import speed_up
+from patternwork.core.fast_widgets import speed_up, unbound_fields
 from patternwork.core.prepared import kept_reads
 from patternwork.reports import caseload as caseloads
 from patternwork.supervision import selectors as supervision
@@ -47,26 +46,16 @@ class CaseloadFilterForm(forms.Form):
             del self.fields["therapist"]
 
 
-# The unbound filter form's fields as written, by language and therapist choices: the
-# same for every request that shows them, and a dozen bound fields' worth of rendering.
-_UNFILTERED: dict[tuple, str] = {}
+FILTERS_TEMPLATE = "clinic/partials/caseload_filters.html"
 
 
 def _filter_fields(form: CaseloadFilterForm) -> str:
-    """The filter form's fields (`clinic/partials/caseload_filters.html`)."""
-    if form.is_bound:
-        return render_to_string("clinic/partials/caseload_filters.html", {"form": form})
+    """The filter form's fields; unbound, the same for every request with the same
+    therapist choices (a dozen bound fields' worth of rendering saved)."""
     therapist = form.fields.get("therapist")
     choices = tuple((value, str(label)) for value, label in therapist.choices) if therapist else ()
-    key = (get_language(), choices)
-    html = _UNFILTERED.get(key)
-    if html is None:
-        if len(_UNFILTERED) >= 64:
-            _UNFILTERED.clear()
-        html = _UNFILTERED[key] = render_to_string(
-            "clinic/partials/caseload_filters.html", {"form": form}
-        )
-    return html
+    html = unbound_fields(form, FILTERS_TEMPLATE, choices)
+    return html if html is not None else render_to_string(FILTERS_TEMPLATE, {"form": form})
 
 
 @staff_view()

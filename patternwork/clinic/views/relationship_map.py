@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -31,6 +30,7 @@ from patternwork.clinic.forms.relationship_map import (
     person_initial,
 )
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE
+from patternwork.core.fast_widgets import unbound_fields
 from patternwork.core.forms import add_service_errors
 from patternwork.formulation import mapdraw, selectors, services
 from patternwork.formulation.models import Person
@@ -74,7 +74,6 @@ def suggestion_words() -> tuple[str, ...]:
     return words
 
 
-_EMPTY_FORMS: dict[str, str] = {}
 FORM_FIELDS_TEMPLATE = "clinic/partials/form_fields.html"
 
 
@@ -83,13 +82,7 @@ def empty_form_fields(form: PersonForm) -> str | None:
     data, no errors and the same initial values, they are the same for every client (the
     client only decides whether the form is offered, and what the form accepts). None
     for a bound form, which the page writes with its values and errors."""
-    if form.is_bound:
-        return None
-    language = get_language()
-    html = _EMPTY_FORMS.get(language)
-    if html is None:
-        html = _EMPTY_FORMS[language] = render_to_string(FORM_FIELDS_TEMPLATE, {"form": form})
-    return html
+    return unbound_fields(form, FORM_FIELDS_TEMPLATE)
 
 
 def _map_context(client: Client, form: PersonForm) -> dict:
