@@ -118,6 +118,36 @@ def ending_built_once(request, module_db):
     )
 
 
+@pytest.fixture(scope="module")
+def attended_built_once(request, module_db):
+    """Session 1 of a 16-session course, attended: built once for a module, as
+    `ending_built_once` is (each test in its own savepoint; the practice and therapist
+    fixtures give this course's, read afresh, to a test that asks for it).
+
+    For a folder whose tests only add to the attended session (a note, a recording, a
+    rating): starting the course and marking the session through the services is most
+    of what such a test would otherwise spend building its data.
+    """
+    from types import SimpleNamespace
+
+    import time_machine
+
+    from patternwork.accounts.models import Membership, Practice
+    from tests.conftest import new_practice, new_therapist
+
+    with module_db(), time_machine.travel(getattr(request.module, "NOW", NOW), tick=False):
+        therapist = new_therapist(new_practice(slug="northgate-attended"))
+        course = new_course(therapist, planned=16, name="Jo Bloggs")
+        appointment = attend(course, therapist, 1)[0]
+    return SimpleNamespace(
+        practice=lambda: Practice.objects.get(pk=therapist.practice_id),
+        therapist=lambda: Membership.objects.select_related("user", "practice").get(
+            pk=therapist.pk
+        ),
+        appointment=lambda: Appointment.objects.get(pk=appointment.pk),
+    )
+
+
 @pytest.fixture
 def flagged(therapist, frozen):
     """Jo's PHQ-9 went from 12 to 18 at session 2: not on track by the fallback rule."""
