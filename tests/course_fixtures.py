@@ -148,15 +148,39 @@ def attended_built_once(request, module_db):
     )
 
 
+@pytest.fixture(scope="module")
+def flagged_built_once(request, module_db):
+    """The `flagged` course, built once for a module, as `ending_built_once` is."""
+    from types import SimpleNamespace
+
+    import time_machine
+
+    from patternwork.accounts.models import Membership, Practice
+    from tests.conftest import new_practice, new_therapist
+
+    with module_db(), time_machine.travel(getattr(request.module, "NOW", NOW), tick=False):
+        therapist = new_therapist(new_practice(slug="northgate-flagged"))
+        course = new_course(therapist, planned=16, name="Jo Bloggs")
+        for appointment, total in zip(attend(course, therapist, 2), (12, 18), strict=True):
+            measures.record_responses(
+                source="clinic", appointment=appointment, answers=[phq(total)], by=therapist
+            )
+    return SimpleNamespace(
+        practice=lambda: Practice.objects.get(pk=therapist.practice_id),
+        therapist=lambda: Membership.objects.select_related("user", "practice").get(
+            pk=therapist.pk
+        ),
+        flag=lambda: TrackFlag.objects.get(course=course),
+    )
+
+
 @pytest.fixture
-def flagged(therapist, frozen):
-    """Jo's PHQ-9 went from 12 to 18 at session 2: not on track by the fallback rule."""
-    course = new_course(therapist, planned=16, name="Jo Bloggs")
-    for appointment, total in zip(attend(course, therapist, 2), (12, 18), strict=True):
-        measures.record_responses(
-            source="clinic", appointment=appointment, answers=[phq(total)], by=therapist
-        )
-    return TrackFlag.objects.get(course=course)
+def flagged(db, frozen, flagged_built_once):
+    """Jo's PHQ-9 went from 12 to 18 at session 2: not on track by the fallback rule.
+
+    Built once per module (`flagged_built_once`); what a test adds is rolled back.
+    """
+    return flagged_built_once.flag()
 
 
 @pytest.fixture
