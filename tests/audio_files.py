@@ -1,5 +1,6 @@
 """Generated audio for recording tests: never a real recording of anyone."""
 
+import functools
 import io
 import math
 import struct
@@ -8,6 +9,9 @@ import wave
 RATE = 8000
 
 
+# The same arguments always give the same bytes (immutable), so each is built once per
+# process: packing the samples one by one is slow enough to show in the test profile.
+@functools.cache
 def wav(seconds: float = 1.0, *, rate: int = RATE) -> bytes:
     """A mono 16-bit WAV of a tone that rises, so every chunk of it differs."""
     frames = int(seconds * rate)

@@ -130,12 +130,19 @@ def new_therapist(practice):
     return _member(practice, Membership.Role.THERAPIST, "Dr Ada Therapist")
 
 
+# Courses built once per module (course_fixtures): a test on one of them is in its
+# practice, with its therapist.
+BUILT_ONCE = ("ending_built_once", "attended_built_once", "flagged_built_once")
+
+
+def _built_once(request):
+    return next((name for name in BUILT_ONCE if name in request.fixturenames), None)
+
+
 @pytest.fixture
 def practice(request, db):
-    # A test on the module's shared ending course (course_fixtures.ending_built_once)
-    # is in that course's practice.
-    if "ending_built_once" in request.fixturenames:
-        return request.getfixturevalue("ending_built_once").practice()
+    if built := _built_once(request):
+        return request.getfixturevalue(built).practice()
     return new_practice()
 
 
@@ -176,8 +183,8 @@ def _member(practice, role, name):
 
 @pytest.fixture
 def therapist(request, practice):
-    if "ending_built_once" in request.fixturenames:
-        return request.getfixturevalue("ending_built_once").therapist()
+    if built := _built_once(request):
+        return request.getfixturevalue(built).therapist()
     return new_therapist(practice)
 
 

@@ -118,15 +118,69 @@ def ending_built_once(request, module_db):
     )
 
 
+@pytest.fixture(scope="module")
+def attended_built_once(request, module_db):
+    """Session 1 of a 16-session course, attended: built once for a module, as
+    `ending_built_once` is (each test in its own savepoint; the practice and therapist
+    fixtures give this course's, read afresh, to a test that asks for it).
+
+    For a folder whose tests only add to the attended session (a note, a recording, a
+    rating): starting the course and marking the session through the services is most
+    of what such a test would otherwise spend building its data.
+    """
+    from types import SimpleNamespace
+
+    import time_machine
+
+    from patternwork.accounts.models import Membership, Practice
+    from tests.conftest import new_practice, new_therapist
+
+    with module_db(), time_machine.travel(getattr(request.module, "NOW", NOW), tick=False):
+        therapist = new_therapist(new_practice(slug="northgate-attended"))
+        course = new_course(therapist, planned=16, name="Jo Bloggs")
+        appointment = attend(course, therapist, 1)[0]
+    return SimpleNamespace(
+        practice=lambda: Practice.objects.get(pk=therapist.practice_id),
+        therapist=lambda: Membership.objects.select_related("user", "practice").get(
+            pk=therapist.pk
+        ),
+        appointment=lambda: Appointment.objects.get(pk=appointment.pk),
+    )
+
+
+@pytest.fixture(scope="module")
+def flagged_built_once(request, module_db):
+    """The `flagged` course, built once for a module, as `ending_built_once` is."""
+    from types import SimpleNamespace
+
+    import time_machine
+
+    from patternwork.accounts.models import Membership, Practice
+    from tests.conftest import new_practice, new_therapist
+
+    with module_db(), time_machine.travel(getattr(request.module, "NOW", NOW), tick=False):
+        therapist = new_therapist(new_practice(slug="northgate-flagged"))
+        course = new_course(therapist, planned=16, name="Jo Bloggs")
+        for appointment, total in zip(attend(course, therapist, 2), (12, 18), strict=True):
+            measures.record_responses(
+                source="clinic", appointment=appointment, answers=[phq(total)], by=therapist
+            )
+    return SimpleNamespace(
+        practice=lambda: Practice.objects.get(pk=therapist.practice_id),
+        therapist=lambda: Membership.objects.select_related("user", "practice").get(
+            pk=therapist.pk
+        ),
+        flag=lambda: TrackFlag.objects.get(course=course),
+    )
+
+
 @pytest.fixture
-def flagged(therapist, frozen):
-    """Jo's PHQ-9 went from 12 to 18 at session 2: not on track by the fallback rule."""
-    course = new_course(therapist, planned=16, name="Jo Bloggs")
-    for appointment, total in zip(attend(course, therapist, 2), (12, 18), strict=True):
-        measures.record_responses(
-            source="clinic", appointment=appointment, answers=[phq(total)], by=therapist
-        )
-    return TrackFlag.objects.get(course=course)
+def flagged(db, frozen, flagged_built_once):
+    """Jo's PHQ-9 went from 12 to 18 at session 2: not on track by the fallback rule.
+
+    Built once per module (`flagged_built_once`); what a test adds is rolled back.
+    """
+    return flagged_built_once.flag()
 
 
 @pytest.fixture

@@ -208,8 +208,11 @@ def append(events: list[AuditEvent | EventRow]) -> None:
 
 def start_chain(practice_id: int | None) -> None:
     """Make a chain's head before its first event, so every audit write costs the same."""
-    AuditChainHead.objects.get_or_create(
-        chain=chain.chain_key(practice_id), defaults={"hash": chain.GENESIS}
+    # One INSERT that leaves an existing head alone: get_or_create would read first and
+    # then insert in a savepoint of its own.
+    AuditChainHead.objects.bulk_create(
+        [AuditChainHead(chain=chain.chain_key(practice_id), hash=chain.GENESIS)],
+        ignore_conflicts=True,
     )
 
 

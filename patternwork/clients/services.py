@@ -220,7 +220,8 @@ def create_referral(*, practice: Practice, data: dict, created_by: Membership) -
         for field in REFERRAL_FIELDS:
             if field in data:
                 setattr(referral, field, data[field])
-        referral.full_clean()
+        # The practice is the caller's own and the public id new: no query checks them.
+        referral.full_clean(exclude=["practice", "public_id"])
         referral.save()
         record(
             action="referral.create",

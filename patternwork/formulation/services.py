@@ -376,6 +376,21 @@ def _set_other(
         raise ValidationError({"person": NO_OTHER})
 
 
+# What log_episode sets itself, from rows the caller has already read in scope (and a
+# new public id): full_clean would check each with a query of its own. Leaving out the
+# person leaves out the two person-or-therapist constraints, which _set_other makes
+# hold. Every value taken from `data` is still validated.
+_EPISODE_SET_BY_SERVICE = (
+    "practice",
+    "client",
+    "course",
+    "appointment",
+    "person",
+    "logged_by",
+    "public_id",
+)
+
+
 def log_episode(
     *,
     course: Course,
@@ -410,7 +425,7 @@ def log_episode(
             if field in data:
                 setattr(episode, field, data[field])
         codes = _codes(course.practice_id, categories, shown)
-        episode.full_clean()
+        episode.full_clean(exclude=_EPISODE_SET_BY_SERVICE)
         episode.save()
         for code in codes:
             code.episode = episode

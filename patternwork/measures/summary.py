@@ -11,8 +11,9 @@ from datetime import date, datetime
 from typing import NamedTuple
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
 
+from patternwork.clients.models import Referral
 from patternwork.core.prepared import PreparedRead, PreparedUpdate
 from patternwork.measures import config, outcomes
 from patternwork.measures.models import OutcomeSummary, Response
@@ -63,6 +64,23 @@ _score_rows = PreparedRead(
             "appointment__session_number",
             "total",
             "id",
+        )
+    ),
+    int,
+)
+# The course read again with its practice and its referral's date, as a course locked
+# with `dates=True` carries it (every attendance and score written may run it).
+_course_again = PreparedRead(
+    lambda pk: (
+        Course.objects.filter(pk=pk)
+        .order_by()
+        .select_related("practice")
+        .annotate(
+            **{
+                scheduling.REFERRAL_RECEIVED_AT: Subquery(
+                    Referral.objects.filter(pk=OuterRef("referral_id")).values("received_at")[:1]
+                )
+            }
         )
     ),
     int,
@@ -196,8 +214,8 @@ def update_outcome_summary(course: Course, *, scores: list[ScoreRow] | None = No
     """
     received_at = getattr(course, scheduling.REFERRAL_RECEIVED_AT, _UNREAD)
     if received_at is _UNREAD:
-        course = Course.objects.select_related("practice", "referral").get(pk=course.pk)
-        received_at = course.referral.received_at if course.referral else None
+        course = _course_again.rows(course.pk)[0]
+        received_at = getattr(course, scheduling.REFERRAL_RECEIVED_AT)
     practice = course.practice
     # One read of the course's appointments gives the counts, the first attended
     # treatment session and the span the date rules check (no row: no appointments).

@@ -70,7 +70,7 @@ def clashes_with(
         return []
     first = min(start for start, _ in slots)
     last = max(end for _, end in slots)
-    existing = (
+    existing = list(
         Appointment.objects.filter(
             therapist_id=therapist_id,
             status__in=ACTIVE_STATUSES,
@@ -78,17 +78,24 @@ def clashes_with(
             ends_at__gt=first,
         )
         .exclude(pk__in=list(ignore))
-        .select_related("course__client")
+        .values_list("pk", "starts_at", "ends_at")
     )
-    existing_slots = []
-    for appointment in existing:
+    candidates = [plan.Slot(start, end, str(index)) for index, (start, end) in enumerate(slots)]
+    # Most plans clash with nothing: find the overlaps on times alone, and read and
+    # label (decrypting the client's name) only the appointments that do clash.
+    hits = plan.find_clashes(candidates, [plan.Slot(s, e, str(pk)) for pk, s, e in existing])
+    if not hits:
+        return []
+    labels = {}
+    for appointment in Appointment.objects.filter(
+        pk__in={int(other.label) for _, other in hits}
+    ).select_related("course__client"):
         client = appointment.course.client
-        label = (
+        labels[appointment.pk] = (
             f"{client.display_name} ({client.client_number}), "
             f"{describe_slot(practice, appointment.starts_at, appointment.ends_at)}"
         )
-        existing_slots.append(plan.Slot(appointment.starts_at, appointment.ends_at, label))
-    candidates = [plan.Slot(start, end, str(index)) for index, (start, end) in enumerate(slots)]
+    existing_slots = [plan.Slot(s, e, labels[pk]) for pk, s, e in existing if pk in labels]
     return [
         (
             int(candidate.label),

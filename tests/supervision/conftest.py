@@ -24,10 +24,10 @@ def rubric_form(practice):
 
 
 @pytest.fixture
-def attended(therapist, frozen):
-    """Session 1 of a 16-session course of the trainee's, attended."""
-    course = new_course(therapist, planned=16, name="Jo Bloggs")
-    return attend(course, therapist, 1)[0]
+def attended(db, frozen, attended_built_once):
+    """Session 1 of a 16-session course of the trainee's, attended: built once per
+    module (course_fixtures.attended_built_once); what a test adds is rolled back."""
+    return attended_built_once.appointment()
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_TIME_ZONE = "Europe/London"
@@ -253,6 +254,15 @@ def _local_value(value: datetime) -> str:
 
 
 def _vtimezone_lines(zone: ZoneInfo, tzid: str, first_year: int, last_year: int) -> list[str]:
+    return list(_vtimezone_block(zone, tzid, first_year, last_year))
+
+
+# A zone's block for a span of years never changes while the process runs, and finding
+# its transitions scans the span second by second in halves: every feed a therapist's
+# calendar polls would otherwise repeat it. Keyed by the zone object, which ZoneInfo
+# keeps one of per name (a zone made another way is its own key).
+@lru_cache(maxsize=256)
+def _vtimezone_block(zone: ZoneInfo, tzid: str, first_year: int, last_year: int) -> tuple[str, ...]:
     lines = ["BEGIN:VTIMEZONE", _content_line("TZID", escape_text(tzid))]
     for observance in _observances(zone, first_year, last_year):
         kind = "DAYLIGHT" if observance.after.dst else "STANDARD"
@@ -270,7 +280,7 @@ def _vtimezone_lines(zone: ZoneInfo, tzid: str, first_year: int, last_year: int)
             f"END:{kind}",
         ]
     lines.append("END:VTIMEZONE")
-    return lines
+    return tuple(lines)
 
 
 def _observances(zone: ZoneInfo, first_year: int, last_year: int) -> list[_Observance]:

@@ -36,6 +36,7 @@ from patternwork.treatment.plan.course import (
     phase_bounds,
     phase_for,
     settings_problems,
+    whole_between,
 )
 from patternwork.treatment.plan.dates import (
     BOOKING_IN_PAST,
@@ -208,4 +209,5 @@ __all__ = [
     "ruler_valid",
     "settings_problems",
     "wait_so_far",
+    "whole_between",
 ]

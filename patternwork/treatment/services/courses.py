@@ -54,7 +54,7 @@ class PlanValues:
 
 def _check_letter_session(values: PlanValues) -> None:
     session = values.letter_share_session
-    if session is not None and not 1 <= session <= values.planned_sessions:
+    if session is not None and not plan.whole_between(session, 1, values.planned_sessions):
         raise ValidationError({"letter_share_session": plan.LETTER_SESSION_INVALID})
 
 
@@ -80,7 +80,10 @@ def _activate(course: Course, settings, values: PlanValues) -> None:
     course.letter_share_session = values.letter_share_session
     course.started_at = timezone.now()
     course.version += 1
-    course.full_clean()
+    # No full_clean: every value set here was checked by PlanSettings and
+    # _check_letter_session (each bad input gets its message there), the state is a
+    # fixed valid one, and the rest of the row is unchanged. Django would validate each
+    # check constraint and foreign key with its own query; the database enforces them.
     course.save()
     course_changed(course)
     appointments_changed(course)
@@ -270,7 +273,7 @@ def change_plan(
         course.start_time = settings.start_time
         course.letter_share_session = values.letter_share_session
         course.version += 1
-        course.full_clean()
+        # As in _activate: the plan values were checked above, so no full_clean queries.
         course.save()
         after = {
             "planned_sessions": course.planned_sessions,
