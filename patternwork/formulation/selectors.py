@@ -527,17 +527,17 @@ def pattern_episodes(client: Client, *, categories=None) -> list[patterns.Episod
     """
     parts: dict[int, dict[str, set[str]]] = {}
     if categories is None:
-        named = (
-            (episode, part, str(category)) for episode, part, category in _named_codes(client.pk)
-        )
+        codes, public = _named_codes(client.pk), {}
     else:
-        public = {c.pk: str(c.public_id) for c in categories}
-        named = (
-            (episode, part, public.get(category) or str(category))
-            for episode, part, category in _codes(client.pk)
-        )
-    for episode_id, part, category in named:
-        parts.setdefault(episode_id, {}).setdefault(part, set()).add(category)
+        codes, public = _codes(client.pk), {c.pk: str(c.public_id) for c in categories}
+    for episode_id, part, category in codes:
+        found = parts.get(episode_id)
+        if found is None:
+            found = parts[episode_id] = {}
+        named = found.get(part)
+        if named is None:
+            named = found[part] = set()
+        named.add(public.get(category) or str(category))
     episodes = []
     # A person's key is written once, not once per episode with them.
     people: dict = {}

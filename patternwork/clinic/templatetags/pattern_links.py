@@ -80,7 +80,8 @@ def _link(evidence_url: str, figure, label=None, percent=None) -> str:
         label = f"{percent}%"
     text = _escaped(label or figure.text)
     if figure.count and figure.key:
-        url = _escaped(f"{evidence_url}?key={_quoted(figure.key)}")
+        # A quoted key is made of letters, digits and "_.~/%-" alone: nothing to escape.
+        url = f"{_escaped(evidence_url)}?key={_quoted(figure.key)}"
         return SafeString(
             f'<a class="evidence-link" href="{url}" hx-get="{url}" hx-target="#evidence" '
             f'hx-swap="innerHTML show:#evidence:top">{text}</a>'

@@ -46,6 +46,10 @@ class Share:
         object.__setattr__(self, "value", Fraction(count, self.total))
 
 
+# Each phase's field, by member or by value: a page reads a few hundred shares by phase.
+_PHASE_FIELDS = {key: phase.value for phase in Phase for key in (phase, phase.value)}
+
+
 @dataclass(frozen=True)
 class ByPhase(Generic[T]):
     initial: T
@@ -53,7 +57,8 @@ class ByPhase(Generic[T]):
     ending: T
 
     def __getitem__(self, phase: Phase) -> T:
-        return getattr(self, Phase(phase).value)
+        name = _PHASE_FIELDS.get(phase) if isinstance(phase, str) else None
+        return getattr(self, name or Phase(phase).value)
 
 
 @dataclass(frozen=True)

@@ -164,7 +164,8 @@ def _category_profiles(
 def _valence_profiles(
     episodes: tuple[Episode, ...], part: Part, phase_totals: ByPhase[int]
 ) -> list[ValenceProfile]:
-    groups = _group(episodes, lambda e: () if e.valence(part) is None else (e.valence(part),))
+    # An episode's valence of the part is its field "<part>_valence"; None is no mark.
+    groups = _by_key(episodes, attrgetter(f"{Part(part).value}_valence"))
     profiles = []
     for valence in Valence:
         if valence not in groups:
