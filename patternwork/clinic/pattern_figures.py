@@ -335,7 +335,7 @@ class PatternFigures:
             "%(count)s of %(total)s episode", "%(count)s of %(total)s episodes", share.total
         ) % {"count": share.count, "total": share.total}
         if not self.report.too_few_episodes:
-            text = f"{text} ({_percent(share.value)}%)"
+            text = f"{text} ({_percent_of(share.count, share.total)}%)"
         return self.figure(text, share.episode_ids, key)
 
     def row(

@@ -7,8 +7,10 @@ number of queries whatever the number of episodes.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db.models import (
     CharField,
@@ -346,17 +348,30 @@ class PatternView:
     labels: dict[str, str]
     suggestions: patterns.IpafSuggestions
     by_id: dict[str, Episode]
-    categories: list[Category]
+    categories: list[PatternCategory]
     # Every episode's public id, in the order listed (created, then id).
     order: list[str]
 
 
-# Only what the figures read of a category (its description is never shown here).
+class PatternCategory(NamedTuple):
+    """What the pattern's figures and suggestions read of a category, as plain values
+    (its description is never shown there): a practice has dozens of categories, and
+    a model instance each cost more than the figures read from them."""
+
+    pk: int
+    public_id: uuid.UUID
+    part: str
+    label: str
+    retired_at: datetime.datetime | None
+    default_key: str
+
+
+# The practice's categories in their order, as PatternCategory fields.
 _pattern_categories = PreparedRead(
     lambda practice: (
         Category.objects.filter(practice_id=practice)
-        .only("id", "public_id", "part", "position", "label", "retired_at", "default_key")
         .order_by("part", "position", "label")
+        .values_list("id", "public_id", "part", "label", "retired_at", "default_key")
     ),
     int,
 )
@@ -369,7 +384,7 @@ def pattern_view(client: Client, *, models: bool = True) -> PatternView:
     model instances and no decrypted accounts, for a page that shows the figures but
     lists none of the episodes behind them.
     """
-    categories = _pattern_categories.rows(client.practice_id)
+    categories = [PatternCategory._make(row) for row in _pattern_categories(client.practice_id)]
     if models:
         episodes = episodes_of(client)
         plain = [to_pattern_episode(e) for e in episodes]

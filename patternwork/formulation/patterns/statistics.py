@@ -101,7 +101,11 @@ def _by_phase(members: list[Episode], phase_totals: ByPhase[int]) -> ByPhase[Sha
 def _difference(earlier: Share | None, later: Share | None) -> Fraction | None:
     if earlier is None or later is None:
         return None
-    return later.value - earlier.value
+    # later.value - earlier.value, as one fraction: Fraction arithmetic is slow, and a
+    # page works out three changes for every category.
+    return Fraction(
+        later.count * earlier.total - earlier.count * later.total, earlier.total * later.total
+    )
 
 
 def _change(by_phase: ByPhase[Share | None]) -> CourseChange:
