@@ -55,6 +55,8 @@ def _words() -> dict[str, str]:
 def _escaped(value) -> str:
     """What `conditional_escape` gives (safe text as it is, the rest escaped), written
     out: the page escapes a few hundred figures' texts and links."""
+    if type(value) is str:
+        return html.escape(value)
     if isinstance(value, Promise):
         value = str(value)
     if hasattr(value, "__html__"):
