@@ -556,10 +556,23 @@ def pattern_episodes(client: Client, *, categories=None) -> list[patterns.Episod
     episodes = []
     # A person's key is written once, not once per episode with them.
     people: dict = {}
-    for pk, with_therapist, label, era, when, phase, *valences, public_id, person in _pattern_rows(
-        client.pk
-    ):
-        found = parts.get(pk, {})
+    nothing: dict[str, set[str]] = {}
+    empty = frozenset()
+    for (
+        pk,
+        with_therapist,
+        label,
+        era,
+        when,
+        phase,
+        wish_valence,
+        ro_valence,
+        rs_valence,
+        public_id,
+        person,
+    ) in _pattern_rows(client.pk):
+        found = parts.get(pk, nothing)
+        wish, ro, rs = found.get("wish"), found.get("ro"), found.get("rs")
         if with_therapist:
             person_key, label, era = THERAPIST_KEY, "the therapist", None
         else:
@@ -574,12 +587,12 @@ def pattern_episodes(client: Client, *, categories=None) -> list[patterns.Episod
                 when=when,
                 person_era=era,
                 phase=phase or None,
-                wish=frozenset(found.get("wish", ())),
-                ro=frozenset(found.get("ro", ())),
-                rs=frozenset(found.get("rs", ())),
-                wish_valence=valences[0] or None,
-                ro_valence=valences[1] or None,
-                rs_valence=valences[2] or None,
+                wish=empty if wish is None else frozenset(wish),
+                ro=empty if ro is None else frozenset(ro),
+                rs=empty if rs is None else frozenset(rs),
+                wish_valence=wish_valence or None,
+                ro_valence=ro_valence or None,
+                rs_valence=rs_valence or None,
             )
         )
     return episodes
