@@ -335,7 +335,7 @@ class PatternFigures:
             "%(count)s of %(total)s episode", "%(count)s of %(total)s episodes", share.total
         ) % {"count": share.count, "total": share.total}
         if not self.report.too_few_episodes:
-            text = f"{text} ({_percent(share.value)}%)"
+            text = f"{text} ({_percent_of(share.count, share.total)}%)"
         return self.figure(text, share.episode_ids, key)
 
     def row(
@@ -529,21 +529,8 @@ class PatternFigures:
 
     def _heat_row(self, category_id: str, row: Row | None) -> HeatRow:
         if row is None:
-            phase_totals = self.report.phase_episode_ids
-            zero = self._("0 of %(total)s") % {"total": self.report.total}
-            return HeatRow(
-                label=self.label(category_id),
-                overall=Figure(text=zero, count=0),
-                percent=0,
-                cells=tuple(
-                    HeatCell(
-                        figure=Figure(text="0", count=0) if phase_totals[p] else None,
-                        percent=0 if phase_totals[p] else None,
-                        shade=0,
-                    )
-                    for p in PHASES
-                ),
-            )
+            overall, cells = self._zero_row
+            return HeatRow(label=self.label(category_id), overall=overall, percent=0, cells=cells)
         cells = []
         for figure in row.phases:
             if figure is None:
@@ -557,6 +544,21 @@ class PatternFigures:
             overall=row.overall,
             percent=_percent_of(row.overall.count, self.report.total),
             cells=tuple(cells),
+        )
+
+    @cached_property
+    def _zero_row(self) -> tuple[Figure, tuple[HeatCell, ...]]:
+        """The figures of a category no episode is coded with, the same for every such
+        row (they are frozen): the strips list every offered category, coded or not."""
+        phase_totals = self.report.phase_episode_ids
+        zero = self._("0 of %(total)s") % {"total": self.report.total}
+        return Figure(text=zero, count=0), tuple(
+            HeatCell(
+                figure=Figure(text="0", count=0) if phase_totals[p] else None,
+                percent=0 if phase_totals[p] else None,
+                shade=0,
+            )
+            for p in PHASES
         )
 
     def evidence(self, key: str) -> Figure | None:

@@ -7,8 +7,10 @@ number of queries whatever the number of episodes.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db.models import (
     CharField,
@@ -346,17 +348,30 @@ class PatternView:
     labels: dict[str, str]
     suggestions: patterns.IpafSuggestions
     by_id: dict[str, Episode]
-    categories: list[Category]
+    categories: list[PatternCategory]
     # Every episode's public id, in the order listed (created, then id).
     order: list[str]
 
 
-# Only what the figures read of a category (its description is never shown here).
+class PatternCategory(NamedTuple):
+    """What the pattern's figures and suggestions read of a category, as plain values
+    (its description is never shown there): a practice has dozens of categories, and
+    a model instance each cost more than the figures read from them."""
+
+    pk: int
+    public_id: uuid.UUID
+    part: str
+    label: str
+    retired_at: datetime.datetime | None
+    default_key: str
+
+
+# The practice's categories in their order, as PatternCategory fields.
 _pattern_categories = PreparedRead(
     lambda practice: (
         Category.objects.filter(practice_id=practice)
-        .only("id", "public_id", "part", "position", "label", "retired_at", "default_key")
         .order_by("part", "position", "label")
+        .values_list("id", "public_id", "part", "label", "retired_at", "default_key")
     ),
     int,
 )
@@ -369,7 +384,7 @@ def pattern_view(client: Client, *, models: bool = True) -> PatternView:
     model instances and no decrypted accounts, for a page that shows the figures but
     lists none of the episodes behind them.
     """
-    categories = _pattern_categories.rows(client.practice_id)
+    categories = [PatternCategory._make(row) for row in _pattern_categories(client.practice_id)]
     if models:
         episodes = episodes_of(client)
         plain = [to_pattern_episode(e) for e in episodes]
@@ -527,24 +542,37 @@ def pattern_episodes(client: Client, *, categories=None) -> list[patterns.Episod
     """
     parts: dict[int, dict[str, set[str]]] = {}
     if categories is None:
-        named = (
-            (episode, part, str(category)) for episode, part, category in _named_codes(client.pk)
-        )
+        codes, public = _named_codes(client.pk), {}
     else:
-        public = {c.pk: str(c.public_id) for c in categories}
-        named = (
-            (episode, part, public.get(category) or str(category))
-            for episode, part, category in _codes(client.pk)
-        )
-    for episode_id, part, category in named:
-        parts.setdefault(episode_id, {}).setdefault(part, set()).add(category)
+        codes, public = _codes(client.pk), {c.pk: str(c.public_id) for c in categories}
+    for episode_id, part, category in codes:
+        found = parts.get(episode_id)
+        if found is None:
+            found = parts[episode_id] = {}
+        named = found.get(part)
+        if named is None:
+            named = found[part] = set()
+        named.add(public.get(category) or str(category))
     episodes = []
     # A person's key is written once, not once per episode with them.
     people: dict = {}
-    for pk, with_therapist, label, era, when, phase, *valences, public_id, person in _pattern_rows(
-        client.pk
-    ):
-        found = parts.get(pk, {})
+    nothing: dict[str, set[str]] = {}
+    empty = frozenset()
+    for (
+        pk,
+        with_therapist,
+        label,
+        era,
+        when,
+        phase,
+        wish_valence,
+        ro_valence,
+        rs_valence,
+        public_id,
+        person,
+    ) in _pattern_rows(client.pk):
+        found = parts.get(pk, nothing)
+        wish, ro, rs = found.get("wish"), found.get("ro"), found.get("rs")
         if with_therapist:
             person_key, label, era = THERAPIST_KEY, "the therapist", None
         else:
@@ -559,12 +587,12 @@ def pattern_episodes(client: Client, *, categories=None) -> list[patterns.Episod
                 when=when,
                 person_era=era,
                 phase=phase or None,
-                wish=frozenset(found.get("wish", ())),
-                ro=frozenset(found.get("ro", ())),
-                rs=frozenset(found.get("rs", ())),
-                wish_valence=valences[0] or None,
-                ro_valence=valences[1] or None,
-                rs_valence=valences[2] or None,
+                wish=empty if wish is None else frozenset(wish),
+                ro=empty if ro is None else frozenset(ro),
+                rs=empty if rs is None else frozenset(rs),
+                wish_valence=wish_valence or None,
+                ro_valence=ro_valence or None,
+                rs_valence=rs_valence or None,
             )
         )
     return episodes

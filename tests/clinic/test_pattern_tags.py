@@ -38,3 +38,64 @@ def test_theme_labels_and_heat_heads_are_written_as_the_template_wrote_them():
     for shown in (labels, labels[:1], []):
         context["item"].labels = shown
         assert engine.from_string(NEW).render(context) == engine.from_string(OLD).render(context)
+
+
+SECTIONS_OLD = (
+    "{% load i18n clinic pattern_links %}"
+    "{% for phase, figure in page.phase_counts %}{{ phase|phase_label }}: "
+    "{% evidence_link figure %}{% if not forloop.last %} · {% endif %}{% endfor %}\n"
+    "{% for sequence in page.sequences %}"
+    '<li value="{{ sequence.rank }}">{{ sequence.wish.text }} → {{ sequence.ro.text }} → '
+    "{{ sequence.rs.text }} · {% evidence_link sequence.figure %}</li>{% endfor %}\n"
+    "{% for section in page.parts %}{% if section.valences %}"
+    "<dt>{{ section.title }}</dt><dd>{% for row in section.valences %}{{ row.label.text }}: "
+    "{% evidence_link row.overall %}{% if not page.too_few %} ({{ row.change }}){% endif %}"
+    "{% if not forloop.last %} · {% endif %}{% endfor %}</dd>{% endif %}{% endfor %}"
+)
+SECTIONS_NEW = (
+    "{% load pattern_links %}{% phase_links page %}\n{% sequence_items page %}\n"
+    "{% valence_items page %}"
+)
+
+
+def _figure(text, count, key):
+    return SimpleNamespace(text=text, count=count, key=key)
+
+
+def _squeezed(html: str) -> str:
+    # The tags keep the page's markup; only the runs of whitespace between elements differ.
+    return "".join(html.split())
+
+
+def test_phases_sequences_and_valences_are_written_as_the_template_loops_wrote_them():
+    label = SimpleNamespace
+    row = SimpleNamespace(label=label(text="Positive <+>"), overall=_figure("2 of 5", 2, "v:1"))
+    page = SimpleNamespace(
+        too_few=False,
+        phase_counts=[
+            ("initial", _figure("2 episodes", 2, "phase:initial")),
+            ("middle", _figure("0 episodes", 0, "phase:middle")),
+            ("ending", None),
+        ],
+        sequences=[
+            SimpleNamespace(
+                rank=1,
+                wish=label(text="Close & near"),
+                ro=label(text="Kind"),
+                rs=label(text='"Open"'),
+                figure=_figure("3 of 5 episodes (60%)", 3, "seq:a:b:c"),
+            )
+        ],
+        parts=[
+            SimpleNamespace(title="Wish", valences=()),
+            SimpleNamespace(title="Response <of> other", valences=(row, row)),
+        ],
+    )
+    row.change = "\N{MINUS SIGN}20 points"
+    engine = engines["django"]
+    context = {"page": page, "evidence_url": "/clients/x/pattern/evidence/"}
+    for too_few in (False, True):
+        page.too_few = too_few
+        new = engine.from_string(SECTIONS_NEW).render(context)
+        assert _squeezed(new) == _squeezed(engine.from_string(SECTIONS_OLD).render(context))
+        assert ("(\N{MINUS SIGN}20 points)" in new) == (not too_few)

@@ -3,6 +3,9 @@
 Tags rather than included templates: the page links a hundred or more figures, and an
 include per figure, or a template loop per heat-strip cell, cost more than the rest of
 the page's rendering. The markup is the one the templates wrote, escaped the same way.
+The page's sections of figures (the phases, the theme, the heat strips, the sequences and
+the valences) are written here too, each in one pass, and their fixed words are
+translated and escaped once per language (`_words`), not once per figure.
 """
 
 import html
@@ -11,18 +14,49 @@ from urllib.parse import quote
 
 from django import template
 from django.utils.functional import Promise
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from patternwork.clinic.templatetags.clinic import phase_label
 
 register = template.Library()
 
+# The fixed words of the pattern page's tags, escaped, by language.
+_WORDS: dict[str | None, dict[str, str]] = {}
+
+
+def _words() -> dict[str, str]:
+    """The tags' fixed words in the current language, translated and escaped once."""
+    language = get_language()
+    words = _WORDS.get(language)
+    if words is None:
+        found = {
+            "none": _("No episodes were logged in this phase."),
+            "retired": _("retired"),
+            "with": _("with"),
+            "Recurs": _("Recurs"),
+            "I": _("I"),
+            "M": _("M"),
+            "E": _("E"),
+            "All": _("All"),
+            "empty part": _("No episode has a category for this part yet."),
+            "Tie": _("Tie"),
+            "Pervasiveness": _("Pervasiveness"),
+            "each": _("each"),
+            "initial": phase_label("initial"),
+            "middle": phase_label("middle"),
+            "ending": phase_label("ending"),
+        }
+        words = _WORDS[language] = {key: html.escape(str(text)) for key, text in found.items()}
+    return words
+
 
 def _escaped(value) -> str:
     """What `conditional_escape` gives (safe text as it is, the rest escaped), written
     out: the page escapes a few hundred figures' texts and links."""
+    if type(value) is str:
+        return html.escape(value)
     if isinstance(value, Promise):
         value = str(value)
     if hasattr(value, "__html__"):
@@ -43,14 +77,13 @@ def _quoted(key: str) -> str:
 
 def _link(evidence_url: str, figure, label=None, percent=None) -> str:
     if figure is None:
-        return format_html(
-            '<span class="muted" title="{}">—</span>', _("No episodes were logged in this phase.")
-        )
+        return SafeString(f'<span class="muted" title="{_words()["none"]}">—</span>')
     if percent is not None:
         label = f"{percent}%"
     text = _escaped(label or figure.text)
     if figure.count and figure.key:
-        url = _escaped(f"{evidence_url}?key={_quoted(figure.key)}")
+        # A quoted key is made of letters, digits and "_.~/%-" alone: nothing to escape.
+        url = f"{_escaped(evidence_url)}?key={_quoted(figure.key)}"
         return SafeString(
             f'<a class="evidence-link" href="{url}" hx-get="{url}" hx-target="#evidence" '
             f'hx-swap="innerHTML show:#evidence:top">{text}</a>'
@@ -65,12 +98,10 @@ def evidence_link(context, figure, label=None, *, percent=None):
     return _link(context["evidence_url"], figure, label, percent)
 
 
-@register.simple_tag(takes_context=True)
-def heat_rows(context, part, too_few):
+def _heat_rows(url: str, part, too_few) -> str:
     """The rows of one part's heat strip: a category, its share in each phase (a count
     when there are too few episodes for shares) and overall, each opening its episodes."""
-    url = context["evidence_url"]
-    retired = format_html(' <span class="tag">{}</span>', _("retired"))
+    retired = f' <span class="tag">{_words()["retired"]}</span>'
     rows = []
     for row in part.rows:
         cells = "".join(
@@ -96,17 +127,16 @@ def heat_rows(context, part, too_few):
             f'\n              {cells}\n              <td class="heat-strip__all">{overall}</td>'
             "\n            </tr>\n          "
         )
-    return mark_safe("".join(rows))  # noqa: S308 (every part above is escaped)
+    return "".join(rows)
 
 
-@register.simple_tag(takes_context=True)
-def theme_spreads(context, item):
+def _theme_spreads(url: str, item) -> str:
     """Who, when and whether it recurs, for each category of one part of the core theme:
     up to three people, then the recurrence, each opening its episodes. What a template
     loop with its filters and links wrote per category, in one pass."""
-    url = context["evidence_url"]
-    with_word = _escaped(_("with"))
-    recurs = f'<span class="tag tag--warn">{_escaped(_("Recurs"))}</span>'
+    words = _words()
+    with_word = words["with"]
+    recurs = f'<span class="tag tag--warn">{words["Recurs"]}</span>'
     out = []
     for spread in item.spreads:
         people = ", ".join(_link(url, figure) for figure in spread.people[:3])
@@ -122,14 +152,14 @@ def theme_spreads(context, item):
             )
             + "</span>\n            "
         )
-    return mark_safe("".join(out))  # noqa: S308 (every part above is escaped)
+    return "".join(out)
 
 
 @register.simple_tag
 def theme_labels(item):
     """The labels of one part of the core theme, each marked when retired, between
     slashes: a template loop per label on a page whose theme ties many categories."""
-    retired = f' <span class="tag">{_escaped(_("retired"))}</span>'
+    retired = f' <span class="tag">{_words()["retired"]}</span>'
     return mark_safe(  # noqa: S308 (every part below is escaped)
         " / ".join(
             _escaped(label.text) + (retired if label.retired else "") for label in item.labels
@@ -140,11 +170,98 @@ def theme_labels(item):
 @register.simple_tag
 def heat_head(part):
     """The head of one part's heat strip: its title, the three phases and the whole."""
+    words = _words()
     titles = "".join(
-        f'<th scope="col" title="{_escaped(phase_label(phase))}">{_escaped(letter)}</th>'
-        for phase, letter in (("initial", _("I")), ("middle", _("M")), ("ending", _("E")))
+        f'<th scope="col" title="{words[phase]}">{words[letter]}</th>'
+        for phase, letter in (("initial", "I"), ("middle", "M"), ("ending", "E"))
     )
     return mark_safe(  # noqa: S308 (every part is escaped)
         f'<thead><tr><th scope="col">{_escaped(part.title)}</th>{titles}'
-        f'<th scope="col">{_escaped(_("All"))}</th></tr></thead>'
+        f'<th scope="col">{words["All"]}</th></tr></thead>'
     )
+
+
+@register.simple_tag(takes_context=True)
+def heat_tables(context, page):
+    """Every part's heat strip: its head and rows in a table named by the part."""
+    url = context["evidence_url"]
+    return mark_safe(  # noqa: S308 (every part is escaped)
+        "".join(
+            f'\n      <table class="heat-strip" aria-label="{_escaped(part.title)}">'
+            f"\n        {heat_head(part)}\n        <tbody>\n          "
+            f"{_heat_rows(url, part, page.too_few)}\n        </tbody>\n      </table>\n    "
+            for part in page.heat
+        )
+    )
+
+
+@register.simple_tag(takes_context=True)
+def phase_links(context, page):
+    """Each phase's episodes, named by the phase: "Initial: 4 episodes · Middle: …"."""
+    url = context["evidence_url"]
+    words = _words()
+    return mark_safe(  # noqa: S308 (every part is escaped)
+        " · ".join(f"{words[phase]}: {_link(url, figure)}" for phase, figure in page.phase_counts)
+    )
+
+
+@register.simple_tag(takes_context=True)
+def theme_items(context, page):
+    """The parts of the candidate core theme: each one's categories (marked when they
+    tie), how pervasive they are, and who and when they appear with."""
+    url = context["evidence_url"]
+    words = _words()
+    out = []
+    for item in page.theme:
+        head = (
+            f'\n        <li class="theme-flow__part" id="theme-{_escaped(item.part)}">'
+            f'\n          <span class="theme-flow__title">{_escaped(item.title)}</span>\n          \n'
+        )
+        if item.overall is None:
+            body = f'            <span class="empty">{words["empty part"]}</span>\n          \n'
+        else:
+            tie = f'<span class="tag tag--warn">{words["Tie"]}</span>' if item.is_tie else ""
+            each = f" {words['each']}" if item.is_tie else ""
+            percent = _escaped(item.percent)
+            body = (
+                f"            {tie}\n"
+                f'            <strong class="theme-flow__label">{theme_labels(item)}</strong>\n'
+                f'            <meter class="theme-flow__meter" min="0" max="100" '
+                f'value="{percent}" aria-label="{words["Pervasiveness"]}">{percent}%</meter>\n'
+                f"            <span>{_link(url, item.overall)}{each}</span>\n"
+                f"            {_theme_spreads(url, item)}\n          \n"
+            )
+        out.append(f"{head}{body}        </li>\n      ")
+    return mark_safe("".join(out))  # noqa: S308 (every part above is escaped)
+
+
+@register.simple_tag(takes_context=True)
+def sequence_items(context, page):
+    """The most frequent sequences, ranked, each opening its episodes."""
+    url = context["evidence_url"]
+    return mark_safe(  # noqa: S308 (every part is escaped)
+        "".join(
+            f'\n          <li value="{_escaped(q.rank)}">{_escaped(q.wish.text)} → '
+            f"{_escaped(q.ro.text)} → {_escaped(q.rs.text)} · {_link(url, q.figure)}</li>\n"
+            "        "
+            for q in page.sequences
+        )
+    )
+
+
+@register.simple_tag(takes_context=True)
+def valence_items(context, page):
+    """Each part's positive and negative marks: how often, and (with enough episodes)
+    their change from the initial to the ending phase."""
+    url = context["evidence_url"]
+    out = []
+    for section in page.parts:
+        if not section.valences:
+            continue
+        rows = " · ".join(
+            f"{_escaped(row.label.text)}: {_link(url, row.overall)}"
+            + ("" if page.too_few else f" ({_escaped(row.change)})")
+            for row in section.valences
+        )
+        out.append(f"\n        <dt>{_escaped(section.title)}</dt>\n        <dd>{rows}</dd>\n      ")
+    return mark_safe("".join(out))  # noqa: S308 (every part above is escaped)

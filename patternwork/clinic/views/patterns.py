@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from patternwork.accounts.access import fetch, reader_for, require_role
+from patternwork.accounts.access import PreparedRows, fetch, reader_for, require_role
 from patternwork.accounts.models import Membership
-from patternwork.clients.selectors import client_rows
+from patternwork.clients.models import Client
 from patternwork.clinic.decorators import is_htmx, staff_view
 from patternwork.clinic.forms.patterns import CategoryAddForm, CategoryForm, SuggestForm
 from patternwork.clinic.pattern_figures import PART_TITLES, PatternFigures
@@ -26,12 +26,28 @@ from patternwork.formulation import keywords, selectors, services, suggestions
 from patternwork.formulation.models import Category
 
 ADMIN = Membership.Role.ADMIN
+# The pattern pages' client: what the identity banner shows and what the reads need (its
+# practice's id), compiled once per shape of the reader's scope. Neither page shows the
+# client's therapist or practice, nor any other of the record's many columns.
+_PATTERN_CLIENTS = PreparedRows(
+    lambda: Client.objects.only(
+        "id",
+        "public_id",
+        "practice_id",
+        "client_number",
+        "full_name",
+        "preferred_name",
+        "pronouns",
+        "date_of_birth",
+        "status",
+    )
+)
 
 
 @staff_view()
 @require_GET
 def pattern(request, public_id):
-    client = fetch(reader_for(request), client_rows(), public_id, reads="relationship pattern")
+    client = fetch(reader_for(request), _PATTERN_CLIENTS, public_id, reads="relationship pattern")
     # The page shows the figures; the episodes behind one open on demand (pattern_evidence).
     page = PatternFigures(selectors.pattern_view(client, models=False)).page()
     return render(
@@ -54,7 +70,7 @@ def pattern_evidence(request, public_id):
     page itself shows (an unknown key is a 404); an htmx request gets the list to show
     in place, a plain one a page.
     """
-    client = fetch(reader_for(request), client_rows(), public_id, reads="relationship pattern")
+    client = fetch(reader_for(request), _PATTERN_CLIENTS, public_id, reads="relationship pattern")
     # Without a key, the figure of all the client's episodes.
     key = request.GET.get("key") or "all"
     figures = PatternFigures(selectors.pattern_view(client))

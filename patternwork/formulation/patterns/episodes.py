@@ -132,45 +132,43 @@ class Episode:
         checks would accept as it is (known enum values, categories already frozensets),
         the episode is made with the same fields without running them one by one;
         anything else goes through the checks and is coerced or rejected as usual."""
-        values = dict(
-            id=id,
-            person_key=person_key,
-            person_label=person_label,
-            when=when,
-            person_era=person_era,
-            phase=phase,
-            wish=wish,
-            ro=ro,
-            rs=rs,
-            wish_valence=wish_valence,
-            ro_valence=ro_valence,
-            rs_valence=rs_valence,
-        )
         try:
-            coerced = (
-                _WHENS[when],
-                None if person_era is None else _ERAS[person_era],
-                None if phase is None else _PHASES[phase],
-                None if wish_valence is None else _VALENCES[wish_valence],
-                None if ro_valence is None else _VALENCES[ro_valence],
-                None if rs_valence is None else _VALENCES[rs_valence],
-            )
+            # The fields as __post_init__ would set them, looked up rather than checked.
+            fields = {
+                "id": id,
+                "person_key": person_key,
+                "person_label": person_label,
+                "when": _WHENS[when],
+                "person_era": None if person_era is None else _ERAS[person_era],
+                "phase": None if phase is None else _PHASES[phase],
+                "wish": wish,
+                "ro": ro,
+                "rs": rs,
+                "wish_valence": None if wish_valence is None else _VALENCES[wish_valence],
+                "ro_valence": None if ro_valence is None else _VALENCES[ro_valence],
+                "rs_valence": None if rs_valence is None else _VALENCES[rs_valence],
+            }
         except (KeyError, TypeError):
-            return cls(**values)
-        if not (type(wish) is type(ro) is type(rs) is frozenset):
-            return cls(**values)
-        (
-            values["when"],
-            values["person_era"],
-            values["phase"],
-            values["wish_valence"],
-            values["ro_valence"],
-            values["rs_valence"],
-        ) = coerced
+            fields = None
+        if fields is None or not (type(wish) is type(ro) is type(rs) is frozenset):
+            return cls(
+                id=id,
+                person_key=person_key,
+                person_label=person_label,
+                when=when,
+                person_era=person_era,
+                phase=phase,
+                wish=wish,
+                ro=ro,
+                rs=rs,
+                wish_valence=wish_valence,
+                ro_valence=ro_valence,
+                rs_valence=rs_valence,
+            )
         episode = object.__new__(cls)
         # A frozen dataclass's fields live in its __dict__; __post_init__ would set the
         # same values through object.__setattr__.
-        episode.__dict__.update(values)
+        episode.__dict__.update(fields)
         return episode
 
     def categories(self, part: Part) -> frozenset[str]:

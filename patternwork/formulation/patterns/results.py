@@ -35,7 +35,6 @@ class Share:
 
     count: int = field(init=False)
     total: int
-    value: Fraction = field(init=False)
     episode_ids: tuple[EpisodeId, ...]
 
     def __post_init__(self) -> None:
@@ -43,7 +42,16 @@ class Share:
         if self.total < 1 or count > self.total:
             raise ValueError(SHARE_INVALID)
         object.__setattr__(self, "count", count)
-        object.__setattr__(self, "value", Fraction(count, self.total))
+
+    @cached_property
+    def value(self) -> Fraction:
+        """count / total. Made when first read: a page holds a few hundred shares and
+        prints most as rounded percentages, worked out from the count and total."""
+        return Fraction(self.count, self.total)
+
+
+# Each phase's field, by member or by value: a page reads a few hundred shares by phase.
+_PHASE_FIELDS = {key: phase.value for phase in Phase for key in (phase, phase.value)}
 
 
 @dataclass(frozen=True)
@@ -53,7 +61,8 @@ class ByPhase(Generic[T]):
     ending: T
 
     def __getitem__(self, phase: Phase) -> T:
-        return getattr(self, Phase(phase).value)
+        name = _PHASE_FIELDS.get(phase) if isinstance(phase, str) else None
+        return getattr(self, name or Phase(phase).value)
 
 
 @dataclass(frozen=True)
@@ -207,5 +216,15 @@ class PatternReport:
         return tuple(profile for profile in self.categories if profile.part == part)
 
     def profile(self, part: Part, category: str) -> CategoryProfile | None:
-        matches = (p for p in self.categories if p.part == part and p.category == category)
-        return next(matches, None)
+        try:
+            return self._profiles.get((Part(part), category))
+        except ValueError:
+            return None
+
+    @cached_property
+    def _profiles(self) -> dict[tuple[Part, str], CategoryProfile]:
+        # The first profile of each part and category, as a search in order would find.
+        found: dict[tuple[Part, str], CategoryProfile] = {}
+        for profile in self.categories:
+            found.setdefault((Part(profile.part), profile.category), profile)
+        return found

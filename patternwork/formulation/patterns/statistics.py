@@ -101,7 +101,11 @@ def _by_phase(members: list[Episode], phase_totals: ByPhase[int]) -> ByPhase[Sha
 def _difference(earlier: Share | None, later: Share | None) -> Fraction | None:
     if earlier is None or later is None:
         return None
-    return later.value - earlier.value
+    # later.value - earlier.value, as one fraction: Fraction arithmetic is slow, and a
+    # page works out three changes for every category.
+    return Fraction(
+        later.count * earlier.total - earlier.count * later.total, earlier.total * later.total
+    )
 
 
 def _change(by_phase: ByPhase[Share | None]) -> CourseChange:
@@ -164,7 +168,8 @@ def _category_profiles(
 def _valence_profiles(
     episodes: tuple[Episode, ...], part: Part, phase_totals: ByPhase[int]
 ) -> list[ValenceProfile]:
-    groups = _group(episodes, lambda e: () if e.valence(part) is None else (e.valence(part),))
+    # An episode's valence of the part is its field "<part>_valence"; None is no mark.
+    groups = _by_key(episodes, attrgetter(f"{Part(part).value}_valence"))
     profiles = []
     for valence in Valence:
         if valence not in groups:
