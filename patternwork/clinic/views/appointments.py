@@ -1,6 +1,7 @@
 """One appointment: the session page with attendance, cancelling, moving and the note."""
 
 from datetime import datetime
+from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,7 +16,7 @@ from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.courses import AmendmentForm, CancelForm, MoveForm, NoteForm
 from patternwork.clinic.forms.supervision import RecordingForm
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
-from patternwork.core.fast_widgets import speed_up
+from patternwork.core.fast_widgets import speed_up, unbound_fields
 from patternwork.core.forms import add_service_errors
 from patternwork.formulation import selectors as formulation_selectors
 from patternwork.measures.flag_selectors import responses_at
@@ -27,6 +28,7 @@ from patternwork.treatment.services.notes import note_answers, note_phase
 
 Role = Membership.Role
 CLINICIANS = (Role.THERAPIST, Role.SUPERVISOR, Role.ADMIN)
+FORM_FIELDS_TEMPLATE = "clinic/partials/form_fields.html"
 
 
 def _appointment(request, public_id) -> Appointment:
@@ -85,6 +87,14 @@ def _session_page(
     for name in ("note_form", "amend_form", "cancel_form", "move_form", "recording_form"):
         if context[name] is not None:
             speed_up(context[name])
+    # An empty form's fields are the same on every session page: written once, when the
+    # page first shows them (None for a form that came back with its errors, which the
+    # page writes as it is).
+    for name in ("amend_form", "cancel_form", "recording_form"):
+        form = context[name]
+        context[name.replace("_form", "_fields")] = partial(
+            unbound_fields, form, FORM_FIELDS_TEMPLATE, type(form)
+        )
     return render(request, "clinic/courses/appointment_detail.html", context, status=status)
 
 
