@@ -61,7 +61,15 @@ def _session_page(
     phase = None
     if appointment.session_number:
         phase = plan.phase_for(appointment.session_number, course.planned_sessions)
-    local = appointment.starts_at.astimezone(scheduling.zone(course.practice))
+    # Each form is made only where the page shows it: cancelling and moving a booked
+    # appointment, amending a signed note, uploading where a recording may be uploaded.
+    booked = appointment.status == Appointment.Status.BOOKED
+    if move_form is None and booked:
+        local = appointment.starts_at.astimezone(scheduling.zone(course.practice))
+        move_form = MoveForm(initial={"date": local.date(), "time": local.time()})
+    panel = recordings.session_panel(request.membership, appointment)
+    if recording_form is None and panel is not None and panel.may_upload:
+        recording_form = RecordingForm()
     context = {
         "appointment": appointment,
         "course": course,
@@ -70,9 +78,9 @@ def _session_page(
         "notes_visible": notes_visible,
         "note": note,
         "note_form": note_form or (_note_form(appointment, note) if notes_visible else None),
-        "amend_form": amend_form or AmendmentForm(),
-        "cancel_form": cancel_form or CancelForm(),
-        "move_form": move_form or MoveForm(initial={"date": local.date(), "time": local.time()}),
+        "amend_form": amend_form or (AmendmentForm() if note and note.is_signed else None),
+        "cancel_form": cancel_form or (CancelForm() if booked else None),
+        "move_form": move_form,
         "started": appointment.starts_at <= timezone.now(),
         "responses": list(responses_at(appointment, with_flags=True).values())
         if notes_visible
@@ -80,8 +88,8 @@ def _session_page(
         "formulation": _formulation(appointment, phase) if notes_visible else None,
         "due": _due(appointment),
         "supervision": session_supervision(appointment, note, request.membership),
-        "recordings": recordings.session_panel(request.membership, appointment),
-        "recording_form": recording_form or RecordingForm(),
+        "recordings": panel,
+        "recording_form": recording_form,
     }
     # The forms' widgets written in Python, the markup of Django's templates.
     for name in ("note_form", "amend_form", "cancel_form", "move_form", "recording_form"):
@@ -92,9 +100,10 @@ def _session_page(
     # page writes as it is).
     for name in ("amend_form", "cancel_form", "recording_form"):
         form = context[name]
-        context[name.replace("_form", "_fields")] = partial(
-            unbound_fields, form, FORM_FIELDS_TEMPLATE, type(form)
-        )
+        if form is not None:
+            context[name.replace("_form", "_fields")] = partial(
+                unbound_fields, form, FORM_FIELDS_TEMPLATE, type(form)
+            )
     return render(request, "clinic/courses/appointment_detail.html", context, status=status)
 
 
