@@ -160,7 +160,12 @@ def ipaf(request, public_id):
     # The page links each version's evidence by its date: the episodes need no more.
     versions = selectors.ipaf_versions(course, evidence_in_full=False)
     cited = [e.pk for e in versions[0].supporting_episodes.all()] if versions else []
-    episodes = selectors.ipaf_episode_choices(course, keep_ids=cited)
+    # A save gives the service the episodes themselves; the page shows only their dates
+    # and accounts, read as values.
+    if request.method == "POST":
+        episodes = selectors.ipaf_episode_choices(course, keep_ids=cited)
+    else:
+        episodes = selectors.ipaf_episode_choice_rows(course, keep_ids=cited)
     initial = _prefill(
         versions[0] if versions else None,
         pattern,
