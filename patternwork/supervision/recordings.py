@@ -380,6 +380,15 @@ class RecordingPanel:
     may_upload: bool
 
 
+# The session's recordings in the order they were uploaded, compiled once.
+_SESSION_RECORDINGS = PreparedRead(
+    lambda appointment_id: SessionRecording.objects.filter(appointment_id=appointment_id).order_by(
+        "created_at", "pk"
+    ),
+    int,
+)
+
+
 def session_panel(membership: Membership, appointment: Appointment) -> RecordingPanel | None:
     """The session's recordings for someone who may listen (None for anyone else), and,
     for the treating therapist, whether one can be uploaded."""
@@ -389,9 +398,7 @@ def session_panel(membership: Membership, appointment: Appointment) -> Recording
     treating = membership.pk == course.therapist_id
     consent = current_consent(course) if treating else None
     return RecordingPanel(
-        recordings=list(
-            SessionRecording.objects.filter(appointment=appointment).order_by("created_at", "pk")
-        ),
+        recordings=_SESSION_RECORDINGS.rows(appointment.pk),
         consent=consent,
         treating=treating,
         may_upload=treating

@@ -28,7 +28,7 @@ from django.db.models import (
 from patternwork.accounts.access import Reader, record_scope, visible
 from patternwork.accounts.models import Membership
 from patternwork.clients.models import Client
-from patternwork.core.prepared import KeptStatements
+from patternwork.core.prepared import KeptStatements, PreparedRead
 from patternwork.reports import caseload as caseloads
 from patternwork.supervision import rating_chart, rubric
 from patternwork.supervision.models import (
@@ -43,13 +43,23 @@ from patternwork.supervision.models import (
 from patternwork.treatment import plan
 from patternwork.treatment.models import Appointment, Course, SessionNote
 
+# The supervisee link as `supervisor.supervisees.filter(pk=..., is_active=True).exists()`
+# reads it, compiled once: the session page asks it up to twice per request.
+_SUPERVISES = PreparedRead(
+    lambda supervisor_id, therapist_id: Membership.objects.filter(
+        supervisors=supervisor_id, pk=therapist_id, is_active=True
+    ).values_list("pk")[:1],
+    int,
+    int,
+)
+
 
 def supervises(supervisor: Membership, therapist_id: int) -> bool:
     """Whether this member is the therapist's supervisor (and not the therapist)."""
     return (
         supervisor.role == Membership.Role.SUPERVISOR
         and supervisor.pk != therapist_id
-        and supervisor.supervisees.filter(pk=therapist_id, is_active=True).exists()
+        and bool(_SUPERVISES(supervisor.pk, therapist_id))
     )
 
 
@@ -404,16 +414,31 @@ class SessionSupervision:
     may_rate: bool
 
 
+# The session page's two reads, compiled once: a note has one co-signature at most and an
+# appointment one rating (both one-to-one).
+_COSIGNATURE = PreparedRead(
+    lambda note_id: (
+        Cosignature.objects.filter(note_id=note_id)
+        .select_related("supervisor__user")
+        .order_by()[:1]
+    ),
+    int,
+)
+_RATED = PreparedRead(
+    lambda appointment_id: (
+        SessionRating.objects.filter(appointment_id=appointment_id).order_by().values_list("pk")[:1]
+    ),
+    int,
+)
+
+
 def session_supervision(
     appointment: Appointment, note: SessionNote | None, membership: Membership
 ) -> SessionSupervision:
-    cosignature = (
-        Cosignature.objects.filter(note=note).select_related("supervisor__user").first()
-        if note is not None and note.is_signed
-        else None
-    )
+    found = _COSIGNATURE.rows(note.pk) if note is not None and note.is_signed else ()
+    cosignature = found[0] if found else None
     is_supervisor = supervises(membership, appointment.course.therapist_id)
-    rated = SessionRating.objects.filter(appointment=appointment).exists()
+    rated = bool(_RATED(appointment.pk))
     return SessionSupervision(
         cosignature=cosignature,
         may_cosign=bool(note and note.is_signed and cosignature is None and is_supervisor),

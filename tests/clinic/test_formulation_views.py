@@ -517,3 +517,15 @@ def test_the_ipaf_form_keeps_a_cited_episode_by_id_as_by_public_id(active, evide
     )
     assert by_id == [ordered[0], *ordered[-2:]]
     assert [e.account for e in by_id] == [e.account for e in (ordered[0], *ordered[-2:])]
+
+
+def test_the_ipaf_pages_episode_rows_are_the_choices_as_values(active, evidence):
+    ordered = list(Episode.objects.filter(course=active).order_by("created_at", "id"))
+    cited = [ordered[0].pk]
+
+    rows = selectors.ipaf_episode_choice_rows(active, keep_ids=cited)
+
+    assert [(r.pk, r.public_id, r.created_at, r.account) for r in rows] == [
+        (e.pk, e.public_id, e.created_at, e.account)
+        for e in selectors.ipaf_episode_choices(active, keep_ids=cited)
+    ]

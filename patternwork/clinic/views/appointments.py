@@ -1,6 +1,7 @@
 """One appointment: the session page with attendance, cancelling, moving and the note."""
 
 from datetime import datetime
+from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,7 +16,7 @@ from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.courses import AmendmentForm, CancelForm, MoveForm, NoteForm
 from patternwork.clinic.forms.supervision import RecordingForm
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
-from patternwork.core.fast_widgets import speed_up
+from patternwork.core.fast_widgets import speed_up, unbound_fields
 from patternwork.core.forms import add_service_errors
 from patternwork.formulation import selectors as formulation_selectors
 from patternwork.measures.flag_selectors import responses_at
@@ -27,6 +28,7 @@ from patternwork.treatment.services.notes import note_answers, note_phase
 
 Role = Membership.Role
 CLINICIANS = (Role.THERAPIST, Role.SUPERVISOR, Role.ADMIN)
+FORM_FIELDS_TEMPLATE = "clinic/partials/form_fields.html"
 
 
 def _appointment(request, public_id) -> Appointment:
@@ -59,7 +61,15 @@ def _session_page(
     phase = None
     if appointment.session_number:
         phase = plan.phase_for(appointment.session_number, course.planned_sessions)
-    local = appointment.starts_at.astimezone(scheduling.zone(course.practice))
+    # Each form is made only where the page shows it: cancelling and moving a booked
+    # appointment, amending a signed note, uploading where a recording may be uploaded.
+    booked = appointment.status == Appointment.Status.BOOKED
+    if move_form is None and booked:
+        local = appointment.starts_at.astimezone(scheduling.zone(course.practice))
+        move_form = MoveForm(initial={"date": local.date(), "time": local.time()})
+    panel = recordings.session_panel(request.membership, appointment)
+    if recording_form is None and panel is not None and panel.may_upload:
+        recording_form = RecordingForm()
     context = {
         "appointment": appointment,
         "course": course,
@@ -68,9 +78,9 @@ def _session_page(
         "notes_visible": notes_visible,
         "note": note,
         "note_form": note_form or (_note_form(appointment, note) if notes_visible else None),
-        "amend_form": amend_form or AmendmentForm(),
-        "cancel_form": cancel_form or CancelForm(),
-        "move_form": move_form or MoveForm(initial={"date": local.date(), "time": local.time()}),
+        "amend_form": amend_form or (AmendmentForm() if note and note.is_signed else None),
+        "cancel_form": cancel_form or (CancelForm() if booked else None),
+        "move_form": move_form,
         "started": appointment.starts_at <= timezone.now(),
         "responses": list(responses_at(appointment, with_flags=True).values())
         if notes_visible
@@ -78,13 +88,22 @@ def _session_page(
         "formulation": _formulation(appointment, phase) if notes_visible else None,
         "due": _due(appointment),
         "supervision": session_supervision(appointment, note, request.membership),
-        "recordings": recordings.session_panel(request.membership, appointment),
-        "recording_form": recording_form or RecordingForm(),
+        "recordings": panel,
+        "recording_form": recording_form,
     }
     # The forms' widgets written in Python, the markup of Django's templates.
     for name in ("note_form", "amend_form", "cancel_form", "move_form", "recording_form"):
         if context[name] is not None:
             speed_up(context[name])
+    # An empty form's fields are the same on every session page: written once, when the
+    # page first shows them (None for a form that came back with its errors, which the
+    # page writes as it is).
+    for name in ("amend_form", "cancel_form", "recording_form"):
+        form = context[name]
+        if form is not None:
+            context[name.replace("_form", "_fields")] = partial(
+                unbound_fields, form, FORM_FIELDS_TEMPLATE, type(form)
+            )
     return render(request, "clinic/courses/appointment_detail.html", context, status=status)
 
 

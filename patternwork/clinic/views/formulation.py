@@ -1,5 +1,7 @@
 """Relationship episodes and the IPAF in the staff UI."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -12,10 +14,13 @@ from patternwork.accounts.models import Membership
 from patternwork.clients.selectors import client_rows
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.formulation import AgreeForm, EpisodeForm, IpafForm
+from patternwork.core.fast_widgets import unbound_fields
 from patternwork.core.forms import add_service_errors
 from patternwork.formulation import ipaf_sharing, selectors, services
 from patternwork.treatment import selectors as treatment_selectors
 from patternwork.treatment.models import Course
+
+FORM_FIELDS_TEMPLATE = "clinic/partials/form_fields.html"
 
 Role = Membership.Role
 CLINICIANS = (Role.THERAPIST, Role.SUPERVISOR, Role.ADMIN)
@@ -155,7 +160,12 @@ def ipaf(request, public_id):
     # The page links each version's evidence by its date: the episodes need no more.
     versions = selectors.ipaf_versions(course, evidence_in_full=False)
     cited = [e.pk for e in versions[0].supporting_episodes.all()] if versions else []
-    episodes = selectors.ipaf_episode_choices(course, keep_ids=cited)
+    # A save gives the service the episodes themselves; the page shows only their dates
+    # and accounts, read as values.
+    if request.method == "POST":
+        episodes = selectors.ipaf_episode_choices(course, keep_ids=cited)
+    else:
+        episodes = selectors.ipaf_episode_choice_rows(course, keep_ids=cited)
     initial = _prefill(
         versions[0] if versions else None,
         pattern,
@@ -178,6 +188,7 @@ def ipaf(request, public_id):
             else:
                 messages.success(request, _("Saved as version %(n)s.") % {"n": version.number})
                 return redirect("clinic:ipaf", public_id=course.public_id)
+    agree_form = AgreeForm()
     return render(
         request,
         "clinic/formulation/ipaf.html",
@@ -188,7 +199,11 @@ def ipaf(request, public_id):
             "versions": versions,
             "agreed": next((v for v in versions if v.agreed_on), None),
             "pattern": pattern,
-            "agree_form": AgreeForm(),
+            "agree_form": agree_form,
+            # The same empty fields under every version not yet agreed: written once
+            # (keyed by the form, since other pages keep other forms' fields), when the
+            # page first shows them.
+            "agree_fields": partial(unbound_fields, agree_form, FORM_FIELDS_TEMPLATE, AgreeForm),
         },
         status=400 if form.errors else 200,
     )

@@ -300,9 +300,15 @@ def core_theme_of_codes(
         return None
     order: dict[EpisodeId, None] = {}
     groups: dict[Part, dict[str, dict[EpisodeId, None]]] = {part: {} for part in Part}
+    # Each part's group by its value as a code row holds it: a few hundred codes are not
+    # each made a Part (an unknown value still fails as Part() fails).
+    by_value = {part.value: groups[part] for part in Part}
     for episode_id, part, category in codes:
         order.setdefault(episode_id, None)
-        groups[Part(part)].setdefault(category, {})[episode_id] = None
+        group = by_value.get(part)
+        if group is None:
+            group = groups[Part(part)]
+        group.setdefault(category, {})[episode_id] = None
     candidates: dict[str, Candidate | None] = {}
     for part in Part:
         # As the profiles are ranked: most episodes first, equal counts by category id.
