@@ -11,7 +11,9 @@ from django.utils.formats import date_format
 
 from patternwork.clinic.templatetags.course_tables import (
     day_and_time,
+    day_month_year,
     id_url,
+    milestone_items,
     session_episodes,
     timeline_rows,
     trend_rows,
@@ -97,3 +99,22 @@ def test_day_and_time_writes_what_date_format_writes():
             for month in range(1, 13):
                 for value in (datetime(2026, month, 1, 9, 5), datetime(987, month, 28, 23, 59)):
                     assert day_and_time(value) == date_format(value, "D j M Y, H:i")
+
+
+def test_day_month_year_writes_what_date_format_writes():
+    for language in ("en-gb", "fr", "de"):
+        with translation.override(language):
+            for month in range(1, 13):
+                for value in (datetime(2026, month, 1, 9, 5), datetime(987, month, 28, 23, 59)):
+                    assert day_month_year(value) == date_format(value, "j M Y")
+
+
+def test_milestone_items_escape_the_label_and_detail():
+    milestone = SimpleNamespace(state="overdue", label="IPAF <agreed>", detail='by "5"')
+
+    html = milestone_items([milestone])
+
+    assert html == (
+        '\n      <li><span class="tag tag--danger">Overdue</span> IPAF &lt;agreed&gt;'
+        ' <span class="muted">· by &quot;5&quot;</span></li>\n    '
+    )
