@@ -452,22 +452,24 @@ def course_measures(
 # charted response is read for its scores and risk answers only: its ids, timestamps
 # and who entered it are left unread (a dozen columns, three of them converted per row).
 _CHARTED_RESPONSES = PreparedRead(
-    lambda course_id: Response.objects.filter(
-        course_id=course_id,
-        status=Response.Status.COMPLETE,
-        instrument__in=CHARTED,
-        appointment__status=Appointment.Status.ATTENDED,
-    )
-    .only(
-        "appointment_id",
-        "instrument",
-        "instrument_version",
-        "answers",
-        "total",
-        "band",
-        "caseness",
-    )
-    .order_by("appointment_id", "instrument"),
+    lambda course_id: (
+        Response.objects.filter(
+            course_id=course_id,
+            status=Response.Status.COMPLETE,
+            instrument__in=CHARTED,
+            appointment__status=Appointment.Status.ATTENDED,
+        )
+        .only(
+            "appointment_id",
+            "instrument",
+            "instrument_version",
+            "answers",
+            "total",
+            "band",
+            "caseness",
+        )
+        .order_by("appointment_id", "instrument")
+    ),
     int,
 )
 _COURSE_FLAGS = PreparedRead(
