@@ -200,6 +200,77 @@ def measure_rows(rows) -> str:
     return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped
 
 
+# Per language: the plan's fixed words, as `{% translate %}` writes them (a literal's
+# translation is not escaped).
+_PLAN_WORDS: dict[str | None, tuple[str, ...]] = {}
+
+
+def _plan_words() -> tuple[str, ...]:
+    language = get_language()
+    words = _PLAN_WORDS.get(language)
+    if words is None:
+        words = _PLAN_WORDS[language] = tuple(
+            gettext(msgid)
+            for msgid in (
+                gettext_noop("Sessions"),
+                gettext_noop("minutes"),
+                gettext_noop("Phases"),
+                gettext_noop("initial"),
+                gettext_noop("middle"),
+                gettext_noop("ending"),
+                gettext_noop("First session"),
+                gettext_noop("Projected last session"),
+                gettext_noop("Goodbye letter shared in"),
+                gettext_noop("session"),
+            )
+        )
+    return words
+
+
+@register.simple_tag
+def plan_details(course, view) -> str:
+    """The plan's terms of a started course: its sessions, phases, first and projected
+    last session and the session the goodbye letter is shared in."""
+    (
+        sessions_word,
+        minutes_word,
+        phases_word,
+        initial_word,
+        middle_word,
+        ending_word,
+        first_word,
+        projected_word,
+        letter_word,
+        session_word,
+    ) = _plan_words()
+    sessions = (
+        f"{_escape(course.planned_sessions)}, {_escape(str(course.get_cadence_display()).lower())}, "
+        f"{_escape(course.session_minutes)} {minutes_word}"
+    )
+    if course.start_time:
+        sessions += f", {course.start_time.hour:02d}:{course.start_time.minute:02d}"
+    bounds = view.bounds
+    phases = (
+        f"{initial_word} {bounds.initial.first}{_DASH}{bounds.initial.last}, "
+        f"{middle_word} {bounds.middle.first}{_DASH}{bounds.middle.last}, "
+        f"{ending_word} {bounds.ending.first}{_DASH}{bounds.ending.last}"
+    )
+    first = day_month_year(course.start_date) if course.start_date else _DASH
+    projected = ""
+    if view.projection:
+        end = view.projection.end_date
+        days = _names(get_language())[0]
+        projected = f"<dt>{projected_word}</dt><dd>{days[end.weekday()]} {day_month_year(end)}</dd>"
+    # The lines as the template wrote them, each after its indent.
+    return mark_safe(  # noqa: S308 - every value above is escaped or a number
+        f"<dt>{sessions_word}</dt><dd>{sessions}</dd>\n"
+        f"      <dt>{phases_word}</dt><dd>{phases}</dd>\n"
+        f"      <dt>{first_word}</dt><dd>{_escape(first)}</dd>\n"
+        f"      {projected}\n"
+        f"      <dt>{letter_word}</dt><dd>{session_word} {_escape(view.share_session)}</dd>"
+    )
+
+
 # Per language: each milestone state's tag and words, escaped.
 _MILESTONE_STATES: dict[str | None, dict[str, tuple[str, str]]] = {}
 
