@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
 
+from patternwork.clinic.templatetags.clinic import score_chart_key
 from patternwork.clinic.templatetags.course_tables import (
     day_and_time,
     day_month_year,
@@ -165,3 +166,16 @@ def test_plan_details_write_what_the_template_wrote():
                 )
                 expected = PLAN_TEMPLATE.render(Context({"course": course, "view": view}))
                 assert plan_details(course, view) == expected
+
+
+def test_score_chart_key_names_over_plan_only_when_a_session_ran_over():
+    def measures(bands):
+        return SimpleNamespace(chart=SimpleNamespace(bands=bands), bands=())
+
+    within = score_chart_key(measures((1, 2, 3)))
+    over = score_chart_key(measures((1, 2, 3, 4)))
+
+    assert "score-chart-legend__swatch--over_plan" not in within
+    assert "score-chart-legend__swatch--over_plan" in over
+    assert over.startswith('<ul class="score-chart-legend">')
+    assert over.endswith("Every score is in the table below.</p>")
