@@ -156,7 +156,8 @@ def _risk_answers(response: Response, flags: list[RiskFlag]) -> list[RiskAnswer]
     """The response's current risk answers, then any flagged answer it no longer holds."""
     instrument = _instrument(response.instrument, response.instrument_version)
     hits: tuple[scoring.RiskHit, ...] = ()
-    if instrument is not None:
+    # An instrument without risk items has no hits, whatever its answers.
+    if instrument is not None and instrument.risk_items:
         try:
             hits = scoring.risk_hits(instrument, response.answers)
         except scoring.ResponseError:
@@ -447,14 +448,28 @@ def course_measures(
     )
 
 
-# The course's charted responses and its risk flags, compiled once (core.prepared).
+# The course's charted responses and its risk flags, compiled once (core.prepared). A
+# charted response is read for its scores and risk answers only: its ids, timestamps
+# and who entered it are left unread (a dozen columns, three of them converted per row).
 _CHARTED_RESPONSES = PreparedRead(
-    lambda course_id: Response.objects.filter(
-        course_id=course_id,
-        status=Response.Status.COMPLETE,
-        instrument__in=CHARTED,
-        appointment__status=Appointment.Status.ATTENDED,
-    ).order_by("appointment_id", "instrument"),
+    lambda course_id: (
+        Response.objects.filter(
+            course_id=course_id,
+            status=Response.Status.COMPLETE,
+            instrument__in=CHARTED,
+            appointment__status=Appointment.Status.ATTENDED,
+        )
+        .only(
+            "appointment_id",
+            "instrument",
+            "instrument_version",
+            "answers",
+            "total",
+            "band",
+            "caseness",
+        )
+        .order_by("appointment_id", "instrument")
+    ),
     int,
 )
 _COURSE_FLAGS = PreparedRead(

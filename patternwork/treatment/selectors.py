@@ -181,10 +181,23 @@ class CourseView:
         return self.course.share_session
 
 
-# The course page's appointments, compiled once (core.prepared).
+# The course page's appointments, compiled once (core.prepared). Read for the timeline,
+# the scores and the projection only: their timestamps, practice, therapist and sequence
+# are left unread (three datetimes converted per row for nothing).
 _TIMELINE = PreparedRead(
     lambda course_id: with_session_positions(
-        Appointment.objects.filter(course_id=course_id).annotate(note_pk=F("note__id"))
+        Appointment.objects.filter(course_id=course_id)
+        .only(
+            "public_id",
+            "course_id",
+            "kind",
+            "starts_at",
+            "ends_at",
+            "status",
+            "status_reason",
+            "session_number",
+        )
+        .annotate(note_pk=F("note__id"))
     ).order_by("starts_at", "id"),
     int,
 )

@@ -1,23 +1,29 @@
 """The course and session pages' rows written by tags: escaped, and links as {% url %}."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime, time
 from types import SimpleNamespace
 
+from django.template import Context, Template
 from django.template.defaultfilters import truncatechars
 from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
 
+from patternwork.clinic.templatetags.clinic import score_chart_key
 from patternwork.clinic.templatetags.course_tables import (
     day_and_time,
+    day_month_year,
     id_url,
+    milestone_items,
+    plan_details,
     session_episodes,
     timeline_rows,
     trend_rows,
     truncated,
 )
 from patternwork.formulation.selectors import PhaseCount, TrendRow
+from patternwork.treatment.plan import phase_bounds
 
 
 def test_timeline_rows_escape_what_people_typed():
@@ -97,3 +103,79 @@ def test_day_and_time_writes_what_date_format_writes():
             for month in range(1, 13):
                 for value in (datetime(2026, month, 1, 9, 5), datetime(987, month, 28, 23, 59)):
                     assert day_and_time(value) == date_format(value, "D j M Y, H:i")
+
+
+def test_day_month_year_writes_what_date_format_writes():
+    for language in ("en-gb", "fr", "de"):
+        with translation.override(language):
+            for month in range(1, 13):
+                for value in (datetime(2026, month, 1, 9, 5), datetime(987, month, 28, 23, 59)):
+                    assert day_month_year(value) == date_format(value, "j M Y")
+
+
+def test_milestone_items_escape_the_label_and_detail():
+    milestone = SimpleNamespace(state="overdue", label="IPAF <agreed>", detail='by "5"')
+
+    html = milestone_items([milestone])
+
+    assert html == (
+        '\n      <li><span class="tag tag--danger">Overdue</span> IPAF &lt;agreed&gt;'
+        ' <span class="muted">· by &quot;5&quot;</span></li>\n    '
+    )
+
+
+# The plan's terms as the course page's template wrote them before the tag.
+PLAN_TEMPLATE = Template(
+    "{% load i18n %}"
+    '<dt>{% translate "Sessions" %}</dt><dd>{{ course.planned_sessions }}, '
+    "{{ course.get_cadence_display|lower }}, {{ course.session_minutes }} "
+    '{% translate "minutes" %}{% if course.start_time %}, {{ course.start_time|time:"H:i" }}'
+    "{% endif %}</dd>\n"
+    '      <dt>{% translate "Phases" %}</dt><dd>{% translate "initial" %} '
+    "{{ view.bounds.initial.first }}\N{EN DASH}{{ view.bounds.initial.last }}, "
+    '{% translate "middle" %} {{ view.bounds.middle.first }}\N{EN DASH}{{ view.bounds.middle.last }}, '
+    '{% translate "ending" %} {{ view.bounds.ending.first }}\N{EN DASH}{{ view.bounds.ending.last }}'
+    "</dd>\n"
+    '      <dt>{% translate "First session" %}</dt><dd>{{ course.start_date|date:"j M Y"'
+    '|default:"\N{EN DASH}" }}</dd>\n'
+    '      {% if view.projection %}<dt>{% translate "Projected last session" %}</dt><dd>'
+    '{{ view.projection.end_date|date:"D j M Y" }}</dd>{% endif %}\n'
+    '      <dt>{% translate "Goodbye letter shared in" %}</dt><dd>{% translate "session" %} '
+    "{{ view.share_session }}</dd>"
+)
+
+
+def test_plan_details_write_what_the_template_wrote():
+    for language in ("en-gb", "fr", "de"):
+        with translation.override(language):
+            for start_time, start_date, end_date in (
+                (time(9, 5), date(2026, 3, 2), date(2026, 6, 22)),
+                (None, None, None),
+            ):
+                course = SimpleNamespace(
+                    planned_sessions=16,
+                    get_cadence_display=lambda: "Weekly <b>",
+                    session_minutes=50,
+                    start_time=start_time,
+                    start_date=start_date,
+                )
+                view = SimpleNamespace(
+                    bounds=phase_bounds(16),
+                    projection=SimpleNamespace(end_date=end_date) if end_date else None,
+                    share_session=14,
+                )
+                expected = PLAN_TEMPLATE.render(Context({"course": course, "view": view}))
+                assert plan_details(course, view) == expected
+
+
+def test_score_chart_key_names_over_plan_only_when_a_session_ran_over():
+    def measures(bands):
+        return SimpleNamespace(chart=SimpleNamespace(bands=bands), bands=())
+
+    within = score_chart_key(measures((1, 2, 3)))
+    over = score_chart_key(measures((1, 2, 3, 4)))
+
+    assert "score-chart-legend__swatch--over_plan" not in within
+    assert "score-chart-legend__swatch--over_plan" in over
+    assert over.startswith('<ul class="score-chart-legend">')
+    assert over.endswith("Every score is in the table below.</p>")

@@ -9,22 +9,42 @@ whitespace aside), every value escaped as the template escaped it, the fixed wor
 translated once per table.
 """
 
+from html import escape as _html_escape
 from uuid import UUID
 
 from django import template
-from django.template.defaultfilters import date, truncatechars
+from django.template.defaultfilters import truncatechars
 from django.urls import reverse
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.text import add_truncation_text, calculate_truncate_chars_length
 from django.utils.timezone import template_localtime
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, gettext_noop
 
-from patternwork.clinic.templatetags.clinic import phase_label
+from patternwork.clinic.templatetags.clinic import MILESTONE_LABELS, MILESTONE_TAGS, phase_label
 from patternwork.core.navigation import cached_reverse
 
 register = template.Library()
+
+
+def _escape(value) -> str:
+    """`conditional_escape` of a plain value (a str, a number or a lazy string, never
+    markup): Django's escape is this, reached through a lazy-argument check per call."""
+    return _html_escape(str(value))
+
+
+# Per language and list of fixed words: their translations, escaped.
+_WORDS: dict[tuple, tuple[str, ...]] = {}
+
+
+def _translated(*msgids: str) -> tuple[str, ...]:
+    """The fixed words of a table, translated and escaped once per language."""
+    key = (get_language(), msgids)
+    words = _WORDS.get(key)
+    if words is None:
+        words = _WORDS[key] = tuple(_escape(gettext(msgid)) for msgid in msgids)
+    return words
 
 
 @register.simple_tag
@@ -59,29 +79,29 @@ def timeline_rows(rows: list[dict], notes_visible: bool) -> str:
             f'<tr><td colspan="5" class="empty">'
             f"{conditional_escape(gettext('No appointments yet.'))}</td></tr>"
         )
-    min_word = conditional_escape(gettext("min"))
-    assessment_word = conditional_escape(gettext("Assessment"))
-    if_attended = conditional_escape(gettext("if attended"))
-    note_word = conditional_escape(gettext("Note"))
-    recorded_word = conditional_escape(gettext("Recorded"))
-    no_note = conditional_escape(gettext("No note yet"))
+    min_word, assessment_word, if_attended, note_word, recorded_word, no_note = _translated(
+        gettext_noop("min"),
+        gettext_noop("Assessment"),
+        gettext_noop("if attended"),
+        gettext_noop("Note"),
+        gettext_noop("Recorded"),
+        gettext_noop("No note yet"),
+    )
     out = []
     for row in rows:
-        url = conditional_escape(row["url"])
+        url = _escape(row["url"])
         phase = row["phase"]
         if row["kind"] == "assessment":
             session = assessment_word
         elif row["expected_number"]:
             session = (
                 f'<span class="muted" title="{if_attended}">'
-                f"({conditional_escape(row['expected_number'])})</span>"
+                f"({_escape(row['expected_number'])})</span>"
             )
         else:
-            session = conditional_escape(row["session_number"] or "")
+            session = _escape(row["session_number"] or "")
         reason = row["reason"]
-        reason_html = (
-            f' <span class="muted">· {conditional_escape(reason)}</span>' if reason else ""
-        )
+        reason_html = f' <span class="muted">· {_escape(reason)}</span>' if reason else ""
         if row["has_note"]:
             note = f'<a href="{url}#note">{note_word}</a>' if notes_visible else recorded_word
         elif row["status"] == "attended":
@@ -90,13 +110,13 @@ def timeline_rows(rows: list[dict], notes_visible: bool) -> str:
             note = ""
         # Cells on lines of their own, as the template's loop wrote them.
         out.append(
-            f'<tr class="{f"timeline__row--{conditional_escape(phase)}" if phase else ""}">\n'
-            f'<td><a href="{url}">{conditional_escape(row["when"])}</a> '
-            f'<span class="muted">({conditional_escape(row["minutes"])} {min_word})</span></td>\n'
+            f'<tr class="{f"timeline__row--{_escape(phase)}" if phase else ""}">\n'
+            f'<td><a href="{url}">{_escape(row["when"])}</a> '
+            f'<span class="muted">({_escape(row["minutes"])} {min_word})</span></td>\n'
             f"<td>{session}</td>\n"
-            f"<td>{conditional_escape(row['phase_label'])}</td>\n"
-            f'<td><span class="status status--{conditional_escape(row["status"])}">'
-            f"{conditional_escape(row['status_label'])}</span>"
+            f"<td>{_escape(row['phase_label'])}</td>\n"
+            f'<td><span class="status status--{_escape(row["status"])}">'
+            f"{_escape(row['status_label'])}</span>"
             f"{reason_html}</td>\n"
             f"<td>{note}</td>\n</tr>"
         )
@@ -110,10 +130,7 @@ _DASH = "\N{EN DASH}"
 
 def _score(score, kind: str, missing: str) -> str:
     if score is not None:
-        return (
-            f"{conditional_escape(score.total)} "
-            f'<span class="muted">{conditional_escape(score.band)}</span>'
-        )
+        return f'{_escape(score.total)} <span class="muted">{_escape(score.band)}</span>'
     return f'<span class="muted">{missing}</span>' if kind != "other" else ""
 
 
@@ -125,33 +142,43 @@ def measure_rows(rows) -> str:
             f'<tr><td colspan="6" class="empty">'
             f"{conditional_escape(gettext('No attended sessions yet.'))}</td></tr>"
         )
-    link = reverse("clinic:appointment-detail", args=[_SOME_ID])
-    assessment_word = conditional_escape(gettext("Assessment"))
-    not_session = conditional_escape(gettext("Not a session"))
-    not_recorded = conditional_escape(gettext("not recorded"))
-    since_edited = conditional_escape(gettext("(since edited)"))
-    flag_open = conditional_escape(gettext("flag open"))
-    acknowledged = conditional_escape(gettext("acknowledged"))
-    none_word = conditional_escape(gettext("none"))
+    link = cached_reverse("clinic:appointment-detail", _SOME_ID)
+    (
+        assessment_word,
+        not_session,
+        not_recorded,
+        since_edited,
+        flag_open,
+        acknowledged,
+        none_word,
+    ) = _translated(
+        gettext_noop("Assessment"),
+        gettext_noop("Not a session"),
+        gettext_noop("not recorded"),
+        gettext_noop("(since edited)"),
+        gettext_noop("flag open"),
+        gettext_noop("acknowledged"),
+        gettext_noop("none"),
+    )
     answer_text = gettext("%(code)s item %(number)s: %(label)s (%(value)s)")
     out = []
     for row in rows:
         if row.kind == "session":
-            name = conditional_escape(row.session)
+            name = _escape(row.session)
         elif row.kind == "assessment":
             name = assessment_word
         else:
             name = not_session
         if row.appointment_public_id:
-            url = conditional_escape(link.replace(str(_SOME_ID), str(row.appointment_public_id)))
+            url = _escape(link.replace(str(_SOME_ID), str(row.appointment_public_id)))
             name = f'<a href="{url}">{name}</a>'
         answers = []
         for answer in row.risk:
             text = answer_text % {
-                "code": conditional_escape(answer.instrument),
-                "number": conditional_escape(answer.item_number),
-                "label": conditional_escape(answer.label),
-                "value": conditional_escape(answer.value),
+                "code": _escape(answer.instrument),
+                "number": _escape(answer.item_number),
+                "label": _escape(answer.label),
+                "value": _escape(answer.value),
             }
             if not answer.current:
                 text += f' <span class="muted">{since_edited}</span>'
@@ -164,13 +191,112 @@ def measure_rows(rows) -> str:
         # Cells on lines of their own, as the template's loop wrote them.
         out.append(
             f'<tr>\n<th scope="row">{name}</th>\n'
-            f"<td>{conditional_escape(date(template_localtime(row.when), 'j M Y'))}</td>\n"
+            f"<td>{_escape(day_month_year(template_localtime(row.when)))}</td>\n"
             f"<td>{_score(row.phq9, row.kind, not_recorded)}</td>\n"
             f"<td>{_score(row.gad7, row.kind, not_recorded)}</td>\n"
             f"<td>{_score(row.wsas, row.kind, _DASH)}</td>\n"
             f"<td>{risk}</td>\n</tr>"
         )
     return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped
+
+
+# Per language: the plan's fixed words, as `{% translate %}` writes them (a literal's
+# translation is not escaped).
+_PLAN_WORDS: dict[str | None, tuple[str, ...]] = {}
+
+
+def _plan_words() -> tuple[str, ...]:
+    language = get_language()
+    words = _PLAN_WORDS.get(language)
+    if words is None:
+        words = _PLAN_WORDS[language] = tuple(
+            gettext(msgid)
+            for msgid in (
+                gettext_noop("Sessions"),
+                gettext_noop("minutes"),
+                gettext_noop("Phases"),
+                gettext_noop("initial"),
+                gettext_noop("middle"),
+                gettext_noop("ending"),
+                gettext_noop("First session"),
+                gettext_noop("Projected last session"),
+                gettext_noop("Goodbye letter shared in"),
+                gettext_noop("session"),
+            )
+        )
+    return words
+
+
+@register.simple_tag
+def plan_details(course, view) -> str:
+    """The plan's terms of a started course: its sessions, phases, first and projected
+    last session and the session the goodbye letter is shared in."""
+    (
+        sessions_word,
+        minutes_word,
+        phases_word,
+        initial_word,
+        middle_word,
+        ending_word,
+        first_word,
+        projected_word,
+        letter_word,
+        session_word,
+    ) = _plan_words()
+    sessions = (
+        f"{_escape(course.planned_sessions)}, {_escape(str(course.get_cadence_display()).lower())}, "
+        f"{_escape(course.session_minutes)} {minutes_word}"
+    )
+    if course.start_time:
+        sessions += f", {course.start_time.hour:02d}:{course.start_time.minute:02d}"
+    bounds = view.bounds
+    phases = (
+        f"{initial_word} {bounds.initial.first}{_DASH}{bounds.initial.last}, "
+        f"{middle_word} {bounds.middle.first}{_DASH}{bounds.middle.last}, "
+        f"{ending_word} {bounds.ending.first}{_DASH}{bounds.ending.last}"
+    )
+    first = day_month_year(course.start_date) if course.start_date else _DASH
+    projected = ""
+    if view.projection:
+        end = view.projection.end_date
+        days = _names(get_language())[0]
+        projected = f"<dt>{projected_word}</dt><dd>{days[end.weekday()]} {day_month_year(end)}</dd>"
+    # The lines as the template wrote them, each after its indent.
+    return mark_safe(  # noqa: S308 - every value above is escaped or a number
+        f"<dt>{sessions_word}</dt><dd>{sessions}</dd>\n"
+        f"      <dt>{phases_word}</dt><dd>{phases}</dd>\n"
+        f"      <dt>{first_word}</dt><dd>{_escape(first)}</dd>\n"
+        f"      {projected}\n"
+        f"      <dt>{letter_word}</dt><dd>{session_word} {_escape(view.share_session)}</dd>"
+    )
+
+
+# Per language: each milestone state's tag and words, escaped.
+_MILESTONE_STATES: dict[str | None, dict[str, tuple[str, str]]] = {}
+
+
+@register.simple_tag
+def milestone_items(milestones) -> str:
+    """The milestones' list items, each with its state's tag and words."""
+    language = get_language()
+    states = _MILESTONE_STATES.get(language)
+    if states is None:
+        states = _MILESTONE_STATES[language] = {
+            state: (_escape(MILESTONE_TAGS.get(state, "")), _escape(label))
+            for state, label in MILESTONE_LABELS.items()
+        }
+    out = []
+    for milestone in milestones:
+        state = str(milestone.state)
+        tag, words = states.get(state) or ("", _escape(state))
+        detail = milestone.detail
+        detail_html = f' <span class="muted">· {_escape(detail)}</span>' if detail else ""
+        # As the template's loop wrote each item: on a line of its own, then the indent.
+        out.append(
+            f'\n      <li><span class="tag {tag}">{words}</span> '
+            f"{_escape(milestone.label)}{detail_html}</li>\n    "
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
 
 
 # Per language: the abbreviated weekdays and months as `date_format` writes them.
@@ -180,7 +306,14 @@ _DAY_AND_MONTH_NAMES: dict[str | None, tuple[list[str], list[str]]] = {}
 def day_and_time(value) -> str:
     """`date_format(value, "D j M Y, H:i")`, with the day and month names translated
     once per language rather than formatted through a lazy string each row."""
-    language = get_language()
+    days, months = _names(get_language())
+    return (
+        f"{days[value.weekday()]} {value.day} {months[value.month]} {value.year:04d}, "
+        f"{value.hour:02d}:{value.minute:02d}"
+    )
+
+
+def _names(language):
     names = _DAY_AND_MONTH_NAMES.get(language)
     if names is None:
         names = (
@@ -188,11 +321,13 @@ def day_and_time(value) -> str:
             [""] + [str(MONTHS_3[month]).title() for month in range(1, 13)],
         )
         _DAY_AND_MONTH_NAMES[language] = names
-    days, months = names
-    return (
-        f"{days[value.weekday()]} {value.day} {months[value.month]} {value.year:04d}, "
-        f"{value.hour:02d}:{value.minute:02d}"
-    )
+    return names
+
+
+def day_month_year(value) -> str:
+    """`date_format(value, "j M Y")`, the month's name translated once per language."""
+    months = _names(get_language())[1]
+    return f"{value.day} {months[value.month]} {value.year:04d}"
 
 
 def truncated(text: str, length: int) -> str:

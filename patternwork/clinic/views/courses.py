@@ -27,7 +27,7 @@ from patternwork.clinic.forms.supervision import RecordingConsentForm
 from patternwork.clinic.templatetags.clinic import phase_label
 from patternwork.clinic.templatetags.course_tables import day_and_time
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
-from patternwork.core.fast_widgets import speed_up
+from patternwork.core.fast_widgets import speed_up, unbound_fields
 from patternwork.core.forms import add_service_errors
 from patternwork.formulation import journal_selectors
 from patternwork.measures import flag_selectors, track_selectors
@@ -67,6 +67,7 @@ def course_detail(request, public_id):
     if clinical:
         # The page shows the course's scores and risk answers.
         record_read(reader_for(request), [course.client], "course")
+    panel = recordings.course_panel(request.membership, course)
     return render(
         request,
         "clinic/courses/course_detail.html",
@@ -92,17 +93,23 @@ def course_detail(request, public_id):
             ),
             "readiness": readiness,
             "waiting": course.on_waiting_list,
-            "recording_consent": recordings.course_panel(request.membership, course),
-            "consent_form": _consent_form(),
+            "recording_consent": panel,
+            "consent_fields": _consent_fields() if panel and panel.treating else None,
         },
     )
 
 
-def _consent_form() -> RecordingConsentForm:
+FORM_FIELDS_TEMPLATE = "clinic/partials/form_fields.html"
+
+
+def _consent_fields() -> str | None:
+    """The unbound consent form's fields, written once per language and day (its only
+    initial value is today): the same for every course that offers it."""
+    today = timezone.localdate()
+    form = RecordingConsentForm(initial={"given_on": today})
     # Its widgets written in Python, the markup of Django's templates (core.fast_widgets).
-    form = RecordingConsentForm(initial={"given_on": timezone.localdate()})
     speed_up(form)
-    return form
+    return unbound_fields(form, FORM_FIELDS_TEMPLATE, today)
 
 
 # Any id: the appointment link is reversed once, and each row puts its own id in it.
