@@ -15,8 +15,9 @@ on alternate appointments, in one process:
 
 Reported per write: median and 90th percentile time, CPU time, the time in the commit
 (its fsync), SQL statements, commits and outcome summary writes; and, as the floor under
-any write on that disk, SQLite alone inserting and committing one row in a file beside it. `--profile` prints cProfile's view of the timed `together` writes (sorted
-by internal time, then cumulative); `--sql` prints the statements of the last one.
+any write on that disk, SQLite alone inserting and committing one row in a file beside
+it. `--profile` prints cProfile's view of the timed `together` writes (sorted by internal
+time, then cumulative); `--sql` prints the statements of the last one.
 """
 
 from __future__ import annotations
