@@ -264,17 +264,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         # Durability first: WAL for concurrent readers, FULL fsync on commit, and a
         # busy timeout so two gunicorn workers wait for each other instead of failing.
         # IMMEDIATE takes the write lock at BEGIN, which avoids "database is locked"
-        # errors when a read transaction later tries to write. Temporary storage in
-        # memory: every statement after a transaction's first that may fail part-way
-        # (a multi-row INSERT, an UPDATE under CHECK constraints) keeps a statement
-        # journal of the pages it touches, in a temporary file unless told otherwise;
-        # that file write was a third of SQLite's time in recording a session. It holds
-        # nothing needed after a crash (the WAL does), so durability is unchanged.
+        # errors when a read transaction later tries to write.
         "init_command": (
             "PRAGMA journal_mode=WAL;"
             "PRAGMA synchronous=FULL;"
             "PRAGMA foreign_keys=ON;"
-            "PRAGMA temp_store=MEMORY;"
             f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS};"
         ),
         "transaction_mode": "IMMEDIATE",

@@ -358,13 +358,7 @@ def test_sqlite_connections_are_durable(db, tmp_path):
     try:
         with wrapper.cursor() as cursor:
             values = {}
-            for pragma in (
-                "journal_mode",
-                "synchronous",
-                "foreign_keys",
-                "temp_store",
-                "busy_timeout",
-            ):
+            for pragma in ("journal_mode", "synchronous", "foreign_keys", "busy_timeout"):
                 cursor.execute(f"PRAGMA {pragma}")
                 values[pragma] = cursor.fetchone()[0]
     finally:
@@ -374,7 +368,6 @@ def test_sqlite_connections_are_durable(db, tmp_path):
         "journal_mode": "wal",
         "synchronous": 2,
         "foreign_keys": 1,
-        "temp_store": 2,
         "busy_timeout": 20000,
     }
 
