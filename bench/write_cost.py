@@ -13,9 +13,11 @@ on alternate appointments, in one process:
 - `together`: `measures.services.record_attended_session` (one transaction, the summary
   refreshed once at its end).
 
-Reported per write: median and 90th percentile time, SQL statements, commits and outcome
-summary writes. `--profile` prints cProfile's view of the timed `together` writes (sorted
-by internal time, then cumulative); `--sql` prints the statements of the last one.
+Reported per write: median and 90th percentile time, CPU time, the time in the commit
+(its fsync), SQL statements, commits and outcome summary writes; and, as the floor under
+any write on that disk, SQLite alone inserting and committing one row in a file beside
+it. `--profile` prints cProfile's view of the timed `together` writes (sorted by internal
+time, then cumulative); `--sql` prints the statements of the last one.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import datetime as dt
 import io
 import os
 import pstats
+import sqlite3
 import statistics
 import tempfile
 import time
@@ -142,12 +145,17 @@ class Counter:
 
     def __enter__(self):
         self.statements = self.commits = self.summaries = 0
+        self.commit_ms = 0.0
         self.sql = []
         real = self.connection._commit
 
         def commit():
             self.commits += 1
-            return real()
+            started = time.perf_counter()
+            try:
+                return real()
+            finally:
+                self.commit_ms += (time.perf_counter() - started) * 1000
 
         self.connection._commit = commit
         self._wrapper = self.connection.execute_wrapper(self)
@@ -171,7 +179,14 @@ def run(writes: int, profiler: cProfile.Profile | None = None) -> dict[str, dict
     ):
         ways["together"] = _together
     figures = {
-        name: {"times": [], "cpu": [], "statements": [], "commits": [], "summaries": []}
+        name: {
+            "times": [],
+            "cpu": [],
+            "commit_ms": [],
+            "statements": [],
+            "commits": [],
+            "summaries": [],
+        }
         for name in ways
     }
     counter = Counter(connection)
@@ -199,6 +214,7 @@ def run(writes: int, profiler: cProfile.Profile | None = None) -> dict[str, dict
         figure["cpu"].append(cpu * 1000)
         figure["statements"].append(counter.statements)
         figure["commits"].append(counter.commits)
+        figure["commit_ms"].append(counter.commit_ms)
         figure["summaries"].append(counter.summaries)
     # Both ways must leave the same state behind: the summary agrees with a rebuild.
     assert OutcomeSummary.objects.count() > 0
@@ -206,11 +222,32 @@ def run(writes: int, profiler: cProfile.Profile | None = None) -> dict[str, dict
     return figures
 
 
+def bare_commits(directory: Path, count: int = 100) -> list[float]:
+    """The floor under any write: one row inserted and committed by SQLite alone, in a
+    file on the same disk configured as served (WAL, `synchronous=FULL`), in ms."""
+    database = sqlite3.connect(directory / "bare.sqlite3", isolation_level=None)
+    try:
+        database.execute("PRAGMA journal_mode=WAL")
+        database.execute("PRAGMA synchronous=FULL")
+        database.execute("CREATE TABLE t (x INTEGER)")
+        times = []
+        for number in range(count):
+            started = time.perf_counter()
+            database.execute("BEGIN IMMEDIATE")
+            database.execute("INSERT INTO t VALUES (?)", (number,))
+            database.execute("COMMIT")
+            times.append((time.perf_counter() - started) * 1000)
+        return times
+    finally:
+        database.close()
+
+
 def main(writes: int = 60, profile: bool = False, sql: bool = False) -> int:
     profiler = cProfile.Profile() if profile else None
     with tempfile.TemporaryDirectory(prefix="patternwork-write-") as directory:
         setup(Path(directory))
         figures = run(writes, profiler)
+        floor = bare_commits(Path(directory))
     statements = figures.pop("sql")
     if sql:
         print(f"\nThe last timed write's {len(statements)} statements:")
@@ -225,7 +262,7 @@ def main(writes: int = 60, profile: bool = False, sql: bool = False) -> int:
     print("Recording an attended session with PHQ-9 and GAD-7 (SQLite file, synchronous=FULL)")
     print(
         f"{'way':<12}{'writes':>8}{'median':>11}{'p90':>11}{'CPU median':>13}"
-        f"{'SQL':>6}{'commits':>9}{'summary writes':>16}"
+        f"{'commit median':>16}{'SQL':>6}{'commits':>9}{'summary writes':>16}"
     )
     status = 0
     for name, figure in figures.items():
@@ -235,6 +272,7 @@ def main(writes: int = 60, profile: bool = False, sql: bool = False) -> int:
         print(
             f"{name:<12}{len(times):>8}{median:>8.2f} ms{p90:>8.2f} ms"
             f"{statistics.median(figure['cpu']):>10.2f} ms"
+            f"{statistics.median(figure['commit_ms']):>13.2f} ms"
             f"{statistics.median(figure['statements']):>6.0f}"
             f"{statistics.median(figure['commits']):>9.0f}"
             f"{statistics.median(figure['summaries']):>16.0f}"
@@ -242,4 +280,9 @@ def main(writes: int = 60, profile: bool = False, sql: bool = False) -> int:
         if name == "together" and median > TARGET_MS:
             print(f"TARGET MISSED: {median:.2f} ms per write (target {TARGET_MS} ms)")
             status = 1
+    floor = sorted(floor)
+    print(
+        f"The floor on this disk (SQLite alone, one row inserted and committed, "
+        f"{len(floor)} times): median {statistics.median(floor):.2f} ms, best {floor[0]:.2f} ms"
+    )
     return status

@@ -50,6 +50,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
+from functools import lru_cache
 from math import ceil, floor
 
 from patternwork.measures.definitions import Instrument
@@ -222,32 +223,42 @@ def _improvement_possible(rule: MeasureRule, instrument: Instrument, first: int)
     return change_between(rule, first, instrument.total_min) is Change.IMPROVED
 
 
-def _accepted(
-    rule: MeasureRule, instrument: Instrument, first: int, session: int, planned: int, score: int
+def _judged(
+    rule: MeasureRule, first: int, score: int, due: bool, improvement_possible: bool
 ) -> tuple[bool, str]:
     change = change_between(rule, first, score)
     if change is Change.DETERIORATED:
         return False, "deterioration"
-    if (
-        session >= improvement_checkpoint(planned)
-        and change is not Change.IMPROVED
-        and _improvement_possible(rule, instrument, first)
-    ):
+    if due and change is not Change.IMPROVED and improvement_possible:
         return False, "no_improvement"
     return True, ""
+
+
+@lru_cache(maxsize=1024)
+def _accepted_range(
+    rule: MeasureRule, total_min: int, total_max: int, first: int, due: bool, possible: bool
+) -> tuple[int, int]:
+    """The lowest and highest scores the rule accepts. Kept: it depends on these few
+    values alone, and every score written to a course judged by the rule asks for it
+    (a rule's thresholds are values, so a changed rule is a different key)."""
+    accepted = [
+        total
+        for total in range(total_min, total_max + 1)
+        if _judged(rule, first, total, due, possible)[0]
+    ]
+    return min(accepted), max(accepted)
 
 
 def rule_verdict(
     rule: MeasureRule, instrument: Instrument, *, first: int, session: int, score: int, planned: int
 ) -> Verdict:
     """Judge a score by the fallback rule (module docstring)."""
-    on_track, reason = _accepted(rule, instrument, first, session, planned, score)
-    accepted = [
-        total
-        for total in range(instrument.total_min, instrument.total_max + 1)
-        if _accepted(rule, instrument, first, session, planned, total)[0]
-    ]
-    low, high = min(accepted), max(accepted)
+    due = session >= improvement_checkpoint(planned)
+    possible = due and _improvement_possible(rule, instrument, first)
+    on_track, reason = _judged(rule, first, score, due, possible)
+    low, high = _accepted_range(
+        rule, instrument.total_min, instrument.total_max, first, due, possible
+    )
     return Verdict(on_track, session, score, first, low, high, Basis.RULE, reason)
 
 

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from patternwork.accounts.models import Membership, Practice
 from patternwork.audit.services import record
-from patternwork.core.prepared import PreparedRead, field_names, instances
+from patternwork.core.prepared import PreparedRead, PreparedUpdate, field_names, instances
 from patternwork.measures import config, expected_change
 from patternwork.measures.definitions import get_instrument
 from patternwork.measures.expected_change import Basis, CourseScores, Curve, CurvePoint
@@ -217,16 +217,41 @@ def _why(judged: Judged) -> dict:
     }
 
 
-def _audit(flag: TrackFlag, action: str, changes: dict, actor: Membership | None = None) -> None:
+def _audit(
+    flag: TrackFlag,
+    action: str,
+    changes: dict,
+    actor: Membership | None = None,
+    practice: Practice | None = None,
+) -> None:
     record(
         action=action,
         actor=actor.user if actor else None,
         actor_role=actor.role if actor else "",
         actor_label="" if actor else SYSTEM,
-        practice=flag.practice,
+        practice=practice if practice is not None else flag.practice,
         obj=flag,
         changes=changes,
     )
+
+
+# What moving and clearing a flag write: `flag.save(update_fields=...)`'s UPDATE with its
+# SQL written once (TrackFlag has no save() of its own and no signal receivers), since
+# every score written to a course off its track moves its flag.
+_WHY = (
+    "response_id",
+    "session",
+    "score",
+    "first_score",
+    "expected_low",
+    "expected_high",
+    "band",
+    "basis",
+    "curve_courses",
+    "reason",
+)
+_move_flag = PreparedUpdate(TrackFlag, (*_WHY, "updated_at"), "id")
+_clear_flag = PreparedUpdate(TrackFlag, ("cleared_at", "cleared_by_id", "updated_at"), "id")
 
 
 def assess_course(
@@ -241,12 +266,27 @@ def assess_course(
     now = now or timezone.now()
     judged = judge_course(course, scores=scores)
     flag = next(iter(instances(TrackFlag, _open_flag(course.pk))), None)
+    # The course's practice is the flag's; a course locked for the write carries it, so
+    # the audit event needs no read of it.
     if judged is None or judged.verdict.on_track:
         if flag is not None:
             flag.cleared_at = now
             flag.cleared_by_id = judged.response_id if judged else None
-            flag.save(update_fields=["cleared_at", "cleared_by", "updated_at"])
-            _audit(flag, "track_flag.clear", {"score": judged.verdict.score if judged else None})
+            flag.updated_at = timezone.now()
+            _clear_flag(
+                flag.pk,
+                {
+                    "cleared_at": now,
+                    "cleared_by_id": flag.cleared_by_id,
+                    "updated_at": flag.updated_at,
+                },
+            )
+            _audit(
+                flag,
+                "track_flag.clear",
+                {"score": judged.verdict.score if judged else None},
+                practice=course.practice,
+            )
         return None
     why = _why(judged)
     if flag is not None:
@@ -254,8 +294,14 @@ def assess_course(
             return flag
         for name, value in why.items():
             setattr(flag, name, value)
-        flag.save(update_fields=[*why, "updated_at"])
-        _audit(flag, "track_flag.update", {"score": flag.score, "session": flag.session})
+        flag.updated_at = timezone.now()
+        _move_flag(flag.pk, {**why, "updated_at": flag.updated_at})
+        _audit(
+            flag,
+            "track_flag.update",
+            {"score": flag.score, "session": flag.session},
+            practice=course.practice,
+        )
         return flag
     # Closed on this very score by an acknowledgement: the clinician has seen it.
     if TrackFlag.objects.filter(
@@ -269,7 +315,12 @@ def assess_course(
         raised_at=now,
         **why,
     )
-    _audit(flag, "track_flag.raise", {"score": flag.score, "session": flag.session})
+    _audit(
+        flag,
+        "track_flag.raise",
+        {"score": flag.score, "session": flag.session},
+        practice=course.practice,
+    )
     return flag
 
 

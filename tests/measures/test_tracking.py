@@ -3,6 +3,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from patternwork.audit.models import AuditEvent
 from patternwork.measures import services as measures
@@ -116,6 +118,22 @@ def test_a_second_off_track_score_moves_the_open_flag(measured, therapist):
     flag = TrackFlag.objects.get(course=course)
     assert (flag.session, flag.score, flag.is_open) == (3, 20, True)
     assert actions(flag) == ["track_flag.raise", "track_flag.update"]
+
+
+def test_moving_the_open_flag_writes_its_row_without_reading_the_practice(measured, therapist):
+    course, sessions = measured
+    record(sessions[0], therapist, 12)
+    record(sessions[1], therapist, 18)
+
+    with CaptureQueriesContext(connection) as queries:
+        record(sessions[2], therapist, 20)
+
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert sum(s.startswith('UPDATE "measures_trackflag"') for s in sql) == 1
+    # The audit event takes the practice the locked course carries.
+    assert not any('FROM "accounts_practice"' in s for s in sql if s.startswith("SELECT"))
+    flag = TrackFlag.objects.get(course=course)
+    assert (flag.session, flag.score, flag.response.appointment_id) == (3, 20, sessions[2].pk)
 
 
 def test_acknowledging_needs_a_note_is_audited_and_holds_for_that_score(measured, therapist):
