@@ -1,4 +1,6 @@
-"""The staff navigation, its links reversed once per process (core.navigation)."""
+"""The staff navigation, its links reversed and written once per process (core.navigation)."""
+
+from functools import lru_cache
 
 from django import template
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +40,15 @@ ACCOUNT_LINKS = [
 ]
 
 
+MY_SUPERVISION = _("My supervision")
+
+
+@lru_cache(maxsize=1024)
+def my_supervision(public_id) -> Link:
+    """The therapist's own supervision page: one link per therapist, kept like the others."""
+    return Link("clinic:therapist-supervision", MY_SUPERVISION, (public_id,))
+
+
 @register.simple_tag(takes_context=True)
 def staff_navigation(context):
     """The main navigation's items for the request's member, by role."""
@@ -49,9 +60,7 @@ def staff_navigation(context):
     if membership.is_supervisor:
         links.append(SUPERVISION)
     elif membership.is_therapist:
-        links.append(
-            Link("clinic:therapist-supervision", _("My supervision"), (membership.public_id,))
-        )
+        links.append(my_supervision(membership.public_id))
     links.append(CLIENTS)
     if oversees:
         links.append(REPORTS)
