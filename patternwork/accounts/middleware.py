@@ -139,6 +139,14 @@ def _device_query(device_cls) -> PreparedRead:
     return query
 
 
+def _unwrapped(user):
+    """The object a lazy user stands for (itself lazy, as OTPMiddleware's wraps Django's)."""
+    while isinstance(user, SimpleLazyObject):
+        getattr(user, "pk", None)  # evaluates it
+        user = user._wrapped
+    return user
+
+
 class MembershipMiddleware:
     """Attach the member's active practice role to the request, and end dead sessions.
 
@@ -152,6 +160,10 @@ class MembershipMiddleware:
 
     def __call__(self, request):
         request.membership = None
+        # Every request needs its user from here on: the lazy wrappers the authentication
+        # and OTP middleware put around it have done their work once it is read, and each
+        # later attribute read through them (dozens a page) costs three lookups.
+        request.user = _unwrapped(request.user)
         if request.user.is_authenticated:
             if self._expired(request):
                 logout(request)

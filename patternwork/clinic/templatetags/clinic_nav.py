@@ -3,6 +3,7 @@
 from functools import lru_cache
 
 from django import template
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from patternwork.core.navigation import (
@@ -71,6 +72,19 @@ def staff_navigation(context):
     if open_referrals:
         extras[REFERRALS.viewname] = count_badge(open_referrals, _("open"))
     return render_links(links, current_view(context.get("request")), extras)
+
+
+_role_labels: dict[tuple, str] = {}
+
+
+@register.simple_tag(takes_context=True)
+def member_role(context):
+    """`{{ membership.get_role_display }}`, its label translated once per language."""
+    key = (get_language(), context["membership"].role)
+    label = _role_labels.get(key)
+    if label is None:
+        label = _role_labels[key] = context["membership"].get_role_display()
+    return label
 
 
 @register.simple_tag(takes_context=True)
