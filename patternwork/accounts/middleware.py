@@ -112,6 +112,12 @@ class LeanOTPMiddleware(OTPMiddleware):
     passkey's name), loads when first read.
     """
 
+    def _verify_user_sync(self, request, user):
+        # django-otp's steps on the user itself rather than through the authentication
+        # middleware's lazy wrapper, which would run each of their reads and writes of
+        # the user's attributes through three lookups.
+        return super()._verify_user_sync(request, _unwrapped(user))
+
     def _device_from_persistent_id(self, persistent_id: str):
         persistent_id = self._normalize_persistent_id(persistent_id)
         with suppress(ValueError, LookupError):
