@@ -218,6 +218,9 @@ class MembershipMiddleware:
     def _membership(self, request):
         chosen = request.session.get(SESSION_MEMBERSHIP)
         memberships = MEMBERSHIPS.rows(request.user.pk)
+        # Kept for this request's audited refusals (accounts.access.deny_not_found), which
+        # name the practice of an account that has no active membership.
+        request.user.read_memberships = memberships
         if chosen:
             for membership in memberships:
                 if str(membership.public_id) == chosen:
