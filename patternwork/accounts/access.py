@@ -108,7 +108,8 @@ def deny_not_found(
     """
     role = membership.role if membership else (CLIENT_ROLE if practice else "")
     if membership is None and practice is None and getattr(user, "is_authenticated", False):
-        practice = practice_of(user)
+        # The request's memberships as MembershipMiddleware read them, where it did.
+        practice = practice_of(user, memberships=getattr(user, "read_memberships", None))
     record(
         action="access.denied",
         actor=user,

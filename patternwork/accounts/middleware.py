@@ -112,6 +112,12 @@ class LeanOTPMiddleware(OTPMiddleware):
     passkey's name), loads when first read.
     """
 
+    def _verify_user_sync(self, request, user):
+        # django-otp's steps on the user itself rather than through the authentication
+        # middleware's lazy wrapper, which would run each of their reads and writes of
+        # the user's attributes through three lookups.
+        return super()._verify_user_sync(request, _unwrapped(user))
+
     def _device_from_persistent_id(self, persistent_id: str):
         persistent_id = self._normalize_persistent_id(persistent_id)
         with suppress(ValueError, LookupError):
@@ -139,6 +145,14 @@ def _device_query(device_cls) -> PreparedRead:
     return query
 
 
+def _unwrapped(user):
+    """The object a lazy user stands for (itself lazy, as OTPMiddleware's wraps Django's)."""
+    while isinstance(user, SimpleLazyObject):
+        getattr(user, "pk", None)  # evaluates it
+        user = user._wrapped
+    return user
+
+
 class MembershipMiddleware:
     """Attach the member's active practice role to the request, and end dead sessions.
 
@@ -152,6 +166,10 @@ class MembershipMiddleware:
 
     def __call__(self, request):
         request.membership = None
+        # Every request needs its user from here on: the lazy wrappers the authentication
+        # and OTP middleware put around it have done their work once it is read, and each
+        # later attribute read through them (dozens a page) costs three lookups.
+        request.user = _unwrapped(request.user)
         if request.user.is_authenticated:
             if self._expired(request):
                 logout(request)
@@ -200,6 +218,9 @@ class MembershipMiddleware:
     def _membership(self, request):
         chosen = request.session.get(SESSION_MEMBERSHIP)
         memberships = MEMBERSHIPS.rows(request.user.pk)
+        # Kept for this request's audited refusals (accounts.access.deny_not_found), which
+        # name the practice of an account that has no active membership.
+        request.user.read_memberships = memberships
         if chosen:
             for membership in memberships:
                 if str(membership.public_id) == chosen:

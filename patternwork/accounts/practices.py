@@ -22,13 +22,27 @@ def register(resolver: Callable[[User], Practice | None]) -> None:
         _resolvers.append(resolver)
 
 
-def practice_of(user: User | None) -> Practice | None:
+def practice_of(
+    user: User | None, *, memberships: list[Membership] | None = None
+) -> Practice | None:
     """The practice the account's events concern: its first active membership's (else
-    its first membership's), else its client record's; None when it has none."""
+    its first membership's), else its client record's; None when it has none.
+
+    `memberships`: all of the account's memberships with their practices, where the
+    caller has them already (a request's, which MembershipMiddleware reads), so that they
+    are not read again.
+    """
     if user is None or user.pk is None:
         return None
-    memberships = Membership.objects.filter(user=user).select_related("practice")
-    first = memberships.order_by("-is_active", "pk").first()
+    if memberships is None:
+        first = (
+            Membership.objects.filter(user=user)
+            .select_related("practice")
+            .order_by("-is_active", "pk")
+            .first()
+        )
+    else:
+        first = min(memberships, key=lambda m: (not m.is_active, m.pk), default=None)
     if first is not None:
         return first.practice
     for resolver in _resolvers:

@@ -28,6 +28,7 @@ from patternwork.audit.services import record
 from patternwork.clients.models import Client
 from patternwork.core import outbox
 from patternwork.core.links import absolute_url
+from patternwork.core.prepared import PreparedRead
 
 CLIENT_INVITATION_TIMEOUT = timedelta(hours=72)
 # A namespace for the signature (SECRET_KEY signs), not a secret itself; distinct from the
@@ -327,8 +328,15 @@ def invitation_expires_at(client: Client) -> datetime | None:
 
 def practice_of_client_login(user: User) -> Practice | None:
     """The practice of the client record a login belongs to (closed records included)."""
-    client = Client.objects.filter(user=user).select_related("practice").first()
-    return client.practice if client is not None else None
+    found = _CLIENT_OF_LOGIN.rows(user.pk)
+    return found[0].practice if found else None
+
+
+# A login's client record with its practice (a login has at most one), read when a
+# client's login is refused a staff page: its SQL made once per process (core.prepared).
+_CLIENT_OF_LOGIN = PreparedRead(
+    lambda user_id: Client.objects.filter(user_id=user_id).select_related("practice"), int
+)
 
 
 def portal_audit(client: Client) -> login.LoginAudit:

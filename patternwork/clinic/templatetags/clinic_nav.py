@@ -1,6 +1,9 @@
-"""The staff navigation, its links reversed once per process (core.navigation)."""
+"""The staff navigation, its links reversed and written once per process (core.navigation)."""
+
+from functools import lru_cache
 
 from django import template
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from patternwork.core.navigation import (
@@ -38,6 +41,15 @@ ACCOUNT_LINKS = [
 ]
 
 
+MY_SUPERVISION = _("My supervision")
+
+
+@lru_cache(maxsize=1024)
+def my_supervision(public_id) -> Link:
+    """The therapist's own supervision page: one link per therapist, kept like the others."""
+    return Link("clinic:therapist-supervision", MY_SUPERVISION, (public_id,))
+
+
 @register.simple_tag(takes_context=True)
 def staff_navigation(context):
     """The main navigation's items for the request's member, by role."""
@@ -49,9 +61,7 @@ def staff_navigation(context):
     if membership.is_supervisor:
         links.append(SUPERVISION)
     elif membership.is_therapist:
-        links.append(
-            Link("clinic:therapist-supervision", _("My supervision"), (membership.public_id,))
-        )
+        links.append(my_supervision(membership.public_id))
     links.append(CLIENTS)
     if oversees:
         links.append(REPORTS)
@@ -62,6 +72,19 @@ def staff_navigation(context):
     if open_referrals:
         extras[REFERRALS.viewname] = count_badge(open_referrals, _("open"))
     return render_links(links, current_view(context.get("request")), extras)
+
+
+_role_labels: dict[tuple, str] = {}
+
+
+@register.simple_tag(takes_context=True)
+def member_role(context):
+    """`{{ membership.get_role_display }}`, its label translated once per language."""
+    key = (get_language(), context["membership"].role)
+    label = _role_labels.get(key)
+    if label is None:
+        label = _role_labels[key] = context["membership"].get_role_display()
+    return label
 
 
 @register.simple_tag(takes_context=True)

@@ -1,4 +1,4 @@
-"""The people of the relationship map's picture, written by a tag.
+"""The people of the relationship map's picture, and the table beside it, written by tags.
 
 Each person is a group of up to six SVG elements with a dozen coordinates: a template loop
 over them cost more than the rest of the picture. The markup is the one the template wrote,
@@ -8,7 +8,10 @@ with the same escaping, numbers written unlocalised as SVG wants them.
 import html
 
 from django import template
+from django.template.defaultfilters import linebreaksbr
+from django.utils.formats import localize
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -154,3 +157,72 @@ def map_links(drawing):
             for link in drawing.links
         )
     )
+
+
+# The table's fixed words, each translated once per language (the template translated
+# seven of them on every request, and wrote nine values a row through its loop).
+TABLE_WORDS = {
+    "relationship": gettext_noop("Relationship"),
+    "era": gettext_noop("Era"),
+    "contact": gettext_noop("Alive / contact"),
+    "closeness": gettext_noop("Closeness"),
+    "conflict": gettext_noop("Conflict"),
+    "notes": gettext_noop("Notes"),
+    "edit": gettext_noop("Edit"),
+    "view": gettext_noop("View"),
+    "nobody": gettext_noop("No one is on the map yet."),
+    "add_below": gettext_noop("Add the people who matter to the client below."),
+}
+_table_words: dict[str | None, dict[str, str]] = {}
+
+
+def table_words() -> dict[str, str]:
+    language = get_language()
+    words = _table_words.get(language)
+    if words is None:
+        # A template literal is safe text, and so is its translation: written as it is.
+        words = _table_words[language] = {
+            key: str(_(mark_safe(message)))  # noqa: S308 - a template literal
+            for key, message in TABLE_WORDS.items()
+        }
+    return words
+
+
+@register.simple_tag
+def map_table_rows(rows, editable):
+    """The table's body: one row a person (number, name, relationship, era, contact,
+    closeness, conflict, notes and the link to change them), or the line that says the
+    map is empty. Values are escaped as the template escaped them; notes keep their
+    line breaks (`linebreaksbr`)."""
+    words = table_words()
+    if not rows:
+        add = f" {words['add_below']}" if editable else ""
+        return mark_safe(  # noqa: S308 - fixed words
+            f'\n          <tr><td colspan="9" class="empty">{words["nobody"]}{add}</td></tr>\n        '
+        )
+    change = words["edit"] if editable else words["view"]
+    parts = []
+    for row in rows:
+        person = row.person
+        label = _escaped(person.label)
+        notes = person.notes
+        notes_label = f' data-label="{words["notes"]}"' if notes else ""
+        parts.append(
+            "\n          <tr>\n"
+            f'            <td data-label="#">{_escaped(localize(row.number))}</td>\n'
+            f'            <th scope="row">{label}</th>\n'
+            f'            <td data-label="{words["relationship"]}">'
+            f"{_escaped(person.relationship)}</td>\n"
+            f'            <td data-label="{words["era"]}">{_escaped(row.era)}</td>\n'
+            f'            <td data-label="{words["contact"]}">{_escaped(row.contact)}</td>\n'
+            f'            <td data-label="{words["closeness"]}">'
+            f"{_escaped(localize(person.closeness))}</td>\n"
+            f'            <td data-label="{words["conflict"]}">'
+            f"{_escaped(localize(person.conflict))}</td>\n"
+            f'            <td class="relmap-table__notes"{notes_label}>'
+            f"{linebreaksbr(notes, autoescape=True)}</td>\n"
+            f'            <td><a href="{_escaped(row.edit_url)}">{change}'
+            f'<span class="visually-hidden"> {label}</span></a></td>\n'
+            "          </tr>\n        "
+        )
+    return mark_safe("".join(parts))  # noqa: S308 (every part above is escaped)

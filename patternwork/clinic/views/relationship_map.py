@@ -17,9 +17,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from patternwork.accounts.access import fetch, reader_for
+from patternwork.accounts.access import PreparedRows, fetch, reader_for
 from patternwork.clients.models import Client
-from patternwork.clients.selectors import client_rows
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.relationship_map import (
     MAP_READ_ONLY,
@@ -60,6 +59,11 @@ class SectorView:
     label: str
     rows: list[Row]
 
+
+# The client whose map is shown, by public id within the reader's clinical scope: its
+# query compiled once per shape of the scope (accounts.access.PreparedRows), and the
+# client's own columns only, which are all the page and the add-someone service read.
+_MAP_CLIENT = PreparedRows(lambda: Client.objects.all())
 
 _ANY_ID = uuid.UUID(int=0)
 _SUGGESTION_WORDS: dict[str, tuple[str, ...]] = {}
@@ -148,7 +152,7 @@ def _map_context(client: Client, form: PersonForm) -> dict:
 
 @staff_view()
 def relationship_map(request, public_id):
-    client = fetch(reader_for(request), client_rows(), public_id, reads="relationship map")
+    client = fetch(reader_for(request), _MAP_CLIENT, public_id, reads="relationship map")
     form = PersonForm(request.POST or None, client=client)
     if request.method == "POST" and form.is_valid():
         try:
