@@ -25,10 +25,10 @@ from django.db.models import (
     Value,
 )
 
-from patternwork.accounts.access import Reader, record_scope, visible
+from patternwork.accounts.access import PreparedVisible, Reader, record_scope, visible
 from patternwork.accounts.models import Membership
 from patternwork.clients.models import Client
-from patternwork.core.prepared import KeptStatements
+from patternwork.core.prepared import KeptStatements, PreparedRead
 from patternwork.reports import caseload as caseloads
 from patternwork.supervision import rating_chart, rubric
 from patternwork.supervision.models import (
@@ -72,8 +72,12 @@ def notes_waiting_cosign(reader: Reader | Membership) -> QuerySet[SessionNote]:
     A note waits when its course's therapist must have notes co-signed and it was signed
     after that was turned on.
     """
-    return visible(
-        reader,
+    return visible(reader, _notes_waiting())
+
+
+def _notes_waiting() -> QuerySet[SessionNote]:
+    """`notes_waiting_cosign` before the reader's scope."""
+    return (
         SessionNote.objects.filter(
             signed_at__isnull=False,
             cosignature__isnull=True,
@@ -81,7 +85,7 @@ def notes_waiting_cosign(reader: Reader | Membership) -> QuerySet[SessionNote]:
             signed_at__gte=F("course__therapist__cosign_setting__since"),
         )
         .select_related("appointment", "course__client", "course__therapist__user")
-        .order_by("signed_at", "id"),
+        .order_by("signed_at", "id")
     )
 
 
@@ -171,6 +175,31 @@ def open_actions_listed(
 def notes_waiting_listed(reader: Reader | Membership) -> QuerySet[SessionNote]:
     """`notes_waiting_cosign` with only the columns a list of them shows."""
     return notes_waiting_cosign(reader).only(*NOTE_LIST_COLUMNS)
+
+
+# The caseload's list of notes waiting for a co-signature, compiled once per shape of
+# the reader's scope.
+NOTES_WAITING_LISTED = PreparedVisible(lambda: _notes_waiting().only(*NOTE_LIST_COLUMNS))
+
+
+def _open_actions_read(role: str) -> PreparedRead:
+    # A stand-in member of this role whose id and practice are the read's arguments: what
+    # the list shows depends on the role (`with_client_shown`), not on who holds it.
+    return PreparedRead(
+        lambda pk, practice_id: open_actions_listed(
+            Membership(pk=pk, practice_id=practice_id, role=role)
+        ),
+        int,
+        int,
+    )
+
+
+_OPEN_ACTIONS = {role: _open_actions_read(role) for role in Membership.Role.values}
+
+
+def open_actions_of(membership: Membership) -> list[SupervisionAction]:
+    """`open_actions_listed(membership)`'s rows, compiled once per role."""
+    return _OPEN_ACTIONS[membership.role].rows(membership.pk, membership.practice_id)
 
 
 def sessions_for(membership: Membership) -> QuerySet[SupervisionSession]:
