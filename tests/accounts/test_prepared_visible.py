@@ -80,9 +80,11 @@ def test_a_read_of_other_rows_by_the_scoped_ones_runs_them_as_a_subquery(
 ):
     read = PreparedVisible(
         lambda: Course.objects.all(),
-        then=lambda courses: Appointment.objects.filter(course__in=courses.values("pk"))
-        .order_by("id")
-        .values_list("id"),
+        then=lambda courses: (
+            Appointment.objects.filter(course__in=courses.values("pk"))
+            .order_by("id")
+            .values_list("id")
+        ),
     )
     with django_assert_num_queries(1):
         found = read(therapist)
