@@ -334,14 +334,19 @@ def caseload(
         missing = missing_by_course(missing_of(membership, *filters)) if found else {}
     rows = []
     known: dict[tuple, tuple[plan.Milestone, ...]] = {}
+    # Courses at the same point share a phase: worked out once per (attended, planned).
+    phases: dict[tuple[int, int], plan.Phase] = {}
     for values in found:
         (pk, public_id, course_state, planned, therapist_id, therapist_name) = values[:6]
         attended = values[13]
+        course_phase = phases.get((attended, planned))
+        if course_phase is None:
+            course_phase = phases[attended, planned] = current_phase(attended, planned)
         row = CaseloadRow(
             course=CourseRef(pk, public_id, course_state, planned, therapist_id, therapist_name),
             client=ClientRef(*values[6:11]),
             attended=attended,
-            phase=current_phase(attended, planned),
+            phase=course_phase,
             next_start=values[14],
             overdue=_overdue_of(values, missing.get(pk, ()), known),
         )

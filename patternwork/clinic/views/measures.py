@@ -205,9 +205,7 @@ def oversight(request):
             "not_on_track_list": caseload_rows.not_on_track_list(
                 not_on_track, show_therapist=request.membership.role != Role.THERAPIST
             ),
-            "behind_table": caseload_rows.behind_table(
-                caseload_rows.course_rows(behind, caseload.off_track_ids)
-            ),
+            "behind_table": caseload_rows.behind_table(behind),
             "ended_over_flags": flag_selectors.ENDED_OVER_OPEN_FLAGS.rows(
                 request.membership, clinical=True
             ),
