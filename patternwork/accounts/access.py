@@ -39,6 +39,11 @@ from patternwork.core.prepared import PreparedRead, placeholders
 Role = Membership.Role
 
 
+# `supervisees.values_list("pk")` of a supervisor, read on each of their requests: the
+# related manager's query compiled once (a stand-in member whose id is the argument).
+_SUPERVISEES = PreparedRead(lambda pk: Membership(pk=pk).supervisees.values_list("pk"), int)
+
+
 def record_scope(membership: Membership) -> list[int] | None:
     """Membership ids of the therapists whose clients' records this member may see.
 
@@ -51,7 +56,7 @@ def record_scope(membership: Membership) -> list[int] | None:
         # marked by MembershipMiddleware) keeps the answer for the rest of the request.
         cached = getattr(membership, "_request_record_scope", None)
         if cached is None:
-            cached = [membership.pk, *membership.supervisees.values_list("pk", flat=True)]
+            cached = [membership.pk, *(pk for (pk,) in _SUPERVISEES(membership.pk))]
             if getattr(membership, "per_request", False):
                 membership._request_record_scope = cached
         return list(cached)
