@@ -39,6 +39,11 @@ from patternwork.core.prepared import PreparedRead, placeholders
 Role = Membership.Role
 
 
+# `supervisees.values_list("pk")` of a supervisor, read on each of their requests: the
+# related manager's query compiled once (a stand-in member whose id is the argument).
+_SUPERVISEES = PreparedRead(lambda pk: Membership(pk=pk).supervisees.values_list("pk"), int)
+
+
 def record_scope(membership: Membership) -> list[int] | None:
     """Membership ids of the therapists whose clients' records this member may see.
 
@@ -51,7 +56,7 @@ def record_scope(membership: Membership) -> list[int] | None:
         # marked by MembershipMiddleware) keeps the answer for the rest of the request.
         cached = getattr(membership, "_request_record_scope", None)
         if cached is None:
-            cached = [membership.pk, *membership.supervisees.values_list("pk", flat=True)]
+            cached = [membership.pk, *(pk for (pk,) in _SUPERVISEES(membership.pk))]
             if getattr(membership, "per_request", False):
                 membership._request_record_scope = cached
         return list(cached)
@@ -257,35 +262,32 @@ def _scoped(
     return queryset.filter(rows_filter)
 
 
-def scope_key(membership: Membership) -> tuple:
-    """Every value `visible` reads from a member to shape a query: their practice, role,
-    record and clinical scopes and whether they triage referrals (the key a read kept per
-    reader's scope is kept under: `core.prepared.KeptReads`)."""
-    record = record_scope(membership)
-    clinical = clinical_scope(membership)
-    return (
-        membership.pk,
-        membership.practice_id,
-        membership.role,
-        None if record is None else tuple(record),
-        None if clinical is None else tuple(clinical),
-        may_triage(membership),
-    )
-
-
 class PreparedVisible:
-    """`visible(membership, build(*args))` for a read a page makes on every request:
-    its query is compiled once per shape of the member's scope (how many therapists it
-    names, or all of the practice; triage or not) and then run with the member's own
-    values and the call's arguments (`core.prepared.PreparedRead`, one placeholder per
-    argument kind). Same filters, same rows; only the building is not repeated.
-    `build` returns the rows before the scope (select_related, defer, annotations,
-    ordering and a slice allowed).
+    """`visible(reader, build(*args))` for a read a page makes on every request, the one
+    way a scoped read is compiled once: its query is compiled once per shape of the
+    reader's scope (a staff member's: how many therapists it names, or all of the
+    practice; clinical or not; triage or not. A client's: their own rows) and then run
+    with the reader's own values and the call's arguments (`core.prepared.PreparedRead`,
+    one placeholder per argument kind). Same filters, same rows; only the building is
+    not repeated, and the number of compiled statements follows the shapes, never the
+    number of staff or clients.
+
+    `build` returns the rows before the scope (select_related, only, annotations,
+    ordering, a slice and values_list allowed). `then`, if given, turns the scoped rows
+    into the read that is run, for a read of other rows by the scoped ones (the
+    sessions missing questionnaires of the caseload's courses, as a subquery).
+    `rows()` gives model instances, a call the tuples of a values-list read.
     """
 
-    def __init__(self, build: Callable[..., QuerySet], *kinds: type) -> None:
+    def __init__(
+        self,
+        build: Callable[..., QuerySet],
+        *kinds: type,
+        then: Callable[[QuerySet], QuerySet] | None = None,
+    ) -> None:
         self._build = build
         self._kinds = kinds
+        self._then = then
         self._reads: dict[tuple, PreparedRead] = {}
         self._scope: Scope | None = None
 
@@ -293,25 +295,60 @@ class PreparedVisible:
     def model(self) -> type[Model]:
         return self._build(*placeholders(*self._kinds)).model
 
-    def rows(self, membership: Membership, *args, clinical: bool = False) -> list[Model]:
+    def rows(self, reader: Reader | Membership, *args, clinical: bool = False) -> list[Model]:
+        """The model instances the reader may see."""
+        read, values = self._read(reader, clinical)
+        return [] if read is None else read.rows(*values, *args)
+
+    def __call__(self, reader: Reader | Membership, *args, clinical: bool = False) -> list[tuple]:
+        """The rows of a values-list read the reader may see, as tuples."""
+        read, values = self._read(reader, clinical)
+        return [] if read is None else read(*values, *args)
+
+    def _read(
+        self, reader: Reader | Membership, clinical: bool
+    ) -> tuple[PreparedRead | None, list]:
+        """The read compiled for the shape of this reader's scope, and the reader's values
+        for its placeholders (None: the scope matches nothing, so nothing is run)."""
         scope = self._scope
         if scope is None:
             scope = self._scope = scope_of(self.model)
-        allowed, triage = _staff_scope(membership, scope, clinical=clinical)
-        if allowed == [] and not triage:
-            # No therapist's rows: the ORM's filter on an empty list matches nothing.
-            return []
-        shape = (clinical, None if allowed is None else len(allowed), triage)
+        membership = reader if isinstance(reader, Membership) else reader.membership
+        if membership is None:
+            # A client in their portal: only rows of their own record.
+            if reader.client is None or scope.client is None:
+                return None, []
+            shape: tuple = ("client",)
+            values = [reader.client.pk]
+        else:
+            allowed, triage = _staff_scope(membership, scope, clinical=clinical)
+            if allowed == [] and not triage:
+                # No therapist's rows: the ORM's filter on an empty list matches nothing.
+                return None, []
+            shape = (clinical, None if allowed is None else len(allowed), triage)
+            values = [membership.practice_id, *(allowed or ())]
         read = self._reads.get(shape)
         if read is None:
             read = self._reads[shape] = self._prepare(scope, shape)
-        return read.rows(membership.practice_id, *(allowed or ()), *args)
+        return read, values
 
     def _prepare(self, scope: Scope, shape: tuple) -> PreparedRead:
-        _clinical, count, triage = shape
-        count = count or 0
+        if shape == ("client",):
+            count = 0
 
-        def build(practice_id, *rest):
+            def scoped(rows, client_id, _allowed):
+                return rows.filter(**{scope.client_field("id"): client_id})
+
+        else:
+            _clinical, count, triage = shape
+            count = count or 0
+
+            def scoped(rows, practice_id, allowed):
+                return _scoped(
+                    rows, scope, practice_id, None if shape[1] is None else allowed, triage=triage
+                )
+
+        def build(first, *rest):
             allowed, args = rest[:count], rest[count:]
             rows = self._build(*args)
             # The scope's filters go before any slice, as visible() puts them.
@@ -319,10 +356,10 @@ class PreparedVisible:
             if sliced != (0, None):
                 rows = rows._chain()
                 rows.query.clear_limits()
-            rows = _scoped(
-                rows, scope, practice_id, None if shape[1] is None else allowed, triage=triage
-            )
-            return rows[sliced[0] : sliced[1]] if sliced != (0, None) else rows
+            rows = scoped(rows, first, allowed)
+            if sliced != (0, None):
+                rows = rows[sliced[0] : sliced[1]]
+            return rows if self._then is None else self._then(rows)
 
         return PreparedRead(build, int, *([int] * count), *self._kinds)
 

@@ -141,20 +141,32 @@ def course_table(rows: list[dict], *, show_therapist: bool) -> SafeString:
     return mark_safe("".join(html))  # noqa: S308 - every value above is escaped
 
 
-def behind_table(rows: list[dict]) -> SafeString:
-    """The `<tr>`s of oversight's table of courses with overdue milestones."""
+def behind_table(rows: Iterable[CaseloadRow]) -> SafeString:
+    """The `<tr>`s of oversight's table of courses with overdue milestones, written from
+    the caseload's rows themselves (no dict per row, no date this table does not show)."""
     e = conditional_escape
     of = e(_("of"))
+    prefix = path_prefix("clinic:course-detail")
+    phases = {key: e(str(label)) for key, label in PHASE_LABELS.items()}
+    # The overdue tags are a few fixed labels: each escaped once for the table.
+    tags_of: dict[int, str] = {}
     html = []
     for row in rows:
-        tags = "".join(
-            f'<span class="tag tag--danger">{e(label)}</span> ' for label in row["overdue"]
-        )
+        course = row.course
+        client = row.client
+        # Rows with the same facts share one tuple of milestones (`caseload`).
+        tags = tags_of.get(id(row.overdue))
+        if tags is None:
+            tags = tags_of[id(row.overdue)] = "".join(
+                f'<span class="tag tag--danger">{e(milestone.overdue_label)}</span> '
+                for milestone in row.overdue
+            )
+        phase = phases.get(row.phase, "") if course.state == Course.State.ACTIVE else ""
         html.append(
-            f'<tr><td><a href="{e(row["href"])}">{e(row["name"])}</a> '
-            f'<span class="muted">{e(row["number"])}</span></td>\n'
-            f"<td>{e(row['therapist'])}</td>\n"
-            f"<td>{row['attended']} {of} {row['planned']} · {e(row['phase'])}</td>\n"
+            f'<tr><td><a href="{e(f"{prefix}{course.public_id}/")}">{e(client.display_name)}</a> '
+            f'<span class="muted">{e(client.client_number)}</span></td>\n'
+            f"<td>{e(course.therapist_name)}</td>\n"
+            f"<td>{row.attended} {of} {course.planned_sessions} · {phase}</td>\n"
             f"<td>{tags}</td></tr>\n"
         )
     return mark_safe("".join(html))  # noqa: S308 - every value above is escaped

@@ -19,8 +19,14 @@ query (a related manager's instance) are not known: the caller sets them. The fl
 request pays (its session, member, device and navigation counts) is read this way.
 
 Only for reads whose shape never changes with their arguments: no `__in` over an
-argument, no argument that changes the joins. A placeholder that does not come through
-as exactly one parameter fails the first call loudly.
+argument, no argument that changes the joins. A read whose shape depends on a value (the
+reader's scope: how many therapists it names, a role) keeps one `PreparedRead` per shape
+and passes the values as arguments (`accounts.access.PreparedVisible`), so the number of
+compiled statements follows the shapes, never the number of readers. A placeholder that
+does not come through unchanged as at least one parameter fails the first call loudly
+(one used twice, such as the reader's id in two conditions, fills both). A read that
+matches nothing by its shape (the ORM's `EmptyResultSet`, an `__in` over no values) runs
+no statement and gives no rows, as the ORM does.
 
 A `PreparedUpdate` sets fixed columns of the rows matched by one column to plain values,
 each prepared for the database by its field as `QuerySet.update()` prepares it. Like
@@ -32,8 +38,7 @@ from __future__ import annotations
 import re
 import threading
 import uuid
-from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -82,19 +87,9 @@ def _placeholder(kind: type, number: int) -> Any:
     return TextPlaceholder(f"\x00placeholder-{number}\x00")
 
 
-def _kind_of(value: Any) -> type:
-    """The placeholder kind for an argument given at run time."""
-    for kind in (datetime, uuid.UUID, str):
-        if isinstance(value, kind):
-            return kind
-    if isinstance(value, int) and not isinstance(value, bool):
-        return int
-    raise TypeError(f"a prepared read's argument is an int, a str, a UUID or a datetime: {value!r}")
-
-
-def _slot_of(params: list, mark: Any, connection) -> tuple[int, Callable[[Any], Any] | None]:
-    """Where a placeholder is among the SQL's parameters, and how an argument is put
-    there (None: as it is)."""
+def _slot_of(params: list, mark: Any, connection) -> tuple[list[int], Callable[[Any], Any] | None]:
+    """Where a placeholder is among the SQL's parameters (once or more), and how an
+    argument is put there (None: as it is)."""
     found = [i for i, value in enumerate(params) if value == mark]
     convert = None
     if isinstance(mark, UUIDPlaceholder) and not found:
@@ -109,11 +104,9 @@ def _slot_of(params: list, mark: Any, connection) -> tuple[int, Callable[[Any], 
             prepared = adapt(mark)
             found = [i for i, value in enumerate(params) if value == prepared]
         convert = adapt
-    if len(found) != 1:
-        raise ValueError(
-            f"a prepared read's placeholder {mark!r} is {len(found)} parameters of its SQL, not one"
-        )
-    return found[0], convert
+    if not found:
+        raise ValueError(f"a prepared read's placeholder {mark!r} is no parameter of its SQL")
+    return found, convert
 
 
 def _uuid(value: Any) -> uuid.UUID:
@@ -132,6 +125,7 @@ class _Compiled:
     __slots__ = (
         "annotations",
         "compiler",
+        "connection",
         "convert",
         "converters",
         "end",
@@ -157,6 +151,7 @@ class _Compiled:
             convert.append(how)
         fields = [column[0] for column in compiler.select[: compiler.col_count]]
         self.compiler = compiler
+        self.connection = compiler.connection
         self.locks = queryset.query.select_for_update
         self.converters = compiler.get_converters(fields)
         # The SQL with named placeholders, its parameters given by name: Django's SQLite
@@ -197,24 +192,40 @@ class PreparedRead:
         # Per thread: a compiled read holds its connection, and each thread has its own.
         self._local = threading.local()
 
-    def _run(self, args: Sequence[Any], using: str) -> tuple[_Compiled, list]:
+    def _run(self, args: Sequence[Any], using: str) -> tuple[_Compiled | None, list]:
         connection = connections[using]
         compiled = getattr(self._local, using, None)
-        if compiled is None or compiled.compiler.connection is not connection:
+        if compiled is None or compiled.connection is not connection:
             marks = placeholders(*self._kinds)
-            compiled = _Compiled(self._build(*marks), marks, using)
+            try:
+                compiled = _Compiled(self._build(*marks), marks, using)
+            except EmptyResultSet:
+                # As the ORM does for a filter that matches nothing by its shape (an
+                # empty list of ids): no rows, and no statement run.
+                compiled = _Nothing(connection)
             setattr(self._local, using, compiled)
+        if isinstance(compiled, _Nothing):
+            return None, []
         return compiled, _execute(compiled, args, connection)
 
     def __call__(self, *args: Any, using: str = "default") -> list[tuple]:
         """The rows of a values-list read, as tuples of its columns."""
         compiled, rows = self._run(args, using)
-        return _tuples(compiled, rows)
+        return [] if compiled is None else _tuples(compiled, rows)
 
     def rows(self, *args: Any, using: str = "default") -> list[Model]:
         """The model instances a model queryset would give for these arguments."""
         compiled, rows = self._run(args, using)
-        return _instances(compiled, rows, using)
+        return [] if compiled is None else _instances(compiled, rows, using)
+
+
+class _Nothing:
+    """A read that matches nothing by its shape, on one connection."""
+
+    __slots__ = ("connection",)
+
+    def __init__(self, connection) -> None:
+        self.connection = connection
 
 
 def _execute(compiled: _Compiled, args: Sequence[Any], connection) -> list:
@@ -225,12 +236,12 @@ def _execute(compiled: _Compiled, args: Sequence[Any], connection) -> list:
             "select_for_update cannot be used outside of a transaction."
         )
     params = list(compiled.params)
-    for slot, value in zip(compiled.slots, args, strict=True):
-        params[slot] = value
-    if compiled.convert is not None:
-        for slot, how in zip(compiled.slots, compiled.convert, strict=True):
-            if how is not None:
-                params[slot] = how(params[slot])
+    convert = compiled.convert or (None,) * len(args)
+    for slots, value, how in zip(compiled.slots, args, convert, strict=True):
+        if how is not None:
+            value = how(value)
+        for slot in slots:
+            params[slot] = value
     with connection.cursor() as cursor:
         cursor.execute(compiled.sql, {f"p{number}": value for number, value in enumerate(params)})
         rows = cursor.fetchall()
@@ -259,71 +270,6 @@ def _instances(compiled: _Compiled, rows: list, using: str) -> list[Model]:
             setattr(obj, name, row[position])
         found.append(obj)
     return found
-
-
-# A kept read whose shape matches no row (the ORM's EmptyResultSet): nothing is run.
-_NOTHING = object()
-
-
-class KeptReads:
-    """Prepared reads kept by a key, for reads whose shape changes with a value that
-    cannot be a placeholder (the reader's scope, a list of ids).
-
-    `reads(key, build, *args)` runs the values-list queryset `build(*placeholders)` with
-    `args` (ints, strs, UUIDs or datetimes) in the placeholders' places and returns its
-    rows as tuples; `reads.rows(key, build, *args)` does the same for a model queryset
-    and returns its instances. `key` must hold every value `build` uses besides its
-    arguments. A bounded number of keys is kept per thread: the least recently used go.
-    """
-
-    def __init__(self, size: int = 512) -> None:
-        self._size = size
-        self._local = threading.local()
-
-    def _run(
-        self, key: Hashable, build: Callable[..., QuerySet], args: tuple, using: str
-    ) -> tuple[_Compiled | None, list]:
-        connection = connections[using]
-        kept = getattr(self._local, using, None)
-        if kept is None:
-            kept = OrderedDict()
-            setattr(self._local, using, kept)
-        compiled = kept.get(key)
-        if compiled is not None:
-            kept.move_to_end(key)
-        if compiled is _NOTHING:
-            return None, []
-        if compiled is None or compiled.compiler.connection is not connection:
-            marks = placeholders(*(_kind_of(arg) for arg in args))
-            try:
-                compiled = _Compiled(build(*marks), marks, using)
-            except EmptyResultSet:
-                # As the ORM does for a filter that matches nothing by its shape (an
-                # empty scope or list of ids): no rows, and no statement run.
-                compiled = _NOTHING
-            if len(kept) >= self._size:
-                # The least recently used: a practice's many members keep theirs.
-                kept.popitem(last=False)
-            kept[key] = compiled
-            if compiled is _NOTHING:
-                return None, []
-        return compiled, _execute(compiled, args, connection)
-
-    def __call__(
-        self, key: Hashable, build: Callable[..., QuerySet], *args: Any, using: str = "default"
-    ) -> list[tuple]:
-        compiled, rows = self._run(key, build, args, using)
-        return [] if compiled is None else _tuples(compiled, rows)
-
-    def rows(
-        self, key: Hashable, build: Callable[..., QuerySet], *args: Any, using: str = "default"
-    ) -> list[Model]:
-        compiled, rows = self._run(key, build, args, using)
-        return [] if compiled is None else _instances(compiled, rows, using)
-
-
-# The reads the pages keep per reader's scope (the caseload's, oversight's, the portal's).
-kept_reads = KeptReads()
 
 
 def field_names(model) -> list[str]:

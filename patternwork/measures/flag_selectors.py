@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 
-from patternwork.accounts.access import may_read_clinical, visible
+from patternwork.accounts.access import PreparedVisible, may_read_clinical, visible
 from patternwork.accounts.models import Membership
 from patternwork.clients.models import Client
 from patternwork.core.prepared import PreparedRead, prefetched
@@ -67,12 +67,22 @@ def open_flags_listed(membership: Membership) -> QuerySet[RiskFlag]:
     them for every flag would decrypt them for nothing. A caller that needs more of the
     flag reads it through `open_flags_for`.
     """
+    return visible(membership, open_flags_listed_rows())
+
+
+def open_flags_listed_rows() -> QuerySet[RiskFlag]:
+    """`open_flags_listed` before the reader's scope."""
     return (
-        open_flags_for(membership)
-        .select_related(None)
+        RiskFlag.objects.open()
         .select_related("client", "course__therapist__user")
         .only(*LISTED_COLUMNS)
+        .order_by("raised_at", "id")
     )
+
+
+# The caseload's, oversight's and the supervisor page's open flags, compiled once per
+# shape of the reader's scope.
+OPEN_FLAGS_LISTED = PreparedVisible(open_flags_listed_rows)
 
 
 def open_flags_of(owner) -> list[RiskFlag]:
@@ -112,9 +122,12 @@ def ended_over_open_flags(membership: Membership) -> list[Course]:
 
 def ended_over_open_flags_rows(membership: Membership) -> QuerySet[Course]:
     """`ended_over_open_flags`' query."""
+    return visible(membership, _ended_over_open_flags(), clinical=True)
+
+
+def _ended_over_open_flags() -> QuerySet[Course]:
     return (
-        visible(membership, Course, clinical=True)
-        .filter(end_override_flags__gt=0)
+        Course.objects.filter(end_override_flags__gt=0)
         .annotate(still_open=_still_open("course"))
         .filter(still_open__gt=0)
         .select_related("client", "therapist__user")
@@ -133,14 +146,23 @@ def closed_over_open_flags(membership: Membership) -> list[Client]:
 
 def closed_over_open_flags_rows(membership: Membership) -> QuerySet[Client]:
     """`closed_over_open_flags`' query."""
+    return visible(membership, _closed_over_open_flags(), clinical=True)
+
+
+def _closed_over_open_flags() -> QuerySet[Client]:
     return (
-        visible(membership, Client, clinical=True)
-        .filter(status=Client.Status.CLOSED, close_override_flags__gt=0)
+        Client.objects.filter(status=Client.Status.CLOSED, close_override_flags__gt=0)
         .annotate(still_open=_still_open("client"))
         .filter(still_open__gt=0)
         .select_related("therapist__user")
         .order_by("full_name", "client_number")
     )
+
+
+# Oversight's endings and closures over open flags (read with `clinical=True`), each
+# compiled once per shape of the reader's scope.
+ENDED_OVER_OPEN_FLAGS = PreparedVisible(_ended_over_open_flags)
+CLOSED_OVER_OPEN_FLAGS = PreparedVisible(_closed_over_open_flags)
 
 
 def risk_history(flag: RiskFlag) -> dict:

@@ -165,10 +165,13 @@ def next_sheet(client: Client, now: datetime) -> Sheet | None:
 def next_sheet_appointment(client: Client, since: datetime) -> QuerySet[Appointment]:
     """`next_sheet`'s appointment: the client's first booked or attended one from `since`
     (the window's length before now), with its course and its session position."""
+    return next_sheet_rows(since).filter(course__client=client)
+
+
+def next_sheet_rows(since: datetime) -> QuerySet[Appointment]:
+    """`next_sheet_appointment` before the client's scope (`accounts.access.visible`)."""
     return treatment_selectors.with_session_positions(
-        Appointment.objects.filter(
-            course__client=client, status__in=OPEN_STATUSES, starts_at__gte=since
-        )
+        Appointment.objects.filter(status__in=OPEN_STATUSES, starts_at__gte=since)
         .select_related("course")
         .order_by("starts_at", "id")
     )

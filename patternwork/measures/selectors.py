@@ -536,7 +536,8 @@ def missing_measures_rows(course_ids) -> QuerySet:
     complete = Response.objects.filter(appointment_id=OuterRef("pk"), status="complete")
     return (
         Appointment.objects.attended_treatment()
-        .filter(course_id__in=list(course_ids))
+        # A list of ids, or the courses' own query as a subquery.
+        .filter(course_id__in=course_ids if isinstance(course_ids, QuerySet) else list(course_ids))
         .filter(
             ~(
                 Exists(complete.filter(instrument=plan.PHQ9))

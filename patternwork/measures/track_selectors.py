@@ -100,10 +100,15 @@ def score_rows(course_ids: Collection[int]) -> QuerySet:
     """The courses' valid PHQ-9 totals as (course id, session number, total), in order."""
     return (
         valid_phq9()
-        .filter(course_id__in=list(course_ids))
+        .filter(course_id__in=_ids(course_ids))
         .order_by("appointment__session_number", "id")
         .values_list("course_id", "appointment__session_number", "total")
     )
+
+
+def _ids(ids: Collection[int] | QuerySet) -> list[int] | QuerySet:
+    """Ids for an `__in` lookup: a list, or the ids' own query as a subquery."""
+    return ids if isinstance(ids, QuerySet) else list(ids)
 
 
 def scores_of(rows) -> dict[int, list[tuple[int, int]]]:
@@ -213,14 +218,28 @@ def open_listed(
     membership: Membership, *, therapist_ids: Collection[int] | None = None
 ) -> QuerySet[TrackFlag]:
     """`not_on_track_for`'s flags, before their why."""
-    flags = visible(membership, TrackFlag).open().filter(course__state=Course.State.ACTIVE)
+    flags = visible(membership, open_listed_rows())
     if therapist_ids is not None:
         flags = flags.filter(course__therapist_id__in=list(therapist_ids))
+    return flags
+
+
+def open_flags_rows() -> QuerySet[TrackFlag]:
+    """The open flags of active courses, before the reader's scope."""
+    return TrackFlag.objects.open().filter(course__state=Course.State.ACTIVE)
+
+
+def open_listed_rows() -> QuerySet[TrackFlag]:
+    """`open_listed`'s flags before the reader's scope, oldest first."""
     # An open flag has no acknowledgement; of its client and course, only what the lists
     # show (name, number, the therapist's name, the plan for the chart) is read, so no
     # encrypted column is decrypted for nothing. The flag's own note is not shown either.
-    flags = flags.select_related("client", "course__therapist__user").only(*LISTED_COLUMNS)
-    return flags.order_by("raised_at", "id")
+    return (
+        open_flags_rows()
+        .select_related("client", "course__therapist__user")
+        .only(*LISTED_COLUMNS)
+        .order_by("raised_at", "id")
+    )
 
 
 def _open_flag_of_course(course_id) -> QuerySet[TrackFlag]:

@@ -18,14 +18,14 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from patternwork.accounts.access import scope_key
+from patternwork.accounts.access import PreparedVisible, visible
 from patternwork.accounts.models import Membership
 from patternwork.clients.models import Client, display_name
-from patternwork.core.prepared import kept_reads
+from patternwork.core.prepared import PreparedRead
 from patternwork.formulation.selectors import with_formulation_facts
 from patternwork.letters.selectors import with_letter_facts
 from patternwork.measures import track_selectors
-from patternwork.measures.flag_selectors import open_flags_listed
+from patternwork.measures.flag_selectors import OPEN_FLAGS_LISTED
 from patternwork.measures.selectors import (
     CourseMeasures,
     course_measures,
@@ -39,9 +39,7 @@ from patternwork.treatment import plan, scheduling
 from patternwork.treatment.models import Appointment, Course
 from patternwork.treatment.selectors import (
     CourseView,
-    appointments_for,
     course_view,
-    courses_for,
     current_phase,
 )
 from patternwork.treatment.waiting_selectors import with_waiting
@@ -234,10 +232,8 @@ def _overdue_of(
     return found
 
 
-def _course_rows(
-    membership: Membership, now: datetime, text: str, state: str, therapist: str
-) -> QuerySet:
-    """The caseload's open courses as `ROW_COLUMNS`, by client name."""
+def _course_rows(now: datetime, text: str, state: str, therapist) -> QuerySet:
+    """The open courses as `ROW_COLUMNS`, by client name, before the reader's scope."""
     # Each course's count and next appointment as subqueries on the appointments'
     # (course, time) index rather than a join grouped by every column of the course:
     # the same values, for about a third of the database's time on a caseload of fifty.
@@ -254,13 +250,19 @@ def _course_rows(
         .values("starts_at")[:1]
     )
     courses = (
-        with_milestone_facts(courses_for(membership).exclude(state=Course.State.ENDED))
+        with_milestone_facts(_open_courses(text, state, therapist))
         .annotate(
             attended=Coalesce(Subquery(attended), 0),
             next_start=Subquery(next_start),
         )
         .order_by("client__full_name")
     )
+    return courses.values_list(*ROW_COLUMNS)
+
+
+def _open_courses(text: str, state: str, therapist) -> QuerySet[Course]:
+    """The courses a caseload lists (not ended, with the filters given), before the scope."""
+    courses = Course.objects.exclude(state=Course.State.ENDED)
     if text:
         courses = courses.filter(
             Q(client__full_name__icontains=text)
@@ -271,7 +273,34 @@ def _course_rows(
         courses = courses.filter(state=state)
     if therapist:
         courses = courses.filter(therapist__public_id=therapist)
-    return courses.values_list(*ROW_COLUMNS)
+    return courses
+
+
+def _caseload_reads(by_state: bool, by_therapist: bool) -> tuple[PreparedVisible, PreparedVisible]:
+    """The caseload's courses and their sessions missing questionnaires, compiled once per
+    filter shape (a state chosen or not, a therapist chosen or not) and reader's scope."""
+    kinds = (str,) * by_state + (UUID,) * by_therapist
+
+    def filters(args: tuple) -> tuple:
+        state = args[0] if by_state else ""
+        therapist = args[-1] if by_therapist else ""
+        return state, therapist
+
+    return (
+        PreparedVisible(lambda at, *args: _course_rows(at, "", *filters(args)), datetime, *kinds),
+        PreparedVisible(
+            lambda *args: _open_courses("", *filters(args)),
+            *kinds,
+            then=lambda courses: missing_measures_rows(courses.values("pk")),
+        ),
+    )
+
+
+_CASELOAD_READS = {
+    (by_state, by_therapist): _caseload_reads(by_state, by_therapist)
+    for by_state in (False, True)
+    for by_therapist in (False, True)
+}
 
 
 def caseload(
@@ -293,28 +322,31 @@ def caseload(
     text = query.strip()
     if text:
         # A search is rare and its text is the user's: built for this request alone.
-        found = list(_course_rows(membership, now, text, state, therapist))
+        found = list(visible(membership, _course_rows(now, text, state, therapist)))
+        ids = [values[0] for values in found]
+        missing = missing_by_course(missing_measures_rows(ids))
     else:
-        # The usual caseload: its SQL made once per scope and filter, run with the time.
-        found = kept_reads(
-            ("caseload courses", scope_key(membership), state, therapist),
-            lambda at: _course_rows(membership, at, "", state, therapist),
-            now,
-        )
-    ids = tuple(values[0] for values in found)
-    missing = missing_by_course(
-        kept_reads(("caseload missing measures", ids), lambda: missing_measures_rows(ids))
-    )
+        # The usual caseload: its SQL made once per filter and scope shape, run with the
+        # reader's scope, the filters and the time as arguments.
+        courses, missing_of = _CASELOAD_READS[(bool(state), bool(therapist))]
+        filters = (*((state,) if state else ()), *((UUID(therapist),) if therapist else ()))
+        found = courses(membership, now, *filters)
+        missing = missing_by_course(missing_of(membership, *filters)) if found else {}
     rows = []
     known: dict[tuple, tuple[plan.Milestone, ...]] = {}
+    # Courses at the same point share a phase: worked out once per (attended, planned).
+    phases: dict[tuple[int, int], plan.Phase] = {}
     for values in found:
         (pk, public_id, course_state, planned, therapist_id, therapist_name) = values[:6]
         attended = values[13]
+        course_phase = phases.get((attended, planned))
+        if course_phase is None:
+            course_phase = phases[attended, planned] = current_phase(attended, planned)
         row = CaseloadRow(
             course=CourseRef(pk, public_id, course_state, planned, therapist_id, therapist_name),
             client=ClientRef(*values[6:11]),
             attended=attended,
-            phase=current_phase(attended, planned),
+            phase=course_phase,
             next_start=values[14],
             overdue=_overdue_of(values, missing.get(pk, ()), known),
         )
@@ -328,35 +360,41 @@ def caseload(
         rows=rows,
         today=todays,
         week=week,
-        flags=kept_reads.rows(
-            ("caseload open flags", scope_key(membership)), lambda: open_flags_listed(membership)
-        ),
+        flags=OPEN_FLAGS_LISTED.rows(membership),
         not_on_track=_not_on_track(membership),
     )
 
 
+# The open not-on-track flags a list shows, and the valid PHQ-9 totals of their courses
+# for the charts (a subquery of the same flags), each compiled once per scope shape.
+_NOT_ON_TRACK = PreparedVisible(track_selectors.open_listed_rows)
+_NOT_ON_TRACK_SCORES = PreparedVisible(
+    track_selectors.open_flags_rows,
+    then=lambda flags: track_selectors.score_rows(flags.values("course_id")),
+)
+# A practice's change curves; a member's flags are all of their own practice.
+_CURVES = PreparedRead(lambda practice_id: track_selectors.curve_rows([practice_id]), int)
+
+
 def _not_on_track(membership: Membership) -> list[NotOnTrack]:
-    """`measures.track_selectors.not_on_track_for`, its three reads kept."""
-    flags = kept_reads.rows(
-        ("caseload not on track", scope_key(membership)),
-        lambda: track_selectors.open_listed(membership),
-    )
+    """`measures.track_selectors.not_on_track_for`, its three reads compiled once."""
+    flags = _NOT_ON_TRACK.rows(membership)
     if not flags:
         return []
-    practices = tuple(sorted({flag.practice_id for flag in flags}))
-    courses = tuple(sorted({flag.course_id for flag in flags}))
-    curves = kept_reads(("change curves", practices), lambda: track_selectors.curve_rows(practices))
-    scores = kept_reads(("valid PHQ-9", courses), lambda: track_selectors.score_rows(courses))
+    practices = {flag.practice_id for flag in flags}
+    curves = _CURVES(*practices) if len(practices) == 1 else track_selectors.curve_rows(practices)
     return track_selectors.why_rows(
-        flags, track_selectors.curves_of(curves), track_selectors.scores_of(scores)
+        flags,
+        track_selectors.curves_of(curves),
+        track_selectors.scores_of(_NOT_ON_TRACK_SCORES(membership)),
     )
 
 
-def _upcoming_rows(membership: Membership, start: datetime, end: datetime) -> QuerySet:
-    """The member's appointments from `start` to before `end`, as `_upcoming` reads them."""
+def _upcoming_rows(start: datetime, end: datetime) -> QuerySet:
+    """The appointments from `start` to before `end`, as `_upcoming` reads them, before
+    the reader's scope."""
     return (
-        appointments_for(membership)
-        .filter(starts_at__gte=start, starts_at__lt=end)
+        Appointment.objects.filter(starts_at__gte=start, starts_at__lt=end)
         .order_by("starts_at")
         .values_list(
             "public_id",
@@ -372,6 +410,9 @@ def _upcoming_rows(membership: Membership, start: datetime, end: datetime) -> Qu
     )
 
 
+_UPCOMING = PreparedVisible(_upcoming_rows, datetime, datetime)
+
+
 def _upcoming(
     membership: Membership, now: datetime
 ) -> tuple[list[UpcomingAppointment], list[UpcomingAppointment]]:
@@ -379,9 +420,8 @@ def _upcoming(
     practice = membership.practice
     local_today = scheduling.local_date(practice, now)
     week_end = local_today + timedelta(days=7)
-    upcoming = kept_reads(
-        ("caseload upcoming", scope_key(membership)),
-        lambda start, end: _upcoming_rows(membership, start, end),
+    upcoming = _UPCOMING(
+        membership,
         scheduling.local_start(practice, local_today, datetime.min.time()),
         scheduling.local_start(practice, week_end, datetime.min.time()),
     )

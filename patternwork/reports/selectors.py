@@ -55,7 +55,7 @@ from django.db.models.lookups import (
 from patternwork.accounts.access import record_scope
 from patternwork.accounts.models import Membership, Practice
 from patternwork.clients.models import Referral
-from patternwork.core.prepared import KeptStatements, kept_reads
+from patternwork.core.prepared import KeptStatements, PreparedRead
 from patternwork.measures.config import outcome_config
 from patternwork.measures.definitions import Comparator, Threshold
 from patternwork.measures.models import OutcomeSummary
@@ -307,17 +307,12 @@ def _waiting(practice: Practice, therapists: list[int] | None) -> Waits:
     start yet), in the same shape as the waits of finished courses. "Within" counts
     those who have not yet passed the mark."""
 
-    def build():
-        entries = WaitingEntry.objects.filter(practice=practice, left_at__isnull=True)
-        if therapists is not None:
-            entries = entries.filter(course__therapist_id__in=therapists)
-        return entries.values("referred_on").annotate(n=Count("pk")).values_list("referred_on", "n")
-
     today = scheduling.today(practice)
     by_day: dict[int, int] = {}
-    # Compiled once per practice and therapists (the dates converted as the ORM does).
-    key = ("report waiting", practice.pk, None if therapists is None else tuple(therapists))
-    for referred_on, count in kept_reads(key, build):
+    # Compiled once per number of therapists (the dates converted as the ORM does), run
+    # with the practice and the therapists as arguments.
+    read = _per_count(_WAITING_READS, therapists, _waiting_rows)
+    for referred_on, count in read(practice.pk, *(therapists or ())):
         days = plan.wait_so_far(referred_on, today).days
         by_day[days] = by_day.get(days, 0) + count
     histogram = sorted(by_day.items())
@@ -329,6 +324,33 @@ def _waiting(practice: Practice, therapists: list[int] | None) -> Waits:
         within_6_weeks=Rate(sum(c for d, c in histogram if d <= WITHIN_6_WEEKS), count),
         within_18_weeks=Rate(sum(c for d, c in histogram if d <= WITHIN_18_WEEKS), count),
     )
+
+
+def _waiting_rows(practice_id: int, *therapists: int, all_of_them: bool) -> QuerySet:
+    entries = WaitingEntry.objects.filter(practice_id=practice_id, left_at__isnull=True)
+    if not all_of_them:
+        entries = entries.filter(course__therapist_id__in=list(therapists))
+    return entries.values("referred_on").annotate(n=Count("pk")).values_list("referred_on", "n")
+
+
+# The report's reads over a list of therapists (None: the whole practice), compiled once
+# per number of therapists: `PreparedRead` by shape, as `accounts.access.PreparedVisible`
+# compiles a read of a reader's scope, so their number follows the shapes, not the staff.
+_WAITING_READS: dict[int | None, PreparedRead] = {}
+_THERAPIST_CHOICE_READS: dict[int | None, PreparedRead] = {}
+
+
+def _per_count(
+    reads: dict[int | None, PreparedRead], therapists: list[int] | None, build
+) -> PreparedRead:
+    """The read of `build(practice_id, *therapists)` compiled for this many therapists."""
+    count = None if therapists is None else len(therapists)
+    read = reads.get(count)
+    if read is None:
+        read = reads[count] = PreparedRead(
+            lambda *args: build(*args, all_of_them=count is None), int, *([int] * (count or 0))
+        )
+    return read
 
 
 def _dated_wrongly(rows: QuerySet[OutcomeSummary]) -> tuple[DatedWrongly, ...]:
@@ -511,27 +533,34 @@ def report_therapists(membership: Membership) -> QuerySet[Membership]:
     one (inactive members too, for past periods); a supervisor among their supervisees
     and themself.
     """
-    members = Membership.objects.filter(practice=membership.practice).select_related("user")
     scope = record_scope(membership)
-    if scope is not None:
-        return members.filter(pk__in=scope).order_by("user__full_name", "pk")
+    return _therapists(
+        membership.practice_id, *(scope or ()), all_of_them=scope is None
+    ).select_related("user")
+
+
+def _therapists(practice_id: int, *scope: int, all_of_them: bool) -> QuerySet[Membership]:
+    members = Membership.objects.filter(practice_id=practice_id)
+    if not all_of_them:
+        return members.filter(pk__in=list(scope)).order_by("user__full_name", "pk")
     clinicians = Q(role__in=Membership.CLINICIAN_ROLES)
     held_courses = Exists(Course.objects.filter(therapist=OuterRef("pk")))
     return members.filter(clinicians | held_courses).order_by("user__full_name", "pk")
 
 
+def _therapist_choice_rows(practice_id: int, *scope: int, all_of_them: bool) -> QuerySet:
+    return _therapists(practice_id, *scope, all_of_them=all_of_them).values_list(
+        "public_id", "user__full_name", "is_active"
+    )
+
+
 def report_therapist_choices(membership: Membership) -> list[tuple[UUID, str, bool]]:
     """`report_therapists` as (public id, full name, active) in the same order, for the
-    filter's select on every view of the report: compiled once per practice and record
+    filter's select on every view of the report: compiled once per shape of the record
     scope rather than built and made into members and users every time."""
     scope = record_scope(membership)
-    key = ("report therapists", membership.practice_id, None if scope is None else tuple(scope))
-    return kept_reads(
-        key,
-        lambda: report_therapists(membership).values_list(
-            "public_id", "user__full_name", "is_active"
-        ),
-    )
+    read = _per_count(_THERAPIST_CHOICE_READS, scope, _therapist_choice_rows)
+    return read(membership.practice_id, *(scope or ()))
 
 
 def report_scope(membership: Membership, therapist: Membership | None) -> list[int] | None:

@@ -25,10 +25,10 @@ from django.db.models import (
     Value,
 )
 
-from patternwork.accounts.access import Reader, record_scope, visible
+from patternwork.accounts.access import PreparedVisible, Reader, visible
 from patternwork.accounts.models import Membership
 from patternwork.clients.models import Client
-from patternwork.core.prepared import KeptStatements, PreparedRead
+from patternwork.core.prepared import PreparedRead
 from patternwork.reports import caseload as caseloads
 from patternwork.supervision import rating_chart, rubric
 from patternwork.supervision.models import (
@@ -82,8 +82,12 @@ def notes_waiting_cosign(reader: Reader | Membership) -> QuerySet[SessionNote]:
     A note waits when its course's therapist must have notes co-signed and it was signed
     after that was turned on.
     """
-    return visible(
-        reader,
+    return visible(reader, _notes_waiting())
+
+
+def _notes_waiting() -> QuerySet[SessionNote]:
+    """`notes_waiting_cosign` before the reader's scope."""
+    return (
         SessionNote.objects.filter(
             signed_at__isnull=False,
             cosignature__isnull=True,
@@ -91,7 +95,7 @@ def notes_waiting_cosign(reader: Reader | Membership) -> QuerySet[SessionNote]:
             signed_at__gte=F("course__therapist__cosign_setting__since"),
         )
         .select_related("appointment", "course__client", "course__therapist__user")
-        .order_by("signed_at", "id"),
+        .order_by("signed_at", "id")
     )
 
 
@@ -181,6 +185,31 @@ def open_actions_listed(
 def notes_waiting_listed(reader: Reader | Membership) -> QuerySet[SessionNote]:
     """`notes_waiting_cosign` with only the columns a list of them shows."""
     return notes_waiting_cosign(reader).only(*NOTE_LIST_COLUMNS)
+
+
+# The caseload's list of notes waiting for a co-signature, compiled once per shape of
+# the reader's scope.
+NOTES_WAITING_LISTED = PreparedVisible(lambda: _notes_waiting().only(*NOTE_LIST_COLUMNS))
+
+
+def _open_actions_read(role: str) -> PreparedRead:
+    # A stand-in member of this role whose id and practice are the read's arguments: what
+    # the list shows depends on the role (`with_client_shown`), not on who holds it.
+    return PreparedRead(
+        lambda pk, practice_id: open_actions_listed(
+            Membership(pk=pk, practice_id=practice_id, role=role)
+        ),
+        int,
+        int,
+    )
+
+
+_OPEN_ACTIONS = {role: _open_actions_read(role) for role in Membership.Role.values}
+
+
+def open_actions_of(membership: Membership) -> list[SupervisionAction]:
+    """`open_actions_listed(membership)`'s rows, compiled once per role."""
+    return _OPEN_ACTIONS[membership.role].rows(membership.pk, membership.practice_id)
 
 
 def sessions_for(membership: Membership) -> QuerySet[SupervisionSession]:
@@ -355,35 +384,33 @@ def ratings_chart(ratings: list[SessionRating]) -> rating_chart.Chart | None:
     )
 
 
-_COVERAGE = KeptStatements()
+# The member's courses' attended sessions and ratings, each read by the courses in the
+# reader's scope as a subquery: compiled once per shape of the scope, run with its values.
+_COVERED_SESSIONS = PreparedVisible(
+    lambda: Course.objects.all(),
+    then=lambda courses: (
+        Appointment.objects.attended_treatment()
+        .filter(course__in=courses.values("pk"))
+        .filter(session_number__isnull=False)
+        .values_list("course_id", "session_number", "course__planned_sessions")
+    ),
+)
+_COVERED_RATINGS = PreparedVisible(
+    lambda: Course.objects.all(),
+    then=lambda courses: SessionRating.objects.filter(course__in=courses.values("pk")).values_list(
+        "course_id", "phase"
+    ),
+)
 
 
 def rating_coverage(membership: Membership) -> tuple[rubric.Coverage, ...]:
     """Per phase: the member's courses with an attended session in it, and those of them
     with at least one rated session in it (counts only, no clinical content)."""
-    # The member's courses are their practice's, narrowed to their record scope: the two
-    # statements are written once per practice and scope, and run every time.
-    scope = record_scope(membership)
-    key = (membership.practice_id, None if scope is None else tuple(scope))
-
-    def sessions():
-        return (
-            Appointment.objects.attended_treatment()
-            .filter(course__in=visible(membership, Course).values("pk"))
-            .filter(session_number__isnull=False)
-            .values_list("course_id", "session_number", "course__planned_sessions")
-        )
-
-    def ratings():
-        return SessionRating.objects.filter(
-            course__in=visible(membership, Course).values("pk")
-        ).values_list("course_id", "phase")
-
     reached: dict[str, set[int]] = defaultdict(set)
     # A practice's sessions share a few (number, planned) pairs: each pair's phase is
     # worked out once, not once per session.
     phases: dict[tuple[int, int], set[int]] = {}
-    for course_id, number, planned in _COVERAGE.fetchall(("sessions", *key), sessions)[1]:
+    for course_id, number, planned in _COVERED_SESSIONS(membership):
         courses = phases.get((number, planned))
         if courses is None:
             courses = phases[number, planned] = reached[
@@ -391,7 +418,7 @@ def rating_coverage(membership: Membership) -> tuple[rubric.Coverage, ...]:
             ]
         courses.add(course_id)
     rated: dict[str, set[int]] = defaultdict(set)
-    for course_id, phase in _COVERAGE.fetchall(("ratings", *key), ratings)[1]:
+    for course_id, phase in _COVERED_RATINGS(membership):
         rated[_rated_phase(phase)].add(course_id)
     return rubric.coverage(
         {p: len(ids) for p, ids in reached.items()},

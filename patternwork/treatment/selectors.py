@@ -298,3 +298,12 @@ def client_appointments(client: Client) -> QuerySet[Appointment]:
 def upcoming_appointments(client: Client, now: datetime) -> QuerySet[Appointment]:
     """Booked appointments that have not yet ended (one under way included)."""
     return client_appointments(client).filter(status=Appointment.Status.BOOKED, ends_at__gt=now)
+
+
+def upcoming_rows(now: datetime) -> QuerySet[Appointment]:
+    """`upcoming_appointments` before the client's scope (`accounts.access.visible`)."""
+    return (
+        Appointment.objects.filter(status=Appointment.Status.BOOKED, ends_at__gt=now)
+        .select_related("therapist__user", "course")
+        .order_by("starts_at", "id")
+    )

@@ -156,10 +156,13 @@ def client_open_offer(client, now) -> Offer | None:
 
 def client_open_offer_rows(client, now) -> QuerySet[Offer]:
     """`client_open_offer`'s query, first by id as `.first()` takes it."""
+    return open_offer_rows(now).filter(entry__course__client=client)
+
+
+def open_offer_rows(now) -> QuerySet[Offer]:
+    """Offers still open for an answer, first by id, before the client's scope."""
     return (
-        Offer.objects.filter(
-            entry__course__client=client, status=Offer.Status.OPEN, respond_by__gt=now
-        )
+        Offer.objects.filter(status=Offer.Status.OPEN, respond_by__gt=now)
         .select_related("therapist__user")
         .order_by("pk")
     )

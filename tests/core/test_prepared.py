@@ -8,6 +8,7 @@ from django.contrib.sessions.models import Session
 from django.db import connection
 from django.db.models import Count, F
 from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from patternwork.accounts.models import Membership, TOTPDevice
@@ -60,14 +61,33 @@ def test_prepared_rows_make_the_same_instances(started):
     }
 
 
-def test_an_argument_that_is_not_one_parameter_is_refused(started):
-    # The argument appears twice in the SQL: the read cannot tell which is which.
+def test_an_argument_used_twice_fills_both_of_its_parameters(started):
     twice = PreparedRead(
         lambda pk: Course.objects.filter(pk=pk, client__courses__pk=pk).values_list("id"), int
     )
 
-    with pytest.raises(ValueError, match="not one"):
-        twice(started.pk)
+    assert twice(started.pk) == [(started.pk,)]
+    assert twice(started.pk + 1000) == []
+
+
+def test_an_argument_the_sql_changes_is_refused(started):
+    # icontains wraps the text in wildcards: the placeholder is no parameter as it is.
+    changed = PreparedRead(
+        lambda text: Course.objects.filter(client__full_name__icontains=text).values_list("id"),
+        str,
+    )
+
+    with pytest.raises(ValueError, match="no parameter"):
+        changed("Ann")
+
+
+def test_a_read_that_matches_nothing_by_its_shape_runs_no_statement(db):
+    nothing = PreparedRead(lambda: Course.objects.filter(pk__in=[]).values_list("pk"))
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            assert nothing() == []
+            assert nothing.rows() == []
+        assert len(queries) == 0
 
 
 def test_the_locked_course_is_the_course_the_orm_reads(started, django_assert_num_queries):

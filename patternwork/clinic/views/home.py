@@ -4,13 +4,12 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
-from patternwork.accounts.access import reader_for, record_reads, scope_key
+from patternwork.accounts.access import reader_for, record_reads
 from patternwork.accounts.models import Membership
 from patternwork.accounts.selectors import active_clinicians
 from patternwork.clinic import caseload_rows
 from patternwork.clinic.decorators import staff_view
 from patternwork.core.fast_widgets import speed_up, unbound_fields
-from patternwork.core.prepared import kept_reads
 from patternwork.reports import caseload as caseloads
 from patternwork.supervision import selectors as supervision
 from patternwork.treatment.models import Course
@@ -94,14 +93,8 @@ def home(request):
     )
     # Actions agreed in supervision stay here until done; notes waiting for a
     # co-signature show to their author and to the supervisor who signs them.
-    open_actions = kept_reads.rows(
-        ("open supervision actions", scope_key(membership)),
-        lambda: supervision.open_actions_listed(membership),
-    )
-    waiting_cosign = kept_reads.rows(
-        ("notes waiting for co-signature", scope_key(membership)),
-        lambda: supervision.notes_waiting_listed(reader_for(request)),
-    )
+    open_actions = supervision.open_actions_of(membership)
+    waiting_cosign = supervision.NOTES_WAITING_LISTED.rows(reader_for(request))
     return render(
         request,
         "clinic/caseload.html",

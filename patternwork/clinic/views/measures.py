@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from patternwork.accounts.access import fetch, reader_for, record_reads, scope_key
+from patternwork.accounts.access import fetch, reader_for, record_reads
 from patternwork.accounts.models import Membership
 from patternwork.clinic import caseload_rows
 from patternwork.clinic.decorators import staff_view
@@ -15,7 +15,6 @@ from patternwork.clinic.forms.measures import (
     TrackAcknowledgeForm,
 )
 from patternwork.core.concurrency import StaleEdit
-from patternwork.core.prepared import kept_reads
 from patternwork.measures import definitions, flag_selectors, services, track_selectors, tracking
 from patternwork.measures.forms import NOT_APPLICABLE
 from patternwork.measures.models import Response
@@ -192,7 +191,6 @@ def oversight(request):
         ],
     )
     behind = [row for row in caseload.rows if row.overdue]
-    scope = scope_key(request.membership)
     return render(
         request,
         "clinic/measures/oversight.html",
@@ -207,16 +205,12 @@ def oversight(request):
             "not_on_track_list": caseload_rows.not_on_track_list(
                 not_on_track, show_therapist=request.membership.role != Role.THERAPIST
             ),
-            "behind_table": caseload_rows.behind_table(
-                caseload_rows.course_rows(behind, caseload.off_track_ids)
+            "behind_table": caseload_rows.behind_table(behind),
+            "ended_over_flags": flag_selectors.ENDED_OVER_OPEN_FLAGS.rows(
+                request.membership, clinical=True
             ),
-            "ended_over_flags": kept_reads.rows(
-                ("ended over open flags", scope),
-                lambda: flag_selectors.ended_over_open_flags_rows(request.membership),
-            ),
-            "closed_over_flags": kept_reads.rows(
-                ("closed over open flags", scope),
-                lambda: flag_selectors.closed_over_open_flags_rows(request.membership),
+            "closed_over_flags": flag_selectors.CLOSED_OVER_OPEN_FLAGS.rows(
+                request.membership, clinical=True
             ),
         },
     )

@@ -5,6 +5,7 @@ Every page extends portal/client/base.html, which shows the practice's crisis in
 default) and says that the portal is not watched around the clock.
 """
 
+from datetime import datetime
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -21,13 +22,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from patternwork.accounts import login
-from patternwork.accounts.access import fetch, reader_for
+from patternwork.accounts.access import PreparedVisible, fetch, reader_for
 from patternwork.accounts.models import DEFAULT_CRISIS_INFORMATION, Practice, User
 from patternwork.accounts.totp import confirmed_device, setup_picture
 from patternwork.clients import logins
 from patternwork.clients.models import Client
 from patternwork.core.http import ics_response, safe_next
-from patternwork.core.prepared import kept_reads
+from patternwork.letters.models import DecisionLetter
 from patternwork.measures import presession as questionnaires
 from patternwork.measures import services as measure_services
 from patternwork.portal.decorators import client_for, client_view
@@ -230,61 +231,58 @@ def _invitation_refused(request, invalid: logins.InvalidInvitation):
     return render(request, "portal/client/invitation_invalid.html", context, status=400)
 
 
+# The home page's reads, each compiled once (`accounts.access.PreparedVisible`) and run
+# with the client's id and the time: the same statements for every client.
+_NEXT_SHEET = PreparedVisible(lambda since: questionnaires.next_sheet_rows(since)[:1], datetime)
+_OPEN_OFFER = PreparedVisible(lambda at: waiting_selectors.open_offer_rows(at)[:1], datetime)
+# Only what the list shows: not the course (with its encrypted notes) nor the therapist's
+# whole user row.
+_UPCOMING = PreparedVisible(
+    lambda at: (
+        treatment_selectors.upcoming_rows(at)
+        .select_related(None)
+        .select_related("therapist__user")
+        .only(
+            "id",
+            "public_id",
+            "kind",
+            "starts_at",
+            "ends_at",
+            "therapist__id",
+            "therapist__user__id",
+            "therapist__user__full_name",
+        )
+    ),
+    datetime,
+)
+# The links only: a letter's body is not decrypted to list it.
+_DECISION_LETTERS = PreparedVisible(
+    lambda: (
+        DecisionLetter.objects.filter(state=DecisionLetter.State.SHARED)
+        .order_by("-shared_at")
+        .values_list("public_id", "shared_at")
+    )
+)
+
+
 @client_view
 def home(request):
     client = request.client
     now = timezone.now()
-    # The page's reads are kept per client (core.prepared.kept_reads): their SQL is made once
-    # and run with the time of each request.
-    key = client.pk
-    appointment = kept_reads.rows(
-        ("portal next sheet", key),
-        lambda since: questionnaires.next_sheet_appointment(client, since)[:1],
-        now - questionnaires.WINDOW_AFTER,
-    )
-    offer = kept_reads.rows(
-        ("portal open offer", key),
-        lambda at: waiting_selectors.client_open_offer_rows(client, at)[:1],
-        now,
-    )
+    reader = reader_for(request)
+    appointment = _NEXT_SHEET.rows(reader, now - questionnaires.WINDOW_AFTER)
+    offer = _OPEN_OFFER.rows(reader, now)
     context = {
         "client": client,
         "practice": client.practice,
-        # Only what the list shows: not the course (with its encrypted notes) nor the
-        # therapist's whole user row.
-        "appointments": kept_reads.rows(
-            ("portal upcoming", key),
-            lambda at: (
-                treatment_selectors.upcoming_appointments(client, at)
-                .select_related(None)
-                .select_related("therapist__user")
-                .only(
-                    "id",
-                    "public_id",
-                    "kind",
-                    "starts_at",
-                    "ends_at",
-                    "therapist__id",
-                    "therapist__user__id",
-                    "therapist__user__full_name",
-                )
-            ),
-            now,
-        ),
+        "appointments": _UPCOMING.rows(reader, now),
         # Its session position came with it: no second read for the questionnaires due.
         "sheet": questionnaires.sheet_for(appointment[0], now) if appointment else None,
         "offer": offer[0] if offer else None,
         # The links only: a letter's body is not decrypted to list it.
         "decision_letters": [
             {"public_id": public_id, "shared_at": shared_at}
-            for public_id, shared_at in kept_reads(
-                ("portal decision letters", key),
-                lambda: (
-                    client.decision_letters.filter(state="shared")
-                    .order_by("-shared_at")
-                    .values_list("public_id", "shared_at")
-                ),
-            )
+            for public_id, shared_at in _DECISION_LETTERS(reader)
         ],
         # The guard lets a client with an app through only once verified with it.
         "has_second_factor": request.user.is_verified(),
