@@ -181,9 +181,7 @@ def test_an_imported_client_carries_their_course_scores_and_outcome(practice, ad
     assert RiskFlag.objects.count() == 0
 
 
-def test_a_clients_flag_and_summary_follow_their_latest_imported_scores(
-    practice, admin, therapist
-):
+def test_a_clients_flag_and_summary_follow_their_latest_imported_scores(practice, admin, therapist):
     # Each client's summary and not-on-track flag are refreshed once, after their last
     # row: the flag is judged on the latest imported PHQ-9 only. A rise that a later
     # score undid leaves no flag behind; a course that ends the import off track has one
