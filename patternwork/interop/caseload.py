@@ -259,11 +259,11 @@ class _Writer:
         except ValidationError as error:
             self.refuse([row.row], error, CLIENT_COLUMNS, "")
             return
-        # The course's derived data (its outcome summary, its not-on-track flag and its
-        # reminders) is refreshed once, after the client's last write, rather than after
-        # each session, score and booking: it is recomputed from the stored rows, so the
-        # last refresh alone gives the same summary and reminders. The flag is judged on
-        # the client's latest imported PHQ-9, as it stands when the import ends.
+        # The course's derived data (its outcome summary and not-on-track flag) is
+        # refreshed once, after the client's last write, rather than after each session,
+        # score and booking: it is recomputed from the stored rows, so the last refresh
+        # alone gives the same summary. The flag is judged on the client's latest
+        # imported PHQ-9, as it stands when the import ends.
         with course_changes.batched():
             sessions, scores = self.history(row, course)
             booked = self.book(row, course)

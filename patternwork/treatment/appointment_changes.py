@@ -6,18 +6,12 @@ that books, moves, cancels or otherwise changes a booked appointment calls
 `appointments_changed(course)` inside its own transaction; messaging registers its reminder
 sync once, from its AppConfig.ready(). A rolled-back booking therefore leaves no reminder
 behind, and a committed move never leaves the old reminder queued.
-
-Inside a `course_changes.batched()` block (a use case that books several appointments
-of a course in one transaction, such as a caseload import), each listener runs once per
-course at the end of the block, still inside the transaction: a listener recomputes from
-the stored appointments, so its last run alone gives the same result.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from patternwork.treatment.course_changes import run_once
 from patternwork.treatment.models import Course
 
 Listener = Callable[[Course], object]
@@ -32,7 +26,6 @@ def on_appointments_changed(listener: Listener) -> Listener:
 
 
 def appointments_changed(course: Course) -> None:
-    """Run every registered listener for this course, in registration order (deferred to
-    the end of an enclosing `course_changes.batched()` block)."""
+    """Run every registered listener for this course, in registration order."""
     for listener in _listeners:
-        run_once(listener, course)
+        listener(course)
