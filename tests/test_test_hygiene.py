@@ -26,10 +26,21 @@ def _is_test_module(dotted: str) -> bool:
     return parts[0] == "tests" and parts[-1].startswith("test_")
 
 
+def _statements(nodes):
+    """Every statement in these, nested ones included (an import is always a statement):
+    a walk that skips the expressions, which are most of a module's nodes."""
+    for node in nodes:
+        yield node
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            inner = getattr(node, name, None)
+            if isinstance(inner, list):
+                yield from _statements(inner)
+
+
 def test_no_test_module_imports_another_test_module():
     found = []
     for path, tree in _test_modules():
-        for node in ast.walk(tree):
+        for node in _statements(tree.body):
             if isinstance(node, ast.ImportFrom) and node.module and _is_test_module(node.module):
                 found.append(f"{path.relative_to(TESTS)}:{node.lineno} imports {node.module}")
             elif isinstance(node, ast.Import):

@@ -7,6 +7,7 @@ row commits or rolls back with the change it describes.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import json
 from collections.abc import Iterable, Iterator, Mapping
@@ -251,12 +252,15 @@ def chain_values(event: AuditEvent | Mapping[str, Any]) -> dict[str, Any]:
     values = {name: get(name) for name in chain.FIELDS}
     values["occurred_at"] = values["occurred_at"].astimezone(UTC).isoformat(timespec="microseconds")
     if values["remote_addr"] is not None:
-        values["remote_addr"] = _ip_field().to_python(values["remote_addr"])
+        values["remote_addr"] = _plain_address(values["remote_addr"])
     return values
 
 
-def _ip_field():
-    return AuditEvent._meta.get_field("remote_addr")
+@functools.lru_cache(maxsize=1024)
+def _plain_address(address: str) -> str:
+    """The address as the column keeps it (an IPv6 address normalised): the same few
+    addresses recur on every row of a chain, and normalising one is costly."""
+    return AuditEvent._meta.get_field("remote_addr").to_python(address)
 
 
 def diff(

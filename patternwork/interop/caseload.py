@@ -35,7 +35,7 @@ from patternwork.clients.models import Client
 from patternwork.interop import caseload_file
 from patternwork.interop.caseload_file import ClientRow, RowError
 from patternwork.measures import services as measures
-from patternwork.treatment import plan, scheduling
+from patternwork.treatment import course_changes, plan, scheduling
 from patternwork.treatment import services as treatment
 from patternwork.treatment.models import Appointment, Course
 from patternwork.treatment.services import intake
@@ -259,6 +259,28 @@ class _Writer:
         except ValidationError as error:
             self.refuse([row.row], error, CLIENT_COLUMNS, "")
             return
+        # The course's derived data (its outcome summary and not-on-track flag) is
+        # refreshed once, after the client's last write, rather than after each session,
+        # score and booking: it is recomputed from the stored rows, so the last refresh
+        # alone gives the same summary. The flag is judged on the client's latest
+        # imported PHQ-9, as it stands when the import ends.
+        with course_changes.batched():
+            sessions, scores = self.history(row, course)
+            booked = self.book(row, course)
+        self.result.created.append(
+            ImportedClient(
+                external_id=row.external_id,
+                client_number=course.client.client_number,
+                name=row.full_name,
+                therapist=therapist.user.full_name or therapist.user.email,
+                sessions=sessions,
+                appointments=booked,
+                scores=scores,
+            )
+        )
+
+    def history(self, row: ClientRow, course: Course) -> tuple[int, int]:
+        """Record the sessions held elsewhere and their scores: (sessions, scores) written."""
         sessions = scores = 0
         minutes = course.session_minutes
         for session in row.held():
@@ -287,18 +309,7 @@ class _Writer:
                     self.refuse([score.row], error, SESSION_COLUMNS, "total")
                     continue
                 scores += 1
-        booked = self.book(row, course)
-        self.result.created.append(
-            ImportedClient(
-                external_id=row.external_id,
-                client_number=course.client.client_number,
-                name=row.full_name,
-                therapist=therapist.user.full_name or therapist.user.email,
-                sessions=sessions,
-                appointments=booked,
-                scores=scores,
-            )
-        )
+        return sessions, scores
 
     def open_course(self, row: ClientRow, therapist: Membership) -> Course:
         received = datetime.combine(row.referral_received, time.min, scheduling.zone(self.practice))

@@ -190,6 +190,15 @@ class Instrument:
     notes: tuple[str, ...]
     _items_by_key: Mapping[str, Item] = field(init=False, repr=False, compare=False)
     scored_items: tuple[Item, ...] = field(init=False, repr=False, compare=False)
+    # What scoring reads for every answer, laid out once: each item's option values and
+    # scores by key; each scored item's (key, scores, max_score); the required items.
+    option_scores: Mapping[str, Mapping[int, int | None]] = field(
+        init=False, repr=False, compare=False
+    )
+    scored_table: tuple[tuple[str, Mapping[int, int | None], int], ...] = field(
+        init=False, repr=False, compare=False
+    )
+    required_items: tuple[Item, ...] = field(init=False, repr=False, compare=False)
     _band_by_total: tuple[Band, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -198,6 +207,11 @@ class Instrument:
         by_key = MappingProxyType({item.key: item for item in self.items})
         object.__setattr__(self, "_items_by_key", by_key)
         object.__setattr__(self, "scored_items", tuple(i for i in self.items if i.scored))
+        option_scores = MappingProxyType({item.key: item._scores for item in self.items})
+        object.__setattr__(self, "option_scores", option_scores)
+        table = tuple((i.key, i._scores, i.max_score) for i in self.scored_items)
+        object.__setattr__(self, "scored_table", table)
+        object.__setattr__(self, "required_items", tuple(i for i in self.items if i.required))
         by_total = tuple(
             next(band for band in self.bands if band.low <= total <= band.high)
             for total in range(self.total_min, self.total_max + 1)

@@ -16,6 +16,8 @@ from fractions import Fraction
 from patternwork.measures.definitions import Band, Instrument, Item, Threshold
 
 NOT_APPLICABLE = None
+# An item absent from the answers (not answered), told apart from one marked N/A.
+_UNANSWERED = object()
 
 INCOMPLETE_RESPONSE = "{code} is incomplete: no answer to {items}."
 MISSING_ITEM = "item {number} ({text})"
@@ -119,6 +121,16 @@ def split_valid(
 
 
 def _check(instrument: Instrument, answers: Mapping[str, int | None]) -> None:
+    # Nearly every answer set is valid: one lookup per answer proves it (a known item, a
+    # plain int that is one of its options). Anything else, None and int subclasses
+    # included, takes `split_valid`'s item-by-item check and its messages.
+    option_scores = instrument.option_scores
+    for key, value in answers.items():
+        options = option_scores.get(key)
+        if options is None or type(value) is not int or value not in options:
+            break
+    else:
+        return
     _valid, problems = split_valid(instrument, answers)
     if problems:
         raise InvalidResponse(problems)
@@ -179,17 +191,17 @@ def _score(instrument: Instrument, answers: Mapping[str, int | None]) -> Score:
     risk = _risk_hits(instrument, answers)
     raw = max_total = answered = applicable = 0
     not_applicable = []
-    for item in instrument.scored_items:
-        if item.key in answers and answers[item.key] is NOT_APPLICABLE:
-            not_applicable.append(item.key)
+    for key, option_scores, max_score in instrument.scored_table:
+        value = answers.get(key, _UNANSWERED)
+        if value is NOT_APPLICABLE:
+            not_applicable.append(key)
             continue
         applicable += 1
-        max_total += item.max_score
-        value = answers.get(item.key)
-        if value is not None:
+        max_total += max_score
+        if value is not _UNANSWERED:
             answered += 1
-            raw += item.score_of(value) or 0
-    missing = [item for item in instrument.items if item.required and item.key not in answers]
+            raw += option_scores[value] or 0
+    missing = [item for item in instrument.required_items if item.key not in answers]
     prorating = instrument.scoring.prorating
     can_prorate = (
         prorating is not None

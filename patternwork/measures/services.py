@@ -314,6 +314,32 @@ _appointment_responses = PreparedRead(
 
 _insert_responses = PreparedInsert(Response)
 
+# The appointment a questionnaire write is for, locked, with its course and practice;
+# and whether it holds a response to an instrument. Prepared reads (built once): every
+# score written runs them, a caseload import once for each imported score.
+_locked_appointment_read = PreparedRead(
+    lambda appointment_id: (
+        Appointment.objects.select_for_update()
+        .select_related("course__practice")
+        .filter(pk=appointment_id)
+    ),
+    int,
+)
+_response_of = PreparedRead(
+    lambda appointment_id, code: Response.objects.filter(
+        appointment_id=appointment_id, instrument=code
+    ).values_list("id")[:1],
+    int,
+    str,
+)
+
+
+def _locked_appointment(appointment_id: int) -> Appointment:
+    found = _locked_appointment_read.rows(appointment_id)
+    if not found:
+        raise Appointment.DoesNotExist("Appointment matching query does not exist.")
+    return found[0]
+
 
 def _write(
     *, appointment, guard, entries, source, by, user, final, versions, locked
@@ -324,11 +350,7 @@ def _write(
     saved = []
     with transaction.atomic(savepoint=not locked):
         if not locked:
-            appointment = (
-                Appointment.objects.select_for_update()
-                .select_related("course__practice")
-                .get(pk=appointment.pk)
-            )
+            appointment = _locked_appointment(appointment.pk)
         _check_appointment(appointment, source, guard)
         course = appointment.course
         codes = {e.instrument.code for e in entries}
@@ -487,14 +509,10 @@ def record_total(
     except scoring.InvalidResponse as error:
         raise ValidationError({"total": list(error.problems)}) from None
     with transaction.atomic():
-        appointment = (
-            Appointment.objects.select_for_update()
-            .select_related("course__practice")
-            .get(pk=appointment.pk)
-        )
+        appointment = _locked_appointment(appointment.pk)
         _check_appointment(appointment, Source.IMPORT, None)
         course = appointment.course
-        if Response.objects.filter(appointment=appointment, instrument=definition.code).exists():
+        if _response_of(appointment.pk, definition.code):
             raise ValidationError(
                 {"total": TOTAL_ALREADY_RECORDED.format(code=definition.code)}, code="exists"
             )

@@ -9,7 +9,7 @@ from patternwork.clients.models import Client, Referral
 from patternwork.interop import caseload as importer
 from patternwork.interop.caseload_file import RowError
 from patternwork.interop.fhir import patient_everything
-from patternwork.measures.models import OutcomeSummary, Response, RiskFlag
+from patternwork.measures.models import OutcomeSummary, Response, RiskFlag, TrackFlag
 from patternwork.treatment.models import Appointment, Course
 from tests.factories import AppointmentFactory, ClientFactory, CourseFactory
 from tests.fhir_checks import validate_bundle
@@ -179,6 +179,45 @@ def test_an_imported_client_carries_their_course_scores_and_outcome(practice, ad
         "import",
     )
     assert RiskFlag.objects.count() == 0
+
+
+def test_a_clients_flag_and_summary_follow_their_latest_imported_scores(practice, admin, therapist):
+    # Each client's summary and not-on-track flag are refreshed once, after their last
+    # row: the flag is judged on the latest imported PHQ-9 only. A rise that a later
+    # score undid leaves no flag behind; a course that ends the import off track has one
+    # open flag, on its latest score, raised once.
+    caseload_rows = [
+        client_row("J1", "Up Then Down", therapist=therapist.user.email, weekday="Tue"),
+        score_row("J1", "2026-03-03", "PHQ-9", 10),
+        score_row("J1", "2026-03-10", "PHQ-9", 17),
+        score_row("J1", "2026-03-17", "PHQ-9", 8),
+        client_row("J2", "Getting Worse", therapist=therapist.user.email, weekday="Thu"),
+        score_row("J2", "2026-03-05", "PHQ-9", 10),
+        score_row("J2", "2026-03-12", "PHQ-9", 12),
+        score_row("J2", "2026-03-19", "PHQ-9", 17),
+    ]
+
+    result = run(practice, admin, caseload_rows)
+
+    assert result.errors == []
+    summaries = {
+        s.course.client.external_id: (s.phq9_first, s.phq9_last, s.phq9_count, s.attended)
+        for s in OutcomeSummary.objects.select_related("course__client")
+    }
+    assert summaries == {"J1": (10, 8, 3, 3), "J2": (10, 17, 3, 3)}
+    flag = TrackFlag.objects.get()
+    assert flag.is_open
+    assert (flag.course.client.external_id, flag.session, flag.score, flag.first_score) == (
+        "J2",
+        3,
+        17,
+        10,
+    )
+    assert flag.response == Response.objects.get(
+        course=flag.course, appointment__session_number=3, instrument="PHQ-9"
+    )
+    flag_events = AuditEvent.objects.filter(action__startswith="track_flag.")
+    assert list(flag_events.values_list("action", flat=True)) == ["track_flag.raise"]
 
 
 def plan_zone(practice):
