@@ -7,23 +7,47 @@ the same escaping. They subclass Django's own and keep their class names, so eve
 about them (values, `widget_type`, validation) is Django's.
 """
 
+import html
 from collections.abc import Hashable
 
 from django import forms
 from django.template.loader import render_to_string
-from django.utils.html import conditional_escape
+from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 
-def _attrs(attrs: dict) -> str:
+def conditional_escape(value) -> str:
+    # Django's conditional_escape, giving the same text (safe strings as they are, anything
+    # else through html.escape) without the wrapper its `escape` has for lazy arguments:
+    # these writers join the pieces into one string, marked safe once.
+    if isinstance(value, Promise):
+        value = str(value)
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
+def _attrs(attrs: dict, escape=conditional_escape) -> str:
     # django/forms/widgets/attrs.html
     return "".join(
-        f" {conditional_escape(name)}"
-        + ("" if value is True else f'="{conditional_escape(str(value))}"')
+        f" {escape(name)}" + ("" if value is True else f'="{conditional_escape(str(value))}"')
         for name, value in attrs.items()
         if value is not False
     )
+
+
+class _Once(dict):
+    """Escapes each text once per widget: the parts every option of a list repeats (its
+    type, its name, its attributes' names). Keyed by type as well, since a safe string
+    and a plain one may hold the same characters and escape differently."""
+
+    def __call__(self, value) -> str:
+        key = (type(value), value)
+        escaped = self.get(key)
+        if escaped is None:
+            escaped = self[key] = conditional_escape(value)
+        return escaped
 
 
 def _input(widget: dict) -> str:
@@ -35,16 +59,6 @@ def _input(widget: dict) -> str:
         + ("" if value is None else f' value="{conditional_escape(str(value))}"')
         + f"{_attrs(widget['attrs'])}>"
     )
-
-
-def _checkbox_option(option: dict) -> str:
-    # django/forms/widgets/checkbox_option.html and input_option.html
-    html = f"{_input(option)}\n"
-    if option["wrap_label"]:
-        label_id = option["attrs"].get("id")
-        opening = f'<label for="{conditional_escape(label_id)}">' if label_id else "<label>"
-        html = f"{opening}{html} {conditional_escape(option['label'])}</label>"
-    return f"{html}\n\n"
 
 
 def _select_option(option: dict) -> str:
@@ -104,11 +118,46 @@ class Select(_Fast, forms.Select):
         return "".join(parts)
 
 
+def _checkbox_options(options: list, once: _Once) -> str:
+    # django/forms/widgets/checkbox_option.html and input_option.html, each option in its
+    # <div>, in one pass: what every option repeats (type, name, attribute names) is
+    # escaped once, and an option's id once for its input and its label.
+    parts = []
+    for option in options:
+        value = option["value"]
+        attrs = option["attrs"]
+        label_id = attrs.get("id")
+        escaped_id = conditional_escape(str(label_id)) if label_id else None
+        attributes = "".join(
+            f" {once(name)}"
+            + (
+                ""
+                if given is True
+                else f'="{escaped_id}"'
+                if given is label_id
+                else f'="{conditional_escape(str(given))}"'
+            )
+            for name, given in attrs.items()
+            if given is not False
+        )
+        html_ = (
+            f'<input type="{once(option["type"])}" name="{once(option["name"])}"'
+            + ("" if value is None else f' value="{conditional_escape(str(value))}"')
+            + f"{attributes}>\n"
+        )
+        if option["wrap_label"]:
+            opening = f'<label for="{escaped_id}">' if label_id else "<label>"
+            html_ = f"{opening}{html_} {conditional_escape(option['label'])}</label>"
+        parts.append(f"<div>\n    {html_}\n\n</div>")
+    return "".join(parts)
+
+
 class CheckboxSelectMultiple(_Fast, forms.CheckboxSelectMultiple):
     @staticmethod
     def write(widget: dict) -> str:
         # django/forms/widgets/checkbox_select.html and multiple_input.html
         attrs = widget["attrs"]
+        once = _Once()
         parts = ["<div"]
         if attrs.get("id"):
             parts.append(f' id="{conditional_escape(attrs["id"])}"')
@@ -118,7 +167,7 @@ class CheckboxSelectMultiple(_Fast, forms.CheckboxSelectMultiple):
         for group, options, _index in widget["optgroups"]:
             if group:
                 parts.append(f"\n  <div><label>{conditional_escape(group)}</label>")
-            parts.extend(f"<div>\n    {_checkbox_option(option)}</div>" for option in options)
+            parts.append(_checkbox_options(options, once))
             if group:
                 parts.append("\n  </div>")
         parts.append("\n</div>")

@@ -446,10 +446,24 @@ class IpafPattern:
     suggestions: patterns.IpafSuggestions
 
 
-# The reads of `ipaf_pattern`, compiled once.
-_ipaf_categories = PreparedRead(
-    lambda practice: Category.objects.filter(practice_id=practice).only(
-        "id", "public_id", "label", "default_key"
+class CategoryName(NamedTuple):
+    """What naming a category takes (its suggestion label and affect words, a code's
+    public name), read as values: `affect_words` takes these as it takes categories."""
+
+    pk: int
+    public_id: str
+    label: str
+    default_key: str
+
+
+# The reads of `ipaf_pattern`, compiled once. A category's public id is read as the
+# database stores it (no UUID made per row) and written by `uuid_text`.
+_category_names = PreparedRead(
+    lambda practice: Category.objects.filter(practice_id=practice).values_list(
+        "id",
+        ExpressionWrapper(F("public_id"), output_field=CharField()),
+        "label",
+        "default_key",
     ),
     int,
 )
@@ -474,12 +488,20 @@ _episode_count = PreparedRead(
 )
 
 
+def category_names(practice_id: int) -> list[CategoryName]:
+    """The practice's categories (retired ones included) as values, in their order."""
+    return [
+        CategoryName(pk, uuid_text(public_id), label, default_key)
+        for pk, public_id, label, default_key in _category_names(practice_id)
+    ]
+
+
 def ipaf_pattern(client: Client) -> IpafPattern:
     """The IPAF suggestions from the client's candidate core theme, as `pattern_view` makes
     them, in three queries: the theme needs only the episodes' codes and their number, so
     no episode is read (nor decrypted) one by one."""
-    categories = _ipaf_categories.rows(client.practice_id)
-    named = {c.pk: str(c.public_id) for c in categories}
+    categories = category_names(client.practice_id)
+    named = {c.pk: c.public_id for c in categories}
     codes = _codes_in_order(client.pk)
     total = next(iter(_episode_count(client.pk)), (0,))[0]
     theme = patterns.core_theme_of_codes(

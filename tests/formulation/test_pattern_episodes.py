@@ -4,6 +4,8 @@ from patternwork.formulation import patterns, services
 from patternwork.formulation.models import Category, Episode
 from patternwork.formulation.selectors import (
     PART_LABELS,
+    affect_words,
+    category_names,
     episodes_of,
     pattern_episodes,
     session_trend,
@@ -104,3 +106,19 @@ def test_uuid_text_writes_a_stored_uuid_as_str_does():
         assert uuid_text(value.hex.upper()) == str(value)
         assert uuid_text(value) == str(value)
         assert uuid_text(str(value)) == str(value)
+
+
+def test_category_names_are_the_practices_categories_as_values(practice):
+    services.ensure_default_categories(practice)
+    reworded = Category.objects.filter(practice=practice, default_key="rs_low").get()
+    reworded.label = "Felt small"
+    reworded.save(update_fields=["label"])
+    categories = list(Category.objects.filter(practice=practice))
+
+    names = category_names(practice.pk)
+
+    assert [tuple(name) for name in names] == [
+        (c.pk, str(c.public_id), c.label, c.default_key) for c in categories
+    ]
+    assert affect_words(names) == affect_words(categories)
+    assert str(reworded.public_id) not in affect_words(names)
