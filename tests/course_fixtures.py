@@ -83,6 +83,23 @@ def ending(therapist):
     return ending_course(therapist)
 
 
+def read_afresh(therapist, **reads):
+    """What a fixture built once per module hands each test: its practice, its therapist
+    and its objects, each read afresh from the database (what a test changes is rolled
+    back with its savepoint, so a copy kept from the build could be stale)."""
+    from types import SimpleNamespace
+
+    from patternwork.accounts.models import Membership, Practice
+
+    return SimpleNamespace(
+        practice=lambda: Practice.objects.get(pk=therapist.practice_id),
+        therapist=lambda: Membership.objects.select_related("user", "practice").get(
+            pk=therapist.pk
+        ),
+        **reads,
+    )
+
+
 @pytest.fixture(scope="module")
 def ending_built_once(request, module_db):
     """The `ending` course built once for a module, with its practice and therapist.
@@ -96,11 +113,9 @@ def ending_built_once(request, module_db):
     `practice` and `therapist` fixtures, read afresh from the database, so no test sees
     another's Python objects; a test that does not ask for it builds its own as usual.
     """
-    from types import SimpleNamespace
 
     import time_machine
 
-    from patternwork.accounts.models import Membership, Practice
     from patternwork.treatment.models import Course
     from tests.conftest import new_practice, new_therapist
 
@@ -109,11 +124,8 @@ def ending_built_once(request, module_db):
         # `practice` fixture, when it does not ask for this course) takes "northgate".
         therapist = new_therapist(new_practice(slug="northgate-ending"))
         course = ending_course(therapist)
-    return SimpleNamespace(
-        practice=lambda: Practice.objects.get(pk=therapist.practice_id),
-        therapist=lambda: Membership.objects.select_related("user", "practice").get(
-            pk=therapist.pk
-        ),
+    return read_afresh(
+        therapist,
         course=lambda: Course.objects.get(pk=course.pk),
     )
 
@@ -128,22 +140,17 @@ def attended_built_once(request, module_db):
     rating): starting the course and marking the session through the services is most
     of what such a test would otherwise spend building its data.
     """
-    from types import SimpleNamespace
 
     import time_machine
 
-    from patternwork.accounts.models import Membership, Practice
     from tests.conftest import new_practice, new_therapist
 
     with module_db(), time_machine.travel(getattr(request.module, "NOW", NOW), tick=False):
         therapist = new_therapist(new_practice(slug="northgate-attended"))
         course = new_course(therapist, planned=16, name="Jo Bloggs")
         appointment = attend(course, therapist, 1)[0]
-    return SimpleNamespace(
-        practice=lambda: Practice.objects.get(pk=therapist.practice_id),
-        therapist=lambda: Membership.objects.select_related("user", "practice").get(
-            pk=therapist.pk
-        ),
+    return read_afresh(
+        therapist,
         appointment=lambda: Appointment.objects.get(pk=appointment.pk),
     )
 
@@ -151,11 +158,9 @@ def attended_built_once(request, module_db):
 @pytest.fixture(scope="module")
 def flagged_built_once(request, module_db):
     """The `flagged` course, built once for a module, as `ending_built_once` is."""
-    from types import SimpleNamespace
 
     import time_machine
 
-    from patternwork.accounts.models import Membership, Practice
     from tests.conftest import new_practice, new_therapist
 
     with module_db(), time_machine.travel(getattr(request.module, "NOW", NOW), tick=False):
@@ -165,11 +170,8 @@ def flagged_built_once(request, module_db):
             measures.record_responses(
                 source="clinic", appointment=appointment, answers=[phq(total)], by=therapist
             )
-    return SimpleNamespace(
-        practice=lambda: Practice.objects.get(pk=therapist.practice_id),
-        therapist=lambda: Membership.objects.select_related("user", "practice").get(
-            pk=therapist.pk
-        ),
+    return read_afresh(
+        therapist,
         flag=lambda: TrackFlag.objects.get(course=course),
     )
 
