@@ -388,27 +388,45 @@ class PatternView:
 
 
 class PatternCategory(NamedTuple):
-    """What the pattern's figures and suggestions read of a category, as plain values
-    (its description is never shown there): a practice has dozens of categories, and
-    a model instance each cost more than the figures read from them."""
+    """What the pattern's figures, the IPAF's suggestions and a code's public name read of
+    a category, as plain values (its description is never shown there): a practice has
+    dozens of categories, and a model instance each cost more than the figures read from
+    them."""
 
     pk: int
-    public_id: uuid.UUID
+    # As str(UUID) writes it: read as the database stores it and written by `uuid_text`,
+    # so no UUID is made per row.
+    public_id: str
     part: str
     label: str
     retired_at: datetime.datetime | None
     default_key: str
 
 
-# The practice's categories in their order, as PatternCategory fields.
+# The practice's categories (retired ones included) in their order.
 _pattern_categories = PreparedRead(
     lambda practice: (
         Category.objects.filter(practice_id=practice)
         .order_by("part", "position", "label")
-        .values_list("id", "public_id", "part", "label", "retired_at", "default_key")
+        .values_list(
+            "id",
+            ExpressionWrapper(F("public_id"), output_field=CharField()),
+            "part",
+            "label",
+            "retired_at",
+            "default_key",
+        )
     ),
     int,
 )
+
+
+def category_values(practice_id: int) -> list[PatternCategory]:
+    """The practice's categories (retired ones included) as values, in their order."""
+    return [
+        PatternCategory(pk, uuid_text(public_id), part, label, retired_at, default_key)
+        for pk, public_id, part, label, retired_at, default_key in _pattern_categories(practice_id)
+    ]
 
 
 def pattern_view(client: Client, *, models: bool = True) -> PatternView:
@@ -418,7 +436,7 @@ def pattern_view(client: Client, *, models: bool = True) -> PatternView:
     model instances and no decrypted accounts, for a page that shows the figures but
     lists none of the episodes behind them.
     """
-    categories = [PatternCategory._make(row) for row in _pattern_categories(client.practice_id)]
+    categories = category_values(client.practice_id)
     if models:
         episodes = episodes_of(client)
         plain = [to_pattern_episode(e) for e in episodes]
@@ -446,27 +464,7 @@ class IpafPattern:
     suggestions: patterns.IpafSuggestions
 
 
-class CategoryName(NamedTuple):
-    """What naming a category takes (its suggestion label and affect words, a code's
-    public name), read as values: `affect_words` takes these as it takes categories."""
-
-    pk: int
-    public_id: str
-    label: str
-    default_key: str
-
-
-# The reads of `ipaf_pattern`, compiled once. A category's public id is read as the
-# database stores it (no UUID made per row) and written by `uuid_text`.
-_category_names = PreparedRead(
-    lambda practice: Category.objects.filter(practice_id=practice).values_list(
-        "id",
-        ExpressionWrapper(F("public_id"), output_field=CharField()),
-        "label",
-        "default_key",
-    ),
-    int,
-)
+# The reads of `ipaf_pattern`, compiled once.
 _codes_in_order = PreparedRead(
     lambda client: (
         EpisodeCategory.objects.filter(episode__client_id=client)
@@ -488,19 +486,11 @@ _episode_count = PreparedRead(
 )
 
 
-def category_names(practice_id: int) -> list[CategoryName]:
-    """The practice's categories (retired ones included) as values, in their order."""
-    return [
-        CategoryName(pk, uuid_text(public_id), label, default_key)
-        for pk, public_id, label, default_key in _category_names(practice_id)
-    ]
-
-
 def ipaf_pattern(client: Client) -> IpafPattern:
     """The IPAF suggestions from the client's candidate core theme, as `pattern_view` makes
     them, in three queries: the theme needs only the episodes' codes and their number, so
     no episode is read (nor decrypted) one by one."""
-    categories = category_names(client.practice_id)
+    categories = category_values(client.practice_id)
     named = {c.pk: c.public_id for c in categories}
     codes = _codes_in_order(client.pk)
     total = next(iter(_episode_count(client.pk)), (0,))[0]

@@ -1,3 +1,4 @@
+import datetime
 import uuid
 
 from patternwork.formulation import patterns, services
@@ -5,7 +6,7 @@ from patternwork.formulation.models import Category, Episode
 from patternwork.formulation.selectors import (
     PART_LABELS,
     affect_words,
-    category_names,
+    category_values,
     episodes_of,
     pattern_episodes,
     session_trend,
@@ -108,17 +109,21 @@ def test_uuid_text_writes_a_stored_uuid_as_str_does():
         assert uuid_text(str(value)) == str(value)
 
 
-def test_category_names_are_the_practices_categories_as_values(practice):
+def test_category_values_are_the_practices_categories_as_values(practice):
     services.ensure_default_categories(practice)
     reworded = Category.objects.filter(practice=practice, default_key="rs_low").get()
     reworded.label = "Felt small"
     reworded.save(update_fields=["label"])
+    # A retired category is still named (an episode may still hold its code).
+    Category.objects.filter(practice=practice, default_key="rs_anxious").update(
+        retired_at=datetime.datetime(2026, 11, 2, 9, tzinfo=datetime.UTC)
+    )
     categories = list(Category.objects.filter(practice=practice))
 
-    names = category_names(practice.pk)
+    names = category_values(practice.pk)
 
     assert [tuple(name) for name in names] == [
-        (c.pk, str(c.public_id), c.label, c.default_key) for c in categories
+        (c.pk, str(c.public_id), c.part, c.label, c.retired_at, c.default_key) for c in categories
     ]
     assert affect_words(names) == affect_words(categories)
     assert str(reworded.public_id) not in affect_words(names)
