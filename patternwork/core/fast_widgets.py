@@ -7,25 +7,14 @@ the same escaping. They subclass Django's own and keep their class names, so eve
 about them (values, `widget_type`, validation) is Django's.
 """
 
-import html
 from collections.abc import Hashable
 
 from django import forms
 from django.template.loader import render_to_string
-from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-
-def conditional_escape(value) -> str:
-    # Django's conditional_escape, giving the same text (safe strings as they are, anything
-    # else through html.escape) without the wrapper its `escape` has for lazy arguments:
-    # these writers join the pieces into one string, marked safe once.
-    if isinstance(value, Promise):
-        value = str(value)
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
+from patternwork.core.escaping import conditional_escape
 
 
 def _attrs(attrs: dict, escape=conditional_escape) -> str:

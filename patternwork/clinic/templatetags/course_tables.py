@@ -9,7 +9,6 @@ whitespace aside), every value escaped as the template escaped it, the fixed wor
 translated once per table.
 """
 
-from html import escape as _html_escape
 from uuid import UUID
 
 from django import template
@@ -23,15 +22,10 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext, gettext_noop
 
 from patternwork.clinic.templatetags.clinic import MILESTONE_LABELS, MILESTONE_TAGS, phase_label
+from patternwork.core.escaping import escape_plain as _escape
 from patternwork.core.navigation import cached_reverse
 
 register = template.Library()
-
-
-def _escape(value) -> str:
-    """`conditional_escape` of a plain value (a str, a number or a lazy string, never
-    markup): Django's escape is this, reached through a lazy-argument check per call."""
-    return _html_escape(str(value))
 
 
 # Per language and list of fixed words: their translations, escaped.

@@ -13,12 +13,12 @@ import re
 from urllib.parse import quote
 
 from django import template
-from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from patternwork.clinic.templatetags.clinic import phase_label
+from patternwork.core.escaping import conditional_escape as _escaped
 
 register = template.Library()
 
@@ -50,18 +50,6 @@ def _words() -> dict[str, str]:
         }
         words = _WORDS[language] = {key: html.escape(str(text)) for key, text in found.items()}
     return words
-
-
-def _escaped(value) -> str:
-    """What `conditional_escape` gives (safe text as it is, the rest escaped), written
-    out: the page escapes a few hundred figures' texts and links."""
-    if type(value) is str:
-        return html.escape(value)
-    if isinstance(value, Promise):
-        value = str(value)
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
 
 
 # What `quote(key, safe="/")` leaves as it is, but for ":" (always "%3A"): the keys are

@@ -5,8 +5,6 @@ over them cost more than the rest of the picture. The markup is the one the temp
 with the same escaping, numbers written unlocalised as SVG wants them.
 """
 
-import html
-
 from django import template
 from django.template.defaultfilters import linebreaksbr
 from django.utils.formats import localize
@@ -14,15 +12,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
+from patternwork.core.escaping import conditional_escape as _escaped
+
 register = template.Library()
-
-
-def _escaped(value) -> str:
-    """What `conditional_escape` gives (safe text as it is, the rest escaped), written out:
-    the picture escapes a dozen values a person."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
 
 
 def _contact_word(contact: str) -> str:
