@@ -348,6 +348,20 @@ class PreparedUpdate:
             return cursor.rowcount
 
 
+# PostgreSQL's protocol carries at most 65,535 parameters in one statement, and Django's
+# PostgreSQL backend puts no limit of its own on a batch (SQLite's does).
+WIRE_MAX_PARAMS = 65_535
+
+
+def plain_batch_size(connection, fields: Sequence[Any], rows: Sequence[Any]) -> int:
+    """How many rows one INSERT of plain values takes: as many as `bulk_create` would put
+    in one, and never more parameters than the database's protocol carries."""
+    return max(
+        min(connection.ops.bulk_batch_size(fields, rows), WIRE_MAX_PARAMS // max(len(fields), 1)),
+        1,
+    )
+
+
 class PreparedInsert:
     """What `bulk_create` does for new rows of one model given plain values: one INSERT
     of them all, returning their primary keys, with its SQL written once per database
@@ -405,7 +419,7 @@ class PreparedInsert:
         statements)."""
         connection = connections[using]
         fields = self._fields
-        size = max(connection.ops.bulk_batch_size(fields, rows), 1)
+        size = plain_batch_size(connection, fields, rows)
         for start in range(0, len(rows), size):
             batch = rows[start : start + size]
             values = [

@@ -18,6 +18,7 @@ from patternwork.core.prepared import (
     PreparedUpdate,
     field_names,
     instances,
+    plain_batch_size,
 )
 from patternwork.core.sessions import SessionStore
 from patternwork.treatment import scheduling
@@ -262,3 +263,25 @@ def test_a_kept_statement_gives_all_its_rows(started):
     assert kept.fetchall(("all", started.pk), lambda: pytest.fail("built twice"))[1] == list(
         build()
     )
+
+
+def test_a_plain_insert_never_sends_more_parameters_than_the_protocol_carries():
+    # Django's PostgreSQL backend gives every row to one batch; SQLite's caps it itself.
+    class NoLimit:
+        class ops:
+            @staticmethod
+            def bulk_batch_size(fields, rows):
+                return len(rows)
+
+    class SQLiteLike:
+        class ops:
+            @staticmethod
+            def bulk_batch_size(fields, rows):
+                return 999 // len(fields)
+
+    fields = [object()] * 9
+    rows = [{}] * 8_000
+    assert plain_batch_size(NoLimit, fields, rows) == 65_535 // 9
+    assert plain_batch_size(NoLimit, fields, rows[:10]) == 10
+    assert plain_batch_size(SQLiteLike, fields, rows) == 111
+    assert plain_batch_size(NoLimit, fields, []) == 1
