@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, NamedTuple
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.text import capfirst, get_text_list
@@ -42,6 +43,20 @@ class RowKind:
     # A risk answer given at an appointment that is no longer attended, or outside one:
     # it is never dropped from the page, though it has no place on the chart.
     OTHER = "other"
+
+
+class ChartedResponse(NamedTuple):
+    """A charted response's columns the course's measures use, read as values: the
+    same attribute names as the model's, without a model instance per row."""
+
+    pk: int
+    appointment_id: int | None
+    instrument: str
+    instrument_version: int
+    answers: Any
+    total: int | None
+    band: str
+    caseness: bool | None
 
 
 @dataclass(frozen=True)
@@ -152,7 +167,7 @@ def _instrument(code: str, version: int) -> definitions.Instrument | None:
         return None
 
 
-def _risk_answers(response: Response, flags: list[RiskFlag]) -> list[RiskAnswer]:
+def _risk_answers(response: Response | ChartedResponse, flags: list[RiskFlag]) -> list[RiskAnswer]:
     """The response's current risk answers, then any flagged answer it no longer holds."""
     instrument = _instrument(response.instrument, response.instrument_version)
     hits: tuple[scoring.RiskHit, ...] = ()
@@ -214,7 +229,7 @@ def _chart_bands(instrument: definitions.Instrument) -> tuple[tuple[int, int], .
     return tuple((band.low, band.high) for band in instrument.bands)
 
 
-def _score(response: Response | None) -> Score | None:
+def _score(response: Response | ChartedResponse | None) -> Score | None:
     if response is None:
         return None
     return Score(response.total, response.band, response.caseness)
@@ -323,7 +338,7 @@ def course_measures(
         )
     else:
         attended = [a for a in appointments if a.status == Appointment.Status.ATTENDED]
-    responses = _CHARTED_RESPONSES.rows(course.pk)
+    responses = [ChartedResponse(*row) for row in _CHARTED_RESPONSES(course.pk)]
     flags = _COURSE_FLAGS.rows(course.pk)
     flags_by_response: dict[int, list[RiskFlag]] = {}
     for flag in flags:
@@ -373,6 +388,10 @@ def course_measures(
         key = response.appointment_id or ("response", response.pk)
         if response.appointment_id in attended_ids or key not in risk_by_key:
             continue
+        if isinstance(response, ChartedResponse):
+            # A charted response's appointment is an attended one of this course, so it
+            # is never here unless the rows disagree; then it is read whole, as before.
+            response = Response.objects.select_related("appointment").get(pk=response.pk)
         appointment = response.appointment
         rows.append(
             MeasureRow(
@@ -449,8 +468,9 @@ def course_measures(
 
 
 # The course's charted responses and its risk flags, compiled once (core.prepared). A
-# charted response is read for its scores and risk answers only: its ids, timestamps
-# and who entered it are left unread (a dozen columns, three of them converted per row).
+# charted response is read as values for its scores and risk answers only: its ids,
+# timestamps and who entered it are left unread (a dozen columns, three of them
+# converted per row), and no model instance is built for it.
 _CHARTED_RESPONSES = PreparedRead(
     lambda course_id: (
         Response.objects.filter(
@@ -459,16 +479,8 @@ _CHARTED_RESPONSES = PreparedRead(
             instrument__in=CHARTED,
             appointment__status=Appointment.Status.ATTENDED,
         )
-        .only(
-            "appointment_id",
-            "instrument",
-            "instrument_version",
-            "answers",
-            "total",
-            "band",
-            "caseness",
-        )
         .order_by("appointment_id", "instrument")
+        .values_list(*ChartedResponse._fields)
     ),
     int,
 )
@@ -476,13 +488,15 @@ _COURSE_FLAGS = PreparedRead(
     lambda course_id: (
         RiskFlag.objects.filter(course_id=course_id)
         .select_related("response__appointment")
+        # The note on the action taken is not shown here: left encrypted.
+        .defer("action_note")
         .order_by("raised_at", "id")
     ),
     int,
 )
 
 
-def _score_points(attended: list[Appointment], responses: list[Response]):
+def _score_points(attended: list[Appointment], responses: list[ChartedResponse]):
     """`summary.score_points` from rows already read: the complete PHQ-9 and GAD-7 of
     attended treatment sessions, in the order of their sessions."""
     sessions = {a.pk: a for a in attended if a.kind == Appointment.Kind.TREATMENT}

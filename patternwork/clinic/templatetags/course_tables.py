@@ -297,14 +297,20 @@ def milestone_items(milestones) -> str:
 _DAY_AND_MONTH_NAMES: dict[str | None, tuple[list[str], list[str]]] = {}
 
 
-def day_and_time(value) -> str:
+def day_and_time(value, names=None) -> str:
     """`date_format(value, "D j M Y, H:i")`, with the day and month names translated
-    once per language rather than formatted through a lazy string each row."""
-    days, months = _names(get_language())
+    once per language rather than formatted through a lazy string each row; `names`,
+    from `day_and_month_names`, when the caller writes many rows in one language."""
+    days, months = names or _names(get_language())
     return (
         f"{days[value.weekday()]} {value.day} {months[value.month]} {value.year:04d}, "
         f"{value.hour:02d}:{value.minute:02d}"
     )
+
+
+def day_and_month_names(language) -> tuple[list[str], list[str]]:
+    """The abbreviated weekdays and months of `language`, for `day_and_time`."""
+    return _names(language)
 
 
 def _names(language):

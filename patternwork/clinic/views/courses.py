@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -25,7 +26,7 @@ from patternwork.clinic.forms.courses import (
 )
 from patternwork.clinic.forms.supervision import RecordingConsentForm
 from patternwork.clinic.templatetags.clinic import phase_label
-from patternwork.clinic.templatetags.course_tables import day_and_time
+from patternwork.clinic.templatetags.course_tables import day_and_month_names, day_and_time
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
 from patternwork.core.fast_widgets import speed_up, unbound_fields
 from patternwork.core.forms import add_service_errors
@@ -118,8 +119,11 @@ _SOME_ID = UUID(int=0)
 
 def _timeline_rows(view) -> list[dict]:
     """The timeline's rows with their link, time and labels worked out once per request
-    (a label once per status or phase), so the template's loop does no lookups of its own."""
-    link = reverse("clinic:appointment-detail", args=[_SOME_ID])
+    (a label once per status or phase; the link's halves, the time zone and the day and
+    month names once), so the template's loop does no lookups of its own."""
+    before, after = reverse("clinic:appointment-detail", args=[_SOME_ID]).split(str(_SOME_ID))
+    zone = timezone.get_current_timezone()
+    names = day_and_month_names(get_language())
     statuses = dict(Appointment.Status.choices)
     status_labels: dict[str, str] = {}
     phase_labels: dict[object, str] = {}
@@ -134,8 +138,9 @@ def _timeline_rows(view) -> list[dict]:
             phase_labels[phase] = phase_label(phase)
         rows.append(
             {
-                "url": link.replace(str(_SOME_ID), str(appointment.public_id)),
-                "when": day_and_time(timezone.localtime(appointment.starts_at)),
+                "url": f"{before}{appointment.public_id}{after}",
+                # `timezone.localtime` without its checks: the stored time is aware.
+                "when": day_and_time(appointment.starts_at.astimezone(zone), names),
                 "minutes": appointment.duration_minutes,
                 "kind": appointment.kind,
                 "expected_number": item.expected_number,
