@@ -7,14 +7,15 @@ queries, whatever the number of sessions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.text import capfirst, get_text_list
+from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext
 
 from patternwork.core.prepared import PreparedRead
 from patternwork.measures import chart, definitions, outcomes, scoring, summary
@@ -235,57 +236,78 @@ def _score(response: Response | ChartedResponse | None) -> Score | None:
     return Score(response.total, response.band, response.caseness)
 
 
-def _where(position: int) -> str:
+# Per language: the chart description's fixed words, translated once. `gettext` walks
+# the catalogue and its fallbacks on every call, about twenty calls a course page.
+_WORDS: dict[str | None, dict[str, str]] = {}
+
+
+def _translator(language: str | None) -> Callable[[str], str]:
+    """`gettext` of a fixed msgid (marked with `gettext_noop`) in `language`, kept."""
+    words = _WORDS.setdefault(language, {})
+
+    def translated(msgid: str) -> str:
+        text = words.get(msgid)
+        if text is None:
+            text = words[msgid] = _(msgid)
+        return text
+
+    return translated
+
+
+def _where(position: int, t: Callable[[str], str]) -> str:
     if position == chart.ASSESSMENT:
-        return _("assessment")
-    return _("session %(number)s") % {"number": position}
+        return t(gettext_noop("assessment"))
+    return t(gettext_noop("session %(number)s")) % {"number": position}
 
 
-def _trend(panel: chart.Panel) -> str:
+def _trend(panel: chart.Panel, t: Callable[[str], str]) -> str:
     first, last = panel.first, panel.last
     if first is None or last is None:
-        return _("no %(code)s scores") % {"code": panel.code}
+        return t(gettext_noop("no %(code)s scores")) % {"code": panel.code}
     if first == last:
-        return _("%(code)s %(total)s at %(where)s") % {
+        return t(gettext_noop("%(code)s %(total)s at %(where)s")) % {
             "code": panel.code,
             "total": first.total,
-            "where": _where(first.position),
+            "where": _where(first.position, t),
         }
-    return _("%(code)s from %(first)s at %(first_where)s to %(last)s at %(last_where)s") % {
+    return t(
+        gettext_noop("%(code)s from %(first)s at %(first_where)s to %(last)s at %(last_where)s")
+    ) % {
         "code": panel.code,
         "first": first.total,
-        "first_where": _where(first.position),
+        "first_where": _where(first.position, t),
         "last": last.total,
-        "last_where": _where(last.position),
+        "last_where": _where(last.position, t),
     }
 
 
-def _risk_words(positions: tuple[int, ...]) -> str:
+def _risk_words(positions: tuple[int, ...], t: Callable[[str], str]) -> str:
     if not positions:
-        return _("no risk answers")
+        return t(gettext_noop("no risk answers"))
     places = []
     if chart.ASSESSMENT in positions:
-        places.append(_("assessment"))
+        places.append(t(gettext_noop("assessment")))
     sessions = [str(p) for p in positions if p != chart.ASSESSMENT]
     if sessions:
         places.append(
             ngettext("session %(numbers)s", "sessions %(numbers)s", len(sessions))
-            % {"numbers": get_text_list(sessions, _("and"))}
+            % {"numbers": get_text_list(sessions, t(gettext_noop("and")))}
         )
     return ngettext("risk answer at %(places)s", "risk answers at %(places)s", len(positions)) % {
-        "places": get_text_list(places, _("and"))
+        "places": get_text_list(places, t(gettext_noop("and")))
     }
 
 
 def describe_chart(drawn: chart.Chart, planned: int) -> str:
     """Say in words what the chart shows, for its <desc> (screen readers, no images)."""
-    parts = [_trend(panel) for panel in drawn.panels]
-    parts.append(_risk_words(tuple(marker.position for marker in drawn.risk)))
+    t = _translator(get_language())
+    parts = [_trend(panel, t) for panel in drawn.panels]
+    parts.append(_risk_words(tuple(marker.position for marker in drawn.risk), t))
     lines = [
-        _("%(code)s %(threshold)s")
+        t(gettext_noop("%(code)s %(threshold)s"))
         % {
             "code": panel.code,
-            "threshold": _(COMPARATOR_WORDS[panel.caseness.comparator])
+            "threshold": t(COMPARATOR_WORDS[panel.caseness.comparator])
             % {"value": panel.caseness.value},
         }
         for panel in drawn.panels
@@ -293,19 +315,23 @@ def describe_chart(drawn: chart.Chart, planned: int) -> str:
     ]
     text = capfirst("; ".join(parts)) + "."
     if lines:
-        text += " " + _("Dashed lines mark caseness: %(lines)s.") % {
-            "lines": get_text_list(lines, _("and"))
+        text += " " + t(gettext_noop("Dashed lines mark caseness: %(lines)s.")) % {
+            "lines": get_text_list(lines, t(gettext_noop("and")))
         }
     for panel in drawn.panels:
         if panel.bands:
-            text += " " + _("Dotted lines mark the %(code)s bands: %(bands)s.") % {
+            text += " " + t(gettext_noop("Dotted lines mark the %(code)s bands: %(bands)s.")) % {
                 "code": panel.code,
                 "bands": get_text_list(
-                    [f"{band.low}\N{EN DASH}{band.high}" for band in panel.bands], _("and")
+                    [f"{band.low}\N{EN DASH}{band.high}" for band in panel.bands],
+                    t(gettext_noop("and")),
                 ),
             }
-    text += " " + _(
-        "Shaded bands mark the initial, middle and ending phases of the %(planned)s-session plan."
+    text += " " + t(
+        gettext_noop(
+            "Shaded bands mark the initial, middle and ending phases of the "
+            "%(planned)s-session plan."
+        )
     ) % {"planned": planned}
     over = [band for band in drawn.bands if band.phase == plan.Phase.OVER_PLAN]
     if over:
