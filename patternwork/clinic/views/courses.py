@@ -27,7 +27,7 @@ from patternwork.clinic.forms.supervision import RecordingConsentForm
 from patternwork.clinic.templatetags.clinic import phase_label
 from patternwork.clinic.templatetags.course_tables import day_and_month_names, day_and_time
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
-from patternwork.core.fast_widgets import speed_up, unbound_fields
+from patternwork.core.fast_widgets import kept_unbound_fields, speed_up
 from patternwork.core.forms import add_service_errors
 from patternwork.formulation import journal_selectors
 from patternwork.measures import flag_selectors, track_selectors
@@ -106,10 +106,15 @@ def _consent_fields() -> str | None:
     """The unbound consent form's fields, written once per language and day (its only
     initial value is today): the same for every course that offers it."""
     today = timezone.localdate()
-    form = RecordingConsentForm(initial={"given_on": today})
-    # Its widgets written in Python, the markup of Django's templates (core.fast_widgets).
-    speed_up(form)
-    return unbound_fields(form, FORM_FIELDS_TEMPLATE, today)
+
+    def build() -> RecordingConsentForm:
+        form = RecordingConsentForm(initial={"given_on": today})
+        # Its widgets written in Python, the markup of Django's templates (core.fast_widgets).
+        speed_up(form)
+        return form
+
+    # The form is built only when its fields are not kept for this language and day.
+    return kept_unbound_fields(build, FORM_FIELDS_TEMPLATE, today)
 
 
 # Any id: the appointment link is reversed once, and each row puts its own id in it.
