@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from patternwork.measures.chart import Chart
 
@@ -24,17 +24,41 @@ def _phase_labels() -> dict[str, str]:
     }
 
 
+# Per language: the chart's fixed words, translated (and escaped where written as they
+# are) once rather than on every page.
+_WORDS: dict[str | None, dict] = {}
+
+
+def _words() -> dict:
+    language = get_language()
+    words = _WORDS.get(language)
+    if words is None:
+        words = _WORDS[language] = {
+            "phases": _phase_labels(),
+            "over_plan": escape(_("over plan")),
+            "title": escape(_("PHQ-9, GAD-7 and WSAS by session")),
+            "risk": escape(_("Risk")),
+            # Filled in per panel; its values are escaped there.
+            "caseness": _("caseness %(symbol)s %(value)s"),
+            "assessment": escape(pgettext("assessment, on the session axis", "A")),
+            "axis_with_assessment": escape(_("Session (A: assessment)")),
+            "axis": escape(_("Session")),
+        }
+    return words
+
+
 def score_chart_svg(chart: Chart, description: str) -> SafeString:
     """The chart's <svg> element, its title and description for assistive technology."""
     left, right = chart.plot_left, chart.plot_right
     tick_x = left - 6
-    phases = _phase_labels()
-    over_plan = escape(_("over plan"))
+    words = _words()
+    phases = words["phases"]
+    over_plan = words["over_plan"]
     out = [
         f'<svg class="score-chart" viewBox="{chart.view_box}" role="img" '
         'aria-labelledby="measures-chart-title measures-chart-desc" '
         'xmlns="http://www.w3.org/2000/svg">'
-        f'<title id="measures-chart-title">{escape(_("PHQ-9, GAD-7 and WSAS by session"))}</title>'
+        f'<title id="measures-chart-title">{words["title"]}</title>'
         f'<desc id="measures-chart-desc">{escape(description)}</desc>'
         '<g class="score-chart__bands">'
     ]
@@ -52,7 +76,7 @@ def score_chart_svg(chart: Chart, description: str) -> SafeString:
     out.append(
         '</g><g class="score-chart__risk-lane">'
         f'<text class="score-chart__axis-label" x="{tick_x}" y="{chart.risk_label_y}" '
-        f'text-anchor="end">{escape(_("Risk"))}</text>'
+        f'text-anchor="end">{words["risk"]}</text>'
     )
     for marker in chart.risk:
         out.append(
@@ -81,7 +105,7 @@ def score_chart_svg(chart: Chart, description: str) -> SafeString:
         )
         caseness = panel.caseness
         if caseness:
-            label = _("caseness %(symbol)s %(value)s") % {
+            label = words["caseness"] % {
                 "symbol": escape(caseness.symbol),
                 "value": caseness.value,
             }
@@ -132,17 +156,17 @@ def score_chart_svg(chart: Chart, description: str) -> SafeString:
             )
         out.append("</g>")
     out.append('<g class="score-chart__sessions">')
-    assessment = escape(pgettext("assessment, on the session axis", "A"))
+    assessment = words["assessment"]
     for tick in chart.sessions:
         if tick.labelled:
             out.append(
                 f'<text class="score-chart__axis-label" x="{tick.x}" y="{chart.axis_label_y}" '
                 f'text-anchor="middle">{assessment if tick.assessment else tick.position}</text>'
             )
-    title = _("Session (A: assessment)") if chart.has_assessment else _("Session")
+    title = words["axis_with_assessment"] if chart.has_assessment else words["axis"]
     out.append(
         f'<text class="score-chart__axis-title" x="{chart.plot_centre}" '
-        f'y="{chart.axis_title_y}" text-anchor="middle">{escape(title)}</text></g></svg>'
+        f'y="{chart.axis_title_y}" text-anchor="middle">{title}</text></g></svg>'
     )
     # Every text above is escaped, and every number is one the layout computed.
     return mark_safe("".join(out))  # noqa: S308

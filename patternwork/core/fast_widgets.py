@@ -7,7 +7,7 @@ the same escaping. They subclass Django's own and keep their class names, so eve
 about them (values, `widget_type`, validation) is Django's.
 """
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 
 from django import forms
 from django.template.loader import render_to_string
@@ -205,3 +205,12 @@ def unbound_fields(form: forms.BaseForm, template: str, key: Hashable = ()) -> s
             _UNBOUND.clear()
         html = _UNBOUND[cache_key] = render_to_string(template, {"form": form})
     return html
+
+
+def kept_unbound_fields(
+    build: Callable[[], forms.BaseForm], template: str, key: Hashable = ()
+) -> str | None:
+    """`unbound_fields` of the unbound form `build()` makes, the form built only when its
+    fields are not kept yet: building a form copies every field and widget."""
+    html = _UNBOUND.get((template, get_language(), key))
+    return html if html is not None else unbound_fields(build(), template, key)

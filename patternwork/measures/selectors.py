@@ -7,13 +7,15 @@ queries, whatever the number of sessions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, NamedTuple
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.text import capfirst, get_text_list
+from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext
 
 from patternwork.core.prepared import PreparedRead
 from patternwork.measures import chart, definitions, outcomes, scoring, summary
@@ -42,6 +44,20 @@ class RowKind:
     # A risk answer given at an appointment that is no longer attended, or outside one:
     # it is never dropped from the page, though it has no place on the chart.
     OTHER = "other"
+
+
+class ChartedResponse(NamedTuple):
+    """A charted response's columns the course's measures use, read as values: the
+    same attribute names as the model's, without a model instance per row."""
+
+    pk: int
+    appointment_id: int | None
+    instrument: str
+    instrument_version: int
+    answers: Any
+    total: int | None
+    band: str
+    caseness: bool | None
 
 
 @dataclass(frozen=True)
@@ -152,7 +168,7 @@ def _instrument(code: str, version: int) -> definitions.Instrument | None:
         return None
 
 
-def _risk_answers(response: Response, flags: list[RiskFlag]) -> list[RiskAnswer]:
+def _risk_answers(response: Response | ChartedResponse, flags: list[RiskFlag]) -> list[RiskAnswer]:
     """The response's current risk answers, then any flagged answer it no longer holds."""
     instrument = _instrument(response.instrument, response.instrument_version)
     hits: tuple[scoring.RiskHit, ...] = ()
@@ -214,63 +230,84 @@ def _chart_bands(instrument: definitions.Instrument) -> tuple[tuple[int, int], .
     return tuple((band.low, band.high) for band in instrument.bands)
 
 
-def _score(response: Response | None) -> Score | None:
+def _score(response: Response | ChartedResponse | None) -> Score | None:
     if response is None:
         return None
     return Score(response.total, response.band, response.caseness)
 
 
-def _where(position: int) -> str:
+# Per language: the chart description's fixed words, translated once. `gettext` walks
+# the catalogue and its fallbacks on every call, about twenty calls a course page.
+_WORDS: dict[str | None, dict[str, str]] = {}
+
+
+def _translator(language: str | None) -> Callable[[str], str]:
+    """`gettext` of a fixed msgid (marked with `gettext_noop`) in `language`, kept."""
+    words = _WORDS.setdefault(language, {})
+
+    def translated(msgid: str) -> str:
+        text = words.get(msgid)
+        if text is None:
+            text = words[msgid] = _(msgid)
+        return text
+
+    return translated
+
+
+def _where(position: int, t: Callable[[str], str]) -> str:
     if position == chart.ASSESSMENT:
-        return _("assessment")
-    return _("session %(number)s") % {"number": position}
+        return t(gettext_noop("assessment"))
+    return t(gettext_noop("session %(number)s")) % {"number": position}
 
 
-def _trend(panel: chart.Panel) -> str:
+def _trend(panel: chart.Panel, t: Callable[[str], str]) -> str:
     first, last = panel.first, panel.last
     if first is None or last is None:
-        return _("no %(code)s scores") % {"code": panel.code}
+        return t(gettext_noop("no %(code)s scores")) % {"code": panel.code}
     if first == last:
-        return _("%(code)s %(total)s at %(where)s") % {
+        return t(gettext_noop("%(code)s %(total)s at %(where)s")) % {
             "code": panel.code,
             "total": first.total,
-            "where": _where(first.position),
+            "where": _where(first.position, t),
         }
-    return _("%(code)s from %(first)s at %(first_where)s to %(last)s at %(last_where)s") % {
+    return t(
+        gettext_noop("%(code)s from %(first)s at %(first_where)s to %(last)s at %(last_where)s")
+    ) % {
         "code": panel.code,
         "first": first.total,
-        "first_where": _where(first.position),
+        "first_where": _where(first.position, t),
         "last": last.total,
-        "last_where": _where(last.position),
+        "last_where": _where(last.position, t),
     }
 
 
-def _risk_words(positions: tuple[int, ...]) -> str:
+def _risk_words(positions: tuple[int, ...], t: Callable[[str], str]) -> str:
     if not positions:
-        return _("no risk answers")
+        return t(gettext_noop("no risk answers"))
     places = []
     if chart.ASSESSMENT in positions:
-        places.append(_("assessment"))
+        places.append(t(gettext_noop("assessment")))
     sessions = [str(p) for p in positions if p != chart.ASSESSMENT]
     if sessions:
         places.append(
             ngettext("session %(numbers)s", "sessions %(numbers)s", len(sessions))
-            % {"numbers": get_text_list(sessions, _("and"))}
+            % {"numbers": get_text_list(sessions, t(gettext_noop("and")))}
         )
     return ngettext("risk answer at %(places)s", "risk answers at %(places)s", len(positions)) % {
-        "places": get_text_list(places, _("and"))
+        "places": get_text_list(places, t(gettext_noop("and")))
     }
 
 
 def describe_chart(drawn: chart.Chart, planned: int) -> str:
     """Say in words what the chart shows, for its <desc> (screen readers, no images)."""
-    parts = [_trend(panel) for panel in drawn.panels]
-    parts.append(_risk_words(tuple(marker.position for marker in drawn.risk)))
+    t = _translator(get_language())
+    parts = [_trend(panel, t) for panel in drawn.panels]
+    parts.append(_risk_words(tuple(marker.position for marker in drawn.risk), t))
     lines = [
-        _("%(code)s %(threshold)s")
+        t(gettext_noop("%(code)s %(threshold)s"))
         % {
             "code": panel.code,
-            "threshold": _(COMPARATOR_WORDS[panel.caseness.comparator])
+            "threshold": t(COMPARATOR_WORDS[panel.caseness.comparator])
             % {"value": panel.caseness.value},
         }
         for panel in drawn.panels
@@ -278,19 +315,23 @@ def describe_chart(drawn: chart.Chart, planned: int) -> str:
     ]
     text = capfirst("; ".join(parts)) + "."
     if lines:
-        text += " " + _("Dashed lines mark caseness: %(lines)s.") % {
-            "lines": get_text_list(lines, _("and"))
+        text += " " + t(gettext_noop("Dashed lines mark caseness: %(lines)s.")) % {
+            "lines": get_text_list(lines, t(gettext_noop("and")))
         }
     for panel in drawn.panels:
         if panel.bands:
-            text += " " + _("Dotted lines mark the %(code)s bands: %(bands)s.") % {
+            text += " " + t(gettext_noop("Dotted lines mark the %(code)s bands: %(bands)s.")) % {
                 "code": panel.code,
                 "bands": get_text_list(
-                    [f"{band.low}\N{EN DASH}{band.high}" for band in panel.bands], _("and")
+                    [f"{band.low}\N{EN DASH}{band.high}" for band in panel.bands],
+                    t(gettext_noop("and")),
                 ),
             }
-    text += " " + _(
-        "Shaded bands mark the initial, middle and ending phases of the %(planned)s-session plan."
+    text += " " + t(
+        gettext_noop(
+            "Shaded bands mark the initial, middle and ending phases of the "
+            "%(planned)s-session plan."
+        )
     ) % {"planned": planned}
     over = [band for band in drawn.bands if band.phase == plan.Phase.OVER_PLAN]
     if over:
@@ -323,7 +364,7 @@ def course_measures(
         )
     else:
         attended = [a for a in appointments if a.status == Appointment.Status.ATTENDED]
-    responses = _CHARTED_RESPONSES.rows(course.pk)
+    responses = [ChartedResponse(*row) for row in _CHARTED_RESPONSES(course.pk)]
     flags = _COURSE_FLAGS.rows(course.pk)
     flags_by_response: dict[int, list[RiskFlag]] = {}
     for flag in flags:
@@ -373,6 +414,10 @@ def course_measures(
         key = response.appointment_id or ("response", response.pk)
         if response.appointment_id in attended_ids or key not in risk_by_key:
             continue
+        if isinstance(response, ChartedResponse):
+            # A charted response's appointment is an attended one of this course, so it
+            # is never here unless the rows disagree; then it is read whole, as before.
+            response = Response.objects.select_related("appointment").get(pk=response.pk)
         appointment = response.appointment
         rows.append(
             MeasureRow(
@@ -449,8 +494,9 @@ def course_measures(
 
 
 # The course's charted responses and its risk flags, compiled once (core.prepared). A
-# charted response is read for its scores and risk answers only: its ids, timestamps
-# and who entered it are left unread (a dozen columns, three of them converted per row).
+# charted response is read as values for its scores and risk answers only: its ids,
+# timestamps and who entered it are left unread (a dozen columns, three of them
+# converted per row), and no model instance is built for it.
 _CHARTED_RESPONSES = PreparedRead(
     lambda course_id: (
         Response.objects.filter(
@@ -459,16 +505,8 @@ _CHARTED_RESPONSES = PreparedRead(
             instrument__in=CHARTED,
             appointment__status=Appointment.Status.ATTENDED,
         )
-        .only(
-            "appointment_id",
-            "instrument",
-            "instrument_version",
-            "answers",
-            "total",
-            "band",
-            "caseness",
-        )
         .order_by("appointment_id", "instrument")
+        .values_list(*ChartedResponse._fields)
     ),
     int,
 )
@@ -476,13 +514,15 @@ _COURSE_FLAGS = PreparedRead(
     lambda course_id: (
         RiskFlag.objects.filter(course_id=course_id)
         .select_related("response__appointment")
+        # The note on the action taken is not shown here: left encrypted.
+        .defer("action_note")
         .order_by("raised_at", "id")
     ),
     int,
 )
 
 
-def _score_points(attended: list[Appointment], responses: list[Response]):
+def _score_points(attended: list[Appointment], responses: list[ChartedResponse]):
     """`summary.score_points` from rows already read: the complete PHQ-9 and GAD-7 of
     attended treatment sessions, in the order of their sessions."""
     sessions = {a.pk: a for a in attended if a.kind == Appointment.Kind.TREATMENT}

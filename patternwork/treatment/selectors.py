@@ -154,9 +154,56 @@ def expected_session_number(appointment: Appointment) -> int | None:
     return session_number(appointment)
 
 
+class TimelineAppointment:
+    """An appointment of the course page's timeline, read as values: the model's
+    attribute names for the columns the timeline, the scores and the projection use,
+    without a model instance per row."""
+
+    # The columns read, in the order of the read's rows.
+    COLUMNS = (
+        "pk",
+        "public_id",
+        "course_id",
+        "kind",
+        "starts_at",
+        "ends_at",
+        "status",
+        "status_reason",
+        "session_number",
+        "earlier_sessions",
+        "note_pk",
+    )
+    __slots__ = (*COLUMNS, "course")
+
+    def __init__(self, row: tuple, course: Course) -> None:
+        (
+            self.pk,
+            self.public_id,
+            self.course_id,
+            self.kind,
+            self.starts_at,
+            self.ends_at,
+            self.status,
+            self.status_reason,
+            self.session_number,
+            self.earlier_sessions,
+            self.note_pk,
+        ) = row
+        # As the course's related manager would: each row knows its course.
+        self.course = course
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+
 @dataclass
 class TimelineItem:
-    appointment: Appointment
+    appointment: TimelineAppointment
     phase: plan.Phase | None
     has_note: bool
     # For a booked treatment appointment: the session it becomes if this and every
@@ -181,24 +228,17 @@ class CourseView:
         return self.course.share_session
 
 
-# The course page's appointments, compiled once (core.prepared). Read for the timeline,
-# the scores and the projection only: their timestamps, practice, therapist and sequence
-# are left unread (three datetimes converted per row for nothing).
+# The course page's appointments, compiled once (core.prepared). Read as values for the
+# timeline, the scores and the projection only: their timestamps, practice, therapist and
+# sequence are left unread (three datetimes converted per row for nothing).
 _TIMELINE = PreparedRead(
-    lambda course_id: with_session_positions(
-        Appointment.objects.filter(course_id=course_id)
-        .only(
-            "public_id",
-            "course_id",
-            "kind",
-            "starts_at",
-            "ends_at",
-            "status",
-            "status_reason",
-            "session_number",
+    lambda course_id: (
+        with_session_positions(
+            Appointment.objects.filter(course_id=course_id).annotate(note_pk=F("note__id"))
         )
-        .annotate(note_pk=F("note__id"))
-    ).order_by("starts_at", "id"),
+        .order_by("starts_at", "id")
+        .values_list(*TimelineAppointment.COLUMNS)
+    ),
     int,
 )
 
@@ -208,10 +248,7 @@ def course_view(course: Course) -> CourseView:
     practice = course.practice
     # Whether a note exists, not the note: a joined note would decrypt its body and
     # prompts for every row of the timeline, which shows none of them.
-    appointments = _TIMELINE.rows(course.pk)
-    for appointment in appointments:
-        # As the course's related manager would: each row knows its course.
-        appointment.course = course
+    appointments = [TimelineAppointment(row, course) for row in _TIMELINE(course.pk)]
     treatment = [a for a in appointments if a.kind == Appointment.Kind.TREATMENT]
     attended = sum(1 for a in treatment if a.status == Appointment.Status.ATTENDED)
     timeline = []

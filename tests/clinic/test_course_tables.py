@@ -12,8 +12,10 @@ from django.utils.formats import date_format
 
 from patternwork.clinic.templatetags.clinic import score_chart_key
 from patternwork.clinic.templatetags.course_tables import (
+    choice_label,
     day_and_time,
     day_month_year,
+    day_month_year_of,
     id_url,
     milestone_items,
     plan_details,
@@ -23,6 +25,7 @@ from patternwork.clinic.templatetags.course_tables import (
     truncated,
 )
 from patternwork.formulation.selectors import PhaseCount, TrendRow
+from patternwork.treatment.models import Course
 from patternwork.treatment.plan import phase_bounds
 
 
@@ -148,13 +151,15 @@ PLAN_TEMPLATE = Template(
 def test_plan_details_write_what_the_template_wrote():
     for language in ("en-gb", "fr", "de"):
         with translation.override(language):
-            for start_time, start_date, end_date in (
-                (time(9, 5), date(2026, 3, 2), date(2026, 6, 22)),
-                (None, None, None),
+            for start_time, start_date, end_date, cadence in (
+                (time(9, 5), date(2026, 3, 2), date(2026, 6, 22), "weekly"),
+                (None, None, None, "fortnightly"),
+                # A value that is not a choice is written as it is, escaped.
+                (None, None, None, "Weekly <b>"),
             ):
-                course = SimpleNamespace(
+                course = Course(
                     planned_sessions=16,
-                    get_cadence_display=lambda: "Weekly <b>",
+                    cadence=cadence,
                     session_minutes=50,
                     start_time=start_time,
                     start_date=start_date,
@@ -179,3 +184,19 @@ def test_score_chart_key_names_over_plan_only_when_a_session_ran_over():
     assert "score-chart-legend__swatch--over_plan" in over
     assert over.startswith('<ul class="score-chart-legend">')
     assert over.endswith("Every score is in the table below.</p>")
+
+
+def test_choice_label_is_the_display_method_in_each_language():
+    for language in ("en-gb", "fr", "de"):
+        with translation.override(language):
+            for state in (*Course.State.values, "not <a> state"):
+                course = Course(state=state)
+                assert choice_label(course, "state") == course.get_state_display()
+
+
+def test_day_month_year_of_writes_what_the_date_filter_writes():
+    template = Template('{{ value|date:"j M Y" }}')
+    for language in ("en-gb", "fr", "de"):
+        with translation.override(language):
+            for value in (date(2026, 5, 1), date(987, 12, 28), None, "", datetime(2026, 5, 1, 9)):
+                assert day_month_year_of(value) == template.render(Context({"value": value}))

@@ -79,3 +79,20 @@ def test_speed_up_swaps_exactly_djangos_widgets():
     assert type(form.fields["day"].widget) is fast_widgets.DateInput
     assert type(form.fields["pick"].widget) is Own
     assert str(form) == before
+
+
+def test_kept_unbound_fields_builds_the_form_only_once_per_language_and_key():
+    built = []
+
+    def build():
+        built.append(1)
+        return _form(True, CHOICES[0], None)
+
+    key = ("kept-unbound-fields-test", len(CHOICES[0]))
+    template = "clinic/partials/form_fields.html"
+    first = fast_widgets.kept_unbound_fields(build, template, key)
+    again = fast_widgets.kept_unbound_fields(build, template, key)
+
+    assert first == again == fast_widgets.unbound_fields(build(), template, key)
+    assert "Help" in first
+    assert len(built) == 2

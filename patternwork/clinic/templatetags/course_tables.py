@@ -9,9 +9,11 @@ whitespace aside), every value escaped as the template escaped it, the fixed wor
 translated once per table.
 """
 
+from datetime import date, datetime
 from uuid import UUID
 
 from django import template
+from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import truncatechars
 from django.urls import reverse
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
@@ -221,6 +223,25 @@ def _plan_words() -> tuple[str, ...]:
     return words
 
 
+# Per language, model and field: the field's choices' labels, translated.
+_CHOICE_LABELS: dict[tuple, dict] = {}
+
+
+@register.filter
+def choice_label(instance, field_name: str):
+    """`instance.get_<field_name>_display()`, the field's labels translated once per
+    language: Django's method makes every choice hashable and a dictionary of them, then
+    casts the lazy label, on every call."""
+    meta = instance._meta
+    key = (get_language(), meta.label, field_name)
+    labels = _CHOICE_LABELS.get(key)
+    field = meta.get_field(field_name)
+    if labels is None:
+        labels = _CHOICE_LABELS[key] = {value: str(label) for value, label in field.flatchoices}
+    value = getattr(instance, field.attname)
+    return labels.get(value, value)
+
+
 @register.simple_tag
 def plan_details(course, view) -> str:
     """The plan's terms of a started course: its sessions, phases, first and projected
@@ -237,8 +258,9 @@ def plan_details(course, view) -> str:
         letter_word,
         session_word,
     ) = _plan_words()
+    cadence = str(choice_label(course, "cadence")).lower()
     sessions = (
-        f"{_escape(course.planned_sessions)}, {_escape(str(course.get_cadence_display()).lower())}, "
+        f"{_escape(course.planned_sessions)}, {_escape(cadence)}, "
         f"{_escape(course.session_minutes)} {minutes_word}"
     )
     if course.start_time:
@@ -297,14 +319,20 @@ def milestone_items(milestones) -> str:
 _DAY_AND_MONTH_NAMES: dict[str | None, tuple[list[str], list[str]]] = {}
 
 
-def day_and_time(value) -> str:
+def day_and_time(value, names=None) -> str:
     """`date_format(value, "D j M Y, H:i")`, with the day and month names translated
-    once per language rather than formatted through a lazy string each row."""
-    days, months = _names(get_language())
+    once per language rather than formatted through a lazy string each row; `names`,
+    from `day_and_month_names`, when the caller writes many rows in one language."""
+    days, months = names or _names(get_language())
     return (
         f"{days[value.weekday()]} {value.day} {months[value.month]} {value.year:04d}, "
         f"{value.hour:02d}:{value.minute:02d}"
     )
+
+
+def day_and_month_names(language) -> tuple[list[str], list[str]]:
+    """The abbreviated weekdays and months of `language`, for `day_and_time`."""
+    return _names(language)
 
 
 def _names(language):
@@ -322,6 +350,15 @@ def day_month_year(value) -> str:
     """`date_format(value, "j M Y")`, the month's name translated once per language."""
     months = _names(get_language())[1]
     return f"{value.day} {months[value.month]} {value.year:04d}"
+
+
+@register.filter(expects_localtime=True)
+def day_month_year_of(value) -> str:
+    """`value|date:"j M Y"` of a date (`day_month_year`); anything else as the filter
+    writes it."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return day_month_year(value)
+    return date_filter(value, "j M Y")
 
 
 def truncated(text: str, length: int) -> str:

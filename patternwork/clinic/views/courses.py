@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from patternwork.accounts.access import PreparedRows, fetch, reader_for, record_read
@@ -25,9 +25,9 @@ from patternwork.clinic.forms.courses import (
 )
 from patternwork.clinic.forms.supervision import RecordingConsentForm
 from patternwork.clinic.templatetags.clinic import phase_label
-from patternwork.clinic.templatetags.course_tables import day_and_time
+from patternwork.clinic.templatetags.course_tables import day_and_month_names, day_and_time
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE, StaleEdit
-from patternwork.core.fast_widgets import speed_up, unbound_fields
+from patternwork.core.fast_widgets import kept_unbound_fields, speed_up
 from patternwork.core.forms import add_service_errors
 from patternwork.formulation import journal_selectors
 from patternwork.measures import flag_selectors, track_selectors
@@ -106,10 +106,15 @@ def _consent_fields() -> str | None:
     """The unbound consent form's fields, written once per language and day (its only
     initial value is today): the same for every course that offers it."""
     today = timezone.localdate()
-    form = RecordingConsentForm(initial={"given_on": today})
-    # Its widgets written in Python, the markup of Django's templates (core.fast_widgets).
-    speed_up(form)
-    return unbound_fields(form, FORM_FIELDS_TEMPLATE, today)
+
+    def build() -> RecordingConsentForm:
+        form = RecordingConsentForm(initial={"given_on": today})
+        # Its widgets written in Python, the markup of Django's templates (core.fast_widgets).
+        speed_up(form)
+        return form
+
+    # The form is built only when its fields are not kept for this language and day.
+    return kept_unbound_fields(build, FORM_FIELDS_TEMPLATE, today)
 
 
 # Any id: the appointment link is reversed once, and each row puts its own id in it.
@@ -118,8 +123,11 @@ _SOME_ID = UUID(int=0)
 
 def _timeline_rows(view) -> list[dict]:
     """The timeline's rows with their link, time and labels worked out once per request
-    (a label once per status or phase), so the template's loop does no lookups of its own."""
-    link = reverse("clinic:appointment-detail", args=[_SOME_ID])
+    (a label once per status or phase; the link's halves, the time zone and the day and
+    month names once), so the template's loop does no lookups of its own."""
+    before, after = reverse("clinic:appointment-detail", args=[_SOME_ID]).split(str(_SOME_ID))
+    zone = timezone.get_current_timezone()
+    names = day_and_month_names(get_language())
     statuses = dict(Appointment.Status.choices)
     status_labels: dict[str, str] = {}
     phase_labels: dict[object, str] = {}
@@ -134,8 +142,9 @@ def _timeline_rows(view) -> list[dict]:
             phase_labels[phase] = phase_label(phase)
         rows.append(
             {
-                "url": link.replace(str(_SOME_ID), str(appointment.public_id)),
-                "when": day_and_time(timezone.localtime(appointment.starts_at)),
+                "url": f"{before}{appointment.public_id}{after}",
+                # `timezone.localtime` without its checks: the stored time is aware.
+                "when": day_and_time(appointment.starts_at.astimezone(zone), names),
                 "minutes": appointment.duration_minutes,
                 "kind": appointment.kind,
                 "expected_number": item.expected_number,

@@ -11,6 +11,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
+from functools import lru_cache
 
 MIN_SESSIONS = 8
 MAX_SESSIONS = 30
@@ -178,6 +179,9 @@ class PhaseBounds:
         return self.ending.last
 
 
+# Pure and asked for the same few plans on every page (once per timeline row): kept.
+# `typed` keeps True and 16.0 apart from 1 and 16, so they are still refused.
+@lru_cache(maxsize=1024, typed=True)
 def phase_bounds(planned: int) -> PhaseBounds:
     """Split sessions 1..planned into the initial, middle and ending phases.
 
@@ -195,6 +199,7 @@ def phase_bounds(planned: int) -> PhaseBounds:
     )
 
 
+@lru_cache(maxsize=1024, typed=True)
 def phase_for(session_number: int, planned: int) -> Phase:
     """Return the phase of attended treatment session session_number of planned.
 
