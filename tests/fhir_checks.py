@@ -27,6 +27,10 @@ def _walk(value, key=None):
 def validate(resource: dict) -> None:
     """Validate one resource; raises on any problem."""
     get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+    _check_beyond_the_model(resource)
+
+
+def _check_beyond_the_model(resource: dict) -> None:
     assert ID.match(resource["id"]), resource["id"]
     for key, value in _walk(resource):
         if key == "div" and isinstance(value, str):
@@ -44,13 +48,16 @@ def references(resource: dict) -> set[str]:
 
 def validate_bundle(bundle: dict) -> list[dict]:
     """Validate the Bundle and each entry; every reference resolves inside it."""
+    # The Bundle's model validates each entry's resource as its own resourceType's model
+    # (an unknown field or a missing required one in any entry fails here), so the
+    # entries are not put through their models a second time.
     get_fhir_model_class("Bundle").model_validate(bundle)
     found = [entry["resource"] for entry in bundle["entry"]]
     present = {f"{r['resourceType']}/{r['id']}" for r in found}
     assert len(present) == len(found), "duplicate resources"
     for entry in bundle["entry"]:
         resource = entry["resource"]
-        validate(resource)
+        _check_beyond_the_model(resource)
         assert entry["fullUrl"].endswith(f"/{resource['resourceType']}/{resource['id']}")
         assert references(resource) <= present, references(resource) - present
     return found

@@ -420,11 +420,14 @@ def test_production_password_hasher_is_argon2id(db, settings):
 
 
 def test_pbkdf2_user_is_rehashed_to_argon2_on_login(client, settings, therapist):
-    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
     settings.PASSWORD_HASHERS = app_settings.PASSWORD_HASHERS
     user = therapist.user
-    user.password = make_password("old style password", hasher="pbkdf2_sha256")
+    # A hash from an older deployment, at fewer iterations than today's million: any
+    # PBKDF2 hash is rehashed, and a million iterations, made here and checked again at
+    # login, cost this test a second.
+    user.password = PBKDF2PasswordHasher().encode("old style password", "oldsalt", 10_000)
     user.save(update_fields=["password"])
 
     client.post("/login/", {"email": user.email, "password": "old style password"})

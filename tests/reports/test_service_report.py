@@ -32,7 +32,7 @@ from patternwork.treatment.models import Course
 from tests.course_fixtures import weekly
 from tests.factories import ClientFactory, CourseFactory, MembershipFactory, ReferralFactory
 from tests.reports import figures
-from tests.reports.builders import Spec, at, bench_dataset, build_course
+from tests.reports.builders import Spec, at, bench_dataset, build_course, build_courses
 
 # The worked examples of docs/outcomes.md, then the three the recovery denominator was written with:
 # a (PHQ-9, GAD-7) pair per session and the expected (paired, caseness at start, recovered,
@@ -399,8 +399,10 @@ def test_another_practices_courses_and_referrals_never_count(therapist, foreign_
 def test_query_count_does_not_depend_on_the_number_of_courses(therapist, django_assert_num_queries):
     rng = random.Random(7)
     for size in (5, 50):
-        for _ in range(size - OutcomeSummary.objects.count()):
-            build_course(therapist, Spec([(rng.randint(0, 27), rng.randint(0, 21))] * 3))
+        more = size - OutcomeSummary.objects.count()
+        build_courses(
+            [(therapist, Spec([(rng.randint(0, 27), rng.randint(0, 21))] * 3)) for _ in range(more)]
+        )
         with django_assert_num_queries(4):
             report = service_report(therapist.practice, therapist=therapist)
         assert report.finished == size
@@ -433,11 +435,11 @@ def _random_spec(rng: random.Random) -> Spec:
 def population(therapist, other_therapist, foreign_therapist):
     rng = random.Random(20250917)
     staff = [therapist] * 5 + [other_therapist] * 4 + [foreign_therapist]
-    built = []
-    for _ in range(300):
-        member, spec = rng.choice(staff), _random_spec(rng)
-        built.append((member, spec, build_course(member, spec)))
-    return built
+    built = [(rng.choice(staff), _random_spec(rng)) for _ in range(300)]
+    return [
+        (member, spec, course)
+        for (member, spec), course in zip(built, build_courses(built), strict=True)
+    ]
 
 
 def _expected_activity(chosen, start=None, end=None):
