@@ -151,6 +151,7 @@ BUILT_ONCE = (
     "attended_built_once",
     "flagged_built_once",
     "early_built_once",
+    "finished_built_once",
 )
 
 

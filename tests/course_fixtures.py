@@ -199,6 +199,24 @@ def early_built_once(request, module_db):
     )
 
 
+@pytest.fixture(scope="module")
+def finished_built_once(request, module_db):
+    """The `finished_measured_course`, built once for a module, as `ending_built_once` is."""
+
+    import time_machine
+
+    from patternwork.treatment.models import Course
+    from tests.conftest import new_practice, new_therapist
+
+    with module_db(), time_machine.travel(getattr(request.module, "NOW", NOW), tick=False):
+        therapist = new_therapist(new_practice(slug="northgate-finished"))
+        course = finished_measured_course(therapist)
+    return read_afresh(
+        therapist,
+        course=lambda: Course.objects.get(pk=course.pk),
+    )
+
+
 @pytest.fixture
 def flagged(db, frozen, flagged_built_once):
     """Jo's PHQ-9 went from 12 to 18 at session 2: not on track by the fallback rule.
@@ -293,6 +311,18 @@ def measured_course(therapist, sessions=10, **course_options):
             by=therapist,
         )
     return course
+
+
+def finished_measured_course(therapist):
+    """The measured course, ended as completed with its session-3 risk answer still open
+    (so the ending gives its reason)."""
+    return treatment.end_course(
+        course=measured_course(therapist),
+        reason="completed",
+        note="",
+        actor=therapist,
+        override_reason="Discussed with the supervisor; the GP is aware.",
+    )
 
 
 # Ending course: Wednesday 27 May 2026: session 13 of 16 (Monday 25 May) has been attended.
