@@ -186,7 +186,7 @@ def test_assessment_missed_session_and_acknowledged_answers_read_in_words(client
         source="clinic", appointment=assessment, answers=[phq(20, item9=1), gad(13)], by=therapist
     )
     services.acknowledge_flag(
-        flag=RiskFlag.objects.get(), note="Safety plan agreed.", actor=therapist
+        flag=RiskFlag.objects.get(course=course), note="Safety plan agreed.", actor=therapist
     )
     course = treatment.start_course(course=course, values=weekly(10), actor=therapist)
     first, second = attend_sessions(course, therapist, 3)[1:]
