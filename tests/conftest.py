@@ -146,7 +146,13 @@ def new_therapist(practice):
 
 # Courses built once per module (course_fixtures): a test on one of them is in its
 # practice, with its therapist.
-BUILT_ONCE = ("ending_built_once", "attended_built_once", "flagged_built_once")
+BUILT_ONCE = (
+    "ending_built_once",
+    "attended_built_once",
+    "flagged_built_once",
+    "early_built_once",
+    "finished_built_once",
+)
 
 
 def _built_once(request):

@@ -12,7 +12,7 @@ from patternwork.treatment import course_changes
 from patternwork.treatment import services as treatment
 from patternwork.treatment.models import Appointment
 from patternwork.treatment.services.courses import PlanValues
-from tests.answers import gad, phq
+from tests.answers import gad, phq, wsas
 from tests.factories import (
     ClientFactory,
     CourseFactory,
@@ -176,6 +176,47 @@ def flagged_built_once(request, module_db):
     )
 
 
+@pytest.fixture(scope="module")
+def early_built_once(request, module_db):
+    """The `early_ending_course`, built once for a module, as `ending_built_once` is.
+
+    For a module whose tests each end (or try to end) the same course that stopped
+    early: ten sessions attended and scored through the services is most of what such a
+    test would otherwise spend building its data.
+    """
+
+    import time_machine
+
+    from patternwork.treatment.models import Course
+    from tests.conftest import new_practice, new_therapist
+
+    with module_db(), time_machine.travel(getattr(request.module, "NOW", NOW), tick=False):
+        therapist = new_therapist(new_practice(slug="northgate-early"))
+        course = early_ending_course(therapist)
+    return read_afresh(
+        therapist,
+        course=lambda: Course.objects.get(pk=course.pk),
+    )
+
+
+@pytest.fixture(scope="module")
+def finished_built_once(request, module_db):
+    """The `finished_measured_course`, built once for a module, as `ending_built_once` is."""
+
+    import time_machine
+
+    from patternwork.treatment.models import Course
+    from tests.conftest import new_practice, new_therapist
+
+    with module_db(), time_machine.travel(getattr(request.module, "NOW", NOW), tick=False):
+        therapist = new_therapist(new_practice(slug="northgate-finished"))
+        course = finished_measured_course(therapist)
+    return read_afresh(
+        therapist,
+        course=lambda: Course.objects.get(pk=course.pk),
+    )
+
+
 @pytest.fixture
 def flagged(db, frozen, flagged_built_once):
     """Jo's PHQ-9 went from 12 to 18 at session 2: not on track by the fallback rule.
@@ -245,6 +286,19 @@ def attend(course, therapist, count):
     return [Appointment.objects.get(pk=a.pk) for a in booked]
 
 
+def early_ending_course(therapist):
+    """Ten of twelve sessions attended, WSAS only at the first, a risk answer at the fourth."""
+    course = new_course(therapist, planned=12)
+    for number, appointment in enumerate(attend(course, therapist, 10), start=1):
+        answers = [phq(12, item9=1 if number == 4 else 0), gad(9)]
+        if number == 1:
+            answers.append(wsas(5))
+        measures.record_responses(
+            source="clinic", appointment=appointment, answers=answers, by=therapist
+        )
+    return course
+
+
 def measured_course(therapist, sessions=10, **course_options):
     """A course whose PHQ-9 falls 18 -> 7 and GAD-7 12 -> 5, item 9 = 1 at session 3."""
     course = new_course(therapist, **course_options)
@@ -257,6 +311,18 @@ def measured_course(therapist, sessions=10, **course_options):
             by=therapist,
         )
     return course
+
+
+def finished_measured_course(therapist):
+    """The measured course, ended as completed with its session-3 risk answer still open
+    (so the ending gives its reason)."""
+    return treatment.end_course(
+        course=measured_course(therapist),
+        reason="completed",
+        note="",
+        actor=therapist,
+        override_reason="Discussed with the supervisor; the GP is aware.",
+    )
 
 
 # Ending course: Wednesday 27 May 2026: session 13 of 16 (Monday 25 May) has been attended.

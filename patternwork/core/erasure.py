@@ -19,7 +19,9 @@ from functools import cache
 
 from django.apps import apps
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import ProtectedError, RestrictedError
+from django.db.models import F, Func, IntegerField, ProtectedError, RestrictedError, Subquery
+
+from patternwork.core.prepared import PreparedRead
 
 # Rows that are never erased: the audit trail (and its chain) outlives the record.
 KEPT_APPS = frozenset({"audit"})
@@ -83,12 +85,37 @@ def _rows(root, model, stack) -> models.QuerySet:
 
 def count_owned(root: models.Model) -> dict[str, int]:
     """How many rows of each model an erasure of `root` would delete (a read)."""
-    counts = {}
-    for model in owned_models(type(root)):
-        n = owned_rows(root, model).count()
-        if n:
-            counts[model._meta.label] = n
-    return counts
+    labels, read = _count_read(type(root))
+    found = read(root.pk)
+    if not found:
+        return {}
+    return {label: n for label, n in zip(labels, found[0], strict=True) if n}
+
+
+@cache
+def _count_read(root_model: type[models.Model]) -> tuple[list[str], PreparedRead]:
+    """Every owned model's count for one root row, as one statement built once.
+
+    Following the foreign keys builds a query per model, each nested over the paths up
+    to the root: building and compiling them for every preview cost far more than
+    SQLite spends answering them. Their shape depends only on the root's model.
+    """
+    owned = owned_models(root_model)
+
+    def build(pk):
+        root = root_model(pk=pk)
+        counts = [
+            Subquery(
+                owned_rows(root, model)
+                .order_by()
+                .annotate(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
+                .values("n")
+            )
+            for model in owned
+        ]
+        return root_model._base_manager.filter(pk=pk).values_list(*counts)
+
+    return [model._meta.label for model in owned], PreparedRead(build, int)
 
 
 def erase_owned(root: models.Model, *, app_label: str) -> Erased:

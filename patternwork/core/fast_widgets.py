@@ -163,6 +163,18 @@ class CheckboxSelectMultiple(_Fast, forms.CheckboxSelectMultiple):
         return "".join(parts)
 
 
+class RadioSelect(_Fast, forms.RadioSelect):
+    """Each option's own input (`BoundWidget.tag()`, for a page that lays the options out
+    itself) written in Python; the whole list, when a page asks for it, is Django's."""
+
+    def _render(self, template_name, context, renderer=None):
+        widget = context["widget"]
+        if template_name == self.option_template_name and not widget.get("wrap_label"):
+            # django/forms/widgets/radio_option.html without its label: input.html
+            return mark_safe(_input(widget))  # noqa: S308 (escaped in _input)
+        return forms.RadioSelect._render(self, template_name, context, renderer)
+
+
 # Django's widget class -> ours, for exactly those classes (a subclass may render otherwise).
 FAST = {
     cls.__mro__[2]: cls
@@ -174,6 +186,7 @@ FAST = {
         Textarea,
         Select,
         CheckboxSelectMultiple,
+        RadioSelect,
     )
 }
 

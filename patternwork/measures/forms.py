@@ -12,6 +12,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from patternwork.core import fast_widgets
 from patternwork.measures.services import Answers
 
 NOT_APPLICABLE = "na"
@@ -41,7 +42,9 @@ class QuestionnaireForm(forms.Form):
                     label=f"{item.number}. {item.text}" if self.number_items else item.text,
                     choices=choices,
                     required=False,
-                    widget=forms.RadioSelect,
+                    # Each option's input written without Django's templates: the
+                    # pages lay out every option themselves, some 70 on a page.
+                    widget=fast_widgets.RadioSelect,
                     error_messages={"invalid_choice": NOT_AN_OPTION},
                 )
                 names.append(name)

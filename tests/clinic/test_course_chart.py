@@ -46,16 +46,11 @@ def text(fragment: str) -> str:
 
 
 @pytest.fixture
-def finished(therapist):
-    course = measured_course(therapist)
-    # The risk answer at session 3 stays open, so the ending gives its reason.
-    return treatment.end_course(
-        course=course,
-        reason="completed",
-        note="",
-        actor=therapist,
-        override_reason="Discussed with the supervisor; the GP is aware.",
-    )
+def finished(db, finished_built_once):
+    """The measured course, ended with its risk answer open
+    (course_fixtures.finished_measured_course), built once for the module; what a test
+    changes is rolled back with its savepoint."""
+    return finished_built_once.course()
 
 
 def test_course_page_shows_the_chart_the_table_and_the_outcome(client, login, therapist, finished):
@@ -191,7 +186,7 @@ def test_assessment_missed_session_and_acknowledged_answers_read_in_words(client
         source="clinic", appointment=assessment, answers=[phq(20, item9=1), gad(13)], by=therapist
     )
     services.acknowledge_flag(
-        flag=RiskFlag.objects.get(), note="Safety plan agreed.", actor=therapist
+        flag=RiskFlag.objects.get(course=course), note="Safety plan agreed.", actor=therapist
     )
     course = treatment.start_course(course=course, values=weekly(10), actor=therapist)
     first, second = attend_sessions(course, therapist, 3)[1:]

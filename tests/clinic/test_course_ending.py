@@ -23,17 +23,11 @@ WSAS_FORM = {f"wsas-{key}": "3" for key in WSAS_ITEMS}
 
 
 @pytest.fixture
-def early(therapist):
-    """Ten of twelve sessions attended, WSAS only at the first, a risk answer at the fourth."""
-    course = new_course(therapist, planned=12)
-    for number, appointment in enumerate(attend(course, therapist, 10), start=1):
-        answers = [phq(12, item9=1 if number == 4 else 0), gad(9)]
-        if number == 1:
-            answers.append(wsas(5))
-        measures.record_responses(
-            source="clinic", appointment=appointment, answers=answers, by=therapist
-        )
-    return course
+def early(db, early_built_once):
+    """Ten of twelve sessions attended, WSAS only at the first, a risk answer at the fourth
+    (course_fixtures.early_ending_course), built once for the module; what a test
+    changes is rolled back with its savepoint."""
+    return early_built_once.course()
 
 
 def end_url(course):

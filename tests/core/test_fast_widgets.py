@@ -64,6 +64,25 @@ def test_fast_widgets_write_what_djangos_templates_write(choices, data):
         assert ours[name].widget_type == django_form[name].widget_type
 
 
+@pytest.mark.parametrize("choices", CHOICES)
+@pytest.mark.parametrize("data", [None, {"radio": "3"}, {"radio": "x"}, {"radio": "b&"}])
+def test_fast_radio_options_write_what_djangos_templates_write(choices, data):
+    def form(widget):
+        field = forms.ChoiceField(choices=choices, widget=widget, required=False)
+        return type("Form", (forms.Form,), {"radio": field})(data)
+
+    django_form, ours = form(forms.RadioSelect), form(fast_widgets.RadioSelect)
+
+    assert [option.tag() for option in ours["radio"]] == [
+        option.tag() for option in django_form["radio"]
+    ]
+    assert [option.tag(wrap_label=True) for option in ours["radio"]] == [
+        option.tag(wrap_label=True) for option in django_form["radio"]
+    ]
+    assert str(ours["radio"]) == str(django_form["radio"])
+    assert ours["radio"].widget_type == django_form["radio"].widget_type
+
+
 def test_speed_up_swaps_exactly_djangos_widgets():
     class Own(forms.Select):
         pass

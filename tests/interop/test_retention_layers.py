@@ -76,3 +76,19 @@ def test_erasure_preview_counts_without_deleting(record):
     assert counts["clients.Client"] == 1
     assert counts["treatment.Appointment"] == 10
     assert Client.objects.filter(pk=record.pk).exists()
+
+
+def test_erasure_preview_is_one_statement_with_each_models_own_count(
+    record, django_assert_num_queries
+):
+    expected = {
+        model._meta.label: n
+        for model in erasure.owned_models(Client)
+        if (n := erasure.owned_rows(record, model).count())
+    }
+
+    with django_assert_num_queries(1):
+        counts = retention.preview(record)
+
+    assert counts == expected
+    assert counts["measures.Response"] == 6
