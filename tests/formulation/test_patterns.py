@@ -30,6 +30,7 @@ from patternwork.formulation.patterns import (
     When,
     compute_patterns,
     core_theme_of_codes,
+    count_patterns,
     suggest_ipaf,
 )
 
@@ -852,12 +853,30 @@ def property_theme_of_codes_is_the_reports(episodes, min_episodes):
     )
 
 
+def property_counts_are_the_reports(episodes, min_episodes, figures):
+    # The page counts its figures from the episodes' rows and codes (the codes in any
+    # order): the same counts, ranks and ties as the report that keeps the episodes.
+    report = compute_patterns(episodes, min_episodes=min_episodes, top_k=3)
+    rows = [
+        (e.id, e.person_key, e.person_label, e.when.value, e.phase, *map(e.valence, Part))
+        for e in episodes
+    ]
+    codes = [(e.id, part.value, c) for e in episodes for part in Part for c in e.categories(part)]
+
+    counts = count_patterns(rows, codes[::-1], min_episodes=min_episodes, top_k=3)
+
+    assert figures(counts) == figures(report)
+
+
 # The properties are checked on each generated set of episodes, so each example is drawn
 # once for all of them (drawing, not checking, is what costs the time).
 @settings(max_examples=150, deadline=None)
 @given(episodes=_episodes, min_episodes=st.integers(min_value=1, max_value=6))
-def test_compute_patterns_properties_hold_for_each_generated_set(episodes, min_episodes):
+def test_compute_patterns_properties_hold_for_each_generated_set(
+    episodes, min_episodes, pattern_figures
+):
     property_shares_are_consistent(episodes, min_episodes)
     property_phase_totals_sum_to_phased_episodes(episodes)
     property_candidate_is_most_pervasive(episodes)
     property_theme_of_codes_is_the_reports(episodes, min_episodes)
+    property_counts_are_the_reports(episodes, min_episodes, pattern_figures)
