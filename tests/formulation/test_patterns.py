@@ -687,6 +687,31 @@ def test_compute_patterns_rejects_bad_top_k(top_k):
         compute_patterns(EPISODES, top_k=top_k)
 
 
+_ROW = ("e1", "p1", "One", "current", "initial", None, "negative", None)
+
+
+@pytest.mark.parametrize(
+    ("rows", "error"),
+    [
+        ([_ROW, _ROW], DUPLICATE_EPISODE_ID),
+        ([(*_ROW[:3], "someday", *_ROW[4:])], "'someday' is not a valid When"),
+        ([(*_ROW[:4], "late", *_ROW[5:])], "'late' is not a valid Phase"),
+        ([(*_ROW[:6], "mixed", None)], "'mixed' is not a valid Valence"),
+    ],
+)
+def test_count_patterns_rejects_what_compute_patterns_rejects(rows, error):
+    with pytest.raises(ValueError, match=re.escape(error)):
+        count_patterns(rows, [])
+
+
+def test_count_patterns_counts_a_repeated_code_once():
+    rows = [(f"e{n}", "p1", "One", "current", "initial", None, None, None) for n in range(5)]
+
+    counts = count_patterns(rows, [("e1", "wish", "a"), ("e1", "wish", "a")])
+
+    assert (counts.profile("wish", "a").overall.count, counts.core_theme.wish.count) == (1, 1)
+
+
 @pytest.mark.parametrize(("total", "episode_ids"), [(0, ()), (1, ("a", "b"))])
 def test_share_rejects_impossible_figures(total, episode_ids):
     with pytest.raises(ValueError, match=re.escape(SHARE_INVALID)):

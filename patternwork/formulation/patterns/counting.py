@@ -11,7 +11,7 @@ as `compute_patterns` (statistics.py: `rank_categories`, `top_tied`, `change_of`
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from fractions import Fraction
 from itertools import chain
 from typing import NamedTuple
@@ -57,15 +57,20 @@ from patternwork.formulation.patterns.statistics import (
 EpisodeRow = tuple[Hashable, Hashable, str, str, str | None, str | None, str | None, str | None]
 _PARTS = tuple(Part)
 _PART_INDEX = {key: index for index, part in enumerate(Part) for key in (part, part.value)}
-# A when's side of the recurrence question: earlier (1), later (2), neither (0), by value
-# or member.
-_SIDE = {
-    key: 1 if when in EARLIER else 2 if when in LATER else 0
-    for when in When
-    for key in (when, when.value)
-}
+# A when's side of the recurrence question: earlier (1), later (2), neither (0).
+_SIDE = {when: 1 if when in EARLIER else 2 if when in LATER else 0 for when in When}
 _PHASE = {None: None, **{key: phase for phase in Phase for key in (phase, phase.value)}}
-_VALENCE = {key: valence for valence in Valence for key in (valence, valence.value)}
+_VALENCE = {None: None, **{key: valence for valence in Valence for key in (valence, valence.value)}}
+_WHEN = {key: when for when in When for key in (when, when.value)}
+
+
+def _members(known: Mapping, values: Sequence, coerce: Callable) -> list:
+    """The values as their enum's members (None where `known` holds it so); an unknown
+    value fails in `coerce`, as an Episode's would."""
+    try:
+        return list(map(known.__getitem__, values))
+    except (KeyError, TypeError):
+        return [coerce(value) for value in values]
 
 
 def _counted(phase_totals: ByPhase[int], counts: Mapping) -> ByPhase[Counted | None]:
@@ -87,30 +92,29 @@ def count_patterns(
     of `compute_patterns` over the same episodes.
     """
     check_limits(min_episodes, top_k)
-    position_of: dict[Hashable, int] = {}
-    phase_of: list[Phase | None] = []
-    side_of: list[int] = []
-    person_of: list[Hashable] = []
-    label_of: list[str] = []
-    # Each part's valences counted by valence and phase.
-    marks: tuple[dict, ...] = ({}, {}, {})
-    for position, (key, person_key, label, when, phase, *valences) in enumerate(episodes):
-        position_of[key] = position
-        # An unknown value fails as an Episode's would.
-        phase = _PHASE[phase] if phase in _PHASE else _optional(Phase, phase)
-        phase_of.append(phase)
-        side = _SIDE.get(when)
-        side_of.append(_SIDE[_coerce(When, when)] if side is None else side)
-        person_of.append(person_key)
-        label_of.append(label)
-        for index, valence in enumerate(valences):
-            if valence is not None:
-                valence = _VALENCE.get(valence) or _coerce(Valence, valence)
-                found = marks[index]
-                found[valence, phase] = found.get((valence, phase), 0) + 1
-    total = len(phase_of)
+    rows = list(episodes)
+    total = len(rows)
+    # The rows' columns, each counted by C loops (zip, map, Counter) rather than a Python
+    # loop per episode: a grown client has hundreds.
+    keys, person_of, label_of, whens, phases, *valences = (
+        zip(*rows, strict=True) if rows else ((),) * 8
+    )
+    position_of = dict(zip(keys, range(total), strict=True))
     if len(position_of) != total:
         raise ValueError(DUPLICATE_EPISODE_ID)
+    phase_of = _members(_PHASE, phases, lambda value: _optional(Phase, value))
+    side_of = list(map(_SIDE.__getitem__, _members(_WHEN, whens, lambda w: _coerce(When, w))))
+    # Each part's valences counted by valence and phase (None: no mark).
+    marks = [
+        Counter(
+            zip(
+                _members(_VALENCE, found, lambda value: _optional(Valence, value)),
+                phase_of,
+                strict=True,
+            )
+        )
+        for found in valences
+    ]
     phase_totals = ByPhase(*[phase_of.count(phase) for phase in Phase])
 
     # Each part's categories with their episodes' positions (a repeated code counts once,
