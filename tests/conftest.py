@@ -352,3 +352,53 @@ def authenticator():
     from tests.soft_authenticator import SoftAuthenticator
 
     return SoftAuthenticator()
+
+
+@pytest.fixture(scope="session")
+def pattern_figures():
+    """What the pattern page reads of a pattern report, as plain values, the same for a
+    report with the episodes behind each figure (`compute_patterns`) and one of counts
+    alone (`count_patterns`): counts, totals, changes, ranks, ties and sequences."""
+    from patternwork.formulation.patterns import Phase
+
+    def share(found):
+        return None if found is None else (found.count, found.total)
+
+    def by_phase(found):
+        return [share(found[phase]) for phase in Phase]
+
+    def figures(report):
+        theme = report.core_theme
+        return {
+            "total": (report.total, report.phase_totals, report.min_episodes),
+            "too few": (report.too_few_episodes, report.message),
+            "categories": [
+                (
+                    p.part,
+                    p.category,
+                    share(p.overall),
+                    by_phase(p.by_phase),
+                    p.change,
+                    [(t.person_key, t.person_label, t.count) for t in p.people],
+                    (p.recurrence.earlier_count, p.recurrence.later_count, p.recurrence.recurs),
+                )
+                for p in report.categories
+            ],
+            "valences": [
+                (v.part, v.valence, share(v.overall), by_phase(v.by_phase), v.change)
+                for v in report.valences
+            ],
+            "theme": None
+            if theme is None
+            else [
+                None
+                if c is None
+                else (c.part, c.categories, c.count, c.total, c.value, c.episode_count, c.is_tie)
+                for c in (theme.wish, theme.ro, theme.rs)
+            ],
+            "sequences": None
+            if report.sequences is None
+            else [(t.rank, t.wish, t.ro, t.rs, share(t.share)) for t in report.sequences],
+        }
+
+    return figures

@@ -21,7 +21,10 @@ from patternwork.formulation import selectors
 from patternwork.formulation.models import Episode, Person
 from patternwork.formulation.patterns import (
     ByPhase,
+    CategoryCounts,
     CategoryProfile,
+    Counted,
+    PatternReport,
     Share,
     ValenceProfile,
 )
@@ -51,16 +54,25 @@ class EpisodeRef:
 @dataclass(frozen=True)
 class Figure:
     """A figure and the episodes behind it, by id; their refs (number and anchor) are
-    looked up only when read, since the page links a figure by its key alone."""
+    looked up only when read, since the page links a figure by its key alone.
+
+    A counted figure (the page's: `pattern_view(client, models=False)`) holds no ids:
+    its episodes are found when first read, by its key (`find`), among the figures made
+    again with their episodes, as the evidence view finds them."""
 
     text: str
     count: int
     episode_ids: tuple = ()
     key: str = ""
     lookup: Mapping[str, EpisodeRef] | None = field(default=None, repr=False, compare=False)
+    find: Callable[[str], tuple[EpisodeRef, ...]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @cached_property
     def refs(self) -> tuple[EpisodeRef, ...]:
+        if self.find is not None and self.count and not self.episode_ids:
+            return self.find(self.key)
         lookup = self.lookup
         return tuple(lookup[i] for i in self.episode_ids) if lookup is not None else ()
 
@@ -234,7 +246,13 @@ class PatternFigures:
 
     def __init__(self, view: selectors.PatternView) -> None:
         self.view = view
+        # The statistics with the episodes behind each figure (a PatternReport), or only
+        # their counts (PatternCounts) for the page, which links each figure by its key.
         self.report = view.report
+        report = view.report
+        traced = isinstance(report, PatternReport)
+        self.phase_ids = report.phase_episode_ids if traced else None
+        self._find = None if traced else self._traced_refs
         # A label is marked retired by its category, whichever episode it is coded in.
         self.retired = {str(c.public_id) for c in view.categories if c.retired_at is not None}
         # A figure names its episodes by number and anchor; the episodes themselves (their
@@ -316,19 +334,22 @@ class PatternFigures:
         )
         return EpisodeItem(ref=ref, episode=episode, other=self._other(episode), codes=codes)
 
-    def figure(self, text: str, episode_ids, key: str = "") -> Figure:
+    def figure(self, text: str, episode_ids, key: str = "", count: int | None = None) -> Figure:
+        # A counted view's figures name no episodes (`episode_ids` is empty): their count
+        # is given.
         figure = Figure(
             text=text,
-            count=len(episode_ids),
+            count=len(episode_ids) if count is None else count,
             episode_ids=tuple(episode_ids),
             key=key,
             lookup=self.refs,
+            find=self._find,
         )
         if key:
             self.index[key] = figure
         return figure
 
-    def share(self, share: Share | None, key: str = "") -> Figure | None:
+    def share(self, share: Share | Counted | None, key: str = "") -> Figure | None:
         if share is None:
             return None
         text = self._n(
@@ -336,10 +357,13 @@ class PatternFigures:
         ) % {"count": share.count, "total": share.total}
         if not self.report.too_few_episodes:
             text = f"{text} ({_percent_of(share.count, share.total)}%)"
-        return self.figure(text, share.episode_ids, key)
+        return self.figure(text, share.episode_ids, key, share.count)
 
     def row(
-        self, label: CategoryLabel, profile: CategoryProfile | ValenceProfile, key: str = ""
+        self,
+        label: CategoryLabel,
+        profile: CategoryProfile | CategoryCounts | ValenceProfile,
+        key: str = "",
     ) -> Row:
         # A theme's category is also a row of its part: its figures are made once.
         if key and key in self._rows:
@@ -357,25 +381,31 @@ class PatternFigures:
             self._rows[key] = row
         return row
 
-    def tally(self, label: str, episode_ids, key: str = "") -> Figure:
-        return self.figure(f"{label}: {len(episode_ids)}", episode_ids, key)
+    def tally(self, label: str, episode_ids, key: str = "", count: int | None = None) -> Figure:
+        count = len(episode_ids) if count is None else count
+        return self.figure(f"{label}: {count}", episode_ids, key, count)
 
-    def spread(self, profile: CategoryProfile) -> Spread:
+    def spread(self, profile: CategoryProfile | CategoryCounts) -> Spread:
         recurrence = profile.recurrence
-        key = f"cat:{profile.part}:{profile.category}"
-        return Spread(
-            label=self.label(profile.category),
-            people=tuple(
-                self.tally(t.person_label, t.episode_ids, f"{key}:who:{t.person_key}")
-                for t in profile.people
-            ),
-            make_whens=lambda: tuple(
+        part, category = profile.part, profile.category
+        key = f"cat:{part}:{category}"
+
+        def make_whens() -> tuple[Figure, ...]:
+            if isinstance(profile, CategoryCounts):
+                # A counted profile has no whens or eras (the page shows neither): they
+                # are the category's in the figures made with their episodes.
+                return self._traced_spread(part, category).whens
+            return tuple(
                 self.tally(
                     self._str(Episode.When(t.key).label), t.episode_ids, f"{key}:when:{t.key}"
                 )
                 for t in profile.whens
-            ),
-            make_eras=lambda: tuple(
+            )
+
+        def make_eras() -> tuple[Figure, ...]:
+            if isinstance(profile, CategoryCounts):
+                return self._traced_spread(part, category).eras
+            return tuple(
                 self.tally(
                     self._str(Person.Era(t.key).label)
                     if t.key
@@ -384,13 +414,28 @@ class PatternFigures:
                     f"{key}:era:{t.key or 'none'}",
                 )
                 for t in profile.eras
+            )
+
+        return Spread(
+            label=self.label(category),
+            people=tuple(
+                self.tally(t.person_label, t.episode_ids, f"{key}:who:{t.person_key}", t.count)
+                for t in profile.people
             ),
+            make_whens=make_whens,
+            make_eras=make_eras,
             recurs=recurrence.recurs,
             earlier=self.tally(
-                self._("childhood or past"), recurrence.earlier_episode_ids, f"{key}:earlier"
+                self._("childhood or past"),
+                recurrence.earlier_episode_ids,
+                f"{key}:earlier",
+                recurrence.earlier_count,
             ),
             later=self.tally(
-                self._("current or in the session"), recurrence.later_episode_ids, f"{key}:later"
+                self._("current or in the session"),
+                recurrence.later_episode_ids,
+                f"{key}:later",
+                recurrence.later_count,
             ),
         )
 
@@ -451,7 +496,9 @@ class PatternFigures:
                     title=self._str(PART_SHORT[part]),
                     labels=tuple(self.label(c) for c in categories),
                     is_tie=candidate.is_tie,
-                    overall=self.figure(text, candidate.episode_ids, f"theme:{part}"),
+                    overall=self.figure(
+                        text, candidate.episode_ids, f"theme:{part}", candidate.episode_count
+                    ),
                     tied=tied,
                     percent=_percent(candidate.value),
                     spreads=tuple(self.spread(self.report.profile(part, c)) for c in categories),
@@ -476,24 +523,26 @@ class PatternFigures:
 
     def page(self) -> PatternPage:
         report = self.report
+        phase_ids = self.phase_ids
         phase_counts = tuple(
             (
                 phase,
                 self.figure(
-                    self._n("%(count)s episode", "%(count)s episodes", len(ids))
-                    % {"count": len(ids)},
-                    ids,
+                    self._n("%(count)s episode", "%(count)s episodes", count) % {"count": count},
+                    phase_ids[phase] if phase_ids else (),
                     f"phase:{phase}",
+                    count,
                 ),
             )
             for phase in PHASES
-            for ids in (report.phase_episode_ids[phase],)
+            for count in (report.phase_totals[phase],)
         )
         everything = self.figure(
             self._n("%(count)s episode", "%(count)s episodes", report.total)
             % {"count": report.total},
             report.episode_ids,
             "all",
+            report.total,
         )
         parts = tuple(self.part(part) for part in PART_SHORT)
         return PatternPage(
@@ -536,7 +585,7 @@ class PatternFigures:
             if figure is None:
                 cells.append(HeatCell(figure=None, percent=None, shade=0))
                 continue
-            total = len(self.report.phase_episode_ids[PHASES[len(cells)]])
+            total = self.report.phase_totals[PHASES[len(cells)]]
             percent = _percent_of(figure.count, total)
             cells.append(HeatCell(figure=figure, percent=percent, shade=_shade(percent)))
         return HeatRow(
@@ -550,7 +599,7 @@ class PatternFigures:
     def _zero_row(self) -> tuple[Figure, tuple[HeatCell, ...]]:
         """The figures of a category no episode is coded with, the same for every such
         row (they are frozen): the strips list every offered category, coded or not."""
-        phase_totals = self.report.phase_episode_ids
+        phase_totals = self.report.phase_totals
         zero = self._("0 of %(total)s") % {"total": self.report.total}
         return Figure(text=zero, count=0), tuple(
             HeatCell(
@@ -560,6 +609,23 @@ class PatternFigures:
             )
             for p in PHASES
         )
+
+    @cached_property
+    def _traced(self) -> PatternFigures:
+        """The figures made again with their episodes, every one indexed by key: made
+        only when a counted figure's episodes, whens or eras are read (the page itself
+        reads none of them)."""
+        figures = PatternFigures(self.view.traced())
+        figures.evidence("all")
+        return figures
+
+    def _traced_refs(self, key: str) -> tuple[EpisodeRef, ...]:
+        figure = self._traced.index.get(key)
+        return () if figure is None else figure.refs
+
+    def _traced_spread(self, part: str, category: str) -> Spread:
+        traced = self._traced
+        return traced.spread(traced.report.profile(part, category))
 
     def evidence(self, key: str) -> Figure | None:
         """The figure a key names, with its episodes; None for a key the page never made."""

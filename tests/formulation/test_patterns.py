@@ -30,6 +30,7 @@ from patternwork.formulation.patterns import (
     When,
     compute_patterns,
     core_theme_of_codes,
+    count_patterns,
     suggest_ipaf,
 )
 
@@ -686,6 +687,31 @@ def test_compute_patterns_rejects_bad_top_k(top_k):
         compute_patterns(EPISODES, top_k=top_k)
 
 
+_ROW = ("e1", "p1", "One", "current", "initial", None, "negative", None)
+
+
+@pytest.mark.parametrize(
+    ("rows", "error"),
+    [
+        ([_ROW, _ROW], DUPLICATE_EPISODE_ID),
+        ([(*_ROW[:3], "someday", *_ROW[4:])], "'someday' is not a valid When"),
+        ([(*_ROW[:4], "late", *_ROW[5:])], "'late' is not a valid Phase"),
+        ([(*_ROW[:6], "mixed", None)], "'mixed' is not a valid Valence"),
+    ],
+)
+def test_count_patterns_rejects_what_compute_patterns_rejects(rows, error):
+    with pytest.raises(ValueError, match=re.escape(error)):
+        count_patterns(rows, [])
+
+
+def test_count_patterns_counts_a_repeated_code_once():
+    rows = [(f"e{n}", "p1", "One", "current", "initial", None, None, None) for n in range(5)]
+
+    counts = count_patterns(rows, [("e1", "wish", "a"), ("e1", "wish", "a")])
+
+    assert (counts.profile("wish", "a").overall.count, counts.core_theme.wish.count) == (1, 1)
+
+
 @pytest.mark.parametrize(("total", "episode_ids"), [(0, ()), (1, ("a", "b"))])
 def test_share_rejects_impossible_figures(total, episode_ids):
     with pytest.raises(ValueError, match=re.escape(SHARE_INVALID)):
@@ -852,12 +878,30 @@ def property_theme_of_codes_is_the_reports(episodes, min_episodes):
     )
 
 
+def property_counts_are_the_reports(episodes, min_episodes, figures):
+    # The page counts its figures from the episodes' rows and codes (the codes in any
+    # order): the same counts, ranks and ties as the report that keeps the episodes.
+    report = compute_patterns(episodes, min_episodes=min_episodes, top_k=3)
+    rows = [
+        (e.id, e.person_key, e.person_label, e.when.value, e.phase, *map(e.valence, Part))
+        for e in episodes
+    ]
+    codes = [(e.id, part.value, c) for e in episodes for part in Part for c in e.categories(part)]
+
+    counts = count_patterns(rows, codes[::-1], min_episodes=min_episodes, top_k=3)
+
+    assert figures(counts) == figures(report)
+
+
 # The properties are checked on each generated set of episodes, so each example is drawn
 # once for all of them (drawing, not checking, is what costs the time).
 @settings(max_examples=150, deadline=None)
 @given(episodes=_episodes, min_episodes=st.integers(min_value=1, max_value=6))
-def test_compute_patterns_properties_hold_for_each_generated_set(episodes, min_episodes):
+def test_compute_patterns_properties_hold_for_each_generated_set(
+    episodes, min_episodes, pattern_figures
+):
     property_shares_are_consistent(episodes, min_episodes)
     property_phase_totals_sum_to_phased_episodes(episodes)
     property_candidate_is_most_pervasive(episodes)
     property_theme_of_codes_is_the_reports(episodes, min_episodes)
+    property_counts_are_the_reports(episodes, min_episodes, pattern_figures)

@@ -63,15 +63,15 @@ def _quoted(key: str) -> str:
     return quote(key, safe="/")
 
 
-def _link(evidence_url: str, figure, label=None, percent=None) -> str:
+def _link(url: str, figure, label=None, percent=None) -> str:
+    """`url` is the evidence view's, escaped: each tag escapes it once for all its links."""
     if figure is None:
         return SafeString(f'<span class="muted" title="{_words()["none"]}">—</span>')
-    if percent is not None:
-        label = f"{percent}%"
-    text = _escaped(label or figure.text)
+    # A percentage is a whole number (":d" accepts nothing else): nothing to escape.
+    text = f"{percent:d}%" if percent is not None else _escaped(label or figure.text)
     if figure.count and figure.key:
         # A quoted key is made of letters, digits and "_.~/%-" alone: nothing to escape.
-        url = f"{_escaped(evidence_url)}?key={_quoted(figure.key)}"
+        url = f"{url}?key={_quoted(figure.key)}"
         return SafeString(
             f'<a class="evidence-link" href="{url}" hx-get="{url}" hx-target="#evidence" '
             f'hx-swap="innerHTML show:#evidence:top">{text}</a>'
@@ -83,7 +83,7 @@ def _link(evidence_url: str, figure, label=None, percent=None) -> str:
 def evidence_link(context, figure, label=None, *, percent=None):
     """The figure as a link that opens its episodes in place, or as plain text when no
     episode is behind it; `label` (or `percent`, shown with a % sign) replaces its text."""
-    return _link(context["evidence_url"], figure, label, percent)
+    return _link(_escaped(context["evidence_url"]), figure, label, percent)
 
 
 def _heat_rows(url: str, part, too_few) -> str:
@@ -93,7 +93,7 @@ def _heat_rows(url: str, part, too_few) -> str:
     rows = []
     for row in part.rows:
         cells = "".join(
-            f'<td class="heat heat--{_escaped(cell.shade)}">'
+            f'<td class="heat heat--{cell.shade:d}">'
             + (
                 '<span class="muted">—</span>'
                 if cell.figure is None
@@ -172,7 +172,7 @@ def heat_head(part):
 @register.simple_tag(takes_context=True)
 def heat_tables(context, page):
     """Every part's heat strip: its head and rows in a table named by the part."""
-    url = context["evidence_url"]
+    url = _escaped(context["evidence_url"])
     return mark_safe(  # noqa: S308 (every part is escaped)
         "".join(
             f'\n      <table class="heat-strip" aria-label="{_escaped(part.title)}">'
@@ -186,7 +186,7 @@ def heat_tables(context, page):
 @register.simple_tag(takes_context=True)
 def phase_links(context, page):
     """Each phase's episodes, named by the phase: "Initial: 4 episodes · Middle: …"."""
-    url = context["evidence_url"]
+    url = _escaped(context["evidence_url"])
     words = _words()
     return mark_safe(  # noqa: S308 (every part is escaped)
         " · ".join(f"{words[phase]}: {_link(url, figure)}" for phase, figure in page.phase_counts)
@@ -197,7 +197,7 @@ def phase_links(context, page):
 def theme_items(context, page):
     """The parts of the candidate core theme: each one's categories (marked when they
     tie), how pervasive they are, and who and when they appear with."""
-    url = context["evidence_url"]
+    url = _escaped(context["evidence_url"])
     words = _words()
     out = []
     for item in page.theme:
@@ -226,7 +226,7 @@ def theme_items(context, page):
 @register.simple_tag(takes_context=True)
 def sequence_items(context, page):
     """The most frequent sequences, ranked, each opening its episodes."""
-    url = context["evidence_url"]
+    url = _escaped(context["evidence_url"])
     return mark_safe(  # noqa: S308 (every part is escaped)
         "".join(
             f'\n          <li value="{_escaped(q.rank)}">{_escaped(q.wish.text)} → '
@@ -241,7 +241,7 @@ def sequence_items(context, page):
 def valence_items(context, page):
     """Each part's positive and negative marks: how often, and (with enough episodes)
     their change from the initial to the ending phase."""
-    url = context["evidence_url"]
+    url = _escaped(context["evidence_url"])
     out = []
     for section in page.parts:
         if not section.valences:

@@ -11,7 +11,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
-from typing import Generic, TypeVar
+from typing import ClassVar, Generic, NamedTuple, TypeVar
 
 from patternwork.formulation.patterns.episodes import (
     Episode,
@@ -104,8 +104,22 @@ class Recurrence:
     later_episode_ids: tuple[EpisodeId, ...]
 
     def __post_init__(self) -> None:
-        recurs = bool(self.earlier_episode_ids) and bool(self.later_episode_ids)
+        recurs = recurs_from(len(self.earlier_episode_ids), len(self.later_episode_ids))
         object.__setattr__(self, "recurs", recurs)
+
+    @property
+    def earlier_count(self) -> int:
+        return len(self.earlier_episode_ids)
+
+    @property
+    def later_count(self) -> int:
+        return len(self.later_episode_ids)
+
+
+def recurs_from(earlier: int, later: int) -> bool:
+    """Whether a category recurs: it appears in at least one earlier episode (childhood or
+    past) and in at least one later one (current or in the session)."""
+    return earlier > 0 and later > 0
 
 
 @dataclass(frozen=True)
@@ -154,8 +168,8 @@ class CategoryProfile:
 class ValenceProfile:
     part: Part
     valence: Valence
-    overall: Share
-    by_phase: ByPhase[Share | None]
+    overall: Share | Counted
+    by_phase: ByPhase[Share | Counted | None]
     change: CourseChange
 
 
@@ -174,17 +188,22 @@ class Candidate:
     def is_tie(self) -> bool:
         return len(self.categories) > 1
 
+    @property
+    def episode_count(self) -> int:
+        """The episodes coded with any of the tied categories."""
+        return len(self.episode_ids)
+
 
 @dataclass(frozen=True)
 class CoreTheme:
     """Hold the candidate wish, response of other and response of self: the most pervasive
     category of each part, as the CCRT is the most frequent component of each kind."""
 
-    wish: Candidate | None
-    ro: Candidate | None
-    rs: Candidate | None
+    wish: Candidate | CandidateCount | None
+    ro: Candidate | CandidateCount | None
+    rs: Candidate | CandidateCount | None
 
-    def __getitem__(self, part: Part) -> Candidate | None:
+    def __getitem__(self, part: Part) -> Candidate | CandidateCount | None:
         return getattr(self, Part(part).value)
 
 
@@ -196,7 +215,7 @@ class Triple:
     wish: str
     ro: str
     rs: str
-    share: Share
+    share: Share | Counted
 
 
 @dataclass(frozen=True)
@@ -211,6 +230,10 @@ class PatternReport:
     valences: tuple[ValenceProfile, ...]
     core_theme: CoreTheme | None
     sequences: tuple[Triple, ...] | None
+
+    @cached_property
+    def phase_totals(self) -> ByPhase[int]:
+        return ByPhase(*(len(ids) for ids in _in_order(self.phase_episode_ids)))
 
     def profiles(self, part: Part) -> tuple[CategoryProfile, ...]:
         return tuple(profile for profile in self.categories if profile.part == part)
@@ -228,3 +251,107 @@ class PatternReport:
         for profile in self.categories:
             found.setdefault((Part(profile.part), profile.category), profile)
         return found
+
+
+def _in_order(by_phase: ByPhase[T]) -> tuple[T, T, T]:
+    return (by_phase.initial, by_phase.middle, by_phase.ending)
+
+
+# The figures counted without naming their episodes (`count_patterns`): what a page needs
+# that links each figure by its key and lists no episode behind it. The same rules make
+# them as make the report's (statistics.py); each type names no episode (`episode_ids`
+# is empty), so the figures made from it read its counts.
+
+
+class Counted(NamedTuple):
+    """How many of `total` episodes something appears in (a Share without its ids). A
+    named tuple: a page makes a few hundred."""
+
+    count: int
+    total: int
+
+    # Class attributes, not fields: a count names no episode.
+    episode_ids = ()
+
+    @property
+    def value(self) -> Fraction:
+        return Fraction(self.count, self.total)
+
+
+class PersonCount(NamedTuple):
+    person_key: Hashable
+    person_label: str
+    count: int
+
+    episode_ids = ()
+
+
+class RecurrenceCount(NamedTuple):
+    earlier_count: int
+    later_count: int
+
+    earlier_episode_ids = ()
+    later_episode_ids = ()
+
+    @property
+    def recurs(self) -> bool:
+        return recurs_from(self.earlier_count, self.later_count)
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryCounts:
+    """One category's pervasiveness, its people and its recurrence, as counts."""
+
+    part: Part
+    category: str
+    overall: Counted
+    by_phase: ByPhase[Counted | None]
+    change: CourseChange
+    people: tuple[PersonCount, ...]
+    recurrence: RecurrenceCount
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateCount:
+    """A Candidate without its ids: `episode_count` episodes hold a tied category."""
+
+    episode_ids: ClassVar[tuple[EpisodeId, ...]] = ()
+    part: Part
+    categories: tuple[str, ...]
+    count: int
+    total: int
+    value: Fraction
+    episode_count: int
+
+    @property
+    def is_tie(self) -> bool:
+        return len(self.categories) > 1
+
+
+@dataclass(frozen=True)
+class PatternCounts:
+    """The PatternReport's figures as counts: no figure names its episodes."""
+
+    episode_ids: ClassVar[tuple[EpisodeId, ...]] = ()
+    total: int
+    phase_totals: ByPhase[int]
+    min_episodes: int
+    too_few_episodes: bool
+    message: str | None
+    categories: tuple[CategoryCounts, ...]
+    valences: tuple[ValenceProfile, ...]
+    core_theme: CoreTheme | None
+    sequences: tuple[Triple, ...] | None
+
+    def profiles(self, part: Part) -> tuple[CategoryCounts, ...]:
+        return tuple(profile for profile in self.categories if profile.part == part)
+
+    def profile(self, part: Part, category: str) -> CategoryCounts | None:
+        try:
+            return self._profiles.get((Part(part), category))
+        except ValueError:
+            return None
+
+    @cached_property
+    def _profiles(self) -> dict[tuple[Part, str], CategoryCounts]:
+        return {(Part(p.part), p.category): p for p in self.categories}

@@ -9,7 +9,7 @@ how Patternwork applies it).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
 from operator import attrgetter
 from typing import TypeVar
@@ -30,8 +30,10 @@ from patternwork.formulation.patterns.results import (
     Candidate,
     CategoryProfile,
     CoreTheme,
+    Counted,
     CourseChange,
     PatternReport,
+    PersonCount,
     PersonTally,
     Recurrence,
     Share,
@@ -48,6 +50,8 @@ MIN_EPISODES_INVALID = "The minimum number of episodes must be a whole number of
 TOP_K_INVALID = "The number of sequences to show must be a whole number of at least 1."
 
 K = TypeVar("K")
+S = TypeVar("S")
+P = TypeVar("P", PersonTally, PersonCount)
 
 
 def _is_whole(value: object) -> bool:
@@ -88,17 +92,21 @@ _ERA_OF = attrgetter("person_era")
 _WHEN_OF = attrgetter("when")
 
 
+def by_phase_of(phase_totals: ByPhase[int], share: Callable[[Phase, int], S]) -> ByPhase[S | None]:
+    """Each phase's share, made by `share(phase, total)`; None for a phase with no
+    episodes, where no share can be read."""
+    return ByPhase(*[share(p, phase_totals[p]) if phase_totals[p] else None for p in Phase])
+
+
 def _by_phase(members: list[Episode], phase_totals: ByPhase[int]) -> ByPhase[Share | None]:
-    shares: dict[str, Share | None] = {}
     groups = _by_key(members, _PHASE_OF)
-    for phase in Phase:
-        total = phase_totals[phase]
-        in_phase = _ids(groups.get(phase, ()))
-        shares[phase.value] = Share(total=total, episode_ids=in_phase) if total else None
-    return ByPhase(**shares)
+    return by_phase_of(
+        phase_totals,
+        lambda phase, total: Share(total=total, episode_ids=_ids(groups.get(phase, ()))),
+    )
 
 
-def _difference(earlier: Share | None, later: Share | None) -> Fraction | None:
+def _difference(earlier: Share | Counted | None, later: Share | Counted | None) -> Fraction | None:
     if earlier is None or later is None:
         return None
     # later.value - earlier.value, as one fraction: Fraction arithmetic is slow, and a
@@ -108,12 +116,63 @@ def _difference(earlier: Share | None, later: Share | None) -> Fraction | None:
     )
 
 
-def _change(by_phase: ByPhase[Share | None]) -> CourseChange:
+def change_of(by_phase: ByPhase[Share | None] | ByPhase[Counted | None]) -> CourseChange:
+    """Later minus earlier pervasiveness between the phases; None where either phase has
+    no episodes."""
     return CourseChange(
         initial_to_middle=_difference(by_phase.initial, by_phase.middle),
         middle_to_ending=_difference(by_phase.middle, by_phase.ending),
         initial_to_ending=_difference(by_phase.initial, by_phase.ending),
     )
+
+
+def rank_categories(counts: Mapping[str, int]) -> list[str]:
+    """The categories most pervasive first (by the number of episodes coded with them),
+    equal counts in the order of their ids, so the same episodes always rank the same."""
+    return sorted(counts, key=lambda category: (-counts[category], category))
+
+
+def top_tied(counts: Mapping[str, int]) -> list[str]:
+    """The most pervasive categories, in rank order: several when they tie (a candidate
+    of the core theme names them all rather than choosing one)."""
+    ranked = rank_categories(counts)
+    return [c for c in ranked if counts[c] == counts[ranked[0]]] if ranked else []
+
+
+def rank_people(tallies: Iterable[P]) -> list[P]:
+    """The people a category appears with, most episodes first, then by label; sorted()
+    is stable, so people sharing a label keep the order they first appeared in."""
+    return sorted(tallies, key=lambda t: (-t.count, t.person_label))
+
+
+def sequence_combos(
+    wish: Iterable[str], ro: Iterable[str], rs: Iterable[str]
+) -> Iterable[tuple[str, str, str]]:
+    """An episode's (wish, ro, rs) sequences: every combination of its categories. An
+    episode missing a part yields none: a sequence needs all three parts. (Their order is
+    of no account: `rank_sequences` orders them.)"""
+    return itertools.product(wish, ro, rs)
+
+
+def rank_sequences(
+    counts: Mapping[tuple[str, str, str], int], top_k: int
+) -> list[tuple[int, tuple[str, str, str]]]:
+    """The `top_k` most frequent sequences with their ranks: most episodes first, equal
+    counts by their categories' ids; a sequence tied with the one before shares its rank
+    (1, 1, 3)."""
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    out: list[tuple[int, tuple[str, str, str]]] = []
+    for position, (combo, count) in enumerate(ranked[:top_k], start=1):
+        tied = bool(out) and counts[out[-1][1]] == count
+        out.append((out[-1][0] if tied else position, combo))
+    return out
+
+
+def check_limits(min_episodes: int, top_k: int) -> None:
+    if not _is_whole(min_episodes) or min_episodes < 1:
+        raise ValueError(MIN_EPISODES_INVALID)
+    if not _is_whole(top_k) or top_k < 1:
+        raise ValueError(TOP_K_INVALID)
 
 
 def person_tallies(members: list[Episode]) -> tuple[PersonTally, ...]:
@@ -122,8 +181,7 @@ def person_tallies(members: list[Episode]) -> tuple[PersonTally, ...]:
         PersonTally(person_key=key, person_label=group[0].person_label, episode_ids=_ids(group))
         for key, group in groups.items()
     ]
-    # sorted() is stable, so people sharing a label keep the order they first appeared in.
-    return tuple(sorted(tallies, key=lambda t: (-t.count, t.person_label)))
+    return tuple(rank_people(tallies))
 
 
 def era_tallies(members: list[Episode]) -> tuple[Tally[Era | None], ...]:
@@ -148,9 +206,11 @@ def recurrence_of(members: list[Episode]) -> Recurrence:
 def _category_profiles(
     episodes: tuple[Episode, ...], part: Part, phase_totals: ByPhase[int]
 ) -> list[CategoryProfile]:
-    profiles = []
     # An episode's categories of the part are its field of the same name.
-    for category, members in _group(episodes, attrgetter(Part(part).value)).items():
+    groups = _group(episodes, attrgetter(Part(part).value))
+    profiles = []
+    for category in rank_categories({c: len(members) for c, members in groups.items()}):
+        members = groups[category]
         by_phase = _by_phase(members, phase_totals)
         profiles.append(
             CategoryProfile(
@@ -158,11 +218,11 @@ def _category_profiles(
                 category=category,
                 overall=Share(total=len(episodes), episode_ids=_ids(members)),
                 by_phase=by_phase,
-                change=_change(by_phase),
+                change=change_of(by_phase),
                 members=tuple(members),
             )
         )
-    return sorted(profiles, key=lambda p: (-p.overall.count, p.category))
+    return profiles
 
 
 def _valence_profiles(
@@ -181,7 +241,7 @@ def _valence_profiles(
                 valence=valence,
                 overall=Share(total=len(episodes), episode_ids=_ids(groups[valence])),
                 by_phase=by_phase,
-                change=_change(by_phase),
+                change=change_of(by_phase),
             )
         )
     return profiles
@@ -192,8 +252,9 @@ def _candidate(
 ) -> Candidate | None:
     if not profiles:
         return None
-    top = profiles[0].overall
-    tied = [p for p in profiles if p.overall.count == top.count]
+    found = {p.category: p for p in profiles}
+    tied = [found[c] for c in top_tied({c: p.overall.count for c, p in found.items()})]
+    top = tied[0].overall
     behind = {i for p in tied for i in p.overall.episode_ids}
     return Candidate(
         part=part,
@@ -208,18 +269,13 @@ def _candidate(
 def _sequences(episodes: tuple[Episode, ...], top_k: int) -> tuple[Triple, ...]:
     groups: dict[tuple[str, str, str], list[EpisodeId]] = {}
     for episode in episodes:
-        # An episode missing a part yields no triple: a sequence needs all three parts.
-        combos = itertools.product(sorted(episode.wish), sorted(episode.ro), sorted(episode.rs))
-        for combo in combos:
+        for combo in sequence_combos(episode.wish, episode.ro, episode.rs):
             groups.setdefault(combo, []).append(episode.id)
-    ranked = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
-    triples: list[Triple] = []
-    for position, (combo, ids) in enumerate(ranked[:top_k], start=1):
-        tied_with_previous = bool(triples) and triples[-1].share.count == len(ids)
-        rank = triples[-1].rank if tied_with_previous else position
-        share = Share(total=len(episodes), episode_ids=tuple(ids))
-        triples.append(Triple(rank, *combo, share=share))
-    return tuple(triples)
+    ranked = rank_sequences({combo: len(ids) for combo, ids in groups.items()}, top_k)
+    return tuple(
+        Triple(rank, *combo, share=Share(total=len(episodes), episode_ids=tuple(groups[combo])))
+        for rank, combo in ranked
+    )
 
 
 def compute_patterns(
@@ -236,10 +292,7 @@ def compute_patterns(
     Below `min_episodes` episodes the report still holds the counts but offers no core
     theme and no sequences.
     """
-    if not _is_whole(min_episodes) or min_episodes < 1:
-        raise ValueError(MIN_EPISODES_INVALID)
-    if not _is_whole(top_k) or top_k < 1:
-        raise ValueError(TOP_K_INVALID)
+    check_limits(min_episodes, top_k)
     episodes = tuple(episodes)
     episode_ids = _ids(episodes)
     if len(set(episode_ids)) != len(episode_ids):
@@ -294,8 +347,7 @@ def core_theme_of_codes(
     theme (or what is suggested from it) thus needs no episode read one by one. None below
     `min_episodes` episodes, as in the report.
     """
-    if not _is_whole(min_episodes) or min_episodes < 1:
-        raise ValueError(MIN_EPISODES_INVALID)
+    check_limits(min_episodes, DEFAULT_TOP_SEQUENCES)
     if total < min_episodes:
         return None
     order: dict[EpisodeId, None] = {}
@@ -311,17 +363,16 @@ def core_theme_of_codes(
         group.setdefault(category, {})[episode_id] = None
     candidates: dict[str, Candidate | None] = {}
     for part in Part:
-        # As the profiles are ranked: most episodes first, equal counts by category id.
-        ranked = sorted(groups[part].items(), key=lambda item: (-len(item[1]), item[0]))
-        if not ranked:
+        members_of = groups[part]
+        tied = top_tied({category: len(members) for category, members in members_of.items()})
+        if not tied:
             candidates[part.value] = None
             continue
-        count = len(ranked[0][1])
-        tied = [(category, members) for category, members in ranked if len(members) == count]
-        behind = {i for _category, members in tied for i in members}
+        count = len(members_of[tied[0]])
+        behind = {i for category in tied for i in members_of[category]}
         candidates[part.value] = Candidate(
             part=part,
-            categories=tuple(category for category, _members in tied),
+            categories=tuple(tied),
             count=count,
             total=total,
             value=Fraction(count, total),

@@ -83,7 +83,7 @@ def test_demo_measures_and_outcome_sentences(demo):
     assert RiskFlag.objects.filter(acknowledged_at__isnull=False).count() == 1
 
 
-def test_demo_maps_episodes_and_agreed_ipafs(demo):
+def test_demo_maps_episodes_and_agreed_ipafs(demo, pattern_figures):
     for course in Course.objects.filter(
         practice__slug=seed.DEMO_SLUG, started_at__isnull=False
     ).select_related("client"):
@@ -95,6 +95,9 @@ def test_demo_maps_episodes_and_agreed_ipafs(demo):
         view = pattern_view(client)
         assert view.report.core_theme is not None
         assert len(view.report.core_theme.ro.categories) == 1  # one clear recurring pattern
+        # The page counts its figures without the episodes behind them: the same figures.
+        counted = pattern_view(client, models=False).report
+        assert pattern_figures(counted) == pattern_figures(view.report)
         attended = course.appointments.filter(status="attended").count()
         agreed = IpafVersion.objects.filter(course=course, agreed_on__isnull=False).exists()
         past_initial = current_phase(attended, course.planned_sessions) != "initial"
