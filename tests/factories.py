@@ -19,12 +19,13 @@ TEST_PASSWORD = "correct-horse-battery-staple-42"
 # Saves the factories may take the lean way: the model's own, or the user model's (which
 # adds only the password-changed hook, run below as it runs it).
 _PLAIN_SAVES = (Model.save, AbstractBaseUser.save)
-_inserts: dict[type, PreparedInsert | None] = {}
+_inserts: dict[type, tuple[PreparedInsert, tuple[str, ...]] | None] = {}
 
 
-def _insert_for(model) -> PreparedInsert | None:
-    """The model's compiled INSERT, or None where its save() does more than one INSERT of
-    its own row (a parent table, an ordered relation, a save of its own)."""
+def _insert_for(model) -> tuple[PreparedInsert, tuple[str, ...]] | None:
+    """The model's compiled INSERT and the attributes of its columns with a database
+    default; None where its save() does more than one INSERT of its own row (a parent
+    table, an ordered relation, a save of its own)."""
     if model not in _inserts:
         meta = model._meta
         plain = (
@@ -34,7 +35,8 @@ def _insert_for(model) -> PreparedInsert | None:
             and not meta.order_with_respect_to
             and not any(field.generated for field in meta.concrete_fields)
         )
-        _inserts[model] = PreparedInsert(model) if plain else None
+        defaulted = tuple(f.attname for f in meta.concrete_fields if f.has_db_default())
+        _inserts[model] = (PreparedInsert(model), defaulted) if plain else None
     return _inserts[model]
 
 
@@ -46,17 +48,16 @@ def insert(model, using: str, values: dict) -> Model:
     written once per model rather than compiled for every row: building data is most of
     what a test's set-up costs."""
     obj = model(**values)
-    prepared = _insert_for(model)
-    if prepared is None or any(
-        isinstance(getattr(obj, field.attname), DatabaseDefault)
-        for field in model._meta.concrete_fields
+    found = _insert_for(model)
+    if found is None or any(
+        isinstance(getattr(obj, attname), DatabaseDefault) for attname in found[1]
     ):
         # A column left to the database's default is read back by save(); this does not.
         obj.save(force_insert=True, using=using)
         return obj
     pre_save.send(sender=model, instance=obj, raw=False, using=using, update_fields=None)
     with transaction.mark_for_rollback_on_error(using):
-        prepared([obj], using=using)
+        found[0]([obj], using=using)
     post_save.send(
         sender=model, instance=obj, created=True, update_fields=None, raw=False, using=using
     )
