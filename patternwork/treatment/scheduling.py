@@ -55,6 +55,22 @@ def describe_slot(practice: Practice, start: datetime, end: datetime) -> str:
     return f"{formats.date_format(local, 'D j M Y')} {local:%H:%M}-{finish:%H:%M}"
 
 
+# A therapist's booked and attended appointments that overlap a span of time (a prepared
+# read: every booking, move and recorded session runs it). The appointments a caller
+# leaves out are left out of its rows, so that the read keeps one shape.
+_ACTIVE_BETWEEN = PreparedRead(
+    lambda therapist_id, last, first: Appointment.objects.filter(
+        therapist_id=therapist_id,
+        status__in=ACTIVE_STATUSES,
+        starts_at__lt=last,
+        ends_at__gt=first,
+    ).values_list("pk", "starts_at", "ends_at"),
+    int,
+    datetime,
+    datetime,
+)
+
+
 def clashes_with(
     *,
     practice: Practice,
@@ -70,16 +86,8 @@ def clashes_with(
         return []
     first = min(start for start, _ in slots)
     last = max(end for _, end in slots)
-    existing = list(
-        Appointment.objects.filter(
-            therapist_id=therapist_id,
-            status__in=ACTIVE_STATUSES,
-            starts_at__lt=last,
-            ends_at__gt=first,
-        )
-        .exclude(pk__in=list(ignore))
-        .values_list("pk", "starts_at", "ends_at")
-    )
+    ignored = set(ignore)
+    existing = [row for row in _ACTIVE_BETWEEN(therapist_id, last, first) if row[0] not in ignored]
     candidates = [plan.Slot(start, end, str(index)) for index, (start, end) in enumerate(slots)]
     # Most plans clash with nothing: find the overlaps on times alone, and read and
     # label (decrypting the client's name) only the appointments that do clash.
@@ -134,6 +142,11 @@ def check_not_closed(practice: Practice, moments: Iterable[datetime]) -> None:
         raise ValidationError(problems)
 
 
+_RECEIVED_AT = PreparedRead(
+    lambda referral_id: Referral.objects.filter(pk=referral_id).values_list("received_at"), int
+)
+
+
 def check_dates(
     course: Course,
     *,
@@ -150,13 +163,8 @@ def check_dates(
     # A course locked with `dates=True` carries its referral's date: no second read.
     received_at = getattr(course, REFERRAL_RECEIVED_AT, _UNREAD)
     if received_at is _UNREAD:
-        received_at = (
-            Referral.objects.filter(pk=course.referral_id)
-            .values_list("received_at", flat=True)
-            .first()
-            if course.referral_id
-            else None
-        )
+        found = _RECEIVED_AT(course.referral_id) if course.referral_id else None
+        received_at = found[0][0] if found else None
     received = local_date(practice, received_at) if received_at else None
     ended = course.ended_at if course.state == Course.State.ENDED else None
     end = local_date(practice, ended) if ended else None
@@ -189,9 +197,10 @@ def renumber(course: Course, *, pending: Appointment | None = None) -> list[Appo
     """
     if pending is not None:
         return _renumber_around(course, pending)
-    appointments = list(
-        course.appointments.filter(kind=Appointment.Kind.TREATMENT).order_by("starts_at", "id")
-    )
+    appointments = _TREATMENT_APPOINTMENTS.rows(course.pk)
+    # As the course's related manager gives them: each knows its course.
+    for appointment in appointments:
+        _APPOINTMENT_COURSE.set_cached_value(appointment, course)
     numbers = plan.number_sessions([a.status for a in appointments])
     changed = []
     for appointment, number in zip(appointments, numbers, strict=True):
@@ -203,8 +212,15 @@ def renumber(course: Course, *, pending: Appointment | None = None) -> list[Appo
     return changed
 
 
-# A course's treatment appointments in time order, for numbering (a prepared read: built
-# once, since it runs on every recorded outcome).
+# A course's treatment appointments in time order, for numbering (prepared reads: built
+# once, since they run on every recorded outcome and every recorded past session).
+_APPOINTMENT_COURSE = Appointment._meta.get_field("course")
+_TREATMENT_APPOINTMENTS = PreparedRead(
+    lambda course_id: Appointment.objects.filter(
+        course_id=course_id, kind=Appointment.Kind.TREATMENT
+    ).order_by("starts_at", "id"),
+    int,
+)
 _treatment_numbers = PreparedRead(
     lambda course_id: (
         Appointment.objects.filter(course_id=course_id, kind=Appointment.Kind.TREATMENT)

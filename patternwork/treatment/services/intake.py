@@ -110,13 +110,25 @@ def update_client(
 
 
 def accept_referral(
-    *, referral: Referral, therapist: Membership, client_data: dict, by: Membership
+    *,
+    referral: Referral,
+    therapist: Membership,
+    client_data: dict,
+    by: Membership,
+    external_id_checked: bool = False,
 ) -> Client:
-    """Accept: create the client from the referral, assign the therapist, open a course."""
+    """Accept: create the client from the referral, assign the therapist, open a course.
+
+    `external_id_checked`: as for `clients.services.build_client`."""
     with transaction.atomic():
         stored = clients.lock_open_referral(referral)
         data = {**clients.referral_client_data(stored), **client_data}
-        client = clients.build_client(practice=stored.practice, data=data, therapist=therapist)
+        client = clients.build_client(
+            practice=stored.practice,
+            data=data,
+            therapist=therapist,
+            external_id_checked=external_id_checked,
+        )
         course = _new_course(client=client, therapist=therapist, referral=stored)
         old = clients.settle_accepted_referral(referral=stored, client=client, by=by)
         changes = {
