@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -15,7 +15,6 @@ from patternwork.accounts.selectors import active_clinicians
 from patternwork.audit.services import diff, record
 from patternwork.clients.models import Client, Referral, SubmissionAttempt
 from patternwork.core import erasure
-from patternwork.core.prepared import PreparedRead
 
 CLIENT_FIELDS = (
     "full_name",
@@ -82,22 +81,11 @@ SUBMISSION_WINDOW = timedelta(hours=1)
 SUBMISSIONS_PER_WINDOW = 5
 
 
-# Whether a member is one of the practice's active clinicians (a prepared read: every
-# intake, reassignment and imported client runs it).
-_ACTIVE_CLINICIAN = PreparedRead(
-    lambda practice_id, member_id: (
-        active_clinicians(practice_id).filter(pk=member_id).order_by().values_list("pk")[:1]
-    ),
-    int,
-    int,
-)
-
-
 def check_therapist(practice: Practice, therapist: Membership | None) -> None:
     """Refuse a therapist the practice's choice lists would not offer."""
     if therapist is None:
         return
-    if not _ACTIVE_CLINICIAN(practice.pk, therapist.pk):
+    if not active_clinicians(practice).filter(pk=therapist.pk).exists():
         raise ValidationError({"therapist": THERAPIST_NOT_IN_PRACTICE})
 
 
@@ -116,22 +104,12 @@ def _apply_consent_times(client: Client, before: dict, now) -> None:
         client.consent_contact_at = now
 
 
-def build_client(
-    *,
-    practice: Practice,
-    data: dict,
-    therapist: Membership | None,
-    external_id_checked: bool = False,
-) -> Client:
+def build_client(*, practice: Practice, data: dict, therapist: Membership | None) -> Client:
     """Save a new numbered client record. The caller's transaction writes the audit event
     (client intake in `treatment.services.intake`, which also opens the course).
 
     `external_id` in data keeps the client's id in a previous system (the caseload
-    import); it is set only here, never changed by a form. `external_id_checked` says
-    the caller has already checked it against the practice's records in this
-    transaction (the import reads every id it holds once, and refuses a row whose id is
-    held or repeated in its file): the per-client query that checks it again is left
-    out, and every other check, the id's own field check included, is made.
+    import); it is set only here, never changed by a form.
     """
     check_therapist(practice, therapist)
     client = Client(practice=practice, therapist=therapist)
@@ -140,30 +118,9 @@ def build_client(
             setattr(client, field, data[field])
     client.client_number = _next_client_number(practice)
     _apply_consent_times(client, {}, timezone.now())
-    if external_id_checked:
-        _full_clean_but_external_id(client)
-    else:
-        client.full_clean()
+    client.full_clean()
     client.save()
     return client
-
-
-def _full_clean_but_external_id(client: Client) -> None:
-    """`full_clean()` without the constraint that reads the practice's clients for the
-    same external id: the same errors, gathered the same way (the constraints of a field
-    that is already in error are not checked)."""
-    errors: dict = {}
-    try:
-        client.full_clean(validate_constraints=False)
-    except ValidationError as error:
-        errors = error.update_error_dict(errors)
-    exclude = {"external_id", *(name for name in errors if name != NON_FIELD_ERRORS)}
-    try:
-        client.validate_constraints(exclude=exclude)
-    except ValidationError as error:
-        errors = error.update_error_dict(errors)
-    if errors:
-        raise ValidationError(errors)
 
 
 def _close_override(client: Client, reason: str) -> dict:

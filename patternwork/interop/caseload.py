@@ -332,9 +332,6 @@ class _Writer:
             therapist=therapist,
             client_data={"external_id": row.external_id},
             by=self.actor,
-            # `write` read every id the practice holds, and the file's own ids were
-            # checked for repeats when it was read.
-            external_id_checked=True,
         )
         course = client.courses.get()
         return treatment.start_course_in_progress(

@@ -2,7 +2,7 @@ import datetime as dt
 import json
 
 import pytest
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from patternwork.accounts.models import Membership, Practice
@@ -707,25 +707,3 @@ def test_referral_client_data_carries_the_details_a_client_record_keeps(practice
     }
     # The reason for referral is clinical: it stays with the referral.
     assert set(data) <= set(services.CLIENT_FIELDS)
-
-
-def test_build_client_refuses_a_held_external_id_unless_its_caller_checked_it(practice):
-    ClientFactory(practice=practice, external_id="OLD-1")
-    held = NEW_RECORD | {"external_id": "OLD-1", "phone": "ring me"}
-
-    with pytest.raises(ValidationError) as refused, transaction.atomic():
-        services.build_client(practice=practice, data=held, therapist=None)
-    assert set(refused.value.message_dict) == {"phone", NON_FIELD_ERRORS}
-    # A caller that checked the id (the caseload import) is spared that one query; every
-    # other error is still given, as full_clean gives it.
-    with pytest.raises(ValidationError) as refused, transaction.atomic():
-        services.build_client(
-            practice=practice, data=held, therapist=None, external_id_checked=True
-        )
-    assert set(refused.value.message_dict) == {"phone"}
-    too_long = NEW_RECORD | {"external_id": "x" * 65}
-    with pytest.raises(ValidationError) as refused, transaction.atomic():
-        services.build_client(
-            practice=practice, data=too_long, therapist=None, external_id_checked=True
-        )
-    assert set(refused.value.message_dict) == {"external_id"}

@@ -110,25 +110,13 @@ def update_client(
 
 
 def accept_referral(
-    *,
-    referral: Referral,
-    therapist: Membership,
-    client_data: dict,
-    by: Membership,
-    external_id_checked: bool = False,
+    *, referral: Referral, therapist: Membership, client_data: dict, by: Membership
 ) -> Client:
-    """Accept: create the client from the referral, assign the therapist, open a course.
-
-    `external_id_checked`: as for `clients.services.build_client`."""
+    """Accept: create the client from the referral, assign the therapist, open a course."""
     with transaction.atomic():
         stored = clients.lock_open_referral(referral)
         data = {**clients.referral_client_data(stored), **client_data}
-        client = clients.build_client(
-            practice=stored.practice,
-            data=data,
-            therapist=therapist,
-            external_id_checked=external_id_checked,
-        )
+        client = clients.build_client(practice=stored.practice, data=data, therapist=therapist)
         course = _new_course(client=client, therapist=therapist, referral=stored)
         old = clients.settle_accepted_referral(referral=stored, client=client, by=by)
         changes = {
