@@ -68,6 +68,55 @@ def record(
     return event
 
 
+def record_row(
+    *,
+    action: str,
+    actor=None,
+    practice=None,
+    obj=None,
+    changes: Mapping[str, Any] | None = None,
+    actor_role: str = "",
+    actor_label: str = "",
+) -> None:
+    """Write one audit event as `record` does, for a caller that does not use the event.
+
+    The event is a plain row (`EventRow`), not a model instance: building an AuditEvent
+    and preparing its columns one by one is most of an event's cost, and a write that
+    records several (an attendance with its questionnaires) pays it for each. It is
+    chained and written as `record()`'s events are, in the same INSERT as the other plain
+    rows of its batch. As for an instance, an actor or a practice not yet saved is
+    refused rather than written as no one's.
+    """
+    for name, related in (("actor", actor), ("practice", practice)):
+        if related is not None and related.pk is None:
+            raise ValueError(
+                f"record_row() prohibited to prevent data loss due to unsaved related "
+                f"object '{name}'."
+            )
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    ctx = context.current()
+    append(
+        [
+            EventRow(
+                occurred_at=timezone.now(),
+                actor_id=actor.pk if authenticated else None,
+                actor_label=actor_label or (actor.email if authenticated else ""),
+                actor_role=actor_role,
+                practice_id=practice.pk if practice is not None else None,
+                action=action,
+                outcome=AuditEvent.Outcome.SUCCESS,
+                object_type=obj._meta.label_lower if obj is not None else "",
+                object_id=str(getattr(obj, "public_id", obj.pk)) if obj is not None else "",
+                changes=dict(changes or {}),
+                request_id=ctx.request_id,
+                remote_addr=ctx.remote_addr,
+                chain_seq=None,
+                chain_hash="",
+            )
+        ]
+    )
+
+
 def record_many(
     *,
     action: str,
