@@ -241,6 +241,40 @@ class _Nothing:
         self.connection = connection
 
 
+def _cursor(connection):
+    """The cursor prepared statements run on: one kept per open connection.
+
+    `connection.cursor()` makes and wraps a new cursor for every statement (the
+    connection checked, the driver's cursor made, the wrapper that runs the execute
+    wrappers and logs queries); a prepared statement runs at once and reads its whole
+    result, so one cursor serves them all. It is kept while the driver's connection is
+    the same one and query logging (the debug cursor, as `CaptureQueriesContext` turns
+    it on) is as it was, and made again otherwise; execute wrappers, the query log and
+    the broken-transaction check run on every statement as through a new cursor.
+    Connections are per thread, and so is the kept cursor.
+    """
+    kept = connection.__dict__.get("_prepared_cursor")
+    if (
+        kept is not None
+        and kept[0] is connection.connection
+        and kept[1] == connection.queries_logged
+    ):
+        return kept[2]
+    cursor = connection.cursor()
+    connection._prepared_cursor = (connection.connection, connection.queries_logged, cursor)
+    return cursor
+
+
+# Parameter names for SQL written with named placeholders ("p0", "p1", ...), made once.
+_NAMES: list[str] = []
+
+
+def _named(params: Sequence[Any]) -> dict[str, Any]:
+    if len(params) > len(_NAMES):
+        _NAMES.extend(f"p{number}" for number in range(len(_NAMES), len(params)))
+    return dict(zip(_NAMES, params, strict=False))
+
+
 def _execute(compiled: _Compiled, args: Sequence[Any], connection) -> list:
     """A compiled read's rows for these arguments, converted as the ORM converts them."""
     if compiled.locks and connection.get_autocommit():
@@ -255,9 +289,9 @@ def _execute(compiled: _Compiled, args: Sequence[Any], connection) -> list:
             value = how(value)
         for slot in slots:
             params[slot] = value
-    with connection.cursor() as cursor:
-        cursor.execute(compiled.sql, {f"p{number}": value for number, value in enumerate(params)})
-        rows = cursor.fetchall()
+    cursor = _cursor(connection)
+    cursor.execute(compiled.sql, _named(params))
+    rows = cursor.fetchall()
     if compiled.converters:
         rows = compiled.compiler.apply_converters(rows, compiled.converters)
     return rows
@@ -449,9 +483,9 @@ class PreparedUpdate:
             )
         ]
         params.append(self._key.get_db_prep_value(key, connection, prepared=False))
-        with connection.cursor() as cursor:
-            cursor.execute(self._statement(connection), params)
-            return cursor.rowcount
+        cursor = _cursor(connection)
+        cursor.execute(self._statement(connection), params)
+        return cursor.rowcount
 
 
 # PostgreSQL's protocol carries at most 65,535 parameters in one statement, and Django's
@@ -534,11 +568,9 @@ class PreparedInsert:
                 for row in batch
                 for field, mode, _, shortcut in self._plan
             ]
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    self._statement(connection, len(batch), returning=False),
-                    {f"p{number}": value for number, value in enumerate(values)},
-                )
+            _cursor(connection).execute(
+                self._statement(connection, len(batch), returning=False), _named(values)
+            )
 
     def __call__(self, objs: Sequence[Any], using: str = "default") -> None:
         if not objs:
@@ -569,12 +601,9 @@ class PreparedInsert:
                     if mode == _PREP and not hasattr(value, "as_sql")
                     else _prepared(field, mode, value, connection)
                 )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                self._statement(connection, len(objs)),
-                {f"p{number}": value for number, value in enumerate(params)},
-            )
-            keys = cursor.fetchall()
+        cursor = _cursor(connection)
+        cursor.execute(self._statement(connection, len(objs)), _named(params))
+        keys = cursor.fetchall()
         for obj, (key,) in zip(objs, keys, strict=True):
             obj.pk = key
             obj._state.adding = False
