@@ -39,7 +39,7 @@ import re
 import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -49,7 +49,9 @@ from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.backends.sqlite3.operations import DatabaseOperations as SQLiteOperations
 from django.db.models import (
     AutoField,
+    BooleanField,
     CharField,
+    DateField,
     DateTimeField,
     Field,
     ForeignKey,
@@ -431,6 +433,18 @@ def _plain_datetime(value: Any, connection) -> Any:
     return _SLOW
 
 
+def _plain_date(value: Any, connection) -> Any:
+    # DateField.get_prep_value gives a date (not a datetime) back as it is.
+    if value is None or type(value) is date:
+        return connection.ops.adapt_datefield_value(value)
+    return _SLOW
+
+
+def _plain_bool(value: Any, connection) -> Any:
+    # BooleanField.get_prep_value gives True and False back as they are.
+    return value if value is None or type(value) is bool else _SLOW
+
+
 def _plain_address(value: Any, connection) -> Any:
     # GenericIPAddressField: no address is NULL on every backend.
     return None if value is None else _SLOW
@@ -483,6 +497,10 @@ def _shortcut(field) -> Callable[[Any, Any], Any] | None:
         return _plain_datetime
     if _same(kind, UUIDField, *prep):
         return _plain_uuid
+    if _same(kind, DateField, *prep):
+        return _plain_date
+    if _same(kind, BooleanField, *prep):
+        return _plain_bool
     if _same(kind, GenericIPAddressField, *prep):
         return _plain_address
     if _same(kind, JSONField, *prep):

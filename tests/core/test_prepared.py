@@ -296,6 +296,8 @@ _USUAL_VALUES = (
     0,
     7,
     True,
+    False,
+    timezone.now().date(),
     "",
     "text",
     Appointment.Status.ATTENDED,
