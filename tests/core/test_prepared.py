@@ -326,5 +326,12 @@ def test_a_columns_shortcut_prepares_values_as_its_field_does(db, model):
             if prepared is _SLOW:
                 continue
             taken += 1
-            assert prepared == field.get_db_prep_save(value, connection), (field, value)
+            expected = field.get_db_prep_save(value, connection)
+            # A driver's wrapper (PostgreSQL's Jsonb) compares by identity: compare its
+            # type and what it wraps.
+            assert type(prepared) is type(expected), (field, value)
+            assert getattr(prepared, "obj", prepared) == getattr(expected, "obj", expected), (
+                field,
+                value,
+            )
     assert taken > 0
