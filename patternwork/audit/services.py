@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from datetime import UTC
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 
 from patternwork.audit import chain
@@ -30,6 +30,7 @@ from patternwork.core.prepared import (
 )
 
 MASKED = "[changed]"
+_NO_PUBLIC_ID = object()
 
 
 def record(
@@ -66,6 +67,62 @@ def record(
     )
     append([event])
     return event
+
+
+def record_row(
+    *,
+    action: str,
+    actor=None,
+    practice=None,
+    obj=None,
+    changes: Mapping[str, Any] | None = None,
+    actor_role: str = "",
+    actor_label: str = "",
+) -> None:
+    """Write one audit event as `record` does, for a caller that does not use the event.
+
+    The event is a plain row (`EventRow`), not a model instance: building an AuditEvent
+    and preparing its columns one by one is most of an event's cost, and a write that
+    records several (an attendance with its questionnaires) pays it for each. It is
+    chained and written as `record()`'s events are, in the same INSERT as the other plain
+    rows of its batch. As for an instance, an actor or a practice not yet saved is
+    refused rather than written as no one's.
+    """
+    actor_id = actor.pk if actor is not None else None
+    practice_id = practice.pk if practice is not None else None
+    for name, related, key in (("actor", actor, actor_id), ("practice", practice, practice_id)):
+        if related is not None and key is None:
+            raise ValueError(
+                f"record_row() prohibited to prevent data loss due to unsaved related "
+                f"object '{name}'."
+            )
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    object_type = object_id = ""
+    if obj is not None:
+        object_type = obj._meta.label_lower
+        public_id = getattr(obj, "public_id", _NO_PUBLIC_ID)
+        object_id = str(obj.pk if public_id is _NO_PUBLIC_ID else public_id)
+    ctx = context.current()
+    append(
+        [
+            EventRow(
+                occurred_at=timezone.now(),
+                actor_id=actor_id if authenticated else None,
+                actor_label=actor_label or (actor.email if authenticated else ""),
+                actor_role=actor_role,
+                practice_id=practice_id,
+                action=action,
+                outcome=AuditEvent.Outcome.SUCCESS,
+                object_type=object_type,
+                object_id=object_id,
+                changes=dict(changes or {}),
+                request_id=ctx.request_id,
+                remote_addr=ctx.remote_addr,
+                chain_seq=None,
+                chain_hash="",
+            )
+        ]
+    )
 
 
 def record_many(
@@ -160,10 +217,15 @@ def batched() -> Iterator[None]:
 def _buffer(events: list[AuditEvent]) -> bool:
     """Keep the events for the enclosing batch's end, when nothing can roll them back alone."""
     batch = _batch.get()
-    if batch is None or not connection.in_atomic_block:
+    if batch is None:
         return False
-    opened = connection.savepoint_ids[batch.depth :]
-    if len(connection.savepoint_ids) < batch.depth or any(sid is not None for sid in opened):
+    # The connection itself, once: each attribute read through the `connection` proxy
+    # looks the connection up again.
+    db = connections[DEFAULT_DB_ALIAS]
+    if not db.in_atomic_block:
+        return False
+    savepoints = db.savepoint_ids
+    if len(savepoints) < batch.depth or any(sid is not None for sid in savepoints[batch.depth :]):
         return False
     batch.events.extend(events)
     return True
@@ -248,8 +310,10 @@ def _locked_head(key: str) -> tuple[int, int, str]:
 
 def chain_values(event: AuditEvent | Mapping[str, Any]) -> dict[str, Any]:
     """An audit row's chained columns in the plain form `chain.canonical` hashes."""
-    get = event.get if isinstance(event, Mapping) else lambda name: getattr(event, name)
-    values = {name: get(name) for name in chain.FIELDS}
+    if isinstance(event, Mapping):
+        values = {name: event[name] for name in chain.FIELDS}
+    else:
+        values = {name: getattr(event, name) for name in chain.FIELDS}
     values["occurred_at"] = values["occurred_at"].astimezone(UTC).isoformat(timespec="microseconds")
     if values["remote_addr"] is not None:
         values["remote_addr"] = _plain_address(values["remote_addr"])

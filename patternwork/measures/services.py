@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from patternwork.accounts.models import Membership
 from patternwork.audit import services as audit
-from patternwork.audit.services import record
+from patternwork.audit.services import record, record_row
 from patternwork.clients.models import Client
 from patternwork.core import erasure
 from patternwork.core.concurrency import StaleEdit
@@ -480,7 +480,7 @@ def _audit(response, before, entry, source, final, flags, actor, role, course) -
         changes["total"] = [old_total, response.total]
     if flags:
         changes["risk_flags_raised"] = len(flags)
-    record(
+    record_row(
         action=_action(source, final, old_status),
         actor=actor,
         actor_role=role,

@@ -27,7 +27,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from patternwork.accounts.models import Membership, Practice
-from patternwork.audit.services import record
+from patternwork.audit.services import record_row
 from patternwork.core.prepared import PreparedRead, PreparedUpdate, field_names, instances
 from patternwork.measures import config, expected_change
 from patternwork.measures.definitions import get_instrument
@@ -224,7 +224,7 @@ def _audit(
     actor: Membership | None = None,
     practice: Practice | None = None,
 ) -> None:
-    record(
+    record_row(
         action=action,
         actor=actor.user if actor else None,
         actor_role=actor.role if actor else "",

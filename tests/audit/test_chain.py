@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from patternwork.audit import chain, integrity, triggers
 from patternwork.audit.models import AuditAnchor, AuditChainHead, AuditEvent
-from patternwork.audit.services import append, batched, record, record_many
+from patternwork.audit.services import append, batched, record, record_many, record_row
 from tests.factories import PracticeFactory
 
 ROWS = 10_000
@@ -458,3 +458,21 @@ def test_plain_rows_past_one_statement_take_as_many_inserts_as_bulk_create(pract
     assert len(inserts) == -(-200 // size)
     assert AuditEvent.objects.filter(action="record.read").count() == 200
     verify()
+
+
+def test_a_plain_row_records_what_record_would(therapist):
+    practice = therapist.practice
+    kept = dict(action="note.update", actor=therapist.user, actor_role="therapist")
+    with transaction.atomic(), batched():
+        record(**kept, practice=practice, obj=practice, changes={"a": [1, 2]})
+        record_row(**kept, practice=practice, obj=practice, changes={"a": [1, 2]})
+    columns = [f.attname for f in AuditEvent._meta.concrete_fields]
+    columns = [c for c in columns if c not in {"id", "occurred_at", "chain_seq", "chain_hash"}]
+    first, second = AuditEvent.objects.order_by("-chain_seq").values_list(*columns)[:2]
+    assert first == second
+    verify()
+
+
+def test_a_plain_row_refuses_an_unsaved_practice(therapist):
+    with transaction.atomic(), pytest.raises(ValueError, match="unsaved related object"):
+        record_row(action="note.update", actor=therapist.user, practice=PracticeFactory.build())

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import formats, timezone
 
 from patternwork.accounts.models import Membership
-from patternwork.audit.services import record
+from patternwork.audit.services import record_row
 from patternwork.core.prepared import PreparedRead, PreparedUpdate, field_names, instances
 from patternwork.treatment import plan, scheduling
 from patternwork.treatment.appointment_changes import appointments_changed
@@ -73,7 +73,7 @@ def _lock(
 
 
 def _audit(actor: Membership, course: Course, appointment: Appointment, action: str, changes: dict):
-    record(
+    record_row(
         action=action,
         actor=actor.user,
         actor_role=actor.role,
