@@ -1,4 +1,5 @@
 import gc
+import itertools
 import os
 import re
 from importlib import import_module
@@ -7,21 +8,22 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.auth.models import update_last_login
 from django.core.signals import setting_changed
 from django.db import connection, transaction
 from django.http import HttpRequest
 from django.test import Client
 from django.test.client import ClientHandler
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from hypothesis import settings as hypothesis_settings
 
-from patternwork.accounts.models import Membership
+from patternwork.accounts.models import Membership, TOTPDevice, User
 from patternwork.accounts.practice_setup import practice_created
 from patternwork.audit import triggers
+from patternwork.core.prepared import PreparedInsert, PreparedUpdate
 from patternwork.formulation.models import Category
 from tests import migrated_template
-from tests.factories import MembershipFactory, PracticeFactory, TOTPDeviceFactory
+from tests.factories import MembershipFactory, PracticeFactory
 from tests.migrated_template import use_template
 
 # A test run allocates many short-lived objects (requests, querysets, rendered templates)
@@ -287,6 +289,23 @@ def written_tables(queries) -> set[str]:
     return found - {"django_session"}
 
 
+# What a login writes besides its session, with SQL made once per run (core.prepared):
+# the confirmed authenticator app the second factor names, and the user's last login
+# (Django's `update_last_login`, which saves that one column).
+_NEW_DEVICE = PreparedInsert(TOTPDevice)
+_LAST_LOGIN = PreparedUpdate(User, ["last_login"], "id")
+_device_keys = itertools.count(2**40)
+
+
+def _confirmed_device(user) -> TOTPDevice:
+    """A confirmed authenticator app of the user's, the row TOTPDeviceFactory makes."""
+    device = TOTPDevice(
+        user=user, name="Test authenticator", confirmed=True, key=f"{next(_device_keys):040x}"
+    )
+    _NEW_DEVICE([device])
+    return device
+
+
 def verified_login(client, user):
     """Log a user in with both factors, as the real two-step login leaves the session.
 
@@ -296,14 +315,15 @@ def verified_login(client, user):
     key and saves it twice more. A client already holding a session (a second login in
     one test) goes through `force_login`, which flushes or keeps it as a real login does.
     """
-    device = TOTPDeviceFactory(user=user)
+    device = _confirmed_device(user)
     if settings.SESSION_COOKIE_NAME in client.cookies:
         client.force_login(user)
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
         return client
-    update_last_login(None, user)
+    user.last_login = timezone.now()
+    _LAST_LOGIN(user.pk, {"last_login": user.last_login})
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = user._meta.pk.value_to_string(user)
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
