@@ -1,4 +1,5 @@
 import gc
+import itertools
 import os
 import re
 from importlib import import_module
@@ -7,18 +8,22 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.auth.models import update_last_login
+from django.core.signals import setting_changed
 from django.db import connection, transaction
 from django.http import HttpRequest
+from django.test import Client
+from django.test.client import ClientHandler
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from hypothesis import settings as hypothesis_settings
 
-from patternwork.accounts.models import Membership
+from patternwork.accounts.models import Membership, TOTPDevice, User
 from patternwork.accounts.practice_setup import practice_created
 from patternwork.audit import triggers
+from patternwork.core.prepared import PreparedInsert, PreparedUpdate
 from patternwork.formulation.models import Category
 from tests import migrated_template
-from tests.factories import MembershipFactory, PracticeFactory, TOTPDeviceFactory
+from tests.factories import MembershipFactory, PracticeFactory
 from tests.migrated_template import use_template
 
 # A test run allocates many short-lived objects (requests, querysets, rendered templates)
@@ -235,10 +240,76 @@ def foreign_therapist(other_practice):
     return _member(other_practice, Membership.Role.THERAPIST, "Dr Fay Elsewhere")
 
 
+# The middleware chain a test client builds on its first request, from the settings of that
+# moment. Django builds it for every new client, so nearly once a test: the middleware
+# imported, instantiated (WhiteNoise scans the static files) and wrapped anew each time.
+# The chain is the same until a setting changes (override_settings and pytest-django's
+# `settings` fixture both announce every change), so it is kept until then and a client
+# built after a change builds its own, as before.
+_kept_chain: list = []
+
+
+def _forget_kept_chain(**kwargs) -> None:
+    _kept_chain.clear()
+
+
+setting_changed.connect(_forget_kept_chain)
+
+
+class KeptChainHandler(ClientHandler):
+    def load_middleware(self, is_async=False):
+        if not is_async and _kept_chain:
+            (
+                self._view_middleware,
+                self._template_response_middleware,
+                self._exception_middleware,
+                self._middleware_chain,
+            ) = _kept_chain
+            return
+        super().load_middleware(is_async)
+        if not is_async:
+            _kept_chain[:] = [
+                self._view_middleware,
+                self._template_response_middleware,
+                self._exception_middleware,
+                self._middleware_chain,
+            ]
+
+
+class KeptChainClient(Client):
+    """Django's test client, taking the kept middleware chain where there is one."""
+
+    def __init__(self, enforce_csrf_checks=False, **defaults):
+        super().__init__(enforce_csrf_checks, **defaults)
+        self.handler = KeptChainHandler(enforce_csrf_checks)
+
+
+@pytest.fixture
+def client():
+    return KeptChainClient()
+
+
 def written_tables(queries) -> set[str]:
     """The tables captured queries wrote to, leaving out the request's session."""
     found = {m.group(1) for q in queries.captured_queries if (m := WRITE.match(q["sql"]))}
     return found - {"django_session"}
+
+
+# What a login writes besides its session, with SQL made once per run (core.prepared):
+# the confirmed authenticator app the second factor names, and the user's last login
+# (Django's `update_last_login`, which saves that one column).
+_NEW_DEVICE = PreparedInsert(TOTPDevice)
+_LAST_LOGIN = PreparedUpdate(User, ["last_login"], "id")
+_device_keys = itertools.count(2**40)
+
+
+def _confirmed_device(user) -> TOTPDevice:
+    """A confirmed authenticator app of the user's, the row TOTPDeviceFactory makes."""
+    device = TOTPDevice(
+        user=user, name="Test authenticator", confirmed=True, key=f"{next(_device_keys):040x}"
+    )
+    _NEW_DEVICE([device])
+    return device
 
 
 def verified_login(client, user):
@@ -250,14 +321,15 @@ def verified_login(client, user):
     key and saves it twice more. A client already holding a session (a second login in
     one test) goes through `force_login`, which flushes or keeps it as a real login does.
     """
-    device = TOTPDeviceFactory(user=user)
+    device = _confirmed_device(user)
     if settings.SESSION_COOKIE_NAME in client.cookies:
         client.force_login(user)
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
         return client
-    update_last_login(None, user)
+    user.last_login = timezone.now()
+    _LAST_LOGIN(user.pk, {"last_login": user.last_login})
     session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = user._meta.pk.value_to_string(user)
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
