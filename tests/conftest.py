@@ -8,11 +8,8 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.core.signals import setting_changed
 from django.db import connection, transaction
 from django.http import HttpRequest
-from django.test import Client
-from django.test.client import ClientHandler
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from hypothesis import settings as hypothesis_settings
@@ -24,6 +21,7 @@ from patternwork.core.prepared import PreparedInsert, PreparedUpdate
 from patternwork.formulation.models import Category
 from tests import migrated_template
 from tests.factories import MembershipFactory, PracticeFactory
+from tests.kept_chain import KeptChainClient
 from tests.migrated_template import use_template
 
 # A test run allocates many short-lived objects (requests, querysets, rendered templates)
@@ -238,50 +236,6 @@ def foreign_admin(other_practice):
 @pytest.fixture
 def foreign_therapist(other_practice):
     return _member(other_practice, Membership.Role.THERAPIST, "Dr Fay Elsewhere")
-
-
-# The middleware chain a test client builds on its first request, from the settings of that
-# moment. Django builds it for every new client, so nearly once a test: the middleware
-# imported, instantiated (WhiteNoise scans the static files) and wrapped anew each time.
-# The chain is the same until a setting changes (override_settings and pytest-django's
-# `settings` fixture both announce every change), so it is kept until then and a client
-# built after a change builds its own, as before.
-_kept_chain: list = []
-
-
-def _forget_kept_chain(**kwargs) -> None:
-    _kept_chain.clear()
-
-
-setting_changed.connect(_forget_kept_chain)
-
-
-class KeptChainHandler(ClientHandler):
-    def load_middleware(self, is_async=False):
-        if not is_async and _kept_chain:
-            (
-                self._view_middleware,
-                self._template_response_middleware,
-                self._exception_middleware,
-                self._middleware_chain,
-            ) = _kept_chain
-            return
-        super().load_middleware(is_async)
-        if not is_async:
-            _kept_chain[:] = [
-                self._view_middleware,
-                self._template_response_middleware,
-                self._exception_middleware,
-                self._middleware_chain,
-            ]
-
-
-class KeptChainClient(Client):
-    """Django's test client, taking the kept middleware chain where there is one."""
-
-    def __init__(self, enforce_csrf_checks=False, **defaults):
-        super().__init__(enforce_csrf_checks, **defaults)
-        self.handler = KeptChainHandler(enforce_csrf_checks)
 
 
 @pytest.fixture

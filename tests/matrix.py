@@ -21,14 +21,11 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.models import update_last_login
-from django.core.signals import setting_changed
 from django.db import transaction
-from django.dispatch import receiver
-from django.test import Client
-from django.test.client import ClientHandler
 from django_otp import DEVICE_ID_SESSION_KEY
 
 from tests.factories import TOTPDeviceFactory
+from tests.kept_chain import KeptChainClient
 
 
 def session_for(user, *, second_factor: bool = True) -> str:
@@ -48,24 +45,13 @@ def session_for(user, *, second_factor: bool = True) -> str:
     return session.session_key
 
 
-_handlers: dict[tuple[str, ...], ClientHandler] = {}
-
-
-@receiver(setting_changed)
-def _forget_handlers(**kwargs) -> None:
-    # A middleware reads its settings when the chain is built: a changed setting needs a
-    # new chain, as a restarted server would build.
-    _handlers.clear()
-
-
-def client_with(session_key: str | None = None) -> Client:
+def client_with(session_key: str | None = None) -> KeptChainClient:
     """A fresh test client; with a key, it holds that session's cookie.
 
-    Its handler (the middleware chain, built on the first request) is shared by every
-    client made here with the same middleware; the cookies and session are the client's.
+    It takes the kept middleware chain (tests/kept_chain.py); the cookies and session
+    are the client's.
     """
-    client = Client()
-    client.handler = _handlers.setdefault(tuple(settings.MIDDLEWARE), client.handler)
+    client = KeptChainClient()
     if session_key:
         client.cookies[settings.SESSION_COOKIE_NAME] = session_key
     return client
