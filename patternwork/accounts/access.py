@@ -34,7 +34,7 @@ from patternwork.accounts.models import Membership
 from patternwork.accounts.practices import practice_of
 from patternwork.audit.models import AuditEvent
 from patternwork.audit.services import batched, record, record_many
-from patternwork.core.prepared import PreparedRead, placeholders
+from patternwork.core.prepared import PreparedRead, PreparedShapes, placeholders
 
 Role = Membership.Role
 
@@ -288,7 +288,7 @@ class PreparedVisible:
         self._build = build
         self._kinds = kinds
         self._then = then
-        self._reads: dict[tuple, PreparedRead] = {}
+        self._reads: PreparedShapes | None = None
         self._scope: Scope | None = None
 
     @property
@@ -327,10 +327,10 @@ class PreparedVisible:
                 return None, []
             shape = (clinical, None if allowed is None else len(allowed), triage)
             values = [membership.practice_id, *(allowed or ())]
-        read = self._reads.get(shape)
-        if read is None:
-            read = self._reads[shape] = self._prepare(scope, shape)
-        return read, values
+        reads = self._reads
+        if reads is None:
+            reads = self._reads = PreparedShapes(lambda shape: self._prepare(scope, shape))
+        return reads[shape], values
 
     def _prepare(self, scope: Scope, shape: tuple) -> PreparedRead:
         if shape == ("client",):

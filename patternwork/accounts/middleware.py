@@ -22,7 +22,7 @@ from django_otp.middleware import OTPMiddleware
 from django_otp.models import Device
 
 from patternwork.accounts.models import DEFAULT_IDLE_TIMEOUT_MINUTES, Membership
-from patternwork.core.prepared import PreparedRead
+from patternwork.core.prepared import PreparedRead, PreparedShapes
 
 # The user's memberships with their practices, read on every request: its SQL is made
 # once per process (core.prepared), not on every page.
@@ -126,23 +126,18 @@ class LeanOTPMiddleware(OTPMiddleware):
             pk = int(device_id)
             # The ORM answers an id out of the column's range with no row; so does this.
             if issubclass(device_cls, Device) and 0 < pk < 2**63:
-                return next(iter(_device_query(device_cls).rows(pk)), None)
+                return next(iter(_DEVICE_QUERIES[device_cls].rows(pk)), None)
         return None
 
 
-_DEVICE_QUERIES: dict[type, PreparedRead] = {}
-
-
-def _device_query(device_cls) -> PreparedRead:
-    """One device row by primary key, its id, owner and confirmation only; made once per
-    device model and process (core.prepared)."""
-    query = _DEVICE_QUERIES.get(device_cls)
-    if query is None:
-        query = _DEVICE_QUERIES[device_cls] = PreparedRead(
-            lambda pk: device_cls.objects.filter(pk=pk).only("id", "user_id", "confirmed"),
-            int,
-        )
-    return query
+# One device row by primary key, its id, owner and confirmation only; made once per
+# device model and process (core.prepared).
+_DEVICE_QUERIES = PreparedShapes(
+    lambda device_cls: PreparedRead(
+        lambda pk: device_cls.objects.filter(pk=pk).only("id", "user_id", "confirmed"),
+        int,
+    )
+)
 
 
 def _unwrapped(user):

@@ -7,7 +7,7 @@ from django.db.models import Count, Q, QuerySet
 from patternwork.accounts.access import may_triage, record_scope, visible
 from patternwork.accounts.models import Membership, Practice
 from patternwork.clients.models import Client, Referral
-from patternwork.core.prepared import PreparedRead
+from patternwork.core.prepared import PreparedRead, PreparedShapes
 
 
 def clients_for(membership: Membership) -> QuerySet[Client]:
@@ -46,7 +46,15 @@ def referral_rows() -> QuerySet[Referral]:
 
 # One prepared count per shape of the member's scope (core.prepared): its role, whether
 # it triages, and how many therapists' caseloads it sees.
-_STATUS_COUNTS: dict[tuple, PreparedRead] = {}
+def _status_count_read(shape: tuple) -> PreparedRead:
+    role, triage, everyone, count = shape
+    return PreparedRead(
+        lambda practice_id, *ids: _counts_for_shape(role, triage, everyone, practice_id, *ids),
+        *[int] * (1 + count),
+    )
+
+
+_STATUS_COUNTS = PreparedShapes(_status_count_read)
 
 
 def _counts_for_shape(role, triage, everyone, practice_id, *therapist_ids):
@@ -75,14 +83,7 @@ def referral_status_counts(membership: Membership) -> dict[str, int]:
     everyone = scope is None
     therapist_ids = () if everyone else tuple(scope)
     triage = may_triage(membership)
-    shape = (membership.role, triage, everyone, len(therapist_ids))
-    query = _STATUS_COUNTS.get(shape)
-    if query is None:
-
-        def build(practice_id, *ids, role=membership.role):
-            return _counts_for_shape(role, triage, everyone, practice_id, *ids)
-
-        query = _STATUS_COUNTS[shape] = PreparedRead(build, *[int] * (1 + len(therapist_ids)))
+    query = _STATUS_COUNTS[membership.role, triage, everyone, len(therapist_ids)]
     counts = dict.fromkeys(Referral.Status.values, 0)
     counts.update(query(membership.practice_id, *therapist_ids))
     return counts

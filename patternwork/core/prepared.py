@@ -262,6 +262,31 @@ class PreparedRead:
         return [] if compiled is None else _instances(compiled, rows, using)
 
 
+class PreparedShapes:
+    """Prepared reads made once per shape: `shapes[shape]` is the read `make(shape)`
+    returns, made the first time that shape is asked for and kept for the process.
+
+    For a read whose SQL depends on something small and bounded (how many ids it takes,
+    which model it reads, whether it reads values or models), so that the number of
+    compiled statements follows the shapes, never the data or the number of people.
+    """
+
+    def __init__(self, make: Callable[[Any], PreparedRead]) -> None:
+        self._make = make
+        self._reads: dict[Any, PreparedRead] = {}
+
+    def __getitem__(self, shape: Any) -> PreparedRead:
+        read = self._reads.get(shape)
+        if read is None:
+            # Two threads meeting a new shape at once each make one; either serves.
+            read = self._reads[shape] = self._make(shape)
+        return read
+
+    def __len__(self) -> int:
+        """How many shapes have a read made: what bounds the compiled statements."""
+        return len(self._reads)
+
+
 class _Nothing:
     """A read that matches nothing by its shape, on one connection."""
 

@@ -28,7 +28,7 @@ from django.db.models import (
 from django.utils.text import capfirst
 
 from patternwork.clients.models import Client
-from patternwork.core.prepared import PreparedRead, prefetched
+from patternwork.core.prepared import PreparedRead, PreparedShapes, prefetched
 from patternwork.formulation import patterns
 from patternwork.formulation.categories import default_set
 from patternwork.formulation.ipaf import (
@@ -117,7 +117,21 @@ def _episode_choices(course, inner_course, *keep_ids, limit: int, keep=()) -> Qu
 # The choices' read compiled once per number of kept episodes (and limit, and whether
 # read as values); a version citing more episodes than the form offers is read by the
 # ORM as it stands.
-_EPISODE_CHOICES: dict[tuple, PreparedRead] = {}
+def _episode_choice_read(shape: tuple) -> PreparedRead:
+    kind, kept, limit = shape
+    if kind == "values":
+        return PreparedRead(
+            lambda *args: _episode_choices(*args, limit=limit).values_list(
+                "id", "public_id", "created_at", "account"
+            ),
+            int,
+            int,
+            *[int] * kept,
+        )
+    return PreparedRead(lambda *args: _episode_choices(*args, limit=limit), int, int, *[int] * kept)
+
+
+_EPISODE_CHOICES = PreparedShapes(_episode_choice_read)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,17 +153,7 @@ def ipaf_episode_choice_rows(course: Course, *, keep_ids=()) -> list[EpisodeChoi
             EpisodeChoice(e.pk, e.public_id, e.created_at, e.account)
             for e in ipaf_episode_choices(course, keep_ids=keep_ids)
         ]
-    shape = ("values", len(keep_ids), IPAF_EPISODE_CHOICES)
-    read = _EPISODE_CHOICES.get(shape)
-    if read is None:
-        read = _EPISODE_CHOICES[shape] = PreparedRead(
-            lambda *args: _episode_choices(*args, limit=IPAF_EPISODE_CHOICES).values_list(
-                "id", "public_id", "created_at", "account"
-            ),
-            int,
-            int,
-            *[int] * len(keep_ids),
-        )
+    read = _EPISODE_CHOICES["values", len(keep_ids), IPAF_EPISODE_CHOICES]
     return [EpisodeChoice(*row) for row in read(course.pk, course.pk, *keep_ids)]
 
 
@@ -163,12 +167,7 @@ def ipaf_episode_choices(
     keep_ids = list(dict.fromkeys(keep_ids))
     if keep or len(keep_ids) > IPAF_EPISODE_CHOICES:
         return list(_episode_choices(course.pk, course.pk, *keep_ids, limit=limit, keep=keep))
-    shape = (len(keep_ids), limit)
-    read = _EPISODE_CHOICES.get(shape)
-    if read is None:
-        read = _EPISODE_CHOICES[shape] = PreparedRead(
-            lambda *args: _episode_choices(*args, limit=limit), int, int, *[int] * len(keep_ids)
-        )
+    read = _EPISODE_CHOICES["rows", len(keep_ids), limit]
     return read.rows(course.pk, course.pk, *keep_ids)
 
 

@@ -55,7 +55,7 @@ from django.db.models.lookups import (
 from patternwork.accounts.access import record_scope
 from patternwork.accounts.models import Membership, Practice
 from patternwork.clients.models import Referral
-from patternwork.core.prepared import KeptStatements, PreparedRead
+from patternwork.core.prepared import KeptStatements, PreparedRead, PreparedShapes
 from patternwork.measures.config import outcome_config
 from patternwork.measures.definitions import Comparator, Threshold
 from patternwork.measures.models import OutcomeSummary
@@ -311,7 +311,7 @@ def _waiting(practice: Practice, therapists: list[int] | None) -> Waits:
     by_day: dict[int, int] = {}
     # Compiled once per number of therapists (the dates converted as the ORM does), run
     # with the practice and the therapists as arguments.
-    read = _per_count(_WAITING_READS, therapists, _waiting_rows)
+    read = _WAITING_READS[_count_of(therapists)]
     for referred_on, count in read(practice.pk, *(therapists or ())):
         days = plan.wait_so_far(referred_on, today).days
         by_day[days] = by_day.get(days, 0) + count
@@ -336,21 +336,20 @@ def _waiting_rows(practice_id: int, *therapists: int, all_of_them: bool) -> Quer
 # The report's reads over a list of therapists (None: the whole practice), compiled once
 # per number of therapists: `PreparedRead` by shape, as `accounts.access.PreparedVisible`
 # compiles a read of a reader's scope, so their number follows the shapes, not the staff.
-_WAITING_READS: dict[int | None, PreparedRead] = {}
-_THERAPIST_CHOICE_READS: dict[int | None, PreparedRead] = {}
-
-
-def _per_count(
-    reads: dict[int | None, PreparedRead], therapists: list[int] | None, build
-) -> PreparedRead:
-    """The read of `build(practice_id, *therapists)` compiled for this many therapists."""
-    count = None if therapists is None else len(therapists)
-    read = reads.get(count)
-    if read is None:
-        read = reads[count] = PreparedRead(
+def _per_count(build) -> PreparedShapes:
+    """The reads of `build(practice_id, *therapists)`, one per number of therapists."""
+    return PreparedShapes(
+        lambda count: PreparedRead(
             lambda *args: build(*args, all_of_them=count is None), int, *([int] * (count or 0))
         )
-    return read
+    )
+
+
+def _count_of(therapists) -> int | None:
+    return None if therapists is None else len(therapists)
+
+
+_WAITING_READS = _per_count(_waiting_rows)
 
 
 def _dated_wrongly(rows: QuerySet[OutcomeSummary]) -> tuple[DatedWrongly, ...]:
@@ -554,12 +553,15 @@ def _therapist_choice_rows(practice_id: int, *scope: int, all_of_them: bool) -> 
     )
 
 
+_THERAPIST_CHOICE_READS = _per_count(_therapist_choice_rows)
+
+
 def report_therapist_choices(membership: Membership) -> list[tuple[UUID, str, bool]]:
     """`report_therapists` as (public id, full name, active) in the same order, for the
     filter's select on every view of the report: compiled once per shape of the record
     scope rather than built and made into members and users every time."""
     scope = record_scope(membership)
-    read = _per_count(_THERAPIST_CHOICE_READS, scope, _therapist_choice_rows)
+    read = _THERAPIST_CHOICE_READS[_count_of(scope)]
     return read(membership.practice_id, *(scope or ()))
 
 

@@ -17,6 +17,7 @@ from patternwork.core.prepared import (
     _SLOW,
     KeptStatements,
     PreparedRead,
+    PreparedShapes,
     PreparedUpdate,
     _shortcut,
     field_names,
@@ -93,6 +94,26 @@ def test_a_read_that_matches_nothing_by_its_shape_runs_no_statement(db):
             assert nothing() == []
             assert nothing.rows() == []
         assert len(queries) == 0
+
+
+def test_prepared_shapes_make_one_read_per_shape_and_run_each_with_its_values(started):
+    made = []
+
+    def make(count):
+        made.append(count)
+        return PreparedRead(
+            lambda *ids: Course.objects.filter(pk__in=ids).values_list("pk"), *[int] * count
+        )
+
+    shapes = PreparedShapes(make)
+    course = started
+
+    assert shapes[1](course.pk) == [(course.pk,)]
+    assert shapes[1](course.pk + 1000) == []
+    assert shapes[2](course.pk, course.pk + 1000) == [(course.pk,)]
+    assert shapes[1] is shapes[1]
+    assert made == [1, 2]
+    assert len(shapes) == 2
 
 
 def test_the_locked_course_is_the_course_the_orm_reads(started, django_assert_num_queries):
