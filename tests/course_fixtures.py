@@ -100,6 +100,20 @@ def read_afresh(therapist, **reads):
     )
 
 
+def built_once(request, module_db, slug, build):
+    """`build(therapist)` run once for a module, under `module_db` and at the module's
+    NOW, in a practice of its own (`slug`: a test of the module that builds its own
+    practice takes "northgate"); gives the therapist and what `build` returned."""
+
+    import time_machine
+
+    from tests.conftest import new_practice, new_therapist
+
+    with module_db(), time_machine.travel(getattr(request.module, "NOW", NOW), tick=False):
+        therapist = new_therapist(new_practice(slug=slug))
+        return therapist, build(therapist)
+
+
 @pytest.fixture(scope="module")
 def ending_built_once(request, module_db):
     """The `ending` course built once for a module, with its practice and therapist.
@@ -114,16 +128,9 @@ def ending_built_once(request, module_db):
     another's Python objects; a test that does not ask for it builds its own as usual.
     """
 
-    import time_machine
-
     from patternwork.treatment.models import Course
-    from tests.conftest import new_practice, new_therapist
 
-    with module_db(), time_machine.travel(getattr(request.module, "NOW", NOW), tick=False):
-        # Its own slug: a test of the module that builds its own practice (the
-        # `practice` fixture, when it does not ask for this course) takes "northgate".
-        therapist = new_therapist(new_practice(slug="northgate-ending"))
-        course = ending_course(therapist)
+    therapist, course = built_once(request, module_db, "northgate-ending", ending_course)
     return read_afresh(
         therapist,
         course=lambda: Course.objects.get(pk=course.pk),
@@ -141,14 +148,10 @@ def attended_built_once(request, module_db):
     of what such a test would otherwise spend building its data.
     """
 
-    import time_machine
+    def build(therapist):
+        return attend(new_course(therapist, planned=16, name="Jo Bloggs"), therapist, 1)[0]
 
-    from tests.conftest import new_practice, new_therapist
-
-    with module_db(), time_machine.travel(getattr(request.module, "NOW", NOW), tick=False):
-        therapist = new_therapist(new_practice(slug="northgate-attended"))
-        course = new_course(therapist, planned=16, name="Jo Bloggs")
-        appointment = attend(course, therapist, 1)[0]
+    therapist, appointment = built_once(request, module_db, "northgate-attended", build)
     return read_afresh(
         therapist,
         appointment=lambda: Appointment.objects.get(pk=appointment.pk),
@@ -159,17 +162,15 @@ def attended_built_once(request, module_db):
 def flagged_built_once(request, module_db):
     """The `flagged` course, built once for a module, as `ending_built_once` is."""
 
-    import time_machine
-
-    from tests.conftest import new_practice, new_therapist
-
-    with module_db(), time_machine.travel(getattr(request.module, "NOW", NOW), tick=False):
-        therapist = new_therapist(new_practice(slug="northgate-flagged"))
+    def build(therapist):
         course = new_course(therapist, planned=16, name="Jo Bloggs")
         for appointment, total in zip(attend(course, therapist, 2), (12, 18), strict=True):
             measures.record_responses(
                 source="clinic", appointment=appointment, answers=[phq(total)], by=therapist
             )
+        return course
+
+    therapist, course = built_once(request, module_db, "northgate-flagged", build)
     return read_afresh(
         therapist,
         flag=lambda: TrackFlag.objects.get(course=course),
@@ -185,14 +186,9 @@ def early_built_once(request, module_db):
     test would otherwise spend building its data.
     """
 
-    import time_machine
-
     from patternwork.treatment.models import Course
-    from tests.conftest import new_practice, new_therapist
 
-    with module_db(), time_machine.travel(getattr(request.module, "NOW", NOW), tick=False):
-        therapist = new_therapist(new_practice(slug="northgate-early"))
-        course = early_ending_course(therapist)
+    therapist, course = built_once(request, module_db, "northgate-early", early_ending_course)
     return read_afresh(
         therapist,
         course=lambda: Course.objects.get(pk=course.pk),
@@ -203,14 +199,11 @@ def early_built_once(request, module_db):
 def finished_built_once(request, module_db):
     """The `finished_measured_course`, built once for a module, as `ending_built_once` is."""
 
-    import time_machine
-
     from patternwork.treatment.models import Course
-    from tests.conftest import new_practice, new_therapist
 
-    with module_db(), time_machine.travel(getattr(request.module, "NOW", NOW), tick=False):
-        therapist = new_therapist(new_practice(slug="northgate-finished"))
-        course = finished_measured_course(therapist)
+    therapist, course = built_once(
+        request, module_db, "northgate-finished", finished_measured_course
+    )
     return read_afresh(
         therapist,
         course=lambda: Course.objects.get(pk=course.pk),
