@@ -767,16 +767,10 @@ def session_trend(client_id: int) -> tuple[list[TrendRow], int, bool]:
             entry["phases"][phase] = entry["phases"].get(phase, 0) + count
     trend = []
     for part in ("wish", "ro", "rs"):
-        ranked = sorted(
-            ((key[1], entry) for key, entry in by_category.items() if key[0] == part),
-            key=lambda item: (-item[1]["count"], item[0]),
-        )
-        if not ranked:
-            continue
-        top = ranked[0][1]["count"]
-        for _category, entry in ranked:
-            if entry["count"] != top:
-                break
+        entries = {key[1]: entry for key, entry in by_category.items() if key[0] == part}
+        # The candidate's categories by the core theme's own rule (ties all named).
+        for category in patterns.top_tied({c: e["count"] for c, e in entries.items()}):
+            entry = entries[category]
             shares = [
                 (
                     phase,

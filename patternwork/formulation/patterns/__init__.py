@@ -46,6 +46,7 @@ from patternwork.formulation.patterns.statistics import (
     TOP_K_INVALID,
     compute_patterns,
     core_theme_of_codes,
+    top_tied,
 )
 from patternwork.formulation.patterns.suggestions import (
     TIE_SEPARATOR,
@@ -97,4 +98,5 @@ __all__ = [
     "core_theme_of_codes",
     "count_patterns",
     "suggest_ipaf",
+    "top_tied",
 ]
