@@ -555,25 +555,34 @@ _named_codes = PreparedRead(
     ),
     int,
 )
-# The two public ids are read as the database stores them (no UUID made per row):
-# `uuid_text` writes them as str(UUID) does.
+
+
+def _episode_columns(client, *columns) -> QuerySet:
+    """A client's episodes in the order they were logged, as the columns named."""
+    return (
+        Episode.objects.filter(client_id=client).order_by("created_at", "id").values_list(*columns)
+    )
+
+
+def _as_stored(name: str) -> ExpressionWrapper:
+    """A public id read as the database stores it (no UUID made per row): `uuid_text`
+    writes it as str(UUID) does."""
+    return ExpressionWrapper(F(name), output_field=CharField())
+
+
+_EPISODE_VALENCES = ("wish_valence", "ro_valence", "rs_valence")
 _pattern_rows = PreparedRead(
-    lambda client: (
-        Episode.objects.filter(client_id=client)
-        .order_by("created_at", "id")
-        .values_list(
-            "id",
-            "with_therapist",
-            "person__label",
-            "person__era",
-            "when",
-            "phase",
-            "wish_valence",
-            "ro_valence",
-            "rs_valence",
-            ExpressionWrapper(F("public_id"), output_field=CharField()),
-            ExpressionWrapper(F("person__public_id"), output_field=CharField()),
-        )
+    lambda client: _episode_columns(
+        client,
+        "id",
+        "with_therapist",
+        "person__label",
+        "person__era",
+        "when",
+        "phase",
+        *_EPISODE_VALENCES,
+        _as_stored("public_id"),
+        _as_stored("person__public_id"),
     ),
     int,
 )
@@ -655,23 +664,17 @@ def pattern_episodes(client: Client, *, categories=None) -> list[patterns.Episod
     return episodes
 
 
-# The columns of a client's episodes that the counted figures read, in the order listed;
-# the person's public id as the database stores it (`uuid_text`).
+# The columns of a client's episodes that the counted figures read, in the order listed.
 _counted_rows = PreparedRead(
-    lambda client: (
-        Episode.objects.filter(client_id=client)
-        .order_by("created_at", "id")
-        .values_list(
-            "id",
-            "with_therapist",
-            "person__label",
-            "when",
-            "phase",
-            "wish_valence",
-            "ro_valence",
-            "rs_valence",
-            ExpressionWrapper(F("person__public_id"), output_field=CharField()),
-        )
+    lambda client: _episode_columns(
+        client,
+        "id",
+        "with_therapist",
+        "person__label",
+        "when",
+        "phase",
+        *_EPISODE_VALENCES,
+        _as_stored("person__public_id"),
     ),
     int,
 )
