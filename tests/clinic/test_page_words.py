@@ -1,4 +1,7 @@
-"""The course and session pages' `translate` renders what Django's tag renders."""
+"""The pages' `translate` renders what Django's tag renders, and every template uses it."""
+
+import re
+from pathlib import Path
 
 from django.template import Context, Template
 from django.templatetags.i18n import TranslateNode
@@ -44,3 +47,20 @@ def test_only_a_plain_literal_is_kept_per_language():
     with translation.override("fr"):
         template.render(Context())
     assert set(fixed.texts) == {"en-gb", "fr"}
+
+
+def test_every_template_that_translates_loads_the_kept_words_after_i18n():
+    # A template that loads only i18n looks each fixed string up on every render; loaded
+    # after i18n, page_frame's (or clinic's page_words) `translate` keeps it per language.
+    root = Path(__file__).resolve().parents[2] / "patternwork"
+    missing = []
+    for path in sorted(root.glob("*/templates/**/*.html")):
+        text = path.read_text()
+        if "{% translate " not in text:
+            continue
+        loads = re.findall(r"\{% load ([^%]*)%\}", text)
+        libraries = [name for line in loads for name in line.split()]
+        kept = [i for i, name in enumerate(libraries) if name in {"page_frame", "page_words"}]
+        if "i18n" not in libraries or not kept or kept[-1] < libraries.index("i18n"):
+            missing.append(str(path.relative_to(root)))
+    assert not missing, missing
