@@ -54,6 +54,29 @@ def test_chart_grid_matches_the_template_loop():
     assert re.sub(r">\s+<", "><", report_tables.chart_grid(drawn)).strip() == loop
 
 
+def test_chart_bars_match_the_template_loop():
+    figures = [*_figures(), Figure("d", "Warned <i>", 1, 3, Fraction(1, 3), "rate", warn=True)]
+    drawn = chart([("Section", figures)])
+    loop = Template(
+        "{% load i18n l10n %}{% localize off %}{% for bar in chart.bars %}"
+        '<text class="report-chart__label" x="{{ chart.labels|add:-8 }}" y="{{ bar.y|add:15 }}" '
+        'text-anchor="end" dominant-baseline="central">{{ bar.figure.label }}</text>'
+        "{% if bar.figure.percent is None %}"
+        '<text class="report-chart__value report-chart__value--none" x="{{ chart.labels|add:6 }}" '
+        'y="{{ bar.y|add:15 }}" dominant-baseline="central">{% translate "no data" %}</text>'
+        "{% else %}"
+        '<rect class="report-chart__bar{% if bar.figure.warn %} report-chart__bar--warn{% endif %}" '
+        'x="{{ chart.labels }}" y="{{ bar.y|add:5 }}" width="{{ bar.width }}" '
+        'height="{{ chart.bar_height }}"/><text class="report-chart__value" x="{{ bar.text_x }}" '
+        'y="{{ bar.y|add:15 }}" dominant-baseline="central">{{ bar.figure.percent|floatformat:1 }}%'
+        "</text>{% endif %}{% endfor %}{% endlocalize %}"
+    ).render(Context({"chart": drawn}))
+    assert re.sub(r">\s+<", "><", report_tables.chart_bars(drawn)).strip() == loop
+    assert "Warned &lt;i&gt;" in loop
+    assert "report-chart__bar--warn" in loop
+    assert "report-chart__value--none" in loop
+
+
 def test_report_rows_escape_labels_and_show_no_data():
     html = report_tables.report_rows(_figures())
     assert "A &amp; &lt;b&gt;" in html

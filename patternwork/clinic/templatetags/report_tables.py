@@ -9,10 +9,11 @@ from functools import lru_cache
 
 from django import template
 from django.template.defaultfilters import floatformat
-from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from patternwork.core.escaping import conditional_escape
 
 register = template.Library()
 
@@ -24,34 +25,37 @@ def _one_place(value: float, language: str | None) -> str:
     return floatformat(value, 1)
 
 
-def one_place(value: float) -> str:
-    """`value|floatformat:1` in the active language."""
-    return _one_place(value, get_language())
+def one_place(value: float, language: str | None = None) -> str:
+    """`value|floatformat:1` in the active language (or `language`, where a tag writing
+    many values has asked for the active one once)."""
+    return _one_place(value, get_language() if language is None else language)
 
 
-def _value(figure, no_data: str) -> str:
+def _value(figure, no_data: str, language: str | None) -> str:
     if figure.kind == "count":
         return ""
     if figure.value is None:
         return no_data
     if figure.kind == "rate":
-        return f"{one_place(figure.percent)}%"
-    return one_place(figure.number)
+        return f"{one_place(figure.percent, language)}%"
+    return one_place(figure.number, language)
 
 
 @register.simple_tag
 def report_rows(items):
     """One table row per figure: its label, count, denominator and rate or value."""
-    no_data = format_html('<span class="muted">{}</span>', _("no data"))
+    no_data = mark_safe(f'<span class="muted">{conditional_escape(_("no data"))}</span>')  # noqa: S308
+    language = get_language()
     rows = []
     for figure in items:
         count = "" if figure.count is None else figure.count
         denominator = "" if figure.denominator is None else figure.denominator
+        value = conditional_escape(_value(figure, no_data, language))
         rows.append(
             f'\n    <tr>\n      <th scope="row">{conditional_escape(figure.label)}</th>'
             f'\n      <td class="report-table__number">{count}</td>'
             f'\n      <td class="report-table__number">{denominator}</td>'
-            f'\n      <td class="report-table__number">{conditional_escape(_value(figure, no_data))}'
+            f'\n      <td class="report-table__number">{value}'
             "</td>\n    </tr>\n  "
         )
     # Counts and denominators are integers; labels and values are escaped.
@@ -64,6 +68,7 @@ def chart_description(chart):
     or "no data", in the order of the bars (written unlocalised, as SVG wants)."""
     no_data = None
     of = _("%(count)s of %(total)s")
+    language = get_language()
     parts = []
     for bar in chart["bars"]:
         figure = bar.figure
@@ -73,7 +78,7 @@ def chart_description(chart):
             value = no_data
         else:
             counts = of % {"count": figure.count, "total": figure.denominator}
-            value = f"{one_place(figure.percent)}% ({counts})"
+            value = f"{one_place(figure.percent, language)}% ({counts})"
         parts.append(f" {conditional_escape(figure.label)}, {value}")
     return mark_safe(";".join(parts) + ("." if parts else ""))  # noqa: S308 (escaped above)
 
@@ -94,45 +99,33 @@ def chart_grid(chart):
 
 @register.simple_tag
 def chart_bars(chart):
-    """Each rate's label, bar and value in the chart (written unlocalised, as SVG wants)."""
+    """Each rate's label, bar and value in the chart (written unlocalised, as SVG wants).
+    Every value but the label is a number the chart worked out; the label is escaped."""
     labels = chart["labels"]
+    language = get_language()
+    no_data = None
     parts = []
     for bar in chart["bars"]:
         figure, middle = bar.figure, bar.y + 15
         parts.append(
-            format_html(
-                '\n      <text class="report-chart__label" x="{}" y="{}" text-anchor="end" '
-                'dominant-baseline="central">{}</text>\n      ',
-                labels - 8,
-                middle,
-                figure.label,
-            )
+            f'\n      <text class="report-chart__label" x="{labels - 8}" y="{middle}" '
+            f'text-anchor="end" dominant-baseline="central">{conditional_escape(figure.label)}'
+            "</text>\n      "
         )
         if figure.percent is None:
+            if no_data is None:
+                no_data = conditional_escape(_("no data"))
             parts.append(
-                format_html(
-                    '\n        <text class="report-chart__value report-chart__value--none" '
-                    'x="{}" y="{}" dominant-baseline="central">{}</text>\n      ',
-                    labels + 6,
-                    middle,
-                    _("no data"),
-                )
+                '\n        <text class="report-chart__value report-chart__value--none" '
+                f'x="{labels + 6}" y="{middle}" dominant-baseline="central">{no_data}</text>\n      '
             )
         else:
+            warn = " report-chart__bar--warn" if figure.warn else ""
             parts.append(
-                format_html(
-                    '\n        <rect class="report-chart__bar{}" x="{}" y="{}" width="{}" '
-                    'height="{}"/>\n        <text class="report-chart__value" x="{}" y="{}" '
-                    'dominant-baseline="central">{}%</text>\n      ',
-                    " report-chart__bar--warn" if figure.warn else "",
-                    labels,
-                    bar.y + 5,
-                    str(bar.width),
-                    chart["bar_height"],
-                    str(bar.text_x),
-                    middle,
-                    one_place(figure.percent),
-                )
+                f'\n        <rect class="report-chart__bar{warn}" x="{labels}" y="{bar.y + 5}" '
+                f'width="{bar.width}" height="{chart["bar_height"]}"/>\n        '
+                f'<text class="report-chart__value" x="{bar.text_x}" y="{middle}" '
+                f'dominant-baseline="central">{one_place(figure.percent, language)}%</text>\n      '
             )
         parts.append("\n    ")
-    return mark_safe("".join(parts))  # noqa: S308 (every part above is escaped)
+    return mark_safe("".join(parts))  # noqa: S308 (numbers, and the label escaped)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -45,7 +46,8 @@ class Figure:
     kind: str = "count"  # count, rate, mean (count / denominator), or days (a median)
     warn: bool = False
 
-    @property
+    # Worked out once: the table, the chart and its description each show it.
+    @cached_property
     def percent(self) -> float | None:
         return None if self.value is None or self.kind != "rate" else float(self.value * 100)
 
