@@ -227,9 +227,12 @@ def _filter_form(request, *, rendered: bool = True) -> ReportFilterForm:
         if membership.is_admin
         else gettext_lazy("Everyone I supervise")
     )
+    data = request.GET or None
     return ReportFilterForm(
-        request.GET or None,
-        therapists=selectors.report_therapists(membership),
+        data,
+        # Only a bound form checks the chosen therapist against the member's scope; an
+        # unbound one has nothing to check and lists `shown`.
+        therapists=selectors.report_therapists(membership) if data is not None else None,
         everyone_label=everyone,
         # A form that is only validated (the CSV) lists nobody.
         shown=selectors.report_therapist_choices(membership) if rendered else None,
