@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from patternwork.accounts.models import Membership
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.reports import ReportFilterForm
+from patternwork.core.words import translator
 from patternwork.measures.config import outcome_config
 from patternwork.measures.outcomes import Rate
 from patternwork.reports import funnel, selectors, services
@@ -67,6 +68,8 @@ def _mean(code: str, label: str, mean: Mean) -> Figure:
 def _waiting(waiting) -> list[tuple[str, list[Figure]]]:
     if waiting is None:
         return []
+    # Fixed labels: translated once per language.
+    _ = translator()
     return [
         (
             _("The waiting list today (offered DIT, no start yet)"),
@@ -97,6 +100,8 @@ def _waiting(waiting) -> list[tuple[str, list[Figure]]]:
 def figures(report: ServiceReport) -> list[tuple[str, list[Figure]]]:
     """The report's figures by section, in the order the page and the CSV show them."""
     rates, waits, quality = report.outcomes, report.waits, report.data_quality
+    # Fixed labels: translated once per language.
+    _ = translator()
     return [
         (
             _("Activity"),
@@ -286,6 +291,8 @@ def funnel_context(membership, filters: dict) -> dict:
         )
         for unit in data.shown
     ]
+    # Fixed words: translated once per language.
+    _ = translator()
     mean = _("none yet") if data.mean is None else f"{data.mean * 100:.1f}%"
     svg = funnel.funnel_svg(
         shown=data.shown,
