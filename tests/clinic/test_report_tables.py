@@ -11,6 +11,8 @@ from patternwork.accounts.models import Membership
 from patternwork.clinic.forms.reports import ReportFilterForm
 from patternwork.clinic.templatetags import report_tables
 from patternwork.clinic.views.reports import Figure, chart
+from patternwork.measures.definitions import Comparator, Threshold
+from patternwork.measures.outcomes import MeasureRule, OutcomeConfig
 from patternwork.reports.selectors import report_therapist_choices, report_therapists
 from tests.factories import MembershipFactory
 
@@ -98,3 +100,32 @@ def test_filter_form_lists_the_shown_therapists_as_the_queryset_would(db):
     assert str(listed["therapist"]) == str(queried["therapist"])
     assert str(active.public_id) in str(listed["therapist"])
     assert "(no longer active)" in str(listed["therapist"])
+
+
+def test_rule_sentences_match_the_blocktranslate_they_stand_in_for():
+    rules = OutcomeConfig(
+        depression=MeasureRule("PHQ-9", Threshold(Comparator.GE, 10), Threshold(Comparator.GT, 6)),
+        anxiety=MeasureRule("GAD-7", Threshold(Comparator.LT, 8), Threshold(Comparator.LE, 4)),
+    )
+    loop = Template(
+        "{% load i18n %}{% with dep=rules.depression anx=rules.anxiety %}"
+        "{% blocktranslate with dep_code=dep.code dep_cmp=dep.caseness.comparator "
+        "dep_value=dep.caseness.value anx_code=anx.code anx_cmp=anx.caseness.comparator "
+        "anx_value=anx.caseness.value %}At caseness at start: first {{ dep_code }} {{ dep_cmp }} "
+        "{{ dep_value }}, or first {{ anx_code }} {{ anx_cmp }} {{ anx_value }}, from whichever "
+        "first scores there are. Recovery: at caseness at start, and neither last score at "
+        "caseness.{% endblocktranslate %}|{% blocktranslate with dep_code=dep.code "
+        "dep_cmp=dep.reliable_change.comparator dep_value=dep.reliable_change.value "
+        "anx_code=anx.code anx_cmp=anx.reliable_change.comparator "
+        "anx_value=anx.reliable_change.value %}Reliable change: a change {{ dep_cmp }} "
+        "{{ dep_value }} on {{ dep_code }}, {{ anx_cmp }} {{ anx_value }} on {{ anx_code }}. "
+        "Reliable improvement: a reliable fall on either and a reliable rise on neither. "
+        "Reliable deterioration: a reliable rise on either. Reliable recovery: recovery and "
+        "reliable improvement.{% endblocktranslate %}{% endwith %}"
+    ).render(Context({"rules": rules}))
+    written = Template(
+        '{% load report_tables %}{% rule_sentence rules "caseness" %}|'
+        '{% rule_sentence rules "reliable_change" %}'
+    ).render(Context({"rules": rules}))
+    assert written == loop
+    assert "first GAD-7 &lt; 8" in written

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from django import template
 from django.template.defaultfilters import floatformat
+from django.utils.formats import localize
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -129,3 +130,39 @@ def chart_bars(chart):
             )
         parts.append("\n    ")
     return mark_safe("".join(parts))  # noqa: S308 (numbers, and the label escaped)
+
+
+@lru_cache(maxsize=64)
+def _rule_sentences(rules, language: str | None) -> tuple[str, str]:
+    # The sentences change only with the rules in force and the language: each is written
+    # once for them, as `{% blocktranslate %}` wrote it (each value localised and escaped).
+    def values(threshold: str) -> dict[str, str]:
+        found = {}
+        for prefix, rule in (("dep", rules.depression), ("anx", rules.anxiety)):
+            limit = getattr(rule, threshold)
+            found[f"{prefix}_code"] = conditional_escape(localize(rule.code))
+            found[f"{prefix}_cmp"] = conditional_escape(localize(limit.comparator))
+            found[f"{prefix}_value"] = conditional_escape(localize(limit.value))
+        return found
+
+    caseness = _(
+        "At caseness at start: first %(dep_code)s %(dep_cmp)s %(dep_value)s, or first "
+        "%(anx_code)s %(anx_cmp)s %(anx_value)s, from whichever first scores there are. "
+        "Recovery: at caseness at start, and neither last score at caseness."
+    ) % values("caseness")
+    reliable_change = _(
+        "Reliable change: a change %(dep_cmp)s %(dep_value)s on %(dep_code)s, %(anx_cmp)s "
+        "%(anx_value)s on %(anx_code)s. Reliable improvement: a reliable fall on either and a "
+        "reliable rise on neither. Reliable deterioration: a reliable rise on either. Reliable "
+        "recovery: recovery and reliable improvement."
+    ) % values("reliable_change")
+    # A fixed translation with escaped values, as the template's tag returned it.
+    return mark_safe(caseness), mark_safe(reliable_change)  # noqa: S308
+
+
+@register.simple_tag
+def rule_sentence(rules, which: str):
+    """The "how these figures are counted" sentence on caseness and recovery (`which` is
+    "caseness") or on reliable change ("reliable_change"), naming the rules in force."""
+    caseness, reliable_change = _rule_sentences(rules, get_language())
+    return caseness if which == "caseness" else reliable_change
