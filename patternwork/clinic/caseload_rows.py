@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from patternwork.clinic.links import path_prefix
+from patternwork.core.escaping import conditional_escape as _escaped
 from patternwork.clinic.templatetags.clinic import PHASE_LABELS
 from patternwork.reports.caseload import CaseloadRow, UpcomingAppointment
 from patternwork.treatment.models import Appointment, Course
@@ -144,7 +145,7 @@ def course_table(rows: list[dict], *, show_therapist: bool) -> SafeString:
 def behind_table(rows: Iterable[CaseloadRow]) -> SafeString:
     """The `<tr>`s of oversight's table of courses with overdue milestones, written from
     the caseload's rows themselves (no dict per row, no date this table does not show)."""
-    e = conditional_escape
+    e = _escaped
     of = e(_("of"))
     prefix = path_prefix("clinic:course-detail")
     phases = {key: e(str(label)) for key, label in PHASE_LABELS.items()}
