@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from patternwork.clinic.links import path_prefix
-from patternwork.core.escaping import conditional_escape as _escaped
 from patternwork.clinic.templatetags.clinic import PHASE_LABELS
+from patternwork.core.escaping import conditional_escape as _escaped
 from patternwork.reports.caseload import CaseloadRow, UpcomingAppointment
 from patternwork.treatment.models import Appointment, Course
 
@@ -147,10 +147,12 @@ def behind_table(rows: Iterable[CaseloadRow]) -> SafeString:
     the caseload's rows themselves (no dict per row, no date this table does not show)."""
     e = _escaped
     of = e(_("of"))
-    prefix = path_prefix("clinic:course-detail")
-    phases = {key: e(str(label)) for key, label in PHASE_LABELS.items()}
-    # The overdue tags are a few fixed labels: each escaped once for the table.
+    # A link is the escaped path before the id, then the id (hex digits and hyphens).
+    prefix = e(path_prefix("clinic:course-detail"))
+    # Phases, overdue tags and therapists repeat down the table: each escaped once.
+    phases: dict[str, str] = {}
     tags_of: dict[int, str] = {}
+    therapists: dict[str, str] = {}
     html = []
     for row in rows:
         course = row.course
@@ -162,11 +164,19 @@ def behind_table(rows: Iterable[CaseloadRow]) -> SafeString:
                 f'<span class="tag tag--danger">{e(milestone.overdue_label)}</span> '
                 for milestone in row.overdue
             )
-        phase = phases.get(row.phase, "") if course.state == Course.State.ACTIVE else ""
+        phase = ""
+        if course.state == Course.State.ACTIVE:
+            phase = phases.get(row.phase)
+            if phase is None:
+                label = PHASE_LABELS.get(row.phase)
+                phase = phases[row.phase] = "" if label is None else e(str(label))
+        therapist = therapists.get(course.therapist_name)
+        if therapist is None:
+            therapist = therapists[course.therapist_name] = e(course.therapist_name)
         html.append(
-            f'<tr><td><a href="{e(f"{prefix}{course.public_id}/")}">{e(client.display_name)}</a> '
+            f'<tr><td><a href="{prefix}{course.public_id}/">{e(client.display_name)}</a> '
             f'<span class="muted">{e(client.client_number)}</span></td>\n'
-            f"<td>{e(course.therapist_name)}</td>\n"
+            f"<td>{therapist}</td>\n"
             f"<td>{row.attended} {of} {course.planned_sessions} · {phase}</td>\n"
             f"<td>{tags}</td></tr>\n"
         )
