@@ -129,3 +129,28 @@ def test_rule_sentences_match_the_blocktranslate_they_stand_in_for():
     ).render(Context({"rules": rules}))
     assert written == loop
     assert "first GAD-7 &lt; 8" in written
+
+
+def test_filter_fields_match_the_template_loop(db):
+    admin = MembershipFactory(role=Membership.Role.ADMIN)
+    MembershipFactory(practice=admin.practice, role=Membership.Role.THERAPIST)
+    loop = Template(
+        "{% for field in form %}\n"
+        '      <div class="field{% if field.errors %} field--error{% endif %}">\n'
+        '        <label for="{{ field.id_for_label }}">{{ field.label }}</label>{{ field }}\n'
+        '        {% if field.errors %}<ul class="errorlist" id="{{ field.auto_id }}_error">'
+        "{% for error in field.errors %}<li>{{ error }}</li>{% endfor %}</ul>{% endif %}\n"
+        "      </div>\n    {% endfor %}"
+    )
+    tag = Template("{% load report_tables %}{% filter_fields form %}")
+    for data in (None, {"ended_from": "2026-05-01", "ended_to": "2026-01-01", "therapist": "x"}):
+        form = ReportFilterForm(
+            data,
+            therapists=report_therapists(admin),
+            everyone_label="All <practice>",
+            shown=report_therapist_choices(admin),
+        )
+        form.is_valid()
+        context = Context({"form": form})
+        assert tag.render(context) == loop.render(context)
+    assert "field--error" in tag.render(context)

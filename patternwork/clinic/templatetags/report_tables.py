@@ -166,3 +166,24 @@ def rule_sentence(rules, which: str):
     "caseness") or on reliable change ("reliable_change"), naming the rules in force."""
     caseness, reliable_change = _rule_sentences(rules, get_language())
     return caseness if which == "caseness" else reliable_change
+
+
+@register.simple_tag
+def filter_fields(form):
+    """The report filter's fields, each in its `div.field` with its label, widget and
+    errors: the markup of the template's loop over the form, every value escaped."""
+    out = []
+    for field in form:
+        errors = field.errors
+        out.append(
+            f'\n      <div class="field{" field--error" if errors else ""}">'
+            f'\n        <label for="{conditional_escape(field.id_for_label)}">'
+            f"{conditional_escape(field.label)}</label>{conditional_escape(field)}\n        "
+        )
+        if errors:
+            items = "".join(f"<li>{conditional_escape(error)}</li>" for error in errors)
+            out.append(
+                f'<ul class="errorlist" id="{conditional_escape(field.auto_id)}_error">{items}</ul>'
+            )
+        out.append("\n      </div>\n    ")
+    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
