@@ -14,6 +14,7 @@ from patternwork.clinic.views.reports import Figure, chart
 from patternwork.measures.definitions import Comparator, Threshold
 from patternwork.measures.outcomes import MeasureRule, OutcomeConfig
 from patternwork.reports.selectors import report_therapist_choices, report_therapists
+from patternwork.supervision.rubric import Coverage
 from tests.factories import MembershipFactory
 
 
@@ -154,3 +155,19 @@ def test_filter_fields_match_the_template_loop(db):
         context = Context({"form": form})
         assert tag.render(context) == loop.render(context)
     assert "field--error" in tag.render(context)
+
+
+def test_coverage_rows_match_the_template_loop():
+    coverage = (Coverage("initial", 3, 2), Coverage("middle", 0, 0), Coverage("ending", 7, 1))
+    loop = Template(
+        "{% load i18n %}{% for row in rating_coverage %}\n"
+        '      <tr><th scope="row">{% if row.phase == "initial" %}{% translate "Initial" %}'
+        '{% elif row.phase == "middle" %}{% translate "Middle" %}{% else %}'
+        '{% translate "Ending" %}{% endif %}</th>\n'
+        "        <td>{{ row.courses }}</td><td>{{ row.rated }}</td>\n"
+        "        <td>{% if row.share is None %}\N{EN DASH}{% else %}"
+        "{% widthratio row.rated row.courses 100 %}%{% endif %}</td></tr>\n    {% endfor %}"
+    ).render(Context({"rating_coverage": coverage}))
+    assert report_tables.coverage_rows(coverage) == loop
+    assert "<td>67%</td>" in loop
+    assert "<td>14%</td>" in loop

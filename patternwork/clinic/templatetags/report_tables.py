@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from patternwork.core.escaping import conditional_escape
+from patternwork.core.words import translator
 
 register = template.Library()
 
@@ -187,3 +188,24 @@ def filter_fields(form):
             )
         out.append("\n      </div>\n    ")
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag
+def coverage_rows(coverage):
+    """The rating coverage table's rows: per phase its courses, those rated, and the share
+    as `{% widthratio rated courses 100 %}` writes it (counts are integers)."""
+    _ = translator()
+    # Literal translations, written unescaped as `{% translate %}` writes them.
+    labels = {"initial": _("Initial"), "middle": _("Middle")}
+    ending = _("Ending")
+    out = []
+    for row in coverage:
+        share = "\N{EN DASH}"
+        if row.share is not None:
+            share = f"{round(float(row.rated) / float(row.courses) * 100)}%"
+        out.append(
+            f'\n      <tr><th scope="row">{labels.get(row.phase, ending)}</th>'
+            f"\n        <td>{row.courses}</td><td>{row.rated}</td>"
+            f"\n        <td>{share}</td></tr>\n    "
+        )
+    return mark_safe("".join(out))  # noqa: S308 - fixed words and integers
