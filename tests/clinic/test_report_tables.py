@@ -10,9 +10,10 @@ from django.template.defaultfilters import floatformat
 from patternwork.accounts.models import Membership
 from patternwork.clinic.forms.reports import ReportFilterForm
 from patternwork.clinic.templatetags import report_tables
-from patternwork.clinic.views.reports import Figure, chart
+from patternwork.clinic.views.reports import Figure, FunnelRow, chart
 from patternwork.measures.definitions import Comparator, Threshold
 from patternwork.measures.outcomes import MeasureRule, OutcomeConfig
+from patternwork.reports import funnel
 from patternwork.reports.selectors import report_therapist_choices, report_therapists
 from patternwork.supervision.rubric import Coverage
 from tests.factories import MembershipFactory
@@ -171,3 +172,34 @@ def test_coverage_rows_match_the_template_loop():
     assert report_tables.coverage_rows(coverage) == loop
     assert "<td>67%</td>" in loop
     assert "<td>14%</td>" in loop
+
+
+FUNNEL_LOOP = Template(
+    "{% load i18n %}{% for row in funnel_rows %}\n"
+    "      <tr><td>{{ row.unit.label }}</td><td>{{ row.unit.denominator }}</td>"
+    "<td>{{ row.unit.count }}</td>\n"
+    "        <td>{% if row.percent is None %}\N{EN DASH}{% else %}"
+    "{{ row.percent|floatformat:1 }}%{% endif %}</td>\n"
+    "        <td>{% if row.limits %}{% widthratio row.limits.low_95 1 100 %}\N{EN DASH}"
+    "{% widthratio row.limits.high_95 1 100 %}%{% else %}\N{EN DASH}{% endif %}</td>\n"
+    "        <td>{% if row.limits %}{% widthratio row.limits.low_998 1 100 %}\N{EN DASH}"
+    "{% widthratio row.limits.high_998 1 100 %}%{% else %}\N{EN DASH}{% endif %}</td>\n"
+    "        <td>{{ row.position }}</td></tr>\n    {% empty %}\n"
+    '      <tr><td colspan="7" class="empty">'
+    '{% translate "No finished courses in this period." %}</td></tr>\n    {% endfor %}'
+)
+
+
+def test_funnel_rows_match_the_template_loop():
+    rows = [
+        FunnelRow(
+            funnel.Unit("a", "Dr <A> & co", 2, 3),
+            "Within the limits",
+            funnel.Limits(3, 0.0512, 0.125, 0.875, 0.9949),
+        ),
+        FunnelRow(funnel.Unit("b", "Dr B", 0, 0), "No course in the recovery count", None),
+    ]
+    for given in (rows, []):
+        loop = FUNNEL_LOOP.render(Context({"funnel_rows": given}))
+        assert report_tables.funnel_rows(given) == loop
+    assert "Dr &lt;A&gt; &amp; co" in FUNNEL_LOOP.render(Context({"funnel_rows": rows}))

@@ -209,3 +209,39 @@ def coverage_rows(coverage):
             f"\n        <td>{share}</td></tr>\n    "
         )
     return mark_safe("".join(out))  # noqa: S308 - fixed words and integers
+
+
+def _percent_of(share: float) -> str:
+    """`{% widthratio share 1 100 %}`: the share as a whole percent."""
+    try:
+        return str(round(float(share) * 100))
+    except (ValueError, TypeError, OverflowError):
+        return ""
+
+
+@register.simple_tag
+def funnel_rows(rows):
+    """The funnel table's rows: each therapist's courses, recoveries, rate (one place,
+    localised) and control limits (whole percents), or its empty row."""
+    dash = "\N{EN DASH}"
+    if not rows:
+        # A literal translation, written unescaped as `{% translate %}` writes it.
+        empty = translator()("No finished courses in this period.")
+        return mark_safe(f'\n      <tr><td colspan="7" class="empty">{empty}</td></tr>\n    ')  # noqa: S308
+    language = get_language()
+    out = []
+    for row in rows:
+        unit, limits = row.unit, row.limits
+        rate = dash if row.percent is None else f"{one_place(row.percent, language)}%"
+        if limits:
+            within_95 = f"{_percent_of(limits.low_95)}{dash}{_percent_of(limits.high_95)}%"
+            within_998 = f"{_percent_of(limits.low_998)}{dash}{_percent_of(limits.high_998)}%"
+        else:
+            within_95 = within_998 = dash
+        out.append(
+            f"\n      <tr><td>{conditional_escape(unit.label)}</td><td>{unit.denominator}</td>"
+            f"<td>{unit.count}</td>\n        <td>{rate}</td>\n        <td>{within_95}</td>"
+            f"\n        <td>{within_998}</td>\n        <td>{conditional_escape(row.position)}"
+            "</td></tr>\n    "
+        )
+    return mark_safe("".join(out))  # noqa: S308 - labels escaped, the rest numbers
