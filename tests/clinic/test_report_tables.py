@@ -203,3 +203,20 @@ def test_funnel_rows_match_the_template_loop():
         loop = FUNNEL_LOOP.render(Context({"funnel_rows": given}))
         assert report_tables.funnel_rows(given) == loop
     assert "Dr &lt;A&gt; &amp; co" in FUNNEL_LOOP.render(Context({"funnel_rows": rows}))
+
+
+def test_report_sections_match_the_template_loop():
+    sections = [("Activity & <more>", _figures()), ("Outcomes", _figures()[:1])]
+    loop = Template(
+        "{% load i18n report_tables %}{% for title, items in sections %}\n"
+        '<div class="table-wrap">\n<table class="report-table">\n'
+        "  <caption>{{ title }}</caption>\n"
+        '  <thead><tr><th scope="col">{% translate "Measure" %}</th>'
+        '<th scope="col" class="report-table__number">{% translate "Count" %}</th>'
+        '<th scope="col" class="report-table__number">{% translate "Out of" %}</th>'
+        '<th scope="col" class="report-table__number">{% translate "Rate or value" %}</th>'
+        "</tr></thead>\n  <tbody>\n  {% report_rows items %}\n  </tbody>\n</table>\n</div>\n"
+        "{% endfor %}"
+    ).render(Context({"sections": sections}))
+    assert report_tables.report_sections(sections) == loop
+    assert "<caption>Activity &amp; &lt;more&gt;</caption>" in loop

@@ -65,6 +65,27 @@ def report_rows(items):
 
 
 @register.simple_tag
+def report_sections(sections):
+    """Each section's table: its caption, the column headings and `report_rows`."""
+    _ = translator()
+    # Literal translations, written unescaped as `{% translate %}` writes them.
+    head = (
+        f'<thead><tr><th scope="col">{_("Measure")}</th>'
+        f'<th scope="col" class="report-table__number">{_("Count")}</th>'
+        f'<th scope="col" class="report-table__number">{_("Out of")}</th>'
+        f'<th scope="col" class="report-table__number">{_("Rate or value")}</th></tr></thead>'
+    )
+    return mark_safe(  # noqa: S308 - titles escaped, rows escaped by report_rows
+        "".join(
+            f'\n<div class="table-wrap">\n<table class="report-table">\n'
+            f"  <caption>{conditional_escape(title)}</caption>\n  {head}\n  <tbody>\n  "
+            f"{report_rows(items)}\n  </tbody>\n</table>\n</div>\n"
+            for title, items in sections
+        )
+    )
+
+
+@register.simple_tag
 def chart_description(chart):
     """The chart's description after its opening sentence: each rate's label and value,
     or "no data", in the order of the bars (written unlocalised, as SVG wants)."""
