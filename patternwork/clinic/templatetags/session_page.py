@@ -1,0 +1,60 @@
+"""The session page's lists written in Python: a signed note's answers and the
+questionnaires given at the session.
+
+The template's loops resolved each field's name, value and label, and each response's
+scores, band and risk flags, through the template engine; these tags write the same
+bytes (tests compare the two), every value escaped as the template escapes it.
+"""
+
+from django import template
+from django.forms import BaseForm
+from django.template.defaultfilters import linebreaksbr
+from django.utils.safestring import SafeString, mark_safe
+
+from patternwork.clinic.templatetags.course_tables import id_url
+from patternwork.core.escaping import conditional_escape
+from patternwork.core.words import translator
+
+register = template.Library()
+
+
+@register.simple_tag
+def signed_note_text(form: BaseForm) -> SafeString:
+    """Each field but the version that has a value: its label, then its text with line
+    breaks (`{{ field.value|linebreaksbr }}`)."""
+    out = []
+    for field in form:
+        if field.name == "version":
+            continue
+        value = field.value()
+        if value:
+            out.append(
+                f"<h3>{conditional_escape(field.label)}</h3>"
+                f"<p>{conditional_escape(linebreaksbr(value, autoescape=True))}</p>"
+            )
+    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag
+def response_items(responses) -> SafeString:
+    """Each questionnaire's `<li>`: its score (out of its maximum), band, whether above
+    caseness, and a link to each of its risk flags (acknowledged or not)."""
+    _ = translator()
+    # Literal translations, written unescaped as `{% translate %}` writes them.
+    above, risk_answer, acknowledged = _("above caseness"), _("Risk answer"), _("acknowledged")
+    e = conditional_escape
+    out = []
+    for response in responses:
+        out_of = f"/{response.max_total}" if response.max_total else ""
+        caseness = f' <span class="tag">{above}</span>' if response.caseness else ""
+        flags = "".join(
+            f' <a class="tag tag--danger" href="{e(id_url("clinic:risk-flag", flag.public_id))}">'
+            f"{risk_answer}: {e(flag.value_label)}"
+            f"{'' if flag.is_open else f' ({acknowledged})'}</a>"
+            for flag in response.risk_flags.all()
+        )
+        out.append(
+            f"\n      <li><strong>{e(response.instrument)}</strong> {e(response.total)}{out_of}"
+            f" · {e(response.band)}{caseness}{flags}</li>\n    "
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every value above is escaped

@@ -1,0 +1,86 @@
+"""The session page's tags against the template loops they stand in for."""
+
+import uuid
+from types import SimpleNamespace
+
+from django.template import Context, Template
+
+from patternwork.clinic.forms.courses import NoteForm
+from patternwork.clinic.views.appointments import _status_label
+from patternwork.treatment import prompts
+from patternwork.treatment.models import Appointment
+
+LOOP = Template(
+    '{% for field in form %}{% if field.name != "version" and field.value %}'
+    "<h3>{{ field.label }}</h3><p>{{ field.value|linebreaksbr }}</p>{% endif %}{% endfor %}"
+)
+TAG = Template("{% load session_page %}{% signed_note_text form %}")
+
+
+def _forms():
+    phase_prompts = prompts.prompts_for("middle")
+    first = phase_prompts[0].key
+    initial = {
+        "version": 3,
+        "body": 'Line one & <b>two</b>\nline "three"',
+        f"prompt_{first}": "<script>x</script>\r\nnext",
+    }
+    return [
+        NoteForm(prompts=phase_prompts, initial=initial),
+        NoteForm(prompts=phase_prompts, initial={"version": 1, "body": ""}),
+        NoteForm({"version": "2", "body": "bound\ntext"}, prompts=phase_prompts, initial=initial),
+    ]
+
+
+def test_signed_note_text_matches_the_template_loop():
+    for form in _forms():
+        assert TAG.render(Context({"form": form})) == LOOP.render(Context({"form": form}))
+    written = TAG.render(Context({"form": _forms()[0]}))
+    assert "Line one &amp; &lt;b&gt;two&lt;/b&gt;<br>line &quot;three&quot;" in written
+    assert "&lt;script&gt;" in written
+
+
+def test_status_label_is_get_status_display():
+    for status in [*Appointment.Status.values, "unknown"]:
+        assert _status_label(status) == Appointment(status=status).get_status_display()
+
+
+RESPONSES_LOOP = Template(
+    "{% load i18n course_tables %}{% for response in responses %}\n"
+    "      <li><strong>{{ response.instrument }}</strong> {{ response.total }}"
+    "{% if response.max_total %}/{{ response.max_total }}{% endif %} · {{ response.band }}"
+    '{% if response.caseness %} <span class="tag">{% translate "above caseness" %}</span>'
+    "{% endif %}{% for flag in response.risk_flags.all %} "
+    '<a class="tag tag--danger" href="{% id_url \'clinic:risk-flag\' flag.public_id %}">'
+    '{% translate "Risk answer" %}: {{ flag.value_label }}{% if not flag.is_open %} '
+    '({% translate "acknowledged" %}){% endif %}</a>{% endfor %}</li>\n    {% endfor %}'
+)
+
+
+def _response(instrument, total, max_total, band, caseness, flags=()):
+    return SimpleNamespace(
+        instrument=instrument,
+        total=total,
+        max_total=max_total,
+        band=band,
+        caseness=caseness,
+        risk_flags=SimpleNamespace(all=lambda: list(flags)),
+    )
+
+
+def test_response_items_match_the_template_loop():
+    flags = [
+        SimpleNamespace(public_id=uuid.uuid4(), value_label="Nearly <every> day", is_open=True),
+        SimpleNamespace(public_id=uuid.uuid4(), value_label="Several days", is_open=False),
+    ]
+    responses = [
+        _response("PHQ-9", 17, 27, "Moderately severe & <more>", True, flags),
+        _response("WSAS", 12, None, "Moderate", None),
+        _response("CORE-10", 0, 40, "", False),
+    ]
+    tag = Template("{% load session_page %}{% response_items responses %}")
+    context = Context({"responses": responses})
+    assert tag.render(context) == RESPONSES_LOOP.render(context)
+    written = tag.render(context)
+    assert "Nearly &lt;every&gt; day" in written
+    assert "(acknowledged)" in written
