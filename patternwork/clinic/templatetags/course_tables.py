@@ -383,12 +383,20 @@ def session_episodes(episodes) -> str:
     )
     if not episodes:
         return mark_safe(f'<p class="muted">{none_yet}</p>')  # noqa: S308 - escaped
-    link = cached_reverse("clinic:episode-detail", _SOME_ID)
+    # The link escaped once: an id is hex digits and hyphens, with nothing to escape.
+    link = _escaped(cached_reverse("clinic:episode-detail", _SOME_ID))
     some_id = str(_SOME_ID)
+    # A session's episodes name a few people: each name escaped once.
+    people: dict[str, str] = {}
     out = []
     for episode in episodes:
-        url = _escaped(link.replace(some_id, str(episode.public_id)))
-        who = with_therapist if episode.with_therapist else _escaped(episode.person_label)
+        url = link.replace(some_id, str(episode.public_id))
+        if episode.with_therapist:
+            who = with_therapist
+        else:
+            who = people.get(episode.person_label)
+            if who is None:
+                who = people[episode.person_label] = _escaped(episode.person_label)
         tag = f' <span class="tag">{also}</span>' if episode.showed_in_session else ""
         out.append(
             f'<p>· <a href="{url}">{who}</a>: {_escaped(truncated(episode.account, 120))}{tag}</p>'
