@@ -1,5 +1,6 @@
 """The session page's tags against the template loops they stand in for."""
 
+import datetime as dt
 import uuid
 from types import SimpleNamespace
 
@@ -84,3 +85,20 @@ def test_response_items_match_the_template_loop():
     written = tag.render(context)
     assert "Nearly &lt;every&gt; day" in written
     assert "(acknowledged)" in written
+
+
+def test_session_of_and_signed_by_match_their_blocktranslates():
+    note = SimpleNamespace(
+        signed_at=dt.datetime(2026, 3, 29, 0, 30, tzinfo=dt.UTC),
+        signed_by=SimpleNamespace(user=SimpleNamespace(full_name="Dr <Ada> & 'Co'")),
+    )
+    context = Context({"note": note, "n": 7, "total": 16})
+    loop = Template(
+        "{% load i18n %}{% blocktranslate with n=n total=total %}Session {{ n }} of "
+        "{{ total }}{% endblocktranslate %}|{% blocktranslate with "
+        'who=note.signed_by.user.full_name when=note.signed_at|date:"j M Y H:i" %}'
+        "Signed by {{ who }} on {{ when }}.{% endblocktranslate %}"
+    )
+    tag = Template("{% load session_page %}{% session_of n total %}|{% signed_by note %}")
+    assert tag.render(context) == loop.render(context)
+    assert "Dr &lt;Ada&gt; &amp; &#x27;Co&#x27;" in tag.render(context)

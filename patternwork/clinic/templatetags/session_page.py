@@ -9,7 +9,9 @@ bytes (tests compare the two), every value escaped as the template escapes it.
 from django import template
 from django.forms import BaseForm
 from django.template.defaultfilters import linebreaksbr
+from django.utils import dateformat
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import template_localtime
 
 from patternwork.clinic.templatetags.course_tables import id_url
 from patternwork.core.escaping import conditional_escape
@@ -58,3 +60,25 @@ def response_items(responses) -> SafeString:
             f" · {e(response.band)}{caseness}{flags}</li>\n    "
         )
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag
+def session_of(number: int, total: int) -> SafeString:
+    """The heading's "Session n of total" (`{% blocktranslate %}` of two integers)."""
+    words = translator()("Session %(n)s of %(total)s")
+    return mark_safe(words % {"n": number, "total": total})  # noqa: S308 - integers
+
+
+@register.simple_tag
+def signed_by(note) -> SafeString:
+    """ "Signed by who on when." as the note's `{% blocktranslate %}` wrote it: the signed
+    moment by the `date:"j M Y H:i"` filter, in the current time zone, and both escaped."""
+    when = ""
+    if note.signed_at is not None:
+        when = dateformat.format(template_localtime(note.signed_at), "j M Y H:i")
+    words = translator()("Signed by %(who)s on %(when)s.")
+    values = {
+        "who": conditional_escape(note.signed_by.user.full_name),
+        "when": conditional_escape(when),
+    }
+    return mark_safe(words % values)  # noqa: S308 - the values are escaped
