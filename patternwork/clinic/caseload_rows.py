@@ -17,13 +17,15 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import Truncator, capfirst
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from patternwork.clinic.links import path_prefix
 from patternwork.clinic.templatetags.clinic import PHASE_LABELS
+from patternwork.clinic.templatetags.course_tables import truncated
 from patternwork.core.escaping import conditional_escape as _escaped
+from patternwork.core.words import translator
 from patternwork.reports.caseload import CaseloadRow, UpcomingAppointment
 from patternwork.treatment.models import Appointment, Course
 
@@ -216,7 +218,11 @@ def not_on_track_list(rows: list, *, show_therapist: bool) -> SafeString:
     partials in tests/clinic/test_caseload_lists.py."""
     if not rows:
         return mark_safe("")
-    e = conditional_escape
+    e = _escaped
+    # The messages are fixed words: translated once per language.
+    _ = translator()
+    # A few reasons repeat down the list: each one's label made once.
+    reasons: dict[str, str] = {}
     prefix = path_prefix("clinic:track-flag")
     not_discussed = e(_("Not yet discussed in supervision."))
     heading = ngettext(
@@ -246,11 +252,14 @@ def not_on_track_list(rows: list, *, show_therapist: bool) -> SafeString:
             if flag.discussed_at
             else not_discussed
         )
+        reason = reasons.get(flag.reason)
+        if reason is None:
+            reason = reasons[flag.reason] = e(capfirst(flag.get_reason_display()))
         html.append(
             f'<li><a href="{prefix}{flag.public_id}/"><strong>{e(row.client.display_name)}'
             f"</strong> {e(row.client.client_number)}</a>{therapist}\n"
             f'<div class="not-on-track">\n<p><strong>{summary}</strong>\n'
-            f"{e(capfirst(flag.get_reason_display()))}.</p>\n"
+            f"{reason}.</p>\n"
             f'<p class="help">{e(row.curve_label)}</p>\n'
             f'<div class="not-on-track__chart">{row.chart}</div>\n'
             f'<p class="muted">{_("Raised %(day)s.") % {"day": e(_day(flag.raised_at))}}\n'
@@ -268,7 +277,7 @@ def risk_flag_list(flags: list, *, show_therapist: bool) -> SafeString:
     tests/clinic/test_caseload_lists.py."""
     if not flags:
         return mark_safe("")
-    e = conditional_escape
+    e = _escaped
     prefix = path_prefix("clinic:risk-flag")
     item = e(_("item"))
     heading = ngettext(
@@ -289,7 +298,7 @@ def risk_flag_list(flags: list, *, show_therapist: bool) -> SafeString:
             f'<li><a href="{prefix}{flag.public_id}/"><strong>{e(flag.client.display_name)}'
             f"</strong> {e(flag.client.client_number)}</a>:\n"
             f"{e(flag.instrument)} {item} {e(flag.item[1:])} "
-            f"\N{LEFT DOUBLE QUOTATION MARK}{e(Truncator(flag.item_text).chars(60))}"
+            f"\N{LEFT DOUBLE QUOTATION MARK}{e(truncated(flag.item_text, 60))}"
             f"\N{RIGHT DOUBLE QUOTATION MARK} \N{EM DASH} <strong>{e(flag.value_label)}</strong>\n"
             f'<span class="muted">· {e(raised)}{therapist}</span></li>\n'
         )
