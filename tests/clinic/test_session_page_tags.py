@@ -102,3 +102,14 @@ def test_session_of_and_signed_by_match_their_blocktranslates():
     tag = Template("{% load session_page %}{% session_of n total %}|{% signed_by note %}")
     assert tag.render(context) == loop.render(context)
     assert "Dr &lt;Ada&gt; &amp; &#x27;Co&#x27;" in tag.render(context)
+
+
+def test_agreed_version_matches_its_blocktranslate():
+    loop = Template(
+        '{% load i18n %}{% blocktranslate with n=agreed.number day=agreed.agreed_on|date:"j M Y" %}'
+        "Version {{ n }}, agreed {{ day }}.{% endblocktranslate %}"
+    )
+    tag = Template("{% load session_page %}{% agreed_version agreed %}")
+    for day in (dt.date(2026, 1, 5), None):
+        context = Context({"agreed": SimpleNamespace(number=3, agreed_on=day)})
+        assert tag.render(context) == loop.render(context)

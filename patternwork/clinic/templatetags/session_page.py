@@ -13,7 +13,7 @@ from django.utils import dateformat
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 
-from patternwork.clinic.templatetags.course_tables import id_url
+from patternwork.clinic.templatetags.course_tables import day_month_year_of, id_url
 from patternwork.core.escaping import conditional_escape
 from patternwork.core.words import translator
 
@@ -82,3 +82,12 @@ def signed_by(note) -> SafeString:
         "when": conditional_escape(when),
     }
     return mark_safe(words % values)  # noqa: S308 - the values are escaped
+
+
+@register.simple_tag
+def agreed_version(agreed) -> SafeString:
+    """ "Version n, agreed day." of the agreed IPAF, as its `{% blocktranslate %}` wrote
+    it: the day by the `date:"j M Y"` filter (`day_month_year_of`), escaped."""
+    words = translator()("Version %(n)s, agreed %(day)s.")
+    day = conditional_escape(day_month_year_of(template_localtime(agreed.agreed_on)))
+    return mark_safe(words % {"n": agreed.number, "day": day})  # noqa: S308 - escaped
