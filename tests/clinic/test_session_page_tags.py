@@ -113,3 +113,18 @@ def test_agreed_version_matches_its_blocktranslate():
     for day in (dt.date(2026, 1, 5), None):
         context = Context({"agreed": SimpleNamespace(number=3, agreed_on=day)})
         assert tag.render(context) == loop.render(context)
+
+
+def test_session_times_match_the_date_filters():
+    loop = Template(
+        '{{ appointment.starts_at|date:"l j F Y, H:i" }}\N{EN DASH}'
+        '{{ appointment.ends_at|date:"H:i" }}'
+    )
+    tag = Template("{% load session_page %}{% session_times appointment %}")
+    for start in (
+        dt.datetime(2026, 3, 29, 0, 30, tzinfo=dt.UTC),
+        dt.datetime(2026, 7, 1, 8, 5, tzinfo=dt.UTC),
+    ):
+        appointment = SimpleNamespace(starts_at=start, ends_at=start + dt.timedelta(minutes=50))
+        context = Context({"appointment": appointment})
+        assert tag.render(context) == loop.render(context)

@@ -91,3 +91,16 @@ def agreed_version(agreed) -> SafeString:
     words = translator()("Version %(n)s, agreed %(day)s.")
     day = conditional_escape(day_month_year_of(template_localtime(agreed.agreed_on)))
     return mark_safe(words % {"n": agreed.number, "day": day})  # noqa: S308 - escaped
+
+
+@register.simple_tag
+def session_times(appointment) -> SafeString:
+    """`starts_at|date:"l j F Y, H:i"`, an en dash, then `ends_at|date:"H:i"`, in the
+    current time zone: the end's hours and minutes two digits each, as the formatter
+    writes them."""
+    start = dateformat.format(template_localtime(appointment.starts_at), "l j F Y, H:i")
+    end = template_localtime(appointment.ends_at)
+    # A weekday and a month name escaped; the rest is digits.
+    return mark_safe(  # noqa: S308
+        f"{conditional_escape(start)}\N{EN DASH}{end.hour:02d}:{end.minute:02d}"
+    )
