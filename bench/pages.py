@@ -17,10 +17,12 @@ Needs `wrk` (Debian: `apt-get install wrk`). In a temporary folder:
 3. a logged-in session per person, made in the database as a login leaves it (both
    factors for staff), handed to the load generator as a cookie;
 4. both apps served by gunicorn (2 workers of the chosen class), and for each concurrency
-   and round the ceiling and then every page, one after the other, for `duration` seconds
-   each; the figure per page is the median of the rounds.
+   and round every page, one after the other, for `duration` seconds each, with the
+   ceiling run before the first page and again after every third; the figure per page is
+   the median of the rounds.
 
-The ratio is the page's requests per second over the ceiling's in the same round. Each
+The ratio is the page's requests per second over the mean of the two ceiling runs around
+it (the ceiling's own row gives the median of all its runs). Each
 page's SQL queries and HTML size are counted in-process on the same database. With
 `--write`, the table replaces the database's own pages section of bench/RESULTS.md.
 """
@@ -51,6 +53,8 @@ GROWN_EPISODES = 200
 RESULTS = ROOT / "bench" / "RESULTS.md"
 # Requests per page timed in-process for the CPU figure (after one to warm up).
 CPU_REQUESTS = 20
+# Pages load-run between two ceiling runs: each page's ratio is to the ceiling around it.
+CEILING_EVERY = 3
 DATABASES = ("sqlite", "postgresql")
 
 
@@ -597,17 +601,34 @@ def load(directory: Path, env: dict[str, str], measured: dict, args) -> dict:
         for page in pages:
             wrk(app_url + page["url"], cookies[page["who"]], 2, max(2, args.duration // 2))
         wrk(ceiling_url + "/", None, 2, max(2, args.duration // 2))
+
+        def ceiling_run(concurrency: int) -> dict:
+            run = wrk(ceiling_url + "/", None, concurrency, args.duration)
+            results.setdefault(("ceiling", concurrency), []).append({**run, "ratio": 1.0})
+            return run
+
         for concurrency in concurrencies:
             for round_ in range(args.rounds):
                 print(f"  concurrency {concurrency}, round {round_ + 1}", flush=True)
-                base = wrk(ceiling_url + "/", None, concurrency, args.duration)
-                results.setdefault(("ceiling", concurrency), []).append({**base, "ratio": 1.0})
-                for index, page in enumerate(pages):
-                    figure = wrk(
-                        app_url + page["url"], cookies[page["who"]], concurrency, args.duration
-                    )
-                    figure["ratio"] = figure["rps"] / base["rps"]
-                    results.setdefault((index, concurrency), []).append(figure)
+                # The ceiling runs before and after every few pages, and each page's ratio
+                # is to the mean of the two ceiling runs around it: the machine's speed
+                # drifts over a round (other work on a shared host), and a ratio to one
+                # ceiling run a minute earlier would carry that drift.
+                before = ceiling_run(concurrency)
+                for start in range(0, len(pages), CEILING_EVERY):
+                    figures = []
+                    for index in range(start, min(start + CEILING_EVERY, len(pages))):
+                        page = pages[index]
+                        url = app_url + page["url"]
+                        figures.append(
+                            (index, wrk(url, cookies[page["who"]], concurrency, args.duration))
+                        )
+                    after = ceiling_run(concurrency)
+                    base = (before["rps"] + after["rps"]) / 2
+                    for index, figure in figures:
+                        figure["ratio"] = figure["rps"] / base
+                        results.setdefault((index, concurrency), []).append(figure)
+                    before = after
     finally:
         _stop(app)
         _stop(ceiling)
