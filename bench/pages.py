@@ -1,7 +1,7 @@
 """Page throughput against a ceiling app: the main pages under a real load generator.
 
     bench/run.py pages [--database sqlite|postgresql] [--duration 5] [--rounds 3]
-                       [--concurrency 8,32] [--worker-class sync] [--threads 1]
+                       [--concurrency 8,32] [--workers 2] [--worker-class sync] [--threads 1]
                        [--only caseload,course]
 
 Needs `wrk` (Debian: `apt-get install wrk`). In a temporary folder:
@@ -16,7 +16,7 @@ Needs `wrk` (Debian: `apt-get install wrk`). In a temporary folder:
    has 200 relationship episodes, and a demo client given a portal login;
 3. a logged-in session per person, made in the database as a login leaves it (both
    factors for staff), handed to the load generator as a cookie;
-4. both apps served by gunicorn (2 workers of the chosen class), and for each concurrency
+4. both apps served by gunicorn alike (2 workers of the chosen class unless asked), and for each concurrency
    and round every page, one after the other, for `duration` seconds each, with the
    ceiling run before the first page and again after every third; the figure per page is
    the median of the rounds.
@@ -441,7 +441,9 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _serve(module: str, env: dict, cwd: Path, worker_class: str, threads: int, control: Path):
+def _serve(
+    module: str, env: dict, cwd: Path, workers: int, worker_class: str, threads: int, control: Path
+):
     port = _free_port()
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
@@ -449,7 +451,7 @@ def _serve(module: str, env: dict, cwd: Path, worker_class: str, threads: int, c
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
-        "2",
+        str(workers),
         "--worker-class",
         worker_class,
         "--threads",
@@ -582,6 +584,7 @@ def load(directory: Path, env: dict[str, str], measured: dict, args) -> dict:
         "bench.ceiling.wsgi:application",
         ceiling_env(directory),
         ROOT / "bench" / "ceiling",
+        args.workers,
         args.worker_class,
         args.threads,
         directory / "ceiling.ctl",
@@ -590,6 +593,7 @@ def load(directory: Path, env: dict[str, str], measured: dict, args) -> dict:
         "patternwork.wsgi:application",
         env,
         ROOT,
+        args.workers,
         args.worker_class,
         args.threads,
         directory / "app.ctl",
@@ -705,7 +709,7 @@ def report(results: dict, measured: dict, args, ceiling_cpu: float) -> int:
                 )
     header = (
         f"wrk, {args.duration} s per run, medians of {args.rounds} interleaved rounds; gunicorn "
-        f"2 workers, worker class {args.worker_class}"
+        f"{args.workers} workers, worker class {args.worker_class}"
         + (f" with {args.threads} threads" if args.threads > 1 else "")
         + f"; {measured['database']}; "
         + time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
