@@ -15,14 +15,15 @@ from collections.abc import Iterable
 
 from django.urls import reverse
 from django.utils import dateformat, timezone
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator, capfirst
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from patternwork.clinic.links import path_prefix
 from patternwork.clinic.templatetags.clinic import PHASE_LABELS
+from patternwork.clinic.templatetags.course_tables import day_and_month_names
+from patternwork.core.escaping import conditional_escape
 from patternwork.reports.caseload import CaseloadRow, UpcomingAppointment
 from patternwork.treatment.models import Appointment, Course
 
@@ -30,38 +31,59 @@ from patternwork.treatment.models import Appointment, Course
 class _Moments:
     """Moments shown as the caseload's `date` filters showed them, in the current time zone.
 
-    "D j M, H:i" for this week and the next appointment, "H:i" for today. The day's part
-    goes through Django's formatter (translated day and month names) once per day, not
-    once per row; hours and minutes are two digits each, as the formatter writes them.
+    "D j M, H:i" for this week and the next appointment, "H:i" for today. The time zone is
+    looked up once for the table, and the day's names are the formatter's own, translated
+    once per language (`course_tables.day_and_month_names`); hours and minutes are two
+    digits each, as the formatter writes them.
     """
 
     def __init__(self) -> None:
-        self.days: dict = {}
+        self.zone = timezone.get_current_timezone()
+        self.days, self.months = day_and_month_names(get_language())
 
     def time(self, moment) -> str:
-        local = timezone.localtime(moment)
+        local = moment.astimezone(self.zone)
         return f"{local.hour:02d}:{local.minute:02d}"
 
     def day_and_time(self, moment) -> str:
-        local = timezone.localtime(moment)
-        day = local.date()
-        text = self.days.get(day)
-        if text is None:
-            text = self.days[day] = dateformat.format(day, "D j M")
-        return f"{text}, {local.hour:02d}:{local.minute:02d}"
+        local = moment.astimezone(self.zone)
+        return (
+            f"{self.days[local.weekday()]} {local.day} {self.months[local.month]}, "
+            f"{local.hour:02d}:{local.minute:02d}"
+        )
+
+
+# Fixed labels as text, by language: each lazy label is cast once per language, not on
+# every caseload.
+_LABELS: dict[tuple, dict[str, str]] = {}
+
+
+def _labels(name: str, labels: Iterable[tuple[str, object]]) -> dict[str, str]:
+    key = (name, get_language())
+    found = _LABELS.get(key)
+    if found is None:
+        found = _LABELS[key] = {value: str(label) for value, label in labels}
+    return found
 
 
 def course_rows(rows: Iterable[CaseloadRow], off_track_ids: set[int]) -> list[dict]:
     """One dict per open course: the caseload's table of clients."""
     prefix = path_prefix("clinic:course-detail")
     moments = _Moments()
-    phases = {key: str(label) for key, label in PHASE_LABELS.items()}
+    phases = _labels("phase", PHASE_LABELS.items())
+    # Rows with the same facts share one tuple of milestones (`reports.caseload`), and so
+    # one list of their labels.
+    overdue_of: dict[int, list[str]] = {}
     found = []
     for row in rows:
         course = row.course
         active = course.state == Course.State.ACTIVE
+        overdue = overdue_of.get(id(row.overdue))
+        if overdue is None:
+            overdue = overdue_of[id(row.overdue)] = [m.overdue_label for m in row.overdue]
         found.append(
             {
+                "public_id": course.public_id,
                 "href": f"{prefix}{course.public_id}/",
                 "name": row.client.display_name,
                 "number": row.client.client_number,
@@ -73,7 +95,7 @@ def course_rows(rows: Iterable[CaseloadRow], off_track_ids: set[int]) -> list[di
                 "phase": phases.get(row.phase, "") if active else "",
                 "next": moments.day_and_time(row.next_start) if row.next_start else "",
                 "off_track": course.pk in off_track_ids,
-                "overdue": [milestone.overdue_label for milestone in row.overdue],
+                "overdue": overdue,
             }
         )
     return found
@@ -84,9 +106,10 @@ def appointment_rows(appointments: Iterable[UpcomingAppointment], *, today: bool
     moments = _Moments()
     when = moments.time if today else moments.day_and_time
     prefix = path_prefix("clinic:appointment-detail")
-    labels = {status: str(label) for status, label in Appointment.Status.choices}
+    labels = _labels("status", Appointment.Status.choices)
     return [
         {
+            "public_id": appointment.public_id,
             "href": f"{prefix}{appointment.public_id}/",
             "when": when(appointment.starts_at),
             "name": appointment.client.display_name,
@@ -106,35 +129,53 @@ def appointment_rows(appointments: Iterable[UpcomingAppointment], *, today: bool
 _DASH = '<span class="muted">\N{EN DASH}</span>'
 
 
+class _Escaped(dict):
+    """The escaped text of the values a table repeats (labels, a therapist's name), each
+    escaped on first use: `escaped[text]`."""
+
+    def __missing__(self, text: str) -> str:
+        found = self[text] = conditional_escape(text)
+        return found
+
+
 def course_table(rows: list[dict], *, show_therapist: bool) -> SafeString:
     """The `<tr>`s of the caseload's table of clients, from `course_rows`."""
     e = conditional_escape
+    escaped = _Escaped()
     session, phase, next_label, overdue, of, not_on_track = (
         e(_(text))
         for text in ("Session", "Phase", "Next appointment", "Overdue", "of", "Not on track")
     )
     off_track_tag = f'<span class="tag tag--danger">{not_on_track}</span> '
+    # The link is the escaped path and the public id, whose text (hex digits and
+    # hyphens) has nothing to escape.
+    prefix = e(path_prefix("clinic:course-detail"))
+    # Rows with the same milestones share their list of labels (`course_rows`).
+    tags_of: dict[int, str] = {}
     html = []
     for row in rows:
         who = e(row["number"])
         if show_therapist:
-            who = f"{who} · {e(row['therapist'])}"
+            who = f"{who} · {escaped[row['therapist']]}"
         if row["active"]:
             progress = f"{row['attended']} {of} {row['planned']}"
         else:
-            progress = f'<span class="tag">{e(row["state"])}</span>'
-        tags = "".join(
-            f'<span class="tag tag--danger">{e(label)}</span> ' for label in row["overdue"]
-        )
+            progress = f'<span class="tag">{escaped[row["state"]]}</span>'
+        labels = row["overdue"]
+        tags = tags_of.get(id(labels))
+        if tags is None:
+            tags = tags_of[id(labels)] = "".join(
+                f'<span class="tag tag--danger">{escaped[label]}</span> ' for label in labels
+            )
         if row["off_track"]:
             tags = off_track_tag + tags
         elif not tags:
             tags = _DASH
         html.append(
-            f'<tr>\n<td><a href="{e(row["href"])}">{e(row["name"])}</a> '
+            f'<tr>\n<td><a href="{prefix}{row["public_id"]}/">{e(row["name"])}</a> '
             f'<span class="muted">{who}</span></td>\n'
             f'<td data-label="{session}">{progress}</td>\n'
-            f'<td data-label="{phase}">{e(row["phase"])}</td>\n'
+            f'<td data-label="{phase}">{escaped[row["phase"]]}</td>\n'
             f'<td data-label="{next_label}">{e(row["next"]) if row["next"] else _DASH}</td>\n'
             f'<td data-label="{overdue}">{tags}</td>\n</tr>\n'
         )
@@ -176,18 +217,22 @@ def appointment_list(rows: list[dict], *, show_therapist: bool, today: bool) -> 
     """The `<li>`s of today's appointments (each with its status) or the rest of the
     week's (the status only where it is not "booked"), from `appointment_rows`."""
     e = conditional_escape
+    escaped = _Escaped()
+    # The link is the escaped path and the public id (nothing to escape in its text).
+    prefix = e(path_prefix("clinic:appointment-detail"))
     html = []
     for row in rows:
         who = e(row["number"])
         if show_therapist:
-            who = f"{who} · {e(row['therapist'])}"
+            who = f"{who} · {escaped[row['therapist']]}"
         status = ""
         if today or row["status"] != "booked":
             status = (
-                f' <span class="status status--{e(row["status"])}">{e(row["status_label"])}</span>'
+                f' <span class="status status--{escaped[row["status"]]}">'
+                f"{escaped[row['status_label']]}</span>"
             )
         html.append(
-            f'<li><a href="{e(row["href"])}">{e(row["when"])} {e(row["name"])}</a> '
+            f'<li><a href="{prefix}{row["public_id"]}/">{e(row["when"])} {e(row["name"])}</a> '
             f'<span class="muted">{who}</span>{status}</li>\n'
         )
     return mark_safe("".join(html))  # noqa: S308 - every value above is escaped

@@ -2,7 +2,7 @@
 
 from uuid import UUID
 
-from django.urls import reverse
+from patternwork.core.navigation import cached_reverse
 
 _PLACEHOLDER = UUID(int=0)
 
@@ -11,9 +11,10 @@ def path_prefix(name: str) -> str:
     """The path of the named page up to its one public id, for `prefix + id + "/"`.
 
     A table of fifty courses then reverses one URL, not fifty. Only for a URL whose last
-    part is the public id followed by a slash; any other shape is refused here.
+    part is the public id followed by a slash; any other shape is refused here. The path is
+    reversed once per URLconf and script prefix (`cached_reverse`).
     """
-    path = reverse(name, args=[_PLACEHOLDER])
+    path = cached_reverse(name, _PLACEHOLDER)
     prefix, found, rest = path.partition(str(_PLACEHOLDER))
     if not found or rest != "/":
         raise ValueError(f"{name} does not end in its public id: {path}")
