@@ -11,7 +11,7 @@ template still escapes every value.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -21,8 +21,8 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from patternwork.clinic.links import path_prefix
-from patternwork.clinic.templatetags.clinic import PHASE_LABELS
-from patternwork.clinic.templatetags.course_tables import day_and_month_names
+from patternwork.clinic.templatetags.clinic import PHASE_LABELS, phase_label
+from patternwork.clinic.templatetags.course_tables import choice_labels, day_and_month_names
 from patternwork.core.escaping import conditional_escape
 from patternwork.reports.caseload import CaseloadRow, UpcomingAppointment
 from patternwork.treatment.models import Appointment, Course
@@ -53,24 +53,24 @@ class _Moments:
         )
 
 
-# Fixed labels as text, by language: each lazy label is cast once per language, not on
-# every caseload.
-_LABELS: dict[tuple, dict[str, str]] = {}
+class _Once(dict):
+    """`once[value]` is `make(value)`, made on first use and kept for one table: for the
+    values a table repeats (a phase's label, an escaped label or therapist's name)."""
 
+    def __init__(self, make: Callable[[str], str]) -> None:
+        super().__init__()
+        self.make = make
 
-def _labels(name: str, labels: Iterable[tuple[str, object]]) -> dict[str, str]:
-    key = (name, get_language())
-    found = _LABELS.get(key)
-    if found is None:
-        found = _LABELS[key] = {value: str(label) for value, label in labels}
-    return found
+    def __missing__(self, value: str) -> str:
+        found = self[value] = self.make(value)
+        return found
 
 
 def course_rows(rows: Iterable[CaseloadRow], off_track_ids: set[int]) -> list[dict]:
     """One dict per open course: the caseload's table of clients."""
     prefix = path_prefix("clinic:course-detail")
     moments = _Moments()
-    phases = _labels("phase", PHASE_LABELS.items())
+    phases = _Once(phase_label)
     # Rows with the same facts share one tuple of milestones (`reports.caseload`), and so
     # one list of their labels.
     overdue_of: dict[int, list[str]] = {}
@@ -92,7 +92,7 @@ def course_rows(rows: Iterable[CaseloadRow], off_track_ids: set[int]) -> list[di
                 "attended": row.attended,
                 "planned": course.planned_sessions,
                 "state": "" if active else course.state_label,
-                "phase": phases.get(row.phase, "") if active else "",
+                "phase": phases[row.phase] if active else "",
                 "next": moments.day_and_time(row.next_start) if row.next_start else "",
                 "off_track": course.pk in off_track_ids,
                 "overdue": overdue,
@@ -106,7 +106,7 @@ def appointment_rows(appointments: Iterable[UpcomingAppointment], *, today: bool
     moments = _Moments()
     when = moments.time if today else moments.day_and_time
     prefix = path_prefix("clinic:appointment-detail")
-    labels = _labels("status", Appointment.Status.choices)
+    labels = choice_labels(Appointment, "status")
     return [
         {
             "public_id": appointment.public_id,
@@ -129,19 +129,10 @@ def appointment_rows(appointments: Iterable[UpcomingAppointment], *, today: bool
 _DASH = '<span class="muted">\N{EN DASH}</span>'
 
 
-class _Escaped(dict):
-    """The escaped text of the values a table repeats (labels, a therapist's name), each
-    escaped on first use: `escaped[text]`."""
-
-    def __missing__(self, text: str) -> str:
-        found = self[text] = conditional_escape(text)
-        return found
-
-
 def course_table(rows: list[dict], *, show_therapist: bool) -> SafeString:
     """The `<tr>`s of the caseload's table of clients, from `course_rows`."""
     e = conditional_escape
-    escaped = _Escaped()
+    escaped = _Once(conditional_escape)
     session, phase, next_label, overdue, of, not_on_track = (
         e(_(text))
         for text in ("Session", "Phase", "Next appointment", "Overdue", "of", "Not on track")
@@ -217,7 +208,7 @@ def appointment_list(rows: list[dict], *, show_therapist: bool, today: bool) -> 
     """The `<li>`s of today's appointments (each with its status) or the rest of the
     week's (the status only where it is not "booked"), from `appointment_rows`."""
     e = conditional_escape
-    escaped = _Escaped()
+    escaped = _Once(conditional_escape)
     # The link is the escaped path and the public id (nothing to escape in its text).
     prefix = e(path_prefix("clinic:appointment-detail"))
     html = []

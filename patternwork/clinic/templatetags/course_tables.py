@@ -227,18 +227,24 @@ def _plan_words() -> tuple[str, ...]:
 _CHOICE_LABELS: dict[tuple, dict] = {}
 
 
+def choice_labels(model, field_name: str) -> dict:
+    """The labels of a model field's choices by value, translated once per language."""
+    meta = model._meta
+    key = (get_language(), meta.label, field_name)
+    labels = _CHOICE_LABELS.get(key)
+    if labels is None:
+        choices = meta.get_field(field_name).flatchoices
+        labels = _CHOICE_LABELS[key] = {value: str(label) for value, label in choices}
+    return labels
+
+
 @register.filter
 def choice_label(instance, field_name: str):
     """`instance.get_<field_name>_display()`, the field's labels translated once per
-    language: Django's method makes every choice hashable and a dictionary of them, then
-    casts the lazy label, on every call."""
-    meta = instance._meta
-    key = (get_language(), meta.label, field_name)
-    labels = _CHOICE_LABELS.get(key)
-    field = meta.get_field(field_name)
-    if labels is None:
-        labels = _CHOICE_LABELS[key] = {value: str(label) for value, label in field.flatchoices}
-    value = getattr(instance, field.attname)
+    language (`choice_labels`): Django's method makes every choice hashable and a
+    dictionary of them, then casts the lazy label, on every call."""
+    labels = choice_labels(instance, field_name)
+    value = getattr(instance, instance._meta.get_field(field_name).attname)
     return labels.get(value, value)
 
 
