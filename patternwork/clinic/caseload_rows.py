@@ -22,7 +22,11 @@ from django.utils.translation import gettext as _
 
 from patternwork.clinic.links import path_prefix
 from patternwork.clinic.templatetags.clinic import PHASE_LABELS, phase_label
-from patternwork.clinic.templatetags.course_tables import choice_labels, day_and_month_names
+from patternwork.clinic.templatetags.course_tables import (
+    choice_labels,
+    day_and_month_names,
+    translated_words,
+)
 from patternwork.core.escaping import conditional_escape
 from patternwork.reports.caseload import CaseloadRow, UpcomingAppointment
 from patternwork.treatment.models import Appointment, Course
@@ -133,9 +137,8 @@ def course_table(rows: list[dict], *, show_therapist: bool) -> SafeString:
     """The `<tr>`s of the caseload's table of clients, from `course_rows`."""
     e = conditional_escape
     escaped = _Once(conditional_escape)
-    session, phase, next_label, overdue, of, not_on_track = (
-        e(_(text))
-        for text in ("Session", "Phase", "Next appointment", "Overdue", "of", "Not on track")
+    session, phase, next_label, overdue, of, not_on_track = translated_words(
+        "Session", "Phase", "Next appointment", "Overdue", "of", "Not on track"
     )
     off_track_tag = f'<span class="tag tag--danger">{not_on_track}</span> '
     # The link is the escaped path and the public id, whose text (hex digits and
@@ -177,7 +180,7 @@ def behind_table(rows: Iterable[CaseloadRow]) -> SafeString:
     """The `<tr>`s of oversight's table of courses with overdue milestones, written from
     the caseload's rows themselves (no dict per row, no date this table does not show)."""
     e = conditional_escape
-    of = e(_("of"))
+    (of,) = translated_words("of")
     prefix = path_prefix("clinic:course-detail")
     phases = {key: e(str(label)) for key, label in PHASE_LABELS.items()}
     # The overdue tags are a few fixed labels: each escaped once for the table.
@@ -243,7 +246,7 @@ def not_on_track_list(rows: list, *, show_therapist: bool) -> SafeString:
         return mark_safe("")
     e = conditional_escape
     prefix = path_prefix("clinic:track-flag")
-    not_discussed = e(_("Not yet discussed in supervision."))
+    (not_discussed,) = translated_words("Not yet discussed in supervision.")
     heading = ngettext(
         "%(counter)s client not on track", "%(counter)s clients not on track", len(rows)
     ) % {"counter": len(rows)}
@@ -295,7 +298,7 @@ def risk_flag_list(flags: list, *, show_therapist: bool) -> SafeString:
         return mark_safe("")
     e = conditional_escape
     prefix = path_prefix("clinic:risk-flag")
-    item = e(_("item"))
+    (item,) = translated_words("item")
     heading = ngettext(
         "%(counter)s risk answer needs acknowledging",
         "%(counter)s risk answers need acknowledging",
@@ -332,9 +335,12 @@ def supervision_section(
     if not actions and not notes:
         return mark_safe("")
     e = conditional_escape
+    from_supervision, open_actions, mark_done = translated_words(
+        "From supervision", "Open actions", "Mark done"
+    )
     html = [
         '<section class="card" aria-labelledby="supervision-heading">\n'
-        f'<h2 id="supervision-heading">{e(_("From supervision"))}</h2>\n'
+        f'<h2 id="supervision-heading">{from_supervision}</h2>\n'
     ]
     if actions:
         # The one URL shape, reversed once: "…/actions/<id>/done/".
@@ -342,8 +348,7 @@ def supervision_section(
         done_path = reverse("clinic:supervision-action-done", args=[marker])
         before, _marker, after = done_path.partition(marker)
         token = f'<input type="hidden" name="csrfmiddlewaretoken" value="{e(csrf_token)}">'
-        mark_done = e(_("Mark done"))
-        html.append(f'<h3>{e(_("Open actions"))}</h3>\n<ul class="actions">\n')
+        html.append(f'<h3>{open_actions}</h3>\n<ul class="actions">\n')
         for action in actions:
             client = ""
             if action.client and action.client_shown:

@@ -34,7 +34,7 @@ register = template.Library()
 _WORDS: dict[tuple, tuple[str, ...]] = {}
 
 
-def _translated(*msgids: str) -> tuple[str, ...]:
+def translated_words(*msgids: str) -> tuple[str, ...]:
     """The fixed words of a table, translated and escaped once per language."""
     key = (get_language(), msgids)
     words = _WORDS.get(key)
@@ -75,7 +75,7 @@ def timeline_rows(rows: list[dict], notes_visible: bool) -> str:
             f'<tr><td colspan="5" class="empty">'
             f"{conditional_escape(gettext('No appointments yet.'))}</td></tr>"
         )
-    min_word, assessment_word, if_attended, note_word, recorded_word, no_note = _translated(
+    min_word, assessment_word, if_attended, note_word, recorded_word, no_note = translated_words(
         gettext_noop("min"),
         gettext_noop("Assessment"),
         gettext_noop("if attended"),
@@ -147,7 +147,7 @@ def measure_rows(rows) -> str:
         flag_open,
         acknowledged,
         none_word,
-    ) = _translated(
+    ) = translated_words(
         gettext_noop("Assessment"),
         gettext_noop("Not a session"),
         gettext_noop("not recorded"),
