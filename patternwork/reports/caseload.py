@@ -419,19 +419,22 @@ def _upcoming(
     """Today's appointments and the rest of the week's, from the practice's midnight."""
     practice = membership.practice
     local_today = scheduling.local_date(practice, now)
+    midnight = datetime.min.time()
     week_end = local_today + timedelta(days=7)
     upcoming = _UPCOMING(
         membership,
-        scheduling.local_start(practice, local_today, datetime.min.time()),
-        scheduling.local_start(practice, week_end, datetime.min.time()),
+        scheduling.local_start(practice, local_today, midnight),
+        scheduling.local_start(practice, week_end, midnight),
     )
+    # Today's appointments are those before the practice's next midnight: the same split
+    # as comparing each one's local date with today's, one comparison an appointment.
+    tomorrow = scheduling.local_start(practice, local_today + timedelta(days=1), midnight)
     todays, week = [], []
     for public_id, starts_at, status, *client, therapist_name in upcoming:
         appointment = UpcomingAppointment(
             public_id, starts_at, status, ClientRef(*client), therapist_name
         )
-        local = scheduling.local_date(practice, starts_at)
-        (todays if local == local_today else week).append(appointment)
+        (todays if starts_at < tomorrow else week).append(appointment)
     return todays, week
 
 
