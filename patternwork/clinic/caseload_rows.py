@@ -13,21 +13,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.text import Truncator, capfirst
+from django.utils.text import capfirst
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from patternwork.clinic.links import path_prefix
 from patternwork.clinic.templatetags.clinic import PHASE_LABELS, phase_label
 from patternwork.clinic.templatetags.course_tables import (
+    choice_label,
     choice_labels,
     day_and_month_names,
+    day_month_year,
     translated_words,
+    truncated,
 )
 from patternwork.core.escaping import conditional_escape
+from patternwork.core.navigation import cached_reverse
 from patternwork.reports.caseload import CaseloadRow, UpcomingAppointment
 from patternwork.treatment.models import Appointment, Course
 
@@ -233,8 +236,9 @@ def appointment_list(rows: list[dict], *, show_therapist: bool, today: bool) -> 
 
 
 def _day(moment) -> str:
-    # The `date:"j M Y"` filter: in the current time zone, through Django's formatter.
-    return dateformat.format(timezone.localtime(moment), "j M Y")
+    # The `date:"j M Y"` filter: in the current time zone, the month's name translated
+    # once per language.
+    return day_month_year(timezone.localtime(moment))
 
 
 def not_on_track_list(rows: list, *, show_therapist: bool) -> SafeString:
@@ -278,7 +282,7 @@ def not_on_track_list(rows: list, *, show_therapist: bool) -> SafeString:
             f'<li><a href="{prefix}{flag.public_id}/"><strong>{e(row.client.display_name)}'
             f"</strong> {e(row.client.client_number)}</a>{therapist}\n"
             f'<div class="not-on-track">\n<p><strong>{summary}</strong>\n'
-            f"{e(capfirst(flag.get_reason_display()))}.</p>\n"
+            f"{e(capfirst(choice_label(flag, 'reason')))}.</p>\n"
             f'<p class="help">{e(row.curve_label)}</p>\n'
             f'<div class="not-on-track__chart">{row.chart}</div>\n'
             f'<p class="muted">{_("Raised %(day)s.") % {"day": e(_day(flag.raised_at))}}\n'
@@ -312,12 +316,14 @@ def risk_flag_list(flags: list, *, show_therapist: bool) -> SafeString:
         therapist = ""
         if show_therapist:
             therapist = f" · {e(flag.course.therapist.user.full_name)}"
-        raised = dateformat.format(timezone.localtime(flag.raised_at), "j M Y H:i")
+        # `date:"j M Y H:i"` in the current time zone.
+        local = timezone.localtime(flag.raised_at)
+        raised = f"{day_month_year(local)} {local.hour:02d}:{local.minute:02d}"
         html.append(
             f'<li><a href="{prefix}{flag.public_id}/"><strong>{e(flag.client.display_name)}'
             f"</strong> {e(flag.client.client_number)}</a>:\n"
             f"{e(flag.instrument)} {item} {e(flag.item[1:])} "
-            f"\N{LEFT DOUBLE QUOTATION MARK}{e(Truncator(flag.item_text).chars(60))}"
+            f"\N{LEFT DOUBLE QUOTATION MARK}{e(truncated(flag.item_text, 60))}"
             f"\N{RIGHT DOUBLE QUOTATION MARK} \N{EM DASH} <strong>{e(flag.value_label)}</strong>\n"
             f'<span class="muted">· {e(raised)}{therapist}</span></li>\n'
         )
@@ -345,7 +351,7 @@ def supervision_section(
     if actions:
         # The one URL shape, reversed once: "…/actions/<id>/done/".
         marker = "00000000-0000-0000-0000-000000000000"
-        done_path = reverse("clinic:supervision-action-done", args=[marker])
+        done_path = cached_reverse("clinic:supervision-action-done", marker)
         before, _marker, after = done_path.partition(marker)
         token = f'<input type="hidden" name="csrfmiddlewaretoken" value="{e(csrf_token)}">'
         html.append(f'<h3>{open_actions}</h3>\n<ul class="actions">\n')
@@ -354,7 +360,7 @@ def supervision_section(
             if action.client and action.client_shown:
                 client = f" ({e(action.client.display_name)})"
             due = _("due %(day)s, agreed with %(who)s") % {
-                "day": e(dateformat.format(action.due_on, "j M Y")),
+                "day": e(day_month_year(action.due_on)),
                 "who": e(action.session.supervisor.user.full_name),
             }
             html.append(
@@ -375,7 +381,7 @@ def supervision_section(
                 therapist = (
                     f' <span class="muted">· {e(note.course.therapist.user.full_name)}</span>'
                 )
-            day = dateformat.format(timezone.localtime(note.appointment.starts_at), "j M Y")
+            day = day_month_year(timezone.localtime(note.appointment.starts_at))
             html.append(
                 f'<li><a href="{prefix}{note.appointment.public_id}/#note">'
                 f"{e(note.course.client.display_name)}, {e(day)}</a>{therapist}</li>\n"
