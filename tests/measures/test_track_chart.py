@@ -1,4 +1,5 @@
 from patternwork.measures.expected_change import Expected
+from patternwork.measures import track_chart
 from patternwork.measures.track_chart import track_svg
 
 
@@ -26,3 +27,10 @@ def test_track_svg_draws_band_median_and_the_clients_line():
 def test_track_svg_marks_an_off_track_latest_score_with_a_square():
     assert "track-chart__latest--off" in _svg(on_track=False)
     assert "track-chart__latest--off" not in _svg(on_track=True)
+
+
+def test_coordinates_are_rounded_to_one_place_as_round_rounds_them():
+    values = [n / 40 for n in range(-400, 12_801)] + [0.05, 0.15, 0.25, 2.675, 1e-9, -1e-9]
+    for value in values:
+        rounded = f"{round(value, 1):.1f}"
+        assert track_chart._fmt(value) == rounded.removesuffix(".0"), value
