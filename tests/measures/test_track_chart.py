@@ -1,5 +1,5 @@
-from patternwork.measures.expected_change import Expected
 from patternwork.measures import track_chart
+from patternwork.measures.expected_change import Expected
 from patternwork.measures.track_chart import track_svg
 
 
