@@ -183,7 +183,7 @@ def behind_table(rows: Iterable[CaseloadRow]) -> SafeString:
     """The `<tr>`s of oversight's table of courses with overdue milestones, written from
     the caseload's rows themselves (no dict per row, no date this table does not show)."""
     e = conditional_escape
-    (of,) = translated_words("of")
+    of = e(_("of"))
     prefix = path_prefix("clinic:course-detail")
     phases = {key: e(str(label)) for key, label in PHASE_LABELS.items()}
     # The overdue tags are a few fixed labels: each escaped once for the table.

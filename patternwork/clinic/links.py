@@ -11,8 +11,7 @@ def path_prefix(name: str) -> str:
     """The path of the named page up to its one public id, for `prefix + id + "/"`.
 
     A table of fifty courses then reverses one URL, not fifty. Only for a URL whose last
-    part is the public id followed by a slash; any other shape is refused here. The path is
-    reversed once per URLconf and script prefix (`cached_reverse`).
+    part is the public id followed by a slash; any other shape is refused here.
     """
     path = cached_reverse(name, _PLACEHOLDER)
     prefix, found, rest = path.partition(str(_PLACEHOLDER))

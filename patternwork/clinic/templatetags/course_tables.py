@@ -34,13 +34,17 @@ register = template.Library()
 _WORDS: dict[tuple, tuple[str, ...]] = {}
 
 
-def translated_words(*msgids: str) -> tuple[str, ...]:
+def _translated(*msgids: str) -> tuple[str, ...]:
     """The fixed words of a table, translated and escaped once per language."""
     key = (get_language(), msgids)
     words = _WORDS.get(key)
     if words is None:
         words = _WORDS[key] = tuple(_escape(gettext(msgid)) for msgid in msgids)
     return words
+
+
+# The same, for the tables other modules write (the caseload's).
+translated_words = _translated
 
 
 @register.simple_tag
@@ -75,7 +79,7 @@ def timeline_rows(rows: list[dict], notes_visible: bool) -> str:
             f'<tr><td colspan="5" class="empty">'
             f"{conditional_escape(gettext('No appointments yet.'))}</td></tr>"
         )
-    min_word, assessment_word, if_attended, note_word, recorded_word, no_note = translated_words(
+    min_word, assessment_word, if_attended, note_word, recorded_word, no_note = _translated(
         gettext_noop("min"),
         gettext_noop("Assessment"),
         gettext_noop("if attended"),
@@ -147,7 +151,7 @@ def measure_rows(rows) -> str:
         flag_open,
         acknowledged,
         none_word,
-    ) = translated_words(
+    ) = _translated(
         gettext_noop("Assessment"),
         gettext_noop("Not a session"),
         gettext_noop("not recorded"),
