@@ -88,10 +88,12 @@ def course_rows(rows: Iterable[CaseloadRow], off_track_ids: set[int]) -> list[di
         overdue = overdue_of.get(id(row.overdue))
         if overdue is None:
             overdue = overdue_of[id(row.overdue)] = [m.overdue_label for m in row.overdue]
+        # The public id as text, made once for the link here and the table's.
+        public_id = str(course.public_id)
         found.append(
             {
-                "public_id": course.public_id,
-                "href": f"{prefix}{course.public_id}/",
+                "public_id": public_id,
+                "href": f"{prefix}{public_id}/",
                 "name": row.client.display_name,
                 "number": row.client.client_number,
                 "therapist": course.therapist_name,
@@ -114,19 +116,22 @@ def appointment_rows(appointments: Iterable[UpcomingAppointment], *, today: bool
     when = moments.time if today else moments.day_and_time
     prefix = path_prefix("clinic:appointment-detail")
     labels = choice_labels(Appointment, "status")
-    return [
-        {
-            "public_id": appointment.public_id,
-            "href": f"{prefix}{appointment.public_id}/",
-            "when": when(appointment.starts_at),
-            "name": appointment.client.display_name,
-            "number": appointment.client.client_number,
-            "therapist": appointment.therapist_name,
-            "status": appointment.status,
-            "status_label": labels.get(appointment.status, appointment.status),
-        }
-        for appointment in appointments
-    ]
+    found = []
+    for appointment in appointments:
+        public_id = str(appointment.public_id)
+        found.append(
+            {
+                "public_id": public_id,
+                "href": f"{prefix}{public_id}/",
+                "when": when(appointment.starts_at),
+                "name": appointment.client.display_name,
+                "number": appointment.client.client_number,
+                "therapist": appointment.therapist_name,
+                "status": appointment.status,
+                "status_label": labels.get(appointment.status, appointment.status),
+            }
+        )
+    return found
 
 
 # The tables' rows written here rather than by the template's loops: a caseload of fifty
