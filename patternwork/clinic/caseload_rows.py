@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext as _
 
 from patternwork.clinic.links import path_prefix
@@ -139,15 +139,30 @@ def appointment_rows(appointments: Iterable[UpcomingAppointment], *, today: bool
 # escaped as the template would escape it (`conditional_escape`); the markup is the
 # template's own.
 _DASH = '<span class="muted">\N{EN DASH}</span>'
+# The lists' fixed words, marked for translation here and translated once per language
+# (`course_tables.translated_words`).
+_COURSE_TABLE_WORDS = (
+    gettext_noop("Session"),
+    gettext_noop("Phase"),
+    gettext_noop("Next appointment"),
+    gettext_noop("Overdue"),
+    gettext_noop("of"),
+    gettext_noop("Not on track"),
+)
+_NOT_DISCUSSED = gettext_noop("Not yet discussed in supervision.")
+_ITEM = gettext_noop("item")
+_SUPERVISION_WORDS = (
+    gettext_noop("From supervision"),
+    gettext_noop("Open actions"),
+    gettext_noop("Mark done"),
+)
 
 
 def course_table(rows: list[dict], *, show_therapist: bool) -> SafeString:
     """The `<tr>`s of the caseload's table of clients, from `course_rows`."""
     e = conditional_escape
     escaped = _Once(conditional_escape)
-    session, phase, next_label, overdue, of, not_on_track = translated_words(
-        "Session", "Phase", "Next appointment", "Overdue", "of", "Not on track"
-    )
+    session, phase, next_label, overdue, of, not_on_track = translated_words(*_COURSE_TABLE_WORDS)
     off_track_tag = f'<span class="tag tag--danger">{not_on_track}</span> '
     # The link is the escaped path and the public id, whose text (hex digits and
     # hyphens) has nothing to escape.
@@ -255,7 +270,7 @@ def not_on_track_list(rows: list, *, show_therapist: bool) -> SafeString:
         return mark_safe("")
     e = conditional_escape
     prefix = path_prefix("clinic:track-flag")
-    (not_discussed,) = translated_words("Not yet discussed in supervision.")
+    (not_discussed,) = translated_words(_NOT_DISCUSSED)
     heading = ngettext(
         "%(counter)s client not on track", "%(counter)s clients not on track", len(rows)
     ) % {"counter": len(rows)}
@@ -307,7 +322,7 @@ def risk_flag_list(flags: list, *, show_therapist: bool) -> SafeString:
         return mark_safe("")
     e = conditional_escape
     prefix = path_prefix("clinic:risk-flag")
-    (item,) = translated_words("item")
+    (item,) = translated_words(_ITEM)
     heading = ngettext(
         "%(counter)s risk answer needs acknowledging",
         "%(counter)s risk answers need acknowledging",
@@ -346,9 +361,7 @@ def supervision_section(
     if not actions and not notes:
         return mark_safe("")
     e = conditional_escape
-    from_supervision, open_actions, mark_done = translated_words(
-        "From supervision", "Open actions", "Mark done"
-    )
+    from_supervision, open_actions, mark_done = translated_words(*_SUPERVISION_WORDS)
     html = [
         '<section class="card" aria-labelledby="supervision-heading">\n'
         f'<h2 id="supervision-heading">{from_supervision}</h2>\n'
