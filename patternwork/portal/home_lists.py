@@ -1,4 +1,5 @@
-"""The portal home's list of the client's next appointments, written once in Python.
+"""The portal home's lists, written once in Python: the client's next appointments and
+the questionnaires due before the next one.
 
 In the template each appointment formatted two dates through lazy names, looked up a
 dozen variables and ran three `{% blocktranslate %}`s: a list of a dozen appointments
@@ -16,10 +17,11 @@ from typing import NamedTuple
 
 from django.utils import formats, timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from patternwork.core.dates import date_names
 from patternwork.core.escaping import conditional_escape
+from patternwork.measures.presession import DueQuestionnaire, Progress
 from patternwork.treatment.models import Appointment
 
 # The columns `UpcomingAppointment` holds, in its order.
@@ -75,3 +77,38 @@ def appointment_list(appointments: Iterable[UpcomingAppointment]) -> SafeString:
             "          </li>\n        "
         )
     return mark_safe("".join(html))  # noqa: S308 - every value above is escaped
+
+
+# Each progress's tag and the whitespace the template's `{% if %}` branch kept after it.
+_PROGRESS_TAGS = {
+    Progress.SENT: (
+        '<span class="tag tag--ok">',
+        gettext_noop("sent, thank you"),
+        "</span>\n            ",
+    ),
+    Progress.DRAFT: (
+        '<span class="tag tag--warn">',
+        gettext_noop("started, not sent yet"),
+        "</span>\n            ",
+    ),
+}
+_TO_DO = ('<span class="tag">', gettext_noop("to do"), "</span>")
+
+
+def due_list(due: Iterable[DueQuestionnaire]) -> SafeString:
+    """Each questionnaire's `<li>` (its title and how far the client has got) with the
+    whitespace around it, as the template's loop wrote it."""
+    tags: dict[str, str] = {}
+    html = []
+    for questionnaire in due:
+        progress = questionnaire.progress
+        tag = tags.get(progress)
+        if tag is None:
+            opening, msgid, closing = _PROGRESS_TAGS.get(progress, _TO_DO)
+            # `{% translate %}` of a literal: the translation as it is, not escaped.
+            tag = tags[progress] = f"{opening}{gettext(msgid)}{closing}"
+        html.append(
+            f"\n          <li>{conditional_escape(questionnaire.instrument.title)}:\n"
+            f"            {tag}\n          </li>\n        "
+        )
+    return mark_safe("".join(html))  # noqa: S308 - the title is escaped, the rest fixed

@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 
 from patternwork.accounts.models import Membership, User
+from patternwork.measures import definitions
 from patternwork.measures import presession as questionnaires
 from patternwork.measures.services import Answers
-from patternwork.portal import appointment_list
+from patternwork.portal import home_lists
 from patternwork.treatment.models import Appointment
 from tests.factories import AppointmentFactory, CourseFactory, PortalClientFactory
 
@@ -207,8 +208,8 @@ APPOINTMENT_LOOP = Template(
 
 def test_the_appointment_list_is_the_templates_loop():
     rows = [
-        appointment_list.UpcomingAppointment("treatment", at(6, 10), at(6, 10, 50), "Dr <A> & 'B'"),
-        appointment_list.UpcomingAppointment("assessment", at(13, 9), at(13, 10, 30), 'Di "D"'),
+        home_lists.UpcomingAppointment("treatment", at(6, 10), at(6, 10, 50), "Dr <A> & 'B'"),
+        home_lists.UpcomingAppointment("assessment", at(13, 9), at(13, 10, 30), 'Di "D"'),
     ]
     appointments = [
         Appointment(
@@ -222,10 +223,37 @@ def test_the_appointment_list_is_the_templates_loop():
 
     # The practice's time zone, as the portal's pages have it.
     with timezone.override(ZoneInfo("Europe/London")):
-        written = appointment_list.appointment_list(rows)
+        written = home_lists.appointment_list(rows)
         looped = APPOINTMENT_LOOP.render(Context({"appointments": appointments}))
 
     assert written == looped
     assert "Monday 6 April 2026" in written
     assert "at 10:00, for 50 minutes" in written
     assert "Assessment with Di &quot;D&quot;" in written
+
+
+# The loop over the questionnaires due, as the template wrote it.
+DUE_LOOP = Template(
+    "{% load i18n %}"
+    "{% for questionnaire in sheet.due %}\n"
+    "          <li>{{ questionnaire.instrument.title }}:\n"
+    '            {% if questionnaire.progress == "sent" %}<span class="tag tag--ok">{% translate "sent, thank you" %}</span>\n'
+    '            {% elif questionnaire.progress == "draft" %}<span class="tag tag--warn">{% translate "started, not sent yet" %}</span>\n'
+    '            {% else %}<span class="tag">{% translate "to do" %}</span>{% endif %}\n'
+    "          </li>\n"
+    "        {% endfor %}"
+)
+
+
+def test_the_due_list_is_the_templates_loop():
+    instrument = definitions.get_instrument("PHQ-9")
+    due = [
+        questionnaires.DueQuestionnaire(instrument, progress, None)
+        for progress in ("sent", "draft", "to_do")
+    ]
+
+    written = home_lists.due_list(due)
+
+    assert written == DUE_LOOP.render(Context({"sheet": {"due": due}}))
+    assert "sent, thank you" in written
+    assert "started, not sent yet" in written
