@@ -2,7 +2,7 @@
 
 from uuid import UUID
 
-from django.urls import reverse
+from patternwork.core.navigation import cached_reverse
 
 _PLACEHOLDER = UUID(int=0)
 
@@ -13,7 +13,7 @@ def path_prefix(name: str) -> str:
     A table of fifty courses then reverses one URL, not fifty. Only for a URL whose last
     part is the public id followed by a slash; any other shape is refused here.
     """
-    path = reverse(name, args=[_PLACEHOLDER])
+    path = cached_reverse(name, _PLACEHOLDER)
     prefix, found, rest = path.partition(str(_PLACEHOLDER))
     if not found or rest != "/":
         raise ValueError(f"{name} does not end in its public id: {path}")

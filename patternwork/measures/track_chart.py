@@ -28,8 +28,10 @@ LATEST = 4.5
 
 
 def _fmt(value: float) -> str:
-    text = f"{round(value, 1):.1f}"
-    return text[:-2] if text.endswith(".0") else text
+    # `.1f` rounds the exact value as `round(value, 1)` does; a chart writes some eighty
+    # coordinates, so neither that call nor `endswith` is made for each.
+    text = f"{value:.1f}"
+    return text[:-2] if text[-2:] == ".0" else text
 
 
 def track_svg(
@@ -54,7 +56,13 @@ def track_svg(
         return TOP + plot_h - score * plot_h / top
 
     def points(pairs) -> str:
-        return " ".join(f"{_fmt(x(a))},{_fmt(y(b))}" for a, b in pairs)
+        # `x` and `y` written out, the same arithmetic in the same order: a band of
+        # sixteen sessions is some fifty points.
+        return " ".join(
+            f"{_fmt(LEFT + (a - 1) * plot_w / (sessions - 1))},"
+            f"{_fmt(TOP + plot_h - b * plot_h / top)}"
+            for a, b in pairs
+        )
 
     parts = [
         f'<svg class="track-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '

@@ -1,5 +1,5 @@
 from patternwork.measures.expected_change import Expected
-from patternwork.measures.track_chart import track_svg
+from patternwork.measures.track_chart import _fmt, track_svg
 
 
 def _svg(on_track):
@@ -26,3 +26,10 @@ def test_track_svg_draws_band_median_and_the_clients_line():
 def test_track_svg_marks_an_off_track_latest_score_with_a_square():
     assert "track-chart__latest--off" in _svg(on_track=False)
     assert "track-chart__latest--off" not in _svg(on_track=True)
+
+
+def test_coordinates_are_rounded_as_round_to_one_place_writes_them():
+    values = [n / 20 for n in range(-400, 4000)] + [n / 100 + 0.005 for n in range(-300, 3000)]
+    for value in values:
+        text = f"{round(value, 1):.1f}"
+        assert _fmt(value) == (text[:-2] if text.endswith(".0") else text)
