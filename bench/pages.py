@@ -1,7 +1,7 @@
 """Page throughput against a ceiling app: the main pages under a real load generator.
 
     bench/run.py pages [--database sqlite|postgresql] [--duration 5] [--rounds 3]
-                       [--concurrency 8,32] [--worker-class sync] [--threads 1]
+                       [--concurrency 8,32] [--workers 2] [--worker-class sync] [--threads 1]
                        [--only caseload,course]
 
 Needs `wrk` (Debian: `apt-get install wrk`). In a temporary folder:
@@ -16,11 +16,13 @@ Needs `wrk` (Debian: `apt-get install wrk`). In a temporary folder:
    has 200 relationship episodes, and a demo client given a portal login;
 3. a logged-in session per person, made in the database as a login leaves it (both
    factors for staff), handed to the load generator as a cookie;
-4. both apps served by gunicorn (2 workers of the chosen class), and for each concurrency
-   and round the ceiling and then every page, one after the other, for `duration` seconds
-   each; the figure per page is the median of the rounds.
+4. both apps served by gunicorn alike (2 workers of the chosen class unless asked), and for each concurrency
+   and round every page, one after the other, for `duration` seconds each, with the
+   ceiling run before the first page and again after every third; the figure per page is
+   the median of the rounds.
 
-The ratio is the page's requests per second over the ceiling's in the same round. Each
+The ratio is the page's requests per second over the mean of the two ceiling runs around
+it (the ceiling's own row gives the median of all its runs). Each
 page's SQL queries and HTML size are counted in-process on the same database. With
 `--write`, the table replaces the database's own pages section of bench/RESULTS.md.
 """
@@ -51,6 +53,8 @@ GROWN_EPISODES = 200
 RESULTS = ROOT / "bench" / "RESULTS.md"
 # Requests per page timed in-process for the CPU figure (after one to warm up).
 CPU_REQUESTS = 20
+# Pages load-run between two ceiling runs: each page's ratio is to the ceiling around it.
+CEILING_EVERY = 3
 DATABASES = ("sqlite", "postgresql")
 
 
@@ -437,7 +441,9 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _serve(module: str, env: dict, cwd: Path, worker_class: str, threads: int, control: Path):
+def _serve(
+    module: str, env: dict, cwd: Path, workers: int, worker_class: str, threads: int, control: Path
+):
     port = _free_port()
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
@@ -445,7 +451,7 @@ def _serve(module: str, env: dict, cwd: Path, worker_class: str, threads: int, c
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
-        "2",
+        str(workers),
         "--worker-class",
         worker_class,
         "--threads",
@@ -578,6 +584,7 @@ def load(directory: Path, env: dict[str, str], measured: dict, args) -> dict:
         "bench.ceiling.wsgi:application",
         ceiling_env(directory),
         ROOT / "bench" / "ceiling",
+        args.workers,
         args.worker_class,
         args.threads,
         directory / "ceiling.ctl",
@@ -586,6 +593,7 @@ def load(directory: Path, env: dict[str, str], measured: dict, args) -> dict:
         "patternwork.wsgi:application",
         env,
         ROOT,
+        args.workers,
         args.worker_class,
         args.threads,
         directory / "app.ctl",
@@ -597,17 +605,34 @@ def load(directory: Path, env: dict[str, str], measured: dict, args) -> dict:
         for page in pages:
             wrk(app_url + page["url"], cookies[page["who"]], 2, max(2, args.duration // 2))
         wrk(ceiling_url + "/", None, 2, max(2, args.duration // 2))
+
+        def ceiling_run(concurrency: int) -> dict:
+            run = wrk(ceiling_url + "/", None, concurrency, args.duration)
+            results.setdefault(("ceiling", concurrency), []).append({**run, "ratio": 1.0})
+            return run
+
         for concurrency in concurrencies:
             for round_ in range(args.rounds):
                 print(f"  concurrency {concurrency}, round {round_ + 1}", flush=True)
-                base = wrk(ceiling_url + "/", None, concurrency, args.duration)
-                results.setdefault(("ceiling", concurrency), []).append({**base, "ratio": 1.0})
-                for index, page in enumerate(pages):
-                    figure = wrk(
-                        app_url + page["url"], cookies[page["who"]], concurrency, args.duration
-                    )
-                    figure["ratio"] = figure["rps"] / base["rps"]
-                    results.setdefault((index, concurrency), []).append(figure)
+                # The ceiling runs before and after every few pages, and each page's ratio
+                # is to the mean of the two ceiling runs around it: the machine's speed
+                # drifts over a round (other work on a shared host), and a ratio to one
+                # ceiling run a minute earlier would carry that drift.
+                before = ceiling_run(concurrency)
+                for start in range(0, len(pages), CEILING_EVERY):
+                    figures = []
+                    for index in range(start, min(start + CEILING_EVERY, len(pages))):
+                        page = pages[index]
+                        url = app_url + page["url"]
+                        figures.append(
+                            (index, wrk(url, cookies[page["who"]], concurrency, args.duration))
+                        )
+                    after = ceiling_run(concurrency)
+                    base = (before["rps"] + after["rps"]) / 2
+                    for index, figure in figures:
+                        figure["ratio"] = figure["rps"] / base
+                        results.setdefault((index, concurrency), []).append(figure)
+                    before = after
     finally:
         _stop(app)
         _stop(ceiling)
@@ -684,7 +709,7 @@ def report(results: dict, measured: dict, args, ceiling_cpu: float) -> int:
                 )
     header = (
         f"wrk, {args.duration} s per run, medians of {args.rounds} interleaved rounds; gunicorn "
-        f"2 workers, worker class {args.worker_class}"
+        f"{args.workers} workers, worker class {args.worker_class}"
         + (f" with {args.threads} threads" if args.threads > 1 else "")
         + f"; {measured['database']}; "
         + time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())

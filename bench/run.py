@@ -237,7 +237,8 @@ def main(args) -> int:
     # The write cost and the pages report their own missed targets; a miss fails the run.
     load = [
         *("--duration", str(args.duration), "--rounds", str(args.rounds)),
-        *("--concurrency", args.concurrency, "--worker-class", args.worker_class),
+        *("--concurrency", args.concurrency, "--workers", str(args.workers)),
+        *("--worker-class", args.worker_class),
         *("--threads", str(args.threads), *(["--write"] if args.write else [])),
     ]
     parts = [
@@ -319,6 +320,7 @@ def parse(argv: list[str]):
     parser.add_argument("--duration", type=int, default=5, help="seconds per load run (pages)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (pages)")
     parser.add_argument("--concurrency", default="8,32", help="connections, comma-separated")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per app (pages)")
     parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (pages)")
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
     parser.add_argument("--only", default="", help="page names, comma-separated (pages)")

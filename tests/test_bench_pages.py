@@ -42,3 +42,38 @@ def test_a_kept_folder_is_reused_only_for_a_sqlite_file(tmp_path, prepared_on, a
     (tmp_path / "plan.json").write_text(json.dumps(plan))
 
     assert pages._prepared(tmp_path, asked) is reused
+
+
+def test_each_page_is_compared_with_the_ceiling_runs_around_it(tmp_path, monkeypatch):
+    # The machine slows down steadily through the round: every page runs at exactly half
+    # the ceiling's speed of its moment, so every ratio must come out 0.5, which a ratio
+    # to one ceiling run at the round's start would not give.
+    clock = iter(range(1000))
+    served = []
+
+    def fake_wrk(url, cookie, concurrency, duration):
+        speed = 1000 - next(clock) * 10
+        if url.startswith("ceiling"):
+            served.append("C")
+            return {"rps": float(speed), "p50": 1.0, "p99": 2.0, "errors": 0}
+        served.append("P")
+        # A page run happens between two ceiling runs: half their mean speed.
+        return {"rps": speed / 2, "p50": 1.0, "p99": 2.0, "errors": 0}
+
+    monkeypatch.setattr(pages, "wrk", fake_wrk)
+    monkeypatch.setattr(
+        pages, "_serve", lambda module, *rest: (None, "ceiling" if "ceiling" in module else "app")
+    )
+    monkeypatch.setattr(pages, "_stop", lambda server: None)
+    measured = {
+        "cookies": {"t": "x"},
+        "pages": [{"who": "t", "url": f"/p{n}/"} for n in range(7)],
+    }
+    args = bench_run.parse(["pages", "--duration", "4", "--rounds", "1", "--concurrency", "8"])
+    results = pages.load(tmp_path, {}, measured, args)
+
+    warm_up = len(measured["pages"]) + 1
+    assert "".join(served[warm_up:]) == "CPPPCPPPCPC"
+    ratios = [results[(n, 8)][0]["ratio"] for n in range(7)]
+    assert all(abs(ratio - 0.5) < 0.05 for ratio in ratios), ratios
+    assert len(results[("ceiling", 8)]) == 4

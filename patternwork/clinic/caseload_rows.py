@@ -11,21 +11,26 @@ template still escapes every value.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from django.urls import reverse
-from django.utils import dateformat, timezone
-from django.utils.html import conditional_escape
+from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
+from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from patternwork.clinic.links import path_prefix
-from patternwork.clinic.templatetags.clinic import PHASE_LABELS
-from patternwork.clinic.templatetags.course_tables import truncated
-from patternwork.core.escaping import conditional_escape as _escaped
-from patternwork.core.words import translator
+from patternwork.clinic.templatetags.clinic import phase_label
+from patternwork.clinic.templatetags.course_tables import (
+    choice_label,
+    choice_labels,
+    day_and_month_names,
+    day_month_year,
+    translated_words,
+    truncated,
+)
+from patternwork.core.escaping import conditional_escape
+from patternwork.core.navigation import cached_reverse
 from patternwork.reports.caseload import CaseloadRow, UpcomingAppointment
 from patternwork.treatment.models import Appointment, Course
 
@@ -33,39 +38,62 @@ from patternwork.treatment.models import Appointment, Course
 class _Moments:
     """Moments shown as the caseload's `date` filters showed them, in the current time zone.
 
-    "D j M, H:i" for this week and the next appointment, "H:i" for today. The day's part
-    goes through Django's formatter (translated day and month names) once per day, not
-    once per row; hours and minutes are two digits each, as the formatter writes them.
+    "D j M, H:i" for this week and the next appointment, "H:i" for today. The time zone is
+    looked up once for the table, and the day's names are the formatter's own, translated
+    once per language (`course_tables.day_and_month_names`); hours and minutes are two
+    digits each, as the formatter writes them.
     """
 
     def __init__(self) -> None:
-        self.days: dict = {}
+        self.zone = timezone.get_current_timezone()
+        self.days, self.months = day_and_month_names(get_language())
 
     def time(self, moment) -> str:
-        local = timezone.localtime(moment)
+        local = moment.astimezone(self.zone)
         return f"{local.hour:02d}:{local.minute:02d}"
 
     def day_and_time(self, moment) -> str:
-        local = timezone.localtime(moment)
-        day = local.date()
-        text = self.days.get(day)
-        if text is None:
-            text = self.days[day] = dateformat.format(day, "D j M")
-        return f"{text}, {local.hour:02d}:{local.minute:02d}"
+        local = moment.astimezone(self.zone)
+        return (
+            f"{self.days[local.weekday()]} {local.day} {self.months[local.month]}, "
+            f"{local.hour:02d}:{local.minute:02d}"
+        )
+
+
+class _Once(dict):
+    """`once[value]` is `make(value)`, made on first use and kept for one table: for the
+    values a table repeats (a phase's label, an escaped label or therapist's name)."""
+
+    def __init__(self, make: Callable[[str], str]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, value: str) -> str:
+        found = self[value] = self.make(value)
+        return found
 
 
 def course_rows(rows: Iterable[CaseloadRow], off_track_ids: set[int]) -> list[dict]:
     """One dict per open course: the caseload's table of clients."""
     prefix = path_prefix("clinic:course-detail")
     moments = _Moments()
-    phases = {key: str(label) for key, label in PHASE_LABELS.items()}
+    phases = _Once(phase_label)
+    # Rows with the same facts share one tuple of milestones (`reports.caseload`), and so
+    # one list of their labels.
+    overdue_of: dict[int, list[str]] = {}
     found = []
     for row in rows:
         course = row.course
         active = course.state == Course.State.ACTIVE
+        overdue = overdue_of.get(id(row.overdue))
+        if overdue is None:
+            overdue = overdue_of[id(row.overdue)] = [m.overdue_label for m in row.overdue]
+        # The public id as text, made once for the link here and the table's.
+        public_id = str(course.public_id)
         found.append(
             {
-                "href": f"{prefix}{course.public_id}/",
+                "public_id": public_id,
+                "href": f"{prefix}{public_id}/",
                 "name": row.client.display_name,
                 "number": row.client.client_number,
                 "therapist": course.therapist_name,
@@ -73,10 +101,10 @@ def course_rows(rows: Iterable[CaseloadRow], off_track_ids: set[int]) -> list[di
                 "attended": row.attended,
                 "planned": course.planned_sessions,
                 "state": "" if active else course.state_label,
-                "phase": phases.get(row.phase, "") if active else "",
+                "phase": phases[row.phase] if active else "",
                 "next": moments.day_and_time(row.next_start) if row.next_start else "",
                 "off_track": course.pk in off_track_ids,
-                "overdue": [milestone.overdue_label for milestone in row.overdue],
+                "overdue": overdue,
             }
         )
     return found
@@ -87,19 +115,23 @@ def appointment_rows(appointments: Iterable[UpcomingAppointment], *, today: bool
     moments = _Moments()
     when = moments.time if today else moments.day_and_time
     prefix = path_prefix("clinic:appointment-detail")
-    labels = {status: str(label) for status, label in Appointment.Status.choices}
-    return [
-        {
-            "href": f"{prefix}{appointment.public_id}/",
-            "when": when(appointment.starts_at),
-            "name": appointment.client.display_name,
-            "number": appointment.client.client_number,
-            "therapist": appointment.therapist_name,
-            "status": appointment.status,
-            "status_label": labels.get(appointment.status, appointment.status),
-        }
-        for appointment in appointments
-    ]
+    labels = choice_labels(Appointment, "status")
+    found = []
+    for appointment in appointments:
+        public_id = str(appointment.public_id)
+        found.append(
+            {
+                "public_id": public_id,
+                "href": f"{prefix}{public_id}/",
+                "when": when(appointment.starts_at),
+                "name": appointment.client.display_name,
+                "number": appointment.client.client_number,
+                "therapist": appointment.therapist_name,
+                "status": appointment.status,
+                "status_label": labels.get(appointment.status, appointment.status),
+            }
+        )
+    return found
 
 
 # The tables' rows written here rather than by the template's loops: a caseload of fifty
@@ -107,37 +139,60 @@ def appointment_rows(appointments: Iterable[UpcomingAppointment], *, today: bool
 # escaped as the template would escape it (`conditional_escape`); the markup is the
 # template's own.
 _DASH = '<span class="muted">\N{EN DASH}</span>'
+# The lists' fixed words, marked for translation here and translated once per language
+# (`course_tables.translated_words`).
+_COURSE_TABLE_WORDS = (
+    gettext_noop("Session"),
+    gettext_noop("Phase"),
+    gettext_noop("Next appointment"),
+    gettext_noop("Overdue"),
+    gettext_noop("of"),
+    gettext_noop("Not on track"),
+)
+_NOT_DISCUSSED = gettext_noop("Not yet discussed in supervision.")
+_ITEM = gettext_noop("item")
+_SUPERVISION_WORDS = (
+    gettext_noop("From supervision"),
+    gettext_noop("Open actions"),
+    gettext_noop("Mark done"),
+)
 
 
 def course_table(rows: list[dict], *, show_therapist: bool) -> SafeString:
     """The `<tr>`s of the caseload's table of clients, from `course_rows`."""
     e = conditional_escape
-    session, phase, next_label, overdue, of, not_on_track = (
-        e(_(text))
-        for text in ("Session", "Phase", "Next appointment", "Overdue", "of", "Not on track")
-    )
+    escaped = _Once(conditional_escape)
+    session, phase, next_label, overdue, of, not_on_track = translated_words(*_COURSE_TABLE_WORDS)
     off_track_tag = f'<span class="tag tag--danger">{not_on_track}</span> '
+    # The link is the escaped path and the public id, whose text (hex digits and
+    # hyphens) has nothing to escape.
+    prefix = e(path_prefix("clinic:course-detail"))
+    # Rows with the same milestones share their list of labels (`course_rows`).
+    tags_of: dict[int, str] = {}
     html = []
     for row in rows:
         who = e(row["number"])
         if show_therapist:
-            who = f"{who} · {e(row['therapist'])}"
+            who = f"{who} · {escaped[row['therapist']]}"
         if row["active"]:
             progress = f"{row['attended']} {of} {row['planned']}"
         else:
-            progress = f'<span class="tag">{e(row["state"])}</span>'
-        tags = "".join(
-            f'<span class="tag tag--danger">{e(label)}</span> ' for label in row["overdue"]
-        )
+            progress = f'<span class="tag">{escaped[row["state"]]}</span>'
+        labels = row["overdue"]
+        tags = tags_of.get(id(labels))
+        if tags is None:
+            tags = tags_of[id(labels)] = "".join(
+                f'<span class="tag tag--danger">{escaped[label]}</span> ' for label in labels
+            )
         if row["off_track"]:
             tags = off_track_tag + tags
         elif not tags:
             tags = _DASH
         html.append(
-            f'<tr>\n<td><a href="{e(row["href"])}">{e(row["name"])}</a> '
+            f'<tr>\n<td><a href="{prefix}{row["public_id"]}/">{e(row["name"])}</a> '
             f'<span class="muted">{who}</span></td>\n'
             f'<td data-label="{session}">{progress}</td>\n'
-            f'<td data-label="{phase}">{e(row["phase"])}</td>\n'
+            f'<td data-label="{phase}">{escaped[row["phase"]]}</td>\n'
             f'<td data-label="{next_label}">{e(row["next"]) if row["next"] else _DASH}</td>\n'
             f'<td data-label="{overdue}">{tags}</td>\n</tr>\n'
         )
@@ -147,14 +202,15 @@ def course_table(rows: list[dict], *, show_therapist: bool) -> SafeString:
 def behind_table(rows: Iterable[CaseloadRow]) -> SafeString:
     """The `<tr>`s of oversight's table of courses with overdue milestones, written from
     the caseload's rows themselves (no dict per row, no date this table does not show)."""
-    e = _escaped
-    of = e(_("of"))
+    e = conditional_escape
+    (of,) = translated_words(_COURSE_TABLE_WORDS[4])
     # A link is the escaped path before the id, then the id (hex digits and hyphens).
     prefix = e(path_prefix("clinic:course-detail"))
-    # Phases, overdue tags and therapists repeat down the table: each escaped once.
-    phases: dict[str, str] = {}
+    # Phases and therapists repeat down the table: each escaped once.
+    phases = _Once(lambda phase: e(phase_label(phase)))
+    therapists = _Once(e)
+    # The overdue tags are a few fixed labels: each escaped once for the table.
     tags_of: dict[int, str] = {}
-    therapists: dict[str, str] = {}
     html = []
     for row in rows:
         course = row.course
@@ -166,19 +222,11 @@ def behind_table(rows: Iterable[CaseloadRow]) -> SafeString:
                 f'<span class="tag tag--danger">{e(milestone.overdue_label)}</span> '
                 for milestone in row.overdue
             )
-        phase = ""
-        if course.state == Course.State.ACTIVE:
-            phase = phases.get(row.phase)
-            if phase is None:
-                label = PHASE_LABELS.get(row.phase)
-                phase = phases[row.phase] = "" if label is None else e(str(label))
-        therapist = therapists.get(course.therapist_name)
-        if therapist is None:
-            therapist = therapists[course.therapist_name] = e(course.therapist_name)
+        phase = phases[row.phase] if course.state == Course.State.ACTIVE else ""
         html.append(
             f'<tr><td><a href="{prefix}{course.public_id}/">{e(client.display_name)}</a> '
             f'<span class="muted">{e(client.client_number)}</span></td>\n'
-            f"<td>{therapist}</td>\n"
+            f"<td>{therapists[course.therapist_name]}</td>\n"
             f"<td>{row.attended} {of} {course.planned_sessions} · {phase}</td>\n"
             f"<td>{tags}</td></tr>\n"
         )
@@ -189,26 +237,31 @@ def appointment_list(rows: list[dict], *, show_therapist: bool, today: bool) -> 
     """The `<li>`s of today's appointments (each with its status) or the rest of the
     week's (the status only where it is not "booked"), from `appointment_rows`."""
     e = conditional_escape
+    escaped = _Once(conditional_escape)
+    # The link is the escaped path and the public id (nothing to escape in its text).
+    prefix = e(path_prefix("clinic:appointment-detail"))
     html = []
     for row in rows:
         who = e(row["number"])
         if show_therapist:
-            who = f"{who} · {e(row['therapist'])}"
+            who = f"{who} · {escaped[row['therapist']]}"
         status = ""
         if today or row["status"] != "booked":
             status = (
-                f' <span class="status status--{e(row["status"])}">{e(row["status_label"])}</span>'
+                f' <span class="status status--{escaped[row["status"]]}">'
+                f"{escaped[row['status_label']]}</span>"
             )
         html.append(
-            f'<li><a href="{e(row["href"])}">{e(row["when"])} {e(row["name"])}</a> '
+            f'<li><a href="{prefix}{row["public_id"]}/">{e(row["when"])} {e(row["name"])}</a> '
             f'<span class="muted">{who}</span>{status}</li>\n'
         )
     return mark_safe("".join(html))  # noqa: S308 - every value above is escaped
 
 
 def _day(moment) -> str:
-    # The `date:"j M Y"` filter: in the current time zone, through Django's formatter.
-    return dateformat.format(timezone.localtime(moment), "j M Y")
+    # The `date:"j M Y"` filter: in the current time zone, the month's name translated
+    # once per language.
+    return day_month_year(timezone.localtime(moment))
 
 
 def not_on_track_list(rows: list, *, show_therapist: bool) -> SafeString:
@@ -218,13 +271,9 @@ def not_on_track_list(rows: list, *, show_therapist: bool) -> SafeString:
     partials in tests/clinic/test_caseload_lists.py."""
     if not rows:
         return mark_safe("")
-    e = _escaped
-    # The messages are fixed words: translated once per language.
-    _ = translator()
-    # A few reasons repeat down the list: each one's label made once.
-    reasons: dict[str, str] = {}
+    e = conditional_escape
     prefix = path_prefix("clinic:track-flag")
-    not_discussed = e(_("Not yet discussed in supervision."))
+    (not_discussed,) = translated_words(_NOT_DISCUSSED)
     heading = ngettext(
         "%(counter)s client not on track", "%(counter)s clients not on track", len(rows)
     ) % {"counter": len(rows)}
@@ -252,14 +301,11 @@ def not_on_track_list(rows: list, *, show_therapist: bool) -> SafeString:
             if flag.discussed_at
             else not_discussed
         )
-        reason = reasons.get(flag.reason)
-        if reason is None:
-            reason = reasons[flag.reason] = e(capfirst(flag.get_reason_display()))
         html.append(
             f'<li><a href="{prefix}{flag.public_id}/"><strong>{e(row.client.display_name)}'
             f"</strong> {e(row.client.client_number)}</a>{therapist}\n"
             f'<div class="not-on-track">\n<p><strong>{summary}</strong>\n'
-            f"{reason}.</p>\n"
+            f"{e(capfirst(choice_label(flag, 'reason')))}.</p>\n"
             f'<p class="help">{e(row.curve_label)}</p>\n'
             f'<div class="not-on-track__chart">{row.chart}</div>\n'
             f'<p class="muted">{_("Raised %(day)s.") % {"day": e(_day(flag.raised_at))}}\n'
@@ -277,9 +323,9 @@ def risk_flag_list(flags: list, *, show_therapist: bool) -> SafeString:
     tests/clinic/test_caseload_lists.py."""
     if not flags:
         return mark_safe("")
-    e = _escaped
+    e = conditional_escape
     prefix = path_prefix("clinic:risk-flag")
-    item = e(_("item"))
+    (item,) = translated_words(_ITEM)
     heading = ngettext(
         "%(counter)s risk answer needs acknowledging",
         "%(counter)s risk answers need acknowledging",
@@ -293,7 +339,9 @@ def risk_flag_list(flags: list, *, show_therapist: bool) -> SafeString:
         therapist = ""
         if show_therapist:
             therapist = f" · {e(flag.course.therapist.user.full_name)}"
-        raised = dateformat.format(timezone.localtime(flag.raised_at), "j M Y H:i")
+        # `date:"j M Y H:i"` in the current time zone.
+        local = timezone.localtime(flag.raised_at)
+        raised = f"{day_month_year(local)} {local.hour:02d}:{local.minute:02d}"
         html.append(
             f'<li><a href="{prefix}{flag.public_id}/"><strong>{e(flag.client.display_name)}'
             f"</strong> {e(flag.client.client_number)}</a>:\n"
@@ -316,24 +364,24 @@ def supervision_section(
     if not actions and not notes:
         return mark_safe("")
     e = conditional_escape
+    from_supervision, open_actions, mark_done = translated_words(*_SUPERVISION_WORDS)
     html = [
         '<section class="card" aria-labelledby="supervision-heading">\n'
-        f'<h2 id="supervision-heading">{e(_("From supervision"))}</h2>\n'
+        f'<h2 id="supervision-heading">{from_supervision}</h2>\n'
     ]
     if actions:
         # The one URL shape, reversed once: "…/actions/<id>/done/".
         marker = "00000000-0000-0000-0000-000000000000"
-        done_path = reverse("clinic:supervision-action-done", args=[marker])
+        done_path = cached_reverse("clinic:supervision-action-done", marker)
         before, _marker, after = done_path.partition(marker)
         token = f'<input type="hidden" name="csrfmiddlewaretoken" value="{e(csrf_token)}">'
-        mark_done = e(_("Mark done"))
-        html.append(f'<h3>{e(_("Open actions"))}</h3>\n<ul class="actions">\n')
+        html.append(f'<h3>{open_actions}</h3>\n<ul class="actions">\n')
         for action in actions:
             client = ""
             if action.client and action.client_shown:
                 client = f" ({e(action.client.display_name)})"
             due = _("due %(day)s, agreed with %(who)s") % {
-                "day": e(dateformat.format(action.due_on, "j M Y")),
+                "day": e(day_month_year(action.due_on)),
                 "who": e(action.session.supervisor.user.full_name),
             }
             html.append(
@@ -354,7 +402,7 @@ def supervision_section(
                 therapist = (
                     f' <span class="muted">· {e(note.course.therapist.user.full_name)}</span>'
                 )
-            day = dateformat.format(timezone.localtime(note.appointment.starts_at), "j M Y")
+            day = day_month_year(timezone.localtime(note.appointment.starts_at))
             html.append(
                 f'<li><a href="{prefix}{note.appointment.public_id}/#note">'
                 f"{e(note.course.client.display_name)}, {e(day)}</a>{therapist}</li>\n"

@@ -42,7 +42,6 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.backends.base.operations import BaseDatabaseOperations
@@ -149,8 +148,13 @@ def _sqlite_datetime(value: Any, expression: Any, connection) -> Any:
     backend's own column decoder has parsed the text): the connection's zone given to
     it as `make_aware` gives it, in one call instead of three. Anything else goes to
     Django's own."""
-    if type(value) is datetime and value.utcoffset() is None and settings.USE_TZ:
-        return value.replace(tzinfo=connection.timezone)
+    # The connection's zone is None exactly when USE_TZ is off (Django clears it when the
+    # setting changes); read from the connection, it costs no call per value, as the lazy
+    # settings object does.
+    if type(value) is datetime and value.tzinfo is None:
+        zone = connection.timezone
+        if zone is not None:
+            return value.replace(tzinfo=zone)
     return connection.ops.convert_datetimefield_value(value, expression, connection)
 
 
@@ -451,13 +455,14 @@ def _plain_datetime(value: Any, connection) -> Any:
         return None
     if type(value) is datetime and value.utcoffset() is not None:
         ops = connection.ops
+        zone = connection.timezone  # None exactly when USE_TZ is off
         if (
             type(ops).adapt_datetimefield_value is SQLiteOperations.adapt_datetimefield_value
-            and settings.USE_TZ
+            and zone is not None
         ):
             # SQLite's own adaptation (`make_naive` in the connection's zone, as text),
             # without its three calls.
-            return str(value.astimezone(connection.timezone).replace(tzinfo=None))
+            return str(value.astimezone(zone).replace(tzinfo=None))
         return ops.adapt_datetimefield_value(value)
     return _SLOW
 

@@ -19,6 +19,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from patternwork.clients.models import Client
+from patternwork.core.prepared import PreparedRead, PreparedShapes
 from patternwork.measures import definitions, scoring, services
 from patternwork.measures.models import Response
 from patternwork.measures.selectors import instruments_due
@@ -134,13 +135,25 @@ def _progress(response: Response | None) -> str:
     return Progress.SENT if response.status == Response.Status.COMPLETE else Progress.DRAFT
 
 
+def _responses_read(count: int) -> PreparedRead:
+    return PreparedRead(
+        lambda appointment_id, *codes: Response.objects.filter(
+            appointment_id=appointment_id, instrument__in=codes
+        ),
+        int,
+        *(str,) * count,
+    )
+
+
+# An appointment's responses to the questionnaires due, one read per number of them
+# (two or three): the portal home and the questionnaire page run it on every request.
+_RESPONSES = PreparedShapes(_responses_read)
+
+
 def sheet_for(appointment: Appointment, now: datetime) -> Sheet:
     """The due questionnaires of one appointment, with what the client has done (2 queries)."""
     codes = instruments_due(appointment)
-    responses = {
-        r.instrument: r
-        for r in Response.objects.filter(appointment=appointment, instrument__in=codes)
-    }
+    responses = {r.instrument: r for r in _RESPONSES[len(codes)].rows(appointment.pk, *codes)}
     due = tuple(
         DueQuestionnaire(
             definitions.get_instrument(code), _progress(responses.get(code)), responses.get(code)

@@ -56,7 +56,13 @@ def track_svg(
         return TOP + plot_h - score * plot_h / top
 
     def points(pairs) -> str:
-        return " ".join(f"{_fmt(x(a))},{_fmt(y(b))}" for a, b in pairs)
+        # `x` and `y` written out, the same arithmetic in the same order: a band of
+        # sixteen sessions is some fifty points.
+        return " ".join(
+            f"{_fmt(LEFT + (a - 1) * plot_w / (sessions - 1))},"
+            f"{_fmt(TOP + plot_h - b * plot_h / top)}"
+            for a, b in pairs
+        )
 
     parts = [
         f'<svg class="track-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '

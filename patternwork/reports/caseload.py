@@ -110,10 +110,12 @@ class CourseRef:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class ClientRef:
-    """The columns of a client that a caseload row shows; equals the `Client` it names."""
+    """The columns of a client that a caseload row shows; equals the `Client` it names.
+
+    Its rows link to the course or the appointment, so the client's public id is not read.
+    """
 
     pk: int
-    public_id: UUID
     full_name: str
     preferred_name: str
     client_number: str
@@ -185,7 +187,6 @@ ROW_COLUMNS = (
     "therapist_id",
     "therapist__user__full_name",
     "client_id",
-    "client__public_id",
     "client__full_name",
     "client__preferred_name",
     "client__client_number",
@@ -208,7 +209,7 @@ def _overdue_of(
     Courses at the same point with the same facts have the same milestones, so `known`
     keeps them for the rest of the list: the plan is asked once per distinct set of facts.
     """
-    (_, _, state, planned, _, _, _, _, _, _, _, share, end_reason, attended, _, *facts) = values
+    (_, _, state, planned, _, _, _, _, _, _, share, end_reason, attended, _, *facts) = values
     if state != Course.State.ACTIVE:
         return ()
     key = (planned, attended, share, end_reason, missing, *facts)
@@ -338,16 +339,16 @@ def caseload(
     phases: dict[tuple[int, int], plan.Phase] = {}
     for values in found:
         (pk, public_id, course_state, planned, therapist_id, therapist_name) = values[:6]
-        attended = values[13]
+        attended = values[12]
         course_phase = phases.get((attended, planned))
         if course_phase is None:
             course_phase = phases[attended, planned] = current_phase(attended, planned)
         row = CaseloadRow(
             course=CourseRef(pk, public_id, course_state, planned, therapist_id, therapist_name),
-            client=ClientRef(*values[6:11]),
+            client=ClientRef(*values[6:10]),
             attended=attended,
             phase=course_phase,
-            next_start=values[14],
+            next_start=values[13],
             overdue=_overdue_of(values, missing.get(pk, ()), known),
         )
         if phase and row.phase != phase:
@@ -401,7 +402,6 @@ def _upcoming_rows(start: datetime, end: datetime) -> QuerySet:
             "starts_at",
             "status",
             "course__client_id",
-            "course__client__public_id",
             "course__client__full_name",
             "course__client__preferred_name",
             "course__client__client_number",
@@ -419,19 +419,22 @@ def _upcoming(
     """Today's appointments and the rest of the week's, from the practice's midnight."""
     practice = membership.practice
     local_today = scheduling.local_date(practice, now)
+    midnight = datetime.min.time()
     week_end = local_today + timedelta(days=7)
     upcoming = _UPCOMING(
         membership,
-        scheduling.local_start(practice, local_today, datetime.min.time()),
-        scheduling.local_start(practice, week_end, datetime.min.time()),
+        scheduling.local_start(practice, local_today, midnight),
+        scheduling.local_start(practice, week_end, midnight),
     )
+    # Today's appointments are those before the practice's next midnight: the same split
+    # as comparing each one's local date with today's, one comparison an appointment.
+    tomorrow = scheduling.local_start(practice, local_today + timedelta(days=1), midnight)
     todays, week = [], []
     for public_id, starts_at, status, *client, therapist_name in upcoming:
         appointment = UpcomingAppointment(
             public_id, starts_at, status, ClientRef(*client), therapist_name
         )
-        local = scheduling.local_date(practice, starts_at)
-        (todays if local == local_today else week).append(appointment)
+        (todays if starts_at < tomorrow else week).append(appointment)
     return todays, week
 
 

@@ -7,9 +7,7 @@ from types import SimpleNamespace
 from django.template import Context, Template
 
 from patternwork.clinic.forms.courses import NoteForm
-from patternwork.clinic.views.appointments import _status_label
 from patternwork.treatment import prompts
-from patternwork.treatment.models import Appointment
 
 LOOP = Template(
     '{% for field in form %}{% if field.name != "version" and field.value %}'
@@ -39,11 +37,6 @@ def test_signed_note_text_matches_the_template_loop():
     written = TAG.render(Context({"form": _forms()[0]}))
     assert "Line one &amp; &lt;b&gt;two&lt;/b&gt;<br>line &quot;three&quot;" in written
     assert "&lt;script&gt;" in written
-
-
-def test_status_label_is_get_status_display():
-    for status in [*Appointment.Status.values, "unknown"]:
-        assert _status_label(status) == Appointment(status=status).get_status_display()
 
 
 RESPONSES_LOOP = Template(

@@ -36,3 +36,10 @@ def test_conditional_escape_gives_djangos_text_for_every_kind_of_value():
 def test_escape_plain_escapes_text_as_django_does():
     for value in ["<a href='x'>&</a>", gettext_lazy("Client"), 7, "plain"]:
         assert escape_plain(value) == str(django_html.escape(value))
+
+
+def test_text_with_any_one_of_the_five_characters_is_escaped_as_django_escapes_it():
+    for special in "&<>\"'":
+        for text in (special, f"a{special}", f"{special}b", f"Jo {special} Co {special}"):
+            assert conditional_escape(text) == str(django_html.escape(text)), text
+            assert escape_plain(text) == str(django_html.escape(text)), text

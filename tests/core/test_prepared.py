@@ -8,6 +8,7 @@ from django.contrib.sessions.models import Session
 from django.db import connection
 from django.db.models import Count, F
 from django.db.transaction import TransactionManagementError
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -50,6 +51,30 @@ def test_a_prepared_read_gives_the_rows_the_orm_gives(started):
     assert by_course(started.pk) == expected  # run from the kept SQL
     assert by_course(started.pk + 1000) == []
     assert expected[0][2].tzinfo is not None  # converted as the ORM converts
+
+
+def test_a_prepared_read_converts_times_as_the_orm_does_with_and_without_time_zones(started):
+    # The quick SQLite conversion keys on the connection's zone, which Django clears when
+    # USE_TZ changes: naive times when it is off, aware ones in the connection's zone when on.
+    def read():
+        return PreparedRead(
+            lambda course_id: (
+                Appointment.objects.filter(course_id=course_id)
+                .order_by("starts_at", "id")
+                .values_list("starts_at")
+            ),
+            int,
+        )
+
+    for use_tz in (False, True):
+        with override_settings(USE_TZ=use_tz):
+            expected = list(
+                Appointment.objects.filter(course=started)
+                .order_by("starts_at", "id")
+                .values_list("starts_at")
+            )
+            assert read()(started.pk) == expected
+            assert all((time.tzinfo is None) is (not use_tz) for (time,) in expected)
 
 
 def test_prepared_rows_make_the_same_instances(started):

@@ -2,14 +2,21 @@
 
 import datetime as dt
 from html import unescape
+from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
+from django.template import Context, Template
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.html import strip_tags
 
+from patternwork.accounts.models import Membership, User
+from patternwork.measures import definitions
 from patternwork.measures import presession as questionnaires
 from patternwork.measures.services import Answers
+from patternwork.portal import home_lists
+from patternwork.treatment.models import Appointment
 from tests.factories import AppointmentFactory, CourseFactory, PortalClientFactory
 
 pytestmark = pytest.mark.usefixtures("frozen")
@@ -184,3 +191,69 @@ def test_every_portal_page_shows_the_crisis_lines_and_the_not_watched_line(clien
         page = text(client.get(url))
         assert "Samaritans are there day and night on 116 123 (free)." in page, url
         assert "Messages and answers in this portal are not watched around the clock." in page
+
+
+# The home page's loop over its appointments, as the template wrote it.
+APPOINTMENT_LOOP = Template(
+    "{% load i18n %}"
+    "{% for appointment in appointments %}\n"
+    "          <li>\n"
+    '            <strong>{{ appointment.starts_at|date:"l j F Y" }}</strong>\n'
+    '            {% blocktranslate with time=appointment.starts_at|time:"H:i" minutes=appointment.duration_minutes %}at {{ time }}, for {{ minutes }} minutes{% endblocktranslate %}\n'
+    '            <span class="muted">· {% if appointment.kind == "assessment" %}{% translate "Assessment" %}{% else %}{% translate "Therapy session" %}{% endif %} {% blocktranslate with name=appointment.therapist.user.full_name %}with {{ name }}{% endblocktranslate %}</span>\n'
+    "          </li>\n"
+    "        {% endfor %}"
+)
+
+
+def test_the_appointment_list_is_the_templates_loop():
+    rows = [
+        home_lists.UpcomingAppointment("treatment", at(6, 10), at(6, 10, 50), "Dr <A> & 'B'"),
+        home_lists.UpcomingAppointment("assessment", at(13, 9), at(13, 10, 30), 'Di "D"'),
+    ]
+    appointments = [
+        Appointment(
+            kind=row.kind,
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            therapist=Membership(user=User(full_name=row.therapist_name)),
+        )
+        for row in rows
+    ]
+
+    # The practice's time zone, as the portal's pages have it.
+    with timezone.override(ZoneInfo("Europe/London")):
+        written = home_lists.appointment_list(rows)
+        looped = APPOINTMENT_LOOP.render(Context({"appointments": appointments}))
+
+    assert written == looped
+    assert "Monday 6 April 2026" in written
+    assert "at 10:00, for 50 minutes" in written
+    assert "Assessment with Di &quot;D&quot;" in written
+
+
+# The loop over the questionnaires due, as the template wrote it.
+DUE_LOOP = Template(
+    "{% load i18n %}"
+    "{% for questionnaire in sheet.due %}\n"
+    "          <li>{{ questionnaire.instrument.title }}:\n"
+    '            {% if questionnaire.progress == "sent" %}<span class="tag tag--ok">{% translate "sent, thank you" %}</span>\n'
+    '            {% elif questionnaire.progress == "draft" %}<span class="tag tag--warn">{% translate "started, not sent yet" %}</span>\n'
+    '            {% else %}<span class="tag">{% translate "to do" %}</span>{% endif %}\n'
+    "          </li>\n"
+    "        {% endfor %}"
+)
+
+
+def test_the_due_list_is_the_templates_loop():
+    instrument = definitions.get_instrument("PHQ-9")
+    due = [
+        questionnaires.DueQuestionnaire(instrument, progress, None)
+        for progress in ("sent", "draft", "to_do")
+    ]
+
+    written = home_lists.due_list(due)
+
+    assert written == DUE_LOOP.render(Context({"sheet": {"due": due}}))
+    assert "sent, thank you" in written
+    assert "started, not sent yet" in written

@@ -1,10 +1,14 @@
 """The caseload's filters, each a shape of its compiled read, narrow within the scope."""
 
+import datetime as dt
+
+import pytest
+import time_machine
 from django.utils import timezone
 
 from patternwork.reports.caseload import caseload
 from patternwork.treatment.models import Course
-from tests.factories import ClientFactory, CourseFactory
+from tests.factories import AppointmentFactory, ClientFactory, CourseFactory
 
 
 def _course(member, name, state, **ending):
@@ -45,3 +49,27 @@ def test_the_caseload_filters_by_state_and_therapist_within_the_scope(
     assert _names(caseload(supervisor, therapist=str(other_therapist.public_id))) == []
     assert _names(caseload(therapist, state=Course.State.ACTIVE)) == ["Ann Active"]
     assert _names(caseload(supervisor, query="bea")) == ["Bea Assessed"]
+
+
+@pytest.mark.parametrize(
+    ("now", "late_today", "just_after_midnight"),
+    [
+        # Summer time: 23:30 and 00:10 in London are 22:30 and 23:10 on one UTC day.
+        ("2026-06-10T12:00Z", "2026-06-10T22:30Z", "2026-06-10T23:10Z"),
+        # The night the clocks go forward (at 01:00 UTC), still on Greenwich time.
+        ("2026-03-28T12:00Z", "2026-03-28T23:30Z", "2026-03-29T00:30Z"),
+    ],
+)
+def test_today_is_the_practices_day_and_the_rest_is_the_week(
+    therapist, now, late_today, just_after_midnight
+):
+    course = _course(therapist, "Ann Active", Course.State.ACTIVE)
+    for moment in (late_today, just_after_midnight):
+        AppointmentFactory(course=course, starts_at=dt.datetime.fromisoformat(moment))
+
+    with time_machine.travel(dt.datetime.fromisoformat(now), tick=False):
+        found = caseload(therapist)
+
+    assert therapist.practice.time_zone == "Europe/London"
+    assert [a.starts_at for a in found.today] == [dt.datetime.fromisoformat(late_today)]
+    assert [a.starts_at for a in found.week] == [dt.datetime.fromisoformat(just_after_midnight)]

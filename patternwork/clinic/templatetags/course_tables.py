@@ -16,7 +16,6 @@ from django import template
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import truncatechars
 from django.urls import reverse
-from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.text import add_truncation_text, calculate_truncate_chars_length
@@ -24,6 +23,7 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext, gettext_noop
 
 from patternwork.clinic.templatetags.clinic import MILESTONE_LABELS, MILESTONE_TAGS, phase_label
+from patternwork.core.dates import date_names
 from patternwork.core.escaping import conditional_escape as _escaped
 from patternwork.core.escaping import escape_plain as _escape
 from patternwork.core.navigation import cached_reverse
@@ -42,6 +42,10 @@ def _translated(*msgids: str) -> tuple[str, ...]:
     if words is None:
         words = _WORDS[key] = tuple(_escape(gettext(msgid)) for msgid in msgids)
     return words
+
+
+# The same, for the tables other modules write (the caseload's).
+translated_words = _translated
 
 
 @register.simple_tag
@@ -228,18 +232,24 @@ def _plan_words() -> tuple[str, ...]:
 _CHOICE_LABELS: dict[tuple, dict] = {}
 
 
+def choice_labels(model, field_name: str) -> dict:
+    """The labels of a model field's choices by value, translated once per language."""
+    meta = model._meta
+    key = (get_language(), meta.label, field_name)
+    labels = _CHOICE_LABELS.get(key)
+    if labels is None:
+        choices = meta.get_field(field_name).flatchoices
+        labels = _CHOICE_LABELS[key] = {value: str(label) for value, label in choices}
+    return labels
+
+
 @register.filter
 def choice_label(instance, field_name: str):
     """`instance.get_<field_name>_display()`, the field's labels translated once per
-    language: Django's method makes every choice hashable and a dictionary of them, then
-    casts the lazy label, on every call."""
-    meta = instance._meta
-    key = (get_language(), meta.label, field_name)
-    labels = _CHOICE_LABELS.get(key)
-    field = meta.get_field(field_name)
-    if labels is None:
-        labels = _CHOICE_LABELS[key] = {value: str(label) for value, label in field.flatchoices}
-    value = getattr(instance, field.attname)
+    language (`choice_labels`): Django's method makes every choice hashable and a
+    dictionary of them, then casts the lazy label, on every call."""
+    labels = choice_labels(instance, field_name)
+    value = getattr(instance, instance._meta.get_field(field_name).attname)
     return labels.get(value, value)
 
 
@@ -316,10 +326,7 @@ def milestone_items(milestones) -> str:
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
 
 
-# Per language: the abbreviated weekdays and months as `date_format` writes them.
-_DAY_AND_MONTH_NAMES: dict[str | None, tuple[list[str], list[str]]] = {}
-
-
+# Dates with the abbreviated weekdays and months as `date_format` writes them.
 def day_and_time(value, names=None) -> str:
     """`date_format(value, "D j M Y, H:i")`, with the day and month names translated
     once per language rather than formatted through a lazy string each row; `names`,
@@ -331,20 +338,15 @@ def day_and_time(value, names=None) -> str:
     )
 
 
-def day_and_month_names(language) -> tuple[list[str], list[str]]:
+def day_and_month_names(language) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The abbreviated weekdays and months of `language`, for `day_and_time`."""
     return _names(language)
 
 
-def _names(language):
-    names = _DAY_AND_MONTH_NAMES.get(language)
-    if names is None:
-        names = (
-            [str(WEEKDAYS_ABBR[day]) for day in range(7)],
-            [""] + [str(MONTHS_3[month]).title() for month in range(1, 13)],
-        )
-        _DAY_AND_MONTH_NAMES[language] = names
-    return names
+def _names(language) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    # The formatter's names, translated once per language (core.dates).
+    names = date_names(language)
+    return names.weekdays_abbr, names.months_abbr
 
 
 def day_month_year(value) -> str:

@@ -72,7 +72,6 @@ def _session_page(
         recording_form = RecordingForm()
     context = {
         "appointment": appointment,
-        "status_label": _status_label(appointment.status),
         "course": course,
         "client": course.client,
         "phase": phase,
@@ -106,15 +105,6 @@ def _session_page(
                 unbound_fields, form, FORM_FIELDS_TEMPLATE, type(form)
             )
     return render(request, "clinic/courses/appointment_detail.html", context, status=status)
-
-
-def _status_label(status: str) -> str:
-    """`get_status_display`'s text (a value outside the choices as it is), without the
-    dict of the field's choices it builds on every call."""
-    try:
-        return Appointment.Status(status).label
-    except ValueError:
-        return status
 
 
 def _formulation(appointment, phase):

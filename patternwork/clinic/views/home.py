@@ -9,7 +9,7 @@ from patternwork.accounts.models import Membership
 from patternwork.accounts.selectors import active_clinicians
 from patternwork.clinic import caseload_rows
 from patternwork.clinic.decorators import staff_view
-from patternwork.core.fast_widgets import speed_up, unbound_fields
+from patternwork.core.fast_widgets import kept_unbound_fields, speed_up
 from patternwork.reports import caseload as caseloads
 from patternwork.supervision import selectors as supervision
 from patternwork.treatment.models import Course
@@ -38,23 +38,38 @@ class CaseloadFilterForm(forms.Form):
 
     def __init__(self, *args, therapists=(), **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [(str(m.public_id), m.user.full_name) for m in therapists]
-        if len(choices) > 1:
+        choices = therapist_choices(therapists)
+        if choices:
             self.fields["therapist"].choices = [("", _("All")), *choices]
         else:
             del self.fields["therapist"]
+        # Its text inputs and selects written without Django's widget templates, same markup.
+        speed_up(self)
+
+
+def therapist_choices(therapists) -> tuple[tuple[str, str], ...]:
+    """The filter's therapists, by public id; none when there is only one to choose."""
+    choices = tuple((str(m.public_id), m.user.full_name) for m in therapists)
+    return choices if len(choices) > 1 else ()
 
 
 FILTERS_TEMPLATE = "clinic/partials/caseload_filters.html"
 
 
-def _filter_fields(form: CaseloadFilterForm) -> str:
-    """The filter form's fields; unbound, the same for every request with the same
-    therapist choices (a dozen bound fields' worth of rendering saved)."""
-    therapist = form.fields.get("therapist")
-    choices = tuple((value, str(label)) for value, label in therapist.choices) if therapist else ()
-    html = unbound_fields(form, FILTERS_TEMPLATE, choices)
-    return html if html is not None else render_to_string(FILTERS_TEMPLATE, {"form": form})
+def _filter_fields(request, therapists) -> tuple[str, CaseloadFilterForm | None]:
+    """The filter form's fields, and the bound form. Unbound, the fields are the same for
+    every request with the same therapist choices, so the form is built only when they
+    are not kept yet (`kept_unbound_fields`): a dozen bound fields' worth of rendering
+    and the form's copy of its fields saved."""
+    if not request.GET:
+        html = kept_unbound_fields(
+            lambda: CaseloadFilterForm(therapists=therapists),
+            FILTERS_TEMPLATE,
+            therapist_choices(therapists),
+        )
+        return html, None
+    form = CaseloadFilterForm(request.GET, therapists=therapists)
+    return render_to_string(FILTERS_TEMPLATE, {"form": form}), form
 
 
 @staff_view()
@@ -69,11 +84,9 @@ def home(request):
                 pk__in=[membership.pk, *membership.supervisees.values_list("pk", flat=True)]
             )
         therapists = list(scope)
-    form = CaseloadFilterForm(request.GET or None, therapists=therapists)
-    # Its text inputs and selects written without Django's widget templates, same markup.
-    speed_up(form)
+    filter_fields, form = _filter_fields(request, therapists)
     show_therapist = membership.role != Membership.Role.THERAPIST
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters = form.cleaned_data if form is not None and form.is_valid() else {}
     caseload = caseloads.caseload(
         membership,
         query=filters.get("q", ""),
@@ -95,13 +108,17 @@ def home(request):
     # co-signature show to their author and to the supervisor who signs them.
     open_actions = supervision.open_actions_of(membership)
     waiting_cosign = supervision.NOTES_WAITING_LISTED.rows(reader_for(request))
+    # One token for the page: the actions' forms and the frame's (the context
+    # processor's lazy token is then never made).
+    csrf_token = get_token(request)
     return render(
         request,
         "clinic/caseload.html",
         {
             "caseload": caseload,
             "form": form,
-            "filter_fields": _filter_fields(form),
+            "filter_fields": filter_fields,
+            "csrf_token": csrf_token,
             "risk_flag_list": caseload_rows.risk_flag_list(
                 caseload.flags, show_therapist=show_therapist
             ),
@@ -132,7 +149,7 @@ def home(request):
                 open_actions,
                 waiting_cosign,
                 show_therapist=show_therapist,
-                csrf_token=get_token(request),
+                csrf_token=csrf_token,
             ),
         },
     )

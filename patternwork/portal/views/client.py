@@ -31,6 +31,7 @@ from patternwork.core.http import ics_response, safe_next
 from patternwork.letters.models import DecisionLetter
 from patternwork.measures import presession as questionnaires
 from patternwork.measures import services as measure_services
+from patternwork.portal import home_lists
 from patternwork.portal.decorators import client_for, client_view
 from patternwork.portal.forms.client import LoginForm, QuestionnaireForm, SetPasswordForm, TokenForm
 from patternwork.treatment import selectors as treatment_selectors
@@ -235,24 +236,10 @@ def _invitation_refused(request, invalid: logins.InvalidInvitation):
 # with the client's id and the time: the same statements for every client.
 _NEXT_SHEET = PreparedVisible(lambda since: questionnaires.next_sheet_rows(since)[:1], datetime)
 _OPEN_OFFER = PreparedVisible(lambda at: waiting_selectors.open_offer_rows(at)[:1], datetime)
-# Only what the list shows: not the course (with its encrypted notes) nor the therapist's
-# whole user row.
+# Only what the list shows, as values: not the course (with its encrypted notes) nor the
+# therapist's whole user row, and no model instances.
 _UPCOMING = PreparedVisible(
-    lambda at: (
-        treatment_selectors.upcoming_rows(at)
-        .select_related(None)
-        .select_related("therapist__user")
-        .only(
-            "id",
-            "public_id",
-            "kind",
-            "starts_at",
-            "ends_at",
-            "therapist__id",
-            "therapist__user__id",
-            "therapist__user__full_name",
-        )
-    ),
+    lambda at: treatment_selectors.upcoming_rows(at).values_list(*home_lists.COLUMNS),
     datetime,
 )
 # The links only: a letter's body is not decrypted to list it.
@@ -272,12 +259,17 @@ def home(request):
     reader = reader_for(request)
     appointment = _NEXT_SHEET.rows(reader, now - questionnaires.WINDOW_AFTER)
     offer = _OPEN_OFFER.rows(reader, now)
+    sheet = questionnaires.sheet_for(appointment[0], now) if appointment else None
+    appointments = [home_lists.UpcomingAppointment(*row) for row in _UPCOMING(reader, now)]
     context = {
         "client": client,
         "practice": client.practice,
-        "appointments": _UPCOMING.rows(reader, now),
+        "appointments": appointments,
+        # The list written once (the template's markup), not by a loop of blocktranslates.
+        "appointment_list": home_lists.appointment_list(appointments),
         # Its session position came with it: no second read for the questionnaires due.
-        "sheet": questionnaires.sheet_for(appointment[0], now) if appointment else None,
+        "sheet": sheet,
+        "due_list": home_lists.due_list(sheet.due) if sheet else "",
         "offer": offer[0] if offer else None,
         # The links only: a letter's body is not decrypted to list it.
         "decision_letters": [

@@ -1,0 +1,41 @@
+"""Day and month names as Django's date formatter writes them, translated once per
+language and process.
+
+The formatter casts a lazy name for every date it writes ("D", "l", "M", "F"), about a
+hundred Python calls a date: a page that lists a dozen dates paid that a dozen times.
+Pages that write many dates in one language take the names from here and put each date
+together themselves, in the current time zone as the `date` filter does.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.dates import MONTHS, MONTHS_3, WEEKDAYS, WEEKDAYS_ABBR
+from django.utils.translation import get_language
+
+
+@dataclass(frozen=True, slots=True)
+class DateNames:
+    """Weekdays by `date.weekday()`, months by number (the first entry is unused)."""
+
+    weekdays_abbr: tuple[str, ...]  # "D"
+    weekdays: tuple[str, ...]  # "l"
+    months_abbr: tuple[str, ...]  # "M"
+    months: tuple[str, ...]  # "F"
+
+
+_NAMES: dict[str | None, DateNames] = {}
+
+
+def date_names(language: str | None = None) -> DateNames:
+    """The names in `language` (the active language if none is given)."""
+    if language is None:
+        language = get_language()
+    names = _NAMES.get(language)
+    if names is None:
+        names = _NAMES[language] = DateNames(
+            weekdays_abbr=tuple(str(WEEKDAYS_ABBR[day]) for day in range(7)),
+            weekdays=tuple(str(WEEKDAYS[day]) for day in range(7)),
+            months_abbr=("", *(str(MONTHS_3[month]).title() for month in range(1, 13))),
+            months=("", *(str(MONTHS[month]) for month in range(1, 13))),
+        )
+    return names
