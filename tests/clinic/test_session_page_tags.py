@@ -5,6 +5,7 @@ import uuid
 from types import SimpleNamespace
 
 from django.template import Context, Template
+from django.utils import translation
 
 from patternwork.clinic.forms.courses import NoteForm
 from patternwork.treatment import prompts
@@ -93,7 +94,9 @@ def test_session_of_and_signed_by_match_their_blocktranslates():
         "Signed by {{ who }} on {{ when }}.{% endblocktranslate %}"
     )
     tag = Template("{% load session_page %}{% session_of n total %}|{% signed_by note %}")
-    assert tag.render(context) == loop.render(context)
+    for language in ("en", "de", "fr"):
+        with translation.override(language):
+            assert tag.render(context) == loop.render(context)
     assert "Dr &lt;Ada&gt; &amp; &#x27;Co&#x27;" in tag.render(context)
 
 
@@ -120,4 +123,6 @@ def test_session_times_match_the_date_filters():
     ):
         appointment = SimpleNamespace(starts_at=start, ends_at=start + dt.timedelta(minutes=50))
         context = Context({"appointment": appointment})
-        assert tag.render(context) == loop.render(context)
+        for language in ("en", "de", "fr"):
+            with translation.override(language):
+                assert tag.render(context) == loop.render(context)

@@ -9,11 +9,11 @@ bytes (tests compare the two), every value escaped as the template escapes it.
 from django import template
 from django.forms import BaseForm
 from django.template.defaultfilters import linebreaksbr
-from django.utils import dateformat
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 
 from patternwork.clinic.templatetags.course_tables import day_month_year_of, id_url
+from patternwork.core.dates import date_names
 from patternwork.core.escaping import conditional_escape
 from patternwork.core.words import translator
 
@@ -75,7 +75,9 @@ def signed_by(note) -> SafeString:
     moment by the `date:"j M Y H:i"` filter, in the current time zone, and both escaped."""
     when = ""
     if note.signed_at is not None:
-        when = dateformat.format(template_localtime(note.signed_at), "j M Y H:i")
+        local = template_localtime(note.signed_at)
+        month = date_names().months_abbr[local.month]
+        when = f"{local.day} {month} {local.year:04d} {local.hour:02d}:{local.minute:02d}"
     words = translator()("Signed by %(who)s on %(when)s.")
     values = {
         "who": conditional_escape(note.signed_by.user.full_name),
@@ -96,10 +98,14 @@ def agreed_version(agreed) -> SafeString:
 @register.simple_tag
 def session_times(appointment) -> SafeString:
     """`starts_at|date:"l j F Y, H:i"`, an en dash, then `ends_at|date:"H:i"`, in the
-    current time zone: the end's hours and minutes two digits each, as the formatter
-    writes them."""
-    start = dateformat.format(template_localtime(appointment.starts_at), "l j F Y, H:i")
+    current time zone: the formatter's names, and hours and minutes two digits each, as
+    it writes them."""
+    # The formatter's names, translated once per language (`core.dates`).
+    names = date_names()
+    local = template_localtime(appointment.starts_at)
     end = template_localtime(appointment.ends_at)
+    day = f"{names.weekdays[local.weekday()]} {local.day} {names.months[local.month]}"
+    start = f"{day} {local.year:04d}, {local.hour:02d}:{local.minute:02d}"
     # A weekday and a month name escaped; the rest is digits.
     return mark_safe(  # noqa: S308
         f"{conditional_escape(start)}\N{EN DASH}{end.hour:02d}:{end.minute:02d}"
