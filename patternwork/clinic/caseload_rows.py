@@ -20,7 +20,7 @@ from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext as _
 
 from patternwork.clinic.links import path_prefix
-from patternwork.clinic.templatetags.clinic import PHASE_LABELS, phase_label
+from patternwork.clinic.templatetags.clinic import phase_label
 from patternwork.clinic.templatetags.course_tables import (
     choice_label,
     choice_labels,
@@ -203,9 +203,12 @@ def behind_table(rows: Iterable[CaseloadRow]) -> SafeString:
     """The `<tr>`s of oversight's table of courses with overdue milestones, written from
     the caseload's rows themselves (no dict per row, no date this table does not show)."""
     e = conditional_escape
-    of = e(_("of"))
-    prefix = path_prefix("clinic:course-detail")
-    phases = {key: e(str(label)) for key, label in PHASE_LABELS.items()}
+    (of,) = translated_words(_COURSE_TABLE_WORDS[4])
+    # A link is the escaped path before the id, then the id (hex digits and hyphens).
+    prefix = e(path_prefix("clinic:course-detail"))
+    # Phases and therapists repeat down the table: each escaped once.
+    phases = _Once(lambda phase: e(phase_label(phase)))
+    therapists = _Once(e)
     # The overdue tags are a few fixed labels: each escaped once for the table.
     tags_of: dict[int, str] = {}
     html = []
@@ -219,11 +222,11 @@ def behind_table(rows: Iterable[CaseloadRow]) -> SafeString:
                 f'<span class="tag tag--danger">{e(milestone.overdue_label)}</span> '
                 for milestone in row.overdue
             )
-        phase = phases.get(row.phase, "") if course.state == Course.State.ACTIVE else ""
+        phase = phases[row.phase] if course.state == Course.State.ACTIVE else ""
         html.append(
-            f'<tr><td><a href="{e(f"{prefix}{course.public_id}/")}">{e(client.display_name)}</a> '
+            f'<tr><td><a href="{prefix}{course.public_id}/">{e(client.display_name)}</a> '
             f'<span class="muted">{e(client.client_number)}</span></td>\n'
-            f"<td>{e(course.therapist_name)}</td>\n"
+            f"<td>{therapists[course.therapist_name]}</td>\n"
             f"<td>{row.attended} {of} {course.planned_sessions} · {phase}</td>\n"
             f"<td>{tags}</td></tr>\n"
         )

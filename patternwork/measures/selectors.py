@@ -14,10 +14,10 @@ from typing import Any, NamedTuple
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.text import capfirst, get_text_list
-from django.utils.translation import get_language, gettext_noop, ngettext
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from patternwork.core.prepared import PreparedRead
+from patternwork.core.words import translator
 from patternwork.measures import chart, definitions, outcomes, scoring, summary
 from patternwork.measures.models import Response, RiskFlag
 from patternwork.treatment import plan
@@ -236,24 +236,6 @@ def _score(response: Response | ChartedResponse | None) -> Score | None:
     return Score(response.total, response.band, response.caseness)
 
 
-# Per language: the chart description's fixed words, translated once. `gettext` walks
-# the catalogue and its fallbacks on every call, about twenty calls a course page.
-_WORDS: dict[str | None, dict[str, str]] = {}
-
-
-def _translator(language: str | None) -> Callable[[str], str]:
-    """`gettext` of a fixed msgid (marked with `gettext_noop`) in `language`, kept."""
-    words = _WORDS.setdefault(language, {})
-
-    def translated(msgid: str) -> str:
-        text = words.get(msgid)
-        if text is None:
-            text = words[msgid] = _(msgid)
-        return text
-
-    return translated
-
-
 def _where(position: int, t: Callable[[str], str]) -> str:
     if position == chart.ASSESSMENT:
         return t(gettext_noop("assessment"))
@@ -300,7 +282,8 @@ def _risk_words(positions: tuple[int, ...], t: Callable[[str], str]) -> str:
 
 def describe_chart(drawn: chart.Chart, planned: int) -> str:
     """Say in words what the chart shows, for its <desc> (screen readers, no images)."""
-    t = _translator(get_language())
+    # The chart description's fixed words, translated once per language.
+    t = translator()
     parts = [_trend(panel, t) for panel in drawn.panels]
     parts.append(_risk_words(tuple(marker.position for marker in drawn.risk), t))
     lines = [

@@ -20,10 +20,12 @@ from django.utils.translation import gettext as _
 
 from patternwork.accounts.access import PreparedVisible, visible
 from patternwork.accounts.models import Membership
+from patternwork.core.words import translator
 from patternwork.measures import config
-from patternwork.measures.definitions import get_instrument
+from patternwork.measures.definitions import Instrument, get_instrument
 from patternwork.measures.expected_change import Curve, CurvePoint, expected_ranges
 from patternwork.measures.models import ChangeCurve, TrackFlag
+from patternwork.measures.outcomes import MeasureRule
 from patternwork.measures.track_chart import track_svg
 from patternwork.measures.tracking import PHQ9, valid_phq9
 from patternwork.treatment.models import Course
@@ -119,12 +121,37 @@ def scores_of(rows) -> dict[int, list[tuple[int, int]]]:
     return found
 
 
-def _chart(flag: TrackFlag, scores: list[tuple[int, int]], curve: Curve | None) -> str:
-    instrument = get_instrument(PHQ9)
+@dataclass(frozen=True)
+class _ChartFrame:
+    """What every flag's chart shares: the rule, the instrument and the fixed words."""
+
+    rule: MeasureRule
+    instrument: Instrument
+    title: str
+    description: str
+
+
+def _chart_frame() -> _ChartFrame:
+    # The words are fixed: translated once per language.
+    _ = translator()
+    return _ChartFrame(
+        rule=config.outcome_config().depression,
+        instrument=get_instrument(PHQ9),
+        title=_("PHQ-9 by session against the expected range"),
+        description=_(
+            "PHQ-9 %(score)s at session %(session)s; expected %(low)s to %(high)s there."
+        ),
+    )
+
+
+def _chart(
+    flag: TrackFlag, scores: list[tuple[int, int]], curve: Curve | None, frame: _ChartFrame
+) -> str:
+    instrument = frame.instrument
     planned = flag.course.planned_sessions
     last = max([planned, *(s for s, _ in scores)])
     expected = expected_ranges(
-        rule=config.outcome_config().depression,
+        rule=frame.rule,
         instrument=instrument,
         curve=curve,
         first=flag.first_score,
@@ -137,8 +164,8 @@ def _chart(flag: TrackFlag, scores: list[tuple[int, int]], curve: Curve | None) 
         top=instrument.total_max,
         last_session=last,
         on_track=False,
-        title=_("PHQ-9 by session against the expected range"),
-        description=_("PHQ-9 %(score)s at session %(session)s; expected %(low)s to %(high)s there.")
+        title=frame.title,
+        description=frame.description
         % {
             "score": flag.score,
             "session": flag.session,
@@ -170,6 +197,9 @@ def why_rows(flags, curves, scores) -> list[NotOnTrack]:
 
 
 def _rows(flags, curves, scores) -> list[NotOnTrack]:
+    if not flags:
+        return []
+    frame = _chart_frame()
     rows = []
     for flag in flags:
         # A band's curve may lack the flag's session (too few courses reached it): the
@@ -181,7 +211,7 @@ def _rows(flags, curves, scores) -> list[NotOnTrack]:
                 flag=flag,
                 scores=tuple(course_scores),
                 curve=curve,
-                chart=_chart(flag, course_scores, curve),
+                chart=_chart(flag, course_scores, curve, frame),
             )
         )
     return rows

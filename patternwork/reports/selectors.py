@@ -36,7 +36,7 @@ Definitions (docs/outcomes.md; the outcome rules are `patternwork.measures.outco
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
@@ -44,6 +44,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied
+from django.db import router
 from django.db.models import Count, Exists, F, Func, IntegerField, OuterRef, Q, QuerySet, Sum
 from django.db.models.lookups import (
     GreaterThan,
@@ -285,11 +286,13 @@ def _wait_histogram(rows: QuerySet[OutcomeSummary]) -> list[tuple[int, int]]:
     return [(days, courses) for days, courses in _wait_histogram_of(rows)]
 
 
-def _waits(rows: QuerySet[OutcomeSummary], finished: Q, key: tuple) -> Waits:
+def _waits(
+    rows: Callable[[], QuerySet[OutcomeSummary]], finished: Q, key: tuple, using: str
+) -> Waits:
     # Whole days and counts, both integers as the database gives them: the statement is
     # kept per practice, therapists and period (`key`) rather than built every time.
     _names, found = _REPORT_STATEMENTS.fetchall(
-        ("waits", *key), lambda: _wait_histogram_of(rows.filter(finished)), using=rows.db
+        ("waits", *key), lambda: _wait_histogram_of(rows().filter(finished)), using=using
     )
     histogram = [(days, courses) for days, courses in found]
     count = sum(courses for _, courses in histogram)
@@ -419,14 +422,16 @@ def _referrals(
 _REPORT_STATEMENTS = KeptStatements()
 
 
-def _aggregate(rows: QuerySet[OutcomeSummary], key: tuple, aggregates) -> dict:
+def _aggregate(
+    rows: Callable[[], QuerySet[OutcomeSummary]], key: tuple, aggregates, using: str
+) -> dict:
     def build() -> QuerySet:
         built = aggregates()
         # One group (the practice's rows), so the statement reads as an aggregate; no
         # group at all when the practice has no rows yet.
-        return rows.order_by().values("practice_id").annotate(**built).values_list(*built)
+        return rows().order_by().values("practice_id").annotate(**built).values_list(*built)
 
-    names, found = _REPORT_STATEMENTS.fetchone(key, build, using=rows.db)
+    names, found = _REPORT_STATEMENTS.fetchone(key, build, using=using)
     return dict(zip(names, found or (0,) * len(names), strict=True))
 
 
@@ -447,9 +452,17 @@ def service_report(
     therapists = None if scope is None else list(scope)
     if therapist is not None:
         therapists = [therapist.pk]
-    rows = OutcomeSummary.objects.filter(practice=practice)
-    if therapists is not None:
-        rows = rows.filter(therapist_id__in=therapists)
+
+    def rows() -> QuerySet[OutcomeSummary]:
+        # Built only where a kept statement is compiled (once per key) and where the
+        # courses dated wrongly are listed, not on every report.
+        summaries = OutcomeSummary.objects.filter(practice=practice)
+        if therapists is not None:
+            summaries = summaries.filter(therapist_id__in=therapists)
+        return summaries
+
+    # The database `rows().db` names: the router's for reading summaries (no hints).
+    using = router.db_for_read(OutcomeSummary)
     finished = finished_in(ended_from, ended_to)
     config = config or outcome_config()
 
@@ -482,7 +495,7 @@ def service_report(
         ended_to,
         config,
     )
-    figures = _aggregate(rows, key, aggregates)
+    figures = _aggregate(rows, key, aggregates, using)
     count, paired, at_caseness = figures["finished"], figures["paired"], figures["at_caseness"]
     attended, dna = figures["attended_sessions"], figures["missed_sessions"]
     return ServiceReport(
@@ -501,12 +514,12 @@ def service_report(
         did_not_attend=Rate(dna, attended + dna),
         paired=Rate(paired, count),
         at_caseness=Rate(at_caseness, paired),
-        waits=_waits(rows, finished, key[:4]),
+        waits=_waits(rows, finished, key[:4], using),
         waiting=_waiting(practice, therapists),
         data_quality=DataQuality(
             count=figures["dated_wrongly"],
             left_out_of_waits=figures["left_out_of_waits"],
-            listed=_dated_wrongly(rows) if figures["dated_wrongly"] else (),
+            listed=_dated_wrongly(rows()) if figures["dated_wrongly"] else (),
         ),
     )
 

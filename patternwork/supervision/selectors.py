@@ -9,7 +9,6 @@ supervisees, clients or ratings.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -406,23 +405,28 @@ _COVERED_RATINGS = PreparedVisible(
 def rating_coverage(membership: Membership) -> tuple[rubric.Coverage, ...]:
     """Per phase: the member's courses with an attended session in it, and those of them
     with at least one rated session in it (counts only, no clinical content)."""
-    reached: dict[str, set[int]] = defaultdict(set)
+    sessions = _COVERED_SESSIONS(membership)
     # A practice's sessions share a few (number, planned) pairs: each pair's phase is
-    # worked out once, not once per session.
-    phases: dict[tuple[int, int], set[int]] = {}
-    for course_id, number, planned in _COVERED_SESSIONS(membership):
-        courses = phases.get((number, planned))
-        if courses is None:
-            courses = phases[number, planned] = reached[
-                _rated_phase(plan.phase_for(number, planned).value)
-            ]
-        courses.add(course_id)
-    rated: dict[str, set[int]] = defaultdict(set)
-    for course_id, phase in _COVERED_RATINGS(membership):
-        rated[_rated_phase(phase)].add(course_id)
+    # worked out once, not once per session, and each phase's courses are gathered by a
+    # comprehension (a practice has hundreds of sessions).
+    phase_of = {
+        pair: _rated_phase(plan.phase_for(*pair).value)
+        for pair in {(number, planned) for _course, number, planned in sessions}
+    }
+    reached = {
+        phase: {
+            course for course, number, planned in sessions if phase_of[number, planned] == phase
+        }
+        for phase in rubric.PHASES
+    }
+    ratings = _COVERED_RATINGS(membership)
+    rated_as = {phase: _rated_phase(phase) for phase in {phase for _course, phase in ratings}}
     return rubric.coverage(
-        {p: len(ids) for p, ids in reached.items()},
-        {p: len(ids & reached[p]) for p, ids in rated.items()},
+        {phase: len(courses) for phase, courses in reached.items()},
+        {
+            phase: len({course for course, rated in ratings if rated_as[rated] == phase} & courses)
+            for phase, courses in reached.items()
+        },
     )
 
 

@@ -1,5 +1,6 @@
 import datetime as dt
 import random
+import re
 
 import pytest
 from django.urls import reverse
@@ -59,7 +60,9 @@ def test_supervisor_sees_themself_and_their_supervisees_only(
 
     report = response.context["report"]
     assert (report.finished, report.outcomes.recovery) == (3, Rate(2, 3))
-    choices = [label for value, label in response.context["form"].fields["therapist"].choices]
+    # The options the page's select lists.
+    select = response.content.decode().split('name="therapist"', 1)[1].split("</select>", 1)[0]
+    choices = re.findall(r"<option[^>]*>([^<]*)</option>", select)
     assert choices == ["Everyone I supervise", "Dr Ada Therapist", "Dr Cleo Supervisor"]
 
 
@@ -384,3 +387,23 @@ def test_page_query_count_does_not_grow_with_courses_dated_wrongly(
         response = client.get(URL)
 
     assert len(response.context["dated_wrongly"]) == size
+
+
+def _options(response) -> list[str]:
+    select = response.content.decode().split('name="therapist"', 1)[1].split("</select>", 1)[0]
+    return re.findall(r"<option[^>]*>([^<]*)</option>", select)
+
+
+def test_kept_filter_fields_list_each_members_own_choices(
+    client, login, admin, supervisor, therapist, other_therapist
+):
+    login(admin)
+    first = _options(client.get(URL))
+    again = _options(client.get(URL))
+    login(supervisor)
+    supervised = _options(client.get(URL))
+
+    assert first == again
+    assert first[0] == "Whole practice"
+    assert len(first) > len(supervised)
+    assert supervised == ["Everyone I supervise", "Dr Ada Therapist", "Dr Cleo Supervisor"]

@@ -42,14 +42,16 @@ class ReportFilterForm(forms.Form):
     )
 
     def __init__(self, *args, therapists, everyone_label, shown=None, **kwargs):
-        """`therapists` are the members the field accepts; `shown`, where given, the same
+        """`therapists` are the members the field accepts (None for an unbound form,
+        which validates nothing: it accepts nobody); `shown`, where given, the same
         members as (public id, full name, active) rows for the select to list, read
         without model instances (`reports.selectors.report_therapist_choices`)."""
         super().__init__(*args, **kwargs)
         # A select and two dates on every view of the report: written without templates.
         fast_widgets.speed_up(self)
         field = self.fields["therapist"]
-        field.queryset = therapists
+        if therapists is not None:
+            field.queryset = therapists
         field.empty_label = everyone_label
         if shown is not None:
             # The options the queryset's iterator would give, in its order.

@@ -24,6 +24,7 @@ from django.utils.translation import get_language, gettext, gettext_noop
 
 from patternwork.clinic.templatetags.clinic import MILESTONE_LABELS, MILESTONE_TAGS, phase_label
 from patternwork.core.dates import date_names
+from patternwork.core.escaping import conditional_escape as _escaped
 from patternwork.core.escaping import escape_plain as _escape
 from patternwork.core.navigation import cached_reverse
 
@@ -377,22 +378,30 @@ def truncated(text: str, length: int) -> str:
 @register.simple_tag
 def session_episodes(episodes) -> str:
     """The session page's episodes logged at the session, or its empty line."""
+    none_yet, with_therapist, also = _translated(
+        gettext_noop("No episode logged at this session yet."),
+        gettext_noop("With the therapist"),
+        gettext_noop("also in the session"),
+    )
     if not episodes:
-        return mark_safe(  # noqa: S308 - a fixed text, escaped
-            f'<p class="muted">'
-            f"{conditional_escape(gettext('No episode logged at this session yet.'))}</p>"
-        )
-    link = reverse("clinic:episode-detail", args=[_SOME_ID])
-    with_therapist = conditional_escape(gettext("With the therapist"))
-    also = conditional_escape(gettext("also in the session"))
+        return mark_safe(f'<p class="muted">{none_yet}</p>')  # noqa: S308 - escaped
+    # The link escaped once: an id is hex digits and hyphens, with nothing to escape.
+    link = _escaped(cached_reverse("clinic:episode-detail", _SOME_ID))
+    some_id = str(_SOME_ID)
+    # A session's episodes name a few people: each name escaped once.
+    people: dict[str, str] = {}
     out = []
     for episode in episodes:
-        url = conditional_escape(link.replace(str(_SOME_ID), str(episode.public_id)))
-        who = with_therapist if episode.with_therapist else conditional_escape(episode.person_label)
+        url = link.replace(some_id, str(episode.public_id))
+        if episode.with_therapist:
+            who = with_therapist
+        else:
+            who = people.get(episode.person_label)
+            if who is None:
+                who = people[episode.person_label] = _escaped(episode.person_label)
         tag = f' <span class="tag">{also}</span>' if episode.showed_in_session else ""
         out.append(
-            f'<p>· <a href="{url}">{who}</a>: '
-            f"{conditional_escape(truncated(episode.account, 120))}{tag}</p>"
+            f'<p>· <a href="{url}">{who}</a>: {_escaped(truncated(episode.account, 120))}{tag}</p>'
         )
     return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped
 
@@ -408,8 +417,7 @@ def trend_rows(trend) -> str:
             for _phase, share in row.shares
         )
         out.append(
-            f'<tr><th scope="row">{conditional_escape(row.part)}: '
-            f"{conditional_escape(row.label)}</th>{cells}</tr>"
+            f'<tr><th scope="row">{_escaped(row.part)}: {_escaped(row.label)}</th>{cells}</tr>'
         )
     return mark_safe("".join(out))  # noqa: S308 - every value above is escaped
 

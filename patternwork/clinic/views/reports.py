@@ -11,15 +11,19 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from patternwork.accounts.models import Membership
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.reports import ReportFilterForm
+from patternwork.core.fast_widgets import kept_unbound_fields
+from patternwork.core.words import translator
 from patternwork.measures.config import outcome_config
 from patternwork.measures.outcomes import Rate
 from patternwork.reports import funnel, selectors, services
@@ -30,6 +34,7 @@ from patternwork.treatment import plan
 
 ADMIN, SUPERVISOR = Membership.Role.ADMIN, Membership.Role.SUPERVISOR
 TEMPLATE = "clinic/reports/service_report.html"
+FILTER_FIELDS_TEMPLATE = "clinic/reports/partials/filter_fields.html"
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHART_WIDTH, CHART_LABELS, CHART_BAR, CHART_ROW = 640, 250, 330, 30
@@ -45,7 +50,8 @@ class Figure:
     kind: str = "count"  # count, rate, mean (count / denominator), or days (a median)
     warn: bool = False
 
-    @property
+    # Worked out once: the table, the chart and its description each show it.
+    @cached_property
     def percent(self) -> float | None:
         return None if self.value is None or self.kind != "rate" else float(self.value * 100)
 
@@ -65,6 +71,8 @@ def _mean(code: str, label: str, mean: Mean) -> Figure:
 def _waiting(waiting) -> list[tuple[str, list[Figure]]]:
     if waiting is None:
         return []
+    # Fixed labels: translated once per language.
+    _ = translator()
     return [
         (
             _("The waiting list today (offered DIT, no start yet)"),
@@ -95,6 +103,8 @@ def _waiting(waiting) -> list[tuple[str, list[Figure]]]:
 def figures(report: ServiceReport) -> list[tuple[str, list[Figure]]]:
     """The report's figures by section, in the order the page and the CSV show them."""
     rates, waits, quality = report.outcomes, report.waits, report.data_quality
+    # Fixed labels: translated once per language.
+    _ = translator()
     return [
         (
             _("Activity"),
@@ -218,30 +228,56 @@ def chart(sections: list[tuple[str, list[Figure]]]) -> dict:
     }
 
 
+def _everyone(membership):
+    if membership.is_admin:
+        return gettext_lazy("Whole practice")
+    return gettext_lazy("Everyone I supervise")
+
+
 def _filter_form(request, *, rendered: bool = True) -> ReportFilterForm:
     membership = request.membership
-    everyone = (
-        gettext_lazy("Whole practice")
-        if membership.is_admin
-        else gettext_lazy("Everyone I supervise")
-    )
+    everyone = _everyone(membership)
+    data = request.GET or None
     return ReportFilterForm(
-        request.GET or None,
-        therapists=selectors.report_therapists(membership),
+        data,
+        # Only a bound form checks the chosen therapist against the member's scope; an
+        # unbound one has nothing to check and lists `shown`.
+        therapists=selectors.report_therapists(membership) if data is not None else None,
         everyone_label=everyone,
         # A form that is only validated (the CSV) lists nobody.
         shown=selectors.report_therapist_choices(membership) if rendered else None,
     )
 
 
-def _filters(form: ReportFilterForm) -> dict:
-    if not form.is_bound:
+def _filter_fields(request) -> tuple[ReportFilterForm | None, str]:
+    """The bound filter form (None when the report is unfiltered) and its fields as the
+    page writes them. Unbound, the fields are the same for every request with the same
+    choices, so the form is built only when they are not kept yet (`kept_unbound_fields`):
+    the form's copy of its fields and their rendering saved."""
+    if request.GET:
+        form = _filter_form(request)
+        return form, render_to_string(FILTER_FIELDS_TEMPLATE, {"form": form})
+    membership = request.membership
+    everyone = _everyone(membership)
+    shown = selectors.report_therapist_choices(membership)
+    html = kept_unbound_fields(
+        lambda: ReportFilterForm(therapists=None, everyone_label=everyone, shown=shown),
+        FILTER_FIELDS_TEMPLATE,
+        (str(everyone), tuple(shown)),
+    )
+    return None, html
+
+
+def _filters(form: ReportFilterForm | None) -> dict:
+    if form is None or not form.is_bound:
         return NO_FILTERS
     return {key: form.cleaned_data[key] for key in ("therapist", "ended_from", "ended_to")}
 
 
-def _invalid(request, form):
-    return render(request, TEMPLATE, {"form": form}, status=400)
+def _invalid(request, form, filter_fields=None):
+    if filter_fields is None:
+        filter_fields = render_to_string(FILTER_FIELDS_TEMPLATE, {"form": form})
+    return render(request, TEMPLATE, {"form": form, "filter_fields": filter_fields}, status=400)
 
 
 NO_FILTERS = {"therapist": None, "ended_from": None, "ended_to": None}
@@ -281,6 +317,8 @@ def funnel_context(membership, filters: dict) -> dict:
         )
         for unit in data.shown
     ]
+    # Fixed words: translated once per language.
+    _ = translator()
     mean = _("none yet") if data.mean is None else f"{data.mean * 100:.1f}%"
     svg = funnel.funnel_svg(
         shown=data.shown,
@@ -315,9 +353,9 @@ def outcome_funnel(request):
 
 @staff_view(ADMIN, SUPERVISOR)
 def service_report(request):
-    form = _filter_form(request)
-    if form.is_bound and not form.is_valid():
-        return _invalid(request, form)
+    form, filter_fields = _filter_fields(request)
+    if form is not None and not form.is_valid():
+        return _invalid(request, form, filter_fields)
     filters = _filters(form)
     report = selectors.service_report_for(request.membership, **filters)
     sections = figures(report)
@@ -327,6 +365,7 @@ def service_report(request):
         TEMPLATE,
         {
             "form": form,
+            "filter_fields": filter_fields,
             "filters": filters,
             "report": report,
             "sections": sections,
