@@ -64,3 +64,25 @@ def test_every_template_that_translates_loads_the_kept_words_after_i18n():
         if "i18n" not in libraries or not kept or kept[-1] < libraries.index("i18n"):
             missing.append(str(path.relative_to(root)))
     assert not missing, missing
+
+
+def test_no_template_switches_language_part_way_through_a_render():
+    # The kept words ask the language once per render (FixedTranslateNode).
+    root = Path(__file__).resolve().parents[2] / "patternwork"
+    switching = [
+        str(path.relative_to(root))
+        for path in root.glob("*/templates/**/*.html")
+        if "{% language " in path.read_text()
+    ]
+    assert not switching
+
+
+def test_the_kept_words_follow_the_language_of_each_render():
+    template = Template('{% load i18n page_words %}{% translate "Plan" %}')
+    with translation.override("fr"):
+        french = template.render(Context())
+    with translation.override("en-gb"):
+        english = template.render(Context())
+    with translation.override("fr"):
+        assert template.render(Context()) == french == str(translation.gettext("Plan"))
+    assert english == "Plan"

@@ -38,7 +38,13 @@ class FixedTranslateNode(template.Node):
         self.texts: dict[str | None, str] = {}
 
     def render(self, context) -> str:
-        language = get_language()
+        # The language is asked once per render and kept on the context: a page has
+        # dozens of fixed words, and asking costs about twenty calls each time. No
+        # template switches language part-way through a render (`{% language %}` is not
+        # used: tests/clinic/test_page_words.py holds that).
+        language = getattr(context, "_fixed_words_language", None)
+        if language is None:
+            language = context._fixed_words_language = get_language()
         try:
             return self.texts[language]
         except KeyError:
