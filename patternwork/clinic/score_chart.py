@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
+from patternwork.core.words import kept
 from patternwork.measures.chart import Chart
 
 
@@ -24,27 +25,24 @@ def _phase_labels() -> dict[str, str]:
     }
 
 
-# Per language: the chart's fixed words, translated (and escaped where written as they
-# are) once rather than on every page.
-_WORDS: dict[str | None, dict] = {}
-
-
 def _words() -> dict:
-    language = get_language()
-    words = _WORDS.get(language)
-    if words is None:
-        words = _WORDS[language] = {
-            "phases": _phase_labels(),
-            "over_plan": escape(_("over plan")),
-            "title": escape(_("PHQ-9, GAD-7 and WSAS by session")),
-            "risk": escape(_("Risk")),
-            # Filled in per panel; its values are escaped there.
-            "caseness": _("caseness %(symbol)s %(value)s"),
-            "assessment": escape(pgettext("assessment, on the session axis", "A")),
-            "axis_with_assessment": escape(_("Session (A: assessment)")),
-            "axis": escape(_("Session")),
-        }
-    return words
+    """The chart's fixed words, translated (and escaped where written as they are) once
+    per language rather than on every page."""
+    return kept(_words, _make_words)
+
+
+def _make_words() -> dict:
+    return {
+        "phases": _phase_labels(),
+        "over_plan": escape(_("over plan")),
+        "title": escape(_("PHQ-9, GAD-7 and WSAS by session")),
+        "risk": escape(_("Risk")),
+        # Filled in per panel; its values are escaped there.
+        "caseness": _("caseness %(symbol)s %(value)s"),
+        "assessment": escape(pgettext("assessment, on the session axis", "A")),
+        "axis_with_assessment": escape(_("Session (A: assessment)")),
+        "axis": escape(_("Session")),
+    }
 
 
 def score_chart_svg(chart: Chart, description: str) -> SafeString:

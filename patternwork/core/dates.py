@@ -10,7 +10,8 @@ together themselves, in the current time zone as the `date` filter does.
 from dataclasses import dataclass
 
 from django.utils.dates import MONTHS, MONTHS_3, WEEKDAYS, WEEKDAYS_ABBR
-from django.utils.translation import get_language
+
+from patternwork.core.words import kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,19 +24,15 @@ class DateNames:
     months: tuple[str, ...]  # "F"
 
 
-_NAMES: dict[str | None, DateNames] = {}
+def _names() -> DateNames:
+    return DateNames(
+        weekdays_abbr=tuple(str(WEEKDAYS_ABBR[day]) for day in range(7)),
+        weekdays=tuple(str(WEEKDAYS[day]) for day in range(7)),
+        months_abbr=("", *(str(MONTHS_3[month]).title() for month in range(1, 13))),
+        months=("", *(str(MONTHS[month]) for month in range(1, 13))),
+    )
 
 
 def date_names(language: str | None = None) -> DateNames:
-    """The names in `language` (the active language if none is given)."""
-    if language is None:
-        language = get_language()
-    names = _NAMES.get(language)
-    if names is None:
-        names = _NAMES[language] = DateNames(
-            weekdays_abbr=tuple(str(WEEKDAYS_ABBR[day]) for day in range(7)),
-            weekdays=tuple(str(WEEKDAYS[day]) for day in range(7)),
-            months_abbr=("", *(str(MONTHS_3[month]).title() for month in range(1, 13))),
-            months=("", *(str(MONTHS[month]) for month in range(1, 13))),
-        )
-    return names
+    """The names in the active language (`language`, when the caller has asked it)."""
+    return kept(date_names, _names, language)

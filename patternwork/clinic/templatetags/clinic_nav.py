@@ -3,7 +3,6 @@
 from functools import lru_cache
 
 from django import template
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from patternwork.core.navigation import (
@@ -13,6 +12,7 @@ from patternwork.core.navigation import (
     render_links,
     render_plain_links,
 )
+from patternwork.core.words import kept
 
 register = template.Library()
 
@@ -74,17 +74,11 @@ def staff_navigation(context):
     return render_links(links, current_view(context.get("request")), extras)
 
 
-_role_labels: dict[tuple, str] = {}
-
-
 @register.simple_tag(takes_context=True)
 def member_role(context):
     """`{{ membership.get_role_display }}`, its label translated once per language."""
-    key = (get_language(), context["membership"].role)
-    label = _role_labels.get(key)
-    if label is None:
-        label = _role_labels[key] = context["membership"].get_role_display()
-    return label
+    membership = context["membership"]
+    return kept((member_role, membership.role), membership.get_role_display)
 
 
 @register.simple_tag(takes_context=True)

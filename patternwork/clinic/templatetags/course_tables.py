@@ -27,21 +27,16 @@ from patternwork.core.dates import date_names
 from patternwork.core.escaping import conditional_escape as _escaped
 from patternwork.core.escaping import escape_plain as _escape
 from patternwork.core.navigation import cached_reverse
+from patternwork.core.words import kept
 
 register = template.Library()
 
 
-# Per language and list of fixed words: their translations, escaped.
-_WORDS: dict[tuple, tuple[str, ...]] = {}
-
-
 def _translated(*msgids: str) -> tuple[str, ...]:
     """The fixed words of a table, translated and escaped once per language."""
-    key = (get_language(), msgids)
-    words = _WORDS.get(key)
-    if words is None:
-        words = _WORDS[key] = tuple(_escape(gettext(msgid)) for msgid in msgids)
-    return words
+    return kept(
+        ("escaped words", msgids), lambda: tuple(_escape(gettext(msgid)) for msgid in msgids)
+    )
 
 
 # The same, for the tables other modules write (the caseload's).
@@ -201,46 +196,37 @@ def measure_rows(rows) -> str:
     return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped
 
 
-# Per language: the plan's fixed words, as `{% translate %}` writes them (a literal's
-# translation is not escaped).
-_PLAN_WORDS: dict[str | None, tuple[str, ...]] = {}
-
-
 def _plan_words() -> tuple[str, ...]:
-    language = get_language()
-    words = _PLAN_WORDS.get(language)
-    if words is None:
-        words = _PLAN_WORDS[language] = tuple(
-            gettext(msgid)
-            for msgid in (
-                gettext_noop("Sessions"),
-                gettext_noop("minutes"),
-                gettext_noop("Phases"),
-                gettext_noop("initial"),
-                gettext_noop("middle"),
-                gettext_noop("ending"),
-                gettext_noop("First session"),
-                gettext_noop("Projected last session"),
-                gettext_noop("Goodbye letter shared in"),
-                gettext_noop("session"),
-            )
+    """The plan's fixed words as `{% translate %}` writes them (a literal's translation is
+    not escaped), translated once per language."""
+    return kept(_plan_words, _make_plan_words)
+
+
+def _make_plan_words() -> tuple[str, ...]:
+    return tuple(
+        gettext(msgid)
+        for msgid in (
+            gettext_noop("Sessions"),
+            gettext_noop("minutes"),
+            gettext_noop("Phases"),
+            gettext_noop("initial"),
+            gettext_noop("middle"),
+            gettext_noop("ending"),
+            gettext_noop("First session"),
+            gettext_noop("Projected last session"),
+            gettext_noop("Goodbye letter shared in"),
+            gettext_noop("session"),
         )
-    return words
-
-
-# Per language, model and field: the field's choices' labels, translated.
-_CHOICE_LABELS: dict[tuple, dict] = {}
+    )
 
 
 def choice_labels(model, field_name: str) -> dict:
     """The labels of a model field's choices by value, translated once per language."""
     meta = model._meta
-    key = (get_language(), meta.label, field_name)
-    labels = _CHOICE_LABELS.get(key)
-    if labels is None:
-        choices = meta.get_field(field_name).flatchoices
-        labels = _CHOICE_LABELS[key] = {value: str(label) for value, label in choices}
-    return labels
+    return kept(
+        ("choice labels", meta.label, field_name),
+        lambda: {value: str(label) for value, label in meta.get_field(field_name).flatchoices},
+    )
 
 
 @register.filter

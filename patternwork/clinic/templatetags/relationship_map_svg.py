@@ -9,10 +9,11 @@ from django import template
 from django.template.defaultfilters import linebreaksbr
 from django.utils.formats import localize
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from patternwork.core.escaping import conditional_escape as _escaped
+from patternwork.core.words import kept
 
 register = template.Library()
 
@@ -165,19 +166,17 @@ TABLE_WORDS = {
     "nobody": gettext_noop("No one is on the map yet."),
     "add_below": gettext_noop("Add the people who matter to the client below."),
 }
-_table_words: dict[str | None, dict[str, str]] = {}
 
 
 def table_words() -> dict[str, str]:
-    language = get_language()
-    words = _table_words.get(language)
-    if words is None:
-        # A template literal is safe text, and so is its translation: written as it is.
-        words = _table_words[language] = {
+    # A template literal is safe text, and so is its translation: written as it is.
+    return kept(
+        table_words,
+        lambda: {
             key: str(_(mark_safe(message)))  # noqa: S308 - a template literal
             for key, message in TABLE_WORDS.items()
-        }
-    return words
+        },
+    )
 
 
 @register.simple_tag

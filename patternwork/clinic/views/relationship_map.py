@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -31,6 +30,7 @@ from patternwork.clinic.forms.relationship_map import (
 from patternwork.core.concurrency import STALE_EDIT_MESSAGE
 from patternwork.core.fast_widgets import unbound_fields
 from patternwork.core.forms import add_service_errors
+from patternwork.core.words import kept
 from patternwork.formulation import mapdraw, selectors, services
 from patternwork.formulation.models import Person
 
@@ -66,16 +66,11 @@ class SectorView:
 _MAP_CLIENT = PreparedRows(lambda: Client.objects.all())
 
 _ANY_ID = uuid.UUID(int=0)
-_SUGGESTION_WORDS: dict[str, tuple[str, ...]] = {}
 
 
 def suggestion_words() -> tuple[str, ...]:
     """The relationship words the form suggests, translated once per language."""
-    language = get_language()
-    words = _SUGGESTION_WORDS.get(language)
-    if words is None:
-        words = _SUGGESTION_WORDS[language] = tuple(str(w) for w in RELATIONSHIP_SUGGESTIONS)
-    return words
+    return kept(suggestion_words, lambda: tuple(str(w) for w in RELATIONSHIP_SUGGESTIONS))
 
 
 FORM_FIELDS_TEMPLATE = "clinic/partials/form_fields.html"
