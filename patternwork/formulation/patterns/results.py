@@ -61,8 +61,14 @@ class ByPhase(Generic[T]):
     ending: T
 
     def __getitem__(self, phase: Phase) -> T:
-        name = _PHASE_FIELDS.get(phase) if isinstance(phase, str) else None
-        return getattr(self, name or Phase(phase).value)
+        try:
+            return getattr(self, _PHASE_FIELDS[phase])
+        except (KeyError, TypeError):
+            return getattr(self, Phase(phase).value)
+
+    def in_order(self) -> tuple[T, T, T]:
+        """The phases' values, initial first."""
+        return (self.initial, self.middle, self.ending)
 
 
 @dataclass(frozen=True)
@@ -233,7 +239,7 @@ class PatternReport:
 
     @cached_property
     def phase_totals(self) -> ByPhase[int]:
-        return ByPhase(*(len(ids) for ids in _in_order(self.phase_episode_ids)))
+        return ByPhase(*map(len, self.phase_episode_ids.in_order()))
 
     def profiles(self, part: Part) -> tuple[CategoryProfile, ...]:
         return tuple(profile for profile in self.categories if profile.part == part)
@@ -251,10 +257,6 @@ class PatternReport:
         for profile in self.categories:
             found.setdefault((Part(profile.part), profile.category), profile)
         return found
-
-
-def _in_order(by_phase: ByPhase[T]) -> tuple[T, T, T]:
-    return (by_phase.initial, by_phase.middle, by_phase.ending)
 
 
 # The figures counted without naming their episodes (`count_patterns`): what a page needs
