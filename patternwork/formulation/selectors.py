@@ -565,8 +565,9 @@ def _episode_columns(client, *columns) -> QuerySet:
 
 
 def _as_stored(name: str) -> ExpressionWrapper:
-    """A public id read as the database stores it (no UUID made per row): `uuid_text`
-    writes it as str(UUID) does."""
+    """A column read as the database gives it, with no converter run on each row: a
+    public id (no UUID made per row; `uuid_text` writes it as str(UUID) does), or a flag
+    (0 or 1 on SQLite, a bool on PostgreSQL: its truth is the flag's)."""
     return ExpressionWrapper(F(name), output_field=CharField())
 
 
@@ -669,7 +670,7 @@ _counted_rows = PreparedRead(
     lambda client: _episode_columns(
         client,
         "id",
-        "with_therapist",
+        _as_stored("with_therapist"),
         "person__label",
         "when",
         "phase",
@@ -686,26 +687,29 @@ def pattern_counts(client: Client, categories: list[PatternCategory]) -> pattern
     over `pattern_episodes`, without an episode made each. `categories` are the
     practice's (retired ones included), which name the codes' categories."""
     public = {c.pk: c.public_id for c in categories}
+    found = _counted_rows(client.pk)
     # A person's key is written once, not once per episode with them.
-    people: dict = {}
-
-    def rows():
-        for pk, with_therapist, label, when, phase, wish, ro, rs, person in _counted_rows(
-            client.pk
-        ):
-            if with_therapist:
-                person_key, label = THERAPIST_KEY, "the therapist"
-            else:
-                person_key = people.get(person)
-                if person_key is None:
-                    person_key = people[person] = uuid_text(person)
-            yield pk, person_key, label, when, phase or None, wish or None, ro or None, rs or None
-
-    codes = (
-        (episode, part, public.get(category) or str(category))
+    people = {person: uuid_text(person) for person in {row[-1] for row in found if not row[1]}}
+    # The rows and codes as the rules take them, made by comprehensions that call
+    # nothing per row: a grown client has hundreds of episodes and codes.
+    rows = [
+        (
+            pk,
+            THERAPIST_KEY if with_therapist else people[person],
+            "the therapist" if with_therapist else label,
+            when,
+            phase or None,
+            wish or None,
+            ro or None,
+            rs or None,
+        )
+        for pk, with_therapist, label, when, phase, wish, ro, rs, person in found
+    ]
+    codes = [
+        (episode, part, public[category] if category in public else str(category))
         for episode, part, category in _codes(client.pk)
-    )
-    return patterns.count_patterns(rows(), codes)
+    ]
+    return patterns.count_patterns(rows, codes)
 
 
 @dataclass(frozen=True)
