@@ -367,14 +367,19 @@ def core_theme_of_codes(
     order: dict[EpisodeId, None] = {}
     groups: dict[Part, dict[str, dict[EpisodeId, None]]] = {part: {} for part in Part}
     # Each part's group by its value as a code row holds it: a few hundred codes are not
-    # each made a Part (an unknown value still fails as Part() fails).
+    # each made a Part (an unknown value still fails as Part() fails). The loop calls
+    # nothing per code; a key set again keeps its first place in a dict.
     by_value = {part.value: groups[part] for part in Part}
     for episode_id, part, category in codes:
-        order.setdefault(episode_id, None)
-        group = by_value.get(part)
-        if group is None:
+        order[episode_id] = None
+        try:
+            group = by_value[part]
+        except KeyError:
             group = groups[Part(part)]
-        group.setdefault(category, {})[episode_id] = None
+        if category in group:
+            group[category][episode_id] = None
+        else:
+            group[category] = {episode_id: None}
     candidates: dict[str, Candidate | None] = {}
     for part in Part:
         members_of = groups[part]
