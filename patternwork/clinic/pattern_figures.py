@@ -373,7 +373,10 @@ class PatternFigures:
             label=label,
             overall=self.share(profile.overall, key),
             phases=tuple(
-                self.share(by_phase[phase], f"{key}:{phase}" if key else "") for phase in PHASES
+                [
+                    self.share(share, f"{key}:{phase}" if key else "")
+                    for phase, share in zip(PHASES, by_phase.in_order(), strict=True)
+                ]
             ),
             change=self._points(profile.change.initial_to_ending),
         )
@@ -477,9 +480,12 @@ class PatternFigures:
                 parts.append(ThemePart(part, self._str(PART_SHORT[part]), (), False, None, ()))
                 continue
             categories = self.by_label(candidate.categories)
+            profiles = [self.report.profile(part, c) for c in categories]
             tied = tuple(
-                self.row(self.label(c), self.report.profile(part, c), f"cat:{part}:{c}")
-                for c in categories
+                [
+                    self.row(self.label(c), profile, f"cat:{part}:{c}")
+                    for c, profile in zip(categories, profiles, strict=True)
+                ]
             )
             text = self._n(
                 "%(count)s of %(total)s episode (%(percent)s%%)",
@@ -501,7 +507,7 @@ class PatternFigures:
                     ),
                     tied=tied,
                     percent=_percent(candidate.value),
-                    spreads=tuple(self.spread(self.report.profile(part, c)) for c in categories),
+                    spreads=tuple([self.spread(profile) for profile in profiles]),
                 )
             )
         return tuple(parts)
@@ -581,11 +587,10 @@ class PatternFigures:
             overall, cells = self._zero_row
             return HeatRow(label=self.label(category_id), overall=overall, percent=0, cells=cells)
         cells = []
-        for figure in row.phases:
+        for figure, total in zip(row.phases, self.report.phase_totals.in_order(), strict=True):
             if figure is None:
                 cells.append(HeatCell(figure=None, percent=None, shade=0))
                 continue
-            total = self.report.phase_totals[PHASES[len(cells)]]
             percent = _percent_of(figure.count, total)
             cells.append(HeatCell(figure=figure, percent=percent, shade=_shade(percent)))
         return HeatRow(

@@ -164,6 +164,24 @@ def test_compute_patterns_profile_of_uncoded_category_is_none(report):
     assert report.profile(W, "reject") is None
 
 
+@pytest.mark.parametrize("counted", [False, True], ids=["report", "counts"])
+@pytest.mark.parametrize(
+    ("part", "count"), [(W, 5), ("wish", 5), ("WISH", None), ("late", None), ([], None)]
+)
+def test_profile_is_found_by_part_member_or_value(report, counted, part, count):
+    if counted:
+        rows = [
+            (e.id, e.person_key, e.person_label, e.when.value, e.phase, *map(e.valence, Part))
+            for e in EPISODES
+        ]
+        codes = [(e.id, p.value, c) for e in EPISODES for p in Part for c in e.categories(p)]
+        report = count_patterns(rows, codes)
+
+    profile = report.profile(part, "close")
+
+    assert (None if profile is None else profile.overall.count) == count
+
+
 def test_compute_patterns_episode_and_phase_ids(report):
     assert (report.total, report.episode_ids, report.phase_episode_ids) == (
         8,

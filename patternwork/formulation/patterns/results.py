@@ -245,9 +245,11 @@ class PatternReport:
         return tuple(profile for profile in self.categories if profile.part == part)
 
     def profile(self, part: Part, category: str) -> CategoryProfile | None:
+        # A part's value finds its member's key (a StrEnum member is equal to its value,
+        # and hashes as it); anything else finds nothing.
         try:
-            return self._profiles.get((Part(part), category))
-        except ValueError:
+            return self._profiles.get((part, category))
+        except TypeError:
             return None
 
     @cached_property
@@ -349,9 +351,10 @@ class PatternCounts:
         return tuple(profile for profile in self.categories if profile.part == part)
 
     def profile(self, part: Part, category: str) -> CategoryCounts | None:
+        # As PatternReport.profile: a part's value finds its member's key.
         try:
-            return self._profiles.get((Part(part), category))
-        except ValueError:
+            return self._profiles.get((part, category))
+        except TypeError:
             return None
 
     @cached_property
