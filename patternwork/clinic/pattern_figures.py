@@ -17,6 +17,7 @@ from functools import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from patternwork.core.escaping import conditional_escape
 from patternwork.formulation import selectors
 from patternwork.formulation.models import Episode, Person
 from patternwork.formulation.patterns import (
@@ -105,6 +106,13 @@ class HeatPart:
 class CategoryLabel:
     text: str
     retired: bool
+    # The text escaped for HTML, made with the label (`labelled`): the page writes a
+    # category's label in its heat strip, in the theme and in the sequences.
+    escaped: str = field(repr=False, compare=False)
+
+
+def labelled(text: str, retired: bool) -> CategoryLabel:
+    return CategoryLabel(text, retired, conditional_escape(text))
 
 
 @dataclass(frozen=True)
@@ -261,6 +269,7 @@ class PatternFigures:
         # Every figure made, by its key: the evidence view finds a figure's episodes here.
         self.index: dict[str, Figure] = {}
         self._labels: dict[str, CategoryLabel] = {}
+        self._code_labels: dict[tuple[str, bool], CategoryLabel] = {}
         self._rows: dict[str, Row] = {}
         # Words translated once per page: the figures repeat a few dozen of them.
         self._words: dict = {}
@@ -303,8 +312,16 @@ class PatternFigures:
             text = self.view.labels.get(category_id)
             if text is None:
                 text = self._("(unknown category)")
-            found = CategoryLabel(text=text, retired=category_id in self.retired)
+            found = labelled(text, category_id in self.retired)
             self._labels[category_id] = found
+        return found
+
+    def _code_label(self, text: str, retired: bool) -> CategoryLabel:
+        """A code's label in the evidence list, made once per category shown: the list
+        names the same few categories for hundreds of episodes."""
+        found = self._code_labels.get((text, retired))
+        if found is None:
+            found = self._code_labels[text, retired] = labelled(text, retired)
         return found
 
     def _other(self, episode: Episode) -> str:
@@ -322,7 +339,7 @@ class PatternFigures:
         by_part: dict[str, list[CategoryLabel]] = {part: [] for part in PART_SHORT}
         for code in episode.codes.all():
             by_part[code.part].append(
-                CategoryLabel(code.category.label, code.category.retired_at is not None)
+                self._code_label(code.category.label, code.category.retired_at is not None)
             )
         codes = tuple(
             PartCodes(
@@ -460,7 +477,7 @@ class PatternFigures:
             ),
             valences=tuple(
                 self.row(
-                    CategoryLabel(self._str(Episode.Valence(v.valence).label), False),
+                    labelled(self._str(Episode.Valence(v.valence).label), False),
                     v,
                     f"val:{part}:{v.valence}",
                 )

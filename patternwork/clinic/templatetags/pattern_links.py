@@ -5,7 +5,8 @@ include per figure, or a template loop per heat-strip cell, cost more than the r
 the page's rendering. The markup is the one the templates wrote, escaped the same way.
 The page's sections of figures (the phases, the theme, the heat strips, the sequences and
 the valences) are written here too, each in one pass, and their fixed words are
-translated and escaped once per language (`_words`), not once per figure.
+translated and escaped once per language (`_words`), not once per figure. A category's
+label is escaped once per page (`CategoryLabel.escaped`), wherever it is written.
 """
 
 import html
@@ -111,7 +112,7 @@ def _heat_rows(url: str, part, too_few) -> str:
         )
         rows.append(
             '\n            <tr>\n              <th scope="row">'
-            f"{_escaped(row.label.text)}{retired if row.label.retired else ''}</th>"
+            f"{row.label.escaped}{retired if row.label.retired else ''}</th>"
             f'\n              {cells}\n              <td class="heat-strip__all">{overall}</td>'
             "\n            </tr>\n          "
         )
@@ -130,7 +131,7 @@ def _theme_spreads(url: str, item) -> str:
         people = ", ".join(_link(url, figure) for figure in spread.people[:3])
         out.append(
             '\n              <span class="theme-flow__spread">'
-            + (f"{_escaped(spread.label.text)}: " if item.is_tie else "")
+            + (f"{spread.label.escaped}: " if item.is_tie else "")
             + f"{with_word} {people}"
             + (" …" if len(spread.people) > 3 else "")
             + (
@@ -149,9 +150,7 @@ def theme_labels(item):
     slashes: a template loop per label on a page whose theme ties many categories."""
     retired = f' <span class="tag">{_words()["retired"]}</span>'
     return mark_safe(  # noqa: S308 (every part below is escaped)
-        " / ".join(
-            _escaped(label.text) + (retired if label.retired else "") for label in item.labels
-        )
+        " / ".join(label.escaped + (retired if label.retired else "") for label in item.labels)
     )
 
 
@@ -229,8 +228,8 @@ def sequence_items(context, page):
     url = _escaped(context["evidence_url"])
     return mark_safe(  # noqa: S308 (every part is escaped)
         "".join(
-            f'\n          <li value="{_escaped(q.rank)}">{_escaped(q.wish.text)} → '
-            f"{_escaped(q.ro.text)} → {_escaped(q.rs.text)} · {_link(url, q.figure)}</li>\n"
+            f'\n          <li value="{_escaped(q.rank)}">{q.wish.escaped} → '
+            f"{q.ro.escaped} → {q.rs.escaped} · {_link(url, q.figure)}</li>\n"
             "        "
             for q in page.sequences
         )
@@ -247,7 +246,7 @@ def valence_items(context, page):
         if not section.valences:
             continue
         rows = " · ".join(
-            f"{_escaped(row.label.text)}: {_link(url, row.overall)}"
+            f"{row.label.escaped}: {_link(url, row.overall)}"
             + ("" if page.too_few else f" ({_escaped(row.change)})")
             for row in section.valences
         )
