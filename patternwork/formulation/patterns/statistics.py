@@ -395,6 +395,7 @@ def core_theme_of_codes(
             count=count,
             total=total,
             value=Fraction(count, total),
-            episode_ids=tuple(i for i in order if i in behind),
+            # A list made first: a generator resumes once for each of hundreds of episodes.
+            episode_ids=tuple([i for i in order if i in behind]),
         )
     return CoreTheme(**candidates)
