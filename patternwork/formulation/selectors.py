@@ -122,7 +122,7 @@ def _episode_choice_read(shape: tuple) -> PreparedRead:
     if kind == "values":
         return PreparedRead(
             lambda *args: _episode_choices(*args, limit=limit).values_list(
-                "id", "public_id", "created_at", "account"
+                "id", _as_stored("public_id"), "created_at", "account"
             ),
             int,
             int,
@@ -139,7 +139,8 @@ class EpisodeChoice:
     """What the IPAF form shows of an episode it offers, read as values, not a model."""
 
     pk: int
-    public_id: object
+    # As str(UUID) writes it (the form's key): read as stored, not made a UUID per row.
+    public_id: str
     created_at: object
     account: str
 
@@ -150,11 +151,14 @@ def ipaf_episode_choice_rows(course: Course, *, keep_ids=()) -> list[EpisodeChoi
     keep_ids = list(dict.fromkeys(keep_ids))
     if len(keep_ids) > IPAF_EPISODE_CHOICES:
         return [
-            EpisodeChoice(e.pk, e.public_id, e.created_at, e.account)
+            EpisodeChoice(e.pk, str(e.public_id), e.created_at, e.account)
             for e in ipaf_episode_choices(course, keep_ids=keep_ids)
         ]
     read = _EPISODE_CHOICES["values", len(keep_ids), IPAF_EPISODE_CHOICES]
-    return [EpisodeChoice(*row) for row in read(course.pk, course.pk, *keep_ids)]
+    return [
+        EpisodeChoice(pk, uuid_text(public_id), created_at, account)
+        for pk, public_id, created_at, account in read(course.pk, course.pk, *keep_ids)
+    ]
 
 
 def ipaf_episode_choices(
