@@ -274,25 +274,29 @@ class PatternFigures:
         # Words translated once per page: the figures repeat a few dozen of them.
         self._words: dict = {}
 
+    # Each lookup below reads its dict by `in` and a subscript, which call nothing: a page
+    # looks up its words and labels a few hundred times.
+
     def _(self, message: str) -> str:
-        found = self._words.get(message)
-        if found is None:
-            found = self._words[message] = _(message)
-        return found
+        words = self._words
+        if message not in words:
+            words[message] = _(message)
+        return words[message]
 
     def _n(self, singular: str, plural: str, number: int) -> str:
         key = (singular, number)
-        found = self._words.get(key)
-        if found is None:
-            found = self._words[key] = ngettext(singular, plural, number)
-        return found
+        words = self._words
+        if key not in words:
+            words[key] = ngettext(singular, plural, number)
+        return words[key]
 
     def _str(self, lazy) -> str:
         """A lazy translation (a part's title, a choice's label) as text, once per page."""
-        found = self._words.get(id(lazy))
-        if found is None:
-            found = self._words[id(lazy)] = str(lazy)
-        return found
+        key = id(lazy)
+        words = self._words
+        if key not in words:
+            words[key] = str(lazy)
+        return words[key]
 
     def _points(self, change: Fraction | None) -> str:
         if change is None:
@@ -307,14 +311,13 @@ class PatternFigures:
         }
 
     def label(self, category_id: str) -> CategoryLabel:
-        found = self._labels.get(category_id)
-        if found is None:
+        labels = self._labels
+        if category_id not in labels:
             text = self.view.labels.get(category_id)
             if text is None:
                 text = self._("(unknown category)")
-            found = labelled(text, category_id in self.retired)
-            self._labels[category_id] = found
-        return found
+            labels[category_id] = labelled(text, category_id in self.retired)
+        return labels[category_id]
 
     def _code_label(self, text: str, retired: bool) -> CategoryLabel:
         """A code's label in the evidence list, made once per category shown: the list
