@@ -359,4 +359,5 @@ class PatternCounts:
 
     @cached_property
     def _profiles(self) -> dict[tuple[Part, str], CategoryCounts]:
-        return {(Part(p.part), p.category): p for p in self.categories}
+        # A profile's part is a Part (count_patterns makes it so), its own key.
+        return {(p.part, p.category): p for p in self.categories}
