@@ -14,6 +14,7 @@ from patternwork.accounts.models import Membership
 from patternwork.clients.selectors import client_rows
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.formulation import AgreeForm, EpisodeForm, IpafForm
+from patternwork.clinic.views.patterns import IDENTITY_BANNER_FIELDS
 from patternwork.core.fast_widgets import unbound_fields
 from patternwork.core.forms import add_service_errors
 from patternwork.formulation import ipaf_sharing, selectors, services
@@ -40,14 +41,8 @@ _IPAF_PAGE_COURSES = PreparedRows(
         "therapist_id",
         "state",
         "client__id",
-        "client__public_id",
         "client__practice_id",
-        "client__client_number",
-        "client__full_name",
-        "client__preferred_name",
-        "client__pronouns",
-        "client__date_of_birth",
-        "client__status",
+        *[f"client__{field}" for field in IDENTITY_BANNER_FIELDS],
     )
 )
 

@@ -26,21 +26,22 @@ from patternwork.formulation import keywords, selectors, services, suggestions
 from patternwork.formulation.models import Category
 
 ADMIN = Membership.Role.ADMIN
+# What clinic/partials/identity_banner.html shows of a client, for a page that reads no
+# more of the record than the banner and its own reads need.
+IDENTITY_BANNER_FIELDS = (
+    "public_id",
+    "client_number",
+    "full_name",
+    "preferred_name",
+    "pronouns",
+    "date_of_birth",
+    "status",
+)
 # The pattern pages' client: what the identity banner shows and what the reads need (its
 # practice's id), compiled once per shape of the reader's scope. Neither page shows the
 # client's therapist or practice, nor any other of the record's many columns.
 _PATTERN_CLIENTS = PreparedRows(
-    lambda: Client.objects.only(
-        "id",
-        "public_id",
-        "practice_id",
-        "client_number",
-        "full_name",
-        "preferred_name",
-        "pronouns",
-        "date_of_birth",
-        "status",
-    )
+    lambda: Client.objects.only("id", "practice_id", *IDENTITY_BANNER_FIELDS)
 )
 
 
