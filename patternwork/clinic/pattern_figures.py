@@ -87,6 +87,10 @@ class HeatCell:
     shade: int
 
 
+# The cell of a phase with no episodes: the same in every row (it is frozen).
+_NO_EPISODES = HeatCell(figure=None, percent=None, shade=0)
+
+
 @dataclass(frozen=True)
 class HeatRow:
     label: CategoryLabel
@@ -228,7 +232,8 @@ def _shade(percent: int | None) -> int:
     # Six steps are enough to see a trend at a glance; the number is printed beside it.
     if not percent:
         return 0
-    return min(5, 1 + (percent - 1) // 20)
+    step = 1 + (percent - 1) // 20
+    return step if step < 5 else 5
 
 
 class _Refs(dict):
@@ -606,18 +611,25 @@ class PatternFigures:
         if row is None:
             overall, cells = self._zero_row
             return HeatRow(label=self.label(category_id), overall=overall, percent=0, cells=cells)
-        cells = []
-        for figure, total in zip(row.phases, self.report.phase_totals.in_order(), strict=True):
-            if figure is None:
-                cells.append(HeatCell(figure=None, percent=None, shade=0))
-                continue
-            percent = _percent_of(figure.count, total)
-            cells.append(HeatCell(figure=figure, percent=percent, shade=_shade(percent)))
+        cells = tuple(
+            [
+                _NO_EPISODES
+                if figure is None
+                else HeatCell(
+                    figure=figure,
+                    percent=(percent := _percent_of(figure.count, total)),
+                    shade=_shade(percent),
+                )
+                for figure, total in zip(
+                    row.phases, self.report.phase_totals.in_order(), strict=True
+                )
+            ]
+        )
         return HeatRow(
             label=row.label,
             overall=row.overall,
             percent=_percent_of(row.overall.count, self.report.total),
-            cells=tuple(cells),
+            cells=cells,
         )
 
     @cached_property
