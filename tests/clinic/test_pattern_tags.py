@@ -2,9 +2,10 @@
 
 from types import SimpleNamespace
 
+import pytest
 from django.template import engines
 
-from patternwork.clinic.pattern_figures import labelled
+from patternwork.clinic.pattern_figures import _shade, labelled
 
 OLD = (
     "{% load i18n clinic %}"
@@ -102,3 +103,11 @@ def test_phases_sequences_and_valences_are_written_as_the_template_loops_wrote_t
         new = engine.from_string(SECTIONS_NEW).render(context)
         assert _squeezed(new) == _squeezed(engine.from_string(SECTIONS_OLD).render(context))
         assert ("(\N{MINUS SIGN}20 points)" in new) == (not too_few)
+
+
+@pytest.mark.parametrize(
+    ("percent", "shade"),
+    [(None, 0), (0, 0), (1, 1), (20, 1), (21, 2), (60, 3), (80, 4), (81, 5), (100, 5)],
+)
+def test_a_heat_cell_is_shaded_in_six_steps(percent, shade):
+    assert _shade(percent) == shade
