@@ -472,16 +472,17 @@ class PatternFigures:
 
     def part(self, part: str) -> PartSection:
         # The statistics order equal counts by category id; people read labels.
+        found = self.report.profiles(part)
+        labels = {p.category: self.label(p.category) for p in found}
         profiles = sorted(
-            self.report.profiles(part),
-            key=lambda p: (-p.overall.count, self.label(p.category).text.casefold()),
+            found, key=lambda p: (-p.overall.count, labels[p.category].text.casefold())
         )
         valences = [v for v in self.report.valences if v.part == part]
         return PartSection(
             part=part,
             title=self._str(PART_TITLES[part]),
             rows=tuple(
-                self.row(self.label(p.category), p, f"cat:{part}:{p.category}") for p in profiles
+                [self.row(labels[p.category], p, f"cat:{part}:{p.category}") for p in profiles]
             ),
             valences=tuple(
                 self.row(
@@ -506,10 +507,11 @@ class PatternFigures:
                 continue
             categories = self.by_label(candidate.categories)
             profiles = [self.report.profile(part, c) for c in categories]
+            labels = tuple([self.label(c) for c in categories])
             tied = tuple(
                 [
-                    self.row(self.label(c), profile, f"cat:{part}:{c}")
-                    for c, profile in zip(categories, profiles, strict=True)
+                    self.row(label, profile, f"cat:{part}:{c}")
+                    for c, label, profile in zip(categories, labels, profiles, strict=True)
                 ]
             )
             text = self._n(
@@ -525,7 +527,7 @@ class PatternFigures:
                 ThemePart(
                     part=part,
                     title=self._str(PART_SHORT[part]),
-                    labels=tuple(self.label(c) for c in categories),
+                    labels=labels,
                     is_tie=candidate.is_tie,
                     overall=self.figure(
                         text, candidate.episode_ids, f"theme:{part}", candidate.episode_count
