@@ -252,8 +252,10 @@ def _category(
         change=change_of(by_phase),
         people=tuple(
             rank_people(
-                PersonCount(person, lists.label_of[first[person]], persons.count(person))
-                for person in dict.fromkeys(persons)
+                [
+                    PersonCount(person, lists.label_of[first[person]], persons.count(person))
+                    for person in dict.fromkeys(persons)
+                ]
             )
         ),
         recurrence=RecurrenceCount(sides.count(1), sides.count(2)),
