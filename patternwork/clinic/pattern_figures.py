@@ -17,6 +17,7 @@ from functools import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from patternwork.core.escaping import conditional_escape
 from patternwork.formulation import selectors
 from patternwork.formulation.models import Episode, Person
 from patternwork.formulation.patterns import (
@@ -86,6 +87,10 @@ class HeatCell:
     shade: int
 
 
+# The cell of a phase with no episodes: the same in every row (it is frozen).
+_NO_EPISODES = HeatCell(figure=None, percent=None, shade=0)
+
+
 @dataclass(frozen=True)
 class HeatRow:
     label: CategoryLabel
@@ -105,6 +110,13 @@ class HeatPart:
 class CategoryLabel:
     text: str
     retired: bool
+    # The text escaped for HTML, made with the label (`labelled`): the page writes a
+    # category's label in its heat strip, in the theme and in the sequences.
+    escaped: str = field(repr=False, compare=False)
+
+
+def labelled(text: str, retired: bool) -> CategoryLabel:
+    return CategoryLabel(text, retired, conditional_escape(text))
 
 
 @dataclass(frozen=True)
@@ -220,7 +232,8 @@ def _shade(percent: int | None) -> int:
     # Six steps are enough to see a trend at a glance; the number is printed beside it.
     if not percent:
         return 0
-    return min(5, 1 + (percent - 1) // 20)
+    step = 1 + (percent - 1) // 20
+    return step if step < 5 else 5
 
 
 class _Refs(dict):
@@ -261,29 +274,34 @@ class PatternFigures:
         # Every figure made, by its key: the evidence view finds a figure's episodes here.
         self.index: dict[str, Figure] = {}
         self._labels: dict[str, CategoryLabel] = {}
+        self._code_labels: dict[tuple[str, bool], CategoryLabel] = {}
         self._rows: dict[str, Row] = {}
         # Words translated once per page: the figures repeat a few dozen of them.
         self._words: dict = {}
 
+    # Each lookup below reads its dict by `in` and a subscript, which call nothing: a page
+    # looks up its words and labels a few hundred times.
+
     def _(self, message: str) -> str:
-        found = self._words.get(message)
-        if found is None:
-            found = self._words[message] = _(message)
-        return found
+        words = self._words
+        if message not in words:
+            words[message] = _(message)
+        return words[message]
 
     def _n(self, singular: str, plural: str, number: int) -> str:
         key = (singular, number)
-        found = self._words.get(key)
-        if found is None:
-            found = self._words[key] = ngettext(singular, plural, number)
-        return found
+        words = self._words
+        if key not in words:
+            words[key] = ngettext(singular, plural, number)
+        return words[key]
 
     def _str(self, lazy) -> str:
         """A lazy translation (a part's title, a choice's label) as text, once per page."""
-        found = self._words.get(id(lazy))
-        if found is None:
-            found = self._words[id(lazy)] = str(lazy)
-        return found
+        key = id(lazy)
+        words = self._words
+        if key not in words:
+            words[key] = str(lazy)
+        return words[key]
 
     def _points(self, change: Fraction | None) -> str:
         if change is None:
@@ -298,13 +316,20 @@ class PatternFigures:
         }
 
     def label(self, category_id: str) -> CategoryLabel:
-        found = self._labels.get(category_id)
-        if found is None:
+        labels = self._labels
+        if category_id not in labels:
             text = self.view.labels.get(category_id)
             if text is None:
                 text = self._("(unknown category)")
-            found = CategoryLabel(text=text, retired=category_id in self.retired)
-            self._labels[category_id] = found
+            labels[category_id] = labelled(text, category_id in self.retired)
+        return labels[category_id]
+
+    def _code_label(self, text: str, retired: bool) -> CategoryLabel:
+        """A code's label in the evidence list, made once per category shown: the list
+        names the same few categories for hundreds of episodes."""
+        found = self._code_labels.get((text, retired))
+        if found is None:
+            found = self._code_labels[text, retired] = labelled(text, retired)
         return found
 
     def _other(self, episode: Episode) -> str:
@@ -322,7 +347,7 @@ class PatternFigures:
         by_part: dict[str, list[CategoryLabel]] = {part: [] for part in PART_SHORT}
         for code in episode.codes.all():
             by_part[code.part].append(
-                CategoryLabel(code.category.label, code.category.retired_at is not None)
+                self._code_label(code.category.label, code.category.retired_at is not None)
             )
         codes = tuple(
             PartCodes(
@@ -373,7 +398,10 @@ class PatternFigures:
             label=label,
             overall=self.share(profile.overall, key),
             phases=tuple(
-                self.share(by_phase[phase], f"{key}:{phase}" if key else "") for phase in PHASES
+                [
+                    self.share(share, f"{key}:{phase}" if key else "")
+                    for phase, share in zip(PHASES, by_phase.in_order(), strict=True)
+                ]
             ),
             change=self._points(profile.change.initial_to_ending),
         )
@@ -444,20 +472,21 @@ class PatternFigures:
 
     def part(self, part: str) -> PartSection:
         # The statistics order equal counts by category id; people read labels.
+        found = self.report.profiles(part)
+        labels = {p.category: self.label(p.category) for p in found}
         profiles = sorted(
-            self.report.profiles(part),
-            key=lambda p: (-p.overall.count, self.label(p.category).text.casefold()),
+            found, key=lambda p: (-p.overall.count, labels[p.category].text.casefold())
         )
         valences = [v for v in self.report.valences if v.part == part]
         return PartSection(
             part=part,
             title=self._str(PART_TITLES[part]),
             rows=tuple(
-                self.row(self.label(p.category), p, f"cat:{part}:{p.category}") for p in profiles
+                [self.row(labels[p.category], p, f"cat:{part}:{p.category}") for p in profiles]
             ),
             valences=tuple(
                 self.row(
-                    CategoryLabel(self._str(Episode.Valence(v.valence).label), False),
+                    labelled(self._str(Episode.Valence(v.valence).label), False),
                     v,
                     f"val:{part}:{v.valence}",
                 )
@@ -477,9 +506,13 @@ class PatternFigures:
                 parts.append(ThemePart(part, self._str(PART_SHORT[part]), (), False, None, ()))
                 continue
             categories = self.by_label(candidate.categories)
+            profiles = [self.report.profile(part, c) for c in categories]
+            labels = tuple([self.label(c) for c in categories])
             tied = tuple(
-                self.row(self.label(c), self.report.profile(part, c), f"cat:{part}:{c}")
-                for c in categories
+                [
+                    self.row(label, profile, f"cat:{part}:{c}")
+                    for c, label, profile in zip(categories, labels, profiles, strict=True)
+                ]
             )
             text = self._n(
                 "%(count)s of %(total)s episode (%(percent)s%%)",
@@ -494,14 +527,14 @@ class PatternFigures:
                 ThemePart(
                     part=part,
                     title=self._str(PART_SHORT[part]),
-                    labels=tuple(self.label(c) for c in categories),
+                    labels=labels,
                     is_tie=candidate.is_tie,
                     overall=self.figure(
                         text, candidate.episode_ids, f"theme:{part}", candidate.episode_count
                     ),
                     tied=tied,
                     percent=_percent(candidate.value),
-                    spreads=tuple(self.spread(self.report.profile(part, c)) for c in categories),
+                    spreads=tuple([self.spread(profile) for profile in profiles]),
                 )
             )
         return tuple(parts)
@@ -580,19 +613,25 @@ class PatternFigures:
         if row is None:
             overall, cells = self._zero_row
             return HeatRow(label=self.label(category_id), overall=overall, percent=0, cells=cells)
-        cells = []
-        for figure in row.phases:
-            if figure is None:
-                cells.append(HeatCell(figure=None, percent=None, shade=0))
-                continue
-            total = self.report.phase_totals[PHASES[len(cells)]]
-            percent = _percent_of(figure.count, total)
-            cells.append(HeatCell(figure=figure, percent=percent, shade=_shade(percent)))
+        cells = tuple(
+            [
+                _NO_EPISODES
+                if figure is None
+                else HeatCell(
+                    figure=figure,
+                    percent=(percent := _percent_of(figure.count, total)),
+                    shade=_shade(percent),
+                )
+                for figure, total in zip(
+                    row.phases, self.report.phase_totals.in_order(), strict=True
+                )
+            ]
+        )
         return HeatRow(
             label=row.label,
             overall=row.overall,
             percent=_percent_of(row.overall.count, self.report.total),
-            cells=tuple(cells),
+            cells=cells,
         )
 
     @cached_property

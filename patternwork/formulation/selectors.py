@@ -122,7 +122,7 @@ def _episode_choice_read(shape: tuple) -> PreparedRead:
     if kind == "values":
         return PreparedRead(
             lambda *args: _episode_choices(*args, limit=limit).values_list(
-                "id", "public_id", "created_at", "account"
+                "id", _as_stored("public_id"), "created_at", "account"
             ),
             int,
             int,
@@ -139,7 +139,8 @@ class EpisodeChoice:
     """What the IPAF form shows of an episode it offers, read as values, not a model."""
 
     pk: int
-    public_id: object
+    # As str(UUID) writes it (the form's key): read as stored, not made a UUID per row.
+    public_id: str
     created_at: object
     account: str
 
@@ -150,11 +151,14 @@ def ipaf_episode_choice_rows(course: Course, *, keep_ids=()) -> list[EpisodeChoi
     keep_ids = list(dict.fromkeys(keep_ids))
     if len(keep_ids) > IPAF_EPISODE_CHOICES:
         return [
-            EpisodeChoice(e.pk, e.public_id, e.created_at, e.account)
+            EpisodeChoice(e.pk, str(e.public_id), e.created_at, e.account)
             for e in ipaf_episode_choices(course, keep_ids=keep_ids)
         ]
     read = _EPISODE_CHOICES["values", len(keep_ids), IPAF_EPISODE_CHOICES]
-    return [EpisodeChoice(*row) for row in read(course.pk, course.pk, *keep_ids)]
+    return [
+        EpisodeChoice(pk, uuid_text(public_id), created_at, account)
+        for pk, public_id, created_at, account in read(course.pk, course.pk, *keep_ids)
+    ]
 
 
 def ipaf_episode_choices(
@@ -505,12 +509,13 @@ def ipaf_pattern(client: Client) -> IpafPattern:
     named = {c.pk: c.public_id for c in categories}
     codes = _codes_in_order(client.pk)
     total = next(iter(_episode_count(client.pk)), (0,))[0]
+    # Made by a comprehension that calls nothing per code: a grown client has hundreds.
     theme = patterns.core_theme_of_codes(
         total,
-        (
-            (episode, part, named.get(category) or str(category))
+        [
+            (episode, part, named[category] if category in named else str(category))
             for episode, part, category in codes
-        ),
+        ],
     )
     too_few = total < patterns.MIN_EPISODES_FOR_PATTERN
     return IpafPattern(
@@ -565,8 +570,9 @@ def _episode_columns(client, *columns) -> QuerySet:
 
 
 def _as_stored(name: str) -> ExpressionWrapper:
-    """A public id read as the database stores it (no UUID made per row): `uuid_text`
-    writes it as str(UUID) does."""
+    """A column read as the database gives it, with no converter run on each row: a
+    public id (no UUID made per row; `uuid_text` writes it as str(UUID) does), or a flag
+    (0 or 1 on SQLite, a bool on PostgreSQL: its truth is the flag's)."""
     return ExpressionWrapper(F(name), output_field=CharField())
 
 
@@ -669,7 +675,7 @@ _counted_rows = PreparedRead(
     lambda client: _episode_columns(
         client,
         "id",
-        "with_therapist",
+        _as_stored("with_therapist"),
         "person__label",
         "when",
         "phase",
@@ -686,26 +692,29 @@ def pattern_counts(client: Client, categories: list[PatternCategory]) -> pattern
     over `pattern_episodes`, without an episode made each. `categories` are the
     practice's (retired ones included), which name the codes' categories."""
     public = {c.pk: c.public_id for c in categories}
+    found = _counted_rows(client.pk)
     # A person's key is written once, not once per episode with them.
-    people: dict = {}
-
-    def rows():
-        for pk, with_therapist, label, when, phase, wish, ro, rs, person in _counted_rows(
-            client.pk
-        ):
-            if with_therapist:
-                person_key, label = THERAPIST_KEY, "the therapist"
-            else:
-                person_key = people.get(person)
-                if person_key is None:
-                    person_key = people[person] = uuid_text(person)
-            yield pk, person_key, label, when, phase or None, wish or None, ro or None, rs or None
-
-    codes = (
-        (episode, part, public.get(category) or str(category))
+    people = {person: uuid_text(person) for person in {row[-1] for row in found if not row[1]}}
+    # The rows and codes as the rules take them, made by comprehensions that call
+    # nothing per row: a grown client has hundreds of episodes and codes.
+    rows = [
+        (
+            pk,
+            THERAPIST_KEY if with_therapist else people[person],
+            "the therapist" if with_therapist else label,
+            when,
+            phase or None,
+            wish or None,
+            ro or None,
+            rs or None,
+        )
+        for pk, with_therapist, label, when, phase, wish, ro, rs, person in found
+    ]
+    codes = [
+        (episode, part, public[category] if category in public else str(category))
         for episode, part, category in _codes(client.pk)
-    )
-    return patterns.count_patterns(rows(), codes)
+    ]
+    return patterns.count_patterns(rows, codes)
 
 
 @dataclass(frozen=True)

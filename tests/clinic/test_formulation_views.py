@@ -526,6 +526,21 @@ def test_the_ipaf_pages_episode_rows_are_the_choices_as_values(active, evidence)
     rows = selectors.ipaf_episode_choice_rows(active, keep_ids=cited)
 
     assert [(r.pk, r.public_id, r.created_at, r.account) for r in rows] == [
-        (e.pk, e.public_id, e.created_at, e.account)
+        (e.pk, str(e.public_id), e.created_at, e.account)
         for e in selectors.ipaf_episode_choices(active, keep_ids=cited)
     ]
+
+
+def test_the_ipaf_pages_episode_rows_name_episodes_alike_when_more_are_kept_than_offered(
+    active, evidence
+):
+    # More kept than the form offers: read by the ORM as it stands, named the same way.
+    first = Episode.objects.filter(course=active).order_by("created_at", "id").first()
+    cited = [first.pk, *range(10**9, 10**9 + selectors.IPAF_EPISODE_CHOICES)]
+
+    rows = selectors.ipaf_episode_choice_rows(active, keep_ids=cited)
+
+    assert [(r.pk, r.public_id) for r in rows] == [
+        (e.pk, str(e.public_id)) for e in selectors.ipaf_episode_choices(active, keep_ids=cited)
+    ]
+    assert first.pk in [r.pk for r in rows]

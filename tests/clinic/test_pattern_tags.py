@@ -2,7 +2,10 @@
 
 from types import SimpleNamespace
 
+import pytest
 from django.template import engines
+
+from patternwork.clinic.pattern_figures import _shade, labelled
 
 OLD = (
     "{% load i18n clinic %}"
@@ -26,9 +29,9 @@ NEW = (
 
 def test_theme_labels_and_heat_heads_are_written_as_the_template_wrote_them():
     labels = [
-        SimpleNamespace(text="Close <&>", retired=False),
-        SimpleNamespace(text='Old "one"', retired=True),
-        SimpleNamespace(text="Understood", retired=False),
+        labelled("Close <&>", False),
+        labelled('Old "one"', True),
+        labelled("Understood", False),
     ]
     context = {
         "item": SimpleNamespace(labels=labels),
@@ -68,8 +71,9 @@ def _squeezed(html: str) -> str:
 
 
 def test_phases_sequences_and_valences_are_written_as_the_template_loops_wrote_them():
-    label = SimpleNamespace
-    row = SimpleNamespace(label=label(text="Positive <+>"), overall=_figure("2 of 5", 2, "v:1"))
+    row = SimpleNamespace(
+        label=labelled("Positive <+>", False), overall=_figure("2 of 5", 2, "v:1")
+    )
     page = SimpleNamespace(
         too_few=False,
         phase_counts=[
@@ -80,9 +84,9 @@ def test_phases_sequences_and_valences_are_written_as_the_template_loops_wrote_t
         sequences=[
             SimpleNamespace(
                 rank=1,
-                wish=label(text="Close & near"),
-                ro=label(text="Kind"),
-                rs=label(text='"Open"'),
+                wish=labelled("Close & near", False),
+                ro=labelled("Kind", False),
+                rs=labelled('"Open"', False),
                 figure=_figure("3 of 5 episodes (60%)", 3, "seq:a:b:c"),
             )
         ],
@@ -99,3 +103,11 @@ def test_phases_sequences_and_valences_are_written_as_the_template_loops_wrote_t
         new = engine.from_string(SECTIONS_NEW).render(context)
         assert _squeezed(new) == _squeezed(engine.from_string(SECTIONS_OLD).render(context))
         assert ("(\N{MINUS SIGN}20 points)" in new) == (not too_few)
+
+
+@pytest.mark.parametrize(
+    ("percent", "shade"),
+    [(None, 0), (0, 0), (1, 1), (20, 1), (21, 2), (60, 3), (80, 4), (81, 5), (100, 5)],
+)
+def test_a_heat_cell_is_shaded_in_six_steps(percent, shade):
+    assert _shade(percent) == shade

@@ -24,6 +24,7 @@ from patternwork.formulation.patterns import (
     IpafSuggestions,
     Part,
     PatternReport,
+    PersonCount,
     Phase,
     Share,
     Valence,
@@ -33,6 +34,7 @@ from patternwork.formulation.patterns import (
     count_patterns,
     suggest_ipaf,
 )
+from patternwork.formulation.patterns.statistics import rank_people
 
 W, RO, RS = Part.WISH, Part.RO, Part.RS
 POS, NEG = Valence.POSITIVE, Valence.NEGATIVE
@@ -160,6 +162,24 @@ def test_compute_patterns_profiles_rank_by_count_then_category_id(report, part, 
 
 def test_compute_patterns_profile_of_uncoded_category_is_none(report):
     assert report.profile(W, "reject") is None
+
+
+@pytest.mark.parametrize("counted", [False, True], ids=["report", "counts"])
+@pytest.mark.parametrize(
+    ("part", "count"), [(W, 5), ("wish", 5), ("WISH", None), ("late", None), ([], None)]
+)
+def test_profile_is_found_by_part_member_or_value(report, counted, part, count):
+    if counted:
+        rows = [
+            (e.id, e.person_key, e.person_label, e.when.value, e.phase, *map(e.valence, Part))
+            for e in EPISODES
+        ]
+        codes = [(e.id, p.value, c) for e in EPISODES for p in Part for c in e.categories(p)]
+        report = count_patterns(rows, codes)
+
+    profile = report.profile(part, "close")
+
+    assert (None if profile is None else profile.overall.count) == count
 
 
 def test_compute_patterns_episode_and_phase_ids(report):
@@ -710,6 +730,60 @@ def test_count_patterns_counts_a_repeated_code_once():
     counts = count_patterns(rows, [("e1", "wish", "a"), ("e1", "wish", "a")])
 
     assert (counts.profile("wish", "a").overall.count, counts.core_theme.wish.count) == (1, 1)
+
+
+def test_count_patterns_counts_codes_given_out_of_order_and_repeated():
+    rows = [(f"e{n}", "p1", "One", "current", "initial", None, None, None) for n in range(5)]
+    codes = [
+        ("e3", "rs", "c"),
+        ("e1", "wish", "a"),
+        ("e3", "ro", "b"),
+        ("e3", "wish", "a"),
+        ("e1", "wish", "a"),
+        ("e3", "wish", "d"),
+        ("e1", "ro", "b"),
+        ("e1", "rs", "c"),
+        ("e3", "wish", "a"),
+    ]
+
+    counts = count_patterns(rows, codes)
+
+    assert [(p.part, p.category, p.overall.count) for p in counts.categories] == [
+        (W, "a", 2),
+        (W, "d", 1),
+        (RO, "b", 2),
+        (RS, "c", 2),
+    ]
+    assert [(t.wish, t.ro, t.rs, t.share.count) for t in counts.sequences] == [
+        ("a", "b", "c", 2),
+        ("d", "b", "c", 1),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("counts", "ranked"),
+    [
+        # Most episodes first, then by label; equal ones in the order they first appeared.
+        ([("p1", "Bea", 1), ("p2", "Al", 1), ("p3", "Bea", 1)], ["p2", "p1", "p3"]),
+        ([("p1", "Bea", 1), ("p2", "Al", 2), ("p3", "Bea", 3)], ["p3", "p2", "p1"]),
+        ([("p3", "Al", 2), ("p1", "Al", 2), ("p2", "Al", 1)], ["p3", "p1", "p2"]),
+    ],
+)
+def test_rank_people_orders_by_count_then_label_keeping_ties_in_order(counts, ranked):
+    tallies = [PersonCount(*found) for found in counts]
+
+    assert [t.person_key for t in rank_people(tallies)] == ranked
+
+
+@pytest.mark.parametrize("phase", [Phase.MIDDLE, "middle"])
+def test_by_phase_reads_a_phase_by_member_or_value(phase):
+    assert ByPhase(1, 2, 3)[phase] == 2
+
+
+@pytest.mark.parametrize("phase", ["late", None, 1])
+def test_by_phase_rejects_what_is_not_a_phase(phase):
+    with pytest.raises(ValueError, match="is not a valid Phase"):
+        ByPhase(1, 2, 3)[phase]
 
 
 @pytest.mark.parametrize(("total", "episode_ids"), [(0, ()), (1, ("a", "b"))])

@@ -5,7 +5,8 @@ include per figure, or a template loop per heat-strip cell, cost more than the r
 the page's rendering. The markup is the one the templates wrote, escaped the same way.
 The page's sections of figures (the phases, the theme, the heat strips, the sequences and
 the valences) are written here too, each in one pass, and their fixed words are
-translated and escaped once per language (`_words`), not once per figure.
+translated and escaped once per language (`_words`), not once per figure. A category's
+label is escaped once per page (`CategoryLabel.escaped`), wherever it is written.
 """
 
 import html
@@ -64,45 +65,54 @@ def _quoted(key: str) -> str:
 
 
 def _link(url: str, figure, label=None, percent=None) -> str:
-    """`url` is the evidence view's, escaped: each tag escapes it once for all its links."""
+    """`url` is the evidence view's, escaped: each tag escapes it once for all its links.
+    The markup is plain text, marked safe by the tag that writes it: a SafeString made
+    for each link would be made text again (its __str__) where a tag puts it in place."""
     if figure is None:
-        return SafeString(f'<span class="muted" title="{_words()["none"]}">—</span>')
+        return f'<span class="muted" title="{_words()["none"]}">—</span>'
     # A percentage is a whole number (":d" accepts nothing else): nothing to escape.
     text = f"{percent:d}%" if percent is not None else _escaped(label or figure.text)
     if figure.count and figure.key:
         # A quoted key is made of letters, digits and "_.~/%-" alone: nothing to escape.
         url = f"{url}?key={_quoted(figure.key)}"
-        return SafeString(
+        return (
             f'<a class="evidence-link" href="{url}" hx-get="{url}" hx-target="#evidence" '
             f'hx-swap="innerHTML show:#evidence:top">{text}</a>'
         )
-    return SafeString(f'<span class="figure--none">{text}</span>')
+    return f'<span class="figure--none">{text}</span>'
 
 
 @register.simple_tag(takes_context=True)
 def evidence_link(context, figure, label=None, *, percent=None):
     """The figure as a link that opens its episodes in place, or as plain text when no
     episode is behind it; `label` (or `percent`, shown with a % sign) replaces its text."""
-    return _link(_escaped(context["evidence_url"]), figure, label, percent)
+    return SafeString(_link(_escaped(context["evidence_url"]), figure, label, percent))
 
 
-def _heat_rows(url: str, part, too_few) -> str:
+# The sections below are written by list comprehensions, not generators: a generator
+# resumes once for each figure of a page that writes a hundred or more. Each tag reads
+# its words once (`_words`) and hands them to the helpers it calls.
+
+
+def _heat_rows(url: str, part, too_few, words: dict[str, str]) -> str:
     """The rows of one part's heat strip: a category, its share in each phase (a count
     when there are too few episodes for shares) and overall, each opening its episodes."""
-    retired = f' <span class="tag">{_words()["retired"]}</span>'
+    retired = f' <span class="tag">{words["retired"]}</span>'
     rows = []
     for row in part.rows:
         cells = "".join(
-            f'<td class="heat heat--{cell.shade:d}">'
-            + (
-                '<span class="muted">—</span>'
-                if cell.figure is None
-                else _link(url, cell.figure, cell.figure.count)
-                if too_few
-                else _link(url, cell.figure, percent=cell.percent)
-            )
-            + "</td>"
-            for cell in row.cells
+            [
+                f'<td class="heat heat--{cell.shade:d}">'
+                + (
+                    '<span class="muted">—</span>'
+                    if cell.figure is None
+                    else _link(url, cell.figure, cell.figure.count)
+                    if too_few
+                    else _link(url, cell.figure, percent=cell.percent)
+                )
+                + "</td>"
+                for cell in row.cells
+            ]
         )
         overall = (
             _link(url, row.overall, row.overall.count)
@@ -111,26 +121,25 @@ def _heat_rows(url: str, part, too_few) -> str:
         )
         rows.append(
             '\n            <tr>\n              <th scope="row">'
-            f"{_escaped(row.label.text)}{retired if row.label.retired else ''}</th>"
+            f"{row.label.escaped}{retired if row.label.retired else ''}</th>"
             f'\n              {cells}\n              <td class="heat-strip__all">{overall}</td>'
             "\n            </tr>\n          "
         )
     return "".join(rows)
 
 
-def _theme_spreads(url: str, item) -> str:
+def _theme_spreads(url: str, item, words: dict[str, str]) -> str:
     """Who, when and whether it recurs, for each category of one part of the core theme:
     up to three people, then the recurrence, each opening its episodes. What a template
     loop with its filters and links wrote per category, in one pass."""
-    words = _words()
     with_word = words["with"]
     recurs = f'<span class="tag tag--warn">{words["Recurs"]}</span>'
     out = []
     for spread in item.spreads:
-        people = ", ".join(_link(url, figure) for figure in spread.people[:3])
+        people = ", ".join([_link(url, figure) for figure in spread.people[:3]])
         out.append(
             '\n              <span class="theme-flow__spread">'
-            + (f"{_escaped(spread.label.text)}: " if item.is_tie else "")
+            + (f"{spread.label.escaped}: " if item.is_tie else "")
             + f"{with_word} {people}"
             + (" …" if len(spread.people) > 3 else "")
             + (
@@ -147,23 +156,28 @@ def _theme_spreads(url: str, item) -> str:
 def theme_labels(item):
     """The labels of one part of the core theme, each marked when retired, between
     slashes: a template loop per label on a page whose theme ties many categories."""
-    retired = f' <span class="tag">{_words()["retired"]}</span>'
-    return mark_safe(  # noqa: S308 (every part below is escaped)
-        " / ".join(
-            _escaped(label.text) + (retired if label.retired else "") for label in item.labels
-        )
-    )
+    return mark_safe(_theme_labels(item, _words()))  # noqa: S308 (every part is escaped)
+
+
+def _theme_labels(item, words: dict[str, str]) -> str:
+    retired = f' <span class="tag">{words["retired"]}</span>'
+    return " / ".join([label.escaped + (retired if label.retired else "") for label in item.labels])
 
 
 @register.simple_tag
 def heat_head(part):
     """The head of one part's heat strip: its title, the three phases and the whole."""
-    words = _words()
+    return mark_safe(_heat_head(part, _words()))  # noqa: S308 (every part is escaped)
+
+
+def _heat_head(part, words: dict[str, str]) -> str:
     titles = "".join(
-        f'<th scope="col" title="{words[phase]}">{words[letter]}</th>'
-        for phase, letter in (("initial", "I"), ("middle", "M"), ("ending", "E"))
+        [
+            f'<th scope="col" title="{words[phase]}">{words[letter]}</th>'
+            for phase, letter in (("initial", "I"), ("middle", "M"), ("ending", "E"))
+        ]
     )
-    return mark_safe(  # noqa: S308 (every part is escaped)
+    return (
         f'<thead><tr><th scope="col">{_escaped(part.title)}</th>{titles}'
         f'<th scope="col">{words["All"]}</th></tr></thead>'
     )
@@ -173,12 +187,16 @@ def heat_head(part):
 def heat_tables(context, page):
     """Every part's heat strip: its head and rows in a table named by the part."""
     url = _escaped(context["evidence_url"])
+    words = _words()
     return mark_safe(  # noqa: S308 (every part is escaped)
         "".join(
-            f'\n      <table class="heat-strip" aria-label="{_escaped(part.title)}">'
-            f"\n        {heat_head(part)}\n        <tbody>\n          "
-            f"{_heat_rows(url, part, page.too_few)}\n        </tbody>\n      </table>\n    "
-            for part in page.heat
+            [
+                f'\n      <table class="heat-strip" aria-label="{_escaped(part.title)}">'
+                f"\n        {_heat_head(part, words)}\n        <tbody>\n          "
+                f"{_heat_rows(url, part, page.too_few, words)}\n        </tbody>\n"
+                "      </table>\n    "
+                for part in page.heat
+            ]
         )
     )
 
@@ -189,7 +207,7 @@ def phase_links(context, page):
     url = _escaped(context["evidence_url"])
     words = _words()
     return mark_safe(  # noqa: S308 (every part is escaped)
-        " · ".join(f"{words[phase]}: {_link(url, figure)}" for phase, figure in page.phase_counts)
+        " · ".join([f"{words[phase]}: {_link(url, figure)}" for phase, figure in page.phase_counts])
     )
 
 
@@ -213,11 +231,12 @@ def theme_items(context, page):
             percent = _escaped(item.percent)
             body = (
                 f"            {tie}\n"
-                f'            <strong class="theme-flow__label">{theme_labels(item)}</strong>\n'
+                '            <strong class="theme-flow__label">'
+                f"{_theme_labels(item, words)}</strong>\n"
                 f'            <meter class="theme-flow__meter" min="0" max="100" '
                 f'value="{percent}" aria-label="{words["Pervasiveness"]}">{percent}%</meter>\n'
                 f"            <span>{_link(url, item.overall)}{each}</span>\n"
-                f"            {_theme_spreads(url, item)}\n          \n"
+                f"            {_theme_spreads(url, item, words)}\n          \n"
             )
         out.append(f"{head}{body}        </li>\n      ")
     return mark_safe("".join(out))  # noqa: S308 (every part above is escaped)
@@ -229,10 +248,12 @@ def sequence_items(context, page):
     url = _escaped(context["evidence_url"])
     return mark_safe(  # noqa: S308 (every part is escaped)
         "".join(
-            f'\n          <li value="{_escaped(q.rank)}">{_escaped(q.wish.text)} → '
-            f"{_escaped(q.ro.text)} → {_escaped(q.rs.text)} · {_link(url, q.figure)}</li>\n"
-            "        "
-            for q in page.sequences
+            [
+                f'\n          <li value="{_escaped(q.rank)}">{q.wish.escaped} → '
+                f"{q.ro.escaped} → {q.rs.escaped} · {_link(url, q.figure)}</li>\n"
+                "        "
+                for q in page.sequences
+            ]
         )
     )
 
@@ -247,9 +268,11 @@ def valence_items(context, page):
         if not section.valences:
             continue
         rows = " · ".join(
-            f"{_escaped(row.label.text)}: {_link(url, row.overall)}"
-            + ("" if page.too_few else f" ({_escaped(row.change)})")
-            for row in section.valences
+            [
+                f"{row.label.escaped}: {_link(url, row.overall)}"
+                + ("" if page.too_few else f" ({_escaped(row.change)})")
+                for row in section.valences
+            ]
         )
         out.append(f"\n        <dt>{_escaped(section.title)}</dt>\n        <dd>{rows}</dd>\n      ")
     return mark_safe("".join(out))  # noqa: S308 (every part above is escaped)

@@ -14,6 +14,7 @@ from patternwork.accounts.models import Membership
 from patternwork.clients.selectors import client_rows
 from patternwork.clinic.decorators import staff_view
 from patternwork.clinic.forms.formulation import AgreeForm, EpisodeForm, IpafForm
+from patternwork.clinic.views.patterns import IDENTITY_BANNER_FIELDS
 from patternwork.core.fast_widgets import unbound_fields
 from patternwork.core.forms import add_service_errors
 from patternwork.formulation import ipaf_sharing, selectors, services
@@ -28,6 +29,22 @@ IPAF_FIELDS = services.IPAF_FIELDS
 # The IPAF page's course, compiled once per shape of the reader's scope (the same rows,
 # 404 and recorded read as fetch() on the queryset), not built on every request.
 _IPAF_COURSE_ROWS = PreparedRows(treatment_selectors.course_rows)
+# What the page itself reads of the course and its client (a save reads the whole course,
+# above, for the service): the identity banner's fields and the course's state, not the
+# therapist, the practice, the referral, nor the rest of the client's record.
+_IPAF_PAGE_COURSES = PreparedRows(
+    lambda: Course.objects.select_related("client").only(
+        "id",
+        "public_id",
+        "client_id",
+        "practice_id",
+        "therapist_id",
+        "state",
+        "client__id",
+        "client__practice_id",
+        *[f"client__{field}" for field in IDENTITY_BANNER_FIELDS],
+    )
+)
 
 
 def _episode_form(request, client, data=None, instance=None, initial=None):
@@ -153,7 +170,8 @@ def _prefill(latest, pattern, *, use_suggestions: bool) -> dict:
 
 @staff_view()
 def ipaf(request, public_id):
-    course = fetch(reader_for(request), _IPAF_COURSE_ROWS, public_id, reads="IPAF")
+    rows = _IPAF_COURSE_ROWS if request.method == "POST" else _IPAF_PAGE_COURSES
+    course = fetch(reader_for(request), rows, public_id, reads="IPAF")
     # The suggestions need the episodes' codes only; the form offers a bounded list of
     # the course's episodes (ipaf_episode_choices).
     pattern = selectors.ipaf_pattern(course.client)

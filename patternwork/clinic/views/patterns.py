@@ -11,7 +11,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -21,26 +20,28 @@ from patternwork.clients.models import Client
 from patternwork.clinic.decorators import is_htmx, staff_view
 from patternwork.clinic.forms.patterns import CategoryAddForm, CategoryForm, SuggestForm
 from patternwork.clinic.pattern_figures import PART_TITLES, PatternFigures
+from patternwork.clinic.templatetags.course_tables import id_url
 from patternwork.core.forms import add_service_errors
 from patternwork.formulation import keywords, selectors, services, suggestions
 from patternwork.formulation.models import Category
 
 ADMIN = Membership.Role.ADMIN
+# What clinic/partials/identity_banner.html shows of a client, for a page that reads no
+# more of the record than the banner and its own reads need.
+IDENTITY_BANNER_FIELDS = (
+    "public_id",
+    "client_number",
+    "full_name",
+    "preferred_name",
+    "pronouns",
+    "date_of_birth",
+    "status",
+)
 # The pattern pages' client: what the identity banner shows and what the reads need (its
 # practice's id), compiled once per shape of the reader's scope. Neither page shows the
 # client's therapist or practice, nor any other of the record's many columns.
 _PATTERN_CLIENTS = PreparedRows(
-    lambda: Client.objects.only(
-        "id",
-        "public_id",
-        "practice_id",
-        "client_number",
-        "full_name",
-        "preferred_name",
-        "pronouns",
-        "date_of_birth",
-        "status",
-    )
+    lambda: Client.objects.only("id", "practice_id", *IDENTITY_BANNER_FIELDS)
 )
 
 
@@ -56,7 +57,8 @@ def pattern(request, public_id):
         {
             "client": client,
             "page": page,
-            "evidence_url": reverse("clinic:pattern-evidence", args=[client.public_id]),
+            # Reversed once per process with a stand-in id, then the client's put in place.
+            "evidence_url": id_url("clinic:pattern-evidence", client.public_id),
         },
     )
 

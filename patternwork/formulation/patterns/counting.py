@@ -56,6 +56,9 @@ from patternwork.formulation.patterns.statistics import (
 # (episode key, person key, person label, when, phase, wish, ro and rs valence)
 EpisodeRow = tuple[Hashable, Hashable, str, str, str | None, str | None, str | None, str | None]
 _PARTS = tuple(Part)
+# The enums' members as tuples: iterating an Enum runs a generator.
+_PHASES = tuple(Phase)
+_VALENCES = tuple(Valence)
 _PART_INDEX = {key: index for index, part in enumerate(Part) for key in (part, part.value)}
 # A when's side of the recurrence question: earlier (1), later (2), neither (0).
 _SIDE = {when: 1 if when in EARLIER else 2 if when in LATER else 0 for when in When}
@@ -115,29 +118,44 @@ def count_patterns(
         )
         for found in valences
     ]
-    phase_totals = ByPhase(*[phase_of.count(phase) for phase in Phase])
+    phase_totals = ByPhase(*map(phase_of.count, _PHASES))
 
-    # Each part's categories with their episodes' positions (a repeated code counts once,
-    # as in an Episode), and each episode's categories by part, for its sequences.
-    members: tuple[dict[str, set[int]], ...] = ({}, {}, {})
-    coded: dict[int, tuple[set[str], set[str], set[str]]] = {}
+    # Each part's categories with their episodes' positions, and each episode's categories
+    # by part, for its sequences, gathered by a loop of no calls: a list grows by `+=`,
+    # not by a call to append, and a grown client has hundreds of codes. A repeated code
+    # counts once, as in an Episode.
+    members: tuple[dict[str, list[int]], ...] = ({}, {}, {})
+    coded: tuple[dict[int, list[str]], ...] = ({}, {}, {})
     for key, part, category in codes:
-        index = _PART_INDEX.get(part)
-        if index is None:
-            index = _PART_INDEX[Part(part)]
         position = position_of[key]
-        group = members[index]
-        found = group.get(category)
-        if found is None:
-            group[category] = {position}
+        try:
+            index = _PART_INDEX[part]
+        except KeyError:
+            index = _PART_INDEX[Part(part)]
+        by_position = coded[index]
+        if position in by_position:
+            named = by_position[position]
+            if category in named:
+                continue
+            named += (category,)
         else:
-            found.add(position)
-        found = coded.get(position)
-        if found is None:
-            found = coded[position] = (set(), set(), set())
-        found[index].add(category)
+            by_position[position] = [category]
+        group = members[index]
+        if category in group:
+            group[category] += (position,)
+        else:
+            group[category] = [position]
+    wish, ro, rs = coded
+    every = wish.keys() & ro.keys() & rs.keys()
     sequences = Counter(
-        chain.from_iterable(sequence_combos(*parts) for parts in coded.values() if all(parts))
+        chain.from_iterable(
+            map(
+                sequence_combos,
+                map(wish.__getitem__, every),
+                map(ro.__getitem__, every),
+                map(rs.__getitem__, every),
+            )
+        )
     )
 
     lists = _Lists(phase_of, side_of, person_of, label_of)
@@ -166,7 +184,7 @@ def count_patterns(
     marked = []
     for index, part in enumerate(_PARTS):
         found = marks[index]
-        for valence in Valence:
+        for valence in _VALENCES:
             by_phase = {phase: n for (marked_as, phase), n in found.items() if marked_as is valence}
             if not by_phase:
                 continue
@@ -212,7 +230,7 @@ class _Lists(NamedTuple):
 def _category(
     part: Part,
     category: str,
-    members: set[int],
+    members: list[int],
     total: int,
     phase_totals: ByPhase[int],
     lists: _Lists,
@@ -234,8 +252,10 @@ def _category(
         change=change_of(by_phase),
         people=tuple(
             rank_people(
-                PersonCount(person, lists.label_of[first[person]], persons.count(person))
-                for person in dict.fromkeys(persons)
+                [
+                    PersonCount(person, lists.label_of[first[person]], persons.count(person))
+                    for person in dict.fromkeys(persons)
+                ]
             )
         ),
         recurrence=RecurrenceCount(sides.count(1), sides.count(2)),

@@ -61,8 +61,14 @@ class ByPhase(Generic[T]):
     ending: T
 
     def __getitem__(self, phase: Phase) -> T:
-        name = _PHASE_FIELDS.get(phase) if isinstance(phase, str) else None
-        return getattr(self, name or Phase(phase).value)
+        try:
+            return getattr(self, _PHASE_FIELDS[phase])
+        except (KeyError, TypeError):
+            return getattr(self, Phase(phase).value)
+
+    def in_order(self) -> tuple[T, T, T]:
+        """The phases' values, initial first."""
+        return (self.initial, self.middle, self.ending)
 
 
 @dataclass(frozen=True)
@@ -233,15 +239,17 @@ class PatternReport:
 
     @cached_property
     def phase_totals(self) -> ByPhase[int]:
-        return ByPhase(*(len(ids) for ids in _in_order(self.phase_episode_ids)))
+        return ByPhase(*map(len, self.phase_episode_ids.in_order()))
 
     def profiles(self, part: Part) -> tuple[CategoryProfile, ...]:
         return tuple(profile for profile in self.categories if profile.part == part)
 
     def profile(self, part: Part, category: str) -> CategoryProfile | None:
+        # A part's value finds its member's key (a StrEnum member is equal to its value,
+        # and hashes as it); anything else finds nothing.
         try:
-            return self._profiles.get((Part(part), category))
-        except ValueError:
+            return self._profiles.get((part, category))
+        except TypeError:
             return None
 
     @cached_property
@@ -251,10 +259,6 @@ class PatternReport:
         for profile in self.categories:
             found.setdefault((Part(profile.part), profile.category), profile)
         return found
-
-
-def _in_order(by_phase: ByPhase[T]) -> tuple[T, T, T]:
-    return (by_phase.initial, by_phase.middle, by_phase.ending)
 
 
 # The figures counted without naming their episodes (`count_patterns`): what a page needs
@@ -347,11 +351,13 @@ class PatternCounts:
         return tuple(profile for profile in self.categories if profile.part == part)
 
     def profile(self, part: Part, category: str) -> CategoryCounts | None:
+        # As PatternReport.profile: a part's value finds its member's key.
         try:
-            return self._profiles.get((Part(part), category))
-        except ValueError:
+            return self._profiles.get((part, category))
+        except TypeError:
             return None
 
     @cached_property
     def _profiles(self) -> dict[tuple[Part, str], CategoryCounts]:
-        return {(Part(p.part), p.category): p for p in self.categories}
+        # A profile's part is a Part (count_patterns makes it so), its own key.
+        return {(p.part, p.category): p for p in self.categories}

@@ -90,12 +90,24 @@ _PHASE_OF = attrgetter("phase")
 _PERSON_OF = attrgetter("person_key")
 _ERA_OF = attrgetter("person_era")
 _WHEN_OF = attrgetter("when")
+_LABEL_OF = attrgetter("person_label")
+_COUNT_OF = attrgetter("count")
+
+
+# The phases in order, as a tuple: iterating the Enum itself runs a generator, and a page
+# works out the phases of every category.
+_PHASES = tuple(Phase)
 
 
 def by_phase_of(phase_totals: ByPhase[int], share: Callable[[Phase, int], S]) -> ByPhase[S | None]:
     """Each phase's share, made by `share(phase, total)`; None for a phase with no
     episodes, where no share can be read."""
-    return ByPhase(*[share(p, phase_totals[p]) if phase_totals[p] else None for p in Phase])
+    return ByPhase(
+        *[
+            share(phase, total) if total else None
+            for phase, total in zip(_PHASES, phase_totals.in_order(), strict=True)
+        ]
+    )
 
 
 def _by_phase(members: list[Episode], phase_totals: ByPhase[int]) -> ByPhase[Share | None]:
@@ -141,17 +153,19 @@ def top_tied(counts: Mapping[str, int]) -> list[str]:
 
 def rank_people(tallies: Iterable[P]) -> list[P]:
     """The people a category appears with, most episodes first, then by label; sorted()
-    is stable, so people sharing a label keep the order they first appeared in."""
-    return sorted(tallies, key=lambda t: (-t.count, t.person_label))
+    is stable (in reverse too), so people sharing a label keep the order they first
+    appeared in. Two sorts by attribute, rather than one by a key made for each person."""
+    return sorted(sorted(tallies, key=_LABEL_OF), key=_COUNT_OF, reverse=True)
 
 
-def sequence_combos(
-    wish: Iterable[str], ro: Iterable[str], rs: Iterable[str]
-) -> Iterable[tuple[str, str, str]]:
-    """An episode's (wish, ro, rs) sequences: every combination of its categories. An
-    episode missing a part yields none: a sequence needs all three parts. (Their order is
-    of no account: `rank_sequences` orders them.)"""
-    return itertools.product(wish, ro, rs)
+# An episode's (wish, ro, rs) sequences, `sequence_combos(wish, ro, rs)`: every
+# combination of its categories. An episode missing a part yields none: a sequence needs
+# all three parts. (Their order is of no account: `rank_sequences` orders them.) The
+# product itself rather than a function calling it: a page combines the categories of
+# hundreds of episodes.
+sequence_combos: Callable[
+    [Iterable[str], Iterable[str], Iterable[str]], Iterable[tuple[str, str, str]]
+] = itertools.product
 
 
 def rank_sequences(
@@ -353,14 +367,19 @@ def core_theme_of_codes(
     order: dict[EpisodeId, None] = {}
     groups: dict[Part, dict[str, dict[EpisodeId, None]]] = {part: {} for part in Part}
     # Each part's group by its value as a code row holds it: a few hundred codes are not
-    # each made a Part (an unknown value still fails as Part() fails).
+    # each made a Part (an unknown value still fails as Part() fails). The loop calls
+    # nothing per code; a key set again keeps its first place in a dict.
     by_value = {part.value: groups[part] for part in Part}
     for episode_id, part, category in codes:
-        order.setdefault(episode_id, None)
-        group = by_value.get(part)
-        if group is None:
+        order[episode_id] = None
+        try:
+            group = by_value[part]
+        except KeyError:
             group = groups[Part(part)]
-        group.setdefault(category, {})[episode_id] = None
+        if category in group:
+            group[category][episode_id] = None
+        else:
+            group[category] = {episode_id: None}
     candidates: dict[str, Candidate | None] = {}
     for part in Part:
         members_of = groups[part]
@@ -376,6 +395,7 @@ def core_theme_of_codes(
             count=count,
             total=total,
             value=Fraction(count, total),
-            episode_ids=tuple(i for i in order if i in behind),
+            # A list made first: a generator resumes once for each of hundreds of episodes.
+            episode_ids=tuple([i for i in order if i in behind]),
         )
     return CoreTheme(**candidates)
