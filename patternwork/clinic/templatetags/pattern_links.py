@@ -15,42 +15,39 @@ from urllib.parse import quote
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from patternwork.clinic.templatetags.clinic import phase_label
 from patternwork.core.escaping import conditional_escape as _escaped
+from patternwork.core.words import kept
 
 register = template.Library()
-
-# The fixed words of the pattern page's tags, escaped, by language.
-_WORDS: dict[str | None, dict[str, str]] = {}
 
 
 def _words() -> dict[str, str]:
     """The tags' fixed words in the current language, translated and escaped once."""
-    language = get_language()
-    words = _WORDS.get(language)
-    if words is None:
-        found = {
-            "none": _("No episodes were logged in this phase."),
-            "retired": _("retired"),
-            "with": _("with"),
-            "Recurs": _("Recurs"),
-            "I": _("I"),
-            "M": _("M"),
-            "E": _("E"),
-            "All": _("All"),
-            "empty part": _("No episode has a category for this part yet."),
-            "Tie": _("Tie"),
-            "Pervasiveness": _("Pervasiveness"),
-            "each": _("each"),
-            "initial": phase_label("initial"),
-            "middle": phase_label("middle"),
-            "ending": phase_label("ending"),
-        }
-        words = _WORDS[language] = {key: html.escape(str(text)) for key, text in found.items()}
-    return words
+    return kept(_words, _make_words)
+
+
+def _make_words() -> dict[str, str]:
+    found = {
+        "none": _("No episodes were logged in this phase."),
+        "retired": _("retired"),
+        "with": _("with"),
+        "Recurs": _("Recurs"),
+        "I": _("I"),
+        "M": _("M"),
+        "E": _("E"),
+        "All": _("All"),
+        "empty part": _("No episode has a category for this part yet."),
+        "Tie": _("Tie"),
+        "Pervasiveness": _("Pervasiveness"),
+        "each": _("each"),
+        "initial": phase_label("initial"),
+        "middle": phase_label("middle"),
+        "ending": phase_label("ending"),
+    }
+    return {key: html.escape(str(text)) for key, text in found.items()}
 
 
 # What `quote(key, safe="/")` leaves as it is, but for ":" (always "%3A"): the keys are
