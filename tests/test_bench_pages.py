@@ -77,3 +77,25 @@ def test_each_page_is_compared_with_the_ceiling_runs_around_it(tmp_path, monkeyp
     ratios = [results[(n, 8)][0]["ratio"] for n in range(7)]
     assert all(abs(ratio - 0.5) < 0.05 for ratio in ratios), ratios
     assert len(results[("ceiling", 8)]) == 4
+
+
+def test_the_in_process_cpu_decides_only_a_run_without_the_load_generator(capsys):
+    measured = {
+        "database": "SQLite file",
+        "pages": [
+            {"page": "oversight", "data": "demo", "queries": 19, "bytes": 2048, "cpu_ms": 10.0}
+        ],
+    }
+    args = bench_run.parse(["pages", "--concurrency", "8"])
+    run = {"rps": 60.0, "ratio": 0.6, "p50": 20.0, "p99": 40.0, "errors": 0}
+    loaded = {("ceiling", 8): [{**run, "rps": 100.0, "ratio": 1.0}], (0, 8): [run]}
+
+    # 0.4x the ceiling's CPU, but 0.6x its throughput under load: the target is met.
+    assert pages.report(loaded, measured, args, ceiling_cpu=4.0) == 0
+    assert "NOTE (in-process CPU" in capsys.readouterr().out
+    # Without a load run, the CPU figure is all there is to judge by.
+    assert pages.report({}, measured, args, ceiling_cpu=4.0) == 1
+    assert "TARGET MISSED: oversight (demo): 0.40x" in capsys.readouterr().out
+    # A page short under load is a miss whatever its CPU.
+    short = {**loaded, (0, 8): [{**run, "ratio": 0.45}]}
+    assert pages.report(short, measured, args, ceiling_cpu=20.0) == 1
