@@ -29,6 +29,7 @@ from patternwork.clinic.templatetags.course_tables import (
     translated_words,
     truncated,
 )
+from patternwork.core.dates import hour_minute
 from patternwork.core.escaping import conditional_escape
 from patternwork.core.navigation import cached_reverse
 from patternwork.reports.caseload import CaseloadRow, UpcomingAppointment
@@ -49,14 +50,13 @@ class _Moments:
         self.days, self.months = day_and_month_names(get_language())
 
     def time(self, moment) -> str:
-        local = moment.astimezone(self.zone)
-        return f"{local.hour:02d}:{local.minute:02d}"
+        return hour_minute(moment.astimezone(self.zone))
 
     def day_and_time(self, moment) -> str:
         local = moment.astimezone(self.zone)
         return (
             f"{self.days[local.weekday()]} {local.day} {self.months[local.month]}, "
-            f"{local.hour:02d}:{local.minute:02d}"
+            f"{hour_minute(local)}"
         )
 
 
@@ -341,7 +341,7 @@ def risk_flag_list(flags: list, *, show_therapist: bool) -> SafeString:
             therapist = f" · {e(flag.course.therapist.user.full_name)}"
         # `date:"j M Y H:i"` in the current time zone.
         local = timezone.localtime(flag.raised_at)
-        raised = f"{day_month_year(local)} {local.hour:02d}:{local.minute:02d}"
+        raised = f"{day_month_year(local)} {hour_minute(local)}"
         html.append(
             f'<li><a href="{prefix}{flag.public_id}/"><strong>{e(flag.client.display_name)}'
             f"</strong> {e(flag.client.client_number)}</a>:\n"

@@ -23,6 +23,15 @@ class DateNames:
     months_abbr: tuple[str, ...]  # "M"
     months: tuple[str, ...]  # "F"
 
+    def long_day(self, value) -> str:
+        """`date:"l j F"` of a date or a local time ("Monday 14 December")."""
+        return f"{self.weekdays[value.weekday()]} {value.day} {self.months[value.month]}"
+
+
+def hour_minute(value) -> str:
+    """`time:"H:i"` of a local time ("09:30"): two digits each side of the colon."""
+    return f"{value.hour:02d}:{value.minute:02d}"
+
 
 def _names() -> DateNames:
     return DateNames(

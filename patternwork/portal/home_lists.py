@@ -19,7 +19,7 @@ from django.utils import formats, timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, gettext_noop
 
-from patternwork.core.dates import date_names
+from patternwork.core.dates import date_names, hour_minute
 from patternwork.core.escaping import conditional_escape
 from patternwork.measures.presession import DueQuestionnaire, Progress
 from patternwork.treatment.models import Appointment
@@ -58,17 +58,14 @@ def appointment_list(appointments: Iterable[UpcomingAppointment]) -> SafeString:
     for appointment in appointments:
         local = appointment.starts_at.astimezone(zone)
         # `date:"l j F Y"`, then escaped as a variable is.
-        day = conditional_escape(
-            f"{names.weekdays[local.weekday()]} {local.day} "
-            f"{names.months[local.month]} {local.year:04d}"
-        )
+        day = conditional_escape(f"{names.long_day(local)} {local.year:04d}")
         minutes = appointment.duration_minutes
         # A number in a `{% blocktranslate %}` is localised, then escaped.
         text = minutes_text.get(minutes)
         if text is None:
             text = minutes_text[minutes] = conditional_escape(formats.localize(minutes))
         # `time:"H:i"` writes two digits each side of a colon: nothing to escape.
-        when = at_time % {"time": f"{local.hour:02d}:{local.minute:02d}", "minutes": text}
+        when = at_time % {"time": hour_minute(local), "minutes": text}
         kind = assessment if appointment.kind == Appointment.Kind.ASSESSMENT else session
         who = with_name % {"name": conditional_escape(appointment.therapist_name)}
         html.append(

@@ -23,7 +23,7 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import get_language, gettext, gettext_noop
 
 from patternwork.clinic.templatetags.clinic import MILESTONE_LABELS, MILESTONE_TAGS, phase_label
-from patternwork.core.dates import date_names
+from patternwork.core.dates import date_names, hour_minute
 from patternwork.core.escaping import conditional_escape as _escaped
 from patternwork.core.escaping import escape_plain as _escape
 from patternwork.core.navigation import cached_reverse
@@ -261,7 +261,7 @@ def plan_details(course, view) -> str:
         f"{_escape(course.session_minutes)} {minutes_word}"
     )
     if course.start_time:
-        sessions += f", {course.start_time.hour:02d}:{course.start_time.minute:02d}"
+        sessions += f", {hour_minute(course.start_time)}"
     bounds = view.bounds
     phases = (
         f"{initial_word} {bounds.initial.first}{_DASH}{bounds.initial.last}, "
@@ -284,20 +284,17 @@ def plan_details(course, view) -> str:
     )
 
 
-# Per language: each milestone state's tag and words, escaped.
-_MILESTONE_STATES: dict[str | None, dict[str, tuple[str, str]]] = {}
-
-
 @register.simple_tag
 def milestone_items(milestones) -> str:
     """The milestones' list items, each with its state's tag and words."""
-    language = get_language()
-    states = _MILESTONE_STATES.get(language)
-    if states is None:
-        states = _MILESTONE_STATES[language] = {
+    # Each state's tag and words, escaped, made once per language.
+    states = kept(
+        milestone_items,
+        lambda: {
             state: (_escape(MILESTONE_TAGS.get(state, "")), _escape(label))
             for state, label in MILESTONE_LABELS.items()
-        }
+        },
+    )
     out = []
     for milestone in milestones:
         state = str(milestone.state)
@@ -320,7 +317,7 @@ def day_and_time(value, names=None) -> str:
     days, months = names or _names(get_language())
     return (
         f"{days[value.weekday()]} {value.day} {months[value.month]} {value.year:04d}, "
-        f"{value.hour:02d}:{value.minute:02d}"
+        f"{hour_minute(value)}"
     )
 
 

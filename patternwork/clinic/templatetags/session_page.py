@@ -13,7 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 
 from patternwork.clinic.templatetags.course_tables import day_month_year_of, id_url
-from patternwork.core.dates import date_names
+from patternwork.core.dates import date_names, hour_minute
 from patternwork.core.escaping import conditional_escape
 from patternwork.core.words import translator
 
@@ -77,7 +77,7 @@ def signed_by(note) -> SafeString:
     if note.signed_at is not None:
         local = template_localtime(note.signed_at)
         month = date_names().months_abbr[local.month]
-        when = f"{local.day} {month} {local.year:04d} {local.hour:02d}:{local.minute:02d}"
+        when = f"{local.day} {month} {local.year:04d} {hour_minute(local)}"
     words = translator()("Signed by %(who)s on %(when)s.")
     values = {
         "who": conditional_escape(note.signed_by.user.full_name),
@@ -104,9 +104,6 @@ def session_times(appointment) -> SafeString:
     names = date_names()
     local = template_localtime(appointment.starts_at)
     end = template_localtime(appointment.ends_at)
-    day = f"{names.weekdays[local.weekday()]} {local.day} {names.months[local.month]}"
-    start = f"{day} {local.year:04d}, {local.hour:02d}:{local.minute:02d}"
+    start = f"{names.long_day(local)} {local.year:04d}, {hour_minute(local)}"
     # A weekday and a month name escaped; the rest is digits.
-    return mark_safe(  # noqa: S308
-        f"{conditional_escape(start)}\N{EN DASH}{end.hour:02d}:{end.minute:02d}"
-    )
+    return mark_safe(f"{conditional_escape(start)}\N{EN DASH}{hour_minute(end)}")  # noqa: S308

@@ -11,6 +11,7 @@ from django import template
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import time as time_filter
 
+from patternwork.core import dates
 from patternwork.core.dates import date_names
 
 register = template.Library()
@@ -21,8 +22,7 @@ def day_and_month(value) -> str:
     """`value|date:"l j F"` ("Monday 14 December") of a date or a time."""
     if not isinstance(value, date):
         return date_filter(value, "l j F")
-    names = date_names()
-    return f"{names.weekdays[value.weekday()]} {value.day} {names.months[value.month]}"
+    return date_names().long_day(value)
 
 
 @register.filter(expects_localtime=True)
@@ -30,4 +30,4 @@ def hour_minute(value) -> str:
     """`value|time:"H:i"` ("09:30")."""
     if not isinstance(value, datetime):
         return time_filter(value, "H:i")
-    return f"{value.hour:02d}:{value.minute:02d}"
+    return dates.hour_minute(value)
