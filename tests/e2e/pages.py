@@ -35,3 +35,18 @@ def client_login(page, base: str, email: str, password: str) -> None:
 def form_with(page, button: str):
     """The form holding a submit button: several forms on a page share labels ("When")."""
     return page.locator("form", has=page.get_by_role("button", name=button))
+
+
+def page_showing(page, *texts: str) -> str:
+    """The page's HTML once its body shows every one of `texts`.
+
+    A click that submits a form or follows a link returns once the next page has begun to
+    load, when its document can still be empty: reading `page.content()` straight after it
+    once read "" in CI. Waiting on the text itself retries until the new page holds it (or
+    fails with what the body did hold)."""
+    from playwright.sync_api import expect
+
+    body = page.locator("body")
+    for text in texts:
+        expect(body).to_contain_text(text)
+    return page.content()

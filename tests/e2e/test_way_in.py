@@ -22,7 +22,7 @@ from patternwork.accounts.models import Membership
 from patternwork.clients.models import Client
 from patternwork.demo import seed
 from patternwork.treatment.models import Course
-from tests.e2e.pages import client_login, form_with, staff_login
+from tests.e2e.pages import client_login, form_with, page_showing, staff_login
 from tests.factories import TEST_PASSWORD, CourseFactory, PortalClientFactory
 
 pytestmark = pytest.mark.e2e
@@ -70,7 +70,7 @@ def assess(staff, base, course, *, suitability, decision):
     record.get_by_label("Suitability for DIT").select_option(suitability)
     record.get_by_label("Reasons").fill("A clear relational pattern they want to work on.")
     record.get_by_role("button", name="Save the record").click()
-    assert "Assessment record saved." in staff.content()
+    page_showing(staff, "Assessment record saved.")
     if decision == "offer_dit":
         readiness = form_with(staff, "Record readiness")
         readiness.get_by_label("When").select_option("assessment")
@@ -78,21 +78,21 @@ def assess(staff, base, course, *, suitability, decision):
         readiness.get_by_label(re.compile("How confident")).fill("5")
         readiness.get_by_label(re.compile("hope")).fill("Speak up before it builds.")
         readiness.get_by_role("button", name="Record readiness").click()
-        assert "Readiness recorded." in staff.content()
+        page_showing(staff, "Readiness recorded.")
         goals = form_with(staff, "Save the goals")
         for number, text in enumerate(GOALS, start=1):
             goals.get_by_label(f"Goal {number}", exact=True).fill(text)
         goals.get_by_role("button", name="Save the goals").click()
-        assert "Goals saved." in staff.content()
+        page_showing(staff, "Goals saved.")
         ratings = form_with(staff, "Record the ratings")
         ratings.get_by_label("When").select_option("assessment")
         ratings.get_by_label("Goal 1: progress (0-10)").fill("2")
         ratings.get_by_label("Goal 2: progress (0-10)").fill("3")
         ratings.get_by_role("button", name="Record the ratings").click()
-        assert "Goal ratings recorded." in staff.content()
+        page_showing(staff, "Goal ratings recorded.")
     form_with(staff, "Record the decision").get_by_label("Decision").select_option(decision)
     staff.get_by_role("button", name="Record the decision").click()
-    assert "Decision recorded." in staff.content()
+    page_showing(staff, "Decision recorded.")
 
 
 def test_the_way_in_from_the_public_page_to_the_first_session(e2e_server, browser):
@@ -111,7 +111,7 @@ def test_the_way_in_from_the_public_page_to_the_first_session(e2e_server, browse
         admin.get_by_role("link", name="Alex Rivers").click()
         admin.get_by_label("Assign to").select_option(label="Dr Rowan Hale (Therapist)")
         admin.get_by_role("button", name="Accept referral").click()
-        assert "Referral accepted" in admin.content()
+        page_showing(admin, "Referral accepted")
         alex = Client.objects.get(full_name="Alex Rivers")
         course = alex.courses.get()
 
@@ -133,7 +133,7 @@ def test_the_way_in_from_the_public_page_to_the_first_session(e2e_server, browse
         admin.get_by_label("Date of the first session").fill("2027-02-17")
         admin.get_by_label("Time").fill("16:00")
         admin.get_by_role("button", name="Make the offer").click()
-        assert "Offer made." in admin.content()
+        page_showing(admin, "Offer made.")
 
         # Alex joins the portal and accepts the offer there.
         staff.goto(f"{base}/clients/{alex.public_id}/")
@@ -149,7 +149,7 @@ def test_the_way_in_from_the_public_page_to_the_first_session(e2e_server, browse
         portal.get_by_role("link", name="See the offer and answer").click()
         portal.get_by_label("Yes, I accept this start").check()
         portal.get_by_role("button", name="Send my answer").click()
-        assert "your first session is booked" in portal.content()
+        page_showing(portal, "your first session is booked")
 
         # The course has begun, with the goals from the assessment on its page.
         course.refresh_from_db()
