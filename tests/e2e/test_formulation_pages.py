@@ -161,14 +161,17 @@ def test_client_agrees_to_the_ipaf_on_the_portal_and_the_therapist_sees_it(e2e_s
     )
     ipaf_sharing.share_ipaf(version=version, by=therapist)
     portal = signed_in(jo.user, staff=False, viewport=PHONE)
+    from playwright.sync_api import expect
 
     portal.goto(f"{e2e_server.url}{reverse('portal:ipaf-list')}")
     portal.get_by_role("link", name="Version 1").click()
-    assert portal.get_by_role("heading", name="How I see myself").is_visible()
-    assert portal.get_by_text("People who drift off once they have what they need").is_visible()
+    # is_visible() answers at once, so right after a click it could still see the list;
+    # expect() waits for the version's page.
+    expect(portal.get_by_role("heading", name="How I see myself")).to_be_visible()
+    expect(portal.get_by_text("People who drift off once they have what they need")).to_be_visible()
     assert overflow(portal) <= 0
     portal.get_by_role("button", name="I agree with this").click()
-    assert portal.get_by_text("Your therapist will see that you agreed").is_visible()
+    expect(portal.get_by_text("Your therapist will see that you agreed")).to_be_visible()
 
     staff = signed_in(therapist.user, viewport=WIDE)
     staff.goto(f"{e2e_server.url}{reverse('clinic:ipaf', args=[course.public_id])}")

@@ -162,6 +162,7 @@ def test_supervisor_closes_the_loop_and_the_trainee_sees_it(e2e_server, module_b
         assert all(status in (200, 206) for status in audio_statuses)
         page.get_by_role("link", name="Rate this session (DIT adherence and competence)").click()
         items = page.locator("fieldset.rating-item")
+        items.first.wait_for()  # count() does not wait for the rating page to load
         rated_items = items.count()
         assert rated_items > 0
         for index in range(rated_items):
@@ -224,7 +225,7 @@ def test_supervisor_closes_the_loop_and_the_trainee_sees_it(e2e_server, module_b
         page_showing(page, "Discussed in supervision on 1 Apr 2026.")
         page.get_by_role("link", name="My supervision").click()
         ratings = page.locator("section", has=page.locator("#ratings-heading"))
-        assert ratings.locator("svg.score-chart").is_visible()
+        ratings.locator("svg.score-chart").wait_for(state="visible")
         ratings.get_by_role("link", name=re.compile("Robin Fenwick, 9 Mar 2026")).click()
         page_showing(page, "Rated by Dr Sol Supervisor on 1 Apr 2026", COMMENT)
         room.close()
