@@ -37,8 +37,8 @@ def form_with(page, button: str):
     return page.locator("form", has=page.get_by_role("button", name=button))
 
 
-def page_showing(page, *texts: str) -> str:
-    """The page's HTML once its body shows every one of `texts`.
+def page_showing(page, *texts: str) -> None:
+    """Wait until the page's body shows every one of `texts`, failing if it never does.
 
     A click that submits a form or follows a link returns once the next page has begun to
     load, when its document can still be empty: reading `page.content()` straight after it
@@ -49,4 +49,3 @@ def page_showing(page, *texts: str) -> str:
     body = page.locator("body")
     for text in texts:
         expect(body).to_contain_text(text)
-    return page.content()

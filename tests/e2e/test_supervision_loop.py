@@ -209,8 +209,7 @@ def test_supervisor_closes_the_loop_and_the_trainee_sees_it(e2e_server, module_b
         waiting = trainee_card.locator("li", has=page.get_by_role("link", name=re.compile("9 Mar")))
         waiting.get_by_role("link").click()
         page.get_by_role("button", name="Co-sign this note").click()
-        page_showing(page, "Note co-signed.")
-        page_showing(page, "Co-signed by Dr Sol Supervisor on")
+        page_showing(page, "Note co-signed.", "Co-signed by Dr Sol Supervisor on")
         assert Cosignature.objects.get().supervisor == supervisor
         desk.close()
 
